@@ -1,0 +1,56 @@
+"""Who may call the staff API, and which entity permission each action needs.
+
+Three checks, in this order: (1) the caller is signed in (session or token); (2) the caller is
+staff (an employee, a staff user or a superuser: portal customers have no access to this API);
+(3) the caller holds the entity permission for the operation (`<app>.<action>_<model>`). Rows are
+scoped separately, by the base viewset's `visible_to(user, action)`.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from org.permissions import user_can
+
+
+def is_staff_member(user) -> bool:
+    """Employees and staff/superusers; everybody else (portal customers) is kept out."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    cached = getattr(user, "_api_is_employee", None)
+    if cached is None:
+        from org.models import Employee
+
+        cached = Employee.objects.filter(user_id=user.pk, active=True).exists()
+        user._api_is_employee = cached
+    return cached
+
+
+class IsStaffMember(permissions.BasePermission):
+    message = _("The staff API is for employees only.")
+
+    def has_permission(self, request, view):
+        return is_staff_member(request.user)
+
+
+class IsAdmin(permissions.BasePermission):
+    message = _("Only administrators may do this.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_superuser)
+
+
+class EntityPermission(permissions.BasePermission):
+    """The per-entity, per-operation permission for the view's model and `view.required_action()`."""
+
+    message = _("You do not have permission to perform this action.")
+
+    def has_permission(self, request, view):
+        model = view.permission_model()
+        action = view.required_action()
+        if model is None or action is None:
+            return True
+        return user_can(request.user, model, action)

@@ -1,0 +1,225 @@
+"""Process definitions, instances, history, incidents, human tasks and messages."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
+
+from .org import UserBriefSerializer
+
+
+class DefinitionVersionSerializer(serializers.ModelSerializer):
+    file_names = serializers.SerializerMethodField()
+    deployed_by = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = DefinitionVersion
+        fields = [
+            "id",
+            "key",
+            "version",
+            "name",
+            "active",
+            "content_hash",
+            "file_names",
+            "deployed_by",
+            "deployed_at",
+        ]
+        read_only_fields = fields
+
+    def get_file_names(self, obj) -> list[str]:
+        return sorted(obj.files or {})
+
+
+class DefinitionUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        allow_empty=False,
+        max_length=50,
+        help_text="BPMN/DMN files and JSON-schema forms (multipart, repeat the `files` field).",
+    )
+    activate = serializers.BooleanField(
+        default=True, help_text="Make the new version the one new instances start on."
+    )
+
+
+class FindingSerializer(serializers.Serializer):
+    severity = serializers.CharField()
+    message = serializers.CharField()
+    file = serializers.CharField(allow_blank=True, required=False)
+    element_id = serializers.CharField(allow_blank=True, required=False)
+    element_name = serializers.CharField(allow_blank=True, required=False)
+    line = serializers.IntegerField(allow_null=True, required=False)
+
+
+class ValidationReportSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    key = serializers.CharField(allow_blank=True)
+    findings = serializers.ListField(
+        child=serializers.DictField(), help_text="Each finding located on a file/element."
+    )
+
+
+class DeployResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="False when the same content was already deployed.")
+    definition = DefinitionVersionSerializer()
+    findings = serializers.ListField(child=serializers.DictField())
+
+
+class BusinessObjectSerializer(serializers.Serializer):
+    type = serializers.RegexField(
+        r"^[a-z0-9_]+\.[a-z0-9_]+$", help_text='"app_label.model", e.g. "crm.customer".'
+    )
+    id = serializers.CharField(max_length=64)
+
+
+class ProcessInstanceSerializer(serializers.ModelSerializer):
+    definition_version = serializers.IntegerField(source="definition.version", read_only=True)
+    started_by = UserBriefSerializer(read_only=True, allow_null=True)
+    business_object = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProcessInstance
+        fields = [
+            "id",
+            "key",
+            "definition",
+            "definition_version",
+            "status",
+            "started_by",
+            "business_object",
+            "variables",
+            "started_at",
+            "updated_at",
+            "ended_at",
+        ]
+        read_only_fields = fields
+
+    def get_business_object(self, obj) -> dict | None:
+        if not obj.business_object_type_id:
+            return None
+        ct = obj.business_object_type
+        return {
+            "type": f"{ct.app_label}.{ct.model}",
+            "id": obj.business_object_id,
+            "label": obj.business_object_label,
+        }
+
+
+class ProcessStartSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=200, help_text="Process key; its active version starts.")
+    variables = serializers.DictField(required=False, default=dict)
+    business_object = BusinessObjectSerializer(required=False, allow_null=True)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class InstanceEventSerializer(serializers.ModelSerializer):
+    actor = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = InstanceEvent
+        fields = ["id", "kind", "at", "actor", "element_id", "human_task", "data"]
+        read_only_fields = fields
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "instance",
+            "kind",
+            "status",
+            "element_id",
+            "element_name",
+            "human_task",
+            "message",
+            "connector",
+            "attempts",
+            "next_retry_at",
+            "created_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+
+class HumanTaskSerializer(serializers.ModelSerializer):
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    business_object = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HumanTask
+        fields = [
+            "id",
+            "instance",
+            "definition_key",
+            "definition_version",
+            "element_id",
+            "name",
+            "lane",
+            "status",
+            "assignee",
+            "candidate_users",
+            "candidate_groups",
+            "priority",
+            "due_at",
+            "follow_up_at",
+            "form_key",
+            "form_schema",
+            "business_object",
+            "created_at",
+            "claimed_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_business_object(self, obj) -> dict | None:
+        if not obj.business_object_type_id:
+            return None
+        ct = obj.business_object_type
+        return {
+            "type": f"{ct.app_label}.{ct.model}",
+            "id": obj.business_object_id,
+            "label": obj.business_object_label,
+        }
+
+
+class TaskCountsSerializer(serializers.Serializer):
+    mine = serializers.IntegerField()
+    queue = serializers.IntegerField()
+    delegated = serializers.IntegerField()
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Open tasks in my inbox past their due time.")
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    data = serializers.DictField(required=False, default=dict, help_text="The form's field values.")
+
+
+class TaskDelegateSerializer(serializers.Serializer):
+    to_user = serializers.IntegerField(min_value=1, help_text="Id of the user who gets the task.")
+
+
+class TaskDueSerializer(serializers.Serializer):
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class TaskCommentSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000)
+
+
+class MessageSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    keys = serializers.DictField(required=False, default=dict, help_text="Correlation keys.")
+    payload = serializers.DictField(required=False, default=dict)
+
+
+class CorrelationResultSerializer(serializers.Serializer):
+    matched = serializers.BooleanField()
+    message = serializers.CharField()
+    started = serializers.ListField(child=serializers.IntegerField())
+    resumed = serializers.ListField(child=serializers.IntegerField())

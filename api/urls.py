@@ -1,0 +1,45 @@
+"""The API's URL space: /api/v1/ endpoints, the OpenAPI schema and its two viewers."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .views import audit, crm, engine, org
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("departments", org.DepartmentViewSet, basename="department")
+router.register("employees", org.EmployeeViewSet, basename="employee")
+router.register("groups", org.GroupViewSet, basename="group")
+router.register("tokens", org.ApiTokenViewSet, basename="token")
+router.register("process-definitions", engine.DefinitionVersionViewSet, basename="definition")
+router.register("process-instances", engine.ProcessInstanceViewSet, basename="instance")
+router.register("incidents", engine.IncidentViewSet, basename="incident")
+router.register("tasks", engine.HumanTaskViewSet, basename="task")
+router.register("customers", crm.CustomerViewSet, basename="customer")
+router.register("customer-pools", crm.CustomerPoolViewSet, basename="customerpool")
+router.register("customer-levels", crm.CustomerLevelViewSet, basename="customerlevel")
+router.register("contacts", crm.ContactViewSet, basename="contact")
+router.register("leads", crm.LeadViewSet, basename="lead")
+router.register("opportunities", crm.OpportunityViewSet, basename="opportunity")
+router.register("activities", crm.ActivityViewSet, basename="activity")
+router.register("campaigns", crm.CampaignViewSet, basename="campaign")
+router.register("products", crm.ProductViewSet, basename="product")
+router.register("stock-moves", crm.StockMoveViewSet, basename="stockmove")
+router.register("orders", crm.OrderViewSet, basename="order")
+router.register("contracts", crm.ContractViewSet, basename="contract")
+router.register("payments", crm.PaymentViewSet, basename="payment")
+router.register("complaints", crm.ComplaintViewSet, basename="complaint")
+router.register("service-requests", crm.ServiceRequestViewSet, basename="servicerequest")
+router.register("custom-fields", crm.CustomFieldViewSet, basename="customfield")
+router.register("audit-events", audit.AuditEventViewSet, basename="auditevent")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/me/", org.MeView.as_view(), name="me"),
+    path("v1/messages/", engine.MessageView.as_view(), name="messages"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,406 @@
+"""Engine benchmark on PostgreSQL (its own scratch database, migrated, dropped at the end).
+
+a) the approval process (start -> user task in lane A -> exclusive gateway -> user task in lane B ->
+   script -> end), N instances, by raw SpiffWorkflow in memory (JSON serialize/deserialize at each
+   user task) and by our services (each step a transaction): instances/s each and
+   `persisted/raw` (target >= 0.5);
+b) a loop process, 1,000 iterations of a user task, completed to the end: time and bytes written
+   for steps 1-10 vs 991-1000 (target ratio <= 1.5 for both); `--quick` runs 400 iterations and
+   compares steps 1-10 with 391-400, to stay within a minute on a busy machine. Time is the
+   median step of a window; `loop_time_ratio` compares the last ten steps with the first ten
+   steps of a fresh instance interleaved with them (same machine load), and
+   `loop_time_ratio_sequential` with the long instance's own first ten steps (a minute earlier).
+   Bytes are the parameter bytes of every INSERT/UPDATE a step sends to the database;
+c) 16 threads completing the tasks of M instances concurrently: completed instances/s and errors
+   (target 0).
+
+    python -m bench engine [--quick]      (or ./baton bench [--quick] for every benchmark)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import statistics
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+ADMIN_DATABASE_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+THREADS = 16
+
+
+# -- scratch database ------------------------------------------------------------------------------
+
+
+def _admin(sql: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(ADMIN_DATABASE_URL)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def scratch_database():
+    """A fresh, migrated PostgreSQL database, also when another benchmark already set Django up."""
+    name = f"bench_baton_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(f'CREATE DATABASE "{name}"')
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ["DB_CONN_MAX_AGE"] = "0"
+    os.environ["BATON_TICKER_SECONDS"] = "0"
+    os.environ.pop("REDIS_URL", None)
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    previous = None
+    if apps.ready:
+        from django.db import connections
+
+        connections.close_all()
+        previous = settings.DATABASES["default"]["NAME"]
+        settings.DATABASES["default"]["NAME"] = name
+        connections["default"].settings_dict["NAME"] = name
+    else:
+        os.environ["DATABASE_URL"] = f"{ADMIN_DATABASE_URL.rsplit('/', 1)[0]}/{name}"
+        django.setup()
+    try:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
+        yield name
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if previous is not None:
+            settings.DATABASES["default"]["NAME"] = previous
+            connections["default"].settings_dict["NAME"] = previous
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- (a) the approval process, raw and persisted ---------------------------------------------------
+
+
+class RawApproval:
+    """The approval process run by plain SpiffWorkflow in memory, its state serialized to JSON and
+    read back at each user task (what a naive persistence would do, without a database)."""
+
+    def __init__(self):
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(DATA / "approval.bpmn"))
+        self.spec = parser.get_spec("bench_approval")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    def run_one(self) -> None:
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.util.task import TaskState
+
+        workflow = BpmnWorkflow(self.spec)
+        workflow.do_engine_steps()
+        for data in ({"amount": 5000}, {"approved": True}):
+            workflow = self.serializer.deserialize_json(self.serializer.serialize_json(workflow))
+            task = next(t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual)
+            task.data.update(data)
+            task.run()
+            workflow.do_engine_steps()
+        assert workflow.completed and workflow.data["status"] == "approved"
+
+
+class Org:
+    def __init__(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
+        users = get_user_model()
+        sales, _ = Group.objects.get_or_create(name="bench_sales")
+        managers, _ = Group.objects.get_or_create(name="bench_managers")
+        self.clerk = users.objects.create_user("bench_clerk", password="x")
+        self.clerk.groups.add(sales)
+        self.manager = users.objects.create_user("bench_manager", password="x")
+        self.manager.groups.add(managers)
+
+    def worker_for(self, task):
+        return self.manager if task.element_id == "approve" else self.clerk
+
+
+def deploy(name: str, user):
+    from engine import services
+
+    return services.definition_deploy(files={name: (DATA / name).read_bytes()}, deployed_by=user)
+
+
+def open_task(instance_id: int):
+    from engine.models import HumanTask
+
+    return (
+        HumanTask.objects.filter(instance_id=instance_id, status=HumanTask.Status.READY)
+        .order_by("pk")
+        .first()
+    )
+
+
+def persisted_approval(org: Org) -> int:
+    """The approval process through our services: start and two completions, three transactions."""
+    from engine import services
+
+    instance = services.start_process("bench_approval", started_by=org.clerk)
+    services.complete_task(open_task(instance.pk).pk, user=org.clerk, data={"amount": 5000})
+    services.complete_task(open_task(instance.pk).pk, user=org.manager, data={"approved": True})
+    return instance.pk
+
+
+def approvals(org: Org, n: int) -> tuple[float, float, int]:
+    """(raw, persisted) instances/s and the SQL statements one persisted instance sends. Raw and
+    persisted runs alternate, one instance each, so both are measured under the same load."""
+    from django.db import connection
+
+    from engine.models import ProcessInstance
+
+    raw = RawApproval()
+    raw.run_one()  # warm up: imports, parser, spec cache, connection
+    persisted_approval(org)
+    counter = WriteCounter()
+    with connection.execute_wrapper(counter):
+        persisted_approval(org)
+    raw_seconds = persisted_seconds = 0.0
+    ids = []
+    for _ in range(n):
+        started = time.perf_counter()
+        raw.run_one()
+        middle = time.perf_counter()
+        ids.append(persisted_approval(org))
+        persisted_seconds += time.perf_counter() - middle
+        raw_seconds += middle - started
+    done = ProcessInstance.objects.filter(pk__in=ids, status=ProcessInstance.Status.COMPLETED).count()
+    assert done == n, f"only {done} of {n} approval instances completed"
+    return n / raw_seconds, n / persisted_seconds, counter.queries
+
+
+def persisted_without_commit_flush(org: Org, n: int) -> float:
+    """Diagnostic, not a production setting: the same persisted approvals with the session's
+    synchronous_commit off, i.e. commits not waiting for the WAL flush. The gap to the durable
+    figure is the fsync cost on this machine's disk."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        started = time.perf_counter()
+        for _ in range(n):
+            persisted_approval(org)
+        return n / (time.perf_counter() - started)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
+
+
+class WriteCounter:
+    """Counts statements, and the parameter bytes of INSERT/UPDATE statements (what a step writes)."""
+
+    def __init__(self):
+        self.bytes = 0
+        self.statements = 0
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries += 1
+        verb = sql.lstrip()[:6].upper()
+        if verb in ("INSERT", "UPDATE"):
+            self.statements += 1
+            rows = params if many else [params]
+            for row in rows or []:
+                values = row.values() if isinstance(row, dict) else row or []
+                self.bytes += sum(len(v if isinstance(v, bytes) else str(v).encode()) for v in values)
+        return execute(sql, params, many, context)
+
+
+def loop_steps(org: Org, iterations: int) -> dict:
+    """Run one loop instance through all its iterations. The last ten steps are interleaved with
+    the first ten steps of a fresh instance, so both windows are timed under the same machine load
+    (the machine is shared; load drifts over the minute the loop takes)."""
+    from django.db import connection
+
+    from engine import services
+    from engine.models import ProcessInstance
+
+    def start():
+        return services.start_process(
+            "bench_loop", started_by=org.clerk, variables={"rounds": 0, "limit": iterations}
+        )
+
+    def step(instance) -> tuple[float, int]:
+        task = open_task(instance.pk)
+        assert task is not None, f"loop instance {instance.pk} has no open task"
+        counter = WriteCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            services.complete_task(task.pk, user=org.clerk, data={})
+            return time.perf_counter() - started, counter.bytes
+
+    long_run = start()
+    first = [step(long_run) for _ in range(10)]
+    for _ in range(10, iterations - 10):
+        step(long_run)
+    fresh = start()
+    last, control = [], []
+    for _ in range(10):
+        last.append(step(long_run))
+        control.append(step(fresh))
+    long_run.refresh_from_db()
+    assert long_run.status == ProcessInstance.Status.COMPLETED, f"loop instance is {long_run.status}"
+    assert long_run.variables.get("rounds") == iterations, long_run.variables
+
+    def median_ms(window):
+        return statistics.median(t for t, _ in window) * 1000
+
+    def total_bytes(window):
+        return sum(b for _, b in window)
+
+    return {
+        "loop_iterations": iterations,
+        "loop_first10_ms": median_ms(first),
+        "loop_last10_ms": median_ms(last),
+        "loop_control10_ms": median_ms(control),
+        "loop_time_ratio": median_ms(last) / median_ms(control),
+        "loop_time_ratio_sequential": median_ms(last) / median_ms(first),
+        "loop_first10_bytes": total_bytes(first),
+        "loop_last10_bytes": total_bytes(last),
+        "loop_bytes_ratio": total_bytes(last) / total_bytes(first),
+    }
+
+
+def concurrent_approvals(org: Org, instances: int) -> dict:
+    from django.db import connection
+
+    from engine import services
+    from engine.models import HumanTask, InstanceEvent, ProcessInstance
+
+    ids = [services.start_process("bench_approval", started_by=org.clerk).pk for _ in range(instances)]
+    work: queue.Queue = queue.Queue()
+    for instance_id in ids:
+        work.put(instance_id)
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        try:
+            while True:
+                try:
+                    instance_id = work.get_nowait()
+                except queue.Empty:
+                    return
+                task = open_task(instance_id)
+                if task is None:
+                    continue
+                try:
+                    data = {"amount": 5000} if task.element_id == "request" else {"approved": True}
+                    services.complete_task(task.pk, user=org.worker_for(task), data=data)
+                except Exception as error:
+                    with lock:
+                        errors.append(f"{error.__class__.__name__}: {error}")
+                work.put(instance_id)  # its next task (if any) goes to the back of the queue
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    completed = ProcessInstance.objects.filter(pk__in=ids, status=ProcessInstance.Status.COMPLETED).count()
+    tasks_done = HumanTask.objects.filter(instance_id__in=ids, status=HumanTask.Status.COMPLETED).count()
+    completions = InstanceEvent.objects.filter(
+        instance_id__in=ids, kind=InstanceEvent.Kind.TASK_COMPLETED
+    ).count()
+    if completed != instances:
+        errors.append(f"{instances - completed} instance(s) did not complete")
+    if tasks_done != 2 * instances or completions != 2 * instances:
+        errors.append(f"{tasks_done} tasks / {completions} completion events for {2 * instances} tasks")
+    for message in sorted(set(errors))[:5]:
+        print(f"  concurrent error: {message}", file=sys.stderr)
+    return {
+        "concurrent_instances": instances,
+        "concurrent_threads": THREADS,
+        "concurrent_pi_s": completed / elapsed,
+        "errors": len(errors),
+    }
+
+
+def run(quick: bool) -> dict:
+    n = 20 if quick else 200
+    iterations = 400 if quick else 1000
+    concurrent = 32 if quick else 200
+    with scratch_database():
+        from django.contrib.auth import get_user_model
+
+        org = Org()
+        admin = get_user_model().objects.create_superuser("bench_admin", password="x")
+        deploy("approval.bpmn", admin)
+        deploy("loop.bpmn", admin)
+        raw, persisted, queries = approvals(org, n)
+        unflushed = persisted_without_commit_flush(org, max(n // 2, 10))
+        print(
+            f"  approvals: raw SpiffWorkflow {raw:.1f}/s, services {persisted:.1f}/s ({n} each, "
+            f"{queries} SQL statements per persisted instance); "
+            f"without waiting for the WAL flush {unflushed:.1f}/s (diagnostic)",
+            flush=True,
+        )
+        loop = loop_steps(org, iterations)
+        print(
+            f"  loop: median step 1-10 {loop['loop_first10_ms']:.1f} ms, "
+            f"last 10 {loop['loop_last10_ms']:.1f} ms "
+            f"(fresh instance meanwhile {loop['loop_control10_ms']:.1f} ms); "
+            f"bytes {loop['loop_first10_bytes']} vs {loop['loop_last10_bytes']}",
+            flush=True,
+        )
+        threads = concurrent_approvals(org, concurrent)
+        print(
+            f"  {THREADS} threads: {threads['concurrent_pi_s']:.1f} instances/s, {threads['errors']} errors",
+            flush=True,
+        )
+    figures = {
+        "bench": "engine",
+        "raw_pi_s": round(raw, 2),
+        "persisted_pi_s": round(persisted, 2),
+        "ratio": round(persisted / raw, 3),
+        "loop_time_ratio": round(loop["loop_time_ratio"], 3),
+        "loop_bytes_ratio": round(loop["loop_bytes_ratio"], 3),
+        "concurrent_pi_s": round(threads["concurrent_pi_s"], 2),
+        "errors": threads["errors"],
+        "n": n,
+        "persisted_sql_per_instance": queries,
+        "diagnostic_persisted_pi_s_no_commit_flush": round(unflushed, 2),
+        "loop_iterations": iterations,
+        "loop_time_ratio_sequential": round(loop["loop_time_ratio_sequential"], 3),
+        "loop_first10_ms": round(loop["loop_first10_ms"], 2),
+        "loop_last10_ms": round(loop["loop_last10_ms"], 2),
+        "loop_control10_ms": round(loop["loop_control10_ms"], 2),
+        "loop_first10_bytes": loop["loop_first10_bytes"],
+        "loop_last10_bytes": loop["loop_last10_bytes"],
+        "concurrent_instances": threads["concurrent_instances"],
+    }
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    run(quick="--quick" in sys.argv)

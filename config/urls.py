@@ -1,0 +1,21 @@
+"""URL map. Each app mounts its own URL space as it lands."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from core import views as core_views
+from org import views as org_views
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz", core_views.health, name="health"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tasklist.urls")),
+    path("designer/", include("tasklist.designer_urls")),
+    path("portal/", include("portal.urls")),
+    path("api/", include("api.urls")),
+    path("admin/", admin.site.urls),
+]

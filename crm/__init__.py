@@ -1,0 +1,1 @@
+"""CRM: customers, contacts, leads/opportunities, orders, contracts, payments, products, service."""

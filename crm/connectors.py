@@ -1,0 +1,550 @@
+"""What the shipped CRM processes (bpmn/) call: service-task connectors and the bridge from CRM
+business events to process start bindings.
+
+The process decides *who* may act (the BPMN's potential owners); these connectors apply the outcome
+to the business object, acting as the user who completed the step that led here, and write the
+audit row. They react to process data (`business_object`, form fields), never to element ids, so a
+designer's edited BPMN keeps working as long as it calls the same connectors.
+
+Wired by `crm.processes` (its AppConfig's ready() calls `wire()`), listed in INSTALLED_APPS after crm.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from engine.connectors import acting_user
+from engine.connectors import business_object as _business_object
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectorRefused(Exception):
+    """The connector cannot apply the step's outcome; the engine parks it as an incident."""
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _save(obj, actor, **fields) -> dict:
+    """Set fields on a CRM record on behalf of the process and audit the change."""
+    from audit.services import audit_record
+
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes[name] = [str(old if old is not None else ""), str(value if value is not None else "")]
+            setattr(obj, name, value)
+    if changes:
+        obj.save()
+        audit_record(action="change", actor=actor, obj=obj, changes=changes, extra={"by_process": True})
+    return changes
+
+
+def _decimal(value, default="0") -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else default))
+    except (InvalidOperation, ValueError):
+        raise ConnectorRefused(f"not a number: {value!r}") from None
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def portal_user(user) -> str | None:
+    """The submitter's user name when a customer (a user without an employee record) submitted."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    from org.models import Employee
+
+    return None if Employee.objects.filter(user=user).exists() else user.get_username()
+
+
+# -- opportunities ---------------------------------------------------------------------------------
+
+
+def set_opportunity_stage(params: dict, data: dict) -> dict:
+    from .models import Opportunity
+    from .services.sales import STAGE_PROBABILITY
+
+    opportunity = _business_object(data, Opportunity)
+    if opportunity.status != Opportunity.Status.OPEN:
+        return {"status": opportunity.status}  # closed meanwhile (the process is being ended)
+    stage = params.get("stage")
+    if stage not in Opportunity.Stage.values:
+        raise ConnectorRefused(f"unknown stage {stage!r}")
+    fields = {"stage": stage, "probability": STAGE_PROBABILITY[stage]}
+    if stage == Opportunity.Stage.RECEIVABLES and data.get("contract_amount") not in (None, ""):
+        fields["amount"] = _decimal(data["contract_amount"])
+    return {"changed": sorted(_save(opportunity, acting_user(data), **fields))}
+
+
+def close_opportunity(params: dict, data: dict) -> dict:
+    from django.utils import timezone
+
+    from .models import Customer, Opportunity
+
+    opportunity = _business_object(data, Opportunity)
+    won = str(params.get("won", "yes")).lower() in {"yes", "true", "1"}
+    if opportunity.status != Opportunity.Status.OPEN:
+        return {"status": opportunity.status}
+    reason = (data.get("lost_reason") if not won else data.get("note")) or ("won" if won else "lost")
+    now = timezone.now()
+    _save(
+        opportunity,
+        acting_user(data),
+        status=Opportunity.Status.WON if won else Opportunity.Status.LOST,
+        win_loss_reason=str(reason)[:2000],
+        closed_at=now,
+        probability=100 if won else 0,
+    )
+    if won:
+        Customer.objects.filter(pk=opportunity.customer_id).update(last_won_at=now)
+    return {"status": opportunity.status}
+
+
+# -- customer levels -------------------------------------------------------------------------------
+
+
+def level_change_info(params: dict, data: dict) -> dict:
+    from .models import CustomerLevel, LevelChangeRequest
+
+    request = _business_object(data, LevelChangeRequest)
+    ranks = {
+        pk: rank
+        for rank, pk in enumerate(
+            CustomerLevel.objects.order_by("sort_order", "code").values_list("pk", flat=True)
+        )
+    }
+    jump = (
+        abs(ranks.get(request.to_level_id, 0) - ranks[request.from_level_id]) if request.from_level_id else 1
+    )
+    return {
+        "jump": jump,
+        "from": str(request.from_level or ""),
+        "to": str(request.to_level),
+        "requested_by": _username(request.requested_by),
+    }
+
+
+def decide_level_change(params: dict, data: dict) -> dict:
+    from .models import LevelChangeRequest
+    from .services.levels import customer_level_decide
+
+    request = _business_object(data, LevelChangeRequest)
+    approved = params.get("outcome") == "approved"
+    request = customer_level_decide(
+        actor=acting_user(data), request=request, approved=approved, note=str(data.get("comment") or "")
+    )
+    return {"status": request.status}
+
+
+# -- complaints ------------------------------------------------------------------------------------
+
+SLA = {"critical": "PT4H", "high": "P1D", "normal": "P3D", "low": "P5D"}
+
+
+def complaint_triaged(params: dict, data: dict) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from org.models import Department
+
+    from .models import Complaint
+
+    complaint = _business_object(data, Complaint)
+    handler = get_user_model().objects.filter(username=data.get("handler"), is_active=True).first()
+    department = Department.objects.filter(code=data.get("department")).first()
+    if handler is None or department is None:
+        raise ConnectorRefused("unknown handler or department")
+    severity = data.get("severity") or complaint.severity
+    _save(
+        complaint,
+        acting_user(data),
+        handler=handler,
+        department=department,
+        severity=severity,
+        status=Complaint.Status.IN_PROGRESS,
+    )
+    return {"due": SLA.get(severity, "P3D"), "severity": severity}
+
+
+def complaint_overdue(params: dict, data: dict) -> dict:
+    from audit.services import audit_record
+
+    from .models import Complaint
+
+    complaint = _business_object(data, Complaint)
+    if complaint.overdue_since is None:
+        complaint.overdue_since = timezone.now()
+        complaint.save(update_fields=["overdue_since"])
+        audit_record(
+            action="change",
+            actor=None,
+            obj=complaint,
+            changes={"overdue_since": ["", complaint.overdue_since.isoformat()]},
+            extra={"by_process": True, "sla": (data.get("sla") or {}).get("due")},
+        )
+    return {"overdue": True}
+
+
+def complaint_resolved(params: dict, data: dict) -> dict:
+    from django.utils import timezone
+
+    from .models import Complaint
+
+    complaint = _business_object(data, Complaint)
+    _save(
+        complaint,
+        acting_user(data),
+        resolution=str(data.get("resolution") or ""),
+        status=Complaint.Status.RESOLVED,
+        resolved_at=timezone.now(),
+    )
+    return {"status": complaint.status}
+
+
+def complaint_rated(params: dict, data: dict) -> dict:
+    from .models import Complaint
+
+    complaint = _business_object(data, Complaint)
+    _save(complaint, acting_user(data), satisfaction=int(data.get("rating")))
+    return {"rating": complaint.satisfaction}
+
+
+def complaint_closed(params: dict, data: dict) -> dict:
+    from .models import Complaint
+
+    complaint = _business_object(data, Complaint)
+    _save(complaint, acting_user(data), status=Complaint.Status.CLOSED)
+    return {"status": complaint.status}
+
+
+# -- service requests (派工) ------------------------------------------------------------------------
+
+
+def technician_workload(params: dict, data: dict) -> list[dict]:
+    """The technicians with their open jobs, fewest first (shown to the dispatcher)."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Count, Q
+
+    from org.selectors import members_of
+
+    from .models import ServiceRequest
+
+    group = Group.objects.filter(name="technicians").first()
+    if group is None:
+        return []
+    open_statuses = [ServiceRequest.Status.OPEN, ServiceRequest.Status.DISPATCHED]
+    counts = dict(
+        ServiceRequest.objects.filter(technician__isnull=False)
+        .values_list("technician__username")
+        .annotate(n=Count("pk", filter=Q(status__in=open_statuses)))
+    )
+    people = [(u.get_username(), counts.get(u.get_username(), 0)) for u in members_of(group)]
+    return [{"username": name, "open": n} for name, n in sorted(people, key=lambda p: (p[1], p[0]))]
+
+
+def service_dispatched(params: dict, data: dict) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.utils.dateparse import parse_datetime
+
+    from .models import ServiceRequest
+
+    request = _business_object(data, ServiceRequest)
+    technician = get_user_model().objects.filter(username=data.get("technician"), is_active=True).first()
+    if technician is None:
+        raise ConnectorRefused(f"no active user named {data.get('technician')!r}")
+    scheduled = parse_datetime(data["scheduled_at"]) if data.get("scheduled_at") else request.scheduled_at
+    _save(
+        request,
+        acting_user(data),
+        technician=technician,
+        scheduled_at=scheduled,
+        status=ServiceRequest.Status.DISPATCHED,
+    )
+    return {"technician": technician.get_username()}
+
+
+def _stock_out(*, actor, product, quantity: Decimal, reference: str, order=None) -> None:
+    """Book `quantity` of `product` out of the warehouses that have it (fullest first)."""
+    from django.utils.translation import gettext as _
+
+    from core.errors import Conflict
+
+    from .models import StockLevel, StockMove
+
+    levels = list(StockLevel.objects.select_for_update().filter(product=product).order_by("-on_hand", "pk"))
+    available = sum((lv.on_hand - lv.reserved for lv in levels), Decimal(0))
+    if available < quantity:
+        raise Conflict(_("Only %(n)s of %(product)s available.") % {"n": available, "product": product})
+    left = quantity
+    for level in levels:
+        take = min(left, level.on_hand - level.reserved)
+        if take <= 0:
+            continue
+        level.on_hand -= take
+        level.save(update_fields=["on_hand"])
+        StockMove.objects.create(
+            product=product,
+            warehouse=level.warehouse,
+            kind=StockMove.Kind.OUT,
+            quantity=-take,
+            balance=level.on_hand,
+            reference=reference[:100],
+            order=order,
+            actor=actor,
+        )
+        left -= take
+        if left <= 0:
+            break
+
+
+def service_work_recorded(params: dict, data: dict) -> dict:
+    from .models import Product, ServiceRequest
+
+    request = _business_object(data, ServiceRequest)
+    actor = acting_user(data)
+    lines = [f"{data.get('hours')} h: {data.get('result', '')}"]
+    for part in data.get("parts") or []:
+        product = Product.objects.filter(code=part.get("product")).first()
+        if product is None:
+            raise ConnectorRefused(f"unknown product {part.get('product')!r}")
+        quantity = _decimal(part.get("quantity"))
+        _stock_out(actor=actor, product=product, quantity=quantity, reference=request.code)
+        lines.append(f"{product.code} x {quantity}")
+    _save(request, actor, work_record="\n".join(lines), status=ServiceRequest.Status.DONE)
+    return {"status": request.status}
+
+
+def service_closed(params: dict, data: dict) -> dict:
+    from .models import ServiceRequest
+
+    request = _business_object(data, ServiceRequest)
+    fields = {"status": ServiceRequest.Status.CLOSED}
+    if data.get("rating") is not None:
+        fields["satisfaction"] = int(data["rating"])
+    _save(request, acting_user(data), **fields)
+    return {"status": request.status}
+
+
+# -- orders ----------------------------------------------------------------------------------------
+
+
+def order_facts(params: dict, data: dict) -> dict:
+    from django.conf import settings
+
+    from .models import Order
+
+    order = _business_object(data, Order)
+    discounts = [line.discount_percent for line in order.lines.all()]
+    return {
+        "code": order.code,
+        "total": float(order.total_amount),
+        "max_discount": float(max(discounts, default=0)),
+        "remind_cycle": getattr(settings, "BATON_ORDER_REMINDER_CYCLE", "R3/P1D"),
+    }
+
+
+def stock_check(params: dict, data: dict) -> dict:
+    from .models import Order
+    from .services.commerce import stock_available
+
+    order = _business_object(data, Order)
+    short = []
+    for line in order.lines.select_related("product"):
+        available = stock_available(product=line.product)
+        if available < line.quantity:
+            short.append(
+                {"product": line.product.code, "wanted": str(line.quantity), "available": str(available)}
+            )
+    return {"ok": not short, "short": short}
+
+
+ORDER_STEPS = {"approved", "rejected", "shipped", "paid"}
+
+
+def order_status(params: dict, data: dict) -> dict:
+    from .models import Order
+
+    order = _business_object(data, Order)
+    status = params.get("status")
+    if status not in ORDER_STEPS:
+        raise ConnectorRefused(f"a process may not set an order to {status!r}")
+    _save(order, acting_user(data), status=status)
+    return {"status": order.status}
+
+
+def order_shipped(params: dict, data: dict) -> dict:
+    from .models import Order
+
+    order = _business_object(data, Order)
+    actor = acting_user(data)
+    for line in order.lines.select_related("product"):
+        _stock_out(
+            actor=actor, product=line.product, quantity=line.quantity, reference=order.code, order=order
+        )
+    _save(order, actor, status=Order.Status.SHIPPED)
+    return {"status": order.status, "tracking_number": data.get("tracking_number", "")}
+
+
+def order_payment(params: dict, data: dict) -> dict:
+    from django.db.models import Sum
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date
+
+    from audit.services import audit_record
+
+    from .models import Order, Payment
+
+    order = _business_object(data, Order)
+    actor = acting_user(data)
+    method = data.get("method") or Payment.Method.TRANSFER
+    if method not in Payment.Method.values:
+        method = Payment.Method.OTHER
+    payment = Payment.objects.create(
+        customer_id=order.customer_id,
+        order=order,
+        amount=_decimal(data.get("amount")),
+        paid_on=parse_date(str(data.get("paid_on") or "")) or timezone.localdate(),
+        method=method,
+        reference=str(data.get("reference") or "")[:100],
+        created_by=actor,
+    )
+    audit_record(action="create", actor=actor, obj=payment, extra={"by_process": True})
+    paid = order.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    outstanding = max(order.total_amount - paid, Decimal(0))
+    if outstanding == 0:
+        _save(order, actor, status=Order.Status.PAID)
+    return {"paid_total": float(paid), "outstanding": float(outstanding), "paid": outstanding == 0}
+
+
+CONNECTORS = {
+    "crm.set_opportunity_stage": set_opportunity_stage,
+    "crm.close_opportunity": close_opportunity,
+    "crm.level_change_info": level_change_info,
+    "crm.decide_level_change": decide_level_change,
+    "crm.complaint_triaged": complaint_triaged,
+    "crm.complaint_overdue": complaint_overdue,
+    "crm.complaint_resolved": complaint_resolved,
+    "crm.complaint_rated": complaint_rated,
+    "crm.complaint_closed": complaint_closed,
+    "crm.technician_workload": technician_workload,
+    "crm.service_dispatched": service_dispatched,
+    "crm.service_work_recorded": service_work_recorded,
+    "crm.service_closed": service_closed,
+    "crm.order_facts": order_facts,
+    "crm.stock_check": stock_check,
+    "crm.order_status": order_status,
+    "crm.order_shipped": order_shipped,
+    "crm.order_payment": order_payment,
+}
+
+
+# -- form checks that need the database ------------------------------------------------------------
+
+
+def validate_people(task, data: dict) -> dict[str, list[str]]:
+    """A triage/dispatch form naming a handler or technician must name an active user (and a
+    technician must be in the technicians group); a department must exist."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from org.models import Department
+
+    errors: dict[str, list[str]] = {}
+    User = get_user_model()
+    for field in ("handler", "technician"):
+        name = data.get(field)
+        if not isinstance(name, str) or not name:
+            continue
+        user = User.objects.filter(username=name, is_active=True).first()
+        if user is None:
+            errors.setdefault(field, []).append(
+                _("There is no active user named “%(name)s”.") % {"name": name}
+            )
+        elif field == "technician" and not user.groups.filter(name="technicians").exists():
+            errors.setdefault(field, []).append(_("%(name)s is not a technician.") % {"name": name})
+    department = data.get("department")
+    known = Department.objects.filter(code=department).exists() if isinstance(department, str) else True
+    if department and "handler" in data and not known:
+        errors.setdefault("department", []).append(
+            _("There is no department with the code “%(code)s”.") % {"code": department}
+        )
+    return errors
+
+
+# -- business events -------------------------------------------------------------------------------
+
+
+def _event_variables(name: str, obj, actor, data: dict) -> dict:
+    variables = dict(data or {})
+    if name in {"complaint.submitted", "service_request.submitted"}:
+        variables["customer_user"] = portal_user(getattr(obj, "created_by", None))
+    return variables
+
+
+def _end_stage_processes(opportunity, actor, name: str) -> None:
+    """An opportunity won or lost outside its stage process (opportunity_close) ends that process."""
+    from core.errors import NotPermitted
+    from engine.models import ProcessInstance
+    from engine.services import cancel_instance
+
+    running = ProcessInstance.objects.filter(
+        business_object_type__app_label="crm",
+        business_object_type__model="opportunity",
+        business_object_id=str(opportunity.pk),
+        status=ProcessInstance.Status.RUNNING,
+    )
+    for instance in running:
+        try:
+            cancel_instance(instance.pk, user=actor, reason=name)
+        except NotPermitted:
+            logger.info(
+                "opportunity %s closed by %s; its process %s stays open", opportunity.pk, actor, instance.pk
+            )
+
+
+def bridge_business_event(sender, name, obj=None, actor=None, data=None, **kwargs):
+    """CRM services announce their events on crm.signals; start bindings listen on core.events."""
+    from core.events import emit_business_event
+
+    if name in {"opportunity.won", "opportunity.lost"} and obj is not None:
+        _end_stage_processes(obj, actor, name)
+    return emit_business_event(
+        name, business_object=obj, actor=actor, variables=_event_variables(name, obj, actor, data or {})
+    )
+
+
+def opportunity_created(sender, instance, created, raw=False, **kwargs):
+    """crm.services.sales.opportunity_create announces nothing; a new opportunity starts its stages."""
+    if not created or raw:
+        return
+    from core.events import emit_business_event
+
+    emit_business_event(
+        "opportunity.created",
+        business_object=instance,
+        actor=instance.created_by if instance.created_by_id else instance.owner,
+        variables={"stage": instance.stage, "amount": str(instance.amount)},
+    )
+
+
+def wire() -> None:
+    """Register the connectors and the form check; listen to CRM events (CrmProcessesConfig.ready)."""
+    from django.db.models.signals import post_save
+
+    from engine.services import register_connector, register_form_validator
+
+    from . import signals
+    from .models import Opportunity
+
+    for connector_name, fn in CONNECTORS.items():
+        register_connector(connector_name, fn)
+    register_form_validator(validate_people)
+    signals.business_event.connect(bridge_business_event, dispatch_uid="crm_processes_bridge")
+    post_save.connect(opportunity_created, sender=Opportunity, dispatch_uid="crm_processes_opportunity")

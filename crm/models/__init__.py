@@ -1,0 +1,96 @@
+"""CRM models.
+
+Glossary (Chinese business term = English name used in code):
+客户 / 客户卡片 = customer / customer card; 客户编号 = code; 客户经理 = owner (customer manager);
+客户状态/级别/类型/来源/行业/地区 = status / level / customer_type / source / industry / region;
+信用等级 = credit level; 客户共享 = customer share; 客户合并 = customer merge; 查重 = duplicate check;
+公海 = customer pool; 领取 = claim; 退回/释放 = release; 分配 = assign; 回收 = recycle;
+联系人 = contact; 上级 = superior; 工作经历 = employment history; 联系记录/销售活动 = activity;
+下次跟进 = next follow-up; 线索 = lead; 销售机会/商机 = opportunity; 阶段 = stage; 赢单/丢单 = won/lost;
+竞争对手 = competitor; 合作伙伴 = partner; 产品 = product; 库存 = stock; 仓库 = warehouse;
+入库/出库/调拨/盘点 = stock in / out / transfer / count; 合同 = contract; 订单 = order;
+回款 = payment; 应收款 = receivable; 费用 = expense; 市场活动 = campaign; 投诉 = complaint;
+服务请求 = service request; 派工 = dispatch; 服务记录/咨询 = service record; 收藏夹 = favourite list;
+自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export.
+"""
+
+from .base import ChoiceList, ChoiceOption, CodeSequence
+from .customers import (
+    Contact,
+    ContactEmployment,
+    CreditLevel,
+    Customer,
+    CustomerChange,
+    CustomerLevel,
+    CustomerMerge,
+    CustomerShare,
+    LevelChangeRequest,
+    ShareLevel,
+)
+from .misc import (
+    CustomFieldDefinition,
+    Expense,
+    ExpenseCategory,
+    FavouriteItem,
+    FavouriteList,
+    ImportJob,
+    SavedQuery,
+)
+from .orders import Contract, Order, OrderLine, Payment
+from .pools import CustomerPool, PoolMove
+from .products import Product, StockLevel, StockMove, Warehouse
+from .sales import (
+    Activity,
+    Campaign,
+    CampaignCost,
+    CampaignMember,
+    CampaignTask,
+    Competitor,
+    Lead,
+    Opportunity,
+)
+from .service import Complaint, ServiceRecord, ServiceRequest
+
+__all__ = [
+    "Activity",
+    "Campaign",
+    "CampaignCost",
+    "CampaignMember",
+    "CampaignTask",
+    "ChoiceList",
+    "ChoiceOption",
+    "CodeSequence",
+    "Competitor",
+    "Complaint",
+    "Contact",
+    "ContactEmployment",
+    "Contract",
+    "CreditLevel",
+    "CustomFieldDefinition",
+    "Customer",
+    "CustomerChange",
+    "CustomerLevel",
+    "CustomerMerge",
+    "CustomerPool",
+    "CustomerShare",
+    "Expense",
+    "ExpenseCategory",
+    "FavouriteItem",
+    "FavouriteList",
+    "ImportJob",
+    "Lead",
+    "LevelChangeRequest",
+    "Opportunity",
+    "Order",
+    "OrderLine",
+    "Payment",
+    "PoolMove",
+    "Product",
+    "SavedQuery",
+    "ServiceRecord",
+    "ServiceRequest",
+    "ShareLevel",
+    "StockLevel",
+    "StockMove",
+    "Warehouse",
+]

@@ -1,0 +1,145 @@
+"""Shared building blocks of the CRM models: managed choice lists, code sequences, querysets."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import OrderBy, Q
+from django.utils.translation import gettext_lazy as _
+
+from org.permissions import ACTIONS
+
+from ..access import CrmVisibleQuerySet
+
+
+class ChoiceList(models.TextChoices):
+    STATUS = "status", _("Customer status")
+    TYPE = "type", _("Customer type")
+    SOURCE = "source", _("Source")
+    INDUSTRY = "industry", _("Industry")
+    REGION = "region", _("Region")
+
+
+class ChoiceOptionQuerySet(CrmVisibleQuerySet):
+    owner_field = None
+
+    def of(self, choice_list: str) -> ChoiceOptionQuerySet:
+        return self.filter(choice_list=choice_list, active=True)
+
+
+class ChoiceOption(models.Model):
+    """One entry of an administrator-managed list (status, type, source, industry, region)."""
+
+    choice_list = models.CharField(_("list"), max_length=20, choices=ChoiceList.choices)
+    code = models.CharField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ChoiceOptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["choice_list", "sort_order", "code"]
+        verbose_name = _("choice option")
+        verbose_name_plural = _("choice options")
+        default_permissions = ACTIONS
+        constraints = [
+            models.UniqueConstraint(fields=["choice_list", "code"], name="crm_choiceoption_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CodeSequence(models.Model):
+    """Counters behind auto-numbered codes (customer C000001, order SO000001...)."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    next_value = models.PositiveBigIntegerField(_("next value"), default=1)
+
+    class Meta:
+        verbose_name = _("code sequence")
+        verbose_name_plural = _("code sequences")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.next_value}"
+
+
+class ConfigQuerySet(CrmVisibleQuerySet):
+    """Reference data (levels, pools, definitions): every permitted user sees every row."""
+
+    owner_field = None
+
+
+class CustomerScopedQuerySet(CrmVisibleQuerySet):
+    """Rows that belong to a customer: visible with the customer's owner or the customer's shares."""
+
+    owner_field = "customer__owner"
+
+    def shared_filter(self, user, action: str) -> Q | None:
+        from .customers import CustomerShare
+
+        return Q(customer_id__in=CustomerShare.objects.granting(user, action).values("customer_id"))
+
+
+class OwnedOrCustomerQuerySet(CustomerScopedQuerySet):
+    """Rows with their own owner (opportunities, activities, orders); the customer's shares also admit."""
+
+    owner_field = "owner"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class OwnedQuerySet(CrmVisibleQuerySet):
+    """Rows owned by one user (leads, campaigns, expenses, saved queries)."""
+
+    owner_field = "owner"
+
+
+class NullsLastIndex(models.Index):
+    """An expression index whose `nulls_last` ordering is kept where the database can index it.
+
+    PostgreSQL indexes `DESC NULLS LAST`, so "most recent first, never-contacted last" is one
+    index range. SQLite cannot put NULLS LAST in an index; there the plain order is indexed.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        expressions = [
+            OrderBy(e.expression, descending=e.descending) if isinstance(e, OrderBy) else e
+            for e in self.expressions
+        ]
+        plain = models.Index(*expressions, name=self.name, condition=self.condition)
+        return plain.create_sql(model, schema_editor, using=using, **kwargs)
+
+
+class ChildQuerySet(models.QuerySet):
+    """Rows that only exist inside a parent record (order lines, campaign members...): visible
+    exactly when the parent is, under the parent's permission."""
+
+    parent_field: str = ""
+
+    def visible_to(self, user, action: str = "view"):
+        parent_model = self.model._meta.get_field(self.parent_field).related_model
+        parents = parent_model.objects.visible_to(user, action)
+        return self.filter(**{f"{self.parent_field}__in": parents.values("pk")})
+
+
+def child_queryset(parent_field: str) -> type[ChildQuerySet]:
+    return type(f"{parent_field.title()}ChildQuerySet", (ChildQuerySet,), {"parent_field": parent_field})

@@ -1,0 +1,144 @@
+"""Contracts (合同), orders (订单) with lines, and payments (回款)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from org.permissions import ACTIONS
+
+from .base import CustomerScopedQuerySet, OwnedOrCustomerQuerySet, TimeStamped, child_queryset
+
+
+class Contract(TimeStamped):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SIGNED = "signed", _("Signed")
+        ACTIVE = "active", _("In force")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="contracts"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
+    signed_on = models.DateField(_("signed"), null=True, blank=True)
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = OwnedOrCustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Order(TimeStamped):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SHIPPED = "shipped", _("Shipped")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    ordered_on = models.DateField(_("order date"))
+    delivery_on = models.DateField(_("delivery date"), null=True, blank=True)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = OwnedOrCustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["customer", "status"], name="crm_order_customer")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("crm.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    unit = models.CharField(_("unit"), max_length=20)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
+    discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=0)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, editable=False)
+    delivery_on = models.DateField(_("delivery date"), null=True, blank=True)
+
+    objects = child_queryset("order").as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x {self.quantity}"
+
+
+class Payment(TimeStamped):
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Bank transfer")
+        CASH = "cash", _("Cash")
+        CHEQUE = "cheque", _("Cheque")
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="payments"
+    )
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.TRANSFER)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+
+    objects = CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["customer", "-paid_on"], name="crm_payment_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.amount}"

@@ -1,0 +1,313 @@
+"""Selling: activities (联系记录), leads (线索), opportunities (销售机会), competitors/partners, campaigns."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from org.permissions import ACTIONS
+
+from .base import (
+    ChoiceList,
+    ChoiceOption,
+    ConfigQuerySet,
+    OwnedOrCustomerQuerySet,
+    OwnedQuerySet,
+    TimeStamped,
+    child_queryset,
+)
+
+
+class Activity(TimeStamped):
+    class Kind(models.TextChoices):
+        CALL = "call", _("Phone call")
+        VISIT = "visit", _("Visit")
+        EMAIL = "email", _("E-mail")
+        MEETING = "meeting", _("Meeting")
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="activities"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity",
+        verbose_name=_("opportunity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CALL)
+    subject = models.CharField(_("subject"), max_length=200)
+    occurred_at = models.DateTimeField(_("when"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = OwnedOrCustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        default_permissions = ACTIONS
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="crm_activity_customer"),
+            models.Index(fields=["owner", "next_follow_up"], name="crm_activity_follow"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Lead(TimeStamped):
+    class Quality(models.TextChoices):
+        HOT = "hot", _("Hot")
+        WARM = "warm", _("Warm")
+        COLD = "cold", _("Cold")
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, _("High")
+        NORMAL = 2, _("Normal")
+        LOW = 3, _("Low")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        QUALIFIED = "qualified", _("Qualified")
+        CONVERTED = "converted", _("Converted")
+        DISQUALIFIED = "disqualified", _("Disqualified")
+
+    company_name = models.CharField(_("company"), max_length=200)
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    source = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.SOURCE},
+    )
+    quality = models.CharField(_("quality"), max_length=10, choices=Quality.choices, default=Quality.WARM)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.NEW)
+    description = models.TextField(_("description"), blank=True)
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    campaign = models.ForeignKey(
+        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    converted_customer = models.ForeignKey(
+        "crm.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    converted_contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    converted_opportunity = models.ForeignKey(
+        "crm.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority", "-id"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["owner", "status"], name="crm_lead_owner_status")]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class Competitor(models.Model):
+    """A competitor (竞争对手) or a partner (合作伙伴)."""
+
+    class Kind(models.TextChoices):
+        COMPETITOR = "competitor", _("Competitor")
+        PARTNER = "partner", _("Partner")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPETITOR)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    weaknesses = models.TextField(_("weaknesses"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("competitor or partner")
+        verbose_name_plural = _("competitors and partners")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(TimeStamped):
+    class Stage(models.TextChoices):
+        POTENTIAL = "potential", _("Potential")
+        LEAD = "lead", _("Lead")
+        CONFIRMED = "confirmed", _("Opportunity confirmed")
+        CONTRACT = "contract", _("Contract")
+        RECEIVABLES = "receivables", _("Receivables")
+        REPEAT = "repeat", _("Repeat sale")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="opportunities"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    probability = models.PositiveSmallIntegerField(_("probability %"), default=10)
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.POTENTIAL)
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    win_loss_reason = models.TextField(_("win/loss reason"), blank=True)
+    competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True)
+    campaign = models.ForeignKey(
+        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+
+    objects = OwnedOrCustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        default_permissions = ACTIONS
+        indexes = [
+            models.Index(fields=["owner", "status", "stage"], name="crm_opp_owner"),
+            models.Index(fields=["customer", "status"], name="crm_opp_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(TimeStamped):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=60, blank=True, help_text=_("e.g. trade fair, seminar"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=0)
+    expected_revenue = models.DecimalField(_("expected revenue"), max_digits=16, decimal_places=2, default=0)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMember(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(
+        "crm.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="campaign_memberships"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="campaign_memberships"
+    )
+    status = models.CharField(_("status"), max_length=40, blank=True, help_text=_("e.g. invited, attended"))
+
+    objects = child_queryset("campaign").as_manager()
+
+    class Meta:
+        verbose_name = _("campaign member")
+        verbose_name_plural = _("campaign members")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.customer_id or self.contact_id}"
+
+
+class CampaignTask(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+
+    objects = child_queryset("campaign").as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("campaign task")
+        verbose_name_plural = _("campaign tasks")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignCost(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="costs")
+    item = models.CharField(_("item"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    spent_on = models.DateField(_("date"), null=True, blank=True)
+
+    objects = child_queryset("campaign").as_manager()
+
+    class Meta:
+        verbose_name = _("campaign cost")
+        verbose_name_plural = _("campaign costs")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.amount}"

@@ -1,0 +1,158 @@
+"""Service records (服务记录), complaints (投诉) and service requests (服务请求) as records.
+
+Their processes (triage, dispatch 派工, survey) come from BPMN; these rows are what they move.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Department
+from org.permissions import ACTIONS
+
+from .base import CustomerScopedQuerySet, TimeStamped
+
+
+class ServiceRecord(TimeStamped):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        ONSITE = "onsite", _("On site")
+        ONLINE = "online", _("Online")
+
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="service_records"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.PHONE)
+    subject = models.CharField(_("subject"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=0)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handled by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Complaint(TimeStamped):
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Channel(models.TextChoices):
+        STAFF = "staff", _("Entered by staff")
+        PORTAL = "portal", _("Customer portal")
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+
+    code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.STAFF)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Set by the complaint process when its SLA timer fires before the complaint is resolved.
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+
+    objects = CustomerScopedQuerySet.as_manager()
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_since is not None and self.resolved_at is None
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["customer", "status"], name="crm_complaint_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.subject}"
+
+
+class ServiceRequest(TimeStamped):
+    class Kind(models.TextChoices):
+        REPAIR = "repair", _("Repair")
+        RETURN = "return", _("Return")
+        INSTALL = "install", _("Installation")
+        VISIT = "visit", _("Visit")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DISPATCHED = "dispatched", _("Dispatched")
+        DONE = "done", _("Done")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product = models.ForeignKey(
+        "crm.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.REPAIR)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
+    work_record = models.TextField(_("work record"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+
+    objects = CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["customer", "status"], name="crm_servicereq_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.subject}"

@@ -1,0 +1,1 @@
+"""CRM reads, scoped by `visible_to`."""

@@ -1,0 +1,145 @@
+"""Reads around the customer card: the card with its tabs, history, statistics by level."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+
+from core.errors import NotFound
+
+from ..models import (
+    Activity,
+    Complaint,
+    Contact,
+    ContactEmployment,
+    Contract,
+    Customer,
+    CustomerChange,
+    CustomerLevel,
+    Opportunity,
+    Order,
+    Payment,
+    ServiceRequest,
+)
+
+CARD_TAB_LIMIT = 20
+
+
+def customer_get(*, user, pk, action: str = "view") -> Customer:
+    """The customer if `user` may act on it; NotFound otherwise (no hint that it exists)."""
+    customer = (
+        Customer.objects.visible_to(user, action)
+        .select_related("status", "level", "customer_type", "source", "industry", "region", "owner", "pool")
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise NotFound("customer not found")
+    return customer
+
+
+def customer_card(*, user, pk) -> dict:
+    """Everything the card shows, in a fixed number of queries whatever the customer holds."""
+    customer = customer_get(user=user, pk=pk)
+    contacts = list(
+        Contact.objects.filter(customer=customer).select_related("superior").order_by("department", "name")
+    )
+    by_department: dict[str, list[Contact]] = {}
+    for contact in contacts:
+        by_department.setdefault(contact.department, []).append(contact)
+    return {
+        "customer": customer,
+        "contacts_by_department": by_department,
+        "former_contacts": list(
+            ContactEmployment.objects.filter(customer=customer, ended_on__isnull=False).select_related(
+                "contact"
+            )
+        ),
+        "activities": list(
+            Activity.objects.filter(customer=customer).select_related("contact", "owner")[:CARD_TAB_LIMIT]
+        ),
+        "opportunities": list(
+            Opportunity.objects.filter(customer=customer).select_related("owner")[:CARD_TAB_LIMIT]
+        ),
+        "orders": list(Order.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "contracts": list(Contract.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "payments": list(Payment.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "complaints": list(Complaint.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "service_requests": list(ServiceRequest.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "history": list(CustomerChange.objects.filter(customer=customer).select_related("changed_by")[:50]),
+        "receivable": customer_receivable(customer=customer),
+    }
+
+
+def customer_receivable(*, customer: Customer):
+    """Ordered (not cancelled/rejected/draft) minus paid."""
+    ordered = (
+        Order.objects.filter(customer=customer)
+        .exclude(status__in=[Order.Status.CANCELLED, Order.Status.REJECTED, Order.Status.DRAFT])
+        .aggregate(total=Sum("total_amount"))["total"]
+        or 0
+    )
+    paid = Payment.objects.filter(customer=customer).aggregate(total=Sum("amount"))["total"] or 0
+    return ordered - paid
+
+
+def receivables(*, user, limit: int = 100) -> list[dict]:
+    """Customers with money outstanding, largest first (visible customers only)."""
+    open_orders = Q(
+        orders__status__in=[
+            Order.Status.APPROVED,
+            Order.Status.SHIPPED,
+            Order.Status.PAID,
+            Order.Status.SUBMITTED,
+        ]
+    )
+    customers = (
+        Customer.objects.visible_to(user)
+        .annotate(ordered=Sum("orders__total_amount", filter=open_orders))
+        .filter(ordered__gt=0)
+        .values("pk", "code", "name", "ordered")
+    )
+    rows = {row["pk"]: dict(row, paid=0) for row in customers[:10_000]}
+    for row in (
+        Payment.objects.filter(customer_id__in=list(rows)).values("customer_id").annotate(total=Sum("amount"))
+    ):
+        rows[row["customer_id"]]["paid"] = row["total"]
+    result = [dict(r, outstanding=r["ordered"] - r["paid"]) for r in rows.values()]
+    result = [r for r in result if r["outstanding"] > 0]
+    return sorted(result, key=lambda r: -r["outstanding"])[:limit]
+
+
+def customer_stats_by_level(*, user) -> list[dict]:
+    """Visible customers per level (incl. those without one), with revenue, in level order."""
+    counts = {
+        row["level"]: row
+        for row in Customer.objects.visible_to(user)
+        .values("level")
+        .annotate(customers=Count("pk"), annual_revenue=Sum("annual_revenue"))
+        .order_by()
+    }
+    result = []
+    for level in CustomerLevel.objects.order_by("sort_order", "code"):
+        row = counts.get(level.pk, {})
+        result.append(
+            {
+                "level": level.code,
+                "name": level.name,
+                "customers": row.get("customers", 0),
+                "annual_revenue": row.get("annual_revenue") or 0,
+            }
+        )
+    if None in counts:
+        result.append(
+            {
+                "level": None,
+                "name": "",
+                "customers": counts[None]["customers"],
+                "annual_revenue": counts[None]["annual_revenue"] or 0,
+            }
+        )
+    return result
+
+
+def customer_history(*, user, pk, limit: int = 100) -> list[CustomerChange]:
+    customer = customer_get(user=user, pk=pk)
+    return list(CustomerChange.objects.filter(customer=customer).select_related("changed_by")[:limit])

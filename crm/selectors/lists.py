@@ -1,0 +1,498 @@
+"""List views as selectors: filter by any listed field (custom fields too), sort, group with totals.
+
+Params are plain JSON (what a saved query stores):
+    {"filters": {"owner": "me", "level": 3, "annual_revenue__gte": 1000, "custom.tier": "gold"},
+     "search": "北京华", "sort": "-last_activity", "group_by": "owner"}
+Every query starts from `Model.objects.visible_to(user, action)`. Counts are capped: we count at
+most `COUNT_CAP + 1` rows, so a list over a million rows never runs an unbounded COUNT(*).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import ValidationFailed
+
+from ..models import Activity, Contact, Customer, Lead, Opportunity, Order, Product
+from ..normalize import fold
+
+COUNT_CAP = 1_000
+# A name search considers at most this many matching names; a prefix that broad is refined by
+# typing more, not paged through.
+SEARCH_CANDIDATES = 2_000
+MAX_PAGE_SIZE = 200
+LOOKUPS = {
+    "eq": "exact",
+    "in": "in",
+    "gte": "gte",
+    "lte": "lte",
+    "gt": "gt",
+    "lt": "lt",
+    "contains": "icontains",
+    "startswith": "startswith",
+    "isnull": "isnull",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    kind: str = "text"  # text, int, decimal, date, datetime, bool, user, fk, choice
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    model: type
+    fields: dict[str, Field]
+    sorts: dict[str, tuple]
+    default_sort: str
+    groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (value path, label path)
+    sums: tuple[str, ...] = ()
+    select_related: tuple[str, ...] = ()
+    custom_entity: str | None = None
+    search_fields: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()  # (attribute path, header) for export
+
+
+def _desc(name):
+    return F(name).desc(nulls_last=True)
+
+
+def _asc(name):
+    return F(name).asc(nulls_last=True)
+
+
+LISTS: dict[str, ListSpec] = {
+    "customer": ListSpec(
+        model=Customer,
+        fields={
+            "code": Field("code"),
+            "name": Field("name"),
+            "owner": Field("owner", "user"),
+            "level": Field("level", "fk"),
+            "status": Field("status", "fk"),
+            "customer_type": Field("customer_type", "fk"),
+            "source": Field("source", "fk"),
+            "industry": Field("industry", "fk"),
+            "region": Field("region", "fk"),
+            "pool": Field("pool", "fk"),
+            "credit_level": Field("credit_level"),
+            "annual_revenue": Field("annual_revenue", "decimal"),
+            "employee_count": Field("employee_count", "int"),
+            "last_activity": Field("last_activity_at", "datetime"),
+            "next_follow_up": Field("next_follow_up", "date"),
+            "created": Field("created_at", "datetime"),
+            "phone": Field("phone_digits"),
+            "email": Field("email_key"),
+        },
+        sorts={
+            "last_activity": (_asc("last_activity_at"), F("id").asc()),
+            "-last_activity": (_desc("last_activity_at"), F("id").desc()),
+            "name": (F("search_name").asc(), F("id").asc()),
+            "-name": (F("search_name").desc(), F("id").desc()),
+            "code": (F("code").asc(),),
+            "-code": (F("code").desc(),),
+            "annual_revenue": (_asc("annual_revenue"), F("id").asc()),
+            "-annual_revenue": (_desc("annual_revenue"), F("id").desc()),
+            "next_follow_up": (_asc("next_follow_up"), F("id").asc()),
+            "-created": (F("id").desc(),),
+        },
+        default_sort="-last_activity",
+        groups={
+            "owner": ("owner", "owner__display_name"),
+            "level": ("level", "level__name"),
+            "status": ("status", "status__label"),
+            "industry": ("industry", "industry__label"),
+            "region": ("region", "region__label"),
+            "credit_level": ("credit_level", "credit_level"),
+        },
+        sums=("annual_revenue",),
+        select_related=("owner", "level", "status", "industry", "region"),
+        custom_entity="customer",
+        search_fields=("search_name",),
+        columns=(
+            ("code", _("code")),
+            ("name", _("name")),
+            ("owner", _("customer manager")),
+            ("level", _("level")),
+            ("status", _("status")),
+            ("industry", _("industry")),
+            ("region", _("region")),
+            ("phone", _("phone")),
+            ("email", _("e-mail")),
+            ("address", _("address")),
+            ("annual_revenue", _("annual revenue")),
+            ("last_activity_at", _("last activity")),
+        ),
+    ),
+    "contact": ListSpec(
+        model=Contact,
+        fields={
+            "customer": Field("customer", "fk"),
+            "name": Field("name"),
+            "department": Field("department"),
+            "role": Field("role"),
+            "birthday": Field("birthday", "date"),
+            "owner": Field("customer__owner", "user"),
+        },
+        sorts={"name": (F("name").asc(), F("id").asc()), "-created": (F("id").desc(),)},
+        default_sort="name",
+        groups={"customer": ("customer", "customer__name"), "department": ("department", "department")},
+        select_related=("customer",),
+        custom_entity="contact",
+        search_fields=("name",),
+        columns=(
+            ("customer", _("customer")),
+            ("name", _("name")),
+            ("department", _("department")),
+            ("title", _("job title")),
+            ("mobile", _("mobile")),
+            ("email", _("e-mail")),
+        ),
+    ),
+    "opportunity": ListSpec(
+        model=Opportunity,
+        fields={
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "stage": Field("stage"),
+            "status": Field("status"),
+            "amount": Field("amount", "decimal"),
+            "expected_close": Field("expected_close", "date"),
+            "probability": Field("probability", "int"),
+            "campaign": Field("campaign", "fk"),
+        },
+        sorts={
+            "-amount": (F("amount").desc(), F("id").desc()),
+            "expected_close": (_asc("expected_close"), F("id").asc()),
+            "-created": (F("id").desc(),),
+        },
+        default_sort="-created",
+        groups={
+            "owner": ("owner", "owner__display_name"),
+            "stage": ("stage", "stage"),
+            "status": ("status", "status"),
+        },
+        sums=("amount",),
+        select_related=("customer", "owner"),
+        custom_entity="opportunity",
+        search_fields=("name",),
+        columns=(
+            ("customer", _("customer")),
+            ("name", _("name")),
+            ("stage", _("stage")),
+            ("status", _("status")),
+            ("amount", _("amount")),
+            ("probability", _("probability %")),
+            ("expected_close", _("expected close")),
+            ("owner", _("owner")),
+        ),
+    ),
+    "order": ListSpec(
+        model=Order,
+        fields={
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "ordered_on": Field("ordered_on", "date"),
+            "total_amount": Field("total_amount", "decimal"),
+        },
+        sorts={"-ordered_on": (F("ordered_on").desc(), F("id").desc()), "-created": (F("id").desc(),)},
+        default_sort="-created",
+        groups={
+            "owner": ("owner", "owner__display_name"),
+            "status": ("status", "status"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("total_amount",),
+        select_related=("customer", "owner"),
+        search_fields=("code",),
+        columns=(
+            ("code", _("code")),
+            ("customer", _("customer")),
+            ("status", _("status")),
+            ("ordered_on", _("order date")),
+            ("total_amount", _("total")),
+        ),
+    ),
+    "lead": ListSpec(
+        model=Lead,
+        fields={
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "quality": Field("quality"),
+            "priority": Field("priority", "int"),
+            "source": Field("source", "fk"),
+        },
+        sorts={"priority": (F("priority").asc(), F("id").desc()), "-created": (F("id").desc(),)},
+        default_sort="priority",
+        groups={
+            "owner": ("owner", "owner__display_name"),
+            "status": ("status", "status"),
+            "quality": ("quality", "quality"),
+        },
+        select_related=("owner", "source"),
+        search_fields=("company_name",),
+        columns=(
+            ("company_name", _("company")),
+            ("contact_name", _("contact")),
+            ("phone", _("phone")),
+            ("quality", _("quality")),
+            ("status", _("status")),
+        ),
+    ),
+    "activity": ListSpec(
+        model=Activity,
+        fields={
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "kind": Field("kind"),
+            "occurred_at": Field("occurred_at", "datetime"),
+            "next_follow_up": Field("next_follow_up", "date"),
+        },
+        sorts={"-occurred_at": (F("occurred_at").desc(), F("id").desc())},
+        default_sort="-occurred_at",
+        groups={"owner": ("owner", "owner__display_name"), "kind": ("kind", "kind")},
+        sums=("cost",),
+        select_related=("customer", "owner"),
+        search_fields=("subject",),
+        columns=(
+            ("occurred_at", _("when")),
+            ("customer", _("customer")),
+            ("kind", _("kind")),
+            ("subject", _("subject")),
+            ("owner", _("by")),
+        ),
+    ),
+    "product": ListSpec(
+        model=Product,
+        fields={"code": Field("code"), "active": Field("active", "bool"), "price": Field("price", "decimal")},
+        sorts={"code": (F("code").asc(),), "name": (F("name").asc(), F("id").asc())},
+        default_sort="code",
+        custom_entity="product",
+        search_fields=("code", "name"),
+        columns=(
+            ("code", _("code")),
+            ("name", _("name")),
+            ("unit", _("unit")),
+            ("spec", _("specification")),
+            ("price", _("price")),
+            ("active", _("active")),
+        ),
+    ),
+}
+
+
+@dataclass
+class ParsedQuery:
+    condition: Q
+    search: str
+    sort: tuple
+    group_by: str | None
+
+
+def _coerce(kind: str, value, user, key: str, errors: dict):
+    def one(raw):
+        if kind in ("user", "fk"):
+            if kind == "user" and raw == "me":
+                return user.pk
+            if raw is None:
+                return None
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                errors.setdefault(key, []).append(_g("Expected an id."))
+                return None
+        if kind == "int":
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                errors.setdefault(key, []).append(_g("Expected a whole number."))
+                return None
+        if kind == "decimal":
+            try:
+                return Decimal(str(raw))
+            except (InvalidOperation, ValueError):
+                errors.setdefault(key, []).append(_g("Expected a number."))
+                return None
+        if kind in ("date", "datetime"):
+            try:
+                parsed = datetime.date.fromisoformat(str(raw)[:10])
+            except ValueError:
+                errors.setdefault(key, []).append(_g("Expected a date (YYYY-MM-DD)."))
+                return None
+            return parsed
+        if kind == "bool":
+            return raw in (True, "true", "1", 1, "yes")
+        return "" if raw is None else str(raw)
+
+    if isinstance(value, list):
+        return [one(v) for v in value]
+    return one(value)
+
+
+def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
+    """Validate list params; every problem is reported with its key (ValidationFailed)."""
+    from ..models import CustomFieldDefinition
+
+    params = params or {}
+    errors: dict[str, list] = {}
+    condition = Q()
+    custom_defs = (
+        {d.key: d for d in CustomFieldDefinition.objects.filter(entity=spec.custom_entity, active=True)}
+        if spec.custom_entity and any(str(k).startswith("custom.") for k in (params.get("filters") or {}))
+        else {}
+    )
+    filters = params.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise ValidationFailed(
+            _("Filters must be an object."), fields={"filters": [_g("Expected an object.")]}
+        )
+    for key, value in filters.items():
+        name, _sep, op = str(key).partition("__")
+        op = op or ("in" if isinstance(value, list) else "eq")
+        if op not in LOOKUPS:
+            errors.setdefault(key, []).append(_g("Unknown comparison."))
+            continue
+        if name.startswith("custom."):
+            custom_key = name[len("custom.") :]
+            definition = custom_defs.get(custom_key)
+            if definition is None:
+                errors.setdefault(key, []).append(_g("Unknown custom field."))
+                continue
+            kind = {"number": "decimal", "date": "date"}.get(definition.kind, "text")
+            coerced = _coerce(kind, value, user, key, errors)
+            if kind == "decimal" and coerced is not None:
+                coerced = [float(v) for v in coerced] if isinstance(coerced, list) else float(coerced)
+            if kind == "date" and coerced is not None:
+                coerced = (
+                    [v.isoformat() for v in coerced] if isinstance(coerced, list) else coerced.isoformat()
+                )
+            path = f"custom__{custom_key}"
+        else:
+            spec_field = spec.fields.get(name)
+            if spec_field is None:
+                errors.setdefault(key, []).append(_g("Unknown field."))
+                continue
+            coerced = _coerce(spec_field.kind, value, user, key, errors)
+            path = spec_field.path
+        if op == "isnull":
+            coerced = bool(value)
+        condition &= Q(**{f"{path}__{LOOKUPS[op]}": coerced})
+    sort_key = params.get("sort") or spec.default_sort
+    if sort_key not in spec.sorts:
+        errors.setdefault("sort", []).append(_g("Cannot sort by this."))
+        sort_key = spec.default_sort
+    group_by = params.get("group_by") or None
+    if group_by is not None and group_by not in spec.groups:
+        errors.setdefault("group_by", []).append(_g("Cannot group by this."))
+    search = str(params.get("search") or "").strip()
+    if len(search) > 100:
+        errors.setdefault("search", []).append(_g("At most 100 characters."))
+    if errors:
+        raise ValidationFailed(_("The list query is invalid."), fields=errors)
+    return ParsedQuery(condition, search, spec.sorts[sort_key], group_by)
+
+
+def list_queryset(*, user, entity: str, params: dict | None = None, action: str = "view") -> QuerySet:
+    spec = LISTS[entity]
+    parsed = parse_params(spec, params or {}, user)
+    qs = spec.model.objects.visible_to(user, action).filter(parsed.condition)
+    if parsed.search:
+        if entity == "customer":
+            # The name prefix search runs on the folded name (full-width, case) by index. The ids
+            # of the visible matches are read first, unordered (one bounded index range), then the
+            # page is sorted from them: left to itself the planner may walk the sort index hoping
+            # to meet 50 visible matches soon, and read the whole table when there are only a few.
+            matches = qs.filter(search_name__startswith=fold(parsed.search)).order_by()
+            ids = list(matches.values_list("pk", flat=True)[:SEARCH_CANDIDATES])
+            qs = spec.model.objects.filter(pk__in=ids)
+        else:
+            search = Q()
+            for path in spec.search_fields:
+                search |= Q(**{f"{path}__istartswith": parsed.search})
+            qs = qs.filter(search)
+    return qs.order_by(*parsed.sort)
+
+
+def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, capped): counts at most cap + 1 rows (SELECT COUNT(*) FROM (... LIMIT cap+1))."""
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def list_page(
+    *,
+    user,
+    entity: str,
+    params: dict | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    with_count: bool = True,
+) -> dict:
+    """One page of a list plus a capped count; the number of queries does not depend on the data."""
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(_("Invalid page."), fields={"page": [_g("Invalid page.")]})
+    spec = LISTS[entity]
+    qs = list_queryset(user=user, entity=entity, params=params)
+    offset = (page - 1) * page_size
+    rows = list(qs.select_related(*spec.select_related)[offset : offset + page_size])
+    result = {"rows": rows, "page": page, "page_size": page_size}
+    if with_count:
+        if page == 1 and len(rows) < page_size:
+            result["count"], result["count_capped"] = len(rows), False  # the whole list is on this page
+        else:
+            result["count"], result["count_capped"] = capped_count(qs)
+    return result
+
+
+def list_groups(
+    *, user, entity: str, params: dict | None = None, group_by: str | None = None, limit: int = 500
+) -> list[dict]:
+    """Grouped rows with counts and sums (e.g. opportunity amounts per owner / stage)."""
+    spec = LISTS[entity]
+    params = dict(params or {})
+    group_by = group_by or params.get("group_by")
+    if group_by not in spec.groups:
+        raise ValidationFailed(_("Cannot group by this."), fields={"group_by": [_g("Cannot group by this.")]})
+    value_path, label_path = spec.groups[group_by]
+    qs = list_queryset(user=user, entity=entity, params=params).order_by()
+    aggregates = {"count": Count("pk")}
+    for name in spec.sums:
+        aggregates[f"sum_{name}"] = Sum(name)
+    rows = list(
+        qs.values(value_path, label_path).annotate(**aggregates).order_by("-count", value_path)[:limit]
+    )
+    result = []
+    for row in rows:
+        label = row.get(label_path)
+        if label_path == value_path and hasattr(spec.model, "_meta"):
+            model_field = spec.model._meta.get_field(value_path)
+            label = (
+                dict(model_field.flatchoices).get(row[value_path], row[value_path])
+                if model_field.choices
+                else label
+            )
+        entry = {
+            "key": row[value_path],
+            "label": str(label) if label is not None else "",
+            "count": row["count"],
+        }
+        for name in spec.sums:
+            entry[f"sum_{name}"] = row[f"sum_{name}"] or 0
+        result.append(entry)
+    return result
+
+
+def list_totals(*, user, entity: str, params: dict | None = None) -> dict:
+    """Sums over the whole filtered list (the footer of a list view)."""
+    spec = LISTS[entity]
+    qs = list_queryset(user=user, entity=entity, params=params).order_by()
+    return qs.aggregate(**{f"sum_{name}": Sum(name) for name in spec.sums}) if spec.sums else {}

@@ -1,0 +1,450 @@
+"""Products, inventory ledger (出入库), contracts, orders with lines, payments (回款)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from core.errors import Conflict, ValidationFailed
+
+from ..models import (
+    Contract,
+    Customer,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    StockLevel,
+    StockMove,
+    Warehouse,
+)
+from ..signals import business_event
+from .common import (
+    clean_custom_fields,
+    next_code,
+    parse_date,
+    parse_decimal,
+    require_permission,
+    require_row,
+)
+
+CENT = Decimal("0.01")
+
+# --- Products ------------------------------------------------------------------------------
+
+
+def _clean_product(data: dict, errors: dict) -> dict:
+    cleaned = {}
+    for key, limit in (("code", 40), ("name", 200), ("unit", 20), ("spec", 200), ("description", 100_000)):
+        if key in data:
+            cleaned[key] = ("" if data[key] is None else str(data[key])).strip()
+            if len(cleaned[key]) > limit:
+                errors.setdefault(key, []).append(_g("At most %(n)d characters.") % {"n": limit})
+    for key in ("code", "name", "unit"):
+        if key in cleaned and not cleaned[key]:
+            errors.setdefault(key, []).append(_g("This field is required."))
+    if "price" in data:
+        price = parse_decimal(data["price"], "price", errors)
+        if price is not None and price < 0:
+            errors.setdefault("price", []).append(_g("Cannot be negative."))
+        cleaned["price"] = price if price is not None else Decimal(0)
+    if "active" in data:
+        cleaned["active"] = bool(data["active"])
+    if "image" in data:
+        cleaned["image"] = data["image"]
+    return cleaned
+
+
+@transaction.atomic
+def product_create(
+    *, actor, code: str, name: str, unit: str = "pcs", custom: dict | None = None, **fields
+) -> Product:
+    require_permission(actor, Product, "add")
+    errors: dict = {}
+    unknown = set(fields) - {"spec", "price", "description", "active", "image"}
+    for key in unknown:
+        errors.setdefault(key, []).append(_g("Unknown field."))
+    cleaned = _clean_product({"code": code, "name": name, "unit": unit, **fields}, errors)
+    if cleaned.get("code") and Product.objects.filter(code=cleaned["code"]).exists():
+        errors.setdefault("code", []).append(_g("A product with this code exists."))
+    try:
+        custom_values = clean_custom_fields("product", custom)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(_("The product could not be saved."), fields=errors)
+    product = Product.objects.create(created_by=actor, custom=custom_values, **cleaned)
+    audit_record(action="create", actor=actor, obj=product)
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor, product: Product, **fields) -> Product:
+    require_row(actor, product, "change")
+    errors: dict = {}
+    cleaned = _clean_product(fields, errors)
+    if cleaned.get("code") and Product.objects.filter(code=cleaned["code"]).exclude(pk=product.pk).exists():
+        errors.setdefault("code", []).append(_g("A product with this code exists."))
+    if errors:
+        raise ValidationFailed(_("The product could not be saved."), fields=errors)
+    for key, value in cleaned.items():
+        setattr(product, key, value)
+    product.save()
+    audit_record(action="change", actor=actor, obj=product, changes={k: str(v) for k, v in cleaned.items()})
+    return product
+
+
+# --- Inventory -----------------------------------------------------------------------------
+
+
+def _quantity(value, errors: dict, *, allow_zero: bool = False) -> Decimal:
+    quantity = parse_decimal(value, "quantity", errors)
+    if quantity is None or quantity < 0 or (quantity == 0 and not allow_zero):
+        errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
+        return Decimal(0)
+    return quantity
+
+
+def _locked_level(product: Product, warehouse: Warehouse) -> StockLevel:
+    StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
+    return StockLevel.objects.select_for_update().get(product=product, warehouse=warehouse)
+
+
+def _move(*, actor, level: StockLevel, kind: str, delta: Decimal, reference: str, order=None) -> StockMove:
+    if level.on_hand + delta < 0:
+        raise Conflict(
+            _g("Not enough stock of %(product)s in %(warehouse)s: %(have)s on hand.")
+            % {"product": level.product, "warehouse": level.warehouse, "have": level.on_hand}
+        )
+    level.on_hand += delta
+    level.save(update_fields=["on_hand"])
+    return StockMove.objects.create(
+        product_id=level.product_id,
+        warehouse_id=level.warehouse_id,
+        kind=kind,
+        quantity=delta,
+        balance=level.on_hand,
+        reference=reference[:100],
+        order=order,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def stock_in(*, actor, product: Product, warehouse: Warehouse, quantity, reference: str = "") -> StockMove:
+    require_permission(actor, StockMove, "add")
+    errors: dict = {}
+    qty = _quantity(quantity, errors)
+    if errors:
+        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
+    return _move(
+        actor=actor,
+        level=_locked_level(product, warehouse),
+        kind=StockMove.Kind.IN,
+        delta=qty,
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def stock_out(
+    *,
+    actor,
+    product: Product,
+    warehouse: Warehouse,
+    quantity,
+    reference: str = "",
+    order: Order | None = None,
+) -> StockMove:
+    require_permission(actor, StockMove, "add")
+    errors: dict = {}
+    qty = _quantity(quantity, errors)
+    if errors:
+        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
+    level = _locked_level(product, warehouse)
+    if level.on_hand - level.reserved < qty:
+        raise Conflict(
+            _g("Only %(n)s of %(product)s available in %(warehouse)s.")
+            % {"n": level.on_hand - level.reserved, "product": product, "warehouse": warehouse}
+        )
+    return _move(
+        actor=actor, level=level, kind=StockMove.Kind.OUT, delta=-qty, reference=reference, order=order
+    )
+
+
+@transaction.atomic
+def stock_transfer(
+    *, actor, product: Product, source: Warehouse, target: Warehouse, quantity, reference: str = ""
+) -> tuple[StockMove, StockMove]:
+    require_permission(actor, StockMove, "add")
+    errors: dict = {}
+    qty = _quantity(quantity, errors)
+    if source.pk == target.pk:
+        errors.setdefault("target", []).append(_g("Choose a different warehouse."))
+    if errors:
+        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
+    # Lock both levels in a fixed order so opposite transfers cannot deadlock.
+    first, second = sorted([source, target], key=lambda w: w.pk)
+    levels = {w.pk: _locked_level(product, w) for w in (first, second)}
+    if levels[source.pk].on_hand - levels[source.pk].reserved < qty:
+        raise Conflict(_g("Not enough available stock in %(warehouse)s.") % {"warehouse": source})
+    out = _move(
+        actor=actor,
+        level=levels[source.pk],
+        kind=StockMove.Kind.TRANSFER_OUT,
+        delta=-qty,
+        reference=reference,
+    )
+    into = _move(
+        actor=actor, level=levels[target.pk], kind=StockMove.Kind.TRANSFER_IN, delta=qty, reference=reference
+    )
+    return out, into
+
+
+@transaction.atomic
+def stock_count(
+    *, actor, product: Product, warehouse: Warehouse, counted, reference: str = ""
+) -> StockMove | None:
+    """Record a physical count (盘点): the ledger gets the difference, None if it matched."""
+    require_permission(actor, StockMove, "add")
+    errors: dict = {}
+    qty = _quantity(counted, errors, allow_zero=True)
+    if errors:
+        raise ValidationFailed(_("Invalid stock count."), fields=errors)
+    level = _locked_level(product, warehouse)
+    delta = qty - level.on_hand
+    if delta == 0:
+        return None
+    return _move(
+        actor=actor, level=level, kind=StockMove.Kind.COUNT, delta=delta, reference=reference or "count"
+    )
+
+
+def stock_available(*, product: Product, warehouse: Warehouse | None = None) -> Decimal:
+    qs = StockLevel.objects.filter(product=product)
+    if warehouse is not None:
+        qs = qs.filter(warehouse=warehouse)
+    totals = qs.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+    return (totals["on_hand"] or 0) - (totals["reserved"] or 0)
+
+
+# --- Contracts and orders ------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    actor,
+    customer: Customer,
+    title: str,
+    amount,
+    signed_on=None,
+    starts_on=None,
+    ends_on=None,
+    opportunity=None,
+) -> Contract:
+    require_permission(actor, Contract, "add")
+    require_row(actor, customer, "view")
+    errors: dict = {}
+    if not title.strip():
+        errors.setdefault("title", []).append(_g("This field is required."))
+    value = parse_decimal(amount, "amount", errors)
+    if value is None or value < 0:
+        errors.setdefault("amount", []).append(_g("Enter an amount of at least 0."))
+    dates = {
+        k: parse_date(v, k, errors)
+        for k, v in (("signed_on", signed_on), ("starts_on", starts_on), ("ends_on", ends_on))
+    }
+    if dates["starts_on"] and dates["ends_on"] and dates["ends_on"] < dates["starts_on"]:
+        errors.setdefault("ends_on", []).append(_g("The end comes before the start."))
+    if opportunity is not None and opportunity.customer_id != customer.pk:
+        errors.setdefault("opportunity", []).append(_g("The opportunity belongs to another customer."))
+    if errors:
+        raise ValidationFailed(_("The contract could not be saved."), fields=errors)
+    contract = Contract.objects.create(
+        code=next_code("contract", "HT"),
+        customer=customer,
+        title=title.strip(),
+        amount=value,
+        opportunity=opportunity,
+        owner=actor,
+        created_by=actor,
+        status=Contract.Status.SIGNED if dates["signed_on"] else Contract.Status.DRAFT,
+        **dates,
+    )
+    audit_record(action="create", actor=actor, obj=contract)
+    return contract
+
+
+def _clean_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
+    """Lines as dicts: product (instance), quantity, price (default: product price), discount_percent."""
+    result = []
+    if not lines:
+        errors.setdefault("lines", []).append(_g("An order needs at least one line."))
+    for index, line in enumerate(lines, start=1):
+        product = line.get("product")
+        prefix = f"lines.{index}"
+        if not isinstance(product, Product):
+            errors.setdefault(f"{prefix}.product", []).append(_g("Choose a product."))
+            continue
+        if not product.active:
+            errors.setdefault(f"{prefix}.product", []).append(_g("This product is no longer sold."))
+        line_errors: dict = {}
+        quantity = parse_decimal(line.get("quantity"), "quantity", line_errors)
+        if quantity is None or quantity <= 0:
+            line_errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
+        price = parse_decimal(line.get("price", product.price), "price", line_errors)
+        if price is None or price < 0:
+            line_errors.setdefault("price", []).append(_g("Enter a price of at least 0."))
+        discount = parse_decimal(line.get("discount_percent", 0), "discount_percent", line_errors) or Decimal(
+            0
+        )
+        if not 0 <= discount <= 100:
+            line_errors.setdefault("discount_percent", []).append(_g("Enter a percentage from 0 to 100."))
+        delivery = parse_date(line.get("delivery_on"), "delivery_on", line_errors)
+        for key, messages in line_errors.items():
+            errors.setdefault(f"{prefix}.{key}", []).extend(messages)
+        if line_errors:
+            continue
+        amount = (quantity * price * (100 - discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        result.append(
+            OrderLine(
+                product=product,
+                unit=line.get("unit") or product.unit,
+                quantity=quantity,
+                price=price,
+                discount_percent=discount,
+                amount=amount,
+                delivery_on=delivery,
+            )
+        )
+    return result
+
+
+@transaction.atomic
+def order_create(
+    *,
+    actor,
+    customer: Customer,
+    lines: list[dict],
+    ordered_on=None,
+    delivery_on=None,
+    contract: Contract | None = None,
+    opportunity=None,
+    notes: str = "",
+) -> Order:
+    """An order with its lines; every line amount and the total are computed here, never entered."""
+    require_permission(actor, Order, "add")
+    require_row(actor, customer, "view")
+    errors: dict = {}
+    order_lines = _clean_lines(lines, errors)
+    ordered = parse_date(ordered_on, "ordered_on", errors) or timezone.localdate()
+    delivery = parse_date(delivery_on, "delivery_on", errors)
+    if delivery and delivery < ordered:
+        errors.setdefault("delivery_on", []).append(_g("Delivery cannot come before the order date."))
+    if contract is not None and contract.customer_id != customer.pk:
+        errors.setdefault("contract", []).append(_g("The contract belongs to another customer."))
+    if errors:
+        raise ValidationFailed(_("The order could not be saved."), fields=errors)
+    order = Order.objects.create(
+        code=next_code("order", "SO"),
+        customer=customer,
+        contract=contract,
+        opportunity=opportunity,
+        ordered_on=ordered,
+        delivery_on=delivery,
+        notes=notes,
+        owner=actor,
+        created_by=actor,
+        total_amount=sum((line.amount for line in order_lines), Decimal(0)),
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    audit_record(action="create", actor=actor, obj=order, extra={"total": str(order.total_amount)})
+    return order
+
+
+ORDER_TRANSITIONS = {
+    Order.Status.DRAFT: {Order.Status.SUBMITTED, Order.Status.CANCELLED},
+    Order.Status.SUBMITTED: {Order.Status.APPROVED, Order.Status.REJECTED, Order.Status.CANCELLED},
+    Order.Status.APPROVED: {Order.Status.SHIPPED, Order.Status.CANCELLED},
+    Order.Status.REJECTED: {Order.Status.DRAFT},
+    Order.Status.SHIPPED: {Order.Status.PAID},
+    Order.Status.PAID: set(),
+    Order.Status.CANCELLED: set(),
+}
+
+
+@transaction.atomic
+def order_set_status(*, actor, order: Order, status: str, note: str = "") -> Order:
+    """Move an order along its life (the order-approval process calls this)."""
+    require_row(actor, order, "change")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if status not in ORDER_TRANSITIONS.get(order.status, set()):
+        raise Conflict(
+            _g("An order cannot go from %(old)s to %(new)s.")
+            % {"old": order.get_status_display(), "new": status}
+        )
+    old = order.status
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    if status == Order.Status.SUBMITTED:
+        business_event.send(
+            sender=Order,
+            name="order.submitted",
+            obj=order,
+            actor=actor,
+            data={"total": str(order.total_amount)},
+        )
+    audit_record(
+        action="change", actor=actor, obj=order, changes={"status": [old, status]}, extra={"note": note}
+    )
+    return order
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor,
+    customer: Customer,
+    amount,
+    paid_on=None,
+    order: Order | None = None,
+    contract: Contract | None = None,
+    method: str = Payment.Method.TRANSFER,
+    reference: str = "",
+) -> Payment:
+    require_permission(actor, Payment, "add")
+    require_row(actor, customer, "view")
+    errors: dict = {}
+    value = parse_decimal(amount, "amount", errors)
+    if value is None or value <= 0:
+        errors.setdefault("amount", []).append(_g("Enter an amount greater than 0."))
+    day = parse_date(paid_on, "paid_on", errors) or timezone.localdate()
+    if order is not None and order.customer_id != customer.pk:
+        errors.setdefault("order", []).append(_g("The order belongs to another customer."))
+    if contract is not None and contract.customer_id != customer.pk:
+        errors.setdefault("contract", []).append(_g("The contract belongs to another customer."))
+    if method not in Payment.Method.values:
+        errors.setdefault("method", []).append(_g("Unknown payment method."))
+    if errors:
+        raise ValidationFailed(_("The payment could not be saved."), fields=errors)
+    payment = Payment.objects.create(
+        customer=customer,
+        order=order,
+        contract=contract,
+        amount=value,
+        paid_on=day,
+        method=method,
+        reference=reference[:100],
+        created_by=actor,
+    )
+    audit_record(action="create", actor=actor, obj=payment)
+    return payment

@@ -1,0 +1,195 @@
+"""Helpers shared by the CRM services: permission checks, codes, field validation."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import NotFound, NotPermitted, ValidationFailed
+from org.permissions import user_can
+
+from ..models import ChoiceOption, CodeSequence, CustomFieldDefinition
+
+# Digits (also full-width), separators, brackets (also full-width) and extension markers.
+_PHONE_ALLOWED = re.compile(
+    "^[0-9\uff10-\uff19+\uff0b\\-\uff0d ()\uff08\uff09.#*/,\u8f6cext\\s]+$", re.IGNORECASE
+)
+
+
+def require_permission(actor, model: type[models.Model], action: str) -> None:
+    if not user_can(actor, model, action):
+        raise NotPermitted(
+            _g("You may not %(action)s %(entity)s.")
+            % {"action": action, "entity": model._meta.verbose_name_plural}
+        )
+
+
+def require_row(actor, obj: models.Model, action: str) -> None:
+    """The actor holds the permission and the row rule admits this very row."""
+    require_permission(actor, type(obj), action)
+    if not type(obj).objects.visible_to(actor, action).filter(pk=obj.pk).exists():
+        raise NotPermitted(_g("You may not %(action)s %(object)s.") % {"action": action, "object": obj})
+
+
+def get_visible(actor, model: type[models.Model], pk, action: str = "view"):
+    """Fetch + permission check in one call (zulip's access_x_by_id)."""
+    try:
+        return model.objects.visible_to(actor, action).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_g("%(entity)s not found.") % {"entity": model._meta.verbose_name}) from None
+
+
+def next_codes(sequence: str, prefix: str, count: int = 1, width: int = 6) -> list[str]:
+    """Reserve `count` consecutive codes; the row lock serializes concurrent callers."""
+    with transaction.atomic():
+        CodeSequence.objects.get_or_create(name=sequence)
+        seq = CodeSequence.objects.select_for_update().get(name=sequence)
+        first = seq.next_value
+        seq.next_value = first + count
+        seq.save(update_fields=["next_value"])
+    return [f"{prefix}{n:0{width}d}" for n in range(first, first + count)]
+
+
+def next_code(sequence: str, prefix: str, width: int = 6) -> str:
+    return next_codes(sequence, prefix, 1, width)[0]
+
+
+def check_phone(value: str) -> str | None:
+    """An error message for a phone number that cannot be one, else None."""
+    if not value:
+        return None
+    digits = sum(ch.isdigit() for ch in value)
+    if not _PHONE_ALLOWED.match(value) or digits < 6 or digits > 20:
+        return _g("Enter a valid phone number (6-20 digits; spaces, +, -, brackets allowed).")
+    return None
+
+
+def check_email(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        validate_email(value)
+    except ValidationError:
+        return _g("Enter a valid e-mail address.")
+    return None
+
+
+def resolve_option(value, choice_list: str, field: str, errors: dict) -> ChoiceOption | None:
+    """Accept an option, its pk or its code/label; record an error when it is not on the list."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, ChoiceOption):
+        option = value
+    else:
+        qs = ChoiceOption.objects.filter(choice_list=choice_list)
+        option = None
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            option = qs.filter(pk=int(value)).first()
+        if option is None and isinstance(value, str):
+            option = qs.filter(models.Q(code=value) | models.Q(label=value)).first()
+    if option is None or option.choice_list != choice_list or not option.active:
+        errors.setdefault(field, []).append(_g("“%(value)s” is not on the list.") % {"value": value})
+        return None
+    return option
+
+
+def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        errors.setdefault(field, []).append(_g("Enter a number."))
+        return None
+    if not number.is_finite():
+        errors.setdefault(field, []).append(_g("Enter a number."))
+        return None
+    return number
+
+
+def parse_date(value, field: str, errors: dict) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        errors.setdefault(field, []).append(_g("Enter a date as YYYY-MM-DD."))
+        return None
+
+
+def clean_custom_fields(
+    entity: str, values: dict | None, *, partial: bool = False, existing=None, definitions: dict | None = None
+) -> dict:
+    """Validate custom field values against the entity's definitions; return the JSON to store.
+
+    Numbers are stored as JSON numbers and dates as ISO strings, so a key filter works on both
+    PostgreSQL and SQLite.
+    """
+    values = values or {}
+    if definitions is None:  # importers pass them in, once per job
+        definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=entity, active=True)}
+    errors: dict[str, list] = {}
+    result = dict(existing or {}) if partial else {}
+    for key in values:
+        if key not in definitions:
+            errors.setdefault(f"custom.{key}", []).append(_g("Unknown custom field."))
+    for key, definition in definitions.items():
+        field = f"custom.{key}"
+        if key not in values:
+            if definition.required and not partial and not (existing or {}).get(key):
+                errors.setdefault(field, []).append(_g("This field is required."))
+            elif not partial and existing and key in existing:
+                result[key] = existing[key]
+            continue
+        raw = values[key]
+        if raw in (None, ""):
+            if definition.required:
+                errors.setdefault(field, []).append(_g("This field is required."))
+            result.pop(key, None)
+            continue
+        if definition.kind == CustomFieldDefinition.Kind.NUMBER:
+            number = parse_decimal(raw, field, errors)
+            if number is not None:
+                result[key] = int(number) if number == number.to_integral_value() else float(number)
+        elif definition.kind == CustomFieldDefinition.Kind.DATE:
+            date = parse_date(raw, field, errors)
+            if date is not None:
+                result[key] = date.isoformat()
+        elif definition.kind == CustomFieldDefinition.Kind.CHOICE:
+            if str(raw) not in [str(c) for c in definition.choices]:
+                errors.setdefault(field, []).append(
+                    _g("“%(value)s” is not one of the choices.") % {"value": raw}
+                )
+            else:
+                result[key] = str(raw)
+        else:
+            text = str(raw).strip()
+            if len(text) > definition.max_length:
+                errors.setdefault(field, []).append(
+                    _g("At most %(n)d characters.") % {"n": definition.max_length}
+                )
+            else:
+                result[key] = text
+    if errors:
+        raise ValidationFailed(_("Some custom fields are invalid."), fields=errors)
+    return result
+
+
+def display(value) -> str:
+    """A value as the change history shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        return str(value)
+    return str(value)

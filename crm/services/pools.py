@@ -1,0 +1,250 @@
+"""Customer pools (公海): claim, release, assign and the periodic recycling by the pool rules."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from core.errors import Conflict, NotPermitted, ValidationFailed
+from org.selectors import effective_group_ids
+
+from ..models import Customer, CustomerChange, CustomerPool, Opportunity, PoolMove
+from ..signals import customers_recycled
+from .common import display, require_permission, require_row
+
+User = get_user_model()
+
+
+def default_pool() -> CustomerPool | None:
+    return CustomerPool.objects.filter(is_default=True, active=True).order_by("pk").first()
+
+
+def _may_claim(actor, pool: CustomerPool) -> bool:
+    allowed = set(pool.claim_groups.values_list("pk", flat=True))
+    return not allowed or bool(allowed & effective_group_ids(actor))
+
+
+def _record(customer, pool, action, *, actor, from_user, to_user, reason=""):
+    PoolMove.objects.create(
+        customer=customer,
+        pool=pool,
+        action=action,
+        from_user=from_user,
+        to_user=to_user,
+        actor=actor,
+        reason=reason,
+    )
+    CustomerChange.objects.create(
+        customer=customer,
+        kind=CustomerChange.Kind.OWNER,
+        field="owner",
+        old_value=display(from_user),
+        new_value=display(to_user),
+        note=f"{PoolMove.Action(action).label}: {pool}"[:300],
+        changed_by=actor,
+    )
+
+
+@transaction.atomic
+def pool_claim(*, actor, customer: Customer) -> Customer:
+    """A salesperson takes an unowned customer from its pool (领取), within the claim limit."""
+    require_permission(actor, Customer, "change")
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("pool").get(pk=customer.pk)
+    if customer.owner_id is not None or customer.pool is None:
+        raise Conflict(_("This customer is not in a pool (someone may have claimed it already)."))
+    # Locking the pool row serializes claims in this pool, so the limit cannot be overrun.
+    pool = CustomerPool.objects.select_for_update().get(pk=customer.pool_id)
+    if not pool.active:
+        raise Conflict(_("This pool is closed."))
+    if not _may_claim(actor, pool):
+        raise NotPermitted(_("You may not claim customers from this pool."))
+    held = Customer.objects.filter(pool=pool, owner=actor).count()
+    if held >= pool.claim_limit:
+        raise ValidationFailed(
+            _("Claim limit reached."),
+            code="claim_limit",
+            fields={
+                "customer": [
+                    _g("You already hold %(n)d customers from this pool (limit %(limit)d).")
+                    % {"n": held, "limit": pool.claim_limit}
+                ]
+            },
+        )
+    customer.owner = actor
+    customer.owned_since = timezone.now()
+    customer.save(update_fields=["owner", "owned_since", "updated_at"])
+    _record(customer, pool, PoolMove.Action.CLAIM, actor=actor, from_user=None, to_user=actor)
+    audit_record(
+        action="change",
+        actor=actor,
+        obj=customer,
+        changes={"owner": [None, str(actor)]},
+        extra={"pool": pool.code},
+    )
+    return customer
+
+
+@transaction.atomic
+def pool_release(
+    *, actor, customer: Customer, pool: CustomerPool | None = None, reason: str = ""
+) -> Customer:
+    """The owner (or their manager) returns a customer to a pool (释放)."""
+    require_row(actor, customer, "change")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.owner_id is None:
+        raise Conflict(_("This customer has no owner."))
+    pool = pool or customer.pool or default_pool()
+    if pool is None:
+        raise ValidationFailed(
+            _("There is no pool to release the customer to."), fields={"pool": [_g("Choose a pool.")]}
+        )
+    previous = customer.owner
+    customer.owner = None
+    customer.owned_since = None
+    customer.pool = pool
+    customer.save(update_fields=["owner", "owned_since", "pool", "updated_at"])
+    _record(
+        customer, pool, PoolMove.Action.RELEASE, actor=actor, from_user=previous, to_user=None, reason=reason
+    )
+    audit_record(
+        action="change",
+        actor=actor,
+        obj=customer,
+        changes={"owner": [str(previous), None]},
+        extra={"pool": pool.code},
+    )
+    return customer
+
+
+@transaction.atomic
+def pool_assign(*, actor, customer: Customer, to_user, reason: str = "") -> Customer:
+    """A manager hands a pool customer to a salesperson (分配); the claim limit does not apply."""
+    require_permission(actor, CustomerPool, "change")
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("pool").get(pk=customer.pk)
+    if customer.owner_id is not None or customer.pool is None:
+        raise Conflict(_("This customer is not in a pool."))
+    if to_user is None or not to_user.is_active:
+        raise ValidationFailed(
+            _("Choose an active user."), fields={"to_user": [_g("Choose an active user.")]}
+        )
+    customer.owner = to_user
+    customer.owned_since = timezone.now()
+    customer.save(update_fields=["owner", "owned_since", "updated_at"])
+    _record(
+        customer,
+        customer.pool,
+        PoolMove.Action.ASSIGN,
+        actor=actor,
+        from_user=None,
+        to_user=to_user,
+        reason=reason,
+    )
+    audit_record(action="change", actor=actor, obj=customer, changes={"owner": [None, str(to_user)]})
+    return customer
+
+
+def recyclable(pool: CustomerPool, now: datetime.datetime):
+    """Owned customers that the pool's rules send back, as a queryset (indexed by owner/pool)."""
+    if pool.days_without_follow_up is None and pool.days_without_won_deal is None:
+        return Customer.objects.none()
+    scope = Q(pool=pool)
+    if pool.is_default:
+        scope |= Q(pool__isnull=True)
+    qs = Customer.objects.filter(scope, owner__isnull=False)
+    due = Q()
+    if pool.days_without_follow_up is not None:
+        # A fresh owner gets the full period even if the previous owner's last activity is old.
+        qs = qs.annotate(
+            _followed=Greatest(
+                Coalesce(F("last_activity_at"), F("owned_since"), F("created_at")),
+                Coalesce(F("owned_since"), F("created_at")),
+            )
+        )
+        due |= Q(_followed__lt=now - datetime.timedelta(days=pool.days_without_follow_up))
+    if pool.days_without_won_deal is not None:
+        qs = qs.annotate(
+            _won=Greatest(
+                Coalesce(F("last_won_at"), F("owned_since"), F("created_at")),
+                Coalesce(F("owned_since"), F("created_at")),
+            )
+        )
+        due |= Q(_won__lt=now - datetime.timedelta(days=pool.days_without_won_deal))
+    qs = qs.filter(due)
+    if pool.protect_open_opportunities:
+        qs = qs.exclude(
+            Exists(Opportunity.objects.filter(customer=OuterRef("pk"), status=Opportunity.Status.OPEN))
+        )
+    return qs
+
+
+def pool_recycle(*, now: datetime.datetime | None = None, batch_size: int = 1000) -> dict[str, int]:
+    """Return customers to their pools by the rules; notify the former owners after commit.
+
+    Works in batches, each its own transaction, so a huge backlog never holds long locks.
+    """
+    now = now or timezone.now()
+    result: dict[str, int] = {}
+    for pool in CustomerPool.objects.filter(active=True).order_by("pk"):
+        total = 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    recyclable(pool, now)
+                    .select_for_update(skip_locked=True)
+                    .order_by("pk")
+                    .values_list("pk", "owner_id")[:batch_size]
+                )
+                if not rows:
+                    break
+                ids = [pk for pk, _owner in rows]
+                Customer.objects.filter(pk__in=ids).update(
+                    owner=None, owned_since=None, pool=pool, updated_at=now
+                )
+                reason = _g("no follow-up or won deal within the pool's limits")
+                PoolMove.objects.bulk_create(
+                    [
+                        PoolMove(
+                            customer_id=pk,
+                            pool=pool,
+                            action=PoolMove.Action.RECYCLE,
+                            from_user_id=owner,
+                            reason=reason,
+                        )
+                        for pk, owner in rows
+                    ]
+                )
+                names = {u.pk: str(u) for u in User.objects.filter(pk__in={o for _p, o in rows})}
+                CustomerChange.objects.bulk_create(
+                    [
+                        CustomerChange(
+                            customer_id=pk,
+                            kind=CustomerChange.Kind.OWNER,
+                            field="owner",
+                            old_value=names.get(owner, ""),
+                            new_value="",
+                            note=f"{PoolMove.Action.RECYCLE.label}: {pool}"[:300],
+                        )
+                        for pk, owner in rows
+                    ]
+                )
+                by_owner: dict[int, list[int]] = {}
+                for pk, owner in rows:
+                    by_owner.setdefault(owner, []).append(pk)
+                transaction.on_commit(
+                    lambda pool=pool, by_owner=by_owner: customers_recycled.send(
+                        sender=CustomerPool, pool=pool, by_owner=by_owner, at=now
+                    )
+                )
+                total += len(rows)
+            if len(rows) < batch_size:
+                break
+        result[pool.code] = total
+    return result

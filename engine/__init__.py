@@ -1,0 +1,1 @@
+"""The workflow engine: the only package that imports SpiffWorkflow."""

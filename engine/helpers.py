@@ -1,0 +1,64 @@
+"""Read-only helpers offered to scripts, conditions and owner expressions.
+
+They take and return plain data (user names, group names), never ORM objects: scripts run in the
+sandbox and whatever they return may end up in the stored task data.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from org import selectors
+
+
+def user_by_name(username):
+    if username is None or username == "":
+        return None
+    User = get_user_model()
+    if isinstance(username, User):
+        return username
+    return User.objects.filter(username=str(username), is_active=True).first()
+
+
+def manager_of(username):
+    """The user name of the person's manager (explicit manager, else the department head)."""
+    user = user_by_name(username)
+    manager = selectors.manager_of(user) if user is not None else None
+    return manager.get_username() if manager is not None else None
+
+
+def department_head(username_or_department):
+    """The head of the person's department, or of a department given by code or name."""
+    from org.models import Department
+
+    user = user_by_name(username_or_department)
+    if user is not None:
+        head = selectors.department_head(user)
+    else:
+        department = Department.objects.filter(code=str(username_or_department)).first() or (
+            Department.objects.filter(name=str(username_or_department)).first()
+        )
+        head = selectors.department_head(department) if department is not None else None
+    return head.get_username() if head is not None else None
+
+
+def members_of(group_name):
+    """User names of the active members of a group (nested groups included)."""
+    group = Group.objects.filter(name=str(group_name)).first()
+    if group is None:
+        return []
+    return sorted(selectors.members_of(group).values_list("username", flat=True))
+
+
+def user_exists(username) -> bool:
+    return user_by_name(username) is not None
+
+
+def script_helpers() -> dict:
+    return {
+        "manager_of": manager_of,
+        "department_head": department_head,
+        "members_of": members_of,
+        "user_exists": user_exists,
+    }

@@ -1,0 +1,23 @@
+"""Celery wrappers around the engine services (beat runs `engine.fire_due_timers`)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="engine.fire_due_timers", ignore_result=True)
+def fire_due_timers() -> dict:
+    """Fire due timers and the automatic retries of retryable service calls."""
+    return {"timers": services.fire_due_timers(), "retries": services.retry_due_incidents()}
+
+
+@shared_task(name="engine.deliver_message", ignore_result=True)
+def deliver_message(name: str, keys: dict, payload: dict) -> bool:
+    """A message thrown by one instance, correlated to the others in a transaction of its own."""
+    return services.correlate_message(name, keys=keys, payload=payload).matched
+
+
+@shared_task(name="engine.broadcast_signal", ignore_result=True)
+def broadcast_signal(name: str, payload=None) -> int:
+    """A BPMN signal thrown by one instance, delivered to every instance waiting for it."""
+    return len(services.broadcast_signal(name, payload=payload).instances)

@@ -1,0 +1,1 @@
+"""Integrations: notifications (in-app, e-mail, SMS), reminders and escalations, webhooks."""

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        from . import connectors, receivers  # noqa: F401
+
+        connectors.register()

@@ -1,0 +1,177 @@
+"""Notifications and their deliveries, reminder bookkeeping, webhook subscriptions and deliveries.
+
+Glossary: 通知 = notification, 提醒 = reminder, 升级 = escalation.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from org.permissions import ACTIONS, VisibleQuerySet
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class NotificationQuerySet(VisibleQuerySet):
+    owner_field = "recipient"
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """What a person was told; the in-app list and badge read this table."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    template = models.CharField(_("event"), max_length=64)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="integ_notif_inbox")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """Which channels a person wants for an event ("*" = every event without its own row)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    template = models.CharField(_("event"), max_length=64, default="*")
+    channels = models.JSONField(_("channels"), default=list)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "template"], name="integ_pref_user_template")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.template} → {', '.join(self.channels)}"
+
+
+class Delivery(models.Model):
+    """One attempt chain to send a notification over e-mail or SMS; the delivery log."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (no address)")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    text = models.TextField(
+        _("text sent"), blank=True, help_text=_("the SMS text, in the recipient's language")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    external_id = models.CharField(_("gateway message id"), max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="integ_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.address}: {self.status}"
+
+
+class ReminderLog(models.Model):
+    """A reminder that went out; the unique key makes every reminder go out once, even with two
+    beat processes running the same sweep at the same moment."""
+
+    kind = models.CharField(max_length=32)
+    subject = models.CharField(max_length=64, help_text="what it is about, e.g. 'task:42'")
+    occurrence = models.CharField(max_length=64, help_text="which due event, e.g. the due time")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject", "occurrence"], name="integ_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} {self.occurrence}"
+
+
+class WebhookSubscriptionQuerySet(VisibleQuerySet):
+    owner_field = "created_by"
+
+
+class WebhookSubscription(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=128)
+    events = models.JSONField(_("events"), default=list, help_text=_('event types, or ["*"] for all'))
+    active = models.BooleanField(_("active"), default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.url}"
+
+    def wants(self, event: str) -> bool:
+        return self.active and ("*" in self.events or event in self.events)
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=64)
+    event_id = models.CharField(max_length=64, help_text="idempotency key sent to the receiver")
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="integ_webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription_id}: {self.status}"

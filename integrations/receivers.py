@@ -1,0 +1,76 @@
+"""Engine events → notifications and webhooks."""
+
+from django.dispatch import receiver
+
+from core.events import notification_requested
+from engine import signals as engine_signals
+
+from .services import notify
+from .webhooks import publish
+
+
+def _instance_data(instance) -> dict:
+    return {
+        "instance": instance.pk,
+        "process": instance.key,
+        "version": instance.definition.version,
+        "status": instance.status,
+        "business_object": instance.business_object_label,
+        "started_by": instance.started_by.username if instance.started_by else None,
+    }
+
+
+def _task_data(task) -> dict:
+    return {
+        "task": task.pk,
+        "instance": task.instance_id,
+        "process": task.definition_key,
+        "element": task.element_id,
+        "name": task.name,
+        "status": task.status,
+        "assignee": task.assignee.username if task.assignee else None,
+        "candidate_groups": task.candidate_groups,
+        "due_at": task.due_at,
+        "business_object": task.business_object_label,
+    }
+
+
+@receiver(engine_signals.task_created, dispatch_uid="integrations_task_created")
+def _task_created(sender, instance, human_task, **kwargs):
+    recipients = (
+        [human_task.assignee]
+        if human_task.assignee
+        else [c.user for c in human_task.candidates.select_related("user").filter(user__isnull=False)]
+    )
+    if recipients:
+        notify(
+            recipients=recipients,
+            template="task_assigned",
+            context={
+                "task": human_task.name,
+                "process": instance.key,
+                "subject": human_task.business_object_label,
+            },
+            url=f"/tasks/{human_task.pk}/",
+        )
+    publish("task.created", _task_data(human_task))
+
+
+@receiver(engine_signals.task_completed, dispatch_uid="integrations_task_completed")
+def _task_completed(sender, instance, human_task, user=None, data=None, **kwargs):
+    publish("task.completed", {**_task_data(human_task), "completed_by": user.username if user else None})
+
+
+@receiver(engine_signals.instance_started, dispatch_uid="integrations_instance_started")
+def _instance_started(sender, instance, **kwargs):
+    publish("instance.started", _instance_data(instance))
+
+
+@receiver(engine_signals.instance_ended, dispatch_uid="integrations_instance_ended")
+def _instance_ended(sender, instance, status, **kwargs):
+    publish("instance.completed" if status == "completed" else "instance.cancelled", _instance_data(instance))
+
+
+@receiver(notification_requested, dispatch_uid="integrations_notification_requested")
+def _notification_requested(sender, recipients, template, context, url="", channels=None, **kwargs):
+    return notify(recipients=recipients, template=template, context=context, url=url, channels=channels)

@@ -1,0 +1,151 @@
+"""Notifications: `notify(recipients, template, context)` records the in-app notification and
+queues e-mail/SMS deliveries after commit; deliveries retry with backoff, each attempt logged."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+
+from core.errors import ValidationFailed
+
+from .models import Channel, Delivery, Notification, NotificationPreference
+from .sms import SmsError, sms_backend
+from .templates_registry import get_template
+
+logger = logging.getLogger(__name__)
+
+
+def channels_for(user, template) -> list[str]:
+    """The user's channels for this event: their own setting for it, else their default, else
+    the template's."""
+    prefs = {p.template: p.channels for p in NotificationPreference.objects.filter(user=user)}
+    chosen = prefs.get(template.name, prefs.get("*"))
+    return list(chosen if chosen is not None else template.channels)
+
+
+def _address(user, channel: str) -> str:
+    if channel == Channel.EMAIL:
+        return user.email or ""
+    phone = getattr(user, "phone", "") or getattr(getattr(user, "employee", None), "phone", "")
+    return phone or ""
+
+
+def notify(
+    *, recipients, template: str, context: dict, channels: list[str] | None = None, url: str = ""
+) -> list[Notification]:
+    """Tell each recipient (in their language) about an event. Unknown placeholders raise
+    TemplateError before anything is written."""
+    spec = get_template(template)
+    spec.render(context)  # fail fast, with the template's name, on a missing placeholder
+    unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+    created = []
+    with transaction.atomic():
+        for user in unique.values():
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                text = spec.render(context)
+            wanted = channels if channels is not None else channels_for(user, spec)
+            notification = Notification.objects.create(
+                recipient=user,
+                template=template,
+                title=text["title"][:255],
+                body=text["body"],
+                url=url,
+                read_at=None if Channel.IN_APP in wanted else timezone.now(),
+            )
+            for channel in (c for c in wanted if c != Channel.IN_APP):
+                address = _address(user, channel)
+                delivery = Delivery.objects.create(
+                    notification=notification,
+                    channel=channel,
+                    address=address,
+                    text=text["sms"] if channel == Channel.SMS else text["title"],
+                    status=Delivery.Status.QUEUED if address else Delivery.Status.SKIPPED,
+                )
+                if address:
+                    transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+            created.append(notification)
+    return created
+
+
+def _enqueue(delivery_id: int) -> None:
+    from .tasks import deliver_notification
+
+    deliver_notification.delay(delivery_id)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** (attempts - 1), 3600))
+
+
+def delivery_attempt(delivery_id: int) -> Delivery:
+    """Send one queued delivery now; on failure schedule the next attempt or give up."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .select_related("notification")
+            .filter(pk=delivery_id, status=Delivery.Status.QUEUED)
+            .first()
+        )
+        if delivery is None:  # sent meanwhile, or another worker holds it
+            return Delivery.objects.get(pk=delivery_id)
+        delivery.attempts += 1
+        notification = delivery.notification
+        try:
+            if delivery.channel == Channel.EMAIL:
+                send_mail(
+                    notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [delivery.address]
+                )
+            else:
+                delivery.external_id = sms_backend().send(to=delivery.address, text=delivery.text)
+        except (SmsError, OSError) as error:
+            retryable = getattr(error, "retryable", True)
+            delivery.last_error = str(error)[:2000]
+            if not retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+            else:
+                delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
+            logger.warning("delivery %s (%s) failed: %s", delivery.pk, delivery.channel, error)
+        else:
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+        delivery.save()
+        return delivery
+
+
+def retry_due_deliveries(now=None) -> int:
+    """Beat: attempt every queued delivery whose retry time has come."""
+    now = now or timezone.now()
+    due = list(
+        Delivery.objects.filter(status=Delivery.Status.QUEUED, next_attempt_at__lte=now).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for pk in due:
+        delivery_attempt(pk)
+    return len(due)
+
+
+def notification_mark_read(*, user, notification_ids=None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())
+
+
+def preference_set(*, user, template: str, channels: list[str]) -> NotificationPreference:
+    unknown = set(channels) - set(Channel.values)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown channel(s): {', '.join(sorted(unknown))}",
+            fields={"channels": [f"Choose from {', '.join(Channel.values)}."]},
+        )
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user, template=template, defaults={"channels": channels}
+    )
+    return preference

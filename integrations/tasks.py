@@ -1,0 +1,24 @@
+"""Celery wrappers around the integrations services."""
+
+from celery import shared_task
+
+from . import reminders, services, webhooks
+
+
+@shared_task(name="integrations.deliver_notification")
+def deliver_notification(delivery_id: int) -> str:
+    return services.delivery_attempt(delivery_id).status
+
+
+@shared_task(name="integrations.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str:
+    return webhooks.webhook_attempt(delivery_id).status
+
+
+@shared_task(name="integrations.sweep")
+def sweep() -> dict:
+    """Beat: reminders due now, and retries of deliveries whose backoff has passed."""
+    result = reminders.send_task_reminders()
+    result["delivery_retries"] = services.retry_due_deliveries()
+    result["webhook_retries"] = webhooks.retry_due_webhooks()
+    return result

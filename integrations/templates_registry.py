@@ -1,0 +1,98 @@
+"""Notification templates per event, translated, with their placeholders checked.
+
+A template is plain text with `{placeholder}` fields; rendering with a context that lacks one of
+them raises TemplateError naming it, rather than sending "Dear {name}" to a customer.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NotificationTemplate:
+    name: str
+    title: str
+    body: str
+    sms: str
+    channels: tuple[str, ...]
+
+    def fields(self) -> set[str]:
+        names = set()
+        for text in (self.title, self.body, self.sms):
+            names |= {field for _lit, field, _fmt, _conv in string.Formatter().parse(str(text)) if field}
+        return names
+
+    def render(self, context: dict) -> dict[str, str]:
+        missing = sorted(self.fields() - set(context))
+        if missing:
+            raise TemplateError(
+                f"Notification template '{self.name}' uses {', '.join('{' + m + '}' for m in missing)}, "
+                f"which the event did not provide (it gave: {', '.join(sorted(context)) or 'nothing'})."
+            )
+        values = {k: "" if v is None else v for k, v in context.items()}
+        return {part: str(getattr(self, part)).format_map(values) for part in ("title", "body", "sms")}
+
+
+TEMPLATES: dict[str, NotificationTemplate] = {}
+
+
+def register_template(
+    name: str, *, title, body, sms=None, channels=(Channel.IN_APP,)
+) -> NotificationTemplate:
+    template = NotificationTemplate(
+        name=name, title=title, body=body, sms=sms or title, channels=tuple(channels)
+    )
+    TEMPLATES[name] = template
+    return template
+
+
+def get_template(name: str) -> NotificationTemplate:
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise TemplateError(f"There is no notification template named '{name}'.") from None
+
+
+register_template(
+    "task_assigned",
+    title=_("New task: {task}"),
+    body=_("{task} ({process}) is waiting for you. {subject}"),
+    sms=_("Baton: new task {task} {subject}"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "task_due_soon",
+    title=_("Due soon: {task}"),
+    body=_("{task} ({process}) is due at {due}. {subject}"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "task_overdue",
+    title=_("Overdue: {task}"),
+    body=_("{task} ({process}) was due at {due}. {subject}"),
+    sms=_("Baton: {task} is overdue (due {due})"),
+    channels=(Channel.IN_APP, Channel.EMAIL, Channel.SMS),
+)
+register_template(
+    "task_escalated",
+    title=_("Overdue in your team: {task}"),
+    body=_("{assignee} has not finished {task} ({process}), due at {due}. {subject}"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "process_outcome",
+    title=_("{process}: {outcome}"),
+    body=_("{subject} — {outcome}. {comment}"),
+    sms=_("Baton: {process} {outcome}"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)

@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from .models import (
+    LeaveBalance,
+    LeaveRequest,
+    LeaveType,
+    Notice,
+    NoticeReceipt,
+    Vehicle,
+    VehicleBooking,
+    VehicleRequest,
+)
+
+
+@admin.register(LeaveType)
+class LeaveTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "annual_days", "needs_balance", "active"]
+
+
+@admin.register(LeaveBalance)
+class LeaveBalanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "leave_type", "year", "entitled_days", "used_days"]
+    list_filter = ["year", "leave_type"]
+    search_fields = ["user__username"]
+
+
+@admin.register(LeaveRequest)
+class LeaveRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "leave_type", "starts_on", "ends_on", "days", "status"]
+    list_filter = ["status", "leave_type"]
+    readonly_fields = ["status", "decided_at", "decided_by", "decision_note"]
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(admin.ModelAdmin):
+    list_display = ["plate", "name", "seats", "mileage_km", "active"]
+
+
+@admin.register(VehicleRequest)
+class VehicleRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "destination", "starts_at", "ends_at", "status"]
+    list_filter = ["status"]
+    readonly_fields = ["status"]
+
+
+@admin.register(VehicleBooking)
+class VehicleBookingAdmin(admin.ModelAdmin):
+    list_display = ["vehicle", "starts_at", "ends_at", "cancelled", "returned_at", "mileage_km"]
+    list_filter = ["vehicle", "cancelled"]
+
+
+class NoticeReceiptInline(admin.TabularInline):
+    model = NoticeReceipt
+    extra = 0
+    readonly_fields = ["user", "read_at"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "published_at", "requires_receipt"]
+    list_filter = ["kind"]
+    inlines = [NoticeReceiptInline]

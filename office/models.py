@@ -1,0 +1,222 @@
+"""Office workflows' records: leave (请假) types, balances and requests; vehicles (车辆) with their
+bookings; notices, policies and meeting records (公告/制度/会议纪要) with read receipts.
+
+Glossary: 请假 = leave request, 假期余额 = leave balance, 用车申请 = vehicle request, 派车 = vehicle
+assignment (a booking), 还车 = vehicle return, 公告 = notice, 制度 = policy, 会议纪要 = meeting record.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LeaveType(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    annual_days = models.DecimalField(_("days per year"), max_digits=5, decimal_places=1, default=0)
+    needs_balance = models.BooleanField(
+        _("limited by a balance"), default=True, help_text=_("Unpaid leave, for example, is not.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("leave type")
+        verbose_name_plural = _("leave types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeaveBalance(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_balances"
+    )
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="balances")
+    year = models.PositiveSmallIntegerField(_("year"))
+    entitled_days = models.DecimalField(_("entitled days"), max_digits=5, decimal_places=1, default=0)
+    used_days = models.DecimalField(_("used days"), max_digits=5, decimal_places=1, default=0)
+
+    class Meta:
+        ordering = ["user", "year", "leave_type"]
+        verbose_name = _("leave balance")
+        verbose_name_plural = _("leave balances")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "leave_type", "year"], name="office_balance_unique"),
+            models.CheckConstraint(
+                condition=models.Q(used_days__gte=0), name="office_balance_used_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.leave_type} {self.year}: {self.remaining_days}"
+
+    @property
+    def remaining_days(self) -> Decimal:
+        return self.entitled_days - self.used_days
+
+
+class LeaveRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("employee"),
+        on_delete=models.CASCADE,
+        related_name="leave_requests",
+    )
+    leave_type = models.ForeignKey(LeaveType, verbose_name=_("leave type"), on_delete=models.PROTECT)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    days = models.DecimalField(_("days"), max_digits=5, decimal_places=1)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="office_leave_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.leave_type} {self.starts_on}-{self.ends_on}"
+
+
+class Vehicle(models.Model):
+    plate = models.CharField(_("plate"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=5)
+    mileage_km = models.PositiveIntegerField(_("odometer (km)"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["plate"]
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.name}"
+
+
+class VehicleRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        ASSIGNED = "assigned", _("Vehicle assigned")
+        RETURNED = "returned", _("Returned")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("employee"),
+        on_delete=models.CASCADE,
+        related_name="vehicle_requests",
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    destination = models.CharField(_("destination"), max_length=200)
+    passengers = models.PositiveSmallIntegerField(_("passengers"), default=1)
+    purpose = models.TextField(_("purpose"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("vehicle request")
+        verbose_name_plural = _("vehicle requests")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.destination} ({self.starts_at:%Y-%m-%d %H:%M})"
+
+
+class VehicleBooking(models.Model):
+    """A vehicle held for a request. PostgreSQL refuses two active bookings of one vehicle whose
+    [starts_at, ends_at) ranges overlap (exclusion constraint office_booking_no_overlap)."""
+
+    vehicle = models.ForeignKey(
+        Vehicle, verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    request = models.OneToOneField(VehicleRequest, on_delete=models.CASCADE, related_name="booking")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    driver = models.CharField(_("driver"), max_length=100, blank=True)
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
+    fuel_litres = models.DecimalField(
+        _("fuel (litres)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    return_note = models.TextField(_("return note"), blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("vehicle booking")
+        verbose_name_plural = _("vehicle bookings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="office_booking_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
+
+
+class Notice(models.Model):
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("Notice")
+        POLICY = "policy", _("Policy")
+        MEETING = "meeting", _("Meeting record")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTICE)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    requires_receipt = models.BooleanField(_("read receipt required"), default=False)
+    meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeReceipt(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="receipts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(_("read"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("read receipt")
+        verbose_name_plural = _("read receipts")
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="office_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.notice}"

@@ -1,0 +1,65 @@
+"""Demo office data: leave types, this and next year's balances for every employee, three vehicles,
+the finance and warehouse groups the order process hands work to, and a first notice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from org.models import Employee
+
+from .models import LeaveBalance, LeaveType, Notice, Vehicle
+
+LEAVE_TYPES = [
+    # code, name, days per year, limited by a balance
+    ("annual", "Annual leave 年假", Decimal(10), True),
+    ("sick", "Sick leave 病假", Decimal(5), True),
+    ("personal", "Personal leave 事假", Decimal(0), False),
+]
+
+VEHICLES = [
+    ("沪A·12345", "Buick GL8 别克GL8", 7),
+    ("沪B·67890", "VW Passat 大众帕萨特", 5),
+    ("沪C·24680", "Toyota Hiace 丰田海狮", 12),
+]
+
+# Groups the order process routes to (lanes "finance" and "warehouse"), with demo members.
+WORK_GROUPS = {"finance": ["sun.hong"], "warehouse": ["ma.chao"]}
+
+
+def seed_demo(stdout) -> None:
+    types = []
+    for code, name, days, limited in LEAVE_TYPES:
+        leave_type, _created = LeaveType.objects.get_or_create(
+            code=code, defaults={"name": name, "annual_days": days, "needs_balance": limited}
+        )
+        types.append(leave_type)
+    year = timezone.localdate().year
+    for employee in Employee.objects.select_related("user"):
+        for leave_type in types:
+            if not leave_type.needs_balance:
+                continue
+            for y in (year, year + 1):
+                LeaveBalance.objects.get_or_create(
+                    user=employee.user,
+                    leave_type=leave_type,
+                    year=y,
+                    defaults={"entitled_days": leave_type.annual_days},
+                )
+    for plate, name, seats in VEHICLES:
+        Vehicle.objects.get_or_create(plate=plate, defaults={"name": name, "seats": seats})
+    for group_name, usernames in WORK_GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        for employee in Employee.objects.filter(user__username__in=usernames).select_related("user"):
+            employee.user.groups.add(group)
+    if not Notice.objects.exists():
+        Notice.objects.create(
+            kind=Notice.Kind.POLICY,
+            title="Leave and vehicle rules 请假与用车制度",
+            body="Leave over 3 days needs the department head; "
+            "vehicles are booked through the vehicle request.",
+            requires_receipt=True,
+        )
+    stdout.write(f"  office: {len(types)} leave types, {Vehicle.objects.count()} vehicles")

@@ -1,0 +1,305 @@
+"""Office writes: leave and vehicle requests (each starts its bound process), their decisions as
+applied by the processes, vehicle bookings without overlaps, notices with read receipts."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from core.errors import Conflict, NotPermitted, ValidationFailed
+from core.events import emit_business_event
+
+from .models import (
+    LeaveBalance,
+    LeaveRequest,
+    LeaveType,
+    Notice,
+    NoticeReceipt,
+    Vehicle,
+    VehicleBooking,
+    VehicleRequest,
+)
+
+
+def leave_days(starts_on: datetime.date, ends_on: datetime.date) -> Decimal:
+    """Calendar days, both ends included."""
+    return Decimal((ends_on - starts_on).days + 1)
+
+
+def _pending_days(user, leave_type, year: int, exclude=None) -> Decimal:
+    pending = LeaveRequest.objects.filter(
+        user=user, leave_type=leave_type, status=LeaveRequest.Status.PENDING, starts_on__year=year
+    )
+    if exclude is not None:
+        pending = pending.exclude(pk=exclude.pk)
+    return sum((r.days for r in pending), Decimal(0))
+
+
+@transaction.atomic
+def leave_request_submit(
+    *, actor, leave_type: LeaveType, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
+) -> LeaveRequest:
+    """Ask for leave; the balance (minus leave already waiting for approval) is checked now."""
+    errors: dict[str, list[str]] = {}
+    if leave_type is None or not leave_type.active:
+        errors["leave_type"] = [_("Choose an active leave type.")]
+    if not isinstance(starts_on, datetime.date) or not isinstance(ends_on, datetime.date):
+        errors["starts_on"] = [_("Enter the first and the last day.")]
+    elif ends_on < starts_on:
+        errors["ends_on"] = [_("The last day cannot come before the first day.")]
+    if errors:
+        raise ValidationFailed(_("The leave request could not be saved."), fields=errors)
+    days = leave_days(starts_on, ends_on)
+    if leave_type.needs_balance:
+        balance = (
+            LeaveBalance.objects.select_for_update()
+            .filter(user=actor, leave_type=leave_type, year=starts_on.year)
+            .first()
+        )
+        remaining = (balance.remaining_days if balance else Decimal(0)) - _pending_days(
+            actor, leave_type, starts_on.year
+        )
+        if days > remaining:
+            raise ValidationFailed(
+                _("You asked for %(days)s days of %(type)s but have %(left)s left.")
+                % {"days": days, "type": leave_type.name, "left": remaining},
+                fields={"ends_on": [_("Beyond your balance of %(left)s days.") % {"left": remaining}]},
+            )
+    request = LeaveRequest.objects.create(
+        user=actor, leave_type=leave_type, starts_on=starts_on, ends_on=ends_on, days=days, reason=reason
+    )
+    audit_record(action="create", actor=actor, obj=request)
+    emit_business_event(
+        "leave.requested",
+        business_object=request,
+        actor=actor,
+        variables={
+            "leave_type": leave_type.code,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+            "days": float(days),
+            "reason": reason,
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def leave_request_decide(*, actor, request: LeaveRequest, approved: bool, note: str = "") -> LeaveRequest:
+    """The process's outcome: approved leave is deducted from the balance."""
+    request = LeaveRequest.objects.select_for_update().select_related("leave_type").get(pk=request.pk)
+    if request.status != LeaveRequest.Status.PENDING:
+        raise Conflict(_("This leave request has already been decided."))
+    if approved and request.leave_type.needs_balance:
+        balance = (
+            LeaveBalance.objects.select_for_update()
+            .filter(user_id=request.user_id, leave_type=request.leave_type, year=request.starts_on.year)
+            .first()
+        )
+        if balance is None or balance.remaining_days < request.days:
+            raise Conflict(_("The leave balance no longer covers this request."))
+        balance.used_days += request.days
+        balance.save(update_fields=["used_days"])
+    request.status = LeaveRequest.Status.APPROVED if approved else LeaveRequest.Status.REJECTED
+    request.decided_at = timezone.now()
+    request.decided_by = actor
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    audit_record(action="change", actor=actor, obj=request, changes={"status": ["pending", request.status]})
+    return request
+
+
+@transaction.atomic
+def vehicle_request_submit(
+    *,
+    actor,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    destination: str,
+    passengers: int = 1,
+    purpose: str = "",
+) -> VehicleRequest:
+    errors: dict[str, list[str]] = {}
+    if not destination or not destination.strip():
+        errors["destination"] = [_("This field is required.")]
+    if not isinstance(passengers, int) or passengers < 1:
+        errors["passengers"] = [_("At least one passenger.")]
+    if not (isinstance(starts_at, datetime.datetime) and isinstance(ends_at, datetime.datetime)):
+        errors["starts_at"] = [_("Enter when you need the vehicle.")]
+    elif ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must come after the start.")]
+    if errors:
+        raise ValidationFailed(_("The vehicle request could not be saved."), fields=errors)
+    request = VehicleRequest.objects.create(
+        user=actor,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        destination=destination.strip(),
+        passengers=passengers,
+        purpose=purpose,
+    )
+    audit_record(action="create", actor=actor, obj=request)
+    emit_business_event(
+        "vehicle.requested",
+        business_object=request,
+        actor=actor,
+        variables={
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+            "destination": request.destination,
+            "passengers": passengers,
+        },
+    )
+    return request
+
+
+def _set_status(request: VehicleRequest, actor, status: str) -> None:
+    old = request.status
+    request.status = status
+    request.save(update_fields=["status"])
+    audit_record(action="change", actor=actor, obj=request, changes={"status": [old, status]})
+
+
+@transaction.atomic
+def vehicle_request_reject(*, actor, request: VehicleRequest, note: str = "") -> VehicleRequest:
+    request = VehicleRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != VehicleRequest.Status.PENDING:
+        raise Conflict(_("This vehicle request has already been decided."))
+    _set_status(request, actor, VehicleRequest.Status.REJECTED)
+    return request
+
+
+def overlapping_booking(
+    *, vehicle: Vehicle, starts_at, ends_at, exclude_request=None
+) -> VehicleBooking | None:
+    clash = VehicleBooking.objects.filter(
+        vehicle=vehicle, cancelled=False, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).select_related("request")
+    if exclude_request is not None:
+        clash = clash.exclude(request=exclude_request)
+    return clash.first()
+
+
+def double_booking_error(vehicle, clash) -> Conflict:
+    return Conflict(
+        _("%(vehicle)s is already booked from %(start)s to %(end)s.")
+        % {
+            "vehicle": vehicle,
+            "start": timezone.localtime(clash.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "end": timezone.localtime(clash.ends_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        fields={"vehicle": [_("Booked at that time; choose another vehicle.")]},
+    )
+
+
+@transaction.atomic
+def vehicle_assign(*, actor, request: VehicleRequest, vehicle: Vehicle, driver: str = "") -> VehicleBooking:
+    """Book the vehicle for the request. Overlaps are refused: checked here under a lock on the
+    vehicle (the only guard on SQLite) and by the PostgreSQL exclusion constraint."""
+    request = VehicleRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in {VehicleRequest.Status.PENDING, VehicleRequest.Status.APPROVED}:
+        raise Conflict(_("This vehicle request is not waiting for a vehicle."))
+    if connection.vendor == "sqlite":
+        # SQLite ignores FOR UPDATE: writing to the vehicle row first takes the database write lock,
+        # so a concurrent assignment waits here and then sees this booking.
+        Vehicle.objects.filter(pk=vehicle.pk).update(mileage_km=F("mileage_km"))
+    vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    if not vehicle.active:
+        raise ValidationFailed(
+            _("%(vehicle)s is out of service.") % {"vehicle": vehicle},
+            fields={"vehicle": [_("Out of service.")]},
+        )
+    clash = overlapping_booking(vehicle=vehicle, starts_at=request.starts_at, ends_at=request.ends_at)
+    if clash is not None:
+        raise double_booking_error(vehicle, clash)
+    try:
+        with transaction.atomic():
+            booking = VehicleBooking.objects.create(
+                vehicle=vehicle,
+                request=request,
+                starts_at=request.starts_at,
+                ends_at=request.ends_at,
+                driver=driver,
+                booked_by=actor,
+            )
+    except IntegrityError as error:
+        if "office_booking_no_overlap" in str(error):
+            clash = overlapping_booking(vehicle=vehicle, starts_at=request.starts_at, ends_at=request.ends_at)
+            raise (
+                double_booking_error(vehicle, clash)
+                if clash
+                else Conflict(_("The vehicle is already booked."))
+            ) from None
+        raise
+    _set_status(request, actor, VehicleRequest.Status.ASSIGNED)
+    audit_record(action="create", actor=actor, obj=booking)
+    return booking
+
+
+@transaction.atomic
+def vehicle_return(
+    *, actor, request: VehicleRequest, mileage_km: int, fuel_litres=None, note: str = ""
+) -> VehicleBooking:
+    request = VehicleRequest.objects.select_for_update().get(pk=request.pk)
+    booking = VehicleBooking.objects.select_for_update().filter(request=request).first()
+    if booking is None or request.status != VehicleRequest.Status.ASSIGNED:
+        raise Conflict(_("No vehicle is out on this request."))
+    if not isinstance(mileage_km, int) or mileage_km < 0:
+        raise ValidationFailed(
+            _("Enter the kilometres driven."), fields={"mileage_km": [_("A whole number ≥ 0.")]}
+        )
+    booking.returned_at = timezone.now()
+    booking.mileage_km = mileage_km
+    booking.fuel_litres = Decimal(str(fuel_litres)) if fuel_litres not in (None, "") else None
+    booking.return_note = note
+    booking.save(update_fields=["returned_at", "mileage_km", "fuel_litres", "return_note"])
+    Vehicle.objects.filter(pk=booking.vehicle_id).update(mileage_km=booking.vehicle.mileage_km + mileage_km)
+    _set_status(request, actor, VehicleRequest.Status.RETURNED)
+    return booking
+
+
+@transaction.atomic
+def notice_publish(
+    *,
+    actor,
+    title: str,
+    body: str,
+    kind: str = Notice.Kind.NOTICE,
+    requires_receipt: bool = False,
+    meeting_on=None,
+) -> Notice:
+    if not (actor.is_superuser or actor.has_perm("office.add_notice")):
+        raise NotPermitted(_("You may not publish notices."))
+    errors = {}
+    if not title or not title.strip():
+        errors["title"] = [_("This field is required.")]
+    if kind not in Notice.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if errors:
+        raise ValidationFailed(_("The notice could not be published."), fields=errors)
+    notice = Notice.objects.create(
+        kind=kind,
+        title=title.strip(),
+        body=body,
+        author=actor,
+        requires_receipt=requires_receipt,
+        meeting_on=meeting_on,
+    )
+    audit_record(action="create", actor=actor, obj=notice)
+    return notice
+
+
+def notice_mark_read(*, actor, notice: Notice) -> NoticeReceipt:
+    """Record that `actor` read the notice (once; reading again keeps the first time)."""
+    receipt, _created = NoticeReceipt.objects.get_or_create(notice=notice, user=actor)
+    return receipt
+
+
+def database_guards_bookings() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,1 @@
+"""The organisation: users, departments, positions, employees, nested groups and roles."""

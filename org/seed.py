@@ -1,0 +1,221 @@
+"""The demo company: departments, positions, employees, nested groups and roles.
+
+Permissions are granted by pattern (`crm.*_customer`), so apps that land later get their
+permissions on the next `seed_demo` run without touching this file's structure.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+
+from django.contrib.auth.models import Group, Permission
+
+from .models import Department, Employee, GroupProfile, Position, User
+from .permissions import RowScope
+
+DEMO_PASSWORD = os.environ.get("BATON_DEMO_PASSWORD", "baton-demo")
+
+DEPARTMENTS = [
+    # code, name, parent code
+    ("HQ", "Headquarters 总部", None),
+    ("SALES", "Sales 销售部", "HQ"),
+    ("SALES-E", "Sales East 华东销售组", "SALES"),
+    ("SALES-N", "Sales North 华北销售组", "SALES"),
+    ("SERVICE", "Customer Service 客服部", "HQ"),
+    ("ADMIN", "Administration & HR 行政人事部", "HQ"),
+]
+
+POSITIONS = [
+    ("CEO", "General manager 总经理"),
+    ("SALES-DIR", "Sales director 销售总监"),
+    ("SALES-MGR", "Sales manager 销售经理"),
+    ("SALES-REP", "Salesperson 销售代表"),
+    ("SVC-MGR", "Service manager 客服经理"),
+    ("SVC-REP", "Service representative 客服专员"),
+    ("TECH", "Technician 技术员"),
+    ("HR-MGR", "HR manager 人事经理"),
+    ("HR", "HR specialist 人事专员"),
+    ("FLEET", "Vehicle administrator 车辆管理员"),
+    ("BPM", "Process designer 流程设计师"),
+]
+
+# username, name, employee code, department, position, manager username, groups, heads dept
+EMPLOYEES = [
+    ("zheng.hua", "郑华 Zheng Hua", "E001", "HQ", "CEO", None, ["management"], "HQ"),
+    (
+        "li.ming",
+        "李明 Li Ming",
+        "E002",
+        "SALES",
+        "SALES-DIR",
+        "zheng.hua",
+        ["sales_directors", "sales_managers"],
+        "SALES",
+    ),
+    (
+        "wang.fang",
+        "王芳 Wang Fang",
+        "E003",
+        "SALES-E",
+        "SALES-MGR",
+        "li.ming",
+        ["sales_managers", "sales_east"],
+        "SALES-E",
+    ),
+    ("zhang.wei", "张伟 Zhang Wei", "E004", "SALES-E", "SALES-REP", "wang.fang", ["sales_east"], None),
+    ("liu.yang", "刘洋 Liu Yang", "E005", "SALES-E", "SALES-REP", "wang.fang", ["sales_east"], None),
+    (
+        "chen.jing",
+        "陈静 Chen Jing",
+        "E006",
+        "SALES-N",
+        "SALES-MGR",
+        "li.ming",
+        ["sales_managers", "sales_north"],
+        "SALES-N",
+    ),
+    ("yang.lei", "杨磊 Yang Lei", "E007", "SALES-N", "SALES-REP", "chen.jing", ["sales_north"], None),
+    ("zhao.min", "赵敏 Zhao Min", "E008", "SALES-N", "SALES-REP", "chen.jing", ["sales_north"], None),
+    (
+        "huang.qiang",
+        "黄强 Huang Qiang",
+        "E009",
+        "SERVICE",
+        "SVC-MGR",
+        "zheng.hua",
+        ["service_dispatchers", "service"],
+        "SERVICE",
+    ),
+    (
+        "xu.li",
+        "徐丽 Xu Li",
+        "E010",
+        "SERVICE",
+        "SVC-REP",
+        "huang.qiang",
+        ["service_dispatchers", "service"],
+        None,
+    ),
+    ("zhou.jie", "周杰 Zhou Jie", "E011", "SERVICE", "TECH", "huang.qiang", ["technicians"], None),
+    ("wu.tao", "吴涛 Wu Tao", "E012", "SERVICE", "TECH", "huang.qiang", ["technicians"], None),
+    ("sun.hong", "孙红 Sun Hong", "E013", "ADMIN", "HR-MGR", "zheng.hua", ["hr"], "ADMIN"),
+    ("zhu.lin", "朱琳 Zhu Lin", "E014", "ADMIN", "HR", "sun.hong", ["hr"], None),
+    ("ma.chao", "马超 Ma Chao", "E015", "ADMIN", "FLEET", "sun.hong", ["vehicle_admins"], None),
+    ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
+]
+
+# name, parent, kind, row scope, permission patterns ("app.codename" globs)
+GROUPS = [
+    (
+        "staff",
+        None,
+        "team",
+        RowScope.OWN,
+        ["org.view_*", "engine.view_*", "office.*_leaverequest", "office.*_vehiclebooking", "office.view_*"],
+    ),
+    (
+        "sales",
+        "staff",
+        "team",
+        RowScope.OWN,
+        ["crm.view_*", "crm.add_*", "crm.change_*", "crm.export_customer", "crm.export_contact"],
+    ),
+    ("sales_east", "sales", "team", RowScope.OWN, []),
+    ("sales_north", "sales", "team", RowScope.OWN, []),
+    ("sales_managers", "sales", "role", RowScope.DEPARTMENT_TREE, ["crm.*", "reports.*"]),
+    ("sales_directors", "sales_managers", "role", RowScope.DEPARTMENT_TREE, []),
+    (
+        "service",
+        "staff",
+        "team",
+        RowScope.DEPARTMENT,
+        [
+            "crm.view_customer",
+            "crm.view_contact",
+            "crm.*_complaint",
+            "crm.*_servicerequest",
+            "crm.*_servicerecord",
+        ],
+    ),
+    ("service_dispatchers", "service", "role", RowScope.DEPARTMENT_TREE, ["reports.view_*"]),
+    ("technicians", "service", "team", RowScope.OWN, []),
+    ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),
+    ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
+    ("process_designers", "staff", "role", RowScope.OWN, ["processes.*", "engine.*"]),
+    (
+        "management",
+        "staff",
+        "role",
+        RowScope.ALL,
+        ["crm.view_*", "crm.export_*", "reports.*", "org.view_*", "office.view_*", "audit.view_*"],
+    ),
+]
+
+
+def _grant(group: Group, patterns: list[str]) -> None:
+    if not patterns:
+        return
+    wanted = [
+        perm
+        for perm in Permission.objects.select_related("content_type")
+        if any(fnmatch.fnmatchcase(f"{perm.content_type.app_label}.{perm.codename}", p) for p in patterns)
+    ]
+    group.permissions.add(*wanted)
+
+
+def seed_demo(stdout) -> None:
+    departments = {}
+    for code, name, parent in DEPARTMENTS:
+        departments[code], _ = Department.objects.update_or_create(
+            code=code, defaults={"name": name, "parent": departments.get(parent)}
+        )
+    positions = {
+        code: Position.objects.update_or_create(code=code, defaults={"name": name})[0]
+        for code, name in POSITIONS
+    }
+
+    groups = {}
+    for name, parent, kind, scope, patterns in GROUPS:
+        group, _ = Group.objects.get_or_create(name=name)
+        GroupProfile.objects.update_or_create(
+            group=group, defaults={"parent": groups.get(parent), "kind": kind, "row_scope": scope}
+        )
+        _grant(group, patterns)
+        groups[name] = group
+
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser(
+            "admin", "admin@example.com", DEMO_PASSWORD, display_name="Administrator 管理员"
+        )
+
+    employees: dict[str, Employee] = {}
+    for username, name, code, dept, position, _manager, group_names, _heads in EMPLOYEES:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"display_name": name, "email": f"{username}@example.com", "is_staff": False},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(*(groups[g] for g in group_names))
+        employees[username], _ = Employee.objects.update_or_create(
+            user=user,
+            defaults={
+                "code": code,
+                "name": name,
+                "department": departments[dept],
+                "position": positions[position],
+                "email": user.email,
+            },
+        )
+    for username, *_rest, manager, _groups, heads in EMPLOYEES:
+        if manager:
+            Employee.objects.filter(pk=employees[username].pk).update(manager=employees[manager])
+        if heads:
+            Department.objects.filter(code=heads).update(head=employees[username].user)
+
+    stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
+    stdout.write("  admin        administrator (all rights, /admin/)")
+    for username, name, _c, dept, position, *_ in EMPLOYEES:
+        stdout.write(f"  {username:<12} {name} — {positions[position].name}, {departments[dept].name}")

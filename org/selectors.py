@@ -1,0 +1,178 @@
+"""Reads over the org chart, used by the engine (task owners) and the row-level permissions.
+
+Departments and groups are small tables (hundreds to a few thousand rows), so tree walks load
+the (id, parent) pairs once per call and walk them in Python: portable to SQLite and PostgreSQL
+and two queries at most.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+
+from .models import Department, Employee, GroupProfile
+from .permissions import SCOPE_ORDER, RowScope
+
+User = get_user_model()
+
+
+def _employee(user) -> Employee | None:
+    if user is None or getattr(user, "pk", None) is None:
+        return None
+    try:
+        return Employee.objects.select_related("department", "manager__user").get(user_id=user.pk)
+    except Employee.DoesNotExist:
+        return None
+
+
+def _descendants(pairs: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for node, parent in pairs:
+        children[parent].append(node)
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node in found:
+            continue
+        found.add(node)
+        stack.extend(children.get(node, ()))
+    return found
+
+
+def _ancestors(pairs: Iterable[tuple[int, int | None]], starts: Iterable[int]) -> set[int]:
+    parent_of = dict(pairs)
+    found: set[int] = set()
+    for node in starts:
+        while node is not None and node not in found:
+            found.add(node)
+            node = parent_of.get(node)
+    return found
+
+
+def department_ids_below(department_ids: Iterable[int]) -> set[int]:
+    """The departments given and all their sub-departments, at any depth."""
+    return _descendants(Department.objects.values_list("id", "parent_id"), department_ids)
+
+
+def department_ancestors(department: Department) -> list[Department]:
+    """The department's parents from the nearest up to the root."""
+    chain: list[Department] = []
+    node = department.parent
+    seen = {department.pk}
+    while node is not None and node.pk not in seen:
+        chain.append(node)
+        seen.add(node.pk)
+        node = node.parent
+    return chain
+
+
+def users_in_department(department: Department, *, recursive: bool = True) -> QuerySet:
+    ids = department_ids_below([department.pk]) if recursive else {department.pk}
+    return User.objects.filter(employee__department_id__in=ids, is_active=True)
+
+
+def department_head(user_or_department) -> User | None:
+    """The head of a department, or of the given user's department.
+
+    A department without a head answers with the nearest ancestor's head. For a user who heads
+    their own department, the answer is the head above them (the person they escalate to).
+    """
+    if isinstance(user_or_department, Department):
+        department, user = user_or_department, None
+    else:
+        user = user_or_department
+        employee = _employee(user)
+        if employee is None:
+            return None
+        department = employee.department
+    for candidate in [department, *department_ancestors(department)]:
+        if candidate.head_id is not None and (user is None or candidate.head_id != user.pk):
+            return candidate.head
+    return None
+
+
+def manager_of(user) -> User | None:
+    """The user's manager: the explicit manager, else the head of their department (or above)."""
+    employee = _employee(user)
+    if employee is None:
+        return None
+    if employee.manager is not None and employee.manager.user.is_active:
+        return employee.manager.user
+    return department_head(user)
+
+
+def management_chain(user, *, limit: int = 20) -> list:
+    """manager_of(user), their manager, and so on up to the top (bounded, loop-safe)."""
+    chain: list = []
+    seen = {user.pk}
+    current = user
+    while len(chain) < limit:
+        current = manager_of(current)
+        if current is None or current.pk in seen:
+            break
+        chain.append(current)
+        seen.add(current.pk)
+    return chain
+
+
+def _group_pairs() -> list[tuple[int, int | None]]:
+    parents = dict(GroupProfile.objects.values_list("group_id", "parent_id"))
+    return [(gid, parents.get(gid)) for gid in Group.objects.values_list("id", flat=True)]
+
+
+def effective_group_ids(user) -> set[int]:
+    """The user's groups plus every group they are nested in (membership flows upward)."""
+    if user is None or getattr(user, "pk", None) is None:
+        return set()
+    direct = list(user.groups.values_list("id", flat=True))
+    if not direct:
+        return set()
+    return _ancestors(_group_pairs(), direct)
+
+
+def effective_group_names(user) -> set[str]:
+    ids = effective_group_ids(user)
+    return set(Group.objects.filter(id__in=ids).values_list("name", flat=True))
+
+
+def members_of(group: Group | str) -> QuerySet:
+    """Active users in the group or in any group nested inside it."""
+    if isinstance(group, str):
+        group = Group.objects.get(name=group)
+    ids = _descendants(_group_pairs(), [group.pk])
+    return User.objects.filter(groups__in=ids, is_active=True).distinct()
+
+
+def user_row_scope(user) -> RowScope:
+    """The widest row scope granted by any of the user's effective groups."""
+    if user.is_superuser:
+        return RowScope.ALL
+    scopes = set(
+        GroupProfile.objects.filter(group_id__in=effective_group_ids(user)).values_list(
+            "row_scope", flat=True
+        )
+    )
+    for scope in reversed(SCOPE_ORDER):
+        if scope in scopes:
+            return scope
+    return RowScope.OWN
+
+
+def users_in_scope(user, scope: RowScope) -> QuerySet:
+    """Users whose records `user` may see under `scope` (a subquery-able queryset of ids)."""
+    if scope == RowScope.OWN:
+        return User.objects.filter(pk=user.pk).values("pk")
+    employee = _employee(user)
+    if employee is None:
+        return User.objects.filter(pk=user.pk).values("pk")
+    if scope == RowScope.DEPARTMENT:
+        departments = {employee.department_id}
+    else:
+        roots = {employee.department_id, *Department.objects.filter(head=user).values_list("id", flat=True)}
+        departments = department_ids_below(roots)
+    return User.objects.filter(employee__department_id__in=departments).values("pk")

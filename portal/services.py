@@ -1,0 +1,622 @@
+"""Writes of the customer portal: accounts (invitation, password links) and what customers submit.
+
+Customers are not staff: the CRM services check staff permissions and row rules, which a portal
+user never holds. The portal's own rule is simpler and stricter: an account acts for its one
+customer company only. So these services validate, create the CRM record for that customer, audit
+it and announce the business event (its start binding starts the process), all in one
+transaction; e-mails go out after commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from core.errors import NotPermitted, ValidationFailed
+from core.events import emit_business_event
+from crm.models import Complaint, Contact, Customer, Order, OrderLine, Product, ServiceRequest
+from crm.services.common import next_code
+from engine import services as engine
+from engine.models import HumanTask, ProcessInstance
+
+from .models import PortalAccount, PortalToken, RequestAttachment
+
+INVITE_HOURS = getattr(settings, "PORTAL_INVITE_HOURS", 72)
+RESET_HOURS = getattr(settings, "PORTAL_RESET_HOURS", 2)
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_ORDER_QUANTITY = 100_000
+
+# Extension -> the first bytes such a file starts with (None: checked as text).
+ATTACHMENT_TYPES: dict[str, tuple[tuple[bytes, ...] | None, str]] = {
+    ".pdf": ((b"%PDF-",), "application/pdf"),
+    ".png": ((b"\x89PNG\r\n\x1a\n",), "image/png"),
+    ".jpg": ((b"\xff\xd8\xff",), "image/jpeg"),
+    ".jpeg": ((b"\xff\xd8\xff",), "image/jpeg"),
+    ".gif": ((b"GIF87a", b"GIF89a"), "image/gif"),
+    ".txt": (None, "text/plain"),
+    ".docx": ((b"PK\x03\x04",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": ((b"PK\x03\x04",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+# The same codes as the triage form of the shipped complaint process (bpmn/complaint.triage.json),
+# which is prefilled from the process data.
+COMPLAINT_CATEGORIES = [
+    ("product", _("Product quality")),
+    ("delivery", _("Delivery")),
+    ("service", _("Service")),
+    ("billing", _("Billing")),
+    ("other", _("Other")),
+]
+
+
+# --- one-time links ------------------------------------------------------------------------
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _new_link(account: PortalAccount, purpose: str, *, actor=None) -> str:
+    """A fresh secret; earlier unused links of the same purpose stop working."""
+    now = timezone.now()
+    account.tokens.filter(purpose=purpose, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    hours = INVITE_HOURS if purpose == PortalToken.Purpose.INVITE else RESET_HOURS
+    secret = secrets.token_urlsafe(32)
+    PortalToken.objects.create(
+        account=account,
+        purpose=purpose,
+        token_hash=_hash(secret),
+        expires_at=now + datetime.timedelta(hours=hours),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return secret
+
+
+def portal_link_check(*, secret: str, purpose: str) -> PortalToken:
+    """The link's token, if it may still be used; else ValidationFailed saying why."""
+    token = (
+        PortalToken.objects.select_related("account__user", "account__customer")
+        .filter(token_hash=_hash(secret or ""), purpose=purpose)
+        .first()
+    )
+    if token is None:
+        raise ValidationFailed(_("This link is not valid."), code="link_invalid")
+    if token.used_at is not None:
+        raise ValidationFailed(_("This link has already been used."), code="link_used")
+    if token.expires_at <= timezone.now():
+        raise ValidationFailed(_("This link has expired. Ask for a new one."), code="link_expired")
+    return token
+
+
+@transaction.atomic
+def portal_link_use(*, secret: str, purpose: str, password1: str, password2: str):
+    """Set the password through an invitation or reset link; the link works once."""
+    token = portal_link_check(secret=secret, purpose=purpose)
+    token = PortalToken.objects.select_for_update().get(pk=token.pk)
+    if token.used_at is not None:
+        raise ValidationFailed(_("This link has already been used."), code="link_used")
+    user = token.account.user
+    errors: dict = {}
+    if not password1:
+        errors["password1"] = [gettext("This field is required.")]
+    elif password1 != password2:
+        errors["password2"] = [gettext("The two passwords differ.")]
+    else:
+        try:
+            password_validation.validate_password(password1, user)
+        except ValidationError as error:
+            errors["password1"] = list(error.messages)
+    if errors:
+        raise ValidationFailed(_("The password could not be set."), fields=errors)
+    now = timezone.now()
+    user.set_password(password1)
+    user.is_active = True
+    user.save(update_fields=["password", "is_active"])
+    token.used_at = now
+    token.save(update_fields=["used_at"])
+    account = token.account
+    if account.activated_at is None:
+        account.activated_at = now
+        account.save(update_fields=["activated_at"])
+    audit_record(action="change", actor=user, obj=account, extra={"password_set": token.purpose})
+    return user
+
+
+def _send_link_mail(*, user, template: str, subject, link: str, customer: Customer) -> None:
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject_text = str(subject)
+        body = render_to_string(
+            template, {"user": user, "link": link, "customer": customer, "hours": INVITE_HOURS}
+        )
+    transaction.on_commit(lambda: send_mail(subject_text, body, None, [user.email]))
+
+
+def _may_invite(actor, customer: Customer, *, is_customer_admin: bool) -> None:
+    account = getattr(actor, "portal_account", None) if actor is not None else None
+    if account is not None:
+        if account.customer_id != customer.pk or not account.is_customer_admin:
+            raise NotPermitted(_("Only your company's portal administrator may invite colleagues."))
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotPermitted(_("Sign in to invite portal users."))
+    if not Customer.objects.visible_to(actor, "change").filter(pk=customer.pk).exists():
+        raise NotPermitted(_("You may not give portal access for this customer."))
+
+
+@transaction.atomic
+def portal_invite(
+    *,
+    actor,
+    customer: Customer,
+    email: str,
+    contact: Contact | None = None,
+    is_customer_admin: bool = False,
+    base_url: str = "",
+) -> PortalAccount:
+    """Invite someone of `customer` to the portal: an inactive account and an e-mail with a link to
+    set the password (valid INVITE_HOURS). Inviting a pending address again sends a new link."""
+    _may_invite(actor, customer, is_customer_admin=is_customer_admin)
+    if getattr(actor, "portal_account", None) is not None:
+        is_customer_admin = False  # only staff appoint a company's portal administrator
+    email = (email or "").strip().lower()
+    errors: dict = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [gettext("Enter a valid e-mail address.")]
+    if not customer.portal_enabled:
+        errors.setdefault("__all__", []).append(
+            gettext(
+                "Portal access is switched off for this customer; switch it on on the customer card first."
+            )
+        )
+    if contact is not None and contact.customer_id != customer.pk:
+        errors["contact"] = [gettext("The contact belongs to another customer.")]
+    User = get_user_model()
+    existing = User.objects.filter(username__iexact=email).select_related("portal_account").first()
+    if existing is None and not errors:
+        existing = User.objects.filter(email__iexact=email).first()
+    account = None
+    if existing is not None and not errors:
+        account = PortalAccount.objects.filter(user=existing).first()
+        if account is None or account.customer_id != customer.pk:
+            errors["email"] = [gettext("This address already belongs to another user.")]
+        elif existing.is_active:
+            errors["email"] = [gettext("This colleague already has portal access.")]
+    if errors:
+        raise ValidationFailed(_("The invitation could not be sent."), fields=errors)
+    if account is None:
+        user = User(username=email, email=email, is_active=False, language=translation.get_language() or "")
+        if user.language not in {code for code, _name in settings.LANGUAGES}:
+            user.language = ""
+        user.set_unusable_password()
+        user.save()
+        account = PortalAccount.objects.create(
+            user=user,
+            customer=customer,
+            contact=contact,
+            is_customer_admin=is_customer_admin,
+            invited_by=actor,
+        )
+        audit_record(action="create", actor=actor, obj=account, extra={"email": email})
+    secret = _new_link(account, PortalToken.Purpose.INVITE, actor=actor)
+    link = base_url.rstrip("/") + reverse("portal:invitation", args=[secret])
+    _send_link_mail(
+        user=account.user,
+        template="portal/email/invitation.txt",
+        subject=_("Your invitation to the %(company)s customer portal") % {"company": customer.name},
+        link=link,
+        customer=customer,
+    )
+    return account
+
+
+@transaction.atomic
+def portal_password_reset_request(*, email: str, base_url: str = "") -> None:
+    """Mail a reset link if `email` is an active portal account; say nothing either way, so the
+    form cannot be used to find out who has an account."""
+    email = (email or "").strip().lower()
+    account = (
+        PortalAccount.objects.select_related("user", "customer")
+        .filter(user__email__iexact=email, user__is_active=True)
+        .first()
+    )
+    if account is None or not email:
+        return
+    secret = _new_link(account, PortalToken.Purpose.RESET)
+    link = base_url.rstrip("/") + reverse("portal:password_reset_confirm", args=[secret])
+    _send_link_mail(
+        user=account.user,
+        template="portal/email/password_reset.txt",
+        subject=_("Reset your customer portal password"),
+        link=link,
+        customer=account.customer,
+    )
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+@dataclass
+class CheckedFile:
+    upload: object
+    name: str
+    size: int
+    content_type: str
+
+
+def _check_files(files, errors: dict) -> list[CheckedFile]:
+    files = [f for f in (files or []) if f]
+    if len(files) > MAX_ATTACHMENTS:
+        errors.setdefault("attachments", []).append(
+            gettext("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS}
+        )
+        return []
+    checked = []
+    for upload in files:
+        name = PurePath(str(upload.name or "file")).name[:200]
+        suffix = PurePath(name).suffix.lower()
+        allowed = ", ".join(sorted(ATTACHMENT_TYPES))
+        if suffix not in ATTACHMENT_TYPES:
+            errors.setdefault("attachments", []).append(
+                gettext("“%(name)s”: this type of file is not accepted (allowed: %(allowed)s).")
+                % {"name": name, "allowed": allowed}
+            )
+            continue
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            errors.setdefault("attachments", []).append(
+                gettext("“%(name)s” is larger than %(mb)d MB.")
+                % {"name": name, "mb": MAX_ATTACHMENT_BYTES // 2**20}
+            )
+            continue
+        if upload.size == 0:
+            errors.setdefault("attachments", []).append(gettext("“%(name)s” is empty.") % {"name": name})
+            continue
+        upload.seek(0)
+        head = upload.read(512)
+        upload.seek(0)
+        signatures, content_type = ATTACHMENT_TYPES[suffix]
+        ok = b"\x00" not in head if signatures is None else any(head.startswith(s) for s in signatures)
+        if not ok:
+            errors.setdefault("attachments", []).append(
+                gettext("“%(name)s” is not really a %(type)s file.")
+                % {"name": name, "type": suffix.lstrip(".")}
+            )
+            continue
+        checked.append(CheckedFile(upload=upload, name=name, size=upload.size, content_type=content_type))
+    return checked
+
+
+def _store_files(checked: list[CheckedFile], *, account: PortalAccount, **record) -> None:
+    for item in checked:
+        attachment = RequestAttachment(
+            customer_id=account.customer_id,
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            uploaded_by=account.user,
+            **record,
+        )
+        attachment.file.save(item.name, item.upload, save=False)
+        attachment.save()
+
+
+# --- submissions ---------------------------------------------------------------------------
+
+
+def _text(value, field: str, errors: dict, *, required: bool = True, limit: int = 200) -> str:
+    text = ("" if value is None else str(value)).strip()
+    if required and not text:
+        errors.setdefault(field, []).append(gettext("This field is required."))
+    elif len(text) > limit:
+        errors.setdefault(field, []).append(gettext("At most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def _base_variables(account: PortalAccount, reference: str) -> dict:
+    return {
+        "customer_user": account.user.get_username(),
+        "customer_id": account.customer_id,
+        "customer_name": account.customer.name,
+        "reference": reference,
+        "channel": "portal",
+    }
+
+
+def _require_account(account: PortalAccount) -> None:
+    if account is None or not account.user.is_active or not account.customer.portal_enabled:
+        raise NotPermitted(_("Your portal access is not active."))
+
+
+@transaction.atomic
+def portal_complaint_submit(
+    *, account: PortalAccount, category: str, subject: str, description: str, files=None
+) -> Complaint:
+    """A complaint from the portal, with attachments; starts the process bound to
+    `complaint.submitted` with `customer_user` among its variables."""
+    _require_account(account)
+    errors: dict = {}
+    categories = dict(COMPLAINT_CATEGORIES)
+    if category not in categories:
+        errors.setdefault("category", []).append(gettext("Choose a category."))
+    subject = _text(subject, "subject", errors)
+    description = _text(description, "description", errors, limit=10_000)
+    checked = _check_files(files, errors)
+    if errors:
+        raise ValidationFailed(_("The complaint could not be submitted."), fields=errors)
+    complaint = Complaint.objects.create(
+        code=next_code("complaint", "TS"),
+        customer=account.customer,
+        contact=account.contact,
+        subject=subject,
+        description=description,
+        channel=Complaint.Channel.PORTAL,
+        created_by=account.user,
+    )
+    _store_files(checked, account=account, complaint=complaint)
+    audit_record(
+        action="create", actor=account.user, obj=complaint, extra={"channel": "portal", "category": category}
+    )
+    emit_business_event(
+        "complaint.submitted",
+        business_object=complaint,
+        actor=account.user,
+        variables={
+            **_base_variables(account, complaint.code),
+            "complaint_id": complaint.pk,
+            "category": category,
+            "subject": subject,
+            "description": description,
+            "severity": complaint.severity,
+            "attachments": len(checked),
+        },
+    )
+    return complaint
+
+
+def _parse_datetime(value: str, field: str, errors: dict):
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        errors.setdefault(field, []).append(gettext("Enter a date and time."))
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    if moment <= timezone.now():
+        errors.setdefault(field, []).append(gettext("Choose a time in the future."))
+        return None
+    return moment
+
+
+@transaction.atomic
+def portal_service_request_submit(
+    *,
+    account: PortalAccount,
+    kind: str,
+    product_id=None,
+    serial_number: str = "",
+    preferred_time: str = "",
+    address: str = "",
+    description: str = "",
+    files=None,
+) -> ServiceRequest:
+    """A service request (repair, return, installation, visit) from the portal."""
+    _require_account(account)
+    errors: dict = {}
+    if kind not in ServiceRequest.Kind.values:
+        errors.setdefault("kind", []).append(gettext("Choose the kind of service."))
+    product = None
+    if product_id not in (None, ""):
+        product = Product.objects.filter(
+            pk=product_id if str(product_id).isdigit() else None, active=True
+        ).first()
+        if product is None:
+            errors.setdefault("product", []).append(gettext("Choose a product from the list."))
+    serial_number = _text(serial_number, "serial_number", errors, required=False, limit=100)
+    moment = _parse_datetime(preferred_time, "preferred_time", errors)
+    address = _text(address, "address", errors, required=kind in ("install", "visit", "repair"), limit=300)
+    description = _text(description, "description", errors, limit=10_000)
+    checked = _check_files(files, errors)
+    if errors:
+        raise ValidationFailed(_("The service request could not be submitted."), fields=errors)
+    kind_label = ServiceRequest.Kind(kind).label
+    subject = (
+        f"{kind_label}: {product.name}" if product else f"{kind_label}: {description.splitlines()[0][:150]}"
+    )
+    details = [description, ""]
+    if serial_number:
+        details.append(f"{gettext('Serial number')}: {serial_number}")
+    if moment:
+        details.append(f"{gettext('Preferred time')}: {timezone.localtime(moment):%Y-%m-%d %H:%M}")
+    if address:
+        details.append(f"{gettext('Address')}: {address}")
+    request = ServiceRequest.objects.create(
+        code=next_code("service_request", "FW"),
+        customer=account.customer,
+        contact=account.contact,
+        product=product,
+        kind=kind,
+        subject=subject[:200],
+        description="\n".join(details).strip(),
+        created_by=account.user,
+    )
+    _store_files(checked, account=account, service_request=request)
+    audit_record(action="create", actor=account.user, obj=request, extra={"channel": "portal"})
+    emit_business_event(
+        "service_request.submitted",
+        business_object=request,
+        actor=account.user,
+        variables={
+            **_base_variables(account, request.code),
+            "service_request_id": request.pk,
+            "kind": kind,
+            "product_code": product.code if product else "",
+            "product_name": product.name if product else "",
+            "serial_number": serial_number,
+            "preferred_time": moment.isoformat() if moment else "",
+            "address": address,
+            "description": description,
+        },
+    )
+    return request
+
+
+def _quantity(value, errors: dict, field: str) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors.setdefault(field, []).append(gettext("Enter a whole number."))
+        return None
+    if not number.is_finite() or number != number.to_integral_value():
+        errors.setdefault(field, []).append(gettext("Enter a whole number."))
+        return None
+    if number <= 0:
+        errors.setdefault(field, []).append(gettext("Enter a quantity greater than 0."))
+        return None
+    if number > MAX_ORDER_QUANTITY:
+        errors.setdefault(field, []).append(gettext("At most %(n)d per line.") % {"n": MAX_ORDER_QUANTITY})
+        return None
+    return number
+
+
+@transaction.atomic
+def portal_order_submit(
+    *, account: PortalAccount, cart: dict, delivery_on: str = "", notes: str = ""
+) -> Order:
+    """An order from the catalogue: the cart {product id: quantity} at today's catalogue prices,
+    submitted for approval (`order.submitted`)."""
+    _require_account(account)
+    errors: dict = {}
+    if not cart:
+        errors.setdefault("cart", []).append(gettext("Your cart is empty."))
+    ids = [int(k) for k in cart if str(k).isdigit()]
+    products = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
+    lines = []
+    for key, raw in (cart or {}).items():
+        product = products.get(int(key)) if str(key).isdigit() else None
+        field = f"quantity_{key}"
+        if product is None or not product.active:
+            name = product.name if product else str(key)
+            errors.setdefault(field, []).append(
+                gettext("“%(name)s” is no longer sold; remove it from the cart.") % {"name": name}
+            )
+            continue
+        quantity = _quantity(raw, errors, field)
+        if quantity is None:
+            continue
+        amount = (quantity * product.price).quantize(Decimal("0.01"))
+        lines.append(
+            OrderLine(
+                product=product, unit=product.unit, quantity=quantity, price=product.price, amount=amount
+            )
+        )
+    delivery = None
+    if (delivery_on or "").strip():
+        try:
+            delivery = datetime.date.fromisoformat(delivery_on.strip())
+        except ValueError:
+            errors.setdefault("delivery_on", []).append(gettext("Enter a date as YYYY-MM-DD."))
+        else:
+            if delivery < timezone.localdate():
+                errors.setdefault("delivery_on", []).append(gettext("Choose a date from today on."))
+    notes = _text(notes, "notes", errors, required=False, limit=2000)
+    if errors:
+        raise ValidationFailed(_("The order could not be placed."), fields=errors)
+    customer = account.customer
+    order = Order.objects.create(
+        code=next_code("order", "SO"),
+        customer=customer,
+        status=Order.Status.SUBMITTED,
+        ordered_on=timezone.localdate(),
+        delivery_on=delivery,
+        notes=notes,
+        # The customer manager owns the order (as when staff enter it); an unowned customer's
+        # order is held by the customer's own user until sales takes it over.
+        owner=customer.owner or account.user,
+        created_by=account.user,
+        total_amount=sum((line.amount for line in lines), Decimal(0)),
+    )
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+    audit_record(
+        action="create",
+        actor=account.user,
+        obj=order,
+        extra={"channel": "portal", "total": str(order.total_amount)},
+    )
+    emit_business_event(
+        "order.submitted",
+        business_object=order,
+        actor=account.user,
+        variables={
+            **_base_variables(account, order.code),
+            "order_id": order.pk,
+            "total": str(order.total_amount),
+            "delivery_on": delivery.isoformat() if delivery else "",
+            "lines": [
+                {"product": line.product.code, "quantity": str(line.quantity), "amount": str(line.amount)}
+                for line in lines
+            ],
+        },
+    )
+    return order
+
+
+@transaction.atomic
+def portal_language_set(*, account: PortalAccount, language: str) -> None:
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationFailed(_("Unknown language."))
+    user = account.user
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+def portal_comment_add(*, account: PortalAccount, obj, text: str):
+    """A message from the customer on their own request, kept in the process history (staff read it
+    on the task page). The engine lets the person who submitted the request comment."""
+    _require_account(account)
+    if getattr(obj, "customer_id", None) != account.customer_id:
+        raise NotPermitted(_("Not found."))
+    instance = (
+        ProcessInstance.objects.filter(
+            business_object_type=ContentType.objects.get_for_model(type(obj)), business_object_id=str(obj.pk)
+        )
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    task = None
+    if instance is not None:
+        tasks = HumanTask.objects.filter(instance=instance)
+        task = (
+            tasks.filter(status=HumanTask.Status.READY).order_by("id").first()
+            or tasks.order_by("-id").first()
+        )
+    if task is None:
+        raise ValidationFailed(_("Nobody is working on this request yet; please write again a little later."))
+    if instance.started_by_id != account.user_id:
+        raise NotPermitted(_("Only the person who submitted this request can add messages to it."))
+    return engine.add_comment(task.pk, user=account.user, text=text)

@@ -1,0 +1,1 @@
+"""Process definitions, the designer's side: validation reports, deploys, forms, start bindings."""

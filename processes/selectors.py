@@ -1,0 +1,25 @@
+"""Reads of the process-definitions app."""
+
+from __future__ import annotations
+
+from engine.models import DefinitionVersion, HumanTask
+
+
+def task_form_for(task: HumanTask) -> dict:
+    """The task's form for rendering: its JSON Schema, UI schema, and the current values to prefill
+    (process data of the same name, else the schema's defaults)."""
+    schema = task.form_schema or {}
+    definition = (
+        DefinitionVersion.objects.only("metadata")
+        .filter(key=task.definition_key, version=task.definition_version)
+        .first()
+    )
+    meta = definition.metadata.get("user_tasks", {}).get(task.element_id, {}) if definition else {}
+    variables = task.instance.variables or {}
+    data = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if name in variables:
+            data[name] = variables[name]
+        elif "default" in prop:
+            data[name] = prop["default"]
+    return {"schema": schema, "ui_schema": (meta.get("form") or {}).get("ui_schema") or {}, "data": data}

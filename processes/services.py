@@ -1,0 +1,170 @@
+"""Writes of the process-definitions app: deploy, activate, bind events to processes.
+
+Deploy = validate + store in one transaction: the engine stores the version (same content → same
+version), this app logs the attempt with its findings and audits the deploy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from core.errors import NotPermitted, ValidationFailed
+from engine import services as engine
+from engine.models import DefinitionVersion
+
+from .forms import task_form
+from .models import DeploymentLog, StartBinding
+from .validation import FORM_SUFFIXES, Report, definition_validate
+
+logger = logging.getLogger(__name__)
+
+
+class DefinitionRejected(ValidationFailed):
+    """The upload has errors; `report` holds every located finding."""
+
+    code = "definition_rejected"
+
+    def __init__(self, report: Report):
+        first = report.errors[0]
+        super().__init__(
+            _("The process cannot be deployed: %(n)d error(s), first: %(where)s %(message)s")
+            % {"n": len(report.errors), "where": first.location(), "message": first.message},
+            location={"findings": [f.as_dict() for f in report.findings]},
+        )
+        self.report = report
+
+
+@dataclass
+class DeployResult:
+    report: Report
+    definition: DefinitionVersion
+    created: bool
+
+
+def _require_designer(actor) -> None:
+    if actor is not None and not (actor.is_superuser or actor.has_perm("processes.add_deploymentlog")):
+        raise NotPermitted(_("Only process designers may deploy process definitions."))
+
+
+def _split(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
+    xml, forms = {}, {}
+    for name, body in files.items():
+        if name.lower().endswith(FORM_SUFFIXES):
+            forms[name] = body.decode("utf-8") if isinstance(body, bytes) else body
+        else:
+            xml[name] = body
+    return xml, forms
+
+
+def definition_validate_logged(*, files: dict[str, bytes], actor=None) -> Report:
+    report = definition_validate(files)
+    DeploymentLog.objects.create(
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        file_names=sorted(files),
+        process_key=report.key,
+        outcome=DeploymentLog.Outcome.VALIDATED if report.ok else DeploymentLog.Outcome.REJECTED,
+        findings=[f.as_dict() for f in report.findings],
+    )
+    return report
+
+
+def definition_deploy(
+    *, files: dict[str, bytes | str], actor=None, activate: bool | None = True
+) -> DeployResult:
+    """Validate and deploy. Raises DefinitionRejected (nothing stored but the log) on errors.
+
+    activate=None activates the new version only when the process has no active version yet."""
+    _require_designer(actor)
+    files = {n: b.encode("utf-8") if isinstance(b, str) else b for n, b in files.items()}
+    report = definition_validate(files)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if not report.ok:
+        DeploymentLog.objects.create(
+            uploaded_by=user,
+            file_names=sorted(files),
+            process_key=report.key,
+            outcome=DeploymentLog.Outcome.REJECTED,
+            findings=[f.as_dict() for f in report.findings],
+        )
+        raise DefinitionRejected(report)
+    xml, forms = _split(files)
+    task_forms = {
+        element_id: task_form(meta, forms)
+        for element_id, meta in report.metadata.get("user_tasks", {}).items()
+    }
+    with transaction.atomic():
+        existing = DefinitionVersion.objects.filter(key=report.key)
+        before = set(existing.values_list("pk", flat=True))
+        if activate is None:
+            activate = not existing.filter(active=True).exists()
+        definition = engine.definition_deploy(
+            files=xml, attachments=forms, task_forms=task_forms, deployed_by=user, activate=activate
+        )
+        created = definition.pk not in before
+        DeploymentLog.objects.create(
+            uploaded_by=user,
+            file_names=sorted(files),
+            process_key=definition.key,
+            version=definition.version,
+            outcome=DeploymentLog.Outcome.DEPLOYED if created else DeploymentLog.Outcome.UNCHANGED,
+            findings=[f.as_dict() for f in report.findings],
+        )
+        if created:
+            audit_record(
+                action=AuditEvent.Action.DEPLOY,
+                actor=user,
+                obj=definition,
+                extra={"files": sorted(files), "warnings": len(report.warnings)},
+            )
+    return DeployResult(report=report, definition=definition, created=created)
+
+
+@transaction.atomic
+def definition_activate(*, actor, key: str, version: int) -> DefinitionVersion:
+    """Make `version` the one new instances of `key` start on (a rollback is the same call)."""
+    _require_designer(actor)
+    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    if definition is None:
+        raise ValidationFailed(
+            _("Process %(key)s has no version %(version)s.") % {"key": key, "version": version}
+        )
+    engine.definition_activate(definition_id=definition.pk)
+    audit_record(action=AuditEvent.Action.DEPLOY, actor=actor, obj=definition, extra={"activated": True})
+    return definition
+
+
+@transaction.atomic
+def binding_set(*, actor, event: str, process_key: str, description: str = "") -> StartBinding:
+    """Bind `event` to `process_key` (replacing the event's previous active binding)."""
+    if actor is not None and not (actor.is_superuser or actor.has_perm("processes.change_startbinding")):
+        raise NotPermitted(_("You may not change start bindings."))
+    if not DefinitionVersion.objects.filter(key=process_key, active=True).exists():
+        raise ValidationFailed(
+            _("No active process '%(key)s' is deployed.") % {"key": process_key},
+            fields={"process_key": [_("Deploy the process first.")]},
+        )
+    StartBinding.objects.filter(event=event, active=True).exclude(process_key=process_key).update(
+        active=False
+    )
+    binding, _created = StartBinding.objects.update_or_create(
+        event=event, process_key=process_key, defaults={"active": True, "description": description}
+    )
+    return binding
+
+
+def start_for_event(*, name: str, business_object=None, actor=None, variables: dict | None = None):
+    """Start the process bound to a business event; None when nothing is bound to it."""
+    binding = StartBinding.objects.filter(event=name, active=True).first()
+    if binding is None:
+        logger.info("business event %s: no process is bound to it", name)
+        return None
+    variables = {**(variables or {}), "event": name}
+    return engine.start_process(
+        binding.process_key, started_by=actor, business_object=business_object, variables=variables
+    )

@@ -1,0 +1,169 @@
+"""Reads behind the designer pages: deployed processes, versions with their running instances,
+and where instances wait (open tasks per element: the heat-map)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from engine.models import DefinitionVersion, HumanTask, Incident, ProcessInstance
+
+
+def process_overview() -> list[dict]:
+    """One row per process key: latest name, active version, number of versions, running instances."""
+    versions = DefinitionVersion.objects.order_by("key", "-version").values(
+        "key", "name", "version", "active", "deployed_at"
+    )
+    running = dict(
+        ProcessInstance.objects.filter(status__in=["running", "error"])
+        .values_list("key")
+        .annotate(n=Count("pk"))
+        .values_list("key", "n")
+    )
+    rows: dict[str, dict] = {}
+    for v in versions:
+        row = rows.setdefault(
+            v["key"],
+            {
+                "key": v["key"],
+                "name": v["name"] or v["key"],
+                "latest": v["version"],
+                "active": None,
+                "versions": 0,
+                "deployed_at": v["deployed_at"],
+                "running": running.get(v["key"], 0),
+            },
+        )
+        row["versions"] += 1
+        if v["active"]:
+            row["active"] = v["version"]
+    return sorted(rows.values(), key=lambda r: r["name"].lower())
+
+
+def process_versions(key: str) -> list[DefinitionVersion]:
+    """Every version of a process, newest first, each with `running` and `incidents` counts."""
+    return list(
+        DefinitionVersion.objects.filter(key=key)
+        .select_related("deployed_by")
+        .annotate(
+            running=Count("instances", filter=Q(instances__status__in=["running", "error"]), distinct=True),
+            finished=Count("instances", filter=Q(instances__status="completed"), distinct=True),
+        )
+        .order_by("-version")
+    )
+
+
+def waiting_by_element(definition: DefinitionVersion) -> dict[str, int]:
+    """Open human tasks per BPMN element of one version: where its instances wait right now."""
+    return dict(
+        HumanTask.objects.open()
+        .filter(definition_key=definition.key, definition_version=definition.version)
+        .values_list("element_id")
+        .annotate(n=Count("pk"))
+        .values_list("element_id", "n")
+    )
+
+
+def incidents_by_element(definition: DefinitionVersion) -> dict[str, int]:
+    return dict(
+        Incident.objects.filter(status=Incident.Status.OPEN, instance__definition=definition)
+        .values_list("element_id")
+        .annotate(n=Count("pk"))
+        .values_list("element_id", "n")
+    )
+
+
+def main_bpmn(definition: DefinitionVersion) -> str:
+    files = definition.files or {}
+    marker = f'id="{definition.key}"'
+    texts = [text for name, text in files.items() if name.lower().endswith(".bpmn")]
+    return next((t for t in texts if marker in t), texts[0] if texts else "")
+
+
+def version_of(key: str, version: int | None) -> DefinitionVersion | None:
+    """The given version, else the active one, else the newest."""
+    qs = DefinitionVersion.objects.filter(key=key)
+    if version is not None:
+        return qs.filter(version=version).first()
+    return qs.filter(active=True).first() or qs.order_by("-version").first()
+
+
+def main_bpmn_name(definition: DefinitionVersion) -> str:
+    files = definition.files or {}
+    marker = f'id="{definition.key}"'
+    names = [name for name in files if name.lower().endswith(".bpmn")]
+    return next((n for n in names if marker in files[n]), names[0] if names else f"{definition.key}.bpmn")
+
+
+# -- comparing two versions -----------------------------------------------------------------------
+
+_SKIP = {
+    "definitions",
+    "BPMNDiagram",
+    "BPMNPlane",
+    "BPMNShape",
+    "BPMNEdge",
+    "BPMNLabel",
+    "Bounds",
+    "waypoint",
+}
+
+
+def _elements(xml: str) -> dict[str, dict]:
+    """id -> what matters about a BPMN element: its kind, name, attributes and condition/script text."""
+    from lxml import etree
+
+    if not xml:
+        return {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(xml.encode("utf-8"), parser)  # entities off, no network
+    except etree.XMLSyntaxError:
+        return {}
+    found = {}
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        kind = etree.QName(node).localname
+        element_id = node.get("id")
+        if not element_id or kind in _SKIP:
+            continue
+        attributes = {etree.QName(k).localname: v for k, v in node.attrib.items() if k not in ("id", "name")}
+        texts = [
+            (etree.QName(child).localname, (child.text or "").strip())
+            for child in node
+            if isinstance(child.tag, str)
+            and etree.QName(child).localname in ("conditionExpression", "script", "timeDuration", "timeDate")
+        ]
+        found[element_id] = {
+            "kind": kind,
+            "name": node.get("name") or "",
+            "attributes": attributes,
+            "texts": texts,
+        }
+    return found
+
+
+def version_diff(older: DefinitionVersion, newer: DefinitionVersion) -> dict[str, list[dict]]:
+    """Elements added, removed and changed between two versions of a process."""
+    a, b = _elements(main_bpmn(older)), _elements(main_bpmn(newer))
+    added = [{"id": i, **b[i]} for i in sorted(set(b) - set(a))]
+    removed = [{"id": i, **a[i]} for i in sorted(set(a) - set(b))]
+    changed = []
+    for i in sorted(set(a) & set(b)):
+        before, after = a[i], b[i]
+        what = []
+        if before["kind"] != after["kind"]:
+            what.append(f"kind: {before['kind']} → {after['kind']}")
+        if before["name"] != after["name"]:
+            what.append(f"name: “{before['name']}” → “{after['name']}”")
+        for key in sorted(set(before["attributes"]) | set(after["attributes"])):
+            old, new = before["attributes"].get(key, ""), after["attributes"].get(key, "")
+            if old != new:
+                what.append(f"{key}: {old or '—'} → {new or '—'}")
+        if before["texts"] != after["texts"]:
+            what.append("; ".join(f"{k}: {v}" for k, v in after["texts"]) or "expression removed")
+        if what:
+            changed.append(
+                {"id": i, "kind": after["kind"], "name": after["name"] or before["name"], "what": what}
+            )
+    return {"added": added, "removed": removed, "changed": changed}

@@ -1,0 +1,37 @@
+"""URLs of the staff web UI (namespace `tasklist`)."""
+
+from django.urls import path
+
+from .views import account, attachments, bulk, filters, inbox, instances, task
+
+app_name = "tasklist"
+
+urlpatterns = [
+    path("tasks/", inbox.inbox, name="inbox"),
+    path("tasks/counts/", inbox.inbox_counts, name="inbox_counts"),
+    path("tasks/nav-count/", inbox.nav_count, name="nav_count"),
+    path("tasks/bulk/", bulk.bulk_action, name="bulk"),
+    path("tasks/filters/", filters.filter_save, name="filter_save"),
+    path("tasks/filters/<int:filter_id>/delete/", filters.filter_delete, name="filter_delete"),
+    path("tasks/<int:task_id>/", task.task_detail, name="task"),
+    path("tasks/<int:task_id>/complete/", task.task_complete, name="task_complete"),
+    path("tasks/<int:task_id>/claim/", task.task_claim, name="task_claim"),
+    path("tasks/<int:task_id>/unclaim/", task.task_unclaim, name="task_unclaim"),
+    path("tasks/<int:task_id>/delegate/", task.task_delegate, name="task_delegate"),
+    path("tasks/<int:task_id>/comment/", task.task_comment, name="task_comment"),
+    path("tasks/<int:task_id>/attachments/", attachments.attachment_upload, name="attachment_upload"),
+    path(
+        "tasks/<int:task_id>/attachments/<int:attachment_id>/",
+        attachments.attachment_download,
+        name="attachment_download",
+    ),
+    path("instances/<int:instance_id>/", instances.instance_detail, name="instance"),
+    path("instances/<int:instance_id>/cancel/", instances.instance_cancel, name="instance_cancel"),
+    path(
+        "instances/<int:instance_id>/incidents/<int:incident_id>/retry/",
+        instances.incident_retry,
+        name="incident_retry",
+    ),
+    path("requests/", instances.my_requests, name="requests"),
+    path("account/language/", account.language_switch, name="language"),
+]

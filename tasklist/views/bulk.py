@@ -1,0 +1,81 @@
+"""Bulk actions from the inbox: claim, release or approve several tasks at once.
+
+Each task goes through the same engine service as a single action, in its own transaction, so one
+task that someone else took first does not undo the others; the summary says what happened.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError, ValidationFailed
+from engine import services
+from org.models import User
+
+from .. import selectors
+from ..forms import bulk_approvable
+from .task import _next_url
+
+MAX_BULK = 100
+
+
+def _approve(task, user):
+    if not bulk_approvable(task.form_schema):
+        raise ValidationFailed(
+            _("“%(task)s” needs more than a decision; open it to complete it.") % {"task": task.name}
+        )
+    services.complete_task(task.pk, user=user, data={"decision": "approve"})
+
+
+ACTIONS = {
+    "claim": lambda task, user: services.claim(task.pk, user=user),
+    "unclaim": lambda task, user: services.unclaim(task.pk, user=user),
+    "approve": _approve,
+}
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    name = request.POST.get("action", "")
+    action = ACTIONS.get(name)
+    back = _next_url(request, reverse("tasklist:inbox"))
+    if name == "delegate":
+        username = (request.POST.get("to_user") or "").strip()
+        to_user = User.objects.filter(username=username, is_active=True).first()
+        if to_user is None:
+            messages.error(request, _("There is no active user called “%(name)s”.") % {"name": username})
+            return redirect(back)
+
+        def action(task, user):
+            services.delegate(task.pk, user=user, to_user=to_user)
+
+    ids = []
+    for value in request.POST.getlist("task")[:MAX_BULK]:
+        if value.isdigit() and int(value) not in ids:
+            ids.append(int(value))
+    if action is None or not ids:
+        messages.error(request, _("Select at least one task and an action."))
+        return redirect(back)
+    done, problems = 0, []
+    for task_id in ids:
+        task = selectors.task_for_user(request.user, task_id)
+        if task is None:
+            problems.append(_("Task %(id)s is not yours to see.") % {"id": task_id})
+            continue
+        try:
+            action(task, request.user)
+            done += 1
+        except DomainError as error:
+            problems.append(str(error.message))
+    if done:
+        messages.success(request, ngettext("%(n)d task done.", "%(n)d tasks done.", done) % {"n": done})
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect(back)

@@ -1,0 +1,108 @@
+"""A process instance seen by the people involved: the diagram with done / current / failed
+elements, the open steps and who holds them, the history; cancel and retry. Also "My requests"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from engine import services
+from engine.models import ProcessInstance
+
+from .. import selectors
+
+
+def _instance_or_404(request, instance_id: int) -> ProcessInstance:
+    instance = selectors.instance_for_user(request.user, instance_id)
+    if instance is None:
+        raise Http404(_("No such process instance, or it is not yours to see."))
+    return instance
+
+
+def _is_process_admin(user) -> bool:
+    return user.is_superuser or user.has_perm("engine.change_processinstance")
+
+
+@login_required
+@require_GET
+def instance_detail(request, instance_id: int):
+    instance = _instance_or_404(request, instance_id)
+    open_tasks = selectors.instance_open_tasks(instance)
+    incidents = selectors.instance_open_incidents(instance)
+    xml, marks = selectors.instance_diagram(instance, open_tasks, incidents)
+    admin = _is_process_admin(request.user)
+    context = {
+        "instance": instance,
+        "open_tasks": open_tasks,
+        "incidents": incidents,
+        "diagram_xml": xml,
+        "diagram_marks": marks,
+        "history": list(selectors.instance_history(instance)),
+        "show_data": admin,
+        "variables": sorted((instance.variables or {}).items()) if admin else [],
+        "can_cancel": instance.is_running and (admin or instance.started_by_id == request.user.pk),
+        "can_retry": admin,
+    }
+    return render(request, "tasklist/instance.html", context)
+
+
+@login_required
+@require_POST
+def instance_cancel(request, instance_id: int):
+    instance = _instance_or_404(request, instance_id)
+    try:
+        services.cancel_instance(instance.pk, user=request.user, reason=request.POST.get("reason", "")[:500])
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The process was cancelled."))
+    return redirect(reverse("tasklist:instance", args=[instance.pk]))
+
+
+@login_required
+@require_POST
+def incident_retry(request, instance_id: int, incident_id: int):
+    instance = _instance_or_404(request, instance_id)
+    if not _is_process_admin(request.user):
+        messages.error(request, _("Only process administrators may retry incidents."))
+    elif incident_id not in {i.pk for i in selectors.instance_open_incidents(instance)}:
+        messages.error(request, _("This incident is not open on this process."))
+    else:
+        try:
+            incident = services.retry_incident(incident_id, user=request.user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            if incident.status == incident.Status.OPEN:
+                messages.warning(
+                    request, _("Retried, but it failed again: %(message)s") % {"message": incident.message}
+                )
+            else:
+                messages.success(request, _("The incident is resolved; the process goes on."))
+    return redirect(reverse("tasklist:instance", args=[instance.pk]))
+
+
+@login_required
+@require_GET
+def my_requests(request):
+    """The processes I started: running ones with their current step and who holds it."""
+    finished = request.GET.get("show") == "finished"
+    try:
+        page = max(1, min(int(request.GET.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    rows, has_next = selectors.my_requests(request.user, running=not finished, page=page)
+    context = {
+        "rows": rows,
+        "finished": finished,
+        "page": page,
+        "has_next": has_next,
+        "has_previous": page > 1,
+    }
+    return render(request, "tasklist/requests.html", context)

@@ -1,0 +1,185 @@
+"""The task page: the form from the task's JSON Schema, its history and comments, and the actions
+(claim, release, delegate, comment, complete / approve / reject). Every write is an engine service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError, ValidationFailed
+from engine import services
+from engine.errors import TaskAlreadyCompleted, TaskNotActive
+from engine.models import HumanTask, InstanceEvent
+from org.models import User
+
+from .. import selectors
+from ..forms import build_task_form, form_data_from_post
+from ..summaries import business_object_summary
+
+
+def _task_or_404(request, task_id: int) -> HumanTask:
+    task = selectors.task_for_user(request.user, task_id)
+    if task is None:
+        raise Http404(_("No such task, or it is not yours to see."))
+    return task
+
+
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _abilities(user, task: HumanTask) -> dict[str, bool]:
+    offered = selectors.task_is_offered_to(user, task) if task.is_open else False
+    admin = user.is_superuser or user.has_perm("engine.change_humantask")
+    mine = task.assignee_id == user.pk
+    unassigned = task.assignee_id is None
+    can_work = task.is_open and (mine or (unassigned and offered) or admin)
+    return {
+        "can_work": can_work,
+        "can_claim": task.is_open and unassigned and (offered or admin),
+        "can_unclaim": task.is_open and mine and bool(task.candidate_users or task.candidate_groups),
+        "can_delegate": can_work,
+        "can_comment": True,
+    }
+
+
+def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
+    abilities = _abilities(request.user, task)
+    history = selectors.task_history(task)
+    comments = [e for e in history if e.kind == InstanceEvent.Kind.COMMENT]
+    if form is None:
+        form = build_task_form(task.form_schema, known=task.instance.variables)
+    context = {
+        "task": task,
+        "instance": task.instance,
+        "form": form,
+        "problem": problem,
+        "history": history,
+        "comments": comments,
+        "comment_text": comment,
+        "now": timezone.now(),
+        "attachments": selectors.instance_attachments(task.instance),
+        "colleagues": selectors.delegation_choices(request.user) if abilities["can_delegate"] else [],
+        "summary": business_object_summary(
+            request.user, type_id=task.business_object_type_id, object_id=task.business_object_id
+        ),
+        **abilities,
+    }
+    return render(request, "tasklist/task.html", context, status=status)
+
+
+@login_required
+@require_GET
+def task_detail(request, task_id: int):
+    return _render_task(request, _task_or_404(request, task_id))
+
+
+@login_required
+@require_POST
+def task_complete(request, task_id: int):
+    task = _task_or_404(request, task_id)
+    data = form_data_from_post(task.form_schema, request.POST)
+    decision = request.POST.get("decision")
+    if decision:
+        data["decision"] = decision
+    try:
+        services.complete_task(task.pk, user=request.user, data=data)
+    except (TaskAlreadyCompleted, TaskNotActive) as error:
+        task = _task_or_404(request, task_id)
+        return _render_task(request, task, problem=str(error.message), status=409)
+    except ValidationFailed as error:
+        form = build_task_form(
+            task.form_schema, values=data, errors=error.fields, known=task.instance.variables
+        )
+        return _render_task(request, task, form=form, problem=str(error.message), status=400)
+    if decision == "approve":
+        messages.success(request, _("Approved: “%(task)s”.") % {"task": task.name})
+    elif decision == "reject":
+        messages.success(request, _("Rejected: “%(task)s”.") % {"task": task.name})
+    else:
+        messages.success(request, _("Done: “%(task)s”.") % {"task": task.name})
+    return redirect(_next_url(request, reverse("tasklist:inbox")))
+
+
+def _act(request, task_id: int, action, success: str):
+    task = _task_or_404(request, task_id)
+    default = reverse("tasklist:task", args=[task.pk])
+    try:
+        action(task)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, success % {"task": task.name})
+    return redirect(_next_url(request, default))
+
+
+@login_required
+@require_POST
+def task_claim(request, task_id: int):
+    return _act(
+        request,
+        task_id,
+        lambda task: services.claim(task.pk, user=request.user),
+        _("“%(task)s” is now in your tasks."),
+    )
+
+
+@login_required
+@require_POST
+def task_unclaim(request, task_id: int):
+    return _act(
+        request,
+        task_id,
+        lambda task: services.unclaim(task.pk, user=request.user),
+        _("“%(task)s” went back to the group queue."),
+    )
+
+
+@login_required
+@require_POST
+def task_delegate(request, task_id: int):
+    username = (request.POST.get("to_user") or "").strip()
+    to_user = User.objects.filter(username=username, is_active=True).first()
+
+    def delegate(task):
+        if to_user is None:
+            raise ValidationFailed(_("There is no active user called “%(name)s”.") % {"name": username})
+        services.delegate(task.pk, user=request.user, to_user=to_user)
+
+    return _act(request, task_id, delegate, _("“%(task)s” was handed over."))
+
+
+@login_required
+@require_POST
+def task_comment(request, task_id: int):
+    task = _task_or_404(request, task_id)
+    text = request.POST.get("text", "")
+    problem = ""
+    try:
+        services.add_comment(task.pk, user=request.user, text=text)
+        text = ""
+    except DomainError as error:
+        problem = str(error.message)
+    if request.htmx:
+        comments = [e for e in selectors.task_history(task) if e.kind == InstanceEvent.Kind.COMMENT]
+        return render(
+            request,
+            "tasklist/_comments.html",
+            {"task": task, "comments": comments, "comment_text": text, "comment_problem": problem},
+            status=200,
+        )
+    if problem:
+        messages.error(request, problem)
+    return redirect(reverse("tasklist:task", args=[task.pk]) + "#comments")

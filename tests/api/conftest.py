@@ -1,0 +1,67 @@
+"""The demo organisation's roles as API callers: admin, sales manager, salesperson, dispatcher,
+technician, a portal-like user (no employee record) and anonymous."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from org.models import User
+from org.seed import seed_demo
+
+ROLES = {
+    "admin": "admin",
+    "sales_manager": "wang.fang",
+    "salesperson": "zhang.wei",
+    "dispatcher": "xu.li",
+    "technician": "zhou.jie",
+    "portal": "portal.customer",
+    "anonymous": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def demo(db):
+    """The seeded demo org plus a portal-like user; returns {role: user or None}."""
+    seed_demo(io.StringIO())
+    User.objects.get_or_create(username="portal.customer", defaults={"display_name": "Portal customer"})
+    return {role: (User.objects.get(username=name) if name else None) for role, name in ROLES.items()}
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) → an APIClient signed in as `user` (None: anonymous)."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+BPMN_DIR = Path(__file__).parent / "bpmn"
+
+
+def bpmn_files(*names: str) -> dict[str, bytes]:
+    return {name: (BPMN_DIR / name).read_bytes() for name in names}
+
+
+@pytest.fixture
+def review_process(demo):
+    """The api_review process deployed: one "Review the request" task offered to group `sales`."""
+    from engine import services
+
+    return services.definition_deploy(files=bpmn_files("api_review.bpmn"), deployed_by=demo["admin"])

@@ -1,0 +1,74 @@
+"""Every failure answers with one JSON shape: {"code", "message", "fields", "location"}."""
+
+from __future__ import annotations
+
+import pytest
+
+from org.models import Department
+
+pytestmark = pytest.mark.django_db
+
+SHAPE = {"code", "message", "fields", "location"}
+
+
+def test_field_errors_are_listed_per_field(demo, client_for):
+    response = client_for(demo["admin"]).post("/api/v1/departments/", {"name": ""}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == SHAPE and body["code"] == "validation_failed"
+    assert set(body["fields"]) == {"code", "name"}
+    assert all(isinstance(m, str) for ms in body["fields"].values() for m in ms)
+
+
+def test_a_domain_rule_violation_is_a_400_with_the_field(demo, client_for):
+    # given a department tree HQ > SALES; when HQ is moved under SALES (a cycle)
+    hq, sales = Department.objects.get(code="HQ"), Department.objects.get(code="SALES")
+    response = client_for(demo["admin"]).patch(
+        f"/api/v1/departments/{hq.pk}/", {"parent": sales.pk}, format="json"
+    )
+    # then the service's ValidationFailed comes back located on the field, and nothing changed
+    assert response.status_code == 400
+    assert set(response.json()) == SHAPE and "parent" in response.json()["fields"]
+    hq.refresh_from_db()
+    assert hq.parent_id is None
+
+
+def test_malformed_json_is_a_400(demo, client_for):
+    response = client_for(demo["admin"]).generic(
+        "POST", "/api/v1/departments/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/departments/999999/", "/api/v1/departments/abc/"])
+def test_unknown_object_is_a_404(demo, client_for, path):
+    response = client_for(demo["admin"]).get(path)
+    assert response.status_code == 404
+    assert set(response.json()) == SHAPE and response.json()["code"] == "not_found"
+
+
+def test_anonymous_is_401_and_portal_user_is_403(demo, client_for):
+    anonymous = client_for(None).get("/api/v1/departments/")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"
+    portal = client_for(demo["portal"]).get("/api/v1/departments/")
+    assert portal.status_code == 403 and set(portal.json()) == SHAPE
+
+
+def test_wrong_method_is_a_405_in_the_same_shape(demo, client_for):
+    response = client_for(demo["admin"]).put("/api/v1/me/", {}, format="json")
+    assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+
+
+def test_schema_and_viewers_are_served(demo, client_for):
+    client = client_for(demo["admin"])
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    doc = schema.json()
+    assert doc["openapi"].startswith("3.")
+    # every operation documents the error shape
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                assert {"400", "401", "403"} <= set(operation["responses"]), (method, path)
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/redoc/").status_code == 200

@@ -1,0 +1,32 @@
+import io
+
+from crm.models import Contact, Customer, Opportunity, Order, Product
+
+
+def test_demo_seed_is_believable_and_idempotent(db):
+    # given the demo organisation
+    from crm.seed import seed_demo
+    from org.seed import seed_demo as seed_org
+
+    seed_org(io.StringIO())
+    # when the CRM seed runs twice
+    seed_demo(io.StringIO())
+    counts = (
+        Customer.objects.count(),
+        Contact.objects.count(),
+        Opportunity.objects.count(),
+        Order.objects.count(),
+    )
+    seed_demo(io.StringIO())
+    # then it created a demo book once: customers of every salesperson, some in the pool
+    assert (
+        Customer.objects.count(),
+        Contact.objects.count(),
+        Opportunity.objects.count(),
+        Order.objects.count(),
+    ) == counts
+    assert counts[0] == 40 and counts[1] >= 40 and counts[2] >= 30 and counts[3] >= 3
+    owners = set(Customer.objects.values_list("owner__username", flat=True))
+    assert {"zhang.wei", "liu.yang", "yang.lei", "zhao.min", None} <= owners
+    assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Opportunity.Stage.values)
+    assert Product.objects.count() == 6

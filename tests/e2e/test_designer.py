@@ -1,0 +1,75 @@
+"""The designer in a real browser: a broken upload shows the error on its element; a corrected
+upload is deployed as version 2; the process page shows where instances wait."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import assert_accessible, screenshot
+from .test_inbox import BPMN, discounts  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_designer_fixes_a_broken_upload_and_deploys_v2(discounts, live_server, page, sign_in, tmp_path):  # noqa: F811
+    good = BPMN.read_text()
+    broken = tmp_path / "broken" / "discount.bpmn"
+    broken.parent.mkdir()
+    broken.write_text(good.replace('decision == "approve"', 'decision == = "approve"'))
+    fixed = tmp_path / "discount.bpmn"
+    fixed.write_text(good.replace('name="Prepare the order"', 'name="Prepare and ship the order"'))
+
+    # given lin.feng, a process designer, on the designer page (v1 is deployed and has 3 instances)
+    sign_in(page, "lin.feng", next_path="/designer/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Process designer"
+    assert_accessible(page, context="designer")
+    screenshot(page, "designer")
+
+    # when she uploads a diagram with a broken condition
+    page.get_by_label("Files").set_input_files(str(broken))
+    page.get_by_role("button", name="Validate and deploy").click()
+    page.wait_for_load_state("networkidle")
+
+    # then nothing is deployed, and the finding points at the flow on the diagram
+    assert "nothing was deployed" in page.get_by_role("alert").inner_text()
+    expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
+    expect(page.locator('#diagram [data-element-id="approved_flow"].bpmn-incident')).to_have_count(1)
+    page.locator('[data-locate="approved_flow"]').click()
+    expect(page.locator("#diagram")).to_have_attribute("data-selected", "approved_flow")
+    assert_accessible(page, context="rejected upload")
+    screenshot(page, "designer-rejected")
+
+    # and when she uploads the corrected file, it becomes version 2
+    page.get_by_role("link", name="Upload a corrected file").click()
+    page.get_by_label("Files").set_input_files(str(fixed))
+    page.get_by_role("button", name="Validate and deploy").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#messages")).to_contain_text("as version 2")
+    assert page.get_by_role("heading", level=1).inner_text().endswith("v2")
+
+    # the v1 page shows its three instances waiting at the review
+    page.get_by_role("link", name="v1", exact=True).click()
+    expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#diagram .heat-count")).to_have_text(["3"])
+    assert_accessible(page, context="process versions")
+    screenshot(page, "designer-process")
+
+
+def test_a_designer_renames_a_task_in_the_modeler_and_saves_v2(discounts, live_server, page, sign_in):  # noqa: F811
+    sign_in(page, "lin.feng", next_path="/designer/processes/tl_discount/")
+    page.get_by_role("link", name="Edit in the modeler").click()
+    expect(page.locator("#modeler")).to_have_attribute("data-state", "ready")
+    screenshot(page, "designer-modeler")
+    page.evaluate(
+        """() => {
+            const modeler = window.batonModeler;
+            const task = modeler.get('elementRegistry').get('fulfil');
+            modeler.get('modeling').updateLabel(task, 'Pack and ship the order');
+        }"""
+    )
+    page.get_by_role("button", name="Validate and save as a new version").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#messages")).to_contain_text("as version 2")
+    from engine.models import DefinitionVersion
+
+    v2 = DefinitionVersion.objects.get(key="tl_discount", version=2)
+    assert "Pack and ship the order" in next(iter(v2.files.values()))

@@ -1,0 +1,75 @@
+"""Bulk actions from the inbox: claim several from the queue, approve several decisions at once."""
+
+import pytest
+from django.urls import reverse
+
+from engine.models import HumanTask
+
+from .conftest import approve, start_discount
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claiming_several_tasks_from_the_queue(client, team):
+    orders = [approve(start_discount(team.alice), team.boss) for _ in range(3)]
+    client.force_login(team.bob)
+    page = client.get(reverse("tasklist:inbox"), {"view": "queue"}).content.decode()
+    assert 'value="claim"' in page and 'form="bulk-form"' in page
+    response = client.post(
+        reverse("tasklist:bulk"),
+        {"action": "claim", "task": [orders[0].pk, orders[2].pk], "next": "/tasks/?view=queue"},
+        follow=True,
+    )
+    assert "2 tasks done." in response.content.decode()
+    assert set(HumanTask.objects.filter(assignee=team.bob).values_list("pk", flat=True)) == {
+        orders[0].pk,
+        orders[2].pk,
+    }
+
+
+def test_approving_several_decisions_at_once(client, team):
+    reviews = [start_discount(team.alice) for _ in range(3)]
+    client.force_login(team.boss)
+    page = client.get(reverse("tasklist:inbox")).content.decode()
+    assert 'value="approve"' in page
+    client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [r.pk for r in reviews[:2]]})
+    statuses = {r.pk: HumanTask.objects.get(pk=r.pk).status for r in reviews}
+    assert statuses == {reviews[0].pk: "completed", reviews[1].pk: "completed", reviews[2].pk: "ready"}
+
+
+def test_a_task_whose_form_needs_answers_is_not_approved_in_bulk(client, team):
+    order = approve(start_discount(team.alice), team.boss)
+    client.force_login(team.bob)
+    client.post(reverse("tasklist:task_claim", args=[order.pk]))
+    response = client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [order.pk]}, follow=True)
+    assert "needs more than a decision" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "ready"
+
+
+def test_bulk_skips_what_is_not_yours_and_reports_it(client, team):
+    review = start_discount(team.alice)
+    client.force_login(team.carol)
+    response = client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [review.pk]}, follow=True)
+    assert f"Task {review.pk} is not yours to see." in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "ready"
+    nothing = client.post(reverse("tasklist:bulk"), {"action": "explode", "task": [review.pk]}, follow=True)
+    assert "Select at least one task and an action." in nothing.content.decode()
+
+
+def test_delegating_several_tasks_at_once(client, team):
+    reviews = [start_discount(team.alice) for _ in range(2)]
+    client.force_login(team.boss)
+    page = client.get(reverse("tasklist:inbox")).content.decode()
+    assert 'value="delegate"' in page and 'list="bulk-colleagues"' in page
+    client.post(
+        reverse("tasklist:bulk"), {"action": "delegate", "to_user": "bob", "task": [r.pk for r in reviews]}
+    )
+    assert {HumanTask.objects.get(pk=r.pk).assignee for r in reviews} == {team.bob}
+    response = client.post(
+        reverse("tasklist:bulk"),
+        {"action": "delegate", "to_user": "ghost", "task": [reviews[0].pk]},
+        follow=True,
+    )
+    assert "There is no active user called “ghost”." in response.content.decode()
