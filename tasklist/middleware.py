@@ -23,10 +23,13 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-        if language in _LANGUAGES:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        if language not in _LANGUAGES:
+            return self.get_response(request)
+        request.LANGUAGE_CODE = language
+        # override() restores the thread's previous language afterwards, so the user's choice never
+        # leaks into the next request, a Celery task or a test run on the same thread.
+        with translation.override(language):
+            return self.get_response(request)
 
 
 class DomainErrorMiddleware:

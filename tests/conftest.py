@@ -22,3 +22,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not settings.TEST_REDIS_URL:
             item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """Start every test in the default language.
+
+    Django's LocaleMiddleware activates the browser's language on the request thread and leaves it
+    there, so a test that sent `Accept-Language: zh-Hans` would otherwise make the next test on the
+    same worker read Chinese messages.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
