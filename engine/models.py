@@ -334,7 +334,11 @@ class InstanceEvent(models.Model):
     class Meta:
         verbose_name = _("instance event")
         verbose_name_plural = _("instance events")
-        indexes = [models.Index(fields=["instance", "id"], name="engine_event_instance")]
+        indexes = [
+            models.Index(fields=["instance", "id"], name="engine_event_instance"),
+            # "Delegated by me" and an actor's own history read events by actor and kind.
+            models.Index(fields=["actor", "kind", "id"], name="engine_event_actor"),
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:

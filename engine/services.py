@@ -1024,7 +1024,9 @@ def set_due(human_task_id: int, *, user, due_at) -> HumanTask:
     return task
 
 
-def add_comment(human_task_id: int, *, user, text: str) -> InstanceEvent:
+def add_comment(human_task_id: int, *, user, text: str, public: bool = False) -> InstanceEvent:
+    """Write a comment into the instance history. `public` comments are shown to the customer in
+    the portal; internal ones (the default) only to staff."""
     with transaction.atomic():
         instance, task = _lock_task(human_task_id)
         text = (text or "").strip()
@@ -1039,7 +1041,8 @@ def add_comment(human_task_id: int, *, user, text: str) -> InstanceEvent:
         )
         if not allowed:
             raise NotPermitted(_("You cannot comment on “%(task)s”.") % {"task": task.name})
-        return _history(instance, InstanceEvent.Kind.COMMENT, task, user, {"text": text[:10000]})
+        data = {"text": text[:10000], "public": bool(public)}
+        return _history(instance, InstanceEvent.Kind.COMMENT, task, user, data)
 
 
 def _history(instance, kind, task, user, data=None) -> InstanceEvent:

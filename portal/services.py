@@ -619,4 +619,4 @@ def portal_comment_add(*, account: PortalAccount, obj, text: str):
         raise ValidationFailed(_("Nobody is working on this request yet; please write again a little later."))
     if instance.started_by_id != account.user_id:
         raise NotPermitted(_("Only the person who submitted this request can add messages to it."))
-    return engine.add_comment(task.pk, user=account.user, text=text)
+    return engine.add_comment(task.pk, user=account.user, text=text, public=True)

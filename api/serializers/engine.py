@@ -210,6 +210,9 @@ class TaskDueSerializer(serializers.Serializer):
 
 class TaskCommentSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10000)
+    public = serializers.BooleanField(
+        required=False, default=False, help_text="Show the comment to the customer in the portal."
+    )
 
 
 class MessageSerializer(serializers.Serializer):

@@ -537,7 +537,9 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event = engine.add_comment(task.pk, user=request.user, text=data.validated_data["text"])
+        event = engine.add_comment(
+            task.pk, user=request.user, text=data.validated_data["text"], public=data.validated_data["public"]
+        )
         _audit(request, AuditEvent.Action.CHANGE, task, "comment")
         return Response(InstanceEventSerializer(event).data, status=201)
 

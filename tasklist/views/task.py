@@ -55,6 +55,15 @@ def _abilities(user, task: HumanTask) -> dict[str, bool]:
     }
 
 
+# Records a customer follows in the portal: comments on their tasks may be shown to the customer.
+_CUSTOMER_FACING = {("crm", "complaint"), ("crm", "servicerequest"), ("crm", "order")}
+
+
+def _customer_facing(task: HumanTask) -> bool:
+    content_type = task.business_object_type
+    return content_type is not None and (content_type.app_label, content_type.model) in _CUSTOMER_FACING
+
+
 def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
     abilities = _abilities(request.user, task)
     history = selectors.task_history(task)
@@ -69,6 +78,7 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
         "history": history,
         "comments": comments,
         "comment_text": comment,
+        "customer_facing": _customer_facing(task),
         "now": timezone.now(),
         "attachments": selectors.instance_attachments(task.instance),
         "colleagues": selectors.delegation_choices(request.user) if abilities["can_delegate"] else [],
@@ -168,7 +178,8 @@ def task_comment(request, task_id: int):
     text = request.POST.get("text", "")
     problem = ""
     try:
-        services.add_comment(task.pk, user=request.user, text=text)
+        public = request.POST.get("public") == "on"
+        services.add_comment(task.pk, user=request.user, text=text, public=public)
         text = ""
     except DomainError as error:
         problem = str(error.message)
@@ -177,7 +188,13 @@ def task_comment(request, task_id: int):
         return render(
             request,
             "tasklist/_comments.html",
-            {"task": task, "comments": comments, "comment_text": text, "comment_problem": problem},
+            {
+                "task": task,
+                "comments": comments,
+                "comment_text": text,
+                "comment_problem": problem,
+                "customer_facing": _customer_facing(task),
+            },
             status=200,
         )
     if problem:

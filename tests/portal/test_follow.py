@@ -84,14 +84,16 @@ def test_a_colleague_sees_the_request_but_not_the_task_of_someone_else(client, w
 def test_only_public_comments_reach_the_customer(client, world, complaint_process):
     complaint = _submit(client, world.alice)
     task = HumanTask.objects.get(business_object_id=str(complaint.pk))
-    engine.add_comment(task.pk, user=world.agent, text="internal: customer is difficult")
-    InstanceEvent.objects.create(
-        instance=task.instance,
-        kind=InstanceEvent.Kind.COMMENT,
-        actor=world.agent,
-        human_task=task,
-        data={"text": "We have found your parcel.", "public": True},
-    )
+    # the service agent writes on the task page: one internal note, one ticked "visible to the customer"
+    client.force_login(world.agent)
+    page = client.get(reverse("tasklist:task", args=[task.pk])).content.decode()
+    assert 'name="public"' in page
+    url = reverse("tasklist:task_comment", args=[task.pk])
+    client.post(url, {"text": "internal: customer is difficult"})
+    client.post(url, {"text": "We have found your parcel.", "public": "on"})
+    staff_view = client.get(reverse("tasklist:task", args=[task.pk])).content.decode()
+    assert "customer is difficult" in staff_view and "Visible to the customer" in staff_view
+    client.force_login(world.alice.user)
     page = client.get(
         reverse("portal:request", kwargs={"kind": "complaint", "pk": complaint.pk})
     ).content.decode()
@@ -158,6 +160,7 @@ def test_the_submitter_writes_to_us_and_staff_read_it(client, world, complaint_p
     assert response.status_code == 302
     event = InstanceEvent.objects.get(kind=InstanceEvent.Kind.COMMENT)
     assert event.actor == world.alice.user and event.data["text"] == "The parcel number is 4711."
+    assert event.data["public"] is True  # what the customer writes is part of the public history
     page = client.get(
         reverse("portal:request", kwargs={"kind": "complaint", "pk": complaint.pk})
     ).content.decode()
