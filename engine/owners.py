@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -120,7 +121,13 @@ def resolve(meta: dict, context: dict) -> Resolution:
     )
     for name in sorted(wanted - set(users)):
         problems.append(f"no active user named '{name}'")
-    groups = {g.name: g for g in Group.objects.filter(name__in=group_names)} if group_names else {}
+    # Each group comes with whether an active user is directly in it (the common case, one query).
+    direct_member = Exists(User.objects.filter(groups=OuterRef("pk"), is_active=True))
+    groups = (
+        {g.name: g for g in Group.objects.filter(name__in=group_names).annotate(has_direct=direct_member)}
+        if group_names
+        else {}
+    )
     for name in group_names:
         if name not in groups:
             problems.append(f"no group named '{name}'")
@@ -135,7 +142,9 @@ def resolve(meta: dict, context: dict) -> Resolution:
         # A queue nobody can see is a lost task too: the groups must have someone in them.
         from org.selectors import members_of
 
-        if not any(members_of(group).exists() for group in result.groups):
+        # The nested group tree is read only when nobody active is directly in the groups.
+        direct = any(group.has_direct for group in result.groups)
+        if not direct and not any(members_of(group).exists() for group in result.groups):
             names = ", ".join(g.name for g in result.groups)
             problems.append(f"nobody active is in the group(s) {names}")
             result.groups_empty = True

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -347,7 +347,8 @@ def _lock_instance(instance_id: int, *, skip_locked: bool = False) -> ProcessIns
         skip_locked=skip_locked and _skip_locked_supported(), of=("self",)
     )
     try:
-        return qs.select_related("definition").get(pk=instance_id)
+        # The state row comes with the lock (one query); _load reads it from there.
+        return qs.select_related("definition", "state").get(pk=instance_id)
     except ProcessInstance.DoesNotExist:
         if skip_locked:
             return None
@@ -375,7 +376,10 @@ def _load(instance: ProcessInstance, actor=None) -> _Step:
         parsed = runtime.parsed_definition(definition)
     except parsing.ParseFailed as failure:  # e.g. the engine became stricter since the deploy
         raise DefinitionInvalid(failure.findings) from None
-    state = InstanceState.objects.get(instance=instance)
+    try:
+        state = instance.state  # joined by the lock query
+    except InstanceState.DoesNotExist:
+        state = InstanceState.objects.get(instance=instance)
     workflow = runtime.load(state.data, parsed)
     step = _Step(instance=instance, definition=definition, parsed=parsed, workflow=workflow, actor=actor)
     step.had_waits = bool(runtime.waiting_event_tasks(workflow))
@@ -418,10 +422,21 @@ def _finish(step: _Step) -> None:
     instance.variables = runtime.variables_snapshot(workflow)
     instance.step_count += 1
     instance.updated_at = now
-    instance.save()
+    instance.save(update_fields=_INSTANCE_STEP_FIELDS)
     step.flush_events()
     _send_after_commit(step)
 
+
+# What a step may change on its instance row (key, starter and business object are fixed at start).
+_INSTANCE_STEP_FIELDS = [
+    "definition",  # a migration moves the instance to another version
+    "status",
+    "variables",
+    "completed_elements",
+    "step_count",
+    "updated_at",
+    "ended_at",
+]
 
 THROWING = ("intermediateThrowEvent", "endEvent", "sendTask")
 
@@ -543,7 +558,11 @@ def _record_failure(step: _Step, error: BaseException, task) -> Incident:
 
 def _sync_human_tasks(step: _Step) -> None:
     ready = {t.id: t for t in runtime.ready_human_tasks(step.workflow)}
-    open_rows = {row.task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="ready")}
+    open_rows = (
+        {}  # a new instance has no task rows yet
+        if step.new
+        else {row.task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="ready")}
+    )
     for task_id, row in open_rows.items():
         if task_id not in ready:
             spiff_task = _spiff_task(step, task_id)
@@ -802,7 +821,7 @@ def _lock_task(human_task_id: int) -> tuple[ProcessInstance, HumanTask]:
     lock holder sees it."""
     instance = (
         ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("definition")
+        .select_related("definition", "state")
         .filter(human_tasks__pk=human_task_id)
         .first()
     )
@@ -820,7 +839,10 @@ def _is_candidate(task: HumanTask, user) -> bool:
     from org.selectors import effective_group_ids
 
     candidates = task.candidates.all()
-    if candidates.filter(user=user).exists():
+    # One query for the common case (named, or in a candidate group directly); the nested group
+    # tree is read only when that fails.
+    direct = Q(user=user) | Q(group__in=user.groups.all())
+    if candidates.filter(direct).exists():
         return True
     return candidates.filter(group_id__in=effective_group_ids(user)).exists()
 
