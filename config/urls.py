@@ -5,15 +5,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
-from org import views as org_views
+from tasklist.views import dashboard as dashboard_views
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", dashboard_views.dashboard, name="home"),
     path("healthz", core_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tasklist.urls")),
+    path("", include("tasklist.crm_urls")),
     path("designer/", include("tasklist.designer_urls")),
     path("portal/", include("portal.urls")),
     path("api/", include("api.urls")),

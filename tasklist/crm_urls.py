@@ -1,0 +1,39 @@
+"""URLs of the staff CRM screens (namespace `crm`, the name the navigation looks for)."""
+
+from django.urls import path
+
+from .views.crm import customers, imports, merge, pool, records
+
+app_name = "crm"
+
+urlpatterns = [
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/export/", customers.customer_export, name="customer_export"),
+    path("customers/queries/", customers.saved_query_create, name="saved_query_create"),
+    path("customers/queries/<int:query_id>/delete/", customers.saved_query_delete, name="saved_query_delete"),
+    path("customers/new/", customers.customer_new, name="customer_new"),
+    path("customers/duplicates/", customers.customer_duplicates, name="customer_duplicates"),
+    path("customers/merge/", merge.customer_merge_view, name="customer_merge"),
+    path("customers/pool/", pool.pool_list, name="pool"),
+    path("customers/pool/<int:pk>/claim/", pool.pool_claim_view, name="pool_claim"),
+    path("customers/import/", imports.import_start, name="import"),
+    path("customers/import/run/", imports.import_run, name="import_run"),
+    path("customers/import/<int:job_id>/", imports.import_job, name="import_job"),
+    path("customers/import/<int:job_id>/errors.xlsx", imports.import_errors, name="import_errors"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/share/", customers.customer_share_add, name="customer_share"),
+    path(
+        "customers/<int:pk>/share/<int:share_id>/delete/",
+        customers.customer_share_remove,
+        name="customer_unshare",
+    ),
+    path("customers/<int:pk>/level/", customers.customer_level_request, name="customer_level"),
+    path("customers/<int:pk>/release/", customers.customer_release, name="customer_release"),
+    path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", records.contact_edit, name="contact_edit"),
+    path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
+    path("orders/<int:pk>/", records.order_detail, name="order_detail"),
+    path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
+    path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
+]

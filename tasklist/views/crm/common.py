@@ -1,0 +1,140 @@
+"""Helpers shared by the CRM views: permission gate, field specs of the card, error mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import ChoiceList, ChoiceOption, CreditLevel
+
+
+def permission(perm: str):
+    """Signed in and holding the entity permission; the row check is the selector's `visible_to`."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    kind: str = "text"  # text, textarea, option, credit, number, bool, email, tel, url
+    choice_list: str = ""
+    required: bool = False
+    maxlength: int | None = None
+
+
+# The card's field groups (FEATURES C1), in the order the card and the form show them.
+FIELD_GROUPS = (
+    (
+        _("Basic information"),
+        (
+            FieldSpec("name", _("Name"), required=True, maxlength=200),
+            FieldSpec("short_name", _("Short name"), maxlength=100),
+            FieldSpec("phone", _("Phone"), "tel", maxlength=50),
+            FieldSpec("fax", _("Fax"), "tel", maxlength=50),
+            FieldSpec("email", _("E-mail"), "email", maxlength=254),
+            FieldSpec("website", _("Website"), maxlength=200),
+            FieldSpec("address", _("Address"), maxlength=300),
+            FieldSpec("zip_code", _("Zip code"), maxlength=20),
+            FieldSpec("legal_person", _("Legal person"), maxlength=100),
+            FieldSpec("tax_id", _("Tax id"), maxlength=40),
+        ),
+    ),
+    (
+        _("Classification"),
+        (
+            FieldSpec("status", _("Status"), "option", ChoiceList.STATUS),
+            FieldSpec("customer_type", _("Type"), "option", ChoiceList.TYPE),
+            FieldSpec("source", _("Source"), "option", ChoiceList.SOURCE),
+            FieldSpec("industry", _("Industry"), "option", ChoiceList.INDUSTRY),
+            FieldSpec("region", _("Region"), "option", ChoiceList.REGION),
+            FieldSpec("credit_level", _("Credit level"), "credit"),
+        ),
+    ),
+    (
+        _("Business"),
+        (
+            FieldSpec("annual_revenue", _("Annual revenue (CNY)"), "number"),
+            FieldSpec("employee_count", _("Employees"), "number"),
+            FieldSpec("description", _("Description"), "textarea"),
+            FieldSpec("background", _("Background"), "textarea"),
+            FieldSpec("portal_enabled", _("Portal access"), "bool"),
+        ),
+    ),
+)
+FORM_FIELDS = tuple(spec for _title, specs in FIELD_GROUPS for spec in specs)
+
+
+def option_choices() -> dict[str, list[ChoiceOption]]:
+    """Active options of every managed list, in one query."""
+    result: dict[str, list[ChoiceOption]] = {c: [] for c in ChoiceList.values}
+    for option in ChoiceOption.objects.filter(active=True).order_by("sort_order", "code"):
+        result.setdefault(option.choice_list, []).append(option)
+    return result
+
+
+def form_values(post) -> dict:
+    """The submitted card fields, as the customer services take them (raw; they validate)."""
+    values = {}
+    for spec in FORM_FIELDS:
+        if spec.kind == "bool":
+            values[spec.name] = post.get(spec.name) == "on"
+        else:
+            values[spec.name] = post.get(spec.name, "")
+    return values
+
+
+def initial_values(customer) -> dict:
+    values = {}
+    for spec in FORM_FIELDS:
+        if spec.kind == "option":
+            values[spec.name] = str(getattr(customer, f"{spec.name}_id") or "")
+        else:
+            value = getattr(customer, spec.name)
+            values[spec.name] = value if isinstance(value, bool) else ("" if value is None else str(value))
+    return values
+
+
+def form_rows(values: dict, errors: dict) -> list[dict]:
+    """Field groups with value, choices and errors, ready for the form template."""
+    options = option_choices()
+    groups = []
+    for title, specs in FIELD_GROUPS:
+        fields = []
+        for spec in specs:
+            if spec.kind == "option":
+                choices = [(str(o.pk), o.label) for o in options.get(spec.choice_list, [])]
+            elif spec.kind == "credit":
+                choices = list(CreditLevel.choices)
+            else:
+                choices = []
+            fields.append(
+                {
+                    "spec": spec,
+                    "value": values.get(spec.name, ""),
+                    "choices": choices,
+                    "errors": [str(m) for m in errors.get(spec.name, [])],
+                }
+            )
+        groups.append({"title": title, "fields": fields})
+    return groups
+
+
+def paginate(items, page_number, per_page: int = 50):
+    return Paginator(items, per_page).get_page(page_number)

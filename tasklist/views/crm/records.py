@@ -1,0 +1,252 @@
+"""Read-only pages of the records around a customer (contact, opportunity, order, complaint,
+service request) with their processes; the contact can be edited through crm's service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from core.errors import DomainError
+from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
+from crm.services.customers import CONTACT_TEXT, contact_update
+from engine.models import ProcessInstance
+
+from .common import permission
+
+
+def _visible_or_404(user, model, pk, *related, action="view"):
+    obj = model.objects.visible_to(user, action).select_related(*related).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("Not found, or not yours to see."))
+    return obj
+
+
+def processes_of(obj) -> list[ProcessInstance]:
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return list(
+        ProcessInstance.objects.filter(business_object_type=content_type, business_object_id=str(obj.pk))
+        .select_related("definition")
+        .order_by("-started_at")[:20]
+    )
+
+
+def _facts(obj, names) -> list[tuple[str, object]]:
+    rows = []
+    for name in names:
+        field = type(obj)._meta.get_field(name)
+        value = getattr(obj, f"get_{name}_display")() if field.choices else getattr(obj, name)
+        rows.append((field.verbose_name, value))
+    return rows
+
+
+def _page(request, *, obj, title, facts, extra=None, edit_url=""):
+    context = {
+        "obj": obj,
+        "title": title,
+        "facts": facts,
+        "customer": obj.customer,
+        "processes": processes_of(obj),
+        "edit_url": edit_url,
+        **(extra or {}),
+    }
+    return render(request, "tasklist/crm/record_detail.html", context)
+
+
+@permission("crm.view_contact")
+@require_GET
+def contact_detail(request, pk: int):
+    contact = _visible_or_404(request.user, Contact, pk, "customer", "superior")
+    employments = list(contact.employments.select_related("customer").order_by("-started_on", "-pk"))
+    edit_url = ""
+    if request.user.has_perm("crm.change_contact"):
+        from django.urls import reverse
+
+        edit_url = reverse("crm:contact_edit", args=[contact.pk])
+    return _page(
+        request,
+        obj=contact,
+        title=contact.name,
+        facts=_facts(
+            contact,
+            [
+                "department",
+                "title",
+                "role",
+                "superior",
+                "phone",
+                "mobile",
+                "email",
+                "birthday",
+                "interests",
+                "notes",
+            ],
+        ),
+        extra={"employments": employments, "kind": gettext_lazy("Contact")},
+        edit_url=edit_url,
+    )
+
+
+CONTACT_FORM = (
+    "name",
+    "department",
+    "title",
+    "role",
+    "phone",
+    "mobile",
+    "email",
+    "birthday",
+    "interests",
+    "notes",
+)
+
+
+@permission("crm.change_contact")
+def contact_edit(request, pk: int):
+    contact = _visible_or_404(request.user, Contact, pk, "customer", action="change")
+    errors: dict = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in CONTACT_FORM}
+        try:
+            contact_update(actor=request.user, contact=contact, **values)
+        except DomainError as error:
+            errors = {k: [str(m) for m in v] for k, v in error.fields.items()} or {
+                "__all__": [str(error.message)]
+            }
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("crm:contact_detail", pk=contact.pk)
+    else:
+        values = {
+            name: "" if getattr(contact, name) is None else str(getattr(contact, name))
+            for name in CONTACT_FORM
+        }
+    fields = [
+        {
+            "name": name,
+            "label": Contact._meta.get_field(name).verbose_name,
+            "value": values[name],
+            "errors": errors.get(name, []),
+            "kind": "date" if name == "birthday" else ("textarea" if name == "notes" else "text"),
+            "maxlength": CONTACT_TEXT.get(name),
+            "required": name == "name",
+        }
+        for name in CONTACT_FORM
+    ]
+    return render(
+        request,
+        "tasklist/crm/contact_form.html",
+        {"contact": contact, "fields": fields, "errors": errors, "general_errors": errors.get("__all__", [])},
+        status=400 if errors else 200,
+    )
+
+
+@permission("crm.view_opportunity")
+@require_GET
+def opportunity_detail(request, pk: int):
+    opportunity = _visible_or_404(request.user, Opportunity, pk, "customer", "contact", "owner", "campaign")
+    return _page(
+        request,
+        obj=opportunity,
+        title=opportunity.name,
+        facts=_facts(
+            opportunity,
+            [
+                "stage",
+                "status",
+                "amount",
+                "probability",
+                "expected_close",
+                "contact",
+                "owner",
+                "campaign",
+                "win_loss_reason",
+                "closed_at",
+            ],
+        ),
+        extra={"kind": gettext_lazy("Opportunity"), "stages": Opportunity.Stage.choices},
+    )
+
+
+@permission("crm.view_order")
+@require_GET
+def order_detail(request, pk: int):
+    order = _visible_or_404(request.user, Order, pk, "customer", "contract", "opportunity", "owner")
+    lines = list(order.lines.select_related("product"))
+    payments = list(order.payments.all())
+    return _page(
+        request,
+        obj=order,
+        title=order.code,
+        facts=_facts(
+            order,
+            [
+                "status",
+                "ordered_on",
+                "delivery_on",
+                "total_amount",
+                "contract",
+                "opportunity",
+                "owner",
+                "notes",
+            ],
+        ),
+        extra={"lines": lines, "payments": payments, "kind": gettext_lazy("Order")},
+    )
+
+
+@permission("crm.view_complaint")
+@require_GET
+def complaint_detail(request, pk: int):
+    complaint = _visible_or_404(request.user, Complaint, pk, "customer", "contact", "department", "handler")
+    return _page(
+        request,
+        obj=complaint,
+        title=f"{complaint.code} {complaint.subject}",
+        facts=_facts(
+            complaint,
+            [
+                "status",
+                "severity",
+                "channel",
+                "contact",
+                "department",
+                "handler",
+                "description",
+                "resolution",
+                "resolved_at",
+            ],
+        ),
+        extra={"kind": gettext_lazy("Complaint")},
+    )
+
+
+@permission("crm.view_servicerequest")
+@require_GET
+def service_request_detail(request, pk: int):
+    service_request = _visible_or_404(
+        request.user, ServiceRequest, pk, "customer", "contact", "product", "technician"
+    )
+    return _page(
+        request,
+        obj=service_request,
+        title=f"{service_request.code} {service_request.subject}",
+        facts=_facts(
+            service_request,
+            [
+                "kind",
+                "status",
+                "contact",
+                "product",
+                "technician",
+                "scheduled_at",
+                "description",
+                "work_record",
+            ],
+        ),
+        extra={"kind": gettext_lazy("Service request")},
+    )

@@ -1,0 +1,3 @@
+"""The CRM test organisation (two sales teams, a manager, an outsider) for the staff CRM screens."""
+
+from tests.crm.conftest import org  # noqa: F401  (re-exported fixture)

@@ -1,0 +1,121 @@
+"""Customer list: row permissions, filters with located errors, grouping, saved queries, export,
+and a query count that does not grow with the number of rows."""
+
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from crm.models import ChoiceList, SavedQuery
+from tests.crm.factories import ChoiceOptionFactory, CustomerFactory, CustomerLevelFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("crm:customer_list")
+
+
+def names(response) -> set[str]:
+    return {c.name for c in response.context["page"]["rows"]}
+
+
+def test_a_salesperson_sees_only_their_own_customers(client, org):
+    # given a customer of zhang and one of liu (same team, row scope "own")
+    CustomerFactory(name="张的客户", owner=org.zhang)
+    CustomerFactory(name="刘的客户", owner=org.liu)
+    client.force_login(org.zhang)
+    # when zhang opens the list
+    response = client.get(URL)
+    # then only his customer is there
+    assert response.status_code == 200
+    assert names(response) == {"张的客户"}
+
+
+def test_a_shared_customer_appears_in_the_list(client, org):
+    from crm.services.customers import customer_share
+
+    shared = CustomerFactory(name="共享客户", owner=org.liu)
+    customer_share(actor=org.liu, customer=shared, user=org.zhang)
+    client.force_login(org.zhang)
+    assert "共享客户" in names(client.get(URL))
+
+
+def test_the_manager_sees_the_department_and_groups_with_totals(client, org):
+    level_a = CustomerLevelFactory(code="A", name="A级")
+    CustomerFactory(owner=org.zhang, level=level_a, annual_revenue=100)
+    CustomerFactory(owner=org.liu, level=level_a, annual_revenue=50)
+    CustomerFactory(owner=org.liu, annual_revenue=7)
+    client.force_login(org.wang)
+    response = client.get(URL, {"group": "level"})
+    groups = {g["label"]: (g["count"], g["sum_annual_revenue"]) for g in response.context["groups"]}
+    assert groups["A级"] == (2, 150)
+    assert groups[""] == (1, 7)
+    assert b"customer-groups" in response.content
+
+
+def test_filters_narrow_the_list(client, org):
+    vip = ChoiceOptionFactory(choice_list=ChoiceList.STATUS, code="vip", label="VIP")
+    CustomerFactory(name="北京甲公司", owner=org.zhang, status=vip)
+    CustomerFactory(name="上海乙公司", owner=org.zhang)
+    client.force_login(org.zhang)
+    assert names(client.get(URL, {"status": vip.pk})) == {"北京甲公司"}
+    assert names(client.get(URL, {"q": "上海"})) == {"上海乙公司"}
+    assert names(client.get(URL, {"owner": "me", "sort": "name"})) == {"北京甲公司", "上海乙公司"}
+
+
+def test_a_bad_filter_is_reported_on_its_field_and_is_no_server_error(client, org):
+    client.force_login(org.zhang)
+    response = client.get(URL, {"level": "abc", "sort": "nonsense"})
+    assert response.status_code == 200
+    fields = {f["name"]: f["errors"] for f in response.context["filter_fields"]}
+    assert fields["level"] and fields["sort"]
+    assert b"has-error" in response.content
+
+
+def test_without_the_view_permission_the_list_is_forbidden(client, org):
+    client.force_login(org.no_perms)
+    assert client.get(URL).status_code == 403
+
+
+def test_the_list_costs_the_same_queries_for_3_or_30_customers(client, org):
+    level = CustomerLevelFactory()
+    status = ChoiceOptionFactory(choice_list=ChoiceList.STATUS)
+    for _ in range(3):
+        CustomerFactory(owner=org.zhang, level=level, status=status)
+    client.force_login(org.wang)
+    params = {"group": "owner", "sort": "name"}
+    client.get(URL, params)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL, params)
+    for _ in range(27):
+        CustomerFactory(owner=org.liu, level=CustomerLevelFactory(), status=status)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL, params)
+    assert len(response.context["page"]["rows"]) == 30
+    assert len(many) == len(few)
+
+
+def test_a_saved_query_is_stored_and_listed_for_its_owner(client, org):
+    client.force_login(org.zhang)
+    response = client.post(
+        reverse("crm:saved_query_create"),
+        {"name": "我的客户", "params": '{"filters": {"owner": "me"}, "sort": "name"}'},
+    )
+    assert response.status_code == 302
+    saved = SavedQuery.objects.get(owner=org.zhang)
+    assert saved.params["filters"] == {"owner": "me"}
+    listing = client.get(URL)
+    assert [q.name for q in listing.context["saved_queries"]] == ["我的客户"]
+    assert "owner=me" in listing.context["saved_queries"][0].query_string
+
+
+def test_export_writes_the_filtered_list_as_xlsx(client, org):
+    CustomerFactory(name="导出甲", owner=org.zhang)
+    CustomerFactory(name="别人的", owner=org.yang)
+    client.force_login(org.zhang)
+    response = client.get(reverse("crm:customer_export"), {"q": "导出"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == ["导出甲"]
