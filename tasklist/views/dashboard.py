@@ -1,0 +1,32 @@
+"""The dashboard (/): what needs me today — overdue tasks, today's follow-ups, my pipeline by
+stage — and, for managers, the task load of the people who report to them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from org.selectors import effective_group_names, manager_of
+
+from .. import dashboard_selectors as selectors
+from ..selectors import COUNT_CAP
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    user = request.user
+    overdue, overdue_count = selectors.my_overdue_tasks(user)
+    context = {
+        "overdue": overdue,
+        "overdue_count": overdue_count,
+        "overdue_capped": overdue_count >= COUNT_CAP,
+        "follow_ups": selectors.todays_follow_ups(user),
+        "pipeline": selectors.my_pipeline(user),
+        "team": selectors.team_load(user),
+        "employee": getattr(user, "employee", None),
+        "manager": manager_of(user),
+        "groups": sorted(effective_group_names(user)),
+    }
+    return render(request, "tasklist/dashboard.html", context)
