@@ -60,6 +60,14 @@ OPTIONS = {
         ("energy", "能源环保"),
     ],
     ChoiceList.REGION: [("east", "华东"), ("north", "华北"), ("south", "华南"), ("west", "西部")],
+    # codes of the complaint triage form (bpmn/complaint.triage.json)
+    ChoiceList.COMPLAINT_CATEGORY: [
+        ("product", "产品质量"),
+        ("delivery", "交货"),
+        ("service", "服务"),
+        ("billing", "账单"),
+        ("other", "其他"),
+    ],
 }
 # name, owner username (None: in the pool), level, industry, region, phone, annual revenue (10k CNY)
 CUSTOMERS = [

@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Complaint, Contract, Order, Payment, Product, ServiceRequest
+from crm.models import ChoiceList, ChoiceOption, Complaint, Contract, Order, Payment, Product, ServiceRequest
 from engine.models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
 
 from .models import PortalAccount, RequestAttachment
@@ -42,11 +42,16 @@ def _get(queryset: QuerySet, pk):
         raise Http404(_("Not found.")) from None
 
 
+def complaint_categories() -> list[tuple[str, str]]:
+    """The complaint-category list the CRM administrators manage, as (code, label)."""
+    return list(ChoiceOption.objects.of(ChoiceList.COMPLAINT_CATEGORY).values_list("code", "label"))
+
+
 # --- the company's records -----------------------------------------------------------------
 
 
 def complaints(account: PortalAccount) -> QuerySet:
-    return Complaint.objects.filter(customer_id=account.customer_id)
+    return Complaint.objects.filter(customer_id=account.customer_id).select_related("category")
 
 
 def service_requests(account: PortalAccount) -> QuerySet:

@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
 from django.conf import settings
@@ -31,9 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
-from core.events import emit_business_event
-from crm.models import Complaint, Contact, Customer, Order, OrderLine, Product, ServiceRequest
-from crm.services.common import next_code
+from crm.models import Complaint, Contact, Customer, Order, ServiceRequest
+from crm.services import customer_side
 from engine import services as engine
 from engine.models import HumanTask, ProcessInstance
 
@@ -43,7 +41,7 @@ INVITE_HOURS = getattr(settings, "PORTAL_INVITE_HOURS", 72)
 RESET_HOURS = getattr(settings, "PORTAL_RESET_HOURS", 2)
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-MAX_ORDER_QUANTITY = 100_000
+MAX_ORDER_QUANTITY = customer_side.MAX_ORDER_QUANTITY
 
 # Extension -> the first bytes such a file starts with (None: checked as text).
 ATTACHMENT_TYPES: dict[str, tuple[tuple[bytes, ...] | None, str]] = {
@@ -56,17 +54,6 @@ ATTACHMENT_TYPES: dict[str, tuple[tuple[bytes, ...] | None, str]] = {
     ".docx": ((b"PK\x03\x04",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".xlsx": ((b"PK\x03\x04",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
-
-# The same codes as the triage form of the shipped complaint process (bpmn/complaint.triage.json),
-# which is prefilled from the process data.
-COMPLAINT_CATEGORIES = [
-    ("product", _("Product quality")),
-    ("delivery", _("Delivery")),
-    ("service", _("Service")),
-    ("billing", _("Billing")),
-    ("other", _("Other")),
-]
-
 
 # --- one-time links ------------------------------------------------------------------------
 
@@ -324,25 +311,6 @@ def _store_files(checked: list[CheckedFile], *, account: PortalAccount, **record
 # --- submissions ---------------------------------------------------------------------------
 
 
-def _text(value, field: str, errors: dict, *, required: bool = True, limit: int = 200) -> str:
-    text = ("" if value is None else str(value)).strip()
-    if required and not text:
-        errors.setdefault(field, []).append(gettext("This field is required."))
-    elif len(text) > limit:
-        errors.setdefault(field, []).append(gettext("At most %(n)d characters.") % {"n": limit})
-    return text
-
-
-def _base_variables(account: PortalAccount, reference: str) -> dict:
-    return {
-        "customer_user": account.user.get_username(),
-        "customer_id": account.customer_id,
-        "customer_name": account.customer.name,
-        "reference": reference,
-        "channel": "portal",
-    }
-
-
 def _require_account(account: PortalAccount) -> None:
     if account is None or not account.user.is_active or not account.customer.portal_enabled:
         raise NotPermitted(_("Your portal access is not active."))
@@ -352,63 +320,23 @@ def _require_account(account: PortalAccount) -> None:
 def portal_complaint_submit(
     *, account: PortalAccount, category: str, subject: str, description: str, files=None
 ) -> Complaint:
-    """A complaint from the portal, with attachments; starts the process bound to
-    `complaint.submitted` with `customer_user` among its variables."""
+    """A complaint from the portal, with attachments (crm's customer-side service writes it and
+    starts the process bound to `complaint.submitted`)."""
     _require_account(account)
     errors: dict = {}
-    categories = dict(COMPLAINT_CATEGORIES)
-    if category not in categories:
-        errors.setdefault("category", []).append(gettext("Choose a category."))
-    subject = _text(subject, "subject", errors)
-    description = _text(description, "description", errors, limit=10_000)
     checked = _check_files(files, errors)
-    if errors:
-        raise ValidationFailed(_("The complaint could not be submitted."), fields=errors)
-    complaint = Complaint.objects.create(
-        code=next_code("complaint", "TS"),
+    complaint = customer_side.customer_complaint_submit(
+        user=account.user,
         customer=account.customer,
         contact=account.contact,
+        category=category,
         subject=subject,
         description=description,
-        channel=Complaint.Channel.PORTAL,
-        created_by=account.user,
+        errors=errors,
+        variables={"attachments": len(checked)},
     )
     _store_files(checked, account=account, complaint=complaint)
-    audit_record(
-        action="create", actor=account.user, obj=complaint, extra={"channel": "portal", "category": category}
-    )
-    emit_business_event(
-        "complaint.submitted",
-        business_object=complaint,
-        actor=account.user,
-        variables={
-            **_base_variables(account, complaint.code),
-            "complaint_id": complaint.pk,
-            "category": category,
-            "subject": subject,
-            "description": description,
-            "severity": complaint.severity,
-            "attachments": len(checked),
-        },
-    )
     return complaint
-
-
-def _parse_datetime(value: str, field: str, errors: dict):
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        errors.setdefault(field, []).append(gettext("Enter a date and time."))
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    if moment <= timezone.now():
-        errors.setdefault(field, []).append(gettext("Choose a time in the future."))
-        return None
-    return moment
 
 
 @transaction.atomic
@@ -426,164 +354,44 @@ def portal_service_request_submit(
     """A service request (repair, return, installation, visit) from the portal."""
     _require_account(account)
     errors: dict = {}
-    if kind not in ServiceRequest.Kind.values:
-        errors.setdefault("kind", []).append(gettext("Choose the kind of service."))
-    product = None
-    if product_id not in (None, ""):
-        product = Product.objects.filter(
-            pk=product_id if str(product_id).isdigit() else None, active=True
-        ).first()
-        if product is None:
-            errors.setdefault("product", []).append(gettext("Choose a product from the list."))
-    serial_number = _text(serial_number, "serial_number", errors, required=False, limit=100)
-    moment = _parse_datetime(preferred_time, "preferred_time", errors)
-    address = _text(address, "address", errors, required=kind in ("install", "visit", "repair"), limit=300)
-    description = _text(description, "description", errors, limit=10_000)
     checked = _check_files(files, errors)
-    if errors:
-        raise ValidationFailed(_("The service request could not be submitted."), fields=errors)
-    kind_label = ServiceRequest.Kind(kind).label
-    subject = (
-        f"{kind_label}: {product.name}" if product else f"{kind_label}: {description.splitlines()[0][:150]}"
-    )
-    details = [description, ""]
-    if serial_number:
-        details.append(f"{gettext('Serial number')}: {serial_number}")
-    if moment:
-        details.append(f"{gettext('Preferred time')}: {timezone.localtime(moment):%Y-%m-%d %H:%M}")
-    if address:
-        details.append(f"{gettext('Address')}: {address}")
-    request = ServiceRequest.objects.create(
-        code=next_code("service_request", "FW"),
-        customer=account.customer,
-        contact=account.contact,
-        product=product,
-        kind=kind,
-        subject=subject[:200],
-        description="\n".join(details).strip(),
-        created_by=account.user,
-    )
+    try:
+        request = customer_side.customer_service_request_submit(
+            user=account.user,
+            customer=account.customer,
+            contact=account.contact,
+            kind=kind,
+            product=product_id,
+            serial_number=serial_number,
+            preferred_at=preferred_time,
+            address=address,
+            description=description,
+            errors=errors,
+            variables={"attachments": len(checked)},
+        )
+    except ValidationFailed as error:
+        # the form's field is called preferred_time
+        if error.fields and "preferred_at" in error.fields:
+            error.fields["preferred_time"] = error.fields.pop("preferred_at")
+        raise
     _store_files(checked, account=account, service_request=request)
-    audit_record(action="create", actor=account.user, obj=request, extra={"channel": "portal"})
-    emit_business_event(
-        "service_request.submitted",
-        business_object=request,
-        actor=account.user,
-        variables={
-            **_base_variables(account, request.code),
-            "service_request_id": request.pk,
-            "kind": kind,
-            "product_code": product.code if product else "",
-            "product_name": product.name if product else "",
-            "serial_number": serial_number,
-            "preferred_time": moment.isoformat() if moment else "",
-            "address": address,
-            "description": description,
-        },
-    )
     return request
 
 
-def _quantity(value, errors: dict, field: str) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(gettext("Enter a whole number."))
-        return None
-    if not number.is_finite() or number != number.to_integral_value():
-        errors.setdefault(field, []).append(gettext("Enter a whole number."))
-        return None
-    if number <= 0:
-        errors.setdefault(field, []).append(gettext("Enter a quantity greater than 0."))
-        return None
-    if number > MAX_ORDER_QUANTITY:
-        errors.setdefault(field, []).append(gettext("At most %(n)d per line.") % {"n": MAX_ORDER_QUANTITY})
-        return None
-    return number
-
-
-@transaction.atomic
 def portal_order_submit(
     *, account: PortalAccount, cart: dict, delivery_on: str = "", notes: str = ""
 ) -> Order:
     """An order from the catalogue: the cart {product id: quantity} at today's catalogue prices,
     submitted for approval (`order.submitted`)."""
     _require_account(account)
-    errors: dict = {}
-    if not cart:
-        errors.setdefault("cart", []).append(gettext("Your cart is empty."))
-    ids = [int(k) for k in cart if str(k).isdigit()]
-    products = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
-    lines = []
-    for key, raw in (cart or {}).items():
-        product = products.get(int(key)) if str(key).isdigit() else None
-        field = f"quantity_{key}"
-        if product is None or not product.active:
-            name = product.name if product else str(key)
-            errors.setdefault(field, []).append(
-                gettext("“%(name)s” is no longer sold; remove it from the cart.") % {"name": name}
-            )
-            continue
-        quantity = _quantity(raw, errors, field)
-        if quantity is None:
-            continue
-        amount = (quantity * product.price).quantize(Decimal("0.01"))
-        lines.append(
-            OrderLine(
-                product=product, unit=product.unit, quantity=quantity, price=product.price, amount=amount
-            )
-        )
-    delivery = None
-    if (delivery_on or "").strip():
-        try:
-            delivery = datetime.date.fromisoformat(delivery_on.strip())
-        except ValueError:
-            errors.setdefault("delivery_on", []).append(gettext("Enter a date as YYYY-MM-DD."))
-        else:
-            if delivery < timezone.localdate():
-                errors.setdefault("delivery_on", []).append(gettext("Choose a date from today on."))
-    notes = _text(notes, "notes", errors, required=False, limit=2000)
-    if errors:
-        raise ValidationFailed(_("The order could not be placed."), fields=errors)
-    customer = account.customer
-    order = Order.objects.create(
-        code=next_code("order", "SO"),
-        customer=customer,
-        status=Order.Status.SUBMITTED,
-        ordered_on=timezone.localdate(),
-        delivery_on=delivery,
+    return customer_side.customer_order_place(
+        user=account.user,
+        customer=account.customer,
+        contact=account.contact,
+        cart=cart,
+        delivery_on=delivery_on,
         notes=notes,
-        # The customer manager owns the order (as when staff enter it); an unowned customer's
-        # order is held by the customer's own user until sales takes it over.
-        owner=customer.owner or account.user,
-        created_by=account.user,
-        total_amount=sum((line.amount for line in lines), Decimal(0)),
     )
-    for line in lines:
-        line.order = order
-    OrderLine.objects.bulk_create(lines)
-    audit_record(
-        action="create",
-        actor=account.user,
-        obj=order,
-        extra={"channel": "portal", "total": str(order.total_amount)},
-    )
-    emit_business_event(
-        "order.submitted",
-        business_object=order,
-        actor=account.user,
-        variables={
-            **_base_variables(account, order.code),
-            "order_id": order.pk,
-            "total": str(order.total_amount),
-            "delivery_on": delivery.isoformat() if delivery else "",
-            "lines": [
-                {"product": line.product.code, "quantity": str(line.quantity), "amount": str(line.amount)}
-                for line in lines
-            ],
-        },
-    )
-    return order
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, ValidationFailed
 from core.jsonforms import build_task_form, form_data_from_post
 from crm.models import ServiceRequest
+from crm.services import customer_side
 from engine import services as engine
 from engine.errors import TaskAlreadyCompleted, TaskNotActive
 from processes.selectors import task_form_for
@@ -258,7 +259,7 @@ def complaint_new(request, account):
             "values": values,
             "errors": errors,
             "problem": problem,
-            "categories": services.COMPLAINT_CATEGORIES,
+            "categories": selectors.complaint_categories(),
             "nav": "new",
         },
         status=400 if problem else 200,
@@ -360,7 +361,7 @@ def cart_add(request, account):
     product = selectors.product_get(request.POST.get("product"))
     cart = _cart(request)
     errors: dict = {}
-    quantity = services._quantity(request.POST.get("quantity", "1"), errors, "quantity")
+    quantity = customer_side.clean_order_quantity(request.POST.get("quantity", "1"), errors, "quantity")
     if quantity is None:
         messages.error(request, "; ".join(str(m) for m in errors["quantity"]))
         return redirect("portal:catalogue")

@@ -18,6 +18,7 @@ class ChoiceList(models.TextChoices):
     SOURCE = "source", _("Source")
     INDUSTRY = "industry", _("Industry")
     REGION = "region", _("Region")
+    COMPLAINT_CATEGORY = "complaint_category", _("Complaint category")
 
 
 class ChoiceOptionQuerySet(CrmVisibleQuerySet):
@@ -28,7 +29,8 @@ class ChoiceOptionQuerySet(CrmVisibleQuerySet):
 
 
 class ChoiceOption(models.Model):
-    """One entry of an administrator-managed list (status, type, source, industry, region)."""
+    """One entry of an administrator-managed list (customer status, type, source, industry, region;
+    complaint category)."""
 
     choice_list = models.CharField(_("list"), max_length=20, choices=ChoiceList.choices)
     code = models.CharField(_("code"), max_length=40)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from org.models import Department
 from org.permissions import ACTIONS
 
-from .base import CustomerScopedQuerySet, TimeStamped
+from .base import ChoiceList, ChoiceOption, CustomerScopedQuerySet, TimeStamped
 
 
 class ServiceRecord(TimeStamped):
@@ -73,6 +73,15 @@ class Complaint(TimeStamped):
     )
     contact = models.ForeignKey(
         "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.COMPLAINT_CATEGORY},
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -137,6 +146,9 @@ class ServiceRequest(TimeStamped):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.REPAIR)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    preferred_at = models.DateTimeField(_("preferred time"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     technician = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

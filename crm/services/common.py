@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +113,33 @@ def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
         errors.setdefault(field, []).append(_g("Enter a number."))
         return None
     return number
+
+
+def clean_text(value, field: str, errors: dict, *, required: bool = False, limit: int = 200) -> str:
+    """Stripped text; a located error when required and empty or longer than `limit`."""
+    text = ("" if value is None else str(value)).strip()
+    if required and not text:
+        errors.setdefault(field, []).append(_g("This field is required."))
+    elif len(text) > limit:
+        errors.setdefault(field, []).append(_g("At most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def parse_datetime(value, field: str, errors: dict) -> datetime.datetime | None:
+    """A datetime or an ISO string (a form's datetime-local); naive values are in the current zone."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.setdefault(field, []).append(_g("Enter a date and time."))
+            return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
 
 
 def parse_date(value, field: str, errors: dict) -> datetime.date | None:

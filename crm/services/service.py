@@ -10,9 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_record
 from core.errors import ValidationFailed
 
-from ..models import Complaint, Customer, ServiceRecord, ServiceRequest
+from ..models import ChoiceList, Complaint, Customer, Product, ServiceRecord, ServiceRequest
 from ..signals import business_event
-from .common import next_code, require_permission, require_row
+from .common import (
+    clean_text,
+    next_code,
+    parse_datetime,
+    require_permission,
+    require_row,
+    resolve_option,
+)
 
 
 def _required(errors: dict, **values) -> None:
@@ -58,6 +65,57 @@ def service_record_create(
     return record
 
 
+def clean_complaint(
+    errors: dict,
+    *,
+    category,
+    subject: str,
+    description: str,
+    severity: str = Complaint.Severity.NORMAL,
+    channel: str = Complaint.Channel.STAFF,
+    category_required: bool = False,
+) -> dict:
+    """Validated complaint fields (shared by staff and customer-side submission); errors located."""
+    option = resolve_option(category, ChoiceList.COMPLAINT_CATEGORY, "category", errors)
+    if option is None and category_required:
+        errors["category"] = [_g("Choose a category.")]
+    if severity not in Complaint.Severity.values:
+        errors.setdefault("severity", []).append(_g("Unknown severity."))
+    if channel not in Complaint.Channel.values:
+        errors.setdefault("channel", []).append(_g("Unknown channel."))
+    return {
+        "category": option,
+        "subject": clean_text(subject, "subject", errors, required=True),
+        "description": clean_text(description, "description", errors, limit=10_000),
+        "severity": severity,
+        "channel": channel,
+    }
+
+
+def create_complaint(*, actor, customer: Customer, contact, fields: dict, variables: dict) -> Complaint:
+    """Write a validated complaint, audit it and announce `complaint.submitted` (its start binding
+    starts the process in this transaction)."""
+    complaint = Complaint.objects.create(
+        code=next_code("complaint", "TS"), customer=customer, contact=contact, created_by=actor, **fields
+    )
+    category = fields["category"]
+    business_event.send(
+        sender=Complaint,
+        name="complaint.submitted",
+        obj=complaint,
+        actor=actor,
+        data={
+            "complaint_id": complaint.pk,
+            "reference": complaint.code,
+            "severity": complaint.severity,
+            "category": category.code if category else "",
+            **variables,
+        },
+    )
+    audit_record(action="create", actor=actor, obj=complaint, extra={"channel": complaint.channel})
+    return complaint
+
+
 @transaction.atomic
 def complaint_submit(
     *,
@@ -67,34 +125,96 @@ def complaint_submit(
     description: str = "",
     severity: str = Complaint.Severity.NORMAL,
     channel: str = Complaint.Channel.STAFF,
+    category=None,
     contact=None,
 ) -> Complaint:
-    """Record a complaint and announce `complaint.submitted` (its start binding starts the process)."""
+    """Record a complaint and announce `complaint.submitted` (its start binding starts the process).
+    `category` is an option of the complaint-category list (instance, pk or code)."""
     require_permission(actor, Complaint, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
-    _required(errors, subject=subject)
-    if severity not in Complaint.Severity.values:
-        errors.setdefault("severity", []).append(_g("Unknown severity."))
-    if channel not in Complaint.Channel.values:
-        errors.setdefault("channel", []).append(_g("Unknown channel."))
-    if errors:
-        raise ValidationFailed(_("The complaint could not be saved."), fields=errors)
-    complaint = Complaint.objects.create(
-        code=next_code("complaint", "TS"),
-        customer=customer,
-        contact=contact,
-        subject=subject.strip(),
+    fields = clean_complaint(
+        errors,
+        category=category,
+        subject=subject,
         description=description,
         severity=severity,
         channel=channel,
+    )
+    if contact is not None and contact.customer_id != customer.pk:
+        errors.setdefault("contact", []).append(_g("The contact belongs to another customer."))
+    if errors:
+        raise ValidationFailed(_("The complaint could not be saved."), fields=errors)
+    return create_complaint(actor=actor, customer=customer, contact=contact, fields=fields, variables={})
+
+
+def clean_service_request(
+    errors: dict,
+    *,
+    kind: str,
+    subject: str,
+    description: str,
+    product=None,
+    serial_number: str = "",
+    preferred_at=None,
+    address: str = "",
+    subject_required: bool = True,
+) -> dict:
+    """Validated service-request fields (staff and customer side); `product` is a Product or a pk of
+    an active one; `preferred_at` a datetime or ISO text, in the future."""
+    if kind not in ServiceRequest.Kind.values:
+        errors.setdefault("kind", []).append(_g("Choose the kind of service."))
+    if product not in (None, "") and not isinstance(product, Product):
+        product = Product.objects.filter(pk=int(product) if str(product).isdigit() else None).first()
+        if product is None:
+            errors.setdefault("product", []).append(_g("Choose a product from the list."))
+    if isinstance(product, Product) and not product.active:
+        errors.setdefault("product", []).append(_g("This product is no longer sold."))
+    moment = parse_datetime(preferred_at, "preferred_at", errors)
+    if moment is not None and moment <= timezone.now():
+        errors.setdefault("preferred_at", []).append(_g("Choose a time in the future."))
+    return {
+        "kind": kind,
+        "product": product or None,
+        "subject": clean_text(subject, "subject", errors, required=subject_required),
+        "description": clean_text(description, "description", errors, limit=10_000),
+        "serial_number": clean_text(serial_number, "serial_number", errors, limit=100),
+        "preferred_at": moment,
+        "address": clean_text(address, "address", errors, limit=300),
+    }
+
+
+def create_service_request(
+    *, actor, customer: Customer, contact, fields: dict, variables: dict
+) -> ServiceRequest:
+    """Write a validated service request, audit it and announce `service_request.submitted`."""
+    request = ServiceRequest.objects.create(
+        code=next_code("service_request", "FW"),
+        customer=customer,
+        contact=contact,
         created_by=actor,
+        **fields,
     )
+    product = request.product
     business_event.send(
-        sender=Complaint, name="complaint.submitted", obj=complaint, actor=actor, data={"severity": severity}
+        sender=ServiceRequest,
+        name="service_request.submitted",
+        obj=request,
+        actor=actor,
+        data={
+            "service_request_id": request.pk,
+            "reference": request.code,
+            "kind": request.kind,
+            "product_code": product.code if product else "",
+            "product_name": product.name if product else "",
+            "serial_number": request.serial_number,
+            "preferred_time": request.preferred_at.isoformat() if request.preferred_at else "",
+            "address": request.address,
+            **variables,
+        },
     )
-    audit_record(action="create", actor=actor, obj=complaint)
-    return complaint
+    audit_record(action="create", actor=actor, obj=request)
+    return request
 
 
 @transaction.atomic
@@ -107,37 +227,46 @@ def service_request_submit(
     description: str = "",
     product=None,
     contact=None,
+    serial_number: str = "",
+    preferred_at=None,
+    address: str = "",
 ) -> ServiceRequest:
     require_permission(actor, ServiceRequest, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
-    _required(errors, subject=subject)
-    if kind not in ServiceRequest.Kind.values:
-        errors.setdefault("kind", []).append(_g("Unknown kind."))
+    fields = clean_service_request(
+        errors,
+        kind=kind,
+        subject=subject,
+        description=description,
+        product=product,
+        serial_number=serial_number,
+        preferred_at=preferred_at,
+        address=address,
+    )
+    if contact is not None and contact.customer_id != customer.pk:
+        errors.setdefault("contact", []).append(_g("The contact belongs to another customer."))
     if errors:
         raise ValidationFailed(_("The service request could not be saved."), fields=errors)
-    request = ServiceRequest.objects.create(
-        code=next_code("service_request", "FW"),
-        customer=customer,
-        contact=contact,
-        product=product,
-        kind=kind,
-        subject=subject.strip(),
-        description=description,
-        created_by=actor,
+    return create_service_request(
+        actor=actor, customer=customer, contact=contact, fields=fields, variables={}
     )
-    business_event.send(
-        sender=ServiceRequest, name="service_request.submitted", obj=request, actor=actor, data={"kind": kind}
-    )
-    audit_record(action="create", actor=actor, obj=request)
-    return request
 
 
 @transaction.atomic
 def service_request_update(*, actor, request: ServiceRequest, **fields) -> ServiceRequest:
     """Dispatch (派工) and work record updates, called by the service process steps."""
     require_row(actor, request, "change")
-    allowed = {"status", "technician", "scheduled_at", "work_record", "satisfaction"}
+    allowed = {
+        "status",
+        "technician",
+        "scheduled_at",
+        "work_record",
+        "satisfaction",
+        "serial_number",
+        "preferred_at",
+        "address",
+    }
     errors: dict = {}
     for key in set(fields) - allowed:
         errors.setdefault(key, []).append(_g("Unknown field."))
@@ -157,8 +286,12 @@ def service_request_update(*, actor, request: ServiceRequest, **fields) -> Servi
 @transaction.atomic
 def complaint_update(*, actor, complaint: Complaint, **fields) -> Complaint:
     require_row(actor, complaint, "change")
-    allowed = {"status", "handler", "department", "resolution", "satisfaction", "severity"}
+    allowed = {"status", "handler", "department", "resolution", "satisfaction", "severity", "category"}
     errors: dict = {}
+    if "category" in fields:
+        fields["category"] = resolve_option(
+            fields["category"], ChoiceList.COMPLAINT_CATEGORY, "category", errors
+        )
     for key in set(fields) - allowed:
         errors.setdefault(key, []).append(_g("Unknown field."))
     if "status" in fields and fields["status"] not in Complaint.Status.values:

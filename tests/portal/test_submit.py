@@ -106,7 +106,12 @@ def test_a_service_request_carries_product_serial_time_and_address(client, world
     assert response.status_code == 302
     request = ServiceRequest.objects.get()
     assert (request.customer, request.kind, request.product) == (world.acme, "repair", world.pump)
-    assert "SN-778" in request.description and "1 Harbour Rd" in request.description
+    assert (request.serial_number, request.address, request.description) == (
+        "SN-778",
+        "1 Harbour Rd",
+        "It hums but pumps nothing.",
+    )
+    assert timezone.localtime(request.preferred_at).strftime("%Y-%m-%dT%H:%M") == when
     assert request.code in client.get(response.url).content.decode()
 
 
@@ -124,7 +129,7 @@ def test_a_service_request_in_the_past_or_for_a_retired_product_is_refused(clien
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert "Choose a product from the list." in page and "Choose a time in the future." in page
+    assert "This product is no longer sold." in page and "Choose a time in the future." in page
     assert not ServiceRequest.objects.exists()
 
 
