@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
 
-from ..models import Activity, Contact, Customer, Lead, Opportunity, Order, Product
+from ..models import Activity, Complaint, Contact, Customer, Lead, Opportunity, Order, Product, ServiceRequest
 from ..normalize import fold
 
 COUNT_CAP = 1_000
@@ -220,6 +220,75 @@ LISTS: dict[str, ListSpec] = {
             ("status", _("status")),
             ("ordered_on", _("order date")),
             ("total_amount", _("total")),
+        ),
+    ),
+    "complaint": ListSpec(
+        model=Complaint,
+        fields={
+            "customer": Field("customer", "fk"),
+            "category": Field("category", "fk"),
+            "severity": Field("severity"),
+            "status": Field("status"),
+            "channel": Field("channel"),
+            "handler": Field("handler", "user"),
+            "created": Field("created_at", "datetime"),
+        },
+        sorts={"-created": (F("id").desc(),), "created": (F("id").asc(),)},
+        default_sort="-created",
+        groups={
+            "category": ("category", "category__label"),
+            "status": ("status", "status"),
+            "severity": ("severity", "severity"),
+            "customer": ("customer", "customer__name"),
+        },
+        select_related=("customer", "category", "handler"),
+        search_fields=("code",),
+        columns=(
+            ("code", _("code")),
+            ("customer", _("customer")),
+            ("category", _("category")),
+            ("subject", _("subject")),
+            ("severity", _("severity")),
+            ("status", _("status")),
+            ("channel", _("channel")),
+            ("created_at", _("created")),
+        ),
+    ),
+    "service_request": ListSpec(
+        model=ServiceRequest,
+        fields={
+            "customer": Field("customer", "fk"),
+            "kind": Field("kind"),
+            "status": Field("status"),
+            "product": Field("product", "fk"),
+            "technician": Field("technician", "user"),
+            "serial_number": Field("serial_number"),
+            "preferred_at": Field("preferred_at", "datetime"),
+            "created": Field("created_at", "datetime"),
+        },
+        sorts={
+            "-created": (F("id").desc(),),
+            "preferred_at": (F("preferred_at").asc(nulls_last=True), F("id").asc()),
+        },
+        default_sort="-created",
+        groups={
+            "kind": ("kind", "kind"),
+            "status": ("status", "status"),
+            "customer": ("customer", "customer__name"),
+        },
+        select_related=("customer", "product", "technician"),
+        search_fields=("code",),
+        columns=(
+            ("code", _("code")),
+            ("customer", _("customer")),
+            ("kind", _("kind")),
+            ("subject", _("subject")),
+            ("product", _("product")),
+            ("serial_number", _("serial number")),
+            ("preferred_at", _("preferred time")),
+            ("address", _("address")),
+            ("status", _("status")),
+            ("created_at", _("created")),
         ),
     ),
     "lead": ListSpec(

@@ -3,14 +3,17 @@ service-request fields staff enter: category from the managed list, serial numbe
 address. Bad input is located and writes nothing."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from core.errors import NotPermitted, ValidationFailed
 from crm.models import ChoiceList, ChoiceOption, Complaint, Order, ServiceRequest
 from crm.services import customer_side
+from crm.services.imports import list_export
 from crm.services.service import complaint_submit, complaint_update, service_request_submit
 from crm.signals import business_event
 from tests.crm.factories import ContactFactory, CustomerFactory, ProductFactory
@@ -195,3 +198,24 @@ def test_a_customer_order_is_priced_from_the_catalogue_and_refuses_bad_lines(com
         company,
     )
     assert events[-1][0] == "order.submitted" and events[-1][2]["customer_user"] == "buyer@acme.example"
+
+
+def test_complaint_and_service_request_lists_export_their_fields(org):
+    # given a complaint and a service request of zhang's customer, and one of yang's
+    mine = CustomerFactory(owner=org.zhang, name="Mine")
+    complaint_submit(actor=org.zhang, customer=mine, subject="Late", category="delivery")
+    service_request_submit(
+        actor=org.zhang, customer=mine, subject="Fix", serial_number="SN-5", address="1 Harbour Rd"
+    )
+    complaint_submit(actor=org.yang, customer=CustomerFactory(owner=org.yang), subject="Other")
+    # when zhang exports both lists
+    complaints = _rows(list_export(actor=org.zhang, entity="complaint", params={}))
+    requests = _rows(list_export(actor=org.zhang, entity="service_request"))
+    # then each holds his visible row with the new fields
+    assert [(r[1], r[2], r[3]) for r in complaints] == [(str(mine), "交货", "Late")]
+    assert [(r[1], r[5], r[7]) for r in requests] == [(str(mine), "SN-5", "1 Harbour Rd")]
+
+
+def _rows(data: bytes) -> list[tuple]:
+    sheet = load_workbook(io.BytesIO(data)).active
+    return list(sheet.iter_rows(min_row=2, values_only=True))
