@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from .views import audit, crm, engine, org
+from .views import audit, crm, crm_more, engine, org
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -32,6 +32,10 @@ router.register("payments", crm.PaymentViewSet, basename="payment")
 router.register("complaints", crm.ComplaintViewSet, basename="complaint")
 router.register("service-requests", crm.ServiceRequestViewSet, basename="servicerequest")
 router.register("custom-fields", crm.CustomFieldViewSet, basename="customfield")
+router.register("import-jobs", crm_more.ImportJobViewSet, basename="importjob")
+router.register("favourite-lists", crm_more.FavouriteListViewSet, basename="favouritelist")
+router.register("expenses", crm_more.ExpenseViewSet, basename="expense")
+router.register("expense-categories", crm_more.ExpenseCategoryViewSet, basename="expensecategory")
 router.register("audit-events", audit.AuditEventViewSet, basename="auditevent")
 
 app_name = "api"
@@ -39,6 +43,7 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/me/", org.MeView.as_view(), name="me"),
     path("v1/messages/", engine.MessageView.as_view(), name="messages"),
+    path("v1/exports/<str:entity>/", crm_more.ListExportView.as_view(), name="list-export"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

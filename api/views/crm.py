@@ -6,19 +6,24 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audit.models import AuditEvent
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
+from crm.selectors.misc import campaign_roi
 from crm.services import commerce, customers, levels, misc, pools, sales, service
+from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
 from .. import audit
+from ..errors import ErrorSerializer
 from ..serializers import crm as s
-from ..viewsets import BatonModelViewSet, BatonReadOnlyViewSet, ExportMixin
+from ..serializers import crm_more as sm
+from ..viewsets import BatonModelViewSet, BatonReadOnlyViewSet, ExportMixin, restrict
 
 
 class CrmViewSet(ExportMixin, BatonModelViewSet):
@@ -84,9 +89,15 @@ class CrmViewSet(ExportMixin, BatonModelViewSet):
     def update(self, request, *args, **kwargs):
         return self.http_method_not_allowed(request, *args, **kwargs)
 
+    # Why a record of this kind is not deleted, and what to do instead (the 405 message).
+    delete_refusal = None
+
     def destroy(self, request, *args, **kwargs):
         if self.delete_service is None:
-            return self.http_method_not_allowed(request, *args, **kwargs)
+            reason = self.delete_refusal or _("Records of this kind are kept for the history.")
+            raise exceptions.MethodNotAllowed(
+                request.method, detail=_("They cannot be deleted. %(reason)s") % {"reason": reason}
+            )
         return super().destroy(request, *args, **kwargs)
 
     def delete_object(self, instance) -> None:
@@ -94,7 +105,9 @@ class CrmViewSet(ExportMixin, BatonModelViewSet):
 
 
 def _schema(entity: str, *, create=None, update=None, delete: bool = False, read=None):
-    """extend_schema_view for a CRM viewset: summaries, inputs and the read serializer."""
+    """extend_schema_view for a CRM viewset: summaries, inputs and the read serializer.
+
+    Without a delete service, DELETE is still documented: it answers 405 with the reason."""
     views = {
         "list": extend_schema(summary=f"List {entity} visible to me"),
         "retrieve": extend_schema(summary=f"Get one of the {entity}"),
@@ -105,6 +118,13 @@ def _schema(entity: str, *, create=None, update=None, delete: bool = False, read
         views["partial_update"] = extend_schema(summary=f"Update ({entity})", request=update, responses=read)
     if delete:
         views["destroy"] = extend_schema(summary=f"Delete ({entity})")
+    else:
+        views["destroy"] = extend_schema(
+            summary=f"Not offered: {entity} are not deleted",
+            description="Always answers 405 (`method_not_allowed`) for callers with the delete "
+            "permission; the message says what to do instead (e.g. close, cancel or deactivate).",
+            responses={405: OpenApiResponse(ErrorSerializer, description="Records of this kind are kept.")},
+        )
     return extend_schema_view(**views)
 
 
@@ -133,6 +153,8 @@ class CustomerViewSet(CrmViewSet):
         "share": s.CustomerShareInput,
         "release": s.PoolReleaseInput,
         "level_change": s.LevelChangeInput,
+        "merge_preview": sm.MergeInput,
+        "merge": sm.MergeExecuteInput,
     }
     filterset_fields = ["owner", "level", "status", "pool", "credit_level", "portal_enabled"]
     search_fields = ["code", "name", "short_name", "phone", "email"]
@@ -142,6 +164,9 @@ class CustomerViewSet(CrmViewSet):
         "share": "change",
         "release": "change",
         "level_change": "change",
+        # merging deletes a card: like the staff UI, it needs the delete permission
+        "merge_preview": "delete",
+        "merge": "delete",
     }
     audit_views = True
 
@@ -190,6 +215,89 @@ class CustomerViewSet(CrmViewSet):
             actor=request.user, customer=customer, **data.validated_data
         )
         return Response(s.LevelChangeRequestSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    def _merge_pair(self, request, data) -> tuple:
+        """The two cards: 404 when one is not visible, 403 when visible but not mine to merge."""
+        pair = []
+        for side, operation in (("keep", "change"), ("remove", "delete")):
+            pk = data[side]
+            if not restrict(crm.Customer.objects, request.user, "view").filter(pk=pk).exists():
+                raise NotFound(_("No such customer."), fields={side: [_("No such customer.")]})
+            customer = restrict(crm.Customer.objects, request.user, operation).filter(pk=pk).first()
+            if customer is None:
+                raise NotPermitted(
+                    _("You may see this customer but not %(action)s it.") % {"action": operation},
+                    fields={side: [_("Not yours to %(action)s.") % {"action": operation}]},
+                )
+            pair.append(customer)
+        if pair[0].pk == pair[1].pk:
+            raise ValidationFailed(
+                _("A customer cannot be merged with itself."),
+                fields={"remove": [_("Choose another customer.")]},
+            )
+        return tuple(pair)
+
+    @extend_schema(
+        summary="Preview merging two customer cards: values side by side and what moves",
+        request=sm.MergeInput,
+        responses=sm.MergePreviewSerializer,
+    )
+    @action(detail=False, methods=["post"], url_path="merge-preview")
+    def merge_preview(self, request):
+        keep, remove = self._merge_pair(request, self._input("merge_preview").validated_data)
+        kept, removed = audit.snapshot(keep), audit.snapshot(remove)
+        fields = []
+        for name in MERGEABLE_FIELDS:
+            field = crm.Customer._meta.get_field(name)
+            left, right = kept.get(field.attname), removed.get(field.attname)
+            empty = (None, "", {}, [])
+            fields.append(
+                {
+                    "field": name,
+                    "label": str(field.verbose_name),
+                    "keep": left,
+                    "remove": right,
+                    "differ": left != right,
+                    "default": "remove"
+                    if name != "custom" and left in empty and right not in empty
+                    else "keep",
+                }
+            )
+        moving = []
+        for relation in crm.Customer._meta.related_objects:
+            if relation.many_to_many or relation.related_model is crm.CustomerMerge:
+                continue
+            model = relation.related_model
+            count = model._base_manager.filter(**{relation.field.name: remove.pk}).count()
+            if count:
+                label = str(model._meta.verbose_name_plural)
+                moving.append({"entity": model._meta.label_lower, "label": label, "count": count})
+        body = {"keep": keep, "remove": remove, "fields": fields, "moving": moving}
+        return Response(sm.MergePreviewSerializer(body).data)
+
+    @extend_schema(
+        summary="Merge two customer cards (客户合并); the removed card's records move to the kept one",
+        request=sm.MergeExecuteInput,
+        responses=s.CustomerSerializer,
+    )
+    @action(detail=False, methods=["post"])
+    def merge(self, request):
+        data = self._input("merge").validated_data
+        keep, remove = self._merge_pair(request, data)
+        with transaction.atomic():
+            mark = audit.watermark()
+            removed_before, removed_pk, removed_label = audit.snapshot(remove), remove.pk, str(remove)
+            kept = customer_merge(actor=request.user, keep=keep, remove=remove, choices=data["choices"])
+            audit.record_write(
+                request,
+                action=AuditEvent.Action.DELETE,
+                obj=remove,
+                mark=mark,
+                changes=audit.diff(removed_before, {}),
+                pk=removed_pk,
+                label=removed_label,
+            )
+        return self._answer(kept)
 
     @extend_schema(summary="Return the customer to a pool (释放)", request=s.PoolReleaseInput)
     @action(detail=True, methods=["post"])
@@ -246,12 +354,12 @@ class CustomerPoolViewSet(BatonReadOnlyViewSet):
 class ContactViewSet(CrmViewSet):
     queryset = crm.Contact.objects.order_by("-id")
     serializer_class = s.ContactSerializer
+    delete_refusal = _lazy("Set `active` to false, or move the contact (POST …/move/).")
     input_serializers = {
         "create": s.ContactCreateInput,
         "partial_update": s.ContactUpdateInput,
         "move": s.ContactMoveInput,
     }
-    http_method_names = _no_method(["delete"])
     filterset_fields = ["customer", "is_primary", "active"]
     search_fields = ["name", "phone", "mobile", "email"]
     ordering_fields = ["name", "created_at"]
@@ -282,12 +390,13 @@ class ContactViewSet(CrmViewSet):
 class LeadViewSet(CrmViewSet):
     queryset = crm.Lead.objects.order_by("-id")
     serializer_class = s.LeadSerializer
+    delete_refusal = _lazy("Disqualify the lead (POST …/disqualify/).")
     input_serializers = {
         "create": s.LeadCreateInput,
         "disqualify": s.LeadDisqualifyInput,
         "convert": s.LeadConvertInput,
     }
-    http_method_names = _no_method(["patch", "delete"])
+    http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "status", "quality", "campaign"]
     search_fields = ["company_name", "contact_name", "phone", "email"]
     ordering_fields = ["created_at", "priority"]
@@ -331,12 +440,12 @@ class LeadViewSet(CrmViewSet):
 class OpportunityViewSet(CrmViewSet):
     queryset = crm.Opportunity.objects.order_by("-id")
     serializer_class = s.OpportunitySerializer
+    delete_refusal = _lazy("Close the deal as lost (POST …/close/).")
     input_serializers = {
         "create": s.OpportunityCreateInput,
         "partial_update": s.OpportunityUpdateInput,
         "close": s.OpportunityCloseInput,
     }
-    http_method_names = _no_method(["delete"])
     filterset_fields = ["owner", "customer", "stage", "status", "campaign"]
     search_fields = ["name"]
     ordering_fields = ["created_at", "amount", "expected_close"]
@@ -364,8 +473,9 @@ class OpportunityViewSet(CrmViewSet):
 class ActivityViewSet(CrmViewSet):
     queryset = crm.Activity.objects.order_by("-occurred_at", "-id")
     serializer_class = s.ActivitySerializer
+    delete_refusal = _lazy("Activities are the customer's history.")
     input_serializers = {"create": s.ActivityCreateInput}
-    http_method_names = _no_method(["patch", "delete"])
+    http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "customer", "contact", "opportunity", "kind"]
     search_fields = ["subject"]
     ordering_fields = ["occurred_at", "created_at"]
@@ -378,14 +488,115 @@ class ActivityViewSet(CrmViewSet):
 class CampaignViewSet(CrmViewSet):
     queryset = crm.Campaign.objects.order_by("-id")
     serializer_class = s.CampaignSerializer
-    input_serializers = {"create": s.CampaignCreateInput}
-    http_method_names = _no_method(["patch", "delete"])
+    delete_refusal = _lazy("Campaigns are kept with their members and costs.")
+    http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "status"]
     search_fields = ["name"]
     ordering_fields = ["starts_on", "created_at"]
 
+    input_serializers = {
+        "create": s.CampaignCreateInput,
+        "add_members": sm.CampaignMembersInput,
+        "add_task": sm.CampaignTaskInput,
+        "add_cost": sm.CampaignCostInput,
+    }
+    action_permissions = {
+        "members": "view",
+        "tasks": "view",
+        "costs": "view",
+        "roi": "view",
+        "add_members": "change",
+        "add_task": "change",
+        "add_cost": "change",
+    }
+
     def create_service(self, actor, data):
         return misc.campaign_create(actor=actor, **data)
+
+    def _children(self, related: str, serializer):
+        campaign = self.get_object()
+        page = self.paginate_queryset(getattr(campaign, related).order_by("id"))
+        return self.get_paginated_response(serializer(page, many=True).data)
+
+    def _add_child(self, service, serializer):
+        campaign = self.get_object()
+        data = self._input(self.action).validated_data
+        with transaction.atomic():
+            mark = audit.watermark()
+            row = service(actor=self.request.user, campaign=campaign, **data)
+            audit.record_write(
+                self.request,
+                action=AuditEvent.Action.CREATE,
+                obj=row,
+                mark=mark,
+                changes=audit.diff({}, audit.snapshot(row)),
+            )
+        return Response(serializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The campaign's members", responses=sm.CampaignMemberSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def members(self, request, pk=None):
+        return self._children("members", sm.CampaignMemberSerializer)
+
+    @extend_schema(
+        summary="Invite customers and contacts (each visible to me) to the campaign",
+        request=sm.CampaignMembersInput,
+        responses={201: sm.CountResult},
+    )
+    @members.mapping.post
+    def add_members(self, request, pk=None):
+        campaign = self.get_object()
+        data = self._input("add_members").validated_data
+        with transaction.atomic():
+            mark = audit.watermark()
+            added = misc.campaign_add_members(actor=request.user, campaign=campaign, **data)
+            ids = {
+                "customers": [c.pk for c in data["customers"]],
+                "contacts": [c.pk for c in data["contacts"]],
+            }
+            audit.record_write(
+                request,
+                action=AuditEvent.Action.CHANGE,
+                obj=campaign,
+                mark=mark,
+                changes={"members": [None, ids]},
+            )
+        return Response({"count": added}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The campaign's tasks", responses=sm.CampaignTaskSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def tasks(self, request, pk=None):
+        return self._children("tasks", sm.CampaignTaskSerializer)
+
+    @extend_schema(
+        summary="Give someone a task in the campaign",
+        request=sm.CampaignTaskInput,
+        responses={201: sm.CampaignTaskSerializer},
+    )
+    @tasks.mapping.post
+    def add_task(self, request, pk=None):
+        return self._add_child(misc.campaign_add_task, sm.CampaignTaskSerializer)
+
+    @extend_schema(summary="The campaign's costs", responses=sm.CampaignCostSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def costs(self, request, pk=None):
+        return self._children("costs", sm.CampaignCostSerializer)
+
+    @extend_schema(
+        summary="Book a cost on the campaign",
+        request=sm.CampaignCostInput,
+        responses={201: sm.CampaignCostSerializer},
+    )
+    @costs.mapping.post
+    def add_cost(self, request, pk=None):
+        return self._add_child(misc.campaign_add_cost, sm.CampaignCostSerializer)
+
+    @extend_schema(
+        summary="Costs against revenue won through the campaign", responses=sm.CampaignRoiSerializer
+    )
+    @action(detail=True, methods=["get"])
+    def roi(self, request, pk=None):
+        return Response(sm.CampaignRoiSerializer(campaign_roi(campaign=self.get_object())).data)
 
 
 # -- commerce --------------------------------------------------------------------------------------
@@ -395,8 +606,8 @@ class CampaignViewSet(CrmViewSet):
 class ProductViewSet(CrmViewSet):
     queryset = crm.Product.objects.order_by("code")
     serializer_class = s.ProductSerializer
+    delete_refusal = _lazy("Set `active` to false.")
     input_serializers = {"create": s.ProductCreateInput, "partial_update": s.ProductUpdateInput}
-    http_method_names = _no_method(["delete"])
     filterset_fields = ["active", "code"]
     search_fields = ["code", "name", "spec"]
     ordering_fields = ["code", "name", "price"]
@@ -475,8 +686,9 @@ class StockMoveViewSet(BatonReadOnlyViewSet):
 class OrderViewSet(CrmViewSet):
     queryset = crm.Order.objects.prefetch_related("lines").order_by("-id")
     serializer_class = s.OrderSerializer
+    delete_refusal = _lazy("Cancel the order (POST …/status/).")
     input_serializers = {"create": s.OrderCreateInput, "set_status": s.OrderStatusInput}
-    http_method_names = _no_method(["patch", "delete"])
+    http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "customer", "status", "contract", "opportunity"]
     search_fields = ["code", "notes"]
     ordering_fields = ["ordered_on", "created_at", "total_amount"]
@@ -501,8 +713,9 @@ class OrderViewSet(CrmViewSet):
 class ContractViewSet(CrmViewSet):
     queryset = crm.Contract.objects.order_by("-id")
     serializer_class = s.ContractSerializer
+    delete_refusal = _lazy("Contracts are kept for the history.")
     input_serializers = {"create": s.ContractCreateInput}
-    http_method_names = _no_method(["patch", "delete"])
+    http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "customer", "status", "opportunity"]
     search_fields = ["code", "title"]
     ordering_fields = ["signed_on", "created_at", "amount"]
@@ -515,8 +728,9 @@ class ContractViewSet(CrmViewSet):
 class PaymentViewSet(CrmViewSet):
     queryset = crm.Payment.objects.order_by("-id")
     serializer_class = s.PaymentSerializer
+    delete_refusal = _lazy("Record a correcting payment instead.")
     input_serializers = {"create": s.PaymentCreateInput}
-    http_method_names = _no_method(["patch", "delete"])
+    http_method_names = _no_method(["patch"])
     filterset_fields = ["customer", "order", "contract", "method"]
     search_fields = ["reference"]
     ordering_fields = ["paid_on", "amount"]
@@ -534,8 +748,8 @@ class PaymentViewSet(CrmViewSet):
 class ComplaintViewSet(CrmViewSet):
     queryset = crm.Complaint.objects.order_by("-id")
     serializer_class = s.ComplaintSerializer
+    delete_refusal = _lazy("Close the complaint (PATCH status).")
     input_serializers = {"create": s.ComplaintCreateInput, "partial_update": s.ComplaintUpdateInput}
-    http_method_names = _no_method(["delete"])
     filterset_fields = ["customer", "status", "severity", "channel", "handler"]
     search_fields = ["code", "subject"]
     ordering_fields = ["created_at", "severity"]
@@ -556,8 +770,8 @@ class ComplaintViewSet(CrmViewSet):
 class ServiceRequestViewSet(CrmViewSet):
     queryset = crm.ServiceRequest.objects.order_by("-id")
     serializer_class = s.ServiceRequestSerializer
+    delete_refusal = _lazy("Close the service request (PATCH status).")
     input_serializers = {"create": s.ServiceRequestCreateInput, "partial_update": s.ServiceRequestUpdateInput}
-    http_method_names = _no_method(["delete"])
     filterset_fields = ["customer", "status", "kind", "technician"]
     search_fields = ["code", "subject"]
     ordering_fields = ["created_at", "scheduled_at"]

@@ -11,6 +11,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.utils import timezone
 
@@ -34,6 +36,10 @@ class Endpoint:
     create: Callable | None = None
     change: dict | None = None
     delete: bool = False
+    # DELETE is documented but refused with 405 (the CRM keeps records of this kind)
+    delete_refused: bool = False
+    format: str = "json"  # of the create body
+    audit_action: str = "create"  # the audit row a create leaves
 
     @property
     def name(self) -> str:
@@ -61,6 +67,38 @@ def _order(user):
     return crm.Order.objects.create(
         customer=_customer(user), code=f"SOT{_n():06d}", owner=user, ordered_on=timezone.localdate()
     )
+
+
+def _expense_category(user=None):
+    return crm.ExpenseCategory.objects.create(name=f"Travel {_n()}")
+
+
+def _expense(user):
+    return crm.Expense.objects.create(
+        category=_expense_category(), amount=12, spent_on=timezone.localdate(), owner=user
+    )
+
+
+def _campaign(user):
+    return crm.Campaign.objects.create(name=f"Campaign {_n()}", owner=user)
+
+
+def _favourite_list(user):
+    return crm.FavouriteList.objects.create(name=f"List {_n()}", owner=user)
+
+
+def _import_job(user):
+    job = crm.ImportJob(entity="customer", created_by=user)
+    job.file.save(f"matrix-{_n()}.csv", ContentFile(IMPORT_CSV), save=False)
+    job.save()
+    return job
+
+
+IMPORT_CSV = "客户名称,电话\n矩阵测试公司,010-88886666\n".encode()
+
+
+def import_upload(name: str = "customers.csv", content: bytes = IMPORT_CSV) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
 
 
 def _employee(user):
@@ -106,12 +144,14 @@ ENDPOINTS = [
         make=_contact,
         create=lambda u: {"customer": _customer(u).pk, "name": "New contact"},
         change={"title": "CTO"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/leads/",
         crm.Lead,
         make=_lead,
         create=lambda u: {"company_name": f"Lead {_n()}"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/opportunities/",
@@ -119,6 +159,7 @@ ENDPOINTS = [
         make=_opportunity,
         create=lambda u: {"customer": _customer(u).pk, "name": "Deal", "amount": "100.00"},
         change={"amount": "200.00"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/activities/",
@@ -127,12 +168,14 @@ ENDPOINTS = [
             customer=_customer(u), subject="Call", owner=u, occurred_at=timezone.now()
         ),
         create=lambda u: {"customer": _customer(u).pk, "subject": "Visit"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/campaigns/",
         crm.Campaign,
-        make=lambda u: crm.Campaign.objects.create(name=f"Campaign {_n()}", owner=u),
+        make=_campaign,
         create=lambda u: {"name": f"Campaign {_n()}"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/products/",
@@ -140,6 +183,7 @@ ENDPOINTS = [
         make=lambda u: ProductFactory(),
         create=lambda u: {"code": f"PN{_n()}", "name": "Widget", "price": "9.90"},
         change={"price": "12.00"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/orders/",
@@ -149,6 +193,7 @@ ENDPOINTS = [
             "customer": _customer(u).pk,
             "lines": [{"product": ProductFactory().pk, "quantity": "2"}],
         },
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/contracts/",
@@ -157,6 +202,7 @@ ENDPOINTS = [
             customer=_customer(u), code=f"CT{_n():06d}", title="C", amount=1, owner=u
         ),
         create=lambda u: {"customer": _customer(u).pk, "title": "Supply contract", "amount": "1000.00"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/payments/",
@@ -165,6 +211,7 @@ ENDPOINTS = [
             customer=_customer(u), amount=5, paid_on=timezone.localdate()
         ),
         create=lambda u: {"customer": _customer(u).pk, "amount": "50.00"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/complaints/",
@@ -174,6 +221,7 @@ ENDPOINTS = [
         ),
         create=lambda u: {"customer": _customer(u).pk, "subject": "Late delivery"},
         change={"status": "in_progress"},
+        delete_refused=True,
     ),
     Endpoint(
         "/api/v1/service-requests/",
@@ -183,6 +231,213 @@ ENDPOINTS = [
         ),
         create=lambda u: {"customer": _customer(u).pk, "subject": "Install"},
         change={"work_record": "Replaced the pump."},
+        delete_refused=True,
     ),
     Endpoint("/api/v1/customer-pools/", crm.CustomerPool, make=lambda u: PoolFactory()),
+    Endpoint(
+        "/api/v1/favourite-lists/",
+        crm.FavouriteList,
+        make=_favourite_list,
+        create=lambda u: {"name": f"Key accounts {_n()}"},
+        delete_refused=True,
+    ),
+    Endpoint(
+        "/api/v1/expenses/",
+        crm.Expense,
+        make=_expense,
+        create=lambda u: {
+            "category": _expense_category().pk,
+            "amount": "88.50",
+            "spent_on": str(timezone.localdate()),
+        },
+        delete_refused=True,
+    ),
+    Endpoint(
+        "/api/v1/expense-categories/",
+        crm.ExpenseCategory,
+        make=_expense_category,
+        create=lambda u: {"name": f"Hotels {_n()}"},
+        delete_refused=True,
+    ),
+    Endpoint(
+        "/api/v1/import-jobs/",
+        crm.ImportJob,
+        make=_import_job,
+        create=lambda u: {"entity": "customer", "file": import_upload()},
+        format="multipart",
+        audit_action="import",
+    ),
+]
+
+
+@dataclass
+class Action:
+    """A custom action: the entity permission it needs (`model`, `operation`) and how to call it.
+
+    `call(client, user)` makes what the action needs, owned by `user`, and sends the request.
+    """
+
+    name: str
+    model: type[models.Model]
+    operation: str
+    success: int
+    call: Callable
+    detail: bool = True  # on one record: invisible without the view permission (404)
+
+
+def _merge_pair(user) -> dict:
+    return {"keep": _customer(user).pk, "remove": _customer(user).pk}
+
+
+ACTIONS = [
+    Action(
+        "customer merge preview",
+        crm.Customer,
+        "delete",
+        200,
+        lambda c, u: c.post("/api/v1/customers/merge-preview/", _merge_pair(u), format="json"),
+        detail=False,
+    ),
+    Action(
+        "customer merge",
+        crm.Customer,
+        "delete",
+        200,
+        lambda c, u: c.post("/api/v1/customers/merge/", _merge_pair(u), format="json"),
+        detail=False,
+    ),
+    Action(
+        "campaign members",
+        crm.Campaign,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/campaigns/{_campaign(u).pk}/members/"),
+    ),
+    Action(
+        "campaign add members",
+        crm.Campaign,
+        "change",
+        201,
+        lambda c, u: c.post(
+            f"/api/v1/campaigns/{_campaign(u).pk}/members/", {"customers": [_customer(u).pk]}, format="json"
+        ),
+    ),
+    Action(
+        "campaign tasks",
+        crm.Campaign,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/campaigns/{_campaign(u).pk}/tasks/"),
+    ),
+    Action(
+        "campaign add task",
+        crm.Campaign,
+        "change",
+        201,
+        lambda c, u: c.post(
+            f"/api/v1/campaigns/{_campaign(u).pk}/tasks/",
+            {"title": "Send invitations", "assignee": u.pk},
+            format="json",
+        ),
+    ),
+    Action(
+        "campaign costs",
+        crm.Campaign,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/campaigns/{_campaign(u).pk}/costs/"),
+    ),
+    Action(
+        "campaign add cost",
+        crm.Campaign,
+        "change",
+        201,
+        lambda c, u: c.post(
+            f"/api/v1/campaigns/{_campaign(u).pk}/costs/",
+            {"item": "Booth", "amount": "500.00"},
+            format="json",
+        ),
+    ),
+    Action(
+        "campaign roi",
+        crm.Campaign,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/campaigns/{_campaign(u).pk}/roi/"),
+    ),
+    Action(
+        "favourite items",
+        crm.FavouriteList,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/favourite-lists/{_favourite_list(u).pk}/items/"),
+    ),
+    Action(
+        "favourite add",
+        crm.FavouriteList,
+        "change",
+        200,
+        lambda c, u: c.post(
+            f"/api/v1/favourite-lists/{_favourite_list(u).pk}/add/",
+            {"customers": [_customer(u).pk]},
+            format="json",
+        ),
+    ),
+    Action(
+        "favourite remove",
+        crm.FavouriteList,
+        "change",
+        204,
+        lambda c, u: c.post(
+            f"/api/v1/favourite-lists/{_favourite_list(u).pk}/remove/",
+            {"customers": [_customer(u).pk]},
+            format="json",
+        ),
+    ),
+    Action(
+        "expense category move",
+        crm.ExpenseCategory,
+        "change",
+        200,
+        lambda c, u: c.post(
+            f"/api/v1/expense-categories/{_expense_category().pk}/move/",
+            {"parent": _expense_category().pk},
+            format="json",
+        ),
+    ),
+    Action(
+        "expense totals",
+        crm.ExpenseCategory,
+        "view",
+        200,
+        lambda c, u: c.get("/api/v1/expense-categories/totals/"),
+        detail=False,
+    ),
+    Action(
+        "import preview",
+        crm.ImportJob,
+        "add",
+        200,
+        lambda c, u: c.post(
+            "/api/v1/import-jobs/preview/",
+            {"entity": "customer", "file": import_upload()},
+            format="multipart",
+        ),
+        detail=False,
+    ),
+    Action(
+        "import error report",
+        crm.ImportJob,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/import-jobs/{_import_job(u).pk}/errors/"),
+    ),
+    Action(
+        "list export",
+        crm.Customer,
+        "export",
+        200,
+        lambda c, u: c.get("/api/v1/exports/customer/", {"params": '{"filters": {"owner": "me"}}'}),
+        detail=False,
+    ),
 ]

@@ -20,9 +20,9 @@ def _rows(action: str, model, pk) -> list[AuditEvent]:
 @pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.create], ids=lambda e: e.name)
 def test_every_create_writes_one_audit_row(demo, client_for, endpoint):
     admin = demo["admin"]
-    response = client_for(admin).post(endpoint.path, endpoint.create(admin), format="json")
+    response = client_for(admin).post(endpoint.path, endpoint.create(admin), format=endpoint.format)
     assert response.status_code == 201, response.content
-    rows = _rows("create", endpoint.model, response.json()["id"])
+    rows = _rows(endpoint.audit_action, endpoint.model, response.json()["id"])
     assert len(rows) == 1 and rows[0].actor == admin
 
 

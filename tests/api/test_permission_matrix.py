@@ -15,7 +15,7 @@ import pytest
 
 from org.seed import EMPLOYEES, GROUPS
 from tests.api.conftest import ROLES
-from tests.api.endpoints import ENDPOINTS, Endpoint
+from tests.api.endpoints import ACTIONS, ENDPOINTS, Action, Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,16 @@ def declared_patterns(username: str) -> list[str]:
     return patterns
 
 
+def _allows(role: str, model) -> callable:
+    meta = model._meta
+    patterns = declared_patterns(ROLES[role])
+
+    def allows(act: str) -> bool:
+        return any(fnmatch.fnmatchcase(f"{meta.app_label}.{act}_{meta.model_name}", p) for p in patterns)
+
+    return allows
+
+
 def expected_status(role: str, endpoint: Endpoint, operation: str) -> int:
     if role == "anonymous":
         return 401
@@ -48,15 +58,13 @@ def expected_status(role: str, endpoint: Endpoint, operation: str) -> int:
         return 403
     action, success = OPERATIONS[operation]
     if role == "admin":
-        return success
-    model = endpoint.model._meta
-    patterns = declared_patterns(ROLES[role])
-
-    def allows(act: str) -> bool:
-        return any(fnmatch.fnmatchcase(f"{model.app_label}.{act}_{model.model_name}", p) for p in patterns)
+        return 405 if operation == "delete" and endpoint.delete_refused else success
+    allows = _allows(role, endpoint.model)
 
     if not allows(action):
         return 403
+    if operation == "delete" and endpoint.delete_refused:
+        return 405
     if operation in ("retrieve", "update", "delete") and not allows("view"):
         return 404
     return success
@@ -68,7 +76,7 @@ def _operations(endpoint: Endpoint) -> list[str]:
         ops.append("create")
     if endpoint.change:
         ops.append("update")
-    if endpoint.delete:
+    if endpoint.delete or endpoint.delete_refused:
         ops.append("delete")
     return ops
 
@@ -83,7 +91,7 @@ def _call(client, endpoint: Endpoint, operation: str, user, fallback_owner):
     if operation == "list":
         return client.get(endpoint.path)
     if operation == "create":
-        return client.post(endpoint.path, endpoint.create(owner), format="json")
+        return client.post(endpoint.path, endpoint.create(owner), format=endpoint.format)
     record = endpoint.make(owner)
     url = f"{endpoint.path}{record.pk}/"
     if operation == "retrieve":
@@ -110,6 +118,38 @@ def test_permission_matrix(demo, client_for, endpoint):
             elif expected >= 400:
                 assert set(response.json()) == {"code", "message", "fields", "location"}
     assert not mismatches, f"{endpoint.path}\n" + "\n".join(mismatches)
+
+
+def expected_action_status(role: str, action: Action) -> int:
+    if role == "anonymous":
+        return 401
+    if role == "portal":
+        return 403
+    if role == "admin":
+        return action.success
+    allows = _allows(role, action.model)
+    if not allows(action.operation):
+        return 403
+    if action.detail and not allows("view"):
+        return 404
+    return action.success
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_action_permission_matrix(demo, client_for, action):
+    mismatches = []
+    for role in ROLES:
+        user = demo[role]
+        owner = user if role not in ("anonymous", "portal") else demo["sales_manager"]
+        response = action.call(client_for(user), owner)
+        expected = expected_action_status(role, action)
+        if response.status_code != expected:
+            mismatches.append(
+                f"{role:14} expected {expected}, got {response.status_code}: {response.content[:200]!r}"
+            )
+        elif expected >= 400:
+            assert set(response.json()) == {"code", "message", "fields", "location"}
+    assert not mismatches, f"{action.name}\n" + "\n".join(mismatches)
 
 
 NON_ENTITY = [

@@ -1,0 +1,278 @@
+"""CRM tool endpoints: Excel import jobs and list exports, favourite lists, expenses and their
+categories. Each write calls a CRM service and leaves one audit row."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.models import AuditEvent
+from core.errors import ValidationFailed
+from crm import models as crm
+from crm.selectors.lists import LISTS
+from crm.selectors.misc import expense_totals_by_category
+from crm.services import imports, misc
+
+from .. import audit
+from ..permissions import IsStaffMember
+from ..serializers import crm_more as s
+from ..viewsets import BatonReadOnlyViewSet
+from .crm import CrmViewSet, _schema
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_schema(description: str):
+    return {(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=description)}
+
+
+def _read_upload(upload) -> bytes:
+    upload.seek(0)
+    return upload.read()
+
+
+# -- import jobs -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List my import jobs (an administrator sees all)"),
+    retrieve=extend_schema(summary="Poll an import job: status, rows processed, counts"),
+)
+class ImportJobViewSet(BatonReadOnlyViewSet):
+    """Excel import (导入): preview the sheet, start a job, poll it, download its error report."""
+
+    queryset = crm.ImportJob.objects.order_by("-id")
+    serializer_class = s.ImportJobSerializer
+    filterset_fields = ["entity", "status"]
+    ordering_fields = ["created_at", "id"]
+    parser_classes = [MultiPartParser, FormParser]
+    action_permissions = {"create": "add", "preview": "add", "errors": "view"}
+
+    @extend_schema(
+        summary="Upload a sheet and start importing it in the background",
+        request={"multipart/form-data": s.ImportJobCreateInput},
+        responses={201: s.ImportJobSerializer},
+    )
+    def create(self, request):
+        data = s.ImportJobCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        job = imports.import_job_create(
+            actor=request.user,
+            entity=v["entity"],
+            data=_read_upload(v["file"]),
+            filename=v["file"].name,
+            mapping=v.get("mapping"),
+            on_duplicate=v["on_duplicate"],
+        )
+        return Response(s.ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Read a sheet's header and first rows, with a suggested column mapping",
+        request={"multipart/form-data": s.ImportPreviewInput},
+        responses=s.ImportPreviewResult,
+    )
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        data = s.ImportPreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        result = imports.import_preview(
+            actor=request.user, entity=v["entity"], data=_read_upload(v["file"]), filename=v["file"].name
+        )
+        return Response(s.ImportPreviewResult(result).data)
+
+    @extend_schema(
+        summary="Download the job's error report (row, column, problem) as .xlsx",
+        responses=_xlsx_schema("One line per problem found"),
+    )
+    @action(detail=True, methods=["get"])
+    def errors(self, request, pk=None):
+        job = self.get_object()
+        return xlsx_response(imports.import_error_report(job=job), f"import-{job.pk}-errors.xlsx")
+
+
+# -- list exports ----------------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="Export a filtered list as .xlsx (needs the export permission; audited)",
+    parameters=[
+        OpenApiParameter("entity", str, OpenApiParameter.PATH, enum=sorted(LISTS)),
+        OpenApiParameter(
+            "params",
+            str,
+            description='The list query as JSON, e.g. {"filters": {"owner": "me"}, "search": "北京", '
+            '"sort": "-last_activity"}',
+        ),
+    ],
+    responses=_xlsx_schema("The list's columns, one row per record the caller may export"),
+)
+class ListExportView(APIView):
+    permission_classes = [IsAuthenticated, IsStaffMember]
+
+    def get(self, request, entity: str):
+        if entity not in LISTS:
+            raise ValidationFailed(_("Unknown list."), fields={"entity": [_("Unknown list.")]})
+        raw = request.query_params.get("params") or "{}"
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            raise ValidationFailed(
+                _("The list query is invalid."), fields={"params": [_("Give the query as a JSON object.")]}
+            )
+        content = imports.list_export(actor=request.user, entity=entity, params=params)
+        return xlsx_response(content, f"{entity}-export.xlsx")
+
+
+# -- favourite lists -------------------------------------------------------------------------------
+
+
+@_schema("favourite lists", create=s.FavouriteListCreateInput, read=s.FavouriteListSerializer)
+class FavouriteListViewSet(CrmViewSet):
+    """Favourite lists (客户分组/收藏夹): mine, plus lists shared with my groups (read only)."""
+
+    queryset = crm.FavouriteList.objects.select_related("owner").order_by("name", "id")
+    serializer_class = s.FavouriteListSerializer
+    input_serializers = {
+        "create": s.FavouriteListCreateInput,
+        "add": s.RecordsInput,
+        "remove": s.RecordsInput,
+    }
+    filterset_fields = ["owner", "shared_with"]
+    search_fields = ["name"]
+    action_permissions = {"items": "view", "add": "change", "remove": "change"}
+
+    def create_service(self, actor, data):
+        return misc.favourite_list_create(actor=actor, **data)
+
+    @extend_schema(
+        summary="The customers and contacts on the list", responses=s.FavouriteItemSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"])
+    def items(self, request, pk=None):
+        favourite_list = self.get_object()
+        page = self.paginate_queryset(favourite_list.items.order_by("-added_at", "-id"))
+        return self.get_paginated_response(s.FavouriteItemSerializer(page, many=True).data)
+
+    def _change_items(self, request, service, verb: str) -> dict:
+        favourite_list = self.get_object()
+        data = self._input(self.action).validated_data
+        with transaction.atomic():
+            mark = audit.watermark()
+            result = service(
+                actor=request.user,
+                favourite_list=favourite_list,
+                customers=data["customers"],
+                contacts=data["contacts"],
+            )
+            ids = {
+                "customers": [c.pk for c in data["customers"]],
+                "contacts": [c.pk for c in data["contacts"]],
+            }
+            audit.record_write(
+                request,
+                action=AuditEvent.Action.CHANGE,
+                obj=favourite_list,
+                mark=mark,
+                changes={verb: [None, ids]},
+            )
+        return result
+
+    @extend_schema(
+        summary="Add customers and contacts (each visible to me) to my list",
+        request=s.RecordsInput,
+        responses=s.CountResult,
+    )
+    @action(detail=True, methods=["post"])
+    def add(self, request, pk=None):
+        added = self._change_items(request, misc.favourite_add, "added")
+        return Response({"count": added})
+
+    @extend_schema(
+        summary="Take customers and contacts off my list", request=s.RecordsInput, responses={204: None}
+    )
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        self._change_items(request, misc.favourite_remove, "removed")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- expenses --------------------------------------------------------------------------------------
+
+
+@_schema("expenses", create=s.ExpenseCreateInput, read=s.ExpenseSerializer)
+class ExpenseViewSet(CrmViewSet):
+    queryset = crm.Expense.objects.order_by("-spent_on", "-id")
+    serializer_class = s.ExpenseSerializer
+    input_serializers = {"create": s.ExpenseCreateInput}
+    filterset_fields = ["owner", "category", "customer", "campaign"]
+    search_fields = ["description"]
+    ordering_fields = ["spent_on", "amount", "created_at"]
+
+    def create_service(self, actor, data):
+        return misc.expense_create(actor=actor, **data)
+
+
+@_schema("expense categories", create=s.ExpenseCategoryCreateInput, read=s.ExpenseCategorySerializer)
+class ExpenseCategoryViewSet(CrmViewSet):
+    queryset = crm.ExpenseCategory.objects.order_by("sort_order", "name", "id")
+    serializer_class = s.ExpenseCategorySerializer
+    input_serializers = {"create": s.ExpenseCategoryCreateInput, "move": s.ExpenseCategoryMoveInput}
+    filterset_fields = ["parent"]
+    search_fields = ["name"]
+    action_permissions = {"move": "change", "totals": "view"}
+
+    def create_service(self, actor, data):
+        return misc.expense_category_create(actor=actor, **data)
+
+    @extend_schema(
+        summary="Put the category under another one (or at the top)",
+        request=s.ExpenseCategoryMoveInput,
+        responses=s.ExpenseCategorySerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        category = self.get_object()
+        parent = self._input("move").validated_data["parent"]
+        with transaction.atomic():
+            mark = audit.watermark()
+            before = audit.snapshot(category)
+            misc.expense_category_move(actor=request.user, category=category, parent=parent)
+            audit.record_write(
+                request,
+                action=AuditEvent.Action.CHANGE,
+                obj=category,
+                mark=mark,
+                changes=audit.diff(before, audit.snapshot(category)),
+            )
+        return self._answer(category)
+
+    @extend_schema(
+        summary="Expense totals per category, sub-categories included, in tree order",
+        responses=s.ExpenseTotalSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def totals(self, request):
+        return Response(
+            s.ExpenseTotalSerializer(expense_totals_by_category(user=request.user), many=True).data
+        )
