@@ -59,7 +59,8 @@ def _field_schema(field: dict) -> dict:
 def schema_from_camunda_fields(fields: list[dict]) -> dict:
     properties = {f["id"]: _field_schema(f) for f in fields if f.get("id")}
     required = [f["id"] for f in fields if f.get("id") and f.get("required") and not f.get("readonly")]
-    schema: dict = {"type": "object", "properties": properties}
+    # "x-order" keeps the fields in the designer's order: PostgreSQL's jsonb does not keep key order.
+    schema: dict = {"type": "object", "properties": properties, "x-order": list(properties)}
     if required:
         schema["required"] = required
     return schema

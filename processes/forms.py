@@ -59,8 +59,26 @@ def _deployed_json(files: dict[str, str], name: str) -> dict | None:
     return None
 
 
+def with_field_order(schema: dict, ui_schema: dict | None = None) -> dict:
+    """The schema with an explicit field order ("x-order"): the UI schema's `ui:order`, else the
+    order the designer wrote the properties in. Stored as jsonb, the properties come back in
+    PostgreSQL's key order (shortest first), not the designer's."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or isinstance(schema.get("x-order"), list):
+        return schema
+    wanted = (ui_schema or {}).get("ui:order") or []
+    order = [n for n in wanted if n in properties] + [n for n in properties if n not in wanted]
+    return {**schema, "x-order": order}
+
+
 def task_form(task_meta: dict, files: dict[str, str]) -> dict:
     """{"schema": ..., "ui_schema": ..., "source": ...} for a user task's parsed metadata."""
+    form = _task_form(task_meta, files)
+    form["schema"] = with_field_order(form["schema"], form.get("ui_schema"))
+    return form
+
+
+def _task_form(task_meta: dict, files: dict[str, str]) -> dict:
     props = task_meta.get("properties") or {}
     schema_file = props.get("formJsonSchemaFilename") or (
         task_meta.get("form_key") if str(task_meta.get("form_key", "")).endswith(".json") else ""

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from engine import services
 from engine.models import HumanTask, InstanceEvent, ProcessInstance
 
 from .conftest import approve, start_discount
@@ -204,3 +205,51 @@ def test_the_task_page_is_translated(client, team):
     client.force_login(team.boss)
     page = client.get(reverse("tasklist:task", args=[review.pk])).content.decode()
     assert "批准" in page and "驳回" in page and "历史记录" in page
+
+
+FORM_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_order" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="tl_field_order" name="Field order" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill" />
+    <bpmn:userTask id="fill" name="Fill in" camunda:assignee="${initiator}"
+      camunda:formKey="tl_field_order.fill.json" />
+    <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+# The designer's order; PostgreSQL's jsonb would hand the keys back shortest first.
+FORM_JSON = """{"type": "object", "properties": {
+  "customer_reference": {"type": "string", "title": "Customer reference"},
+  "quantity": {"type": "integer", "title": "Quantity"},
+  "note": {"type": "string", "title": "Note"}}}"""
+
+
+def field_order(html: str) -> list[str]:
+    return re.findall(r'<(?:input|textarea|select)[^>]*\bid="field-([a-z_]+)"', html)
+
+
+def test_form_fields_keep_the_designers_order(client, team):
+    from processes.services import definition_deploy
+
+    definition_deploy(files={"order.bpmn": FORM_BPMN, "tl_field_order.fill.json": FORM_JSON})
+    instance = services.start_process("tl_field_order", started_by=team.alice)
+    task = HumanTask.objects.get(instance=instance)
+    client.force_login(team.alice)
+    html = client.get(reverse("tasklist:task", args=[task.pk])).content.decode()
+    assert field_order(html) == ["customer_reference", "quantity", "note"]
+
+
+def test_camunda_form_fields_keep_the_designers_order(client, team):
+    prepare = approve(start_discount(team.alice), team.boss)
+    client.force_login(team.bob)
+    html = client.get(reverse("tasklist:task", args=[prepare.pk])).content.decode()
+    assert [n for n in field_order(html) if not n.startswith("channel")] == [
+        "quantity",
+        "delivery",
+        "express",
+        "note",
+    ]
+    assert html.index('id="field-express"') < html.index("field-channel") < html.index('id="field-note"')
