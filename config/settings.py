@@ -209,6 +209,12 @@ STORAGES = {
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Stateless web: sessions live in the database; the cache (API rate limits, the beat lock's
+# heartbeat) in Redis when CACHE_URL is set, so every web process and worker shares it. Use a
+# Redis database of its own (e.g. /1): clearing the cache empties it.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Embedded mode (no Redis): tasks run in-process, periodic work comes from core.ticker.

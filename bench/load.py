@@ -1,0 +1,517 @@
+"""HTTP load test against a real deployment started on loopback by this script.
+
+It starts, on free loopback ports: a Redis server of its own, gunicorn (`config.wsgi`, WEB_WORKERS
+sync workers, default 4) and one Celery worker (concurrency 2), all on a fresh PostgreSQL
+database (migrated and seeded with the demo company, then dropped). Then 16 concurrent users
+work it for DURATION seconds (`--quick`: a short run) through the public interfaces only:
+
+- 10 clerks (API token auth): start the two-step approval process (`bench/data/approval.bpmn`,
+  POST /api/v1/process-instances/), find its first task in their group queue
+  (GET /api/v1/tasks/?view=queue) and complete it (POST /api/v1/tasks/<id>/complete/);
+- 4 managers (API token auth): poll their queue for approval tasks, each taking its own share
+  (task id modulo 4, so two managers never race for one task) and complete them;
+- 2 customers (portal session + CSRF): open the complaint form and submit a complaint, which
+  starts the shipped complaint process.
+
+When the time is up the clerks stop starting, the managers drain the approvals, the Celery queue
+is drained, and every server is stopped (also on failure). Then the database is checked:
+every started approval is completed with both tasks completed exactly once (one completion event
+each), no human task is open on an instance that is not running, every instance's history has its
+`started` event (and `completed` for finished ones), every complaint submitted got its process.
+
+Figures: completed approval instances/s (from the first request until the last approval
+completed), p50/p95/p99 per endpoint in ms, errors (any unexpected status or exception), and
+`lost` (consistency problems found afterwards). Targets: >= 50 approvals/s, 0 errors, 0 lost.
+
+    python -m bench load [--quick]        (or ./baton bench [--quick] for every benchmark)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DATA = Path(__file__).resolve().parent / "data"
+CLERKS, MANAGERS, CUSTOMERS = 10, 4, 2
+PASSWORD = "bench-load-Passw0rd"
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} while starting")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f} s")
+
+
+@contextmanager
+def _process(command: list[str], *, env: dict, log: Path, what: str):
+    """A child in its own process group; on exit the group gets SIGTERM, then SIGKILL."""
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+            if process.poll() is not None:
+                break
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(wait)
+            except subprocess.TimeoutExpired:
+                continue
+
+
+# -- seeding (in this process, on the bench database) ----------------------------------------------
+
+
+def seed() -> dict:
+    """Demo company, bench clerks and managers with tokens, the approval process, a customer."""
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from api.services import token_create
+    from engine import services
+    from org.models import Employee
+
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        logging.disable(logging.INFO)
+        try:
+            call_command("seed_demo", stdout=quiet)
+        finally:
+            logging.disable(logging.NOTSET)
+    users = get_user_model()
+    admin = users.objects.get(username="admin")
+    services.definition_deploy(
+        files={"approval.bpmn": (DATA / "approval.bpmn").read_bytes()}, deployed_by=admin
+    )
+
+    def staff(prefix: str, count: int, lane: str, like: str) -> list[str]:
+        """Employees like the demo user `like` (same department and groups), also in `lane`."""
+        group, _ = Group.objects.get_or_create(name=lane)
+        model = users.objects.get(username=like)
+        groups = [group, *model.groups.all()]
+        tokens = []
+        for i in range(count):
+            user = users.objects.create_user(f"{prefix}{i}", password=PASSWORD)
+            user.groups.add(*groups)
+            Employee.objects.create(
+                user=user, code=f"{prefix}{i}", name=f"{prefix}{i}", department=model.employee.department
+            )
+            tokens.append(token_create(user=user, name="load")[1])
+        return tokens
+
+    customer = users.objects.get(username="customer@demo.example")
+    customer.set_password(PASSWORD)
+    customer.save(update_fields=["password"])
+    return {
+        "clerks": staff("load.clerk", CLERKS, "bench_sales", "zhang.wei"),
+        "managers": staff("load.manager", MANAGERS, "bench_managers", "wang.fang"),
+        "customer": customer.username,
+    }
+
+
+def _complaint_category() -> str:
+    from portal import selectors
+
+    categories = list(selectors.complaint_categories())
+    first = categories[0] if categories else ""
+    return str(first[0] if isinstance(first, list | tuple) else first)
+
+
+# -- the deployment ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def deployment(database: str, workdir: Path, web_workers: int):
+    redis_port, web_port = _free_port(), _free_port()
+    admin_url = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"{admin_url.rsplit('/', 1)[0]}/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "CACHE_URL": f"redis://127.0.0.1:{redis_port}/1",
+        "SECRET_KEY": "bench-load-secret-key-not-for-production",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "0",
+        "DB_CONN_MAX_AGE": "60",
+        "API_TOKEN_RATE": "1000000/minute",
+        "API_USER_RATE": "1000000/minute",
+        "BATON_TICKER_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONUNBUFFERED": "1",
+        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+    }
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    # DEBUG=0 serves the hashed static files of the manifest, as in production.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    with ExitStack() as stack:
+        redis = stack.enter_context(
+            _process(
+                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(workdir)],
+                env=env, log=workdir / "redis.log", what="redis",
+            )
+        )  # fmt: skip
+        _wait_for_port(redis_port, redis, "redis-server")
+        web = stack.enter_context(
+            _process(
+                [str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
+                 "--workers", str(web_workers), "--worker-tmp-dir", str(workdir), "--log-level", "warning"],
+                env=env, log=workdir / "gunicorn.log", what="gunicorn",
+            )
+        )  # fmt: skip
+        stack.enter_context(
+            _process(
+                [str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2", "--loglevel",
+                 "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                env=env, log=workdir / "celery.log", what="celery",
+            )
+        )  # fmt: skip
+        _wait_for_port(web_port, web, "gunicorn")
+        _warm_up(f"http://127.0.0.1:{web_port}", web_workers)
+        yield {"url": f"http://127.0.0.1:{web_port}", "redis_port": redis_port}
+
+
+def _warm_up(base: str, workers: int) -> None:
+    """Until /healthz answers, and then enough requests for every worker to have loaded the app."""
+    import requests
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the web server did not become healthy within 60 s")
+        time.sleep(0.3)
+    for _ in range(4 * workers):
+        requests.get(f"{base}/portal/login/", timeout=30)
+
+
+def _queue_length(redis_port: int) -> int:
+    import redis
+
+    return redis.Redis(port=redis_port).llen("celery")
+
+
+# -- the users ---------------------------------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+
+    def call(self, session, endpoint: str, method: str, url: str, *, expect=(200,), **kwargs):
+        started = time.perf_counter()
+        try:
+            response = session.request(method, url, timeout=60, allow_redirects=False, **kwargs)
+        except Exception as error:
+            with self.lock:
+                self.errors.append(f"{endpoint}: {error.__class__.__name__}: {error}")
+            return None
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.times[endpoint].append(elapsed)
+            if response.status_code not in expect:
+                self.errors.append(f"{endpoint}: HTTP {response.status_code} {response.text[:200]}")
+                return None
+        return response
+
+
+def _api_session(token: str):
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    return session
+
+
+def clerk(base: str, token: str, rec: Recorder, stop: threading.Event, started: list, lock) -> None:
+    session = _api_session(token)
+    while not stop.is_set():
+        response = rec.call(
+            session, "POST process-instances", "POST", f"{base}/api/v1/process-instances/",
+            json={"key": "bench_approval"}, expect=(201,),
+        )  # fmt: skip
+        if response is None:
+            time.sleep(0.1)
+            continue
+        instance_id = response.json()["id"]
+        with lock:
+            started.append(instance_id)
+        task_id = None
+        for _attempt in range(50):
+            listing = rec.call(
+                session, "GET tasks?view=queue", "GET", f"{base}/api/v1/tasks/",
+                params={"view": "queue", "process": "bench_approval", "name": "Enter request"},
+            )  # fmt: skip
+            if listing is None:
+                break
+            task_id = next((t["id"] for t in listing.json()["results"] if t["instance"] == instance_id), None)
+            if task_id is not None:
+                break
+            time.sleep(0.05)
+        if task_id is None:
+            with rec.lock:
+                rec.errors.append(f"instance {instance_id}: its first task never showed in the queue")
+            continue
+        rec.call(
+            session, "POST tasks/<id>/complete", "POST", f"{base}/api/v1/tasks/{task_id}/complete/",
+            json={"data": {"amount": 5000}},
+        )  # fmt: skip
+
+
+def manager(base: str, token: str, index: int, rec: Recorder, done: threading.Event, completed: list, lock):
+    session = _api_session(token)
+    while True:
+        listing = rec.call(
+            session, "GET tasks?view=queue", "GET", f"{base}/api/v1/tasks/",
+            params={"view": "queue", "process": "bench_approval", "name": "Approve request",
+                    "page_size": 200},
+        )  # fmt: skip
+        mine = [
+            t
+            for t in (listing.json()["results"] if listing is not None else [])
+            if t["id"] % MANAGERS == index
+        ]
+        if not mine:
+            if done.is_set():
+                return
+            time.sleep(0.05)
+            continue
+        for task in mine:
+            response = rec.call(
+                session, "POST tasks/<id>/complete", "POST", f"{base}/api/v1/tasks/{task['id']}/complete/",
+                json={"data": {"approved": True}},
+            )  # fmt: skip
+            if response is not None and response.json().get("status") == "completed":
+                with lock:
+                    completed.append((task["instance"], time.perf_counter()))
+
+
+def customer(base: str, username: str, category: str, rec: Recorder, stop: threading.Event, submitted: list):
+    import requests
+
+    session = requests.Session()
+    page = rec.call(session, "GET portal/login", "GET", f"{base}/portal/login/")
+    token = CSRF_INPUT.search(page.text).group(1) if page is not None else ""
+    login = rec.call(
+        session, "POST portal/login", "POST", f"{base}/portal/login/", expect=(302,),
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/portal/login/"},
+    )  # fmt: skip
+    if login is None:
+        return
+    number = 0
+    while not stop.is_set():
+        form = rec.call(session, "GET portal/complaints/new", "GET", f"{base}/portal/complaints/new/")
+        if form is None:
+            time.sleep(0.1)
+            continue
+        number += 1
+        subject = f"load {threading.get_ident()} #{number}"
+        response = rec.call(
+            session, "POST portal/complaints/new", "POST", f"{base}/portal/complaints/new/", expect=(302,),
+            data={"csrfmiddlewaretoken": CSRF_INPUT.search(form.text).group(1), "category": category,
+                  "subject": subject, "description": "The pump leaks again after the last service."},
+            headers={"Referer": f"{base}/portal/complaints/new/"},
+        )  # fmt: skip
+        if response is not None:
+            submitted.append(subject)
+        time.sleep(0.2)  # a person types between two complaints
+
+
+# -- afterwards: the database -------------------------------------------------------------------------
+
+
+def verify(started: list[int], subjects: list[str]) -> list[str]:
+    from django.db.models import Count, Q
+
+    from crm.models import Complaint
+    from engine.models import HumanTask, InstanceEvent, ProcessInstance
+
+    problems = []
+    instances = ProcessInstance.objects.filter(pk__in=started)
+    not_done = instances.exclude(status=ProcessInstance.Status.COMPLETED).count()
+    if instances.count() != len(started):
+        problems.append(f"{len(started) - instances.count()} started approval instance(s) missing")
+    if not_done:
+        problems.append(f"{not_done} approval instance(s) not completed")
+    tasks = HumanTask.objects.filter(instance__in=started)
+    bad_tasks = (
+        tasks.annotate(completions=Count("events", filter=Q(events__kind=InstanceEvent.Kind.TASK_COMPLETED)))
+        .exclude(status=HumanTask.Status.COMPLETED, completions=1)
+        .count()
+    )
+    if tasks.count() != 2 * len(started):
+        problems.append(f"{tasks.count()} human tasks for {len(started)} two-step instances")
+    if bad_tasks:
+        problems.append(f"{bad_tasks} approval task(s) not completed exactly once")
+    orphans = HumanTask.objects.filter(status=HumanTask.Status.READY).exclude(
+        instance__status__in=[ProcessInstance.Status.RUNNING, ProcessInstance.Status.ERROR]
+    )
+    if orphans.exists():
+        problems.append(f"{orphans.count()} open human task(s) on ended instances")
+    no_start = ProcessInstance.objects.exclude(events__kind=InstanceEvent.Kind.STARTED).count()
+    no_end = (
+        ProcessInstance.objects.filter(status=ProcessInstance.Status.COMPLETED)
+        .exclude(events__kind=InstanceEvent.Kind.COMPLETED)
+        .count()
+    )
+    if no_start or no_end:
+        problems.append(f"history incomplete: {no_start} without 'started', {no_end} without 'completed'")
+    complaints = Complaint.objects.filter(subject__in=subjects)
+    if complaints.count() != len(subjects):
+        problems.append(f"{len(subjects) - complaints.count()} submitted complaint(s) not stored")
+    complaint_ids = [str(pk) for pk in complaints.values_list("pk", flat=True)]
+    with_process = (
+        ProcessInstance.objects.filter(
+            business_object_id__in=complaint_ids, business_object_type__model="complaint"
+        )
+        .values("business_object_id")
+        .distinct()
+        .count()
+    )
+    if with_process != len(complaint_ids):
+        problems.append(f"{len(complaint_ids) - with_process} complaint(s) without their process")
+    return problems
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        value = values[0] * 1000 if values else 0.0
+        return value, value, value
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
+
+
+def run(quick: bool) -> dict:
+    from bench.engine import scratch_database
+
+    duration = 20 if quick else 90
+    web_workers = int(os.environ.get("WEB_WORKERS", "4"))
+    rec = Recorder()
+    started: list[int] = []
+    completed: list[tuple[int, float]] = []
+    subjects: list[str] = []
+    lock = threading.Lock()
+    with scratch_database() as database, tempfile.TemporaryDirectory(prefix="baton-load-") as tmp:
+        seeded = seed()
+        category = _complaint_category()
+        from django.db import connections
+
+        connections.close_all()
+        with deployment(database, Path(tmp), web_workers) as live:
+            base = live["url"]
+            stop, done = threading.Event(), threading.Event()
+            threads = [
+                threading.Thread(target=clerk, args=(base, token, rec, stop, started, lock))
+                for token in seeded["clerks"]
+            ]
+            threads += [
+                threading.Thread(target=manager, args=(base, token, i, rec, done, completed, lock))
+                for i, token in enumerate(seeded["managers"])
+            ]
+            threads += [
+                threading.Thread(
+                    target=customer, args=(base, seeded["customer"], category, rec, stop, subjects)
+                )
+                for _ in range(CUSTOMERS)
+            ]
+            began = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            time.sleep(duration)
+            stop.set()
+            for thread in threads[:CLERKS]:
+                thread.join()
+            drain_until = time.monotonic() + 120
+            while len(completed) < len(started) and time.monotonic() < drain_until:
+                time.sleep(0.1)
+            done.set()
+            for thread in threads:
+                thread.join()
+            last = max((at for _, at in completed), default=time.perf_counter())
+            while _queue_length(live["redis_port"]) and time.monotonic() < drain_until:
+                time.sleep(0.2)
+            time.sleep(1)  # the worker acks its last task
+        lost = verify(started, subjects)
+        connections.close_all()
+    elapsed = last - began
+    for message in sorted(set(rec.errors))[:5] + lost:
+        print(f"  load problem: {message}", file=sys.stderr)
+    figures = {
+        "bench": "load",
+        "approvals_pi_s": round(len(completed) / elapsed, 2),
+        "errors": len(rec.errors),
+        "lost": len(lost),
+        "approvals_started": len(started),
+        "approvals_completed": len(completed),
+        "complaints_submitted": len(subjects),
+        "users": CLERKS + MANAGERS + CUSTOMERS,
+        "web_workers": web_workers,
+        "seconds": round(elapsed, 1),
+        "requests": sum(len(v) for v in rec.times.values()),
+    }
+    for endpoint, values in sorted(rec.times.items()):
+        p50, p95, p99 = _percentiles(values)
+        figures[f"{endpoint} p50/p95/p99 ms"] = f"{p50:.0f}/{p95:.0f}/{p99:.0f} (n={len(values)})"
+    print(
+        f"  {figures['approvals_pi_s']} approvals/s over HTTP, {figures['errors']} errors, "
+        f"{figures['lost']} consistency problems, {figures['requests']} requests",
+        flush=True,
+    )
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    run(quick="--quick" in sys.argv)
