@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from core.walls import staff_access_refused
+
 from .services import token_authenticate
 
 
@@ -26,6 +28,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = token_authenticate(secret)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        if staff_access_refused(token.user):
+            raise exceptions.AuthenticationFailed(_("Customer portal accounts cannot use the staff API."))
         return token.user, token
 
     def authenticate_header(self, request):

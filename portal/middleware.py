@@ -12,9 +12,15 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .models import PortalAccount
 from .selectors import PORTAL_SESSION_KEY, account_for
 
 ALLOWED_PREFIXES = ("/portal/", "/static/", "/i18n/", "/healthz", "/accounts/logout/")
+
+
+def has_portal_account(user) -> bool:
+    """The other half of the wall: the staff API refuses a token of such a user (core.walls)."""
+    return PortalAccount.objects.filter(user_id=user.pk).exists()
 
 
 class PortalBoundaryMiddleware:
