@@ -16,6 +16,7 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import bench
@@ -112,7 +113,9 @@ def record(results: dict[str, dict], info: dict, *, command: str, seconds: float
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, finishes within a minute")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: every benchmark together within 3 minutes"
+    )
     parser.add_argument("--no-record", action="store_true", help="do not append to docs/benchmarks.md")
     parser.add_argument("names", nargs="*", help="benchmark modules to run (default: all)")
     args = parser.parse_args(argv)
@@ -122,10 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     load_before = _load()
     started = time.monotonic()
     results: dict[str, dict] = {}
+    failed = []
     for name in names:
-        module = importlib.import_module(f"bench.{name}")
         print(f"== bench {name}{' (quick)' if args.quick else ''}", flush=True)
-        results[name] = module.run(quick=args.quick)
+        began = time.monotonic()
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            results[name] = module.run(quick=args.quick)
+        except Exception as error:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            results[name] = {"bench": name, "failed": f"{error.__class__.__name__}: {error}"[:200]}
+        results[name]["bench_seconds"] = round(time.monotonic() - began, 1)
+        print(f"   {name}: {results[name]['bench_seconds']} s", flush=True)
     seconds = time.monotonic() - started
     print()
     print(table(results))
@@ -134,9 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         info["load"] = f"{load_before} before, {_load()} after (other work on the machine skews the figures)"
         record(results, info, command=command, seconds=seconds)
         print(f"\nrecorded in {RESULTS_FILE.relative_to(ROOT)}")
+    summary = f"{len(names)} benchmark(s) in {seconds:.0f} s"
+    print(summary + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     for figures in results.values():
         print(json.dumps(figures))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
