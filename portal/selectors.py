@@ -18,7 +18,9 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import NotFound
 from crm.models import ChoiceList, ChoiceOption, Complaint, Contract, Order, Payment, Product, ServiceRequest
+from crm.selectors.documents import document_shared_get, documents_shared_with
 from engine.models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
 
 from .models import PortalAccount, RequestAttachment
@@ -39,6 +41,18 @@ def _get(queryset: QuerySet, pk):
     try:
         return queryset.get(pk=int(pk))
     except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("Not found.")) from None
+
+
+def documents(account: PortalAccount) -> QuerySet:
+    """Documents (proposals, manuals...) staff shared with the account's company."""
+    return documents_shared_with(customer_id=account.customer_id)
+
+
+def document_get(account: PortalAccount, pk):
+    try:
+        return document_shared_get(customer_id=account.customer_id, pk=pk)
+    except NotFound:
         raise Http404(_("Not found.")) from None
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from dataclasses import dataclass
-from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -30,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
+from crm.files import CheckedFile, check_upload
 from crm.models import Complaint, Contact, Customer, Order, ServiceRequest
 from crm.services import customer_side
 from engine import services as engine
@@ -43,17 +42,8 @@ MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_ORDER_QUANTITY = customer_side.MAX_ORDER_QUANTITY
 
-# Extension -> the first bytes such a file starts with (None: checked as text).
-ATTACHMENT_TYPES: dict[str, tuple[tuple[bytes, ...] | None, str]] = {
-    ".pdf": ((b"%PDF-",), "application/pdf"),
-    ".png": ((b"\x89PNG\r\n\x1a\n",), "image/png"),
-    ".jpg": ((b"\xff\xd8\xff",), "image/jpeg"),
-    ".jpeg": ((b"\xff\xd8\xff",), "image/jpeg"),
-    ".gif": ((b"GIF87a", b"GIF89a"), "image/gif"),
-    ".txt": (None, "text/plain"),
-    ".docx": ((b"PK\x03\x04",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ".xlsx": ((b"PK\x03\x04",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
+# What customers may attach to a complaint or a service request (checked by crm.files).
+ATTACHMENT_TYPES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".txt", ".docx", ".xlsx")
 
 # --- one-time links ------------------------------------------------------------------------
 
@@ -244,14 +234,6 @@ def portal_password_reset_request(*, email: str, base_url: str = "") -> None:
 # --- attachments ---------------------------------------------------------------------------
 
 
-@dataclass
-class CheckedFile:
-    upload: object
-    name: str
-    size: int
-    content_type: str
-
-
 def _check_files(files, errors: dict) -> list[CheckedFile]:
     files = [f for f in (files or []) if f]
     if len(files) > MAX_ATTACHMENTS:
@@ -259,39 +241,17 @@ def _check_files(files, errors: dict) -> list[CheckedFile]:
             gettext("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS}
         )
         return []
-    checked = []
-    for upload in files:
-        name = PurePath(str(upload.name or "file")).name[:200]
-        suffix = PurePath(name).suffix.lower()
-        allowed = ", ".join(sorted(ATTACHMENT_TYPES))
-        if suffix not in ATTACHMENT_TYPES:
-            errors.setdefault("attachments", []).append(
-                gettext("“%(name)s”: this type of file is not accepted (allowed: %(allowed)s).")
-                % {"name": name, "allowed": allowed}
-            )
-            continue
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            errors.setdefault("attachments", []).append(
-                gettext("“%(name)s” is larger than %(mb)d MB.")
-                % {"name": name, "mb": MAX_ATTACHMENT_BYTES // 2**20}
-            )
-            continue
-        if upload.size == 0:
-            errors.setdefault("attachments", []).append(gettext("“%(name)s” is empty.") % {"name": name})
-            continue
-        upload.seek(0)
-        head = upload.read(512)
-        upload.seek(0)
-        signatures, content_type = ATTACHMENT_TYPES[suffix]
-        ok = b"\x00" not in head if signatures is None else any(head.startswith(s) for s in signatures)
-        if not ok:
-            errors.setdefault("attachments", []).append(
-                gettext("“%(name)s” is not really a %(type)s file.")
-                % {"name": name, "type": suffix.lstrip(".")}
-            )
-            continue
-        checked.append(CheckedFile(upload=upload, name=name, size=upload.size, content_type=content_type))
-    return checked
+    checked = [
+        check_upload(
+            upload,
+            allowed=ATTACHMENT_TYPES,
+            max_bytes=MAX_ATTACHMENT_BYTES,
+            field="attachments",
+            errors=errors,
+        )
+        for upload in files
+    ]
+    return [item for item in checked if item is not None]
 
 
 def _store_files(checked: list[CheckedFile], *, account: PortalAccount, **record) -> None:

@@ -466,6 +466,29 @@ def order_detail(request, account, pk: int):
 
 
 @portal_page
+def documents(request, account):
+    return render(
+        request,
+        "portal/documents.html",
+        {"account": account, "documents": list(selectors.documents(account)), "nav": "documents"},
+    )
+
+
+@portal_page
+def document_download(request, account, pk: int):
+    document = selectors.document_get(account, pk)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404(_("Not found.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.file_name, content_type=document.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@portal_page
 def contracts(request, account):
     return render(
         request,

@@ -10,8 +10,9 @@ Glossary (Chinese business term = English name used in code):
 竞争对手 = competitor; 合作伙伴 = partner; 产品 = product; 库存 = stock; 仓库 = warehouse;
 入库/出库/调拨/盘点 = stock in / out / transfer / count; 合同 = contract; 订单 = order;
 回款 = payment; 应收款 = receivable; 费用 = expense; 市场活动 = campaign; 投诉 = complaint;
-服务请求 = service request; 派工 = dispatch; 服务记录/咨询 = service record; 收藏夹 = favourite list;
-自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export.
+服务请求 = service request; 资料/文档 = document; 派工 = dispatch; 服务记录/咨询 = service record;
+收藏夹 = favourite list; 自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export;
+预算 = budget; 预留 = reservation.
 """
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
@@ -27,6 +28,7 @@ from .customers import (
     LevelChangeRequest,
     ShareLevel,
 )
+from .documents import Document
 from .misc import (
     CustomFieldDefinition,
     Expense,
@@ -73,6 +75,7 @@ __all__ = [
     "CustomerMerge",
     "CustomerPool",
     "CustomerShare",
+    "Document",
     "Expense",
     "ExpenseCategory",
     "FavouriteItem",

@@ -15,6 +15,7 @@ from ..models import (
     Customer,
     CustomerChange,
     CustomerLevel,
+    Document,
     Opportunity,
     Order,
     Payment,
@@ -65,6 +66,9 @@ def customer_card(*, user, pk) -> dict:
         "payments": list(Payment.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "complaints": list(Complaint.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "service_requests": list(ServiceRequest.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "documents": list(
+            Document.objects.filter(customer=customer).select_related("uploaded_by")[:CARD_TAB_LIMIT]
+        ),
         "history": list(CustomerChange.objects.filter(customer=customer).select_related("changed_by")[:50]),
         "receivable": customer_receivable(customer=customer),
     }

@@ -6,10 +6,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from crm.models import Complaint, Contract, Order, Payment, ServiceRequest
+from crm.services.documents import document_upload
 from engine import services as engine
 from engine.models import HumanTask
 from portal import urls as portal_urls
 from portal.models import RequestAttachment
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +55,13 @@ def globex_records(client, world, complaint_process):
         owner=world.manager,
     )
     Payment.objects.create(customer=world.globex, order=order, amount=77, paid_on="2026-01-02")
+    document = document_upload(
+        actor=UserFactory(username="pt.admin", is_superuser=True),
+        customer=world.globex,
+        upload=SimpleUploadedFile("offer.pdf", b"%PDF-1.4 GLOBEX", "application/pdf"),
+        title="GLOBEX-SECRET offer",
+        shared_with_customer=True,
+    )
     client.logout()
     return {
         "complaint": complaint,
@@ -61,6 +70,7 @@ def globex_records(client, world, complaint_process):
         "contract": contract,
         "attachment": RequestAttachment.objects.get(customer=world.globex),
         "task": HumanTask.objects.get(assignee=world.bob.user, status="ready"),
+        "document": document,
     }
 
 
@@ -85,6 +95,7 @@ def _foreign_urls(records) -> dict[str, list[str]]:
         "order": [reverse("portal:order", args=[o.pk])],
         "contract": [reverse("portal:contract", args=[records["contract"].pk])],
         "task": [reverse("portal:task", args=[records["task"].pk])],
+        "document": [reverse("portal:document", args=[records["document"].pk])],
     }
 
 
@@ -123,7 +134,7 @@ def test_the_owner_company_gets_the_same_urls(client, world, globex_records):
 
 def test_lists_never_show_another_companys_rows(client, world, globex_records):
     client.force_login(world.alice.user)
-    for name in ("home", "requests", "orders", "contracts", "payments", "tasks", "team"):
+    for name in ("home", "requests", "orders", "contracts", "payments", "tasks", "team", "documents"):
         response = client.get(reverse(f"portal:{name}"))
         assert response.status_code == 200
         page = response.content.decode()
