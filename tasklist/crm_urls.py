@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views.crm import customers, imports, merge, pool, records
+from .views.crm import customers, documents, imports, merge, pool, records
 
 app_name = "crm"
 
@@ -30,6 +30,10 @@ urlpatterns = [
     ),
     path("customers/<int:pk>/level/", customers.customer_level_request, name="customer_level"),
     path("customers/<int:pk>/release/", customers.customer_release, name="customer_release"),
+    path("customers/<int:pk>/documents/", documents.document_add, name="document_add"),
+    path("documents/<int:document_id>/", documents.document_download, name="document_download"),
+    path("documents/<int:document_id>/share/", documents.document_share_toggle, name="document_share"),
+    path("documents/<int:document_id>/delete/", documents.document_remove, name="document_delete"),
     path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", records.contact_edit, name="contact_edit"),
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),

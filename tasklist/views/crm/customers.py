@@ -25,6 +25,7 @@ from crm.models import (
     Customer,
     CustomerLevel,
     CustomerShare,
+    Document,
     LevelChangeRequest,
     Opportunity,
     Order,
@@ -34,6 +35,7 @@ from crm.models import (
 )
 from crm.selectors.customers import customer_card, customer_get
 from crm.selectors.dedup import customer_find_duplicates
+from crm.selectors.documents import documents_for_customer
 from crm.selectors.lists import list_groups, list_page, list_totals
 from crm.selectors.misc import saved_queries_for
 from crm.services.customers import (
@@ -300,13 +302,8 @@ def customer_processes(customer) -> list[ProcessInstance]:
     )
 
 
-def _documents(customer, user) -> list | None:
-    """The customer's documents when crm has them (None hides the tab's content)."""
-    try:
-        from crm.models import Document  # added by the CRM documents work
-    except ImportError:
-        return None
-    return list(Document.objects.visible_to(user).filter(customer=customer).order_by("-pk")[:50])
+def _documents(customer, user) -> list:
+    return list(documents_for_customer(user=user, customer=customer)[:100])
 
 
 @permission("crm.view_customer")
@@ -346,6 +343,7 @@ def customer_detail(request, pk: int):
         .first(),
         "portal_invite_url": _portal_invite_url(customer) if can_change else "",
         "share_levels": ShareLevel.choices,
+        "document_kinds": Document.Kind.choices,
     }
     if can_change and tab == "overview":
         context["share_users"] = list(User.objects.filter(is_active=True).order_by("username")[:500])
