@@ -35,4 +35,6 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("team/", views.team, name="team"),
+    # staff side: the "Invite to the portal" button on the customer card posts here
+    path("staff/invite/<int:customer_pk>/", views.staff_invite, name="staff_invite"),
 ]

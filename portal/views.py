@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from core.jsonforms import build_task_form, form_data_from_post
-from crm.models import ServiceRequest
+from crm.models import Contact, ServiceRequest
+from crm.selectors.customers import customer_get
 from crm.services import customer_side
 from engine import services as engine
 from engine.errors import TaskAlreadyCompleted, TaskNotActive
@@ -632,6 +633,69 @@ def team(request, account):
         },
         status=400 if problem else 200,
     )
+
+
+# --- staff: invite someone of a customer to the portal (button on the customer card) -----------
+
+
+def _back(request) -> str:
+    """Where to return after a staff action: `next` or the Referer, if they are ours; else /."""
+    for candidate in (request.POST.get("next"), request.GET.get("next"), request.META.get("HTTP_REFERER")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return "/"
+
+
+@require_POST
+def staff_invite(request, customer_pk: int):
+    """POST email (+ optional contact id, is_customer_admin): send a portal invitation for that
+    customer. Staff with the edit right on the customer only; portal users never."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(_back(request), settings.LOGIN_URL)
+    if getattr(request, "portal_account", None) is not None or account_for(request.user) is not None:
+        return render(request, "portal/staff_only.html", status=403)
+    try:
+        customer = customer_get(user=request.user, pk=customer_pk)
+    except NotFound:
+        raise Http404(_("Not found.")) from None
+    email = request.POST.get("email", "").strip()
+    contact, errors = None, {}
+    contact_id = request.POST.get("contact", "").strip()
+    if contact_id:
+        contact = Contact.objects.filter(
+            pk=int(contact_id) if contact_id.isdigit() else None, customer=customer
+        ).first()
+        if contact is None:
+            errors["contact"] = [_("Choose a contact of this customer.")]
+    status, message = 200, _("Invitation sent to %(email)s.") % {"email": email}
+    try:
+        if errors:
+            raise ValidationFailed(_("The invitation could not be sent."), fields=errors)
+        services.portal_invite(
+            actor=request.user,
+            customer=customer,
+            email=email,
+            contact=contact,
+            is_customer_admin=request.POST.get("is_customer_admin") in ("1", "on", "true"),
+            base_url=_base_url(request),
+        )
+    except DomainError as error:
+        status, message, errors = (
+            (403 if isinstance(error, NotPermitted) else 400),
+            str(error.message),
+            _errors(error),
+        )
+    if request.headers.get("HX-Request"):
+        context = {"ok": status == 200, "message": message, "errors": errors}
+        return render(request, "portal/staff/_invite_result.html", context, status=status)
+    if status == 200:
+        messages.success(request, message)
+    else:
+        details = " ".join(m for msgs in errors.values() for m in msgs)
+        messages.error(request, f"{message} {details}".strip())
+    return redirect(_back(request))
 
 
 @require_POST
