@@ -36,6 +36,7 @@ router.register("import-jobs", crm_more.ImportJobViewSet, basename="importjob")
 router.register("favourite-lists", crm_more.FavouriteListViewSet, basename="favouritelist")
 router.register("expenses", crm_more.ExpenseViewSet, basename="expense")
 router.register("expense-categories", crm_more.ExpenseCategoryViewSet, basename="expensecategory")
+router.register("documents", crm_more.DocumentViewSet, basename="document")
 router.register("audit-events", audit.AuditEventViewSet, basename="auditevent")
 
 app_name = "api"

@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
             ("crm.models", "ServiceRequest", "status"),
             ("crm.models", "ServiceRequest", "kind"),
             ("crm.models", "Activity", "kind"),
+            ("crm.models", "Document", "kind"),
             ("crm.models", "StockMove", "kind"),
             ("crm.models", "CustomFieldDefinition", "kind"),
         ]

@@ -321,6 +321,9 @@ class ComplaintCreateInput(serializers.Serializer):
     severity = serializers.ChoiceField(choices=crm.Complaint.Severity.choices, required=False)
     channel = serializers.ChoiceField(choices=crm.Complaint.Channel.choices, required=False)
     contact = Visible(crm.Contact, required=False, allow_null=True)
+    category = serializers.CharField(
+        required=False, allow_null=True, help_text="An option of the complaint-category list: its id or code."
+    )
 
 
 class ComplaintUpdateInput(serializers.Serializer):
@@ -332,6 +335,9 @@ class ComplaintUpdateInput(serializers.Serializer):
     resolution = _text(100_000)
     satisfaction = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
     severity = serializers.ChoiceField(choices=crm.Complaint.Severity.choices, required=False)
+    category = serializers.CharField(
+        required=False, allow_null=True, help_text="An option of the complaint-category list: its id or code."
+    )
 
 
 class ServiceRequestCreateInput(serializers.Serializer):
@@ -341,6 +347,11 @@ class ServiceRequestCreateInput(serializers.Serializer):
     description = _text(100_000)
     product = Visible(crm.Product, required=False, allow_null=True)
     contact = Visible(crm.Contact, required=False, allow_null=True)
+    serial_number = _text(100)
+    preferred_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the customer would like the visit."
+    )
+    address = _text(300, help_text="Where the service is done, if not the customer's address.")
 
 
 class ServiceRequestUpdateInput(serializers.Serializer):
@@ -349,6 +360,11 @@ class ServiceRequestUpdateInput(serializers.Serializer):
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
     work_record = _text(100_000)
     satisfaction = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    serial_number = _text(100)
+    preferred_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the customer would like the visit."
+    )
+    address = _text(300, help_text="Where the service is done, if not the customer's address.")
 
 
 class ActivityCreateInput(serializers.Serializer):

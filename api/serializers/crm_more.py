@@ -229,3 +229,33 @@ class MergePreviewSerializer(serializers.Serializer):
     remove = CustomerSerializer()
     fields = MergeFieldSerializer(many=True)
     moving = MergeMovingSerializer(many=True, help_text="Records that move from the removed card.")
+
+
+# -- documents -------------------------------------------------------------------------------------
+
+
+class DocumentSerializer(read_serializer(crm.Document)):
+    class Meta:
+        model = crm.Document
+        fields = [f.name for f in crm.Document._meta.concrete_fields if f.name != "file"]
+
+
+class DocumentUploadInput(serializers.Serializer):
+    customer = Visible(crm.Customer)
+    file = serializers.FileField(
+        help_text="PDF, Office, image, text or CSV; the type is read from the bytes."
+    )
+    title = _text(200, help_text="Default: the file name.")
+    kind = serializers.ChoiceField(choices=crm.Document.Kind.choices, default=crm.Document.Kind.OTHER)
+    opportunity = Visible(crm.Opportunity, required=False, allow_null=True)
+    contract = Visible(crm.Contract, required=False, allow_null=True)
+    order = Visible(crm.Order, required=False, allow_null=True)
+    shared_with_customer = serializers.BooleanField(
+        required=False, default=False, help_text="Show it to the customer in the portal."
+    )
+
+
+class DocumentShareInput(serializers.Serializer):
+    shared_with_customer = serializers.BooleanField(
+        help_text="Show it to the customer in the portal, or withdraw it."
+    )

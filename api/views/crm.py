@@ -750,7 +750,7 @@ class ComplaintViewSet(CrmViewSet):
     serializer_class = s.ComplaintSerializer
     delete_refusal = _lazy("Close the complaint (PATCH status).")
     input_serializers = {"create": s.ComplaintCreateInput, "partial_update": s.ComplaintUpdateInput}
-    filterset_fields = ["customer", "status", "severity", "channel", "handler"]
+    filterset_fields = ["customer", "status", "severity", "channel", "handler", "category"]
     search_fields = ["code", "subject"]
     ordering_fields = ["created_at", "severity"]
 
@@ -773,7 +773,7 @@ class ServiceRequestViewSet(CrmViewSet):
     delete_refusal = _lazy("Close the service request (PATCH status).")
     input_serializers = {"create": s.ServiceRequestCreateInput, "partial_update": s.ServiceRequestUpdateInput}
     filterset_fields = ["customer", "status", "kind", "technician"]
-    search_fields = ["code", "subject"]
+    search_fields = ["code", "subject", "serial_number"]
     ordering_fields = ["created_at", "scheduled_at"]
 
     def create_service(self, actor, data):

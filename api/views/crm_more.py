@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,13 +22,13 @@ from core.errors import ValidationFailed
 from crm import models as crm
 from crm.selectors.lists import LISTS
 from crm.selectors.misc import expense_totals_by_category
-from crm.services import imports, misc
+from crm.services import documents, imports, misc
 
 from .. import audit
 from ..permissions import IsStaffMember
 from ..serializers import crm_more as s
 from ..viewsets import BatonReadOnlyViewSet
-from .crm import CrmViewSet, _schema
+from .crm import CrmViewSet, _no_method, _schema
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -153,6 +153,7 @@ class FavouriteListViewSet(CrmViewSet):
 
     queryset = crm.FavouriteList.objects.select_related("owner").order_by("name", "id")
     serializer_class = s.FavouriteListSerializer
+    http_method_names = _no_method(["patch"])
     input_serializers = {
         "create": s.FavouriteListCreateInput,
         "add": s.RecordsInput,
@@ -224,6 +225,7 @@ class FavouriteListViewSet(CrmViewSet):
 class ExpenseViewSet(CrmViewSet):
     queryset = crm.Expense.objects.order_by("-spent_on", "-id")
     serializer_class = s.ExpenseSerializer
+    http_method_names = _no_method(["patch"])
     input_serializers = {"create": s.ExpenseCreateInput}
     filterset_fields = ["owner", "category", "customer", "campaign"]
     search_fields = ["description"]
@@ -237,6 +239,7 @@ class ExpenseViewSet(CrmViewSet):
 class ExpenseCategoryViewSet(CrmViewSet):
     queryset = crm.ExpenseCategory.objects.order_by("sort_order", "name", "id")
     serializer_class = s.ExpenseCategorySerializer
+    http_method_names = _no_method(["patch"])
     input_serializers = {"create": s.ExpenseCategoryCreateInput, "move": s.ExpenseCategoryMoveInput}
     filterset_fields = ["parent"]
     search_fields = ["name"]
@@ -276,3 +279,65 @@ class ExpenseCategoryViewSet(CrmViewSet):
         return Response(
             s.ExpenseTotalSerializer(expense_totals_by_category(user=request.user), many=True).data
         )
+
+
+# -- documents -------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List documents on the customer cards I may see"),
+    retrieve=extend_schema(summary="Get a document's details"),
+    create=extend_schema(
+        summary="Upload a document to a customer card (needs the right to change the customer)",
+        request={"multipart/form-data": s.DocumentUploadInput},
+        responses={201: s.DocumentSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Share the document with the customer (portal), or withdraw it",
+        request=s.DocumentShareInput,
+        responses=s.DocumentSerializer,
+    ),
+    destroy=extend_schema(summary="Delete the document and its file"),
+)
+class DocumentViewSet(CrmViewSet):
+    """Documents follow the customer card's rules: seen with the card, changed by whoever may
+    change the customer (crm.services.documents), so the entity permission is the customer's."""
+
+    queryset = crm.Document.objects.select_related("customer").order_by("-uploaded_at", "-id")
+    serializer_class = s.DocumentSerializer
+    input_serializers = {"create": s.DocumentUploadInput, "partial_update": s.DocumentShareInput}
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["customer", "kind", "shared_with_customer", "opportunity", "contract", "order"]
+    search_fields = ["title", "file_name"]
+    ordering_fields = ["uploaded_at", "title", "size"]
+    action_permissions = {"create": "change", "destroy": "change", "download": "view"}
+    audit_views = True
+
+    def permission_model(self):
+        return crm.Customer
+
+    def create_service(self, actor, data):
+        return documents.document_upload(actor=actor, upload=data.pop("file"), **data)
+
+    def update_service(self, actor, obj, data):
+        return documents.document_share(actor=actor, document=obj, shared=data["shared_with_customer"])
+
+    def delete_service(self, actor, obj):
+        documents.document_delete(actor=actor, document=obj)
+
+    @extend_schema(
+        summary="Download the file (as an attachment; audited once per hour per user)",
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file as uploaded")},
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        audit.record_view(request, document)
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.file_name,
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -40,6 +40,10 @@ class Endpoint:
     delete_refused: bool = False
     format: str = "json"  # of the create body
     audit_action: str = "create"  # the audit row a create leaves
+    # Whose permission guards the endpoint, and which operation stands for each entity action
+    # (documents follow the customer card: changing one needs the right to change the customer).
+    perm_model: type[models.Model] | None = None
+    perm_actions: dict | None = None
 
     @property
     def name(self) -> str:
@@ -92,6 +96,20 @@ def _import_job(user):
     job.file.save(f"matrix-{_n()}.csv", ContentFile(IMPORT_CSV), save=False)
     job.save()
     return job
+
+
+def _document(user):
+    document = crm.Document(
+        customer=_customer(user),
+        title=f"Quotation {_n()}",
+        file_name="quotation.txt",
+        content_type="text/plain",
+        size=5,
+        uploaded_by=user,
+    )
+    document.file.save("quotation.txt", ContentFile(b"hello"), save=False)
+    document.save()
+    return document
 
 
 IMPORT_CSV = "客户名称,电话\n矩阵测试公司,010-88886666\n".encode()
@@ -219,7 +237,7 @@ ENDPOINTS = [
         make=lambda u: crm.Complaint.objects.create(
             customer=_customer(u), code=f"CP{_n():06d}", subject="Broken"
         ),
-        create=lambda u: {"customer": _customer(u).pk, "subject": "Late delivery"},
+        create=lambda u: {"customer": _customer(u).pk, "subject": "Late delivery", "category": "delivery"},
         change={"status": "in_progress"},
         delete_refused=True,
     ),
@@ -229,7 +247,7 @@ ENDPOINTS = [
         make=lambda u: crm.ServiceRequest.objects.create(
             customer=_customer(u), code=f"SR{_n():06d}", subject="Repair"
         ),
-        create=lambda u: {"customer": _customer(u).pk, "subject": "Install"},
+        create=lambda u: {"customer": _customer(u).pk, "subject": "Install", "serial_number": "SN-1"},
         change={"work_record": "Replaced the pump."},
         delete_refused=True,
     ),
@@ -258,6 +276,20 @@ ENDPOINTS = [
         make=_expense_category,
         create=lambda u: {"name": f"Hotels {_n()}"},
         delete_refused=True,
+    ),
+    Endpoint(
+        "/api/v1/documents/",
+        crm.Document,
+        make=_document,
+        create=lambda u: {
+            "customer": _customer(u).pk,
+            "file": SimpleUploadedFile("offer.txt", "报价单 v1".encode(), content_type="text/plain"),
+        },
+        change={"shared_with_customer": True},
+        delete=True,
+        format="multipart",
+        perm_model=crm.Customer,
+        perm_actions={"add": "change", "delete": "change"},
     ),
     Endpoint(
         "/api/v1/import-jobs/",

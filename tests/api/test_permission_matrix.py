@@ -59,7 +59,8 @@ def expected_status(role: str, endpoint: Endpoint, operation: str) -> int:
     action, success = OPERATIONS[operation]
     if role == "admin":
         return 405 if operation == "delete" and endpoint.delete_refused else success
-    allows = _allows(role, endpoint.model)
+    allows = _allows(role, endpoint.perm_model or endpoint.model)
+    action = (endpoint.perm_actions or {}).get(action, action)
 
     if not allows(action):
         return 403
