@@ -209,10 +209,14 @@ STORAGES = {
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-# Stateless web: sessions live in the database; the cache (API rate limits, the beat lock's
-# heartbeat) in Redis when CACHE_URL is set, so every web process and worker shares it. Use a
+# Stateless web: sessions live in the database; the cache (API rate limits) in Redis when
+# CACHE_URL is set, so every web process and worker shares it. Use a
 # Redis database of its own (e.g. /1): clearing the cache empties it.
 CACHE_URL = env_str("CACHE_URL")
+# /healthz fails when the beat's heartbeat is older than this; /metrics needs this bearer token
+# (without one, only loopback clients may scrape).
+BATON_BEAT_MAX_LAG_SECONDS = env_int("BATON_BEAT_MAX_LAG_SECONDS", 120)
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"

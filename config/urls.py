@@ -10,6 +10,7 @@ from tasklist.views import dashboard as dashboard_views
 urlpatterns = [
     path("", dashboard_views.dashboard, name="home"),
     path("healthz", core_views.health, name="health"),
+    path("metrics", core_views.metrics_view, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

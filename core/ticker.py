@@ -43,6 +43,9 @@ class Ticker:
         """Run every entry that is due; return their names."""
         ran = []
         now = timezone.now()
+        from .heartbeat import beat_safely
+
+        beat_safely("embedded ticker")
         for name, entry in self.entries.items():
             last = self.last_run.get(name)
             if last is not None and not entry["schedule"].is_due(last).is_due:
