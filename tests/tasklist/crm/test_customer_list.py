@@ -119,3 +119,11 @@ def test_export_writes_the_filtered_list_as_xlsx(client, org):
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values == ["导出甲"]
+
+
+def test_the_list_speaks_simplified_chinese(client, org):
+    CustomerFactory(owner=org.zhang)
+    client.force_login(org.zhang)
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    text = response.content.decode()
+    assert "筛选、分组与排序" in text and "公海" in text and "查询收藏" in text
