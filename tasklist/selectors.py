@@ -81,6 +81,18 @@ def _day_start(now: datetime) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _due_condition(query: InboxQuery, now: datetime, field: str) -> Q:
+    """The due filter on `field` (the task's due_at, or the copy a candidate row carries)."""
+    if query.due == "overdue":
+        return Q(**{f"{field}__lt": now})
+    start = _day_start(now)
+    if query.due == "today":
+        return Q(**{f"{field}__gte": start, f"{field}__lt": start + timedelta(days=1)})
+    if query.due == "week":
+        return Q(**{f"{field}__lt": start + timedelta(days=7 - start.weekday())})
+    return Q()
+
+
 def _filter(qs: QuerySet, query: InboxQuery, now: datetime) -> QuerySet:
     if query.process:
         qs = qs.filter(definition_key=query.process)
@@ -89,15 +101,7 @@ def _filter(qs: QuerySet, query: InboxQuery, now: datetime) -> QuerySet:
     if query.object_type and "." in query.object_type:
         app_label, model = query.object_type.split(".", 1)
         qs = qs.filter(business_object_type__app_label=app_label, business_object_type__model=model)
-    if query.due == "overdue":
-        qs = qs.filter(due_at__lt=now)
-    elif query.due == "today":
-        start = _day_start(now)
-        qs = qs.filter(due_at__gte=start, due_at__lt=start + timedelta(days=1))
-    elif query.due == "week":
-        start = _day_start(now)
-        end_of_week = start + timedelta(days=7 - start.weekday())
-        qs = qs.filter(due_at__lt=end_of_week)
+    qs = qs.filter(_due_condition(query, now, "due_at"))
     if query.priority == "high":
         qs = qs.filter(priority__gte=HIGH_PRIORITY)
     elif query.priority == "low":
@@ -126,10 +130,68 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> int:
     return qs.order_by()[:cap].count()
 
 
+# -- the group queue, one candidate path at a time ------------------------------------------------
+#
+# "Open, unassigned, offered to me or one of my groups" as `pk IN (candidates)` leaves PostgreSQL
+# two bad plans on a big table: walk every open task in due order probing the candidates (slow
+# when my groups hold a small share of the work), or hash all my groups' candidates first (slow
+# when they hold a big one). Read per candidate path instead (one branch per group, plus me), each
+# walking its own (group, open, due_at) index range in due order and stopping at its LIMIT; the
+# branches are UNION ALLed in one query and merged here (a task offered twice is counted once).
+
+
+def _queue_branches(user, query: InboxQuery, now: datetime) -> list[QuerySet]:
+    from org.selectors import effective_group_ids
+
+    claimable = _filter(HumanTask.objects.open().filter(assignee__isnull=True), query, now)
+    paths = [{"candidates__group_id": group_id} for group_id in sorted(effective_group_ids(user))]
+    paths.append({"candidates__user_id": user.pk})
+    # The due filter also narrows each candidate index range (candidates carry the task's due_at).
+    due = _due_condition(query, now, "candidates__due_at")
+    return [claimable.filter(Q(candidates__open=True, **path) & due) for path in paths]
+
+
+def _union_rows(
+    branches: list[QuerySet], fields: tuple[str, ...], limit: int, total: int | None = None
+) -> list[tuple]:
+    parts = [branch.values_list(*fields)[:limit] for branch in branches]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return list(union[:total] if total is not None and len(parts) > 1 else union)
+
+
+def _queue_count(user, query: InboxQuery, now: datetime, cap: int = COUNT_CAP) -> int:
+    """Capped like the other counts: once the branches have offered `cap` rows the answer is
+    "cap or more" (the scan stops there), below that it is exact."""
+    rows = _union_rows([b.order_by() for b in _queue_branches(user, query, now)], ("pk",), cap, cap)
+    return cap if len(rows) >= cap else len({pk for (pk,) in rows})
+
+
+def _queue_page_ids(user, query: InboxQuery, now: datetime, limit: int) -> list[int]:
+    """The first `limit` claimable task ids in due order (soonest first, undated last)."""
+    order = (F("candidates__due_at").asc(nulls_last=True), F("priority").desc(), F("pk").asc())
+    branches = [b.order_by(*order) for b in _queue_branches(user, query, now)]
+    rows = _union_rows(branches, ("pk", "due_at", "priority"), limit)
+    ordered = sorted(rows, key=lambda r: (r[1] is None, r[1] or now, -r[2], r[0]))
+    return list(dict.fromkeys(pk for pk, _due, _priority in ordered))[:limit]
+
+
+def _branches_supported() -> bool:
+    """UNION ALL of ordered, limited branches (PostgreSQL); SQLite (embedded mode) cannot."""
+    from django.db import connection
+
+    return connection.features.supports_slicing_ordering_in_compound
+
+
+def _view_count(user, view: str, query: InboxQuery, now: datetime) -> int:
+    if view == "queue" and _branches_supported():
+        return _queue_count(user, query, now)
+    return capped_count(_filter(_view_queryset(user, view), query, now))
+
+
 def inbox_counts(user, query: InboxQuery, *, now: datetime | None = None) -> dict[str, int]:
     """One capped count per view, with the current filters applied."""
     now = now or timezone.now()
-    return {view: capped_count(_filter(_view_queryset(user, view), query, now)) for view in VIEWS}
+    return {view: _view_count(user, view, query, now) for view in VIEWS}
 
 
 def my_open_task_count(user) -> int:
@@ -139,10 +201,15 @@ def my_open_task_count(user) -> int:
 def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
     """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists)."""
     now = now or timezone.now()
-    qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
-    qs = qs.select_related("instance__definition", "assignee", "completed_by")
     start = (query.page - 1) * PAGE_SIZE
-    rows = list(qs[start : start + PAGE_SIZE + 1])
+    related = ("instance__definition", "assignee", "completed_by")
+    if query.view == "queue" and query.sort == "due" and _branches_supported():
+        ids = _queue_page_ids(user, query, now, start + PAGE_SIZE + 1)[start:]
+        found = HumanTask.objects.filter(pk__in=ids).select_related(*related).in_bulk()
+        rows = [found[pk] for pk in ids if pk in found]
+    else:
+        qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
+        rows = list(qs.select_related(*related)[start : start + PAGE_SIZE + 1])
     for row in rows:
         row.overdue = bool(row.is_open and row.due_at and row.due_at < now)
         row.due_soon = bool(row.is_open and row.due_at and not row.overdue and row.due_at < now + DUE_SOON)
@@ -343,7 +410,7 @@ def saved_filters_with_counts(user, *, now: datetime | None = None) -> list:
     )
     for saved in filters:
         query = saved_filter_query(saved)
-        saved.count = capped_count(_filter(_view_queryset(user, query.view), query, now))
+        saved.count = _view_count(user, query.view, query, now)
         saved.capped = saved.count >= COUNT_CAP
         saved.query_string = urlencode({k: v for k, v in saved.params.items() if v})
     return filters
@@ -376,3 +443,50 @@ def instance_attachments(instance) -> list:
         .select_related("uploaded_by", "human_task")
         .order_by("uploaded_at", "pk")
     )
+
+
+# -- my applications: what a user may start ---------------------------------------------------------
+
+
+def request_kinds_for(user) -> list:
+    """The kinds of request `user` can start: a process is bound to the kind's event and the user
+    may create what the request writes."""
+    from processes.models import StartBinding
+
+    from .applications import KINDS
+
+    bound = set(StartBinding.objects.filter(active=True).values_list("event", flat=True))
+    return [
+        kind
+        for kind in KINDS.values()
+        if kind.event in bound
+        and (kind.permission is None or user.has_perm("{0}.{2}_{1}".format(*kind.permission)))
+    ]
+
+
+def last_instance_id() -> int:
+    return ProcessInstance.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def instance_started_since(user, after_id: int) -> ProcessInstance | None:
+    """The process instance the user's request just started (the newest one of theirs since)."""
+    return ProcessInstance.objects.filter(started_by=user, pk__gt=after_id).order_by("-pk").first()
+
+
+def customer_hints(user) -> list[tuple[str, str]]:
+    """(code, name) of the user's own customers, offered while typing a customer code."""
+    from crm.models import Customer
+
+    from .applications import CUSTOMER_HINTS
+
+    qs = Customer.objects.visible_to(user, "view").filter(owner=user).order_by("name")
+    return list(qs.values_list("code", "name")[:CUSTOMER_HINTS])
+
+
+def product_hints() -> list[tuple[str, str]]:
+    from crm.models import Product
+
+    from .applications import CUSTOMER_HINTS
+
+    products = Product.objects.filter(active=True).order_by("code")
+    return list(products.values_list("code", "name")[:CUSTOMER_HINTS])

@@ -210,3 +210,27 @@ def test_filtering_by_what_the_task_is_about(client, team):
     assert [r.instance_id for r in response.context["page"].rows] == [about_customer.pk]
     assert ("crm.customer", "Customer") in response.context["form"].fields["object_type"].choices
     assert len(client.get(reverse("tasklist:inbox")).context["page"].rows) == 2
+
+
+def test_the_queue_merges_my_groups_in_due_order_and_lists_a_task_offered_twice_once(client, team):
+    from engine.models import HumanTaskCandidate
+    from tests.factories import GroupFactory
+
+    later = approve(start_discount(team.alice), team.boss)  # offered to `sales`
+    sooner = approve(start_discount(team.alice), team.boss)
+    backup = GroupFactory(name="sales_backup")
+    team.bob.groups.add(backup)
+    now = timezone.now()
+    for task, due in ((later, now + timedelta(days=3)), (sooner, now + timedelta(hours=2))):
+        HumanTask.objects.filter(pk=task.pk).update(due_at=due)
+        HumanTaskCandidate.objects.filter(task=task).update(due_at=due)
+    # `sooner` is also offered to bob's second group; `own` only to bob himself
+    HumanTaskCandidate.objects.create(task=sooner, group=backup, open=True, due_at=sooner.due_at)
+    own = approve(start_discount(team.alice), team.boss)
+    HumanTaskCandidate.objects.filter(task=own).update(group=None, user=team.bob, due_at=None)
+    HumanTask.objects.filter(pk=own.pk).update(due_at=None)
+    client.force_login(team.bob)
+    response = client.get(reverse("tasklist:inbox"), {"view": "queue"})
+    assert [row.pk for row in response.context["page"].rows] == [sooner.pk, later.pk, own.pk]
+    assert counts(response)["queue"] == 3
+    assert counts(client.get(reverse("tasklist:inbox"), {"view": "queue", "due": "week"}))["queue"] == 2
