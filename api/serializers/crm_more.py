@@ -7,6 +7,7 @@ As in `crm.py`, inputs only shape the request; the CRM services validate values.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from crm import models as crm
@@ -38,7 +39,7 @@ class ImportJobSerializer(read_serializer(crm.ImportJob)):
 
 def _upload(value):
     if value.size > MAX_UPLOAD_BYTES:
-        raise serializers.ValidationError("The file is larger than 50 MB; split it into several files.")
+        raise serializers.ValidationError(_("The file is larger than 50 MB; split it into several files."))
     return value
 
 
@@ -50,7 +51,9 @@ class ImportPreviewInput(serializers.Serializer):
 
     def validate_entity(self, value):
         if value not in TARGETS:
-            raise serializers.ValidationError("Choose one of: " + ", ".join(sorted(TARGETS)) + ".")
+            raise serializers.ValidationError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(TARGETS))}
+            )
         return value
 
     def validate_file(self, value):
@@ -72,7 +75,7 @@ class ImportJobCreateInput(ImportPreviewInput):
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            raise serializers.ValidationError("Give an object of column header → field name strings.")
+            raise serializers.ValidationError(_("Give an object of column header → field name strings."))
         return value
 
 
@@ -120,7 +123,7 @@ class RecordsInput(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs["customers"] and not attrs["contacts"]:
-            raise serializers.ValidationError({"customers": ["Name at least one customer or contact."]})
+            raise serializers.ValidationError({"customers": [_("Name at least one customer or contact.")]})
         return attrs
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
@@ -354,7 +354,7 @@ class CustomerPoolViewSet(BatonReadOnlyViewSet):
 class ContactViewSet(CrmViewSet):
     queryset = crm.Contact.objects.order_by("-id")
     serializer_class = s.ContactSerializer
-    delete_refusal = _lazy("Set `active` to false, or move the contact (POST …/move/).")
+    delete_refusal = gettext_lazy("Set `active` to false, or move the contact (POST …/move/).")
     input_serializers = {
         "create": s.ContactCreateInput,
         "partial_update": s.ContactUpdateInput,
@@ -390,7 +390,7 @@ class ContactViewSet(CrmViewSet):
 class LeadViewSet(CrmViewSet):
     queryset = crm.Lead.objects.order_by("-id")
     serializer_class = s.LeadSerializer
-    delete_refusal = _lazy("Disqualify the lead (POST …/disqualify/).")
+    delete_refusal = gettext_lazy("Disqualify the lead (POST …/disqualify/).")
     input_serializers = {
         "create": s.LeadCreateInput,
         "disqualify": s.LeadDisqualifyInput,
@@ -440,7 +440,7 @@ class LeadViewSet(CrmViewSet):
 class OpportunityViewSet(CrmViewSet):
     queryset = crm.Opportunity.objects.order_by("-id")
     serializer_class = s.OpportunitySerializer
-    delete_refusal = _lazy("Close the deal as lost (POST …/close/).")
+    delete_refusal = gettext_lazy("Close the deal as lost (POST …/close/).")
     input_serializers = {
         "create": s.OpportunityCreateInput,
         "partial_update": s.OpportunityUpdateInput,
@@ -473,7 +473,7 @@ class OpportunityViewSet(CrmViewSet):
 class ActivityViewSet(CrmViewSet):
     queryset = crm.Activity.objects.order_by("-occurred_at", "-id")
     serializer_class = s.ActivitySerializer
-    delete_refusal = _lazy("Activities are the customer's history.")
+    delete_refusal = gettext_lazy("Activities are the customer's history.")
     input_serializers = {"create": s.ActivityCreateInput}
     http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "customer", "contact", "opportunity", "kind"]
@@ -488,7 +488,7 @@ class ActivityViewSet(CrmViewSet):
 class CampaignViewSet(CrmViewSet):
     queryset = crm.Campaign.objects.order_by("-id")
     serializer_class = s.CampaignSerializer
-    delete_refusal = _lazy("Campaigns are kept with their members and costs.")
+    delete_refusal = gettext_lazy("Campaigns are kept with their members and costs.")
     http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "status"]
     search_fields = ["name"]
@@ -606,7 +606,7 @@ class CampaignViewSet(CrmViewSet):
 class ProductViewSet(CrmViewSet):
     queryset = crm.Product.objects.order_by("code")
     serializer_class = s.ProductSerializer
-    delete_refusal = _lazy("Set `active` to false.")
+    delete_refusal = gettext_lazy("Set `active` to false.")
     input_serializers = {"create": s.ProductCreateInput, "partial_update": s.ProductUpdateInput}
     filterset_fields = ["active", "code"]
     search_fields = ["code", "name", "spec"]
@@ -686,7 +686,7 @@ class StockMoveViewSet(BatonReadOnlyViewSet):
 class OrderViewSet(CrmViewSet):
     queryset = crm.Order.objects.prefetch_related("lines").order_by("-id")
     serializer_class = s.OrderSerializer
-    delete_refusal = _lazy("Cancel the order (POST …/status/).")
+    delete_refusal = gettext_lazy("Cancel the order (POST …/status/).")
     input_serializers = {"create": s.OrderCreateInput, "set_status": s.OrderStatusInput}
     http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "customer", "status", "contract", "opportunity"]
@@ -713,7 +713,7 @@ class OrderViewSet(CrmViewSet):
 class ContractViewSet(CrmViewSet):
     queryset = crm.Contract.objects.order_by("-id")
     serializer_class = s.ContractSerializer
-    delete_refusal = _lazy("Contracts are kept for the history.")
+    delete_refusal = gettext_lazy("Contracts are kept for the history.")
     input_serializers = {"create": s.ContractCreateInput}
     http_method_names = _no_method(["patch"])
     filterset_fields = ["owner", "customer", "status", "opportunity"]
@@ -728,7 +728,7 @@ class ContractViewSet(CrmViewSet):
 class PaymentViewSet(CrmViewSet):
     queryset = crm.Payment.objects.order_by("-id")
     serializer_class = s.PaymentSerializer
-    delete_refusal = _lazy("Record a correcting payment instead.")
+    delete_refusal = gettext_lazy("Record a correcting payment instead.")
     input_serializers = {"create": s.PaymentCreateInput}
     http_method_names = _no_method(["patch"])
     filterset_fields = ["customer", "order", "contract", "method"]
@@ -748,7 +748,7 @@ class PaymentViewSet(CrmViewSet):
 class ComplaintViewSet(CrmViewSet):
     queryset = crm.Complaint.objects.order_by("-id")
     serializer_class = s.ComplaintSerializer
-    delete_refusal = _lazy("Close the complaint (PATCH status).")
+    delete_refusal = gettext_lazy("Close the complaint (PATCH status).")
     input_serializers = {"create": s.ComplaintCreateInput, "partial_update": s.ComplaintUpdateInput}
     filterset_fields = ["customer", "status", "severity", "channel", "handler", "category"]
     search_fields = ["code", "subject"]
@@ -770,7 +770,7 @@ class ComplaintViewSet(CrmViewSet):
 class ServiceRequestViewSet(CrmViewSet):
     queryset = crm.ServiceRequest.objects.order_by("-id")
     serializer_class = s.ServiceRequestSerializer
-    delete_refusal = _lazy("Close the service request (PATCH status).")
+    delete_refusal = gettext_lazy("Close the service request (PATCH status).")
     input_serializers = {"create": s.ServiceRequestCreateInput, "partial_update": s.ServiceRequestUpdateInput}
     filterset_fields = ["customer", "status", "kind", "technician"]
     search_fields = ["code", "subject", "serial_number"]

@@ -318,3 +318,11 @@ def test_deleting_what_the_crm_keeps_is_a_405_that_says_what_to_do(demo, client_
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed" and "active" in response.json()["message"]
     assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_the_refusal_speaks_the_callers_language(demo, client_for):
+    contact = Contact.objects.create(customer=CustomerFactory(owner=demo["admin"]), name="保留")
+    response = client_for(demo["admin"]).delete(
+        f"/api/v1/contacts/{contact.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 405 and "不能删除" in response.json()["message"]
