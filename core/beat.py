@@ -78,11 +78,12 @@ class RedisLockMixin:
             return self.standby_seconds
         if not was_holding:
             logger.info("beat: %s holds %s and fires the schedule", self.owner, self.lock_key)
-        from django.db import close_old_connections
+        from django.db import close_old_connections, connection
 
         from .heartbeat import beat_safely
 
-        close_old_connections()  # a long-lived process: drop a connection the database closed
+        if not connection.in_atomic_block:  # a long-lived process: drop a connection gone stale
+            close_old_connections()
         beat_safely(self.owner)
         interval = super().tick(*args, **kwargs)
         # Wake up in time to renew the lock before it expires.
