@@ -33,5 +33,6 @@ urlpatterns = [
         name="incident_retry",
     ),
     path("requests/", instances.my_requests, name="requests"),
+    path("requests/new/<slug:kind>/", instances.request_new, name="request_new"),
     path("account/language/", account.language_switch, name="language"),
 ]

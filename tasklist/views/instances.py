@@ -99,6 +99,7 @@ def my_requests(request):
         page = 1
     rows, has_next = selectors.my_requests(request.user, running=not finished, page=page)
     context = {
+        "kinds": selectors.request_kinds_for(request.user),
         "rows": rows,
         "finished": finished,
         "page": page,
@@ -106,3 +107,42 @@ def my_requests(request):
         "has_previous": page > 1,
     }
     return render(request, "tasklist/requests.html", context)
+
+
+# -- starting a request ------------------------------------------------------------------------------
+
+
+@login_required
+def request_new(request, kind: str):
+    """The form of one kind of request; on success the process its binding started is shown."""
+    from .. import applications
+
+    offered = {k.key: k for k in selectors.request_kinds_for(request.user)}
+    if kind not in offered:
+        raise Http404(_("You cannot start this kind of request."))
+    request_kind = offered[kind]
+    form = request_kind.form(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            before = selectors.last_instance_id()
+            try:
+                business_object = applications.request_start(kind=request_kind, user=request.user, form=form)
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                if business_object is not None:
+                    instance = selectors.instance_started_since(request.user, before)
+                    messages.success(request, _("Your request has been sent."))
+                    if instance is not None:
+                        return redirect(reverse("tasklist:instance", args=[instance.pk]))
+                    return redirect(reverse("tasklist:requests"))
+    form.annotate_errors()
+    context = {
+        "kind": request_kind,
+        "form": form,
+        "customer_hints": selectors.customer_hints(request.user) if "customer" in form.fields else [],
+        "product_hints": selectors.product_hints() if "product" in form.fields else [],
+    }
+    return render(request, "tasklist/request_new.html", context, status=status)
