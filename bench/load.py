@@ -1,9 +1,10 @@
 """HTTP load test against a real deployment started on loopback by this script.
 
 It starts, on free loopback ports: a Redis server of its own, gunicorn (`config.wsgi`, WEB_WORKERS
-sync workers, default 4) and one Celery worker (concurrency 2), all on a fresh PostgreSQL
-database (migrated and seeded with the demo company, then dropped). Then 16 concurrent users
-work it for DURATION seconds (`--quick`: a short run) through the public interfaces only:
+sync workers, default 4), one Celery worker (concurrency 2) and the Celery beat (locked
+scheduler), all on a fresh PostgreSQL database (migrated and seeded with the demo company, then
+dropped), and waits for /healthz to report all of them healthy. Then 16 concurrent users work it
+for 90 s (`--quick`: 15 s) through the public interfaces only:
 
 - 10 clerks (API token auth): start the two-step approval process (`bench/data/approval.bpmn`,
   POST /api/v1/process-instances/), find its first task in their group queue
@@ -210,27 +211,52 @@ def deployment(database: str, workdir: Path, web_workers: int):
                 env=env, log=workdir / "celery.log", what="celery",
             )
         )  # fmt: skip
+        stack.enter_context(
+            _process(
+                [str(VENV_BIN / "celery"), "-A", "config", "beat", "--loglevel", "WARNING",
+                 "--schedule", str(workdir / "celerybeat-schedule")],
+                env=env, log=workdir / "beat.log", what="celery beat",
+            )
+        )  # fmt: skip
         _wait_for_port(web_port, web, "gunicorn")
         _warm_up(f"http://127.0.0.1:{web_port}", web_workers)
         yield {"url": f"http://127.0.0.1:{web_port}", "redis_port": redis_port}
 
 
 def _warm_up(base: str, workers: int) -> None:
-    """Until /healthz answers, and then enough requests for every worker to have loaded the app."""
+    """Until /healthz answers 200 (database, broker and the beat's heartbeat), and then enough
+    requests for every web worker to have loaded the app."""
     import requests
 
     deadline = time.monotonic() + 60
+    body = ""
     while True:
         try:
-            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+            response = requests.get(f"{base}/healthz", timeout=10)
+            body = response.text
+            if response.status_code == 200:
                 break
-        except requests.RequestException:
-            pass
+        except requests.RequestException as error:
+            body = str(error)
         if time.monotonic() > deadline:
-            raise RuntimeError("the web server did not become healthy within 60 s")
+            raise RuntimeError(f"the deployment did not become healthy within 60 s: {body}")
         time.sleep(0.3)
     for _ in range(4 * workers):
         requests.get(f"{base}/portal/login/", timeout=30)
+
+
+def _scrape(base: str) -> dict[str, float]:
+    """The deployment's own /metrics (this script is a loopback client)."""
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"{base}/metrics", timeout=30).text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if not sample.labels
+    }
 
 
 def _queue_length(redis_port: int) -> int:
@@ -435,7 +461,8 @@ def _percentiles(values: list[float]) -> tuple[float, float, float]:
 def run(quick: bool) -> dict:
     from bench.engine import scratch_database
 
-    duration = 20 if quick else 90
+    duration = 15 if quick else 90
+    setup_started = time.perf_counter()
     web_workers = int(os.environ.get("WEB_WORKERS", "4"))
     rec = Recorder()
     started: list[int] = []
@@ -450,6 +477,7 @@ def run(quick: bool) -> dict:
         connections.close_all()
         with deployment(database, Path(tmp), web_workers) as live:
             base = live["url"]
+            setup_seconds = time.perf_counter() - setup_started
             stop, done = threading.Event(), threading.Event()
             threads = [
                 threading.Thread(target=clerk, args=(base, token, rec, stop, started, lock))
@@ -482,6 +510,7 @@ def run(quick: bool) -> dict:
             while _queue_length(live["redis_port"]) and time.monotonic() < drain_until:
                 time.sleep(0.2)
             time.sleep(1)  # the worker acks its last task
+            metrics = _scrape(base)
         lost = verify(started, subjects)
         connections.close_all()
     elapsed = last - began
@@ -499,6 +528,9 @@ def run(quick: bool) -> dict:
         "web_workers": web_workers,
         "seconds": round(elapsed, 1),
         "requests": sum(len(v) for v in rec.times.values()),
+        "setup_seconds": round(setup_seconds, 1),
+        "metrics_tasks_completed": metrics.get("baton_human_tasks_completed_total", -1),
+        "metrics_incidents_open": metrics.get("baton_incidents_open", -1),
     }
     for endpoint, values in sorted(rec.times.items()):
         p50, p95, p99 = _percentiles(values)
