@@ -375,19 +375,46 @@ def order_status(params: dict, data: dict) -> dict:
     status = params.get("status")
     if status not in ORDER_STEPS:
         raise ConnectorRefused(f"a process may not set an order to {status!r}")
-    _save(order, acting_user(data), status=status)
+    actor = acting_user(data)
+    if status == Order.Status.APPROVED:
+        from core.errors import ValidationFailed
+
+        from .services.reservations import order_reserve_stock
+
+        try:
+            order_reserve_stock(actor=actor, order=order)
+        except ValidationFailed as error:
+            raise ConnectorRefused(
+                "; ".join(str(m) for messages in error.fields.values() for m in messages)
+            ) from None
+    elif status == Order.Status.REJECTED:
+        from .services.reservations import order_release_stock
+
+        order_release_stock(actor=actor, order=order)
+    _save(order, actor, status=status)
     return {"status": order.status}
 
 
 def order_shipped(params: dict, data: dict) -> dict:
     from .models import Order
+    from .services.reservations import order_ship_stock
 
     order = _business_object(data, Order)
     actor = acting_user(data)
-    for line in order.lines.select_related("product"):
-        _stock_out(
-            actor=actor, product=line.product, quantity=line.quantity, reference=order.code, order=order
-        )
+    # what approval reserved is booked out; what was never reserved (orders approved before
+    # reservations existed) is taken from the warehouses that have it
+    shipped = order_ship_stock(actor=actor, order=order)
+    for line in order.lines.select_related("product").order_by("id"):
+        covered = min(shipped.get(line.product_id, Decimal(0)), line.quantity)
+        shipped[line.product_id] = shipped.get(line.product_id, Decimal(0)) - covered
+        if line.quantity > covered:
+            _stock_out(
+                actor=actor,
+                product=line.product,
+                quantity=line.quantity - covered,
+                reference=order.code,
+                order=order,
+            )
     _save(order, actor, status=Order.Status.SHIPPED)
     return {"status": order.status, "tracking_number": data.get("tracking_number", "")}
 

@@ -16,6 +16,7 @@ Glossary (Chinese business term = English name used in code):
 """
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
+from .budgets import Budget, BudgetAdjustment, BudgetLine
 from .customers import (
     Contact,
     ContactEmployment,
@@ -40,7 +41,7 @@ from .misc import (
 )
 from .orders import Contract, Order, OrderLine, Payment
 from .pools import CustomerPool, PoolMove
-from .products import Product, StockLevel, StockMove, Warehouse
+from .products import Product, StockLevel, StockMove, StockReservation, Warehouse
 from .sales import (
     Activity,
     Campaign,
@@ -55,6 +56,9 @@ from .service import Complaint, ServiceRecord, ServiceRequest
 
 __all__ = [
     "Activity",
+    "Budget",
+    "BudgetAdjustment",
+    "BudgetLine",
     "Campaign",
     "CampaignCost",
     "CampaignMember",
@@ -95,5 +99,6 @@ __all__ = [
     "ShareLevel",
     "StockLevel",
     "StockMove",
+    "StockReservation",
     "Warehouse",
 ]

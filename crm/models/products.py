@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.permissions import ACTIONS
 
-from .base import ConfigQuerySet, TimeStamped
+from .base import ConfigQuerySet, TimeStamped, child_queryset
 
 
 class Product(TimeStamped):
@@ -69,6 +69,11 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "warehouse"], name="crm_stock_unique"),
             models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="crm_stock_not_negative"),
+            # a count may find less than is reserved (then available goes negative, visibly), but
+            # a reservation can never be released twice
+            models.CheckConstraint(
+                condition=models.Q(reserved__gte=0), name="crm_stock_reserved_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,3 +119,52 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} {self.product_id}@{self.warehouse_id}"
+
+
+class StockReservation(models.Model):
+    """Stock held for an approved order (预留): counted in `StockLevel.reserved` until the order
+    ships (booked out) or is cancelled (released)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Reserved")
+        RELEASED = "released", _("Released")
+        SHIPPED = "shipped", _("Shipped")
+
+    order = models.ForeignKey(
+        "crm.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="reservations"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = child_queryset("order").as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["order", "status"], name="crm_reservation_order"),
+            models.Index(
+                fields=["product", "warehouse"],
+                name="crm_reservation_active",
+                condition=models.Q(status="active"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="crm_reservation_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.quantity} {self.product_id}@{self.warehouse_id}"

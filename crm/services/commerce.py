@@ -371,6 +371,18 @@ def order_create(
     return order
 
 
+def _order_stock_follows(actor, order: Order, status: str) -> None:
+    """Approval reserves the order's stock, cancellation/rejection releases it, shipment books it out."""
+    from .reservations import order_release_stock, order_reserve_stock, order_ship_stock
+
+    if status == Order.Status.APPROVED:
+        order_reserve_stock(actor=actor, order=order)
+    elif status in (Order.Status.CANCELLED, Order.Status.REJECTED):
+        order_release_stock(actor=actor, order=order)
+    elif status == Order.Status.SHIPPED:
+        order_ship_stock(actor=actor, order=order)
+
+
 ORDER_TRANSITIONS = {
     Order.Status.DRAFT: {Order.Status.SUBMITTED, Order.Status.CANCELLED},
     Order.Status.SUBMITTED: {Order.Status.APPROVED, Order.Status.REJECTED, Order.Status.CANCELLED},
@@ -395,6 +407,7 @@ def order_set_status(*, actor, order: Order, status: str, note: str = "") -> Ord
     old = order.status
     order.status = status
     order.save(update_fields=["status", "updated_at"])
+    _order_stock_follows(actor, order, status)
     if status == Order.Status.SUBMITTED:
         business_event.send(
             sender=Order,

@@ -37,6 +37,9 @@ MANAGER_EXTRA = [
     "crm.view_customerpool",
     "crm.view_customerchange",
     "crm.view_poolmove",
+    "crm.view_budget",
+    "crm.add_budget",
+    "crm.change_budget",
 ]
 
 

@@ -78,6 +78,9 @@ def test_order_amounts_are_computed_and_receivables_follow_payments(org):
     assert contract.status == "signed"
     # receivable: only approved orders count, payments reduce it
     assert customer_receivable(customer=customer) == 0
+    warehouse = WarehouseFactory()
+    stock_in(actor=org.admin, product=pump, warehouse=warehouse, quantity=3)
+    stock_in(actor=org.admin, product=filt, warehouse=warehouse, quantity=10)
     order_set_status(actor=org.zhang, order=order, status=Order.Status.SUBMITTED)
     order_set_status(actor=org.wang, order=order, status=Order.Status.APPROVED)
     payment_record(actor=org.zhang, customer=customer, order=order, amount="744")
