@@ -37,6 +37,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", records.contact_edit, name="contact_edit"),
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
+    path("opportunities/<int:pk>/edit/", records.opportunity_edit, name="opportunity_edit"),
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
     path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
     path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),

@@ -121,3 +121,18 @@ def test_list_card_edit_duplicate_warning_and_merge(customers, live_server, page
     expect(page.locator("h1")).to_contain_text("杭州西湖电子有限公司")
     page.get_by_role("link", name="Contacts").click()
     expect(page.locator("#tab-panel")).to_contain_text("钱伟 Qian Wei")
+
+
+def test_the_list_and_the_card_fit_a_phone_screen(customers, browser, live_server, sign_in):
+    card = customers["杭州西湖电子有限公司"]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)
+    page = context.new_page()
+    try:
+        sign_in(page, "zhang.wei", next_path="/customers/")
+        for path in ("/customers/", f"/customers/{card.pk}/", f"/customers/{card.pk}/?tab=contacts"):
+            page.goto(f"{live_server.url}{path}")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than the phone screen"
+        screenshot(page, "crm-card-phone")
+    finally:
+        context.close()

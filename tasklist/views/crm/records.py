@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 from core.errors import DomainError
 from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
 from crm.services.customers import CONTACT_TEXT, contact_update
+from crm.services.sales import opportunity_update
 from engine.models import ProcessInstance
 
 from .common import permission
@@ -33,6 +35,16 @@ def processes_of(obj) -> list[ProcessInstance]:
         .select_related("definition")
         .order_by("-started_at")[:20]
     )
+
+
+def _edit_url(user, obj, url_name: str) -> str:
+    """The edit link, only for people who may change this very record."""
+    model = type(obj)
+    if not user.has_perm(f"crm.change_{model._meta.model_name}"):
+        return ""
+    if model.objects.visible_to(user, "change").filter(pk=obj.pk).exists():
+        return reverse(url_name, args=[obj.pk])
+    return ""
 
 
 def _facts(obj, names) -> list[tuple[str, object]]:
@@ -62,11 +74,7 @@ def _page(request, *, obj, title, facts, extra=None, edit_url=""):
 def contact_detail(request, pk: int):
     contact = _visible_or_404(request.user, Contact, pk, "customer", "superior")
     employments = list(contact.employments.select_related("customer").order_by("-started_on", "-pk"))
-    edit_url = ""
-    if request.user.has_perm("crm.change_contact"):
-        from django.urls import reverse
-
-        edit_url = reverse("crm:contact_edit", args=[contact.pk])
+    edit_url = _edit_url(request.user, contact, "crm:contact_edit")
     return _page(
         request,
         obj=contact,
@@ -105,43 +113,80 @@ CONTACT_FORM = (
 )
 
 
-@permission("crm.change_contact")
-def contact_edit(request, pk: int):
-    contact = _visible_or_404(request.user, Contact, pk, "customer", action="change")
+def _record_form(request, *, obj, names, save, back, title, kinds=None, maxlength=None):
+    """GET: the record's fields; POST: the crm service saves them or its errors land on the fields."""
+    kinds, maxlength = kinds or {}, maxlength or {}
+    model = type(obj)
     errors: dict = {}
     if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in CONTACT_FORM}
+        values = {name: request.POST.get(name, "") for name in names}
         try:
-            contact_update(actor=request.user, contact=contact, **values)
+            save(values)
         except DomainError as error:
             errors = {k: [str(m) for m in v] for k, v in error.fields.items()} or {
                 "__all__": [str(error.message)]
             }
         else:
             messages.success(request, _("Saved."))
-            return redirect("crm:contact_detail", pk=contact.pk)
+            return redirect(back)
     else:
-        values = {
-            name: "" if getattr(contact, name) is None else str(getattr(contact, name))
-            for name in CONTACT_FORM
-        }
+        values = {name: "" if getattr(obj, name) is None else str(getattr(obj, name)) for name in names}
     fields = [
         {
             "name": name,
-            "label": Contact._meta.get_field(name).verbose_name,
+            "label": model._meta.get_field(name).verbose_name,
             "value": values[name],
             "errors": errors.get(name, []),
-            "kind": "date" if name == "birthday" else ("textarea" if name == "notes" else "text"),
-            "maxlength": CONTACT_TEXT.get(name),
-            "required": name == "name",
+            "kind": kinds.get(name, "text"),
+            "maxlength": maxlength.get(name),
+            "required": not model._meta.get_field(name).blank,
         }
-        for name in CONTACT_FORM
+        for name in names
     ]
-    return render(
+    context = {
+        "obj": obj,
+        "customer": obj.customer,
+        "title": title,
+        "back": back,
+        "fields": fields,
+        "errors": errors,
+        "general_errors": errors.get("__all__", []),
+    }
+    return render(request, "tasklist/crm/record_form.html", context, status=400 if errors else 200)
+
+
+@permission("crm.change_contact")
+def contact_edit(request, pk: int):
+    contact = _visible_or_404(request.user, Contact, pk, "customer", action="change")
+    return _record_form(
         request,
-        "tasklist/crm/contact_form.html",
-        {"contact": contact, "fields": fields, "errors": errors, "general_errors": errors.get("__all__", [])},
-        status=400 if errors else 200,
+        obj=contact,
+        names=CONTACT_FORM,
+        save=lambda values: contact_update(actor=request.user, contact=contact, **values),
+        back=reverse("crm:contact_detail", args=[contact.pk]),
+        title=_("Edit %(name)s") % {"name": contact.name},
+        kinds={"birthday": "date", "notes": "textarea", "email": "email", "phone": "tel", "mobile": "tel"},
+        maxlength=CONTACT_TEXT,
+    )
+
+
+# The stage moves with the opportunity's stage process, and closing has its own action; the form
+# edits the facts a salesperson keeps up to date.
+OPPORTUNITY_FORM = ("name", "amount", "expected_close", "probability")
+
+
+@permission("crm.change_opportunity")
+def opportunity_edit(request, pk: int):
+    opportunity = _visible_or_404(request.user, Opportunity, pk, "customer", action="change")
+    return _record_form(
+        request,
+        obj=opportunity,
+        names=OPPORTUNITY_FORM,
+        save=lambda values: opportunity_update(actor=request.user, opportunity=opportunity, **values),
+        back=reverse("crm:opportunity_detail", args=[opportunity.pk]),
+        title=_("Edit %(name)s") % {"name": opportunity.name},
+        kinds={"expected_close": "date", "amount": "number", "probability": "number"},
+        maxlength={"name": 200},
     )
 
 
@@ -169,6 +214,9 @@ def opportunity_detail(request, pk: int):
             ],
         ),
         extra={"kind": gettext_lazy("Opportunity"), "stages": Opportunity.Stage.choices},
+        edit_url=_edit_url(request.user, opportunity, "crm:opportunity_edit")
+        if opportunity.status == Opportunity.Status.OPEN
+        else "",
     )
 
 

@@ -111,3 +111,26 @@ def test_editing_a_contact_shows_errors_on_the_field(client, org):
     assert good.status_code == 302
     assert Contact.objects.get(pk=contact.pk).title == "总监"
     assert Customer.objects.count() == 1
+
+
+def test_editing_an_opportunity_shows_errors_on_the_field_and_saves_good_values(client, org):
+    customer = CustomerFactory(owner=org.zhang)
+    deal = OpportunityFactory(customer=customer, owner=org.zhang, name="大单", amount=1000)
+    client.force_login(org.zhang)
+    page = client.get(reverse("crm:opportunity_detail", args=[deal.pk]))
+    url = reverse("crm:opportunity_edit", args=[deal.pk])
+    assert url in page.content.decode()
+    bad = client.post(url, {"name": "大单", "amount": "-5", "probability": "150", "expected_close": "soon"})
+    assert bad.status_code == 400
+    errors = {f["name"]: f["errors"] for f in bad.context["fields"]}
+    assert errors["amount"] and errors["probability"] and errors["expected_close"] and not errors["name"]
+    deal.refresh_from_db()
+    assert deal.amount == 1000
+    good = client.post(
+        url, {"name": "大单", "amount": "250000", "probability": "60", "expected_close": "2027-03-31"}
+    )
+    assert good.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.amount, deal.probability) == (250000, 60)
+    client.force_login(org.yang)
+    assert client.get(url).status_code == 404
