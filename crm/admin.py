@@ -224,14 +224,52 @@ class ExpenseCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(models.Complaint)
 class ComplaintAdmin(ReadOnlyAdmin):
-    list_display = ("code", "subject", "customer", "severity", "status", "handler")
-    list_filter = ("status", "severity")
+    list_display = ("code", "subject", "customer", "category", "severity", "status", "handler")
+    list_filter = ("status", "severity", "category")
 
 
 @admin.register(models.ServiceRequest)
 class ServiceRequestAdmin(ReadOnlyAdmin):
-    list_display = ("code", "subject", "customer", "kind", "status", "technician")
+    list_display = (
+        "code",
+        "subject",
+        "customer",
+        "kind",
+        "serial_number",
+        "preferred_at",
+        "status",
+        "technician",
+    )
     list_filter = ("status", "kind")
+
+
+@admin.register(models.Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ("title", "customer", "kind", "file_name", "size", "shared_with_customer", "uploaded_at")
+    list_filter = ("kind", "shared_with_customer")
+    search_fields = ("title", "customer__name")
+    list_select_related = ("customer",)
+
+
+@admin.register(models.StockReservation)
+class StockReservationAdmin(ReadOnlyAdmin):
+    list_display = ("order", "product", "warehouse", "quantity", "status", "created_at", "closed_at")
+    list_filter = ("status", "warehouse")
+    list_select_related = ("order", "product", "warehouse")
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = models.BudgetLine
+    fields = ("salesperson", "category", "planned")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(models.Budget)
+class BudgetAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "starts_on", "ends_on", "department", "owner")
+    list_filter = ("kind",)
+    inlines = (BudgetLineInline,)
 
 
 @admin.register(models.Campaign)
