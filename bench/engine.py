@@ -5,8 +5,8 @@ a) the approval process (start -> user task in lane A -> exclusive gateway -> us
    user task) and by our services (each step a transaction): instances/s each and
    `persisted/raw` (target >= 0.5);
 b) a loop process, 1,000 iterations of a user task, completed to the end: time and bytes written
-   for steps 1-10 vs 991-1000 (target ratio <= 1.5 for both); `--quick` runs 400 iterations and
-   compares steps 1-10 with 391-400, to stay within a minute on a busy machine. Time is the
+   for steps 1-10 vs 991-1000 (target ratio <= 1.5 for both); `--quick` runs 200 iterations and
+   compares steps 1-10 with 191-200, so that `./baton bench --quick` stays within 3 minutes. Time is the
    median step of a window; `loop_time_ratio` compares the last ten steps with the first ten
    steps of a fresh instance interleaved with them (same machine load), and
    `loop_time_ratio_sequential` with the long instance's own first ten steps (a minute earlier).
@@ -346,7 +346,7 @@ def concurrent_approvals(org: Org, instances: int) -> dict:
 
 def run(quick: bool) -> dict:
     n = 20 if quick else 200
-    iterations = 400 if quick else 1000
+    iterations = 200 if quick else 1000
     concurrent = 32 if quick else 200
     with scratch_database():
         from django.contrib.auth import get_user_model

@@ -160,6 +160,15 @@ def _complaint_category() -> str:
 # -- the deployment ----------------------------------------------------------------------------------
 
 
+def _static_outdated(static_root: Path) -> bool:
+    manifest = static_root / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    sources = [ROOT / "static", *ROOT.glob("*/static")]
+    newest = max((f.stat().st_mtime for d in sources for f in d.rglob("*") if f.is_file()), default=0)
+    return newest > manifest.stat().st_mtime
+
+
 @contextmanager
 def deployment(database: str, workdir: Path, web_workers: int):
     redis_port, web_port = _free_port(), _free_port()
@@ -185,9 +194,13 @@ def deployment(database: str, workdir: Path, web_workers: int):
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     # DEBUG=0 serves the hashed static files of the manifest, as in production.
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    if _static_outdated(Path(env["STATIC_ROOT"])):
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     with ExitStack() as stack:
         redis = stack.enter_context(
             _process(
