@@ -302,6 +302,20 @@ def customer_processes(customer) -> list[ProcessInstance]:
     )
 
 
+def _attach_stage_processes(opportunities) -> None:
+    """Each opportunity's newest process (its stage process), in one query."""
+    if not opportunities:
+        return
+    content_type = ContentType.objects.get_for_model(Opportunity)
+    latest: dict[str, ProcessInstance] = {}
+    for instance in ProcessInstance.objects.filter(
+        business_object_type=content_type, business_object_id__in=[str(o.pk) for o in opportunities]
+    ).order_by("started_at", "pk"):
+        latest[instance.business_object_id] = instance
+    for opportunity in opportunities:
+        opportunity.stage_process = latest.get(str(opportunity.pk))
+
+
 def _documents(customer, user) -> list:
     return list(documents_for_customer(user=user, customer=customer)[:100])
 
@@ -323,6 +337,8 @@ def customer_detail(request, pk: int):
             employments.setdefault(row.contact_id, []).append(row)
     for contact in contacts:
         contact.history = employments.get(contact.pk, [])
+    if tab == "opportunities":
+        _attach_stage_processes(card["opportunities"])
     can_change = _can(user, customer, "change")
     context = {
         **card,
@@ -342,6 +358,8 @@ def customer_detail(request, pk: int):
         .select_related("to_level")
         .first(),
         "portal_invite_url": _portal_invite_url(customer) if can_change else "",
+        "invite_contacts": [c for c in contacts if c.active] if can_change else [],
+        "invite_email": next((c.email for c in contacts if c.is_primary and c.email), customer.email),
         "share_levels": ShareLevel.choices,
         "document_kinds": Document.Kind.choices,
     }

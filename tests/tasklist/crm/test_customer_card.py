@@ -152,9 +152,42 @@ def test_the_processes_tab_lists_processes_about_the_customers_records(client, o
     # then the instance is listed with a link to its diagram
     assert [p.pk for p in response.context["processes"]] == [instance.pk]
     assert reverse("tasklist:instance", args=[instance.pk]) in response.content.decode()
+    # and the opportunities tab links the deal to its process
+    deals = client.get(card(customer.pk, "opportunities"))
+    assert deals.context["opportunities"][0].stage_process == instance
+    assert reverse("tasklist:instance", args=[instance.pk]) in deals.content.decode()
 
 
 def test_unknown_customer_is_404_not_500(client, org):
     client.force_login(org.zhang)
     assert client.get(card(999999)).status_code == 404
     assert Customer.objects.count() == 0
+
+
+def test_the_card_invites_a_contact_to_the_portal(client, org):
+    # given a customer with portal access and a primary contact that has an e-mail address
+    customer = CustomerFactory(owner=org.zhang, portal_enabled=True)
+    contact = contact_create(
+        actor=org.zhang, customer=customer, name="客户管理员", email="admin@kehu.example.cn", is_primary=True
+    )
+    client.force_login(org.zhang)
+    # the overview offers the invitation, pre-filled with the primary contact's address
+    page = client.get(card(customer.pk))
+    url = reverse("portal:staff_invite", args=[customer.pk])
+    assert f'hx-post="{url}"' in page.content.decode()
+    assert page.context["invite_email"] == "admin@kehu.example.cn"
+    # when the form is sent (as htmx does)
+    response = client.post(
+        url, {"email": "admin@kehu.example.cn", "contact": contact.pk}, HTTP_HX_REQUEST="true"
+    )
+    # then the result says the invitation went out
+    assert response.status_code == 200
+    assert "admin@kehu.example.cn" in response.content.decode()
+
+
+def test_the_card_says_how_to_switch_portal_access_on(client, org):
+    customer = CustomerFactory(owner=org.zhang, portal_enabled=False)
+    client.force_login(org.zhang)
+    page = client.get(card(customer.pk)).content.decode()
+    assert 'id="portal-off"' in page
+    assert "hx-post" not in page.split('id="portal-invite"')[1].split("</section>")[0]
