@@ -81,3 +81,27 @@ def test_a_claimed_customer_is_no_longer_claimable(client, org):
     assert "claimed" in " ".join(str(m) for m in get_messages(response.wsgi_request))
     customer.refresh_from_db()
     assert customer.owner == org.zhang
+
+
+def test_the_pool_page_costs_the_same_queries_for_2_or_20_customers(client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.crm.factories import CustomerLevelFactory
+
+    pool = PoolFactory()
+
+    def add(n):
+        for _ in range(n):
+            CustomerFactory(owner=None, owned_since=None, pool=pool, level=CustomerLevelFactory())
+
+    add(2)
+    client.force_login(org.zhang)
+    client.get(reverse("crm:pool"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("crm:pool"))
+    add(18)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("crm:pool"))
+    assert len(response.context["page"].object_list) == 20
+    assert len(many) == len(few)
