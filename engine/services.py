@@ -292,6 +292,9 @@ class _Step:
     # when loaded); if it neither waited then nor waits now, syncing them needs no query.
     had_waits: bool = False
     new: bool = False
+    # The instance's open task rows, when the step already read them under the instance lock
+    # (complete_task); None: _sync_human_tasks queries them.
+    open_rows: dict | None = None
 
     def __post_init__(self) -> None:
         connectors.set_step_actor(self.actor)
@@ -558,11 +561,16 @@ def _record_failure(step: _Step, error: BaseException, task) -> Incident:
 
 def _sync_human_tasks(step: _Step) -> None:
     ready = {t.id: t for t in runtime.ready_human_tasks(step.workflow)}
-    open_rows = (
-        {}  # a new instance has no task rows yet
-        if step.new
-        else {row.task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="ready")}
-    )
+    if step.new:
+        open_rows = {}  # a new instance has no task rows yet
+    elif step.open_rows is not None:
+        # read with the lock; still open unless this step completed them
+        open_rows = {tid: row for tid, row in step.open_rows.items() if row.status == HumanTask.Status.READY}
+        step.open_rows = None
+    else:
+        open_rows = {
+            row.task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="ready")
+        }
     for task_id, row in open_rows.items():
         if task_id not in ready:
             spiff_task = _spiff_task(step, task_id)
@@ -816,9 +824,10 @@ def start_process(key: str, *, started_by, business_object=None, variables=None)
 # -- human tasks -----------------------------------------------------------------------------------
 
 
-def _lock_task(human_task_id: int) -> tuple[ProcessInstance, HumanTask]:
+def _lock_task(human_task_id: int, *, open_rows: dict | None = None) -> tuple[ProcessInstance, HumanTask]:
     """Lock the task's instance (found through the task, one query), then read the task as the
-    lock holder sees it."""
+    lock holder sees it. With `open_rows` (a dict to fill), the same query also reads the
+    instance's other open tasks, keyed by workflow task id (what _sync_human_tasks compares with)."""
     instance = (
         ProcessInstance.objects.select_for_update(of=("self",))
         .select_related("definition", "state")
@@ -827,7 +836,17 @@ def _lock_task(human_task_id: int) -> tuple[ProcessInstance, HumanTask]:
     )
     if instance is None:
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
-    task = HumanTask.objects.select_related("assignee", "completed_by").get(pk=human_task_id)
+    tasks = HumanTask.objects.select_related("assignee", "completed_by")
+    if open_rows is None:
+        return instance, tasks.get(pk=human_task_id)
+    task = None
+    for row in tasks.filter(Q(pk=human_task_id) | Q(instance=instance, status=HumanTask.Status.READY)):
+        if row.pk == human_task_id:
+            task = row
+        if row.status == HumanTask.Status.READY:
+            open_rows[row.task_id] = row
+    if task is None:  # deleted between the two reads (the instance lock keeps it otherwise)
+        raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
     return instance, task
 
 
@@ -909,11 +928,13 @@ def _changes(before: dict, after: dict) -> dict:
 def complete_task(human_task_id: int, *, user, data: dict | None) -> ProcessInstance:
     """Complete a human task with the submitted form data and run the process to its next wait."""
     with transaction.atomic():
-        instance, task = _lock_task(human_task_id)
+        open_rows: dict = {}
+        instance, task = _lock_task(human_task_id, open_rows=open_rows)
         _require_open(task)
         _require_worker(task, user)
         clean = _validate_form(task, data)
         step = _load(instance, actor=user)
+        step.open_rows = open_rows
         try:
             spiff_task = step.workflow.get_task_from_id(task.task_id)
         except Exception:
