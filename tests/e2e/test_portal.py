@@ -251,3 +251,41 @@ def test_a_service_request_goes_round_and_the_customer_rates_it(
     assert request.status == ServiceRequest.Status.CLOSED and request.satisfaction == 5
     staff_context.close()
     customer_page.context.close()
+
+
+def test_the_customer_finds_shared_documents_and_downloads_one(customer_world, live_server, page):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm.services.documents import document_upload
+    from org.models import User
+
+    # given the customer manager shared a manual and kept an internal calculation to himself
+    owner = User.objects.get(username="zhang.wei")
+    owner.is_superuser = True  # the demo org's roles come from the org seed; edit right is enough
+    owner.save(update_fields=["is_superuser"])
+    for title, kind, shared in (
+        ("BT-100 installation manual 安装说明书", "manual", True),
+        ("Proposal: water treatment upgrade 水处理升级方案", "proposal", True),
+        ("Internal margin calculation", "other", False),
+    ):
+        document_upload(
+            actor=owner,
+            customer=customer_world,
+            upload=SimpleUploadedFile("doc.pdf", b"%PDF-1.4\n" + b"0" * 2048, "application/pdf"),
+            title=title,
+            kind=kind,
+            shared_with_customer=shared,
+        )
+    # when li.na opens Documents in the portal
+    portal_sign_in(page, live_server)
+    page.get_by_role("link", name="Documents").first.click()
+    page.wait_for_load_state("networkidle")
+    # then she sees the shared ones only, and a download arrives as a file
+    expect(page.get_by_role("heading", level=1)).to_have_text("Documents")
+    expect(page.get_by_text("BT-100 installation manual 安装说明书")).to_be_visible()
+    expect(page.get_by_text("Internal margin calculation")).to_have_count(0)
+    assert_accessible(page, context="portal documents")
+    screenshot(page, "portal-documents")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="BT-100 installation manual 安装说明书").click()
+    assert download.value.suggested_filename.endswith(".pdf")
