@@ -9,10 +9,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from crm.access import group_ids
 from crm.models import Customer, CustomerPool
 from crm.services.pools import pool_claim
 
 from .common import paginate, permission
+
+
+def _open_pools(user):
+    """Active pools the user may claim from (no claim groups, or one of theirs); pool managers
+    see every pool. Unowned customers are the pool's, so the row rule is the pool's, not an owner's."""
+    pools = CustomerPool.objects.filter(active=True)
+    if user.is_superuser or user.has_perm("crm.change_customerpool"):
+        return pools
+    allowed = CustomerPool.objects.filter(Q(claim_groups=None) | Q(claim_groups__in=group_ids(user)))
+    return pools.filter(pk__in=allowed.values("pk"))
 
 
 @permission("crm.view_customer")
@@ -20,16 +31,12 @@ from .common import paginate, permission
 def pool_list(request):
     user = request.user
     pools = list(
-        CustomerPool.objects.filter(active=True)
-        .annotate(held=Count("customers", filter=Q(customers__owner=user)))
-        .order_by("name")
+        _open_pools(user).annotate(held=Count("customers", filter=Q(customers__owner=user))).order_by("name")
     )
     current = next((p for p in pools if str(p.pk) == request.GET.get("pool")), None)
-    qs = Customer.objects.filter(owner__isnull=True, pool__active=True).select_related(
+    qs = Customer.objects.filter(owner__isnull=True, pool__in=[current] if current else pools).select_related(
         "pool", "level", "industry", "region"
     )
-    if current is not None:
-        qs = qs.filter(pool=current)
     text = request.GET.get("q", "").strip()[:100]
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(code__iexact=text))

@@ -105,3 +105,15 @@ def test_the_pool_page_costs_the_same_queries_for_2_or_20_customers(client, org)
         response = client.get(reverse("crm:pool"))
     assert len(response.context["page"].object_list) == 20
     assert len(many) == len(few)
+
+
+def test_a_pool_reserved_for_another_group_is_not_offered(client, org):
+    reserved = PoolFactory(name="大客户公海")
+    reserved.claim_groups.add(org.managers_group)
+    CustomerFactory(name="保留的公海客户", owner=None, owned_since=None, pool=reserved)
+    client.force_login(org.zhang)
+    response = client.get(reverse("crm:pool"))
+    assert response.context["pools"] == []
+    assert list(response.context["page"].object_list) == []
+    client.force_login(org.wang)
+    assert [c.name for c in client.get(reverse("crm:pool")).context["page"].object_list] == ["保留的公海客户"]
