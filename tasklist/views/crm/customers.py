@@ -376,6 +376,7 @@ def _render_form(request, *, customer, values, errors, duplicates=(), status=200
         "groups": form_rows(values, errors),
         "errors": errors,
         "duplicates": duplicates,
+        "merge_keep": customer.pk if customer else None,
         "non_field_errors": [str(m) for k, ms in errors.items() if k == "__all__" for m in ms],
     }
     return render(request, "tasklist/crm/customer_form.html", context, status=status)
@@ -465,7 +466,9 @@ def customer_duplicates(request):
             limit=10,
         )
         matches = _visible_matches(request.user, found)
-    return render(request, "tasklist/crm/_duplicates.html", {"duplicates": matches})
+    exclude = get.get("exclude", "")
+    context = {"duplicates": matches, "merge_keep": int(exclude) if exclude.isdigit() else None}
+    return render(request, "tasklist/crm/_duplicates.html", context)
 
 
 # --- actions on the card ------------------------------------------------------------------------

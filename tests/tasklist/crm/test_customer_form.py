@@ -80,3 +80,14 @@ def test_without_add_permission_the_new_form_is_forbidden(client, org):
     client.force_login(org.no_perms)
     assert client.get(NEW).status_code == 403
     assert client.get(reverse("crm:customer_duplicates"), {"name": "x"}).status_code == 403
+
+
+def test_a_manager_editing_a_card_is_offered_to_merge_the_duplicate(client, org):
+    keep = CustomerFactory(name="温州瓯江阀门有限公司", owner=org.zhang)
+    CustomerFactory(name="温州瓯江阀门股份公司", owner=org.zhang)
+    client.force_login(org.wang)
+    response = client.get(reverse("crm:customer_duplicates"), {"name": keep.name, "exclude": keep.pk})
+    assert f"{reverse('crm:customer_merge')}?keep={keep.pk}&amp;remove=" in response.content.decode()
+    client.force_login(org.zhang)  # no delete permission: no merge offer
+    response = client.get(reverse("crm:customer_duplicates"), {"name": keep.name, "exclude": keep.pk})
+    assert "merge into this card" not in response.content.decode()
