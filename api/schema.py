@@ -14,6 +14,8 @@ _ERROR_DESCRIPTIONS = {
     "404": "No such object (or not visible to the caller), no such page, or a referenced record is missing.",
     "409": "Conflict with the current state (e.g. the task was already completed).",
     "429": "Too many requests for this token or user; retry after the `Retry-After` seconds.",
+    "503": "The database connection broke mid-request (failover, restart); nothing was saved. "
+    "Retry after the `Retry-After` seconds.",
 }
 
 
@@ -23,7 +25,7 @@ class BatonAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         # 404 everywhere: detail routes, pages past the end of a list, references a write names
         # that do not exist (a process key, a pool's customer).
-        codes = ["400", "401", "403", "404", "429"]
+        codes = ["400", "401", "403", "404", "429", "503"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
         return codes

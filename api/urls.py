@@ -37,6 +37,9 @@ router.register("favourite-lists", crm_more.FavouriteListViewSet, basename="favo
 router.register("expenses", crm_more.ExpenseViewSet, basename="expense")
 router.register("expense-categories", crm_more.ExpenseCategoryViewSet, basename="expensecategory")
 router.register("documents", crm_more.DocumentViewSet, basename="document")
+router.register("budgets", crm_more.BudgetViewSet, basename="budget")
+router.register("stock-levels", crm_more.StockLevelViewSet, basename="stocklevel")
+router.register("stock-reservations", crm_more.StockReservationViewSet, basename="stockreservation")
 router.register("audit-events", audit.AuditEventViewSet, basename="auditevent")
 
 app_name = "api"

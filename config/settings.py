@@ -346,6 +346,7 @@ SPECTACULAR_SETTINGS = {
             ("crm.models", "ServiceRequest", "kind"),
             ("crm.models", "Activity", "kind"),
             ("crm.models", "Document", "kind"),
+            ("crm.models", "Budget", "kind"),
             ("crm.models", "StockMove", "kind"),
             ("crm.models", "CustomFieldDefinition", "kind"),
         ]

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from crm import models as crm
 from crm.services.imports import TARGETS
 from crm.services.merge import MERGEABLE_FIELDS
+from org.models import Department
 
 from .crm import CustomerSerializer, Visible, _money, _text, _user, read_serializer
 
@@ -262,3 +263,82 @@ class DocumentShareInput(serializers.Serializer):
     shared_with_customer = serializers.BooleanField(
         help_text="Show it to the customer in the portal, or withdraw it."
     )
+
+
+# -- budgets and stock -----------------------------------------------------------------------------
+
+
+class BudgetLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = crm.BudgetLine
+        fields = ["id", "salesperson", "category", "planned"]
+        read_only_fields = fields
+
+
+class BudgetSerializer(read_serializer(crm.Budget)):
+    lines = BudgetLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = crm.Budget
+        fields = [f.name for f in crm.Budget._meta.concrete_fields] + ["lines"]
+
+
+class BudgetLineInput(serializers.Serializer):
+    salesperson = _user(required=False, allow_null=True, help_text="Sales targets: whose target.")
+    category = Visible(crm.ExpenseCategory, required=False, allow_null=True, help_text="Expense budgets.")
+    planned = _money(min_value=0)
+
+
+class BudgetCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=crm.Budget.Kind.choices)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), required=False, allow_null=True
+    )
+    notes = _text(10_000)
+    lines = BudgetLineInput(many=True, help_text="One line per salesperson (sales) or category (expense).")
+
+
+class BudgetAdjustInput(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, help_text="A line of this budget.")
+    planned = _money(min_value=0)
+    reason = serializers.CharField(max_length=300)
+
+
+class BudgetAdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = crm.BudgetAdjustment
+        fields = ["id", "line", "old_amount", "new_amount", "reason", "adjusted_by", "adjusted_at"]
+        read_only_fields = fields
+
+
+class BudgetReportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(source="line.pk")
+    label = serializers.CharField()
+    planned = _money()
+    actual = _money()
+    remaining = _money()
+    percent = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
+
+
+class BudgetReportSerializer(serializers.Serializer):
+    budget = BudgetSerializer()
+    rows = BudgetReportRowSerializer(many=True)
+    planned = _money()
+    actual = _money()
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    available = serializers.DecimalField(
+        max_digits=15, decimal_places=3, read_only=True, help_text="On hand minus reserved for orders."
+    )
+
+    class Meta:
+        model = crm.StockLevel
+        fields = ["id", "product", "warehouse", "on_hand", "reserved", "available"]
+        read_only_fields = fields
+
+
+StockReservationSerializer = read_serializer(crm.StockReservation)

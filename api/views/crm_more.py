@@ -8,6 +8,7 @@ import json
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -20,9 +21,10 @@ from rest_framework.views import APIView
 from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from crm import models as crm
+from crm.selectors.budgets import budget_report
 from crm.selectors.lists import LISTS
 from crm.selectors.misc import expense_totals_by_category
-from crm.services import documents, imports, misc
+from crm.services import budgets, documents, imports, misc
 
 from .. import audit
 from ..permissions import IsStaffMember
@@ -341,3 +343,77 @@ class DocumentViewSet(CrmViewSet):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+# -- budgets and stock -----------------------------------------------------------------------------
+
+
+@_schema("budgets", create=s.BudgetCreateInput, read=s.BudgetSerializer)
+class BudgetViewSet(CrmViewSet):
+    """Budgets (预算): sales targets per salesperson or expense limits per category, adjusted with a
+    recorded reason, and their completion report (planned vs actual)."""
+
+    queryset = crm.Budget.objects.prefetch_related("lines").order_by("-starts_on", "-id")
+    serializer_class = s.BudgetSerializer
+    input_serializers = {"create": s.BudgetCreateInput, "adjust": s.BudgetAdjustInput}
+    http_method_names = _no_method(["patch"])
+    filterset_fields = ["kind", "owner", "department"]
+    search_fields = ["name"]
+    ordering_fields = ["starts_on", "created_at"]
+    action_permissions = {"adjust": "change", "report": "view"}
+    delete_refusal = gettext_lazy("Budgets are kept with their adjustments.")
+
+    def create_service(self, actor, data):
+        data["lines"] = [dict(line) for line in data["lines"]]
+        return budgets.budget_create(actor=actor, **data)
+
+    @extend_schema(
+        summary="Change a line's planned amount (预算调整), with the reason",
+        request=s.BudgetAdjustInput,
+        responses={201: s.BudgetAdjustmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        budget = self.get_object()
+        data = self._input("adjust").validated_data
+        line = budget.lines.filter(pk=data["line"]).first()
+        if line is None:
+            raise ValidationFailed(_("This budget has no such line."), fields={"line": [_("No such line.")]})
+        adjustment = budgets.budget_line_adjust(
+            actor=request.user, line=line, planned=data["planned"], reason=data["reason"]
+        )
+        return Response(s.BudgetAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Completion report: planned vs actual per line", responses=s.BudgetReportSerializer
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        budget = self.get_object()
+        return Response(s.BudgetReportSerializer(budget_report(user=request.user, budget=budget)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stock per product and warehouse: on hand, reserved, available"),
+    retrieve=extend_schema(summary="Stock of one product in one warehouse"),
+)
+class StockLevelViewSet(BatonReadOnlyViewSet):
+    queryset = crm.StockLevel.objects.order_by("product", "warehouse")
+    serializer_class = s.StockLevelSerializer
+    filterset_fields = ["product", "warehouse"]
+    ordering_fields = ["on_hand", "reserved"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stock reservations of the orders I may see"),
+    retrieve=extend_schema(summary="Get a stock reservation"),
+)
+class StockReservationViewSet(BatonReadOnlyViewSet):
+    """Stock held for approved orders (预留); made and ended by the order's status changes."""
+
+    queryset = crm.StockReservation.objects.order_by("-id")
+    serializer_class = s.StockReservationSerializer
+    filterset_fields = ["order", "product", "warehouse", "status"]
+
+    def permission_model(self):
+        return crm.Order

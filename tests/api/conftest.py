@@ -24,6 +24,22 @@ ROLES = {
 }
 
 
+def pytest_runtest_setup(item):
+    """Modules that set FRESH_DB_CONNECTION start on a new database connection.
+
+    Runs before any fixture, so before the test's transaction opens: a connection that an earlier
+    test on this worker left closed or broken (its server session gone, a raw close) is dropped
+    here and reopened cleanly, instead of failing the long schemathesis run with "connection
+    already closed" on its first query.
+    """
+    if getattr(item.module, "FRESH_DB_CONNECTION", False):
+        from django.db import connections
+
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
     cache.clear()

@@ -7,6 +7,7 @@ body for `user`; `change` a valid PATCH body. None means the endpoint does not o
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from crm import models as crm
 from org.models import Department, Employee
-from tests.crm.factories import CustomerFactory, PoolFactory, ProductFactory
+from tests.crm.factories import CustomerFactory, PoolFactory, ProductFactory, WarehouseFactory
 from tests.factories import DepartmentFactory, UserFactory
 
 _seq = itertools.count(1)
@@ -110,6 +111,31 @@ def _document(user):
     document.file.save("quotation.txt", ContentFile(b"hello"), save=False)
     document.save()
     return document
+
+
+def _budget(user):
+    budget = crm.Budget.objects.create(
+        name=f"Targets {_n()}",
+        kind="sales",
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2026, 12, 31),
+        owner=user,
+    )
+    crm.BudgetLine.objects.create(budget=budget, salesperson=user, planned=100000)
+    return budget
+
+
+def _stock_level(user=None):
+    return crm.StockLevel.objects.create(
+        product=ProductFactory(), warehouse=WarehouseFactory(), on_hand=10, reserved=3
+    )
+
+
+def _reservation(user):
+    level = _stock_level()
+    return crm.StockReservation.objects.create(
+        order=_order(user), product=level.product, warehouse=level.warehouse, quantity=3
+    )
 
 
 IMPORT_CSV = "客户名称,电话\n矩阵测试公司,010-88886666\n".encode()
@@ -292,6 +318,21 @@ ENDPOINTS = [
         perm_actions={"add": "change", "delete": "change"},
     ),
     Endpoint(
+        "/api/v1/budgets/",
+        crm.Budget,
+        make=_budget,
+        create=lambda u: {
+            "name": f"2026 targets {_n()}",
+            "kind": "sales",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "lines": [{"salesperson": u.pk, "planned": "500000.00"}],
+        },
+        delete_refused=True,
+    ),
+    Endpoint("/api/v1/stock-levels/", crm.StockLevel, make=_stock_level),
+    Endpoint("/api/v1/stock-reservations/", crm.StockReservation, make=_reservation, perm_model=crm.Order),
+    Endpoint(
         "/api/v1/import-jobs/",
         crm.ImportJob,
         make=_import_job,
@@ -463,6 +504,26 @@ ACTIONS = [
         "view",
         200,
         lambda c, u: c.get(f"/api/v1/import-jobs/{_import_job(u).pk}/errors/"),
+    ),
+    Action(
+        "budget adjust",
+        crm.Budget,
+        "change",
+        201,
+        lambda c, u: (
+            lambda b: c.post(
+                f"/api/v1/budgets/{b.pk}/adjust/",
+                {"line": b.lines.get().pk, "planned": "120000.00", "reason": "Bigger territory"},
+                format="json",
+            )
+        )(_budget(u)),
+    ),
+    Action(
+        "budget report",
+        crm.Budget,
+        "view",
+        200,
+        lambda c, u: c.get(f"/api/v1/budgets/{_budget(u).pk}/report/"),
     ),
     Action(
         "list export",

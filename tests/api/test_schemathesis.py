@@ -5,22 +5,24 @@ response schemas. The full run is in the README's API section."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.test import override_settings
+from django.test.client import ClientHandler
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.test import APIClient
 
 from api.services import token_create
+from tests.api.endpoints import _campaign, _document, _expense, _favourite_list, _import_job
 from tests.crm.factories import CustomerFactory, PoolFactory, ProductFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+# See tests/api/conftest.py: start on a brand-new database connection, whatever the tests before
+# this one on the same worker did to theirs.
+FRESH_DB_CONNECTION = True
 
 MAX_EXAMPLES = int(os.environ.get("BATON_SCHEMATHESIS_EXAMPLES", "3"))
 CHECKS = [
@@ -31,18 +33,46 @@ CHECKS = [
 ]
 
 
-@contextlib.contextmanager
-def _requests_keep_the_test_connection():
-    """Requests through the WSGI app run inside the test transaction: they must not close its
-    connection (Django's test client does the same; it also reconnects the signal afterwards, so
-    this wraps the run itself)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+def _wsgi_app():
+    """The Django app as a WSGI callable for schemathesis, served like Django's test client.
+
+    The test runs inside one database transaction on the worker's connection. Under a real WSGI
+    handler every request ends with `close_old_connections`, which (CONN_MAX_AGE=0 in the test
+    settings) closes that connection; inside the test's atomic block Django can only mark it
+    closed, and every later query fails with "connection already closed". Django's ClientHandler
+    keeps the connection open for each request by itself, instead of this test switching the
+    signal receiver off globally (which anything that sends a test-client request in between
+    would silently switch back on). Each request also gets its own savepoint, as each request is
+    its own transaction in production.
+    """
+    handler = ClientHandler(enforce_csrf_checks=False)
+
+    def app(environ, start_response):
+        with transaction.atomic():
+            response = handler(environ)
+        headers = [*response.items()]
+        headers += [("Set-Cookie", cookie.output(header="").strip()) for cookie in response.cookies.values()]
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
+        return response.streaming_content if response.streaming else [response.content]
+
+    return app
+
+
+def test_requests_through_the_harness_keep_the_test_connection(demo, settings):
+    # given the request signals wired as in production (close_old_connections connected)
+    from werkzeug.test import Client
+
+    settings.ALLOWED_HOSTS = ["localhost"]
+
+    from org.models import User
+
+    _token, secret = token_create(user=demo["admin"], name="harness")
+    client = Client(_wsgi_app())
+    # when several requests go through the harness
+    for _ in range(3):
+        assert client.get("/api/v1/me/", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    # then the test's own connection still answers
+    assert User.objects.filter(username="admin").exists()
 
 
 @pytest.fixture
@@ -54,18 +84,13 @@ def api_schema(demo, review_process):
     from engine import services
 
     services.start_process("api_review", started_by=demo["salesperson"], business_object=customer)
+    for make in (_campaign, _expense, _favourite_list, _import_job, _document):
+        make(demo["salesperson"])
     client = APIClient()
     client.force_authenticate(demo["admin"])
     raw = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     schema = schemathesis.openapi.from_dict(raw)
-    handler = WSGIHandler()
-
-    def app(environ, start_response):
-        # One savepoint per request, as each request is its own transaction in production.
-        with transaction.atomic():
-            return handler(environ, start_response)
-
-    schema.app = app
+    schema.app = _wsgi_app()
     return schema
 
 
@@ -99,7 +124,6 @@ def test_api_conforms_to_its_schema(demo, api_schema, role):
             REST_FRAMEWORK={**django_settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": unlimited},
             ALLOWED_HOSTS=["localhost", "testserver"],
         ),
-        _requests_keep_the_test_connection(),
     ):
         for result in api_schema.get_all_operations():
             operation = result.ok()
