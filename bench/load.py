@@ -281,6 +281,19 @@ def _queue_length(redis_port: int) -> int:
 # -- the users ---------------------------------------------------------------------------------------
 
 
+def _guarded(target, rec: Recorder):
+    """A user thread that crashes counts as an error instead of vanishing silently."""
+
+    def run(*args):
+        try:
+            target(*args)
+        except Exception as error:
+            with rec.lock:
+                rec.errors.append(f"{target.__name__} crashed: {error.__class__.__name__}: {error}")
+
+    return run
+
+
 class Recorder:
     def __init__(self):
         self.lock = threading.Lock()
@@ -493,16 +506,19 @@ def run(quick: bool) -> dict:
             setup_seconds = time.perf_counter() - setup_started
             stop, done = threading.Event(), threading.Event()
             threads = [
-                threading.Thread(target=clerk, args=(base, token, rec, stop, started, lock))
+                threading.Thread(target=_guarded(clerk, rec), args=(base, token, rec, stop, started, lock))
                 for token in seeded["clerks"]
             ]
             threads += [
-                threading.Thread(target=manager, args=(base, token, i, rec, done, completed, lock))
+                threading.Thread(
+                    target=_guarded(manager, rec), args=(base, token, i, rec, done, completed, lock)
+                )
                 for i, token in enumerate(seeded["managers"])
             ]
             threads += [
                 threading.Thread(
-                    target=customer, args=(base, seeded["customer"], category, rec, stop, subjects)
+                    target=_guarded(customer, rec),
+                    args=(base, seeded["customer"], category, rec, stop, subjects),
                 )
                 for _ in range(CUSTOMERS)
             ]
