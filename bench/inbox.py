@@ -1,6 +1,6 @@
 """Inbox benchmark on PostgreSQL (its own scratch database, migrated, dropped at the end).
 
-1,000,000 open human tasks (100,000 with --quick) over 10,000 users (1,000) and 300 groups (30),
+1,000,000 open human tasks (50,000 with --quick) over 10,000 users (500) and 300 groups (15),
 each user in 5 groups; 30% of the open tasks are claimed (assigned), the rest wait in a group's
 queue; 20% more completed tasks feed "Completed by me"; every task has its "created" event, every
 claimed one a "claimed" event and 5% a "delegated" event. Loaded in SQL (INSERT ... SELECT over
@@ -154,10 +154,10 @@ def run(quick: bool) -> dict:
     from bench.crm_import import scratch_database
     from bench.crm_lists import timed
 
-    open_n = 100_000 if quick else 1_000_000
-    users_n = 1_000 if quick else 10_000
-    groups_n = 30 if quick else 300
-    iterations = 100 if quick else 300
+    open_n = 50_000 if quick else 1_000_000
+    users_n = 500 if quick else 10_000
+    groups_n = 15 if quick else 300
+    iterations = 60 if quick else 300
     with scratch_database("inbox"):
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
