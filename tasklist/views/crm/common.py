@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import ChoiceList, ChoiceOption, CreditLevel
+from crm.models import ChoiceList, ChoiceOption, CreditLevel, CustomFieldDefinition
 
 
 def permission(perm: str):
@@ -89,19 +89,44 @@ def option_choices() -> dict[str, list[ChoiceOption]]:
     return result
 
 
-def form_values(post) -> dict:
-    """The submitted card fields, as the customer services take them (raw; they validate)."""
+def custom_definitions() -> list[CustomFieldDefinition]:
+    """The administrator-defined fields of the customer card (C9), in their order."""
+    return list(
+        CustomFieldDefinition.objects.filter(
+            entity=CustomFieldDefinition.Entity.CUSTOMER, active=True
+        ).order_by("sort_order", "key")
+    )
+
+
+def custom_specs(definitions) -> tuple[FieldSpec, ...]:
+    kinds = {"number": "number", "date": "date", "choice": "option"}
+    return tuple(
+        FieldSpec(
+            f"custom.{d.key}",
+            d.label,
+            kinds.get(d.kind, "text"),
+            required=d.required,
+            maxlength=d.max_length if d.kind == "text" else None,
+        )
+        for d in definitions
+    )
+
+
+def form_values(post, definitions=()) -> tuple[dict, dict]:
+    """The submitted card fields and custom fields, as the customer services take them (raw; they
+    validate)."""
     values = {}
     for spec in FORM_FIELDS:
         if spec.kind == "bool":
             values[spec.name] = post.get(spec.name) == "on"
         else:
             values[spec.name] = post.get(spec.name, "")
-    return values
+    custom = {d.key: post.get(f"custom.{d.key}", "") for d in definitions}
+    return values, custom
 
 
-def initial_values(customer) -> dict:
-    values = {}
+def initial_values(customer, definitions=()) -> dict:
+    values = {f"custom.{d.key}": str((customer.custom or {}).get(d.key, "")) for d in definitions}
     for spec in FORM_FIELDS:
         if spec.kind == "option":
             values[spec.name] = str(getattr(customer, f"{spec.name}_id") or "")
@@ -111,14 +136,20 @@ def initial_values(customer) -> dict:
     return values
 
 
-def form_rows(values: dict, errors: dict) -> list[dict]:
+def form_rows(values: dict, errors: dict, definitions=()) -> list[dict]:
     """Field groups with value, choices and errors, ready for the form template."""
     options = option_choices()
     groups = []
-    for title, specs in FIELD_GROUPS:
+    choices_of = {f"custom.{d.key}": [(str(c), str(c)) for c in d.choices or []] for d in definitions}
+    field_groups = list(FIELD_GROUPS)
+    if definitions:
+        field_groups.append((_("More fields"), custom_specs(definitions)))
+    for title, specs in field_groups:
         fields = []
         for spec in specs:
-            if spec.kind == "option":
+            if spec.name in choices_of:
+                choices = choices_of[spec.name]
+            elif spec.kind == "option":
                 choices = [(str(o.pk), o.label) for o in options.get(spec.choice_list, [])]
             elif spec.kind == "credit":
                 choices = list(CreditLevel.choices)

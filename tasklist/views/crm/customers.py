@@ -53,7 +53,7 @@ from engine.models import ProcessInstance
 from org.models import Department
 from org.permissions import RowScope
 
-from .common import form_rows, form_values, initial_values, option_choices, permission
+from .common import custom_definitions, form_rows, form_values, initial_values, option_choices, permission
 
 User = get_user_model()
 
@@ -362,6 +362,13 @@ def customer_detail(request, pk: int):
         "invite_email": next((c.email for c in contacts if c.is_primary and c.email), customer.email),
         "share_levels": ShareLevel.choices,
         "document_kinds": Document.Kind.choices,
+        "custom_rows": [
+            (d.label, customer.custom[d.key])
+            for d in custom_definitions()
+            if d.key in (customer.custom or {})
+        ]
+        if tab == "overview"
+        else [],
     }
     if can_change and tab == "overview":
         context["share_users"] = list(User.objects.filter(is_active=True).order_by("username")[:500])
@@ -370,10 +377,11 @@ def customer_detail(request, pk: int):
     return render(request, "tasklist/crm/customer_detail.html", context)
 
 
-def _render_form(request, *, customer, values, errors, duplicates=(), status=200):
+def _render_form(request, *, customer, values, errors, duplicates=(), status=200, definitions=None):
+    definitions = custom_definitions() if definitions is None else definitions
     context = {
         "customer": customer,
-        "groups": form_rows(values, errors),
+        "groups": form_rows(values, errors, definitions),
         "errors": errors,
         "duplicates": duplicates,
         "merge_keep": customer.pk if customer else None,
@@ -390,22 +398,32 @@ def _located(error: DomainError) -> dict:
 def customer_new(request):
     if request.method != "POST":
         return _render_form(request, customer=None, values={"name": request.GET.get("name", "")}, errors={})
-    values = form_values(request.POST)
+    definitions = custom_definitions()
+    values, custom = form_values(request.POST, definitions)
     try:
         customer = customer_create(
-            actor=request.user, allow_duplicate=request.POST.get("allow_duplicate") == "on", **values
+            actor=request.user,
+            allow_duplicate=request.POST.get("allow_duplicate") == "on",
+            custom={k: v for k, v in custom.items() if v != ""},
+            **values,
         )
     except DuplicateFound as error:
         return _render_form(
             request,
             customer=None,
-            values=values,
+            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
             errors={},
             duplicates=_visible_matches(request.user, error.matches),
             status=409,
         )
     except DomainError as error:
-        return _render_form(request, customer=None, values=values, errors=_located(error), status=400)
+        return _render_form(
+            request,
+            customer=None,
+            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
+            errors=_located(error),
+            status=400,
+        )
     messages.success(request, _("Created the customer %(code)s.") % {"code": customer.code})
     return redirect("crm:customer_detail", pk=customer.pk)
 
@@ -413,27 +431,37 @@ def customer_new(request):
 @permission("crm.change_customer")
 def customer_edit(request, pk: int):
     customer = _customer_or_404(request.user, pk, "change")
+    definitions = custom_definitions()
     if request.method != "POST":
-        return _render_form(request, customer=customer, values=initial_values(customer), errors={})
-    values = form_values(request.POST)
+        return _render_form(
+            request, customer=customer, values=initial_values(customer, definitions), errors={}
+        )
+    values, custom = form_values(request.POST, definitions)
     try:
         customer_update(
             actor=request.user,
             customer=customer,
             allow_duplicate=request.POST.get("allow_duplicate") == "on",
+            custom=custom if definitions else None,
             **values,
         )
     except DuplicateFound as error:
         return _render_form(
             request,
             customer=customer,
-            values=values,
+            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
             errors={},
             duplicates=_visible_matches(request.user, error.matches),
             status=409,
         )
     except DomainError as error:
-        return _render_form(request, customer=customer, values=values, errors=_located(error), status=400)
+        return _render_form(
+            request,
+            customer=customer,
+            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
+            errors=_located(error),
+            status=400,
+        )
     messages.success(request, _("Saved."))
     return redirect("crm:customer_detail", pk=customer.pk)
 

@@ -91,3 +91,31 @@ def test_a_manager_editing_a_card_is_offered_to_merge_the_duplicate(client, org)
     client.force_login(org.zhang)  # no delete permission: no merge offer
     response = client.get(reverse("crm:customer_duplicates"), {"name": keep.name, "exclude": keep.pk})
     assert "merge into this card" not in response.content.decode()
+
+
+def test_custom_fields_are_on_the_form_with_located_errors_and_on_the_card(client, org):
+    from crm.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(
+        entity="customer", key="tier", label="客户层级", kind="choice", choices=["金", "银"]
+    )
+    CustomFieldDefinition.objects.create(entity="customer", key="founded", label="成立日期", kind="date")
+    client.force_login(org.zhang)
+    form = client.get(NEW).content.decode()
+    assert 'name="custom.tier"' in form and 'type="date"' in form
+    bad = client.post(NEW, {"name": "自定义字段公司", "custom.tier": "铜", "custom.founded": "去年"})
+    assert bad.status_code == 400
+    errors = {f["spec"].name: f["errors"] for g in bad.context["groups"] for f in g["fields"]}
+    assert errors["custom.tier"] and errors["custom.founded"]
+    assert not Customer.objects.exists()
+    good = client.post(NEW, {"name": "自定义字段公司", "custom.tier": "金", "custom.founded": "2001-05-01"})
+    customer = Customer.objects.get()
+    assert good.status_code == 302 and customer.custom == {"tier": "金", "founded": "2001-05-01"}
+    card = client.get(reverse("crm:customer_detail", args=[customer.pk])).content.decode()
+    assert "客户层级" in card and "金" in card
+    edit = client.post(
+        reverse("crm:customer_edit", args=[customer.pk]), {"name": "自定义字段公司", "custom.tier": "银"}
+    )
+    assert edit.status_code == 302
+    customer.refresh_from_db()
+    assert customer.custom["tier"] == "银"
