@@ -331,8 +331,37 @@ def seed_demo(stdout) -> None:
             )
         elif level == "D" and index % 3 == 0:
             opportunity_close(actor=owner, opportunity=opportunity, won=False, reason="预算不足，项目延期")
+    _seed_budgets(admin, travel, now.date())
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "
         f"{Order.objects.count()} orders"
     )
+
+
+def _seed_budgets(admin, travel, today: datetime.date) -> None:
+    """This quarter's sales targets for the sales team and a travel budget (预算)."""
+    from .models import Budget
+    from .services.budgets import budget_create
+
+    start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = (start + datetime.timedelta(days=92)).replace(day=1) - datetime.timedelta(days=1)
+    sellers = [u for u in (_user(n) for n in ("zhang.wei", "liu.yang", "zhao.lei")) if u is not None]
+    if sellers and not Budget.objects.filter(name="本季度销售目标", starts_on=start).exists():
+        budget_create(
+            actor=admin,
+            name="本季度销售目标",
+            kind=Budget.Kind.SALES,
+            starts_on=start,
+            ends_on=end,
+            lines=[{"salesperson": u, "planned": Decimal(300_000)} for u in sellers],
+        )
+    if not Budget.objects.filter(name="本季度差旅预算", starts_on=start).exists():
+        budget_create(
+            actor=admin,
+            name="本季度差旅预算",
+            kind=Budget.Kind.EXPENSE,
+            starts_on=start,
+            ends_on=end,
+            lines=[{"category": travel, "planned": Decimal(50_000)}],
+        )

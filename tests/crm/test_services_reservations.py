@@ -10,6 +10,7 @@ from django.db import connection
 
 from core.errors import Conflict, ValidationFailed
 from crm.models import Order, StockLevel, StockMove, StockReservation
+from crm.selectors.stock import order_reservations, stock_levels
 from crm.services.commerce import order_create, order_set_status, stock_available, stock_in, stock_out
 
 from .factories import CustomerFactory, ProductFactory, WarehouseFactory
@@ -104,3 +105,15 @@ def test_two_approvals_racing_for_the_last_units_one_wins(org, shop):
     assert sorted(outcomes) == ["approved", "refused"]
     assert sum(lv.reserved for lv in StockLevel.objects.filter(product=pump)) == 6
     assert stock_available(product=pump) == 4
+
+
+def test_levels_and_reservations_read_back_per_warehouse(org, shop):
+    pump, _valve, east, north = shop
+    order = _submitted(org, [{"product": pump, "quantity": 7}])
+    order_set_status(actor=org.wang, order=order, status=Order.Status.APPROVED)
+    levels = {lv.warehouse_id: (lv.on_hand, lv.reserved, lv.free) for lv in stock_levels(product=pump)}
+    assert levels == {east.pk: (6, 6, 0), north.pk: (4, 1, 3)}
+    assert [(r.warehouse, r.quantity) for r in order_reservations(order=order)] == [(east, 6), (north, 1)]
+    order_set_status(actor=org.wang, order=order, status=Order.Status.CANCELLED)
+    assert not order_reservations(order=order).exists()
+    assert order_reservations(order=order, active_only=False).count() == 2
