@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "office",
     "tasklist",
     "portal",
+    "reports",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("tasklist.crm_urls")),
     path("designer/", include("tasklist.designer_urls")),
     path("portal/", include("portal.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
