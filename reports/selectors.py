@@ -343,7 +343,9 @@ def service_report(*, user, filters: ReportFilters) -> dict:
             "sla_breached": summary["sla_breached"],
             "sla_met_rate": _ratio(summary["sla_met"], summary["resolved"]),
             "average_resolution_hours": _hours(summary["resolution"]),
-            "average_satisfaction": round(summary["avg_satisfaction"], 2) if summary["avg_satisfaction"] else None,
+            "average_satisfaction": round(summary["avg_satisfaction"], 2)
+            if summary["avg_satisfaction"]
+            else None,
             "rated": summary["rated"],
             "by_status": _counts(complaints, "status", Complaint.Status.choices),
             "by_category": _counts(complaints, "category_id", label_field="category__label"),
