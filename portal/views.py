@@ -688,8 +688,9 @@ def staff_invite(request, customer_pk: int):
             _errors(error),
         )
     if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx answers: the fragment says whether it worked
         context = {"ok": status == 200, "message": message, "errors": errors}
-        return render(request, "portal/staff/_invite_result.html", context, status=status)
+        return render(request, "portal/staff/_invite_result.html", context)
     if status == 200:
         messages.success(request, message)
     else:
