@@ -29,7 +29,6 @@ from crm.models import (
     LevelChangeRequest,
     Opportunity,
     Order,
-    SavedQuery,
     ServiceRequest,
     ShareLevel,
 )
@@ -250,16 +249,6 @@ def saved_query_create(request):
         return redirect(reverse("crm:customer_list") + "?" + params_query(params))
     messages.success(request, _("Saved the query “%(name)s”.") % {"name": saved.name})
     return redirect(reverse("crm:customer_list") + "?" + params_query(saved.params))
-
-
-@permission("crm.view_savedquery")
-@require_POST
-def saved_query_delete(request, query_id: int):
-    # No delete service exists for saved queries; a user may remove only their own.
-    deleted, _rows = SavedQuery.objects.filter(pk=query_id, owner=request.user).delete()
-    if deleted:
-        messages.success(request, _("Deleted the saved query."))
-    return redirect("crm:customer_list")
 
 
 # --- the card ---------------------------------------------------------------------------------
