@@ -365,22 +365,26 @@ def _load_lookups(
     return lookups
 
 
+# What an empty cell becomes, by column kind (text kinds: "").
+EMPTY_VALUES = {
+    "decimal": None,
+    "int": None,
+    "date": None,
+    "option": None,
+    "level": None,
+    "user": None,
+    "customer": None,
+    "bool": True,
+}
+
+
 def _convert(column: Column, raw, lookups: Lookups, errors: list[str]):
     if isinstance(raw, str):
         raw = raw.strip()
     if raw in (None, ""):
         if column.required:
             errors.append(_g("This field is required."))
-        return {
-            "decimal": None,
-            "int": None,
-            "date": None,
-            "option": None,
-            "level": None,
-            "user": None,
-            "customer": None,
-            "bool": True,
-        }.get(column.kind, "")
+        return EMPTY_VALUES.get(column.kind, "")
     kind = column.kind
     if kind in ("text", "email", "phone", "credit"):
         text = (
@@ -624,6 +628,7 @@ class Importer:
         self.headers = headers
         self.positions = {headers.index(h): f for h, f in job.mapping.items()}
         self.header_of = {f: h for h, f in job.mapping.items()}
+        self.columns = {f: self.target.column(f) for f in job.mapping.values() if not f.startswith("custom.")}
         self.lookups = _load_lookups(self.target, job.mapping)
         self.duplicates = DuplicateIndex()
         self.row_pk: dict[int, int] = {}
@@ -638,7 +643,7 @@ class Importer:
             if field_name.startswith("custom."):
                 custom_raw[field_name[len("custom.") :]] = raw
                 continue
-            column = self.target.column(field_name)
+            column = self.columns[field_name]
             errors: list[str] = []
             cleaned[field_name] = _convert(column, raw, self.lookups, errors)
             for message in errors:
