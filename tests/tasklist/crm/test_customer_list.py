@@ -127,3 +127,24 @@ def test_the_list_speaks_simplified_chinese(client, org):
     response = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-Hans")
     text = response.content.decode()
     assert "筛选、分组与排序" in text and "公海" in text and "查询收藏" in text
+
+
+def test_a_query_shared_with_the_team_is_listed_for_a_colleague(client, org):
+    client.force_login(org.zhang)
+    client.post(
+        reverse("crm:saved_query_create"),
+        {"name": "A级客户", "params": '{"filters": {"level": 1}}', "shared_with": org.sales_group.pk},
+    )
+    client.force_login(org.liu)
+    assert [q.name for q in client.get(URL).context["saved_queries"]] == ["A级客户"]
+    client.force_login(org.wang)  # not in the sales group
+    assert client.get(URL).context["saved_queries"] == []
+
+
+def test_a_filter_change_by_htmx_returns_only_the_results(client, org):
+    CustomerFactory(name="局部刷新公司", owner=org.zhang)
+    client.force_login(org.zhang)
+    response = client.get(URL, {"q": "局部"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-results")
+    text = response.content.decode()
+    assert text.lstrip().startswith('<section id="customer-results"') and "局部刷新公司" in text
+    assert "<html" not in text
