@@ -192,3 +192,20 @@ def test_reference_numbers_follow_the_crm_sequences(client, world):
     _complaint(client)
     codes = list(Complaint.objects.order_by("pk").values_list("code", flat=True))
     assert all(re.fullmatch(r"TS\d{6}", c) for c in codes) and codes[0] != codes[1]
+
+
+def test_complaint_categories_are_the_managed_list(client, world):
+    from crm.models import ChoiceList, ChoiceOption
+
+    # given an administrator added "Packaging" and switched "Billing" off
+    categories = ChoiceOption.objects.filter(choice_list=ChoiceList.COMPLAINT_CATEGORY)
+    categories.create(choice_list=ChoiceList.COMPLAINT_CATEGORY, code="packaging", label="Packaging")
+    categories.filter(code="billing").update(active=False)
+    client.force_login(world.alice.user)
+    # then the form offers the new one and not the retired one
+    page = client.get(reverse("portal:complaint_new")).content.decode()
+    assert 'value="packaging"' in page and 'value="billing"' not in page
+    # and a complaint in the retired category is refused, one in the new category recorded
+    assert _complaint(client, category="billing").status_code == 400
+    assert _complaint(client, category="packaging").status_code == 302
+    assert Complaint.objects.get().category.label == "Packaging"
