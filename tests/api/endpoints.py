@@ -356,6 +356,7 @@ class Action:
     success: int
     call: Callable
     detail: bool = True  # on one record: invisible without the view permission (404)
+    writes: bool = False  # changes data: must leave an audit row
 
 
 def _merge_pair(user) -> dict:
@@ -378,6 +379,7 @@ ACTIONS = [
         200,
         lambda c, u: c.post("/api/v1/customers/merge/", _merge_pair(u), format="json"),
         detail=False,
+        writes=True,
     ),
     Action(
         "campaign members",
@@ -394,6 +396,7 @@ ACTIONS = [
         lambda c, u: c.post(
             f"/api/v1/campaigns/{_campaign(u).pk}/members/", {"customers": [_customer(u).pk]}, format="json"
         ),
+        writes=True,
     ),
     Action(
         "campaign tasks",
@@ -412,6 +415,7 @@ ACTIONS = [
             {"title": "Send invitations", "assignee": u.pk},
             format="json",
         ),
+        writes=True,
     ),
     Action(
         "campaign costs",
@@ -430,6 +434,7 @@ ACTIONS = [
             {"item": "Booth", "amount": "500.00"},
             format="json",
         ),
+        writes=True,
     ),
     Action(
         "campaign roi",
@@ -455,6 +460,7 @@ ACTIONS = [
             {"customers": [_customer(u).pk]},
             format="json",
         ),
+        writes=True,
     ),
     Action(
         "favourite remove",
@@ -466,6 +472,7 @@ ACTIONS = [
             {"customers": [_customer(u).pk]},
             format="json",
         ),
+        writes=True,
     ),
     Action(
         "expense category move",
@@ -477,6 +484,7 @@ ACTIONS = [
             {"parent": _expense_category().pk},
             format="json",
         ),
+        writes=True,
     ),
     Action(
         "expense totals",
@@ -517,6 +525,7 @@ ACTIONS = [
                 format="json",
             )
         )(_budget(u)),
+        writes=True,
     ),
     Action(
         "budget report",
@@ -532,5 +541,6 @@ ACTIONS = [
         200,
         lambda c, u: c.get("/api/v1/exports/customer/", {"params": '{"filters": {"owner": "me"}}'}),
         detail=False,
+        writes=True,
     ),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
-from tests.api.endpoints import ENDPOINTS
+from tests.api.endpoints import ACTIONS, ENDPOINTS
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,15 @@ def test_every_delete_writes_one_audit_row(demo, client_for, endpoint):
     response = client_for(admin).delete(f"{endpoint.path}{record.pk}/")
     assert response.status_code == 204, response.content
     assert len(_rows("delete", endpoint.model, record.pk)) == 1
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if a.writes], ids=lambda a: a.name)
+def test_every_writing_action_leaves_an_audit_row(demo, client_for, action):
+    admin = demo["admin"]
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = action.call(client_for(admin), admin)
+    assert response.status_code == action.success, response.content
+    assert AuditEvent.objects.filter(id__gt=before, actor=admin).exclude(action="view").exists()
 
 
 def test_api_rows_carry_ip_and_field_diff(demo, client_for):
