@@ -86,7 +86,9 @@ class LeaveForm(RequestForm):
     leave_type = forms.ModelChoiceField(queryset=None, label=_("Leave type"))
     starts_on = forms.DateField(label=_("First day"), widget=DateInput)
     ends_on = forms.DateField(label=_("Last day"), widget=DateInput)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args, **kwargs):
         from office.models import LeaveType
@@ -100,13 +102,15 @@ class VehicleForm(RequestForm):
     ends_at = forms.DateTimeField(label=_("Until"), widget=DateTimeInput)
     destination = forms.CharField(label=_("Destination"), max_length=200)
     passengers = forms.IntegerField(label=_("Passengers"), min_value=1, max_value=60, initial=1)
-    purpose = forms.CharField(label=_("Purpose"), required=False, max_length=2000, widget=forms.Textarea)
+    purpose = forms.CharField(
+        label=_("Purpose"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class LevelChangeForm(RequestForm):
     customer = CustomerCodeField()
     to_level = forms.ModelChoiceField(queryset=None, label=_("New level"))
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, **kwargs):
         from crm.models import CustomerLevel
@@ -122,7 +126,9 @@ class SalesSupportForm(RequestForm):
     customer = CustomerCodeField()
     kind = forms.ChoiceField(label=_("Kind of support"), choices=())
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     preferred_at = forms.DateTimeField(label=_("Preferred time"), required=False, widget=DateTimeInput)
 
     def __init__(self, *args, **kwargs):
@@ -144,7 +150,9 @@ class OrderForm(RequestForm):
     )
     quantity = forms.DecimalField(label=_("Quantity"), min_value=0, max_digits=12, decimal_places=3)
     delivery_on = forms.DateField(label=_("Delivery date"), required=False, widget=DateInput)
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def clean_customer(self):
         return self._visible_customer("view")
