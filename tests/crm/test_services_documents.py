@@ -127,3 +127,14 @@ def test_a_company_sees_only_its_shared_documents(org, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         service.document_delete(actor=org.zhang, document=shared)
     assert not Document.objects.filter(pk=shared.pk).exists() and not storage.exists(name)
+
+
+def test_merging_customers_moves_their_documents(org):
+    from crm.services.merge import customer_merge
+
+    keep, remove = CustomerFactory(owner=org.zhang), CustomerFactory(owner=org.zhang)
+    document = _upload(org.zhang, remove, title="Old proposal", shared_with_customer=True)
+    customer_merge(actor=org.wang, keep=keep, remove=remove)
+    document.refresh_from_db()
+    assert document.customer == keep
+    assert list(documents_shared_with(customer_id=keep.pk)) == [document]
