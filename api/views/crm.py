@@ -89,6 +89,22 @@ class CrmViewSet(ExportMixin, BatonModelViewSet):
     def update(self, request, *args, **kwargs):
         return self.http_method_not_allowed(request, *args, **kwargs)
 
+    def _change_records(self, obj, key: str, call):
+        """Run `call(data)` (a service adding customers/contacts to `obj` or taking them off) in
+        one transaction with a change audit row on `obj` naming the records."""
+        data = self._input(self.action).validated_data
+        with transaction.atomic():
+            mark = audit.watermark()
+            result = call(data)
+            ids = {
+                "customers": [c.pk for c in data["customers"]],
+                "contacts": [c.pk for c in data["contacts"]],
+            }
+            audit.record_write(
+                self.request, action=AuditEvent.Action.CHANGE, obj=obj, mark=mark, changes={key: [None, ids]}
+            )
+        return result
+
     # Why a record of this kind is not deleted, and what to do instead (the 405 message).
     delete_refusal = None
 
@@ -546,21 +562,11 @@ class CampaignViewSet(CrmViewSet):
     @members.mapping.post
     def add_members(self, request, pk=None):
         campaign = self.get_object()
-        data = self._input("add_members").validated_data
-        with transaction.atomic():
-            mark = audit.watermark()
-            added = misc.campaign_add_members(actor=request.user, campaign=campaign, **data)
-            ids = {
-                "customers": [c.pk for c in data["customers"]],
-                "contacts": [c.pk for c in data["contacts"]],
-            }
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.CHANGE,
-                obj=campaign,
-                mark=mark,
-                changes={"members": [None, ids]},
-            )
+        added = self._change_records(
+            campaign,
+            "members",
+            lambda data: misc.campaign_add_members(actor=request.user, campaign=campaign, **data),
+        )
         return Response({"count": added}, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="The campaign's tasks", responses=sm.CampaignTaskSerializer(many=True))

@@ -177,29 +177,18 @@ class FavouriteListViewSet(CrmViewSet):
         page = self.paginate_queryset(favourite_list.items.order_by("-added_at", "-id"))
         return self.get_paginated_response(s.FavouriteItemSerializer(page, many=True).data)
 
-    def _change_items(self, request, service, verb: str) -> dict:
+    def _change_items(self, request, service, verb: str):
         favourite_list = self.get_object()
-        data = self._input(self.action).validated_data
-        with transaction.atomic():
-            mark = audit.watermark()
-            result = service(
+        return self._change_records(
+            favourite_list,
+            verb,
+            lambda data: service(
                 actor=request.user,
                 favourite_list=favourite_list,
                 customers=data["customers"],
                 contacts=data["contacts"],
-            )
-            ids = {
-                "customers": [c.pk for c in data["customers"]],
-                "contacts": [c.pk for c in data["contacts"]],
-            }
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.CHANGE,
-                obj=favourite_list,
-                mark=mark,
-                changes={verb: [None, ids]},
-            )
-        return result
+            ),
+        )
 
     @extend_schema(
         summary="Add customers and contacts (each visible to me) to my list",
