@@ -26,7 +26,7 @@ import statistics
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -49,44 +49,103 @@ def _admin(sql: str) -> None:
         connection.close()
 
 
+def _admin_query(sql: str, params=()) -> list:
+    import psycopg2
+
+    connection = psycopg2.connect(ADMIN_DATABASE_URL)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def _migrations_key() -> str:
+    """A hash of every migration file: the migrated template is reused until one changes."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _point_django_at(name: str) -> str | None:
+    """Use database `name` from now on; returns the previous name (None: Django was not set up)."""
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    if not apps.ready:
+        os.environ["DATABASE_URL"] = f"{ADMIN_DATABASE_URL.rsplit('/', 1)[0]}/{name}"
+        django.setup()
+        return None
+    from django.db import connections
+
+    connections.close_all()
+    previous = settings.DATABASES["default"]["NAME"]
+    settings.DATABASES["default"]["NAME"] = name
+    connections["default"].settings_dict["NAME"] = name
+    return previous
+
+
+def _migrated_template() -> str:
+    """A migrated database to copy from (CREATE DATABASE ... TEMPLATE, a second or two) instead
+    of running every migration for each benchmark. Built once per set of migration files."""
+    template = f"bench_tpl_{_migrations_key()}"
+    if _admin_query("SELECT 1 FROM pg_database WHERE datname = %s", (template,)):
+        return template
+    build = f"{template}_build_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{build}"')
+    _admin(f'CREATE DATABASE "{build}"')
+    _point_django_at(build)
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
+    connections.close_all()
+    try:
+        _admin(f'ALTER DATABASE "{build}" RENAME TO "{template}"')
+    except Exception:  # another benchmark built it meanwhile
+        _admin(f'DROP DATABASE IF EXISTS "{build}"')
+    for (old,) in _admin_query("SELECT datname FROM pg_database WHERE datname LIKE 'bench_tpl_%%'"):
+        if old != template and "_build_" not in old:
+            with suppress(Exception):  # in use by a benchmark copying it right now
+                _admin(f'DROP DATABASE IF EXISTS "{old}"')  # outdated migrations
+    return template
+
+
 @contextmanager
 def scratch_database():
-    """A fresh, migrated PostgreSQL database, also when another benchmark already set Django up."""
+    """A fresh, migrated PostgreSQL database (a copy of the migrated template), also when another
+    benchmark already set Django up; dropped at the end."""
     name = f"bench_baton_{os.getpid()}"
-    _admin(f'DROP DATABASE IF EXISTS "{name}"')
-    _admin(f'CREATE DATABASE "{name}"')
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
     os.environ["DB_CONN_MAX_AGE"] = "0"
     os.environ["BATON_TICKER_SECONDS"] = "0"
     os.environ.pop("REDIS_URL", None)
-    import django
     from django.apps import apps
-    from django.conf import settings
 
-    previous = None
+    original = None
     if apps.ready:
-        from django.db import connections
+        from django.conf import settings
 
-        connections.close_all()
-        previous = settings.DATABASES["default"]["NAME"]
-        settings.DATABASES["default"]["NAME"] = name
-        connections["default"].settings_dict["NAME"] = name
-    else:
-        os.environ["DATABASE_URL"] = f"{ADMIN_DATABASE_URL.rsplit('/', 1)[0]}/{name}"
-        django.setup()
+        original = settings.DATABASES["default"]["NAME"]
+    template = _migrated_template()
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    _point_django_at(name)
     try:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
         yield name
     finally:
         from django.db import connections
 
         connections.close_all()
-        if previous is not None:
-            settings.DATABASES["default"]["NAME"] = previous
-            connections["default"].settings_dict["NAME"] = previous
+        if original is not None:
+            _point_django_at(original)
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
