@@ -64,12 +64,22 @@ def _deploy(key: str) -> None:
 def customer_world(demo_org):
     """The demo company with the complaint and service processes, one customer company with a
     portal user (li.na), a small catalogue, an order and a contract."""
-    from crm.models import Contract, Customer, Order, Payment, Product
+    from crm.models import ChoiceList, ChoiceOption, Contract, Customer, Order, Payment, Product
     from org.models import User
     from portal.models import PortalAccount
 
     for key in ("complaint", "service_dispatch"):
         _deploy(key)
+    # the company's complaint categories (a managed list; a transactional test starts without the
+    # migration's defaults), labelled in both languages as a Chinese company would
+    for order, (code, label) in enumerate(
+        [("product", "Product quality 产品质量"), ("delivery", "Delivery 交货")]
+    ):
+        ChoiceOption.objects.update_or_create(
+            choice_list=ChoiceList.COMPLAINT_CATEGORY,
+            code=code,
+            defaults={"label": label, "sort_order": order},
+        )
     owner = User.objects.get(username="zhang.wei")
     customer = Customer.objects.create(
         code="C-E2E-1",
