@@ -234,3 +234,20 @@ def test_the_queue_merges_my_groups_in_due_order_and_lists_a_task_offered_twice_
     assert [row.pk for row in response.context["page"].rows] == [sooner.pk, later.pk, own.pk]
     assert counts(response)["queue"] == 3
     assert counts(client.get(reverse("tasklist:inbox"), {"view": "queue", "due": "week"}))["queue"] == 2
+
+
+def test_the_queue_filter_offers_the_processes_task_names_and_the_kinds_in_the_queue(client, team):
+    prepare = approve(start_discount(team.alice), team.boss)
+    from django.contrib.contenttypes.models import ContentType
+
+    HumanTask.objects.filter(pk=prepare.pk).update(
+        business_object_type=ContentType.objects.get_for_model(team.alice),
+        business_object_id=str(team.alice.pk),
+    )
+    client.force_login(team.bob)
+    response = client.get(reverse("tasklist:inbox"), {"view": "queue"})
+    form = response.context["form"]
+    assert ("Prepare the order", "Prepare the order") in form.fields["task_name"].choices
+    assert [value for value, _label in form.fields["object_type"].choices if value] == ["org.user"]
+    filtered = client.get(reverse("tasklist:inbox"), {"view": "queue", "task_name": "Prepare the order"})
+    assert rows(filtered) == ["Prepare the order"]
