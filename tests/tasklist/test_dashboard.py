@@ -126,3 +126,9 @@ def test_the_dashboard_costs_the_same_queries_for_more_rows(client, team):
     baseline = count()
     add(4)
     assert count() == baseline
+
+
+def test_the_dashboard_speaks_chinese(client, team):
+    client.force_login(team.boss)
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "我的逾期待办" in html and "我的团队待办" in html
