@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -68,7 +70,7 @@ def report_page(request, slug):
             summary=report.summary(data),
             tables=report.tables(data),
             chart=chart.config() if chart else None,
-            query=filters.as_query(),
+            query=urlencode(filters.as_query()),
             can_export=user_can(request.user, report.model, "export"),
         )
     return render(request, "reports/report.html", context, status=status)

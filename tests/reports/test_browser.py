@@ -1,0 +1,39 @@
+"""The report pages in a real browser: the chart draws under the Content-Security-Policy, the
+filters re-run the report, the page passes axe; screenshots reports-funnel / reports-sales."""
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, browser, context, page, screenshot, sign_in  # noqa: F401
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_funnel_and_sales_pages_draw_their_charts(
+    transactional_db,
+    live_server,
+    company,
+    everything,
+    page,  # noqa: F811
+    sign_in,  # noqa: F811 (fixtures imported from tests.e2e)
+):
+    # given the administrator signed in
+    sign_in(page, company.admin.username, PASSWORD, next_path="/reports/")
+    # when they open the funnel
+    page.get_by_role("link", name="Sales funnel").click()
+    page.wait_for_load_state("networkidle")
+    # then the chart is drawn by Chart.js (a canvas with pixels) next to the table
+    page.wait_for_function("() => window.Chart && Chart.getChart('report-chart')")
+    assert page.locator("table[data-table=stages] tbody tr").count() == 6
+    assert_accessible(page, context="funnel report")
+    screenshot(page, "reports-funnel")
+    # when they narrow the sales report to zhang
+    page.goto(f"{live_server.url}/reports/sales/")
+    page.get_by_label("Salesperson", exact=True).select_option(label=str(company.zhang))
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state("networkidle")
+    # then only zhang's products remain, and the export link carries the same filter
+    rows = page.locator("table[data-table=product] tbody tr")
+    assert rows.count() == 2
+    assert f"salesperson={company.zhang.pk}" in page.locator("#report-export").get_attribute("href")
+    screenshot(page, "reports-sales")
