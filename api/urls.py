@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from .views import audit, crm, crm_more, engine, org
+from .views import audit, crm, crm_more, engine, org, reports
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -41,6 +41,7 @@ router.register("budgets", crm_more.BudgetViewSet, basename="budget")
 router.register("stock-levels", crm_more.StockLevelViewSet, basename="stocklevel")
 router.register("stock-reservations", crm_more.StockReservationViewSet, basename="stockreservation")
 router.register("audit-events", audit.AuditEventViewSet, basename="auditevent")
+router.register("reports", reports.ReportViewSet, basename="report")
 
 app_name = "api"
 urlpatterns = [

@@ -544,3 +544,29 @@ ACTIONS = [
         writes=True,
     ),
 ]
+
+
+def _report_actions() -> list[Action]:
+    """Each report: reading it needs the view right on its entity, the Excel export the export right."""
+    from reports.catalogue import REPORTS
+
+    actions = []
+    for slug, report in sorted(REPORTS.items()):
+        path = f"/api/v1/reports/{slug}/"
+        actions.append(
+            Action(f"report {slug}", report.model, "view", 200, lambda c, u, p=path: c.get(p), detail=False)
+        )
+        actions.append(
+            Action(
+                f"report {slug} export",
+                report.model,
+                "export",
+                200,
+                lambda c, u, p=path: c.get(f"{p}export/"),
+                detail=False,
+            )
+        )
+    return actions
+
+
+ACTIONS += _report_actions()

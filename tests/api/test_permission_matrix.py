@@ -156,6 +156,7 @@ def test_action_permission_matrix(demo, client_for, action):
 NON_ENTITY = [
     # path, method, {role: expected}; roles not named expect the default (staff 200, 401/403 others)
     ("/api/v1/me/", "get", {}),
+    ("/api/v1/reports/", "get", {}),
     ("/api/v1/tokens/", "get", {}),
     ("/api/v1/groups/", "get", {}),
     ("/api/v1/tasks/", "get", {}),
