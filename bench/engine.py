@@ -91,36 +91,57 @@ def _point_django_at(name: str) -> str | None:
     return previous
 
 
+def _build_template(template: str, prepare, *, source: str | None = None) -> str:
+    """Create database `template` (a copy of `source`, or empty) and run `prepare()` in it, unless
+    it exists already. Built under a temporary name and renamed, so a half-built one never counts."""
+    if _admin_query("SELECT 1 FROM pg_database WHERE datname = %s", (template,)):
+        return template
+    build = f"{template}_build_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{build}"')
+    _admin(f'CREATE DATABASE "{build}"' + (f' TEMPLATE "{source}"' if source else ""))
+    _point_django_at(build)
+    from django.db import connections
+
+    try:
+        prepare()
+    except BaseException:
+        connections.close_all()
+        _admin(f'DROP DATABASE IF EXISTS "{build}" WITH (FORCE)')
+        raise
+    connections.close_all()
+    try:
+        _admin(f'ALTER DATABASE "{build}" RENAME TO "{template}"')
+    except Exception:  # another benchmark built it meanwhile
+        _admin(f'DROP DATABASE IF EXISTS "{build}"')
+    return template
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
+
+
 def _migrated_template() -> str:
     """A migrated database to copy from (CREATE DATABASE ... TEMPLATE, a second or two) instead
     of running every migration for each benchmark. Built once per set of migration files."""
     template = f"bench_tpl_{_migrations_key()}"
     if _admin_query("SELECT 1 FROM pg_database WHERE datname = %s", (template,)):
         return template
-    build = f"{template}_build_{os.getpid()}"
-    _admin(f'DROP DATABASE IF EXISTS "{build}"')
-    _admin(f'CREATE DATABASE "{build}"')
-    _point_django_at(build)
-    from django.core.management import call_command
-    from django.db import connections
-
-    call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
-    connections.close_all()
-    try:
-        _admin(f'ALTER DATABASE "{build}" RENAME TO "{template}"')
-    except Exception:  # another benchmark built it meanwhile
-        _admin(f'DROP DATABASE IF EXISTS "{build}"')
+    _build_template(template, _migrate)
     for (old,) in _admin_query("SELECT datname FROM pg_database WHERE datname LIKE 'bench_tpl_%%'"):
-        if old != template and "_build_" not in old:
+        if not old.startswith(template) and "_build_" not in old:
             with suppress(Exception):  # in use by a benchmark copying it right now
                 _admin(f'DROP DATABASE IF EXISTS "{old}"')  # outdated migrations
     return template
 
 
 @contextmanager
-def scratch_database():
+def scratch_database(prepared: tuple[str, object] | None = None):
     """A fresh, migrated PostgreSQL database (a copy of the migrated template), also when another
-    benchmark already set Django up; dropped at the end."""
+    benchmark already set Django up; dropped at the end. `prepared=(tag, prepare)`: a copy of a
+    second template, the migrated one after `prepare()` ran in it (seed data); `tag` must change
+    whenever what `prepare` writes does."""
     name = f"bench_baton_{os.getpid()}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
@@ -135,6 +156,9 @@ def scratch_database():
 
         original = settings.DATABASES["default"]["NAME"]
     template = _migrated_template()
+    if prepared is not None:
+        tag, prepare = prepared
+        template = _build_template(f"{template}_{tag}", prepare, source=template)
     _admin(f'DROP DATABASE IF EXISTS "{name}"')
     _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     _point_django_at(name)

@@ -99,15 +99,44 @@ def _process(command: list[str], *, env: dict, log: Path, what: str):
 # -- seeding (in this process, on the bench database) ----------------------------------------------
 
 
-def seed() -> dict:
-    """Demo company, bench clerks and managers with tokens, the approval process, a customer."""
+def _seed_tag() -> str:
+    """Changes whenever what seed() writes may change: the apps' demo seeds, the process, seed()."""
+    import hashlib
+    import inspect
+
+    digest = hashlib.sha256(inspect.getsource(seed).encode())
+    for path in sorted([*ROOT.glob("*/seed.py"), DATA / "approval.bpmn"]):
+        digest.update(path.read_bytes())
+    return "load_" + digest.hexdigest()[:12]
+
+
+def issue_tokens() -> dict:
+    """API tokens for the seeded clerks and managers (their secrets exist only at creation)."""
+    from django.contrib.auth import get_user_model
+
+    from api.services import token_create
+
+    users = get_user_model().objects
+
+    def tokens(prefix: str, count: int) -> list[str]:
+        return [token_create(user=users.get(username=f"{prefix}{i}"), name="load")[1] for i in range(count)]
+
+    return {
+        "clerks": tokens("load.clerk", CLERKS),
+        "managers": tokens("load.manager", MANAGERS),
+        "customer": "customer@demo.example",
+    }
+
+
+def seed() -> None:
+    """Demo company, bench clerks and managers, the approval process, a customer's password.
+    Runs once per template (see _seed_tag); each run copies the result."""
     import io
 
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
-    from api.services import token_create
     from engine import services
     from org.models import Employee
 
@@ -124,29 +153,23 @@ def seed() -> dict:
         files={"approval.bpmn": (DATA / "approval.bpmn").read_bytes()}, deployed_by=admin
     )
 
-    def staff(prefix: str, count: int, lane: str, like: str) -> list[str]:
+    def staff(prefix: str, count: int, lane: str, like: str) -> None:
         """Employees like the demo user `like` (same department and groups), also in `lane`."""
         group, _ = Group.objects.get_or_create(name=lane)
         model = users.objects.get(username=like)
         groups = [group, *model.groups.all()]
-        tokens = []
         for i in range(count):
             user = users.objects.create_user(f"{prefix}{i}", password=PASSWORD)
             user.groups.add(*groups)
             Employee.objects.create(
                 user=user, code=f"{prefix}{i}", name=f"{prefix}{i}", department=model.employee.department
             )
-            tokens.append(token_create(user=user, name="load")[1])
-        return tokens
 
     customer = users.objects.get(username="customer@demo.example")
     customer.set_password(PASSWORD)
     customer.save(update_fields=["password"])
-    return {
-        "clerks": staff("load.clerk", CLERKS, "bench_sales", "zhang.wei"),
-        "managers": staff("load.manager", MANAGERS, "bench_managers", "wang.fang"),
-        "customer": customer.username,
-    }
+    staff("load.clerk", CLERKS, "bench_sales", "zhang.wei")
+    staff("load.manager", MANAGERS, "bench_managers", "wang.fang")
 
 
 def _complaint_category() -> str:
@@ -495,8 +518,9 @@ def run(quick: bool) -> dict:
     completed: list[tuple[int, float]] = []
     subjects: list[str] = []
     lock = threading.Lock()
-    with scratch_database() as database, tempfile.TemporaryDirectory(prefix="baton-load-") as tmp:
-        seeded = seed()
+    prepared = (_seed_tag(), seed)
+    with scratch_database(prepared) as database, tempfile.TemporaryDirectory(prefix="baton-load-") as tmp:
+        seeded = issue_tokens()
         category = _complaint_category()
         from django.db import connections
 
