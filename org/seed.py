@@ -105,7 +105,7 @@ EMPLOYEES = [
     ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
 ]
 
-# name, parent, kind, row scope, permission patterns ("app.codename" globs)
+# name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
 GROUPS = [
     (
         "staff",
@@ -119,7 +119,18 @@ GROUPS = [
         "staff",
         "team",
         RowScope.OWN,
-        ["crm.view_*", "crm.add_*", "crm.change_*", "crm.export_customer", "crm.export_contact"],
+        [
+            "crm.view_*",
+            "crm.add_*",
+            "crm.change_*",
+            "crm.export_customer",
+            "crm.export_contact",
+            # targets and expense limits are set by managers, never by the salesperson they bind
+            "!crm.add_budget*",
+            "!crm.change_budget*",
+            "!crm.add_choiceoption",
+            "!crm.change_choiceoption",
+        ],
     ),
     ("sales_east", "sales", "team", RowScope.OWN, []),
     ("sales_north", "sales", "team", RowScope.OWN, []),
@@ -153,13 +164,19 @@ GROUPS = [
 ]
 
 
+def patterns_grant(patterns: list[str], permission: str) -> bool:
+    """Whether one group's patterns grant "app.codename": a glob matches it and no "!glob" does."""
+    granted = any(fnmatch.fnmatchcase(permission, p) for p in patterns if not p.startswith("!"))
+    return granted and not any(fnmatch.fnmatchcase(permission, p[1:]) for p in patterns if p.startswith("!"))
+
+
 def _grant(group: Group, patterns: list[str]) -> None:
     if not patterns:
         return
     wanted = [
         perm
         for perm in Permission.objects.select_related("content_type")
-        if any(fnmatch.fnmatchcase(f"{perm.content_type.app_label}.{perm.codename}", p) for p in patterns)
+        if patterns_grant(patterns, f"{perm.content_type.app_label}.{perm.codename}")
     ]
     group.permissions.add(*wanted)
 

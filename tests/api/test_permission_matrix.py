@@ -9,11 +9,9 @@ are tested in test_crm_endpoints.py.
 
 from __future__ import annotations
 
-import fnmatch
-
 import pytest
 
-from org.seed import EMPLOYEES, GROUPS
+from org.seed import EMPLOYEES, GROUPS, patterns_grant
 from tests.api.conftest import ROLES
 from tests.api.endpoints import ACTIONS, ENDPOINTS, Action, Endpoint
 
@@ -29,24 +27,27 @@ OPERATIONS = {
 }
 
 
-def declared_patterns(username: str) -> list[str]:
+def declared_patterns(username: str) -> list[list[str]]:
+    """The permission patterns of each group the user is in, nested parents included (one list per
+    group: a group's "!glob" only takes away what that group's own globs grant)."""
     groups = {name: (parent, patterns) for name, parent, _kind, _scope, patterns in GROUPS}
     member_of = next(g for u, *_rest, g, _heads in EMPLOYEES if u == username)
-    patterns: list[str] = []
+    per_group: list[list[str]] = []
     for name in member_of:
         while name is not None:
             parent, own = groups[name]
-            patterns.extend(own)
+            per_group.append(own)
             name = parent
-    return patterns
+    return per_group
 
 
 def _allows(role: str, model) -> callable:
     meta = model._meta
-    patterns = declared_patterns(ROLES[role])
+    per_group = declared_patterns(ROLES[role])
 
     def allows(act: str) -> bool:
-        return any(fnmatch.fnmatchcase(f"{meta.app_label}.{act}_{meta.model_name}", p) for p in patterns)
+        permission = f"{meta.app_label}.{act}_{meta.model_name}"
+        return any(patterns_grant(patterns, permission) for patterns in per_group)
 
     return allows
 

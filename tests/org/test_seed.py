@@ -55,3 +55,15 @@ def test_seed_demo_keeps_changes_people_made_to_their_passwords():
     call_command("seed_demo", stdout=StringIO())
     zhang.refresh_from_db()
     assert zhang.check_password("my own secret 42")
+
+
+def test_salespeople_keep_their_records_but_not_their_own_targets():
+    from org.seed import seed_demo
+
+    seed_demo(StringIO())
+    salesperson = User.objects.get(username="zhang.wei")
+    manager = User.objects.get(username="wang.fang")
+    assert salesperson.has_perm("crm.change_customer") and salesperson.has_perm("crm.add_opportunity")
+    assert not salesperson.has_perm("crm.change_budget") and not salesperson.has_perm("crm.add_budget")
+    assert not salesperson.has_perm("crm.change_choiceoption")
+    assert manager.has_perm("crm.change_budget") and manager.has_perm("crm.add_budget")
