@@ -13,6 +13,7 @@ _ERROR_DESCRIPTIONS = {
     "403": "Signed in, but not staff, or without the permission for this entity and operation.",
     "404": "No such object (or not visible to the caller), no such page, or a referenced record is missing.",
     "409": "Conflict with the current state (e.g. the task was already completed).",
+    "415": "The request body's content type is not one this operation reads (see its request body).",
     "429": "Too many requests for this token or user; retry after the `Retry-After` seconds.",
     "503": "The database connection broke mid-request (failover, restart); nothing was saved. "
     "Retry after the `Retry-After` seconds.",
@@ -28,6 +29,8 @@ class BatonAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "404", "429", "503"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")
         return codes
 
     def _get_response_bodies(self, direction="response"):

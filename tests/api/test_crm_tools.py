@@ -106,6 +106,9 @@ def test_import_refuses_junk_with_located_errors_and_creates_no_job(demo, client
         response = zhang.post("/api/v1/import-jobs/", body, format="multipart")
         assert response.status_code == 400, (body, response.content)
         assert field in response.json()["fields"], (field, response.json())
+    # a JSON body cannot carry the sheet: 415, in the one error shape
+    as_json = zhang.post("/api/v1/import-jobs/", {"entity": "customer"}, format="json")
+    assert as_json.status_code == 415 and as_json.json()["code"] == "unsupported_media_type"
     assert not ImportJob.objects.exists()
 
 
