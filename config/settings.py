@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # NUL characters in a form, query or JSON body: a clear 400, never a database error.
     "core.middleware.RejectNulCharactersMiddleware",
+    # A database connection lost mid-request: 503 "nothing was saved, try again", not a 500.
+    "core.middleware.DatabaseInterruptedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -7,7 +7,7 @@ form answer). One check here turns all of them into a clear 400 that changes not
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -41,3 +41,39 @@ class RejectNulCharactersMiddleware:
                 )
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DatabaseInterruptedMiddleware:
+    """A request whose database connection broke mid-way (a failover, a restarted server, an
+    administrator's pg_terminate_backend) answers 503 "nothing was saved, try again": its
+    transaction was rolled back by the server, and Django opens a new connection for the next
+    request. Anything else is left to the normal error handling."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError, connection
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        # No SQLSTATE: the socket went away; 08: connection exception; 57P: server shutting down /
+        # an administrator ended the session; 40: the transaction was rolled back (deadlock,
+        # serialization). In each case the server rolled back the whole transaction.
+        code = getattr(exception.__cause__, "pgcode", None)
+        if code is not None and not code.startswith(("08", "57P", "40")):
+            return None
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+        message = _("The connection to the database was interrupted and nothing was saved. Please try again.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"code": "unavailable", "message": message, "fields": {}, "location": None}, status=503
+            )
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "1"
+        return response

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from core.errors import ValidationFailed
@@ -18,6 +19,8 @@ from .sms import SmsError, sms_backend
 from .templates_registry import get_template
 
 logger = logging.getLogger(__name__)
+# A first attempt not made this long after the delivery was queued: its broker message was lost.
+LOST_MESSAGE_AFTER = timedelta(minutes=5)
 
 
 def channels_for(user, template) -> list[str]:
@@ -121,10 +124,14 @@ def delivery_attempt(delivery_id: int) -> Delivery:
 def retry_due_deliveries(now=None) -> int:
     """Beat: attempt every queued delivery whose retry time has come."""
     now = now or timezone.now()
+    # A first attempt's message can be lost with the broker (Redis restarted without persistence):
+    # a delivery still queued long after it was created is picked up here too. Never twice: the
+    # attempt locks the row and re-checks its status.
+    lost = Q(next_attempt_at__isnull=True, created_at__lte=now - LOST_MESSAGE_AFTER)
     due = list(
-        Delivery.objects.filter(status=Delivery.Status.QUEUED, next_attempt_at__lte=now).values_list(
-            "pk", flat=True
-        )[:500]
+        Delivery.objects.filter(
+            Q(next_attempt_at__lte=now) | lost, status=Delivery.Status.QUEUED
+        ).values_list("pk", flat=True)[:500]
     )
     for pk in due:
         delivery_attempt(pk)

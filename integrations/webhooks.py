@@ -22,12 +22,14 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotPermitted, ValidationFailed
 
 from .models import WebhookDelivery, WebhookSubscription
+from .services import LOST_MESSAGE_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -196,9 +198,12 @@ def webhook_attempt(delivery_id: int) -> WebhookDelivery:
 
 def retry_due_webhooks(now=None) -> int:
     now = now or timezone.now()
+    # Retries whose time has come, and first attempts whose message was lost with the broker.
+    lost = Q(status=WebhookDelivery.Status.PENDING, created_at__lte=now - LOST_MESSAGE_AFTER)
     due = list(
         WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=now, subscription__active=True
+            Q(status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=now) | lost,
+            subscription__active=True,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:200]
