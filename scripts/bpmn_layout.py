@@ -823,6 +823,16 @@ def complaint() -> Process:
     p.flow("gw_satisfied", "head_review", "unsatisfied 不满意", "int(rating) <= 2")
     p.flow("gw_satisfied", "close", "satisfied 满意", default=True)
     p.chain("head_review", "reopened", "close", "complaint_closed")
+    # the steps as the customer reads them in the portal (bilingual, like the task names); the
+    # customer's own tasks keep their names, which already speak to the customer
+    p.customer_labels.update(
+        {
+            "triage": "Received, being assigned 已受理，正在分派",
+            "investigate": "We are looking into it 正在处理",
+            "staff_rating": "Recording your feedback 正在记录您的反馈",
+            "head_review": "Under review by a department head 部门负责人复查中",
+        }
+    )
     return p
 
 
@@ -952,6 +962,14 @@ def service_dispatch() -> Process:
     p.flow("customer_confirm", "service_closed")
     p.flow("staff_confirm", "service_closed")
     p.flow("service_closed", "request_closed")
+    p.customer_labels.update(
+        {
+            "assign": "Scheduling a technician 正在安排技术员",
+            "accept": "A technician has been assigned 技术员已派定",
+            "work": "The technician is on it 技术员服务中",
+            "staff_confirm": "Confirming the work is done 正在确认服务完成",
+        }
+    )
     return p
 
 
@@ -1134,6 +1152,14 @@ def order_approval() -> Process:
     p.flow("gw_paid", "order_done", "paid 付清", "payment_state['paid']")
     p.flow("gw_paid", "payment", "outstanding 未付清", default=True)
     p.chain("rejected", "tell_owner", "order_rejected")
+    p.customer_labels.update(
+        {
+            "manager_approval": "Your order is being approved 订单审批中",
+            "finance_approval": "Your order is being approved 订单审批中",
+            "ship": "Being prepared for shipment 备货发货中",
+            "payment": "Awaiting payment 等待付款",
+        }
+    )
     return p
 
 
