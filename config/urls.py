@@ -19,6 +19,7 @@ urlpatterns = [
     path("designer/", include("tasklist.designer_urls")),
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("integrations.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ NAVIGATION = [
     ("tasklist:inbox", _("Inbox"), None, False),
     ("crm:customer_list", _("Customers"), "crm.view_customer", False),
     ("tasklist:requests", _("Requests"), None, False),
+    ("integrations:notifications", _("Notifications"), None, False),
     ("reports:index", _("Reports"), None, False),
     ("designer:index", _("Designer"), "processes.add_deploymentlog", False),
     ("admin:index", _("Admin"), None, True),
