@@ -32,6 +32,7 @@ from lxml import etree
 
 from audit.services import audit_record
 from core.errors import ValidationFailed
+from core.xlsx import safe_row
 
 from ..models import (
     ChoiceList,
@@ -1012,7 +1013,7 @@ def import_error_report(*, job: ImportJob) -> bytes:
     sheet = workbook.create_sheet(title=str(_("Errors")))
     sheet.append([str(_("row")), str(_("column")), str(_("problem"))])
     for error in job.errors:
-        sheet.append([error.get("row"), error.get("column"), error.get("message")])
+        sheet.append(safe_row(sheet, [error.get("row"), error.get("column"), error.get("message")]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -1053,7 +1054,7 @@ def list_export(*, actor, entity: str, params: dict | None = None) -> bytes:
             ):
                 value = str(value)
             row.append(value)
-        sheet.append(row)
+        sheet.append(safe_row(sheet, row))
         count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -219,3 +219,15 @@ def test_complaint_and_service_request_lists_export_their_fields(org):
 def _rows(data: bytes) -> list[tuple]:
     sheet = load_workbook(io.BytesIO(data)).active
     return list(sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_a_name_with_control_characters_or_a_formula_exports_as_plain_text(org):
+    # given names pasted from elsewhere: an escape character, and text that looks like a formula
+    CustomerFactory(owner=org.zhang, name="Bad\x1bName")
+    CustomerFactory(owner=org.zhang, name='=HYPERLINK("http://evil.example","x")')
+    # when zhang exports his customers, the file is written (before: openpyxl refused it, a 500)
+    data = list_export(actor=org.zhang, entity="customer", params={})
+    sheet = load_workbook(io.BytesIO(data)).active
+    names = {row[1].value: row[1].data_type for row in sheet.iter_rows(min_row=2)}
+    # then both are there as text, the formula never becomes one
+    assert names == {"BadName": "s", '=HYPERLINK("http://evil.example","x")': "s"}
