@@ -275,6 +275,11 @@ ERP_EXPORT_URL = env_str("ERP_EXPORT_URL", "")
 ERP_EXPORT_KEY = env_str("ERP_EXPORT_KEY", "")
 TASK_DUE_SOON_HOURS = env_int("TASK_DUE_SOON_HOURS", 4)
 TASK_ESCALATE_AFTER_HOURS = env_int("TASK_ESCALATE_AFTER_HOURS", 24)
+# CRM reminders: follow-ups and birthdays go out from this local hour, follow-ups again every N
+# days while still due; an order waiting this long for its owner gets an SMS.
+REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9)
+FOLLOW_UP_REPEAT_DAYS = env_int("FOLLOW_UP_REPEAT_DAYS", 1)
+ORDER_HANDLE_WITHIN_HOURS = env_int("ORDER_HANDLE_WITHIN_HOURS", 24)
 CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
     "task": "integrations.sweep",
     "schedule": env_int("INTEGRATIONS_SWEEP_SECONDS", 60),

@@ -175,3 +175,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription_id}: {self.status}"
+
+
+class PersonalPlanQuerySet(VisibleQuerySet):
+    owner_field = "owner"
+
+
+class PersonalPlan(models.Model):
+    """A person's own plan (个人计划) with a reminder at a chosen time."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_plans"
+    )
+    title = models.CharField(_("plan"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    remind_at = models.DateTimeField(_("remind me at"), null=True, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PersonalPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["remind_at", "id"]
+        verbose_name = _("personal plan")
+        verbose_name_plural = _("personal plans")
+        default_permissions = ACTIONS
+        indexes = [models.Index(fields=["done", "remind_at"], name="integ_plan_due")]
+
+    def __str__(self) -> str:
+        return self.title

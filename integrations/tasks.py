@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import reminders, services, webhooks
+from . import due_reminders, reminders, services, webhooks
 
 
 @shared_task(name="integrations.deliver_notification")
@@ -19,6 +19,7 @@ def deliver_webhook(delivery_id: int) -> str:
 def sweep() -> dict:
     """Beat: reminders due now, and retries of deliveries whose backoff has passed."""
     result = reminders.send_task_reminders()
+    result.update(due_reminders.send_due_reminders())
     result["delivery_retries"] = services.retry_due_deliveries()
     result["webhook_retries"] = webhooks.retry_due_webhooks()
     return result

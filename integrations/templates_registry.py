@@ -96,3 +96,46 @@ register_template(
     sms=_("Baton: {process} {outcome}"),
     channels=(Channel.IN_APP, Channel.EMAIL),
 )
+register_template(
+    "customer_follow_up",
+    title=_("Follow up with {name}"),
+    body=_("The next follow-up with {name} was planned for {date}."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "lead_follow_up",
+    title=_("Follow up the lead {name}"),
+    body=_("The next follow-up of the lead {name} was planned for {date}."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "activity_follow_up",
+    title=_("Follow up with {name}: {activity}"),
+    body=_("After “{activity}” you planned to follow up with {name} on {date}."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "contact_birthday",
+    title=_("Birthday today: {name} ({customer})"),
+    body=_("{name} of {customer} has a birthday today; a good day to send greetings."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "employee_birthday",
+    title=_("Happy birthday, {name}!"),
+    body=_("Best wishes on your birthday from all your colleagues."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "order_not_handled",
+    title=_("Order {order} is waiting for you"),
+    body=_("Order {order} for {customer} has been {status} without a next step."),
+    sms=_("Baton: order {order} ({customer}) is waiting for you: {status}"),
+    channels=(Channel.IN_APP, Channel.SMS),
+)
+register_template(
+    "plan_reminder",
+    title=_("Reminder: {plan}"),
+    body=_("{notes}"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
