@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.xlsx import safe_row
+
 from .catalogue import Report, Table
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -40,7 +42,7 @@ def _write_table(sheet, table: Table) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.cells():
-        sheet.append([_cell(value) for value in row])
+        sheet.append(safe_row(sheet, [_cell(value) for value in row]))
     for index, (_key, header) in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(header)) + 4))
     sheet.freeze_panes = "A2"
@@ -55,7 +57,7 @@ def report_workbook(*, report: Report, data, filters: list[tuple[str, str]]) -> 
     summary.append([str(report.title)])
     summary["A1"].font = Font(bold=True, size=14)
     for label, value in filters:
-        summary.append([str(label), str(value)])
+        summary.append(safe_row(summary, [str(label), str(value)]))
     summary.append([])
     for label, value, _key in report.summary(data):
         summary.append([str(label), _cell(value)])

@@ -104,3 +104,16 @@ def test_pages_speak_chinese(client, company, opportunities):
     client.force_login(company.admin)
     page = client.get("/reports/funnel/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "销售漏斗" in page
+
+
+def test_customer_text_is_exported_as_text_never_a_formula(client, company, contracts):
+    # given a customer whose name starts with "=" and holds a control character
+    customer = contracts[0].customer
+    customer.name = '=HYPERLINK("http://evil.example","x")\x1b'
+    customer.save()
+    # when the receivables are exported
+    workbook = _workbook(_get(client, company.admin, "/reports/receivables/export.xlsx"))
+    # then the name is plain text, cleaned
+    cell = next(row[1] for row in workbook[workbook.sheetnames[2]].iter_rows() if row[0].value == "K1")
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://evil.example","x")'
