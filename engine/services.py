@@ -868,12 +868,12 @@ def _is_candidate(task: HumanTask, user) -> bool:
 
 def _require_open(task: HumanTask) -> None:
     if task.status == HumanTask.Status.COMPLETED:
-        who = task.completed_by.get_username() if task.completed_by else str(_("the engine"))
+        who = str(task.completed_by) if task.completed_by else str(_("the engine"))
         when = (
             date_format(timezone.localtime(task.completed_at), "DATETIME_FORMAT") if task.completed_at else ""
         )
         raise TaskAlreadyCompleted(
-            _("“%(task)s” was already completed by %(who)s at %(when)s.")
+            _("“%(task)s” was already completed by %(who)s (%(when)s).")
             % {"task": task.name, "who": who, "when": when}
         )
     if task.status == HumanTask.Status.CANCELLED:

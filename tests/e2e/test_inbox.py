@@ -150,7 +150,7 @@ def test_the_second_tab_is_told_the_task_was_already_completed(discounts, live_s
     second.get_by_role("button", name="Reject").click()
     second.wait_for_load_state("networkidle")
     problem = second.get_by_role("alert").first.inner_text()
-    assert "was already completed by wang.fang at" in problem
+    assert "was already completed by 王芳 Wang Fang (" in problem
     assert second.get_by_text("Completed", exact=True).first.is_visible()
     screenshot(second, "task-already-completed")
 

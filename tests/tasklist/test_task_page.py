@@ -126,7 +126,7 @@ def test_a_second_completion_says_who_completed_it_and_changes_nothing(client, t
     # then he is told who completed it and when, and nothing changed
     assert response.status_code == 409
     problem = re.search(r'id="task-problem">([^<]*)<', response.content.decode()).group(1)
-    assert "already completed by boss at" in problem
+    assert f"already completed by {team.boss} (" in problem  # the person's name, then when
     assert InstanceEvent.objects.filter(instance=review.instance).count() == events_before
     assert HumanTask.objects.get(instance=review.instance, status="ready").name == "Prepare the order"
     review.refresh_from_db()
