@@ -280,6 +280,9 @@ TASK_ESCALATE_AFTER_HOURS = env_int("TASK_ESCALATE_AFTER_HOURS", 24)
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9)
 FOLLOW_UP_REPEAT_DAYS = env_int("FOLLOW_UP_REPEAT_DAYS", 1)
 ORDER_HANDLE_WITHIN_HOURS = env_int("ORDER_HANDLE_WITHIN_HOURS", 24)
+# Mass mailings: messages per minute across all mailings; the site address for unsubscribe links.
+MAILING_RATE_PER_MINUTE = env_int("MAILING_RATE_PER_MINUTE", 60)
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
 CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
     "task": "integrations.sweep",
     "schedule": env_int("INTEGRATIONS_SWEEP_SECONDS", 60),

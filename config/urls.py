@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
+from integrations import views as integrations_views
 from tasklist.views import dashboard as dashboard_views
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("integrations.urls")),
+    path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

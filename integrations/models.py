@@ -204,3 +204,79 @@ class PersonalPlan(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MailingQuerySet(VisibleQuerySet):
+    owner_field = "created_by"
+
+
+class Mailing(models.Model):
+    """A mass e-mail or SMS (群发) to a snapshot of recipients taken when it was sent."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"))
+    source = models.CharField(_("recipients from"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MailingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MailingMessage(models.Model):
+    """One recipient of a mailing: the address as it was when the mailing was sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (unsubscribed)")
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="messages")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailing", "address"], name="integ_mailing_once")]
+        indexes = [models.Index(fields=["status", "sent_at"], name="integ_mailing_msg_status")]
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.status}"
+
+
+class OptOut(models.Model):
+    """An address that asked for no more mass mailings (退订), kept apart from the CRM records so
+    every copy of the address, on any contact or customer, is respected."""
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unsubscribed address")
+        verbose_name_plural = _("unsubscribed addresses")
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="integ_optout_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.address}"

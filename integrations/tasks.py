@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import due_reminders, reminders, services, webhooks
+from . import due_reminders, mailings, reminders, services, webhooks
 
 
 @shared_task(name="integrations.deliver_notification")
@@ -22,4 +22,11 @@ def sweep() -> dict:
     result.update(due_reminders.send_due_reminders())
     result["delivery_retries"] = services.retry_due_deliveries()
     result["webhook_retries"] = webhooks.retry_due_webhooks()
+    result["mailing_messages"] = mailings.mailings_send_due()
     return result
+
+
+@shared_task(name="integrations.send_mailings")
+def send_mailings() -> int:
+    """The first minute's share of a new mailing; the sweep sends the rest, minute by minute."""
+    return mailings.mailings_send_due()

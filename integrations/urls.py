@@ -9,4 +9,6 @@ urlpatterns = [
     path("badge/", views.unread_badge, name="unread_badge"),
     path("read-all/", views.notification_read_all, name="read_all"),
     path("<int:notification_id>/open/", views.notification_open, name="open"),
+    path("mailings/<int:mailing_id>/", views.mailing_detail, name="mailing"),
+    path("mailings/<int:mailing_id>/progress/", views.mailing_progress, name="mailing_progress"),
 ]

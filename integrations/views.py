@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors
-from .models import Notification
+from core.errors import ValidationFailed
+
+from . import mailings, selectors
+from .mailings import opt_out
+from .models import Mailing, Notification
 from .services import notification_mark_read
 
 
@@ -53,3 +59,44 @@ def notification_read_all(request):
     notification_mark_read(user=request.user)
     suffix = "?show=unread" if request.POST.get("show") == "unread" else ""
     return redirect(reverse("integrations:notifications") + suffix)
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt  # mail clients post the one-click unsubscribe (RFC 8058) without a session
+def unsubscribe(request, token: str):
+    """Public: GET asks to confirm, POST records the unsubscribe."""
+    done = False
+    error = ""
+    if request.method == "POST":
+        try:
+            opt_out(token=token)
+            done = True
+        except ValidationFailed as failure:
+            error = failure.message
+    else:
+        try:
+            signing.loads(token, salt=mailings.SALT)
+        except signing.BadSignature:
+            error = _("This unsubscribe link is not valid.")
+    status = 400 if error else 200
+    return render(request, "integrations/unsubscribe.html", {"done": done, "error": error}, status=status)
+
+
+def _visible_mailing(user, mailing_id: int) -> Mailing:
+    return get_object_or_404(Mailing.objects.visible_to(user), pk=mailing_id)
+
+
+@login_required
+@require_GET
+def mailing_detail(request, mailing_id: int):
+    mailing = _visible_mailing(request.user, mailing_id)
+    context = {"mailing": mailing, "progress": mailings.mailing_progress(mailing)}
+    return render(request, "integrations/mailing.html", context)
+
+
+@login_required
+@require_GET
+def mailing_progress(request, mailing_id: int):
+    mailing = _visible_mailing(request.user, mailing_id)
+    context = {"mailing": mailing, "progress": mailings.mailing_progress(mailing)}
+    return render(request, "integrations/_mailing_progress.html", context)

@@ -1,0 +1,185 @@
+"""Mass e-mail/SMS (群发): a mailing snapshots its recipients when it is sent, skips unsubscribed
+addresses, and goes out throttled (MAILING_RATE_PER_MINUTE) from the beat sweep; every e-mail
+carries a signed one-click unsubscribe link.
+
+Who receives it is the caller's choice (the UI resolves a favourites list or a saved customer
+query through crm's selectors, which only return records the sender may see).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import NotPermitted, ValidationFailed
+
+from .models import Channel, Mailing, MailingMessage, OptOut
+from .sms import SmsError, sms_backend
+
+logger = logging.getLogger(__name__)
+SALT = "integrations.unsubscribe"
+
+
+def normalize(channel: str, address: str) -> str:
+    address = (address or "").strip()
+    if channel == Channel.SMS:
+        return re.sub(r"[^\d+]", "", address)
+    return address.lower()
+
+
+def unsubscribe_token(channel: str, address: str) -> str:
+    return signing.dumps([channel, normalize(channel, address)], salt=SALT, compress=True)
+
+
+def unsubscribe_url(channel: str, address: str) -> str:
+    path = reverse("unsubscribe", args=[unsubscribe_token(channel, address)])
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def opt_out(*, token: str) -> OptOut:
+    """Record the unsubscribe a signed link asks for (the same link twice is fine)."""
+    try:
+        channel, address = signing.loads(token, salt=SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationFailed(_("This unsubscribe link is not valid."), fields={"token": ["bad"]}) from None
+    try:
+        with transaction.atomic():
+            return OptOut.objects.get_or_create(channel=channel, address=address)[0]
+    except IntegrityError:  # the same link clicked twice at once
+        return OptOut.objects.get(channel=channel, address=address)
+
+
+def mailing_create(
+    *, actor, name: str, channel: str, body: str, recipients: list[dict], subject: str = "", source: str = ""
+) -> Mailing:
+    """Snapshot the recipients ({"name", "address"}) and start sending after commit."""
+    if not actor.has_perm("integrations.add_mailing"):
+        raise NotPermitted(_("You may not send mass mailings."))
+    errors: dict[str, list[str]] = {}
+    if channel not in (Channel.EMAIL, Channel.SMS):
+        errors["channel"] = [_("Choose e-mail or SMS.")]
+    if not (name or "").strip():
+        errors["name"] = [_("Give the mailing a name.")]
+    if not (body or "").strip():
+        errors["body"] = [_("Write the text to send.")]
+    if channel == Channel.EMAIL and not (subject or "").strip():
+        errors["subject"] = [_("An e-mail needs a subject.")]
+    addresses: dict[str, str] = {}
+    for recipient in recipients:
+        address = normalize(channel, recipient.get("address", ""))
+        if address and address not in addresses:
+            addresses[address] = (recipient.get("name") or "")[:200]
+    if not addresses:
+        errors["recipients"] = [_("None of the chosen records has an address for this channel.")]
+    if errors:
+        raise ValidationFailed(_("The mailing was not sent."), fields=errors)
+    opted_out = set(
+        OptOut.objects.filter(channel=channel, address__in=list(addresses)).values_list("address", flat=True)
+    )
+    with transaction.atomic():
+        mailing = Mailing.objects.create(
+            name=name.strip(),
+            channel=channel,
+            subject=subject.strip(),
+            body=body,
+            source=source,
+            created_by=actor,
+        )
+        MailingMessage.objects.bulk_create(
+            MailingMessage(
+                mailing=mailing,
+                name=person,
+                address=address,
+                status=MailingMessage.Status.SKIPPED
+                if address in opted_out
+                else MailingMessage.Status.QUEUED,
+            )
+            for address, person in addresses.items()
+        )
+        transaction.on_commit(_kick)
+    return mailing
+
+
+def _kick() -> None:
+    from .tasks import send_mailings
+
+    send_mailings.delay()
+
+
+def _send(message: MailingMessage) -> None:
+    mailing = message.mailing
+    if mailing.channel == Channel.SMS:
+        sms_backend().send(to=message.address, text=mailing.body)
+        return
+    link = unsubscribe_url(Channel.EMAIL, message.address)
+    email = EmailMessage(
+        subject=mailing.subject,
+        body=f"{mailing.body}\n\n--\n{_('Unsubscribe')}: {link}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.address],
+        headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    email.send()
+
+
+def mailings_send_due(now=None) -> int:
+    """Send what the rate allows this minute; returns how many were attempted."""
+    now = now or timezone.now()
+    recent = MailingMessage.objects.filter(sent_at__gt=now - timedelta(minutes=1)).count()
+    allowed = settings.MAILING_RATE_PER_MINUTE - recent
+    attempted = 0
+    if allowed > 0:
+        with transaction.atomic():
+            batch = list(
+                MailingMessage.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("mailing")
+                .filter(status=MailingMessage.Status.QUEUED, mailing__status=Mailing.Status.SENDING)
+                .order_by("id")[:allowed]
+            )
+            for message in batch:
+                attempted += 1
+                _attempt(message, now)
+    for mailing in Mailing.objects.filter(status=Mailing.Status.SENDING).exclude(
+        messages__status=MailingMessage.Status.QUEUED
+    ):
+        Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.DONE, finished_at=now)
+    return attempted
+
+
+def _attempt(message: MailingMessage, now) -> None:
+    # An unsubscribe that arrived after the snapshot still counts.
+    if OptOut.objects.filter(channel=message.mailing.channel, address=message.address).exists():
+        message.status = MailingMessage.Status.SKIPPED
+        message.save(update_fields=["status"])
+        return
+    message.attempts += 1
+    message.sent_at = now
+    try:
+        _send(message)
+    except (SmsError, OSError) as error:
+        message.last_error = str(error)[:2000]
+        if not getattr(error, "retryable", True) or message.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+            message.status = MailingMessage.Status.FAILED
+        logger.warning("mailing %s to %s failed: %s", message.mailing_id, message.address, error)
+    else:
+        message.status = MailingMessage.Status.SENT
+        message.last_error = ""
+    message.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+
+
+def mailing_progress(mailing: Mailing) -> dict[str, int]:
+    counts = mailing.messages.aggregate(
+        total=Count("pk"),
+        **{status: Count("pk", filter=Q(status=status)) for status in MailingMessage.Status.values},
+    )
+    return counts
