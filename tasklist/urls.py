@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, attachments, bulk, filters, inbox, instances, task
+from .views import account, attachments, bulk, filters, inbox, instances, mailings, task
 
 app_name = "tasklist"
 
@@ -33,6 +33,7 @@ urlpatterns = [
         name="incident_retry",
     ),
     path("requests/", instances.my_requests, name="requests"),
+    path("mailings/new/", mailings.mailing_new, name="mailing_new"),
     path("requests/new/<slug:kind>/", instances.request_new, name="request_new"),
     path("account/language/", account.language_switch, name="language"),
 ]

@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from core.errors import NotPermitted, ValidationFailed
-from crm.models import FavouriteItem, FavouriteList
+from crm.models import FavouriteItem, FavouriteList, SavedQuery
 from crm.selectors.reminders import favourite_list_recipients
 from integrations.mailings import mailing_create, mailings_send_due, unsubscribe_url
 from integrations.models import Mailing, MailingMessage, OptOut
@@ -128,3 +128,33 @@ def test_sms_mailing_through_the_gateway_adapter_and_failures_counted(fake_serve
     client.force_login(UserFactory(perms=MAILER))
     assert client.get(f"/notifications/mailings/{mailing.pk}/").status_code == 404
     assert MailingMessage.objects.count() == 2
+
+
+def test_the_new_mailing_page_sends_to_a_saved_query_the_sender_may_export(
+    client, settings, django_capture_on_commit_callbacks
+):
+    # given a saved customer query (no filters) and customers of the sender and of someone else
+    settings.MAILING_RATE_PER_MINUTE = 100
+    mailer = UserFactory(perms=[*MAILER, "crm.export_customer", "crm.view_savedquery"])
+    CustomerFactory(owner=mailer, name="Mine", email="mine@example.com")
+    CustomerFactory(owner=UserFactory(), name="Theirs", email="theirs@example.com")
+    query = SavedQuery.objects.create(
+        name="All mine", entity="customer", params={"filters": {}}, owner=mailer
+    )
+    client.force_login(mailer)
+    assert client.get("/mailings/new/").status_code == 200
+    # when a located error first, then a good post
+    bad = client.post(
+        "/mailings/new/", {"source": f"query:{query.pk}", "channel": "email", "name": "x", "body": ""}
+    )
+    assert bad.status_code == 400 and "Write the text to send." in bad.content.decode()
+    form = {"source": f"query:{query.pk}", "channel": "email", "name": "Offer", "subject": "Hi", "body": "Hi"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/mailings/new/", form)
+    # then only the customer the sender may export was mailed
+    mailing = Mailing.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/notifications/mailings/{mailing.pk}/"
+    assert [m.to for m in mail.outbox] == [["mine@example.com"]]
+    assert client.get(response["Location"]).status_code == 200
+    client.force_login(UserFactory(perms=["crm.view_customer"]))
+    assert client.get("/mailings/new/").status_code == 403
