@@ -24,6 +24,8 @@ class DueReminder:
     due_on: datetime.date | None = None  # date-based: sent at the set time, repeated while due
     occurrence: str = ""  # event-based (no due_on): the key of this event, sent once
     channels: tuple[str, ...] | None = None  # None: the recipient's preferences
+    # A greeting to the outside person it is about, as (channel, address): ("email", "li@...").
+    greeting: tuple[str, str] | None = None
 
 
 def collect_due_reminders(*, today: datetime.date) -> list[DueReminder]:

@@ -82,6 +82,11 @@ def _birthdays(today):
             due_on=today,
             context={"name": contact.name, "customer": contact.customer.name},
             url=f"/contacts/{contact.pk}/",
+            greeting=("email", contact.email)
+            if contact.email
+            else ("sms", contact.mobile)
+            if contact.mobile
+            else None,
         )
 
 

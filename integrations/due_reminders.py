@@ -9,16 +9,22 @@ every FOLLOW_UP_REPEAT_DAYS days while still due.
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
+from core.errors import ValidationFailed
 from core.reminders import DueReminder, collect_due_reminders
 from org.models import Employee
 
+from .mailings import greeting_send
 from .models import PersonalPlan, ReminderLog
 from .services import notify
+
+logger = logging.getLogger(__name__)
 
 
 def _occurrence(reminder: DueReminder, local_now: datetime.datetime) -> str | None:
@@ -45,9 +51,27 @@ def _send_once(reminder: DueReminder, occurrence: str) -> bool:
                 url=reminder.url,
                 channels=list(reminder.channels) if reminder.channels is not None else None,
             )
+            if reminder.greeting:
+                _greet(reminder)
     except IntegrityError:
         return False
     return True
+
+
+def _greet(reminder: DueReminder) -> None:
+    channel, address = reminder.greeting
+    name = reminder.context.get("name", "")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Happy birthday, {name}!").format(name=name)
+        body = _("Dear {name}, all the best on your birthday, with warm regards from {sender}.").format(
+            name=name, sender=reminder.recipient.get_full_name() or reminder.recipient
+        )
+    try:
+        greeting_send(
+            sender=reminder.recipient, channel=channel, address=address, name=name, subject=subject, body=body
+        )
+    except ValidationFailed:  # an address that normalises to nothing: the owner is still reminded
+        logger.warning("no greeting for %s: unusable address %r", reminder.subject, address)
 
 
 def _employee_birthdays(today: datetime.date):

@@ -65,6 +65,32 @@ def mailing_create(
     """Snapshot the recipients ({"name", "address"}) and start sending after commit."""
     if not actor.has_perm("integrations.add_mailing"):
         raise NotPermitted(_("You may not send mass mailings."))
+    return _mailing_create(
+        sender=actor,
+        name=name,
+        channel=channel,
+        body=body,
+        recipients=recipients,
+        subject=subject,
+        source=source,
+    )
+
+
+def greeting_send(*, sender, channel: str, address: str, name: str, subject: str, body: str) -> Mailing:
+    """A single greeting (e.g. a contact's birthday) from the system on the owner's behalf, sent
+    like a mailing: logged, throttled, unsubscribe respected."""
+    return _mailing_create(
+        sender=sender,
+        name=subject,
+        channel=channel,
+        body=body,
+        subject=subject,
+        recipients=[{"name": name, "address": address}],
+        source=_("greeting"),
+    )
+
+
+def _mailing_create(*, sender, name, channel, body, recipients, subject, source) -> Mailing:
     errors: dict[str, list[str]] = {}
     if channel not in (Channel.EMAIL, Channel.SMS):
         errors["channel"] = [_("Choose e-mail or SMS.")]
@@ -93,7 +119,7 @@ def mailing_create(
             subject=subject.strip(),
             body=body,
             source=source,
-            created_by=actor,
+            created_by=sender,
         )
         MailingMessage.objects.bulk_create(
             MailingMessage(

@@ -7,12 +7,14 @@ import threading
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
 from crm.models import Activity, Order
 from integrations.due_reminders import send_due_reminders
-from integrations.models import Delivery, Notification, PersonalPlan
+from integrations.mailings import mailings_send_due
+from integrations.models import Delivery, MailingMessage, Notification, OptOut, PersonalPlan
 from tests.crm.factories import ContactFactory, CustomerFactory
 from tests.factories import EmployeeFactory, UserFactory
 
@@ -82,23 +84,36 @@ def test_an_activity_follow_up_stops_once_a_later_activity_is_recorded():
     assert sweep(DAY + datetime.timedelta(days=1)) == {}
 
 
-def test_birthdays_remind_the_owner_of_the_contact_and_greet_the_employee():
-    zhang = UserFactory()
+def test_birthdays_remind_the_owner_greet_the_contact_and_the_employee(settings):
+    settings.MAILING_RATE_PER_MINUTE = 100
+    zhang = UserFactory(first_name="Wei", last_name="Zhang")
+    birthday = datetime.date(1980, DAY.month, DAY.day)
     ContactFactory(
         customer=CustomerFactory(owner=zhang, name="明远机械"),
         name="李娜",
-        birthday=datetime.date(1980, DAY.month, DAY.day),
+        birthday=birthday,
+        email="Li.Na@example.com",
     )
+    ContactFactory(
+        customer=CustomerFactory(owner=zhang), name="Opted out", birthday=birthday, mobile="13900000000"
+    )
+    OptOut.objects.create(channel="sms", address="13900000000")
     ContactFactory(
         customer=CustomerFactory(owner=zhang), name="Not today", birthday=datetime.date(1980, 1, 1)
     )
     colleague = EmployeeFactory(birthday=datetime.date(1990, DAY.month, DAY.day))
-    assert sweep() == {"contact_birthday": 1, "employee_birthday": 1}
+    assert sweep() == {"contact_birthday": 2, "employee_birthday": 1}
     assert sweep(hour=15) == {}
-    assert notes(zhang, "contact_birthday") == ["Birthday today: 李娜 (明远机械)"]
+    assert "Birthday today: 李娜 (明远机械)" in notes(zhang, "contact_birthday")
     assert len(notes(colleague.user, "employee_birthday")) == 1
+    # the contact got a greeting by e-mail on the owner's behalf; the opted-out one did not
+    with time_machine.travel(at(DAY, 10), tick=False):
+        mailings_send_due()
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["li.na@example.com"], "Happy birthday, 李娜!")]
+    assert "Wei Zhang" in mail.outbox[0].body
+    assert MailingMessage.objects.get(address="13900000000").status == MailingMessage.Status.SKIPPED
     # next year, the same birthday again
-    assert sweep(DAY.replace(year=2027)) == {"contact_birthday": 1, "employee_birthday": 1}
+    assert sweep(DAY.replace(year=2027)) == {"contact_birthday": 2, "employee_birthday": 1}
 
 
 def test_an_order_left_waiting_sends_an_sms_to_its_owner(settings, django_capture_on_commit_callbacks):
