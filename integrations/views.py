@@ -15,7 +15,8 @@ from core.errors import ValidationFailed
 
 from . import mailings, selectors
 from .mailings import opt_out
-from .models import Mailing, Notification
+from .models import Mailing, Notification, PersonalPlan
+from .plans import plan_create, plan_done
 from .services import notification_mark_read
 
 
@@ -100,3 +101,31 @@ def mailing_progress(request, mailing_id: int):
     mailing = _visible_mailing(request.user, mailing_id)
     context = {"mailing": mailing, "progress": mailings.mailing_progress(mailing)}
     return render(request, "integrations/_mailing_progress.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_list(request):
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            plan_create(
+                owner=request.user,
+                title=request.POST.get("title", ""),
+                remind_at=request.POST.get("remind_at", ""),
+                notes=request.POST.get("notes", ""),
+            )
+        except ValidationFailed as failure:
+            errors = {k: [str(m) for m in v] for k, v in failure.fields.items()}
+        else:
+            return redirect("integrations:plans")
+    plans = PersonalPlan.objects.filter(owner=request.user, done=False)[:200]
+    context = {"plans": plans, "errors": errors, "form": request.POST}
+    return render(request, "integrations/plans.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def plan_mark_done(request, plan_id: int):
+    plan_done(owner=request.user, plan_id=plan_id)
+    return redirect("integrations:plans")

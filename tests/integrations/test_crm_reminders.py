@@ -181,3 +181,23 @@ def test_two_sweeps_at_once_send_each_reminder_once():
         t.join()
     assert sum(results) == 5
     assert Notification.objects.filter(recipient=zhang, template="customer_follow_up").count() == 5
+
+
+def test_the_plans_page_adds_a_plan_with_a_located_error_and_marks_it_done(client):
+    zhang = UserFactory()
+    client.force_login(zhang)
+    bad = client.post("/notifications/plans/", {"title": "Call Li", "remind_at": "tomorrow-ish"})
+    assert bad.status_code == 400 and "Enter a date and time" in bad.content.decode()
+    assert not PersonalPlan.objects.exists()
+    client.post("/notifications/plans/", {"title": "Call Li", "remind_at": "2026-03-10T14:00"})
+    plan = PersonalPlan.objects.get(owner=zhang)
+    assert timezone.localtime(plan.remind_at).hour == 14
+    assert "Call Li" in client.get("/notifications/plans/").content.decode()
+    client.force_login(UserFactory())
+    client.post(f"/notifications/plans/{plan.pk}/done/")  # not theirs: nothing happens
+    plan.refresh_from_db()
+    assert not plan.done
+    client.force_login(zhang)
+    client.post(f"/notifications/plans/{plan.pk}/done/")
+    plan.refresh_from_db()
+    assert plan.done
