@@ -40,7 +40,7 @@ class RecordingScheduler(LockedMemoryScheduler):
 def beats(db):
     """make() → a scheduler on the test Redis, with an entry due at every tick, sharing a lock key
     of this test's own."""
-    app = Celery("beat-lock-test", broker="memory://")
+    app = Celery("beat-lock-test", broker="memory://", set_as_current=False)
     app.conf.beat_schedule = {"sweep": {"task": "tests.sweep", "schedule": schedule(timedelta(0))}}
     key = f"test:beat:lock:{uuid.uuid4().hex}"
     sent: list = []
@@ -99,7 +99,7 @@ def test_the_standby_takes_over_when_the_first_beat_stops_and_the_first_never_fi
 
 
 def test_without_redis_the_scheduler_fires_alone(db):
-    app = Celery("beat-embedded-test", broker="memory://")
+    app = Celery("beat-embedded-test", broker="memory://", set_as_current=False)
     app.conf.beat_schedule = {"sweep": {"task": "tests.sweep", "schedule": schedule(timedelta(0))}}
     sent: list = []
     scheduler = RecordingScheduler(app=app, sent=sent, redis_url="", lock_key="unused")
@@ -179,7 +179,7 @@ def test_two_workers_sweeping_the_same_due_timers_fire_each_once(tmp_path):
     try:
         _wait(lambda: all("ready." in log.read_text() for log in logs), "both workers to be ready")
         # when both receive sweeps of the same due timers at the same time
-        sender = Celery("two-workers-sender", broker=settings.TEST_REDIS_URL)
+        sender = Celery("two-workers-sender", broker=settings.TEST_REDIS_URL, set_as_current=False)
         for _ in range(8):
             sender.send_task("engine.fire_due_timers", queue=queue)
 
