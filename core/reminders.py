@@ -6,6 +6,8 @@ sends each once per due event and decides the time of day and the repeat frequen
 from __future__ import annotations
 
 import datetime
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ class DueReminder:
     greeting: tuple[str, str] | None = None
 
 
-def collect_due_reminders(*, today: datetime.date) -> list[DueReminder]:
+def collect_due_reminders(*, today: datetime.date) -> Iterator[DueReminder]:
+    """Every source's due reminders, as a stream (sources may return generators)."""
     responses = reminder_sources.send(sender=None, today=today)
-    return [reminder for _receiver, reminders in responses for reminder in (reminders or [])]
+    return itertools.chain.from_iterable(reminders or () for _receiver, reminders in responses)

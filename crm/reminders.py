@@ -5,6 +5,8 @@ time (an SMS to the order's owner)."""
 from __future__ import annotations
 
 import datetime
+import itertools
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
@@ -15,19 +17,19 @@ from core.reminders import DueReminder, reminder_sources
 
 from .models import Activity, Contact, Customer, Lead, Order
 
-LIMIT = 5000  # per kind and sweep; the rest follow on the next sweep
-
 
 @receiver(reminder_sources, dispatch_uid="crm_reminders")
-def crm_due_reminders(sender, today: datetime.date, **kwargs) -> list[DueReminder]:
-    return [*_follow_ups(today), *_birthdays(today), *_orders_not_handled()]
+def crm_due_reminders(sender, today: datetime.date, **kwargs) -> Iterator[DueReminder]:
+    # A lazy stream: the sweep reads it in chunks, so a large backlog is not held in memory.
+    return itertools.chain(_follow_ups(today), _birthdays(today), _orders_not_handled())
 
 
 def _follow_ups(today):
     for customer in (
         Customer.objects.filter(next_follow_up__lte=today, owner__isnull=False)
         .select_related("owner")
-        .only("pk", "name", "next_follow_up", "owner")[:LIMIT]
+        .only("pk", "name", "next_follow_up", "owner")
+        .iterator(chunk_size=2000)
     ):
         yield DueReminder(
             kind="customer_follow_up",
@@ -38,9 +40,11 @@ def _follow_ups(today):
             url=f"/customers/{customer.pk}/",
         )
     open_leads = [Lead.Status.NEW, Lead.Status.QUALIFIED]
-    for lead in Lead.objects.filter(
-        next_follow_up__lte=today, owner__isnull=False, status__in=open_leads
-    ).select_related("owner")[:LIMIT]:
+    for lead in (
+        Lead.objects.filter(next_follow_up__lte=today, owner__isnull=False, status__in=open_leads)
+        .select_related("owner")
+        .iterator(chunk_size=2000)
+    ):
         yield DueReminder(
             kind="lead_follow_up",
             subject=f"lead:{lead.pk}",
@@ -55,7 +59,8 @@ def _follow_ups(today):
     for activity in (
         Activity.objects.filter(next_follow_up__lte=today, next_follow_up__gte=recent)
         .exclude(Exists(later))
-        .select_related("owner", "customer")[:LIMIT]
+        .select_related("owner", "customer")
+        .iterator(chunk_size=2000)
     ):
         yield DueReminder(
             kind="activity_follow_up",
@@ -72,9 +77,13 @@ def _follow_ups(today):
 
 
 def _birthdays(today):
-    for contact in Contact.objects.filter(
-        active=True, birthday__month=today.month, birthday__day=today.day, customer__owner__isnull=False
-    ).select_related("customer__owner")[:LIMIT]:
+    for contact in (
+        Contact.objects.filter(
+            active=True, birthday__month=today.month, birthday__day=today.day, customer__owner__isnull=False
+        )
+        .select_related("customer__owner")
+        .iterator(chunk_size=2000)
+    ):
         yield DueReminder(
             kind="contact_birthday",
             subject=f"contact:{contact.pk}",
@@ -93,9 +102,11 @@ def _birthdays(today):
 def _orders_not_handled():
     hours = settings.ORDER_HANDLE_WITHIN_HOURS
     waiting = Q(status=Order.Status.DRAFT) | Q(status=Order.Status.APPROVED)
-    for order in Order.objects.filter(
-        waiting, updated_at__lte=timezone.now() - datetime.timedelta(hours=hours)
-    ).select_related("owner", "customer")[:LIMIT]:
+    for order in (
+        Order.objects.filter(waiting, updated_at__lte=timezone.now() - datetime.timedelta(hours=hours))
+        .select_related("owner", "customer")
+        .iterator(chunk_size=2000)
+    ):
         yield DueReminder(
             kind="order_not_handled",
             subject=f"order:{order.pk}",

@@ -9,6 +9,7 @@ every FOLLOW_UP_REPEAT_DAYS days while still due.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from .models import PersonalPlan, ReminderLog
 from .services import notify
 
 logger = logging.getLogger(__name__)
+CHUNK = 1000
 
 
 def _occurrence(reminder: DueReminder, local_now: datetime.datetime) -> str | None:
@@ -109,16 +111,27 @@ def send_due_reminders(now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     today = local_now.date()
-    reminders = [
-        *collect_due_reminders(today=today),
-        *_employee_birthdays(today),
-        *_personal_plans(now),
-    ]
+    reminders = itertools.chain(
+        collect_due_reminders(today=today), _employee_birthdays(today), _personal_plans(now)
+    )
     sent: dict[str, int] = {}
-    for reminder in reminders:
-        if reminder.recipient is None or not reminder.recipient.is_active:
-            continue
-        occurrence = _occurrence(reminder, local_now)
-        if occurrence is not None and _send_once(reminder, occurrence):
-            sent[reminder.kind] = sent.get(reminder.kind, 0) + 1
+    while chunk := list(itertools.islice(reminders, CHUNK)):
+        due = []
+        for reminder in chunk:
+            if reminder.recipient is None or not reminder.recipient.is_active:
+                continue
+            occurrence = _occurrence(reminder, local_now)
+            if occurrence is not None:
+                due.append((reminder, occurrence))
+        # One read per chunk skips what earlier sweeps sent; the unique key still decides races.
+        done = set(
+            ReminderLog.objects.filter(subject__in={r.subject for r, _o in due}).values_list(
+                "kind", "subject", "occurrence"
+            )
+        )
+        for reminder, occurrence in due:
+            if (reminder.kind, reminder.subject, occurrence) in done:
+                continue
+            if _send_once(reminder, occurrence):
+                sent[reminder.kind] = sent.get(reminder.kind, 0) + 1
     return sent

@@ -201,3 +201,15 @@ def test_the_plans_page_adds_a_plan_with_a_located_error_and_marks_it_done(clien
     client.post(f"/notifications/plans/{plan.pk}/done/")
     plan.refresh_from_db()
     assert plan.done
+
+
+def test_a_backlog_larger_than_one_chunk_is_sent_in_full_and_only_once(monkeypatch):
+    from integrations import due_reminders
+
+    monkeypatch.setattr(due_reminders, "CHUNK", 2)
+    zhang = UserFactory()
+    for _ in range(5):
+        CustomerFactory(owner=zhang, next_follow_up=DAY)
+    assert sweep() == {"customer_follow_up": 5}
+    assert sweep(hour=11) == {}
+    assert len(notes(zhang, "customer_follow_up")) == 5
