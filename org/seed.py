@@ -125,6 +125,9 @@ GROUPS = [
             "crm.change_*",
             "crm.export_customer",
             "crm.export_contact",
+            # mass e-mail/SMS to their favourites (seed 004)
+            "integrations.add_mailing",
+            "integrations.view_mailing",
             # targets and expense limits are set by managers, never by the salesperson they bind
             "!crm.add_budget*",
             "!crm.change_budget*",

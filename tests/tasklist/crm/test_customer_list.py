@@ -148,3 +148,14 @@ def test_a_filter_change_by_htmx_returns_only_the_results(client, org):
     text = response.content.decode()
     assert text.lstrip().startswith('<section id="customer-results"') and "局部刷新公司" in text
     assert "<html" not in text
+
+
+def test_people_allowed_to_send_mailings_find_the_mailing_page_from_the_list(client, org):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(org.zhang)
+    assert reverse("tasklist:mailing_new") not in client.get(URL).content.decode()
+    org.zhang.user_permissions.add(Permission.objects.get(codename="add_mailing"))
+    page = client.get(URL).content.decode()
+    assert reverse("tasklist:mailing_new") in page and "Send a mailing" in page
+    assert client.get(reverse("tasklist:mailing_new")).status_code == 200
