@@ -3,8 +3,19 @@ filters re-run the report, the page passes axe; screenshots reports-funnel / rep
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, browser, context, page, screenshot, sign_in  # noqa: F401
 from tests.factories import PASSWORD
+from tests.reports.conftest import (  # noqa: F401  (the reports' known dataset, re-used here)
+    company,
+    contracts,
+    customers,
+    everything,
+    opportunities,
+    orders,
+    processes,
+    service,
+)
+
+from .conftest import assert_accessible, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -12,10 +23,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def test_funnel_and_sales_pages_draw_their_charts(
     transactional_db,
     live_server,
-    company,
-    everything,
-    page,  # noqa: F811
-    sign_in,  # noqa: F811 (fixtures imported from tests.e2e)
+    company,  # noqa: F811
+    everything,  # noqa: F811
+    page,
+    sign_in,
 ):
     # given the administrator signed in
     sign_in(page, company.admin.username, PASSWORD, next_path="/reports/")
