@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Org-chart reads (a user's group tree) are remembered for the length of one request.
+    "org.memo.RequestMemoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (policy under "Security" below).
     "csp.middleware.CSPMiddleware",

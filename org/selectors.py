@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 
+from .memo import remembered
 from .models import Department, Employee, GroupProfile
 from .permissions import SCOPE_ORDER, RowScope
 
@@ -121,18 +122,23 @@ def management_chain(user, *, limit: int = 20) -> list:
 
 
 def _group_pairs() -> list[tuple[int, int | None]]:
-    parents = dict(GroupProfile.objects.values_list("group_id", "parent_id"))
-    return [(gid, parents.get(gid)) for gid in Group.objects.values_list("id", flat=True)]
+    def read():
+        parents = dict(GroupProfile.objects.values_list("group_id", "parent_id"))
+        return [(gid, parents.get(gid)) for gid in Group.objects.values_list("id", flat=True)]
+
+    return remembered("group_pairs", read)
 
 
 def effective_group_ids(user) -> set[int]:
     """The user's groups plus every group they are nested in (membership flows upward)."""
     if user is None or getattr(user, "pk", None) is None:
         return set()
-    direct = list(user.groups.values_list("id", flat=True))
-    if not direct:
-        return set()
-    return _ancestors(_group_pairs(), direct)
+
+    def read() -> frozenset[int]:
+        direct = list(user.groups.values_list("id", flat=True))
+        return frozenset(_ancestors(_group_pairs(), direct)) if direct else frozenset()
+
+    return set(remembered(("effective_group_ids", user.pk), read))
 
 
 def effective_group_names(user) -> set[str]:
