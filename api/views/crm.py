@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from audit.models import AuditEvent
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
+from crm.selectors.merge import merge_default_side, merge_moving_counts
 from crm.selectors.misc import campaign_roi
 from crm.services import commerce, customers, levels, misc, pools, sales, service
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
@@ -266,7 +267,6 @@ class CustomerViewSet(CrmViewSet):
         for name in MERGEABLE_FIELDS:
             field = crm.Customer._meta.get_field(name)
             left, right = kept.get(field.attname), removed.get(field.attname)
-            empty = (None, "", {}, [])
             fields.append(
                 {
                     "field": name,
@@ -274,20 +274,10 @@ class CustomerViewSet(CrmViewSet):
                     "keep": left,
                     "remove": right,
                     "differ": left != right,
-                    "default": "remove"
-                    if name != "custom" and left in empty and right not in empty
-                    else "keep",
+                    "default": merge_default_side(name, left, right),
                 }
             )
-        moving = []
-        for relation in crm.Customer._meta.related_objects:
-            if relation.many_to_many or relation.related_model is crm.CustomerMerge:
-                continue
-            model = relation.related_model
-            count = model._base_manager.filter(**{relation.field.name: remove.pk}).count()
-            if count:
-                label = str(model._meta.verbose_name_plural)
-                moving.append({"entity": model._meta.label_lower, "label": label, "count": count})
+        moving = merge_moving_counts(remove)
         body = {"keep": keep, "remove": remove, "fields": fields, "moving": moving}
         return Response(sm.MergePreviewSerializer(body).data)
 

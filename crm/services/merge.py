@@ -11,6 +11,7 @@ from audit.services import audit_record
 from core.errors import ValidationFailed
 
 from ..models import Customer, CustomerChange, CustomerMerge, CustomerShare, FavouriteItem
+from ..selectors.merge import merge_default_side
 from .common import display, require_row
 from .customers import CUSTOMER_FIELDS, _apply_keys
 
@@ -82,9 +83,7 @@ def customer_merge(
                 taken[field] = ("both", keep.custom, merged)
                 keep.custom = merged
             continue
-        take_removed = side == "remove" or (
-            side is None and kept_value in (None, "") and removed_value not in (None, "")
-        )
+        take_removed = (side or merge_default_side(field, kept_value, removed_value)) == "remove"
         if take_removed and kept_value != removed_value:
             taken[field] = ("remove", kept_value, removed_value)
             setattr(keep, attname, removed_value)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from crm.models import Customer, CustomerMerge
+from crm.models import Customer
+from crm.selectors.merge import merge_default_side, merge_moving_counts
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
 from .common import permission
@@ -44,33 +44,18 @@ def _rows(keep: Customer, remove: Customer) -> list[dict]:
     rows = []
     for field in MERGEABLE_FIELDS:
         left, right = _display(keep, field), _display(remove, field)
-        verbose = Customer._meta.get_field(field).verbose_name
-        # The service's default: the kept value, unless it is empty and the removed one is not.
-        default = "remove" if (not left and right) else "keep"
+        attname = Customer._meta.get_field(field).attname
         rows.append(
             {
                 "field": field,
-                "label": verbose,
+                "label": Customer._meta.get_field(field).verbose_name,
                 "keep": left,
                 "remove": right,
                 "differ": left != right,
-                "default": default,
+                "default": merge_default_side(field, getattr(keep, attname), getattr(remove, attname)),
             }
         )
     return rows
-
-
-def moving_counts(remove: Customer) -> list[dict]:
-    """How many related records point at the removed card (one query per relation type)."""
-    counts = []
-    for relation in Customer._meta.related_objects:
-        if relation.many_to_many or relation.related_model is CustomerMerge:
-            continue
-        model = relation.related_model
-        n = model._base_manager.filter(**{relation.field.name: remove.pk}).aggregate(n=Count("pk"))["n"]
-        if n:
-            counts.append({"label": model._meta.verbose_name_plural, "count": n})
-    return counts
 
 
 @permission("crm.delete_customer")
@@ -112,7 +97,7 @@ def customer_merge_view(request):
         "remove_value": remove_value,
         "errors": errors,
         "rows": _rows(keep, remove) if ready else [],
-        "moving": moving_counts(remove) if ready else [],
+        "moving": merge_moving_counts(remove) if ready else [],
     }
     return render(
         request,
