@@ -383,36 +383,43 @@ def _located(error: DomainError) -> dict:
     return {k: [str(m) for m in v] for k, v in error.fields.items()} or {"__all__": [str(error.message)]}
 
 
+def _submit(request, customer, definitions, save):
+    """Run `save(values, custom, allow_duplicate)` on the posted form. Returns (saved, None), or
+    (None, the form again) with the duplicates found (409) or the errors on their fields (400)."""
+    values, custom = form_values(request.POST, definitions)
+    try:
+        return save(values, custom, request.POST.get("allow_duplicate") == "on"), None
+    except DomainError as error:  # DuplicateFound is one
+        duplicate = isinstance(error, DuplicateFound)
+        page = _render_form(
+            request,
+            customer=customer,
+            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
+            errors={} if duplicate else _located(error),
+            duplicates=_visible_matches(request.user, error.matches) if duplicate else (),
+            status=409 if duplicate else 400,
+            definitions=definitions,
+        )
+        return None, page
+
+
 @permission("crm.add_customer")
 def customer_new(request):
     if request.method != "POST":
         return _render_form(request, customer=None, values={"name": request.GET.get("name", "")}, errors={})
-    definitions = custom_definitions()
-    values, custom = form_values(request.POST, definitions)
-    try:
-        customer = customer_create(
+    customer, page = _submit(
+        request,
+        None,
+        custom_definitions(),
+        lambda values, custom, allow_duplicate: customer_create(
             actor=request.user,
-            allow_duplicate=request.POST.get("allow_duplicate") == "on",
+            allow_duplicate=allow_duplicate,
             custom={k: v for k, v in custom.items() if v != ""},
             **values,
-        )
-    except DuplicateFound as error:
-        return _render_form(
-            request,
-            customer=None,
-            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
-            errors={},
-            duplicates=_visible_matches(request.user, error.matches),
-            status=409,
-        )
-    except DomainError as error:
-        return _render_form(
-            request,
-            customer=None,
-            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
-            errors=_located(error),
-            status=400,
-        )
+        ),
+    )
+    if page is not None:
+        return page
     messages.success(request, _("Created the customer %(code)s.") % {"code": customer.code})
     return redirect("crm:customer_detail", pk=customer.pk)
 
@@ -425,32 +432,20 @@ def customer_edit(request, pk: int):
         return _render_form(
             request, customer=customer, values=initial_values(customer, definitions), errors={}
         )
-    values, custom = form_values(request.POST, definitions)
-    try:
-        customer_update(
+    _saved, page = _submit(
+        request,
+        customer,
+        definitions,
+        lambda values, custom, allow_duplicate: customer_update(
             actor=request.user,
             customer=customer,
-            allow_duplicate=request.POST.get("allow_duplicate") == "on",
+            allow_duplicate=allow_duplicate,
             custom=custom if definitions else None,
             **values,
-        )
-    except DuplicateFound as error:
-        return _render_form(
-            request,
-            customer=customer,
-            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
-            errors={},
-            duplicates=_visible_matches(request.user, error.matches),
-            status=409,
-        )
-    except DomainError as error:
-        return _render_form(
-            request,
-            customer=customer,
-            values={**values, **{f"custom.{k}": v for k, v in custom.items()}},
-            errors=_located(error),
-            status=400,
-        )
+        ),
+    )
+    if page is not None:
+        return page
     messages.success(request, _("Saved."))
     return redirect("crm:customer_detail", pk=customer.pk)
 
