@@ -84,6 +84,12 @@ def test_list_card_edit_duplicate_warning_and_merge(customers, live_server, page
     expect(page.locator("#customer-groups tfoot")).to_contain_text("6")
     accessible(page, live_server, "customer list")
     screenshot(page, "crm-list")
+    # the keyboard works the list like the inbox: "/" to search, j to the first row
+    page.locator("body").press("/")
+    expect(page.locator("[data-list-search]")).to_be_focused()
+    page.locator("[data-list-search]").evaluate("box => box.blur()")
+    page.keyboard.press("j")
+    expect(page.locator("#customer-table tbody a.task-name").first).to_be_focused()
 
     # the card
     page.locator("#customer-table").get_by_role("link", name="杭州西湖电子有限公司").click()

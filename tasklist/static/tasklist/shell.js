@@ -26,12 +26,15 @@
     var tag = target && target.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
+  /* Keyboard operation of every list that marks itself with data-list-keys (the inbox, the
+     customer list, the pool): j / k move between rows, Enter opens, "/" jumps to the
+     [data-list-search] box, "n" follows the page's [data-list-new] link where there is one. */
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    var results = document.getElementById("inbox-results");
+    var results = document.querySelector("[data-list-keys]");
     if (!results) return;
     if (event.key === "/") {
-      var search = document.getElementById("id_text");
+      var search = document.querySelector("[data-list-search]");
       if (search) {
         event.preventDefault();
         var panel = search.closest("details");
@@ -40,8 +43,13 @@
       }
       return;
     }
+    if (event.key === "n") {
+      var create = document.querySelector("[data-list-new]");
+      if (create) { event.preventDefault(); create.click(); }
+      return;
+    }
     if (event.key !== "j" && event.key !== "k") return;
-    var links = Array.prototype.slice.call(results.querySelectorAll("a.task-name"));
+    var links = Array.prototype.slice.call(results.querySelectorAll("a.task-name, button[data-list-row]"));
     if (!links.length) return;
     event.preventDefault();
     var index = links.indexOf(document.activeElement);
