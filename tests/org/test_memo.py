@@ -55,8 +55,15 @@ def test_outside_a_request_nothing_is_remembered(django_assert_num_queries):
         effective_group_ids(user)
 
 
-def test_every_request_starts_with_an_empty_memo_and_leaves_none_behind(client):
-    user = UserFactory()
+def test_a_page_reads_the_group_tree_once_and_leaves_no_memo_behind(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory(perms=["engine.view_humantask"])
+    user.groups.add(GroupFactory(name="sales", profile__parent=GroupFactory(name="staff")))
     client.force_login(user)
-    client.get(reverse("tasklist:inbox"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("tasklist:inbox")).status_code == 200
+    tree_reads = [q for q in queries.captured_queries if '"org_groupprofile"."parent_id"' in q["sql"]]
+    assert len(tree_reads) == 1
     assert _memo.get() is None
