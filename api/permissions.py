@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
+from core.memo import remembered
 from org.permissions import user_can
 
 
@@ -20,13 +21,11 @@ def is_staff_member(user) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    cached = getattr(user, "_api_is_employee", None)
-    if cached is None:
-        from org.models import Employee
+    from org.models import Employee
 
-        cached = Employee.objects.filter(user_id=user.pk, active=True).exists()
-        user._api_is_employee = cached
-    return cached
+    return remembered(
+        ("active_employee", user.pk), lambda: Employee.objects.filter(user_id=user.pk, active=True).exists()
+    )
 
 
 class IsStaffMember(permissions.BasePermission):

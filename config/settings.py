@@ -57,8 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Org-chart reads (a user's group tree) are remembered for the length of one request.
-    "org.memo.RequestMemoMiddleware",
+    # Slow-changing reads (group tree, permissions, staff status) are remembered per request
+    # and, with a shared cache, across requests until they change (core.memo).
+    "core.memo.RequestMemoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (policy under "Security" below).
     "csp.middleware.CSPMiddleware",
@@ -226,6 +227,10 @@ BATON_BEAT_MAX_LAG_SECONDS = env_int("BATON_BEAT_MAX_LAG_SECONDS", 120)
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+# How long a web process may reuse a user's group tree, permissions and row scope between
+# requests (core.memo). Any change to them is seen on the next request anyway; this bounds a
+# change made behind Django's back (raw SQL). It needs the shared cache: 0 (off) without one.
+ORG_CACHE_SECONDS = env_int("ORG_CACHE_SECONDS", 300 if CACHE_URL else 0)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Embedded mode (no Redis): tasks run in-process, periodic work comes from core.ticker.

@@ -84,6 +84,10 @@ else:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 BATON_TICKER_SECONDS = 0
+# The cross-request memo (core.memo) is on in tests, as in production with a shared cache, so the
+# whole suite checks that every change to groups, grants and the org chart is seen at once.
+# (One test process: the local-memory cache is shared by everything that runs in it.)
+ORG_CACHE_SECONDS = 300
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

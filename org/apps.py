@@ -8,14 +8,16 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.contrib.auth.models import Group, Permission
 
-        from .memo import forget
-        from .models import GroupProfile
+        from core.memo import forget_on_change
 
-        # a request that changes membership or the group tree reads its own writes
-        m2m_changed.connect(forget, sender=get_user_model().groups.through, dispatch_uid="org_memo_m2m")
-        for model in (Group, GroupProfile):
-            post_save.connect(forget, sender=model, dispatch_uid=f"org_memo_save_{model.__name__}")
-            post_delete.connect(forget, sender=model, dispatch_uid=f"org_memo_delete_{model.__name__}")
+        from .models import Department, Employee, GroupProfile
+
+        # What core.memo remembers from org (group trees, permissions, row scopes, staff status)
+        # is forgotten when membership, grants, the group tree or the org chart change.
+        user = get_user_model()
+        forget_on_change(
+            Group, GroupProfile, Permission, Employee, Department,
+            m2m=(user.groups.through, user.user_permissions.through, Group.permissions.through),
+        )  # fmt: skip

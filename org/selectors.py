@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 
-from .memo import remembered
+from core.memo import remembered
+
 from .models import Department, Employee, GroupProfile
 from .permissions import SCOPE_ORDER, RowScope
 
@@ -158,27 +159,33 @@ def user_row_scope(user) -> RowScope:
     """The widest row scope granted by any of the user's effective groups."""
     if user.is_superuser:
         return RowScope.ALL
-    scopes = set(
-        GroupProfile.objects.filter(group_id__in=effective_group_ids(user)).values_list(
-            "row_scope", flat=True
+
+    def read() -> RowScope:
+        scopes = set(
+            GroupProfile.objects.filter(group_id__in=effective_group_ids(user)).values_list(
+                "row_scope", flat=True
+            )
         )
-    )
-    for scope in reversed(SCOPE_ORDER):
-        if scope in scopes:
-            return scope
-    return RowScope.OWN
+        return next((scope for scope in reversed(SCOPE_ORDER) if scope in scopes), RowScope.OWN)
+
+    return remembered(("row_scope", user.pk), read)
 
 
 def users_in_scope(user, scope: RowScope) -> QuerySet:
     """Users whose records `user` may see under `scope` (a subquery-able queryset of ids)."""
     if scope == RowScope.OWN:
         return User.objects.filter(pk=user.pk).values("pk")
-    employee = _employee(user)
-    if employee is None:
+
+    def read() -> frozenset[int] | None:
+        employee = Employee.objects.filter(user_id=user.pk).values_list("department_id", flat=True).first()
+        if employee is None:
+            return None
+        if scope == RowScope.DEPARTMENT:
+            return frozenset({employee})
+        roots = {employee, *Department.objects.filter(head=user).values_list("id", flat=True)}
+        return frozenset(department_ids_below(roots))
+
+    departments = remembered(("scope_departments", user.pk, scope), read)
+    if departments is None:
         return User.objects.filter(pk=user.pk).values("pk")
-    if scope == RowScope.DEPARTMENT:
-        departments = {employee.department_id}
-    else:
-        roots = {employee.department_id, *Department.objects.filter(head=user).values_list("id", flat=True)}
-        departments = department_ids_below(roots)
     return User.objects.filter(employee__department_id__in=departments).values("pk")

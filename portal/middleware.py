@@ -12,6 +12,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.memo import remembered
+
 from .models import PortalAccount
 from .selectors import PORTAL_SESSION_KEY, account_for
 
@@ -20,7 +22,9 @@ ALLOWED_PREFIXES = ("/portal/", "/static/", "/i18n/", "/healthz", "/accounts/log
 
 def has_portal_account(user) -> bool:
     """The other half of the wall: the staff API refuses a token of such a user (core.walls)."""
-    return PortalAccount.objects.filter(user_id=user.pk).exists()
+    return remembered(
+        ("portal_account", user.pk), lambda: PortalAccount.objects.filter(user_id=user.pk).exists()
+    )
 
 
 class PortalBoundaryMiddleware:

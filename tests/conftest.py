@@ -37,3 +37,14 @@ def _reset_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_reads():
+    """Each test starts with nothing remembered across requests (core.memo): the previous test's
+    database was rolled back under it."""
+    from core import memo
+
+    memo._store.clear()
+    yield
+    memo._store.clear()

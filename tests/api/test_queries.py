@@ -12,6 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _queries(client, path: str) -> int:
+    """Queries of the second of two requests: the first may fill what core.memo remembers
+    across requests (the caller's permissions and groups), the same whatever the page holds."""
+    assert client.get(path).status_code == 200
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)

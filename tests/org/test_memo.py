@@ -6,7 +6,7 @@ tree inside the same request is seen at once; outside a request nothing is remem
 import pytest
 from django.urls import reverse
 
-from org.memo import _memo, request_memo
+from core.memo import _memo, request_memo
 from org.selectors import effective_group_ids
 from tests.factories import GroupFactory, UserFactory
 

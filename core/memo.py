@@ -1,0 +1,152 @@
+"""Remembering slow-changing reads (a user's group tree, permissions, row scope, staff status,
+webhook subscriptions) within a request and, with a shared cache, across requests.
+
+Within a request: `RequestMemoMiddleware` opens a memo, and `remembered(key, compute)` runs
+`compute()` once per key for the rest of the request. Outside a request (Celery tasks, commands,
+services called from tests) nothing is remembered: every call reads the database.
+
+Across requests (when `ORG_CACHE_SECONDS` > 0, the default with a shared `CACHE_URL`): values are
+also kept in this process, filed under a *stamp* that lives in the shared cache. Every change to
+what they are computed from (the apps connect `forget` to those models' signals) puts a new stamp
+in the shared cache at once and again when the transaction commits, so every web process sees
+the change from its next request on; what was filed under the old stamp is never read again. A
+request reads the stamp once (one cache round trip) and only when it needs a remembered value.
+A request that changed such data reads its own writes (its memo is emptied and it stops using
+the cross-request store). `ORG_CACHE_SECONDS` also bounds how long a value is used at all, a
+backstop for a change that bypassed signals (raw SQL, `QuerySet.update`).
+
+When the shared cache cannot be reached, requests fall back to reading the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Hashable
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+STAMP_KEY = "baton:memo:stamp:{}"
+_MAX_ENTRIES = 20_000
+_DIRTY = object()
+
+_memo: ContextVar[dict | None] = ContextVar("baton_request_memo", default=None)
+# (scope, key) -> (stamp, stored at (monotonic), value); shared by the threads of this process
+_store: dict[tuple[str, Hashable], tuple[str, float, object]] = {}
+
+
+def _seconds() -> float:
+    return float(getattr(settings, "ORG_CACHE_SECONDS", 0) or 0)
+
+
+@contextmanager
+def request_memo():
+    token = _memo.set({"__stamps__": {}})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _stamp(memo: dict, scope: str) -> str | None:
+    """The scope's shared stamp, read once per request; None: the cross-request store is off."""
+    stamps = memo["__stamps__"]
+    if scope not in stamps:
+        stamp = None
+        if _seconds() > 0:
+            key = STAMP_KEY.format(scope)
+            try:
+                stamp = cache.get(key)
+                if stamp is None:
+                    cache.add(key, uuid.uuid4().hex, None)
+                    stamp = cache.get(key)
+            except Exception:  # the shared cache is down: read the database
+                logger.warning("memo: the shared cache is unreachable; reading the database", exc_info=True)
+                stamp = None
+        stamps[scope] = stamp
+    stamp = stamps[scope]
+    return None if stamp is _DIRTY else stamp
+
+
+def remembered(key: Hashable, compute: Callable, *, scope: str = "org"):
+    """`compute()`, remembered under `key` for the rest of the request (if one is open) and, with
+    the cross-request store on, until something in `scope` changes. Values must not be mutated."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if (scope, key) in memo:
+        return memo[scope, key]
+    stamp = _stamp(memo, scope)
+    if stamp is not None:
+        held = _store.get((scope, key))
+        if held is not None and held[0] == stamp and time.monotonic() - held[1] < _seconds():
+            memo[scope, key] = held[2]
+            return held[2]
+    value = compute()
+    memo[scope, key] = value
+    if stamp is not None and memo["__stamps__"].get(scope) == stamp:  # nothing changed meanwhile
+        if len(_store) >= _MAX_ENTRIES:
+            _store.clear()
+        _store[scope, key] = (stamp, time.monotonic(), value)
+    return value
+
+
+def _new_stamp(scope: str) -> None:
+    if _seconds() <= 0:
+        return
+    try:
+        cache.set(STAMP_KEY.format(scope), uuid.uuid4().hex, None)
+    except Exception:
+        logger.warning("memo: could not renew the stamp in the shared cache", exc_info=True)
+
+
+def forget(*, scope: str = "org", **_kwargs) -> None:
+    """Something the values remembered in `scope` are read from changed (connected to signals by
+    `forget_on_change`). The request that changed it reads its own writes; every process drops
+    what it holds: now, and again at commit, so nobody keeps a value read between the change
+    and the commit."""
+    memo = _memo.get()
+    if memo is not None:
+        for key in [key for key in memo if isinstance(key, tuple) and key[0] == scope]:
+            del memo[key]
+        memo["__stamps__"][scope] = _DIRTY
+    for key in [key for key in _store if key[0] == scope]:
+        _store.pop(key, None)
+    _new_stamp(scope)
+    transaction.on_commit(lambda: _new_stamp(scope))
+
+
+def forget_on_change(*models, scope: str = "org", m2m: tuple = ()) -> None:
+    """Connect `forget(scope)` to the save and delete signals of `models` and to the m2m_changed
+    signal of the `m2m` through models (call from AppConfig.ready)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def receiver(*_args, **_kwargs):
+        forget(scope=scope)
+
+    _receivers.append(receiver)  # signals hold receivers weakly
+    for model in models:
+        label = f"{scope}_{model._meta.label_lower}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"memo_save_{label}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"memo_delete_{label}")
+    for through in m2m:
+        m2m_changed.connect(receiver, sender=through, dispatch_uid=f"memo_m2m_{scope}_{through.__name__}")
+
+
+_receivers: list[Callable] = []
+
+
+class RequestMemoMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_memo():
+            return self.get_response(request)
