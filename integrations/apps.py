@@ -7,6 +7,11 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self) -> None:
+        from core.memo import forget_on_change
+
         from . import connectors, receivers  # noqa: F401
+        from .models import WebhookSubscription
+
+        forget_on_change(WebhookSubscription, scope="webhooks")
 
         connectors.register()

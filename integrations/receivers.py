@@ -53,22 +53,28 @@ def _task_created(sender, instance, human_task, **kwargs):
             },
             url=f"/tasks/{human_task.pk}/",
         )
-    publish("task.created", _task_data(human_task))
+    publish("task.created", lambda: _task_data(human_task))
 
 
 @receiver(engine_signals.task_completed, dispatch_uid="integrations_task_completed")
 def _task_completed(sender, instance, human_task, user=None, data=None, **kwargs):
-    publish("task.completed", {**_task_data(human_task), "completed_by": user.username if user else None})
+    publish(
+        "task.completed",
+        lambda: {**_task_data(human_task), "completed_by": user.username if user else None},
+    )
 
 
 @receiver(engine_signals.instance_started, dispatch_uid="integrations_instance_started")
 def _instance_started(sender, instance, **kwargs):
-    publish("instance.started", _instance_data(instance))
+    publish("instance.started", lambda: _instance_data(instance))
 
 
 @receiver(engine_signals.instance_ended, dispatch_uid="integrations_instance_ended")
 def _instance_ended(sender, instance, status, **kwargs):
-    publish("instance.completed" if status == "completed" else "instance.cancelled", _instance_data(instance))
+    publish(
+        "instance.completed" if status == "completed" else "instance.cancelled",
+        lambda: _instance_data(instance),
+    )
 
 
 @receiver(notification_requested, dispatch_uid="integrations_notification_requested")

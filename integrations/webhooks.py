@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotPermitted, ValidationFailed
+from core.memo import remembered
 
 from .models import WebhookDelivery, WebhookSubscription
 from .services import LOST_MESSAGE_AFTER
@@ -88,17 +89,29 @@ def webhook_subscribe(
     )
 
 
-def publish(event: str, data: dict) -> list[WebhookDelivery]:
-    """Queue a delivery of `event` to every subscription that wants it (sent after commit)."""
-    deliveries = []
-    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    for subscription in WebhookSubscription.objects.filter(active=True):
-        if subscription.wants(event):
-            deliveries.append(
-                WebhookDelivery.objects.create(
-                    subscription=subscription, event=event, event_id=uuid.uuid4().hex, payload=payload
-                )
-            )
+def _active_subscriptions() -> tuple[tuple[int, frozenset[str]], ...]:
+    """(id, event types) of the active subscriptions; remembered (core.memo) until one changes."""
+
+    def read():
+        rows = WebhookSubscription.objects.filter(active=True).order_by("pk").values_list("pk", "events")
+        return tuple((pk, frozenset(events)) for pk, events in rows)
+
+    return remembered("active_subscriptions", read, scope="webhooks")
+
+
+def publish(event: str, data) -> list[WebhookDelivery]:
+    """Queue a delivery of `event` to every subscription that wants it (sent after commit).
+    `data`: the payload, or a function making it (called only when a subscription wants it)."""
+    wanting = [pk for pk, events in _active_subscriptions() if "*" in events or event in events]
+    if not wanting:
+        return []
+    payload = json.loads(json.dumps(data() if callable(data) else data, cls=DjangoJSONEncoder))
+    deliveries = [
+        WebhookDelivery.objects.create(
+            subscription_id=pk, event=event, event_id=uuid.uuid4().hex, payload=payload
+        )
+        for pk in wanting
+    ]
     for delivery in deliveries:
         transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
     return deliveries
@@ -157,6 +170,7 @@ def webhook_attempt(delivery_id: int) -> WebhookDelivery:
         if delivery is None:
             return WebhookDelivery.objects.get(pk=delivery_id)
         subscription = WebhookSubscription.objects.select_for_update().get(pk=delivery.subscription_id)
+        before = (subscription.consecutive_failures, subscription.active)
         delivery.attempts += 1
         error = ""
         try:
@@ -192,7 +206,8 @@ def webhook_attempt(delivery_id: int) -> WebhookDelivery:
                 "webhook %s to %s failed: %s", delivery.event, subscription.url, delivery.last_error
             )
         delivery.save()
-        subscription.save(update_fields=["consecutive_failures", "active", "disabled_reason"])
+        if (subscription.consecutive_failures, subscription.active) != before:
+            subscription.save(update_fields=["consecutive_failures", "active", "disabled_reason"])
         return delivery
 
 
