@@ -188,6 +188,21 @@ class HumanTaskSerializer(serializers.ModelSerializer):
         }
 
 
+class ProcessStepSerializer(ProcessInstanceSerializer):
+    """An instance just started, or just moved on by a completed task, with the caller's next
+    tasks in it: a client continues with the next form without searching its queue."""
+
+    next_tasks = HumanTaskSerializer(
+        many=True,
+        read_only=True,
+        help_text="Open tasks of this instance the caller can work on now (assigned or offered to them).",
+    )
+
+    class Meta(ProcessInstanceSerializer.Meta):
+        fields = [*ProcessInstanceSerializer.Meta.fields, "next_tasks"]
+        read_only_fields = fields
+
+
 class TaskCountsSerializer(serializers.Serializer):
     mine = serializers.IntegerField()
     queue = serializers.IntegerField()

@@ -29,6 +29,7 @@ from engine import services as engine
 from engine.errors import TaskNotFound
 from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 from org.permissions import user_can
+from org.selectors import effective_group_ids
 from processes import services as process_services
 from processes.validation import definition_validate
 
@@ -45,6 +46,7 @@ from ..serializers.engine import (
     MessageSerializer,
     ProcessInstanceSerializer,
     ProcessStartSerializer,
+    ProcessStepSerializer,
     TaskCommentSerializer,
     TaskCompleteSerializer,
     TaskCountsSerializer,
@@ -206,6 +208,18 @@ def _business_object(user, ref: dict | None):
     return obj
 
 
+def _step(instance: ProcessInstance, user) -> dict:
+    """The instance with the open tasks of it that `user` can work on now."""
+    offered = HumanTask.objects.queue(user).filter(instance_id=instance.pk).values("pk")
+    instance.next_tasks = list(
+        HumanTask.objects.open()
+        .filter(Q(instance_id=instance.pk, assignee=user) | Q(pk__in=offered))
+        .select_related("assignee", "business_object_type")
+        .order_by("pk")
+    )
+    return ProcessStepSerializer(instance).data
+
+
 @extend_schema_view(
     list=extend_schema(summary="List process instances visible to me"),
     retrieve=extend_schema(summary="Get a process instance"),
@@ -229,7 +243,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     @extend_schema(
         summary="Start the active version of a process by key",
         request=ProcessStartSerializer,
-        responses={201: ProcessInstanceSerializer},
+        responses={201: ProcessStepSerializer},
     )
     def create(self, request):
         data = ProcessStartSerializer(data=request.data)
@@ -242,8 +256,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
             variables=data.validated_data["variables"],
         )
         _audit(request, AuditEvent.Action.CREATE, instance, "start", key=instance.key)
-        instance = self.base_queryset().get(pk=instance.pk)
-        return Response(ProcessInstanceSerializer(instance).data, status=201)
+        return Response(_step(self.base_queryset().get(pk=instance.pk), request.user), status=201)
 
     @extend_schema(
         summary="The instance's history (append-only events)", responses=InstanceEventSerializer(many=True)
@@ -444,12 +457,28 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
 
     def get_object(self):
         try:
-            obj = self.get_queryset().filter(pk=int(self.kwargs["pk"])).first()
+            pk = int(self.kwargs["pk"])
+            obj = self._own_task(pk) or self.get_queryset().filter(pk=pk).first()
         except (TypeError, ValueError, OverflowError):
             obj = None
         if obj is None:
             raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": self.kwargs["pk"]})
         return obj
+
+    def _own_task(self, pk: int) -> HumanTask | None:
+        """The common case first, in two simple queries: a task the caller is assigned, completed
+        or was offered (they see it whatever their row scope). None: ask the full visibility rule
+        (row scope, shares), which also answers 404 for tasks the caller may not see."""
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or not user_can(user, HumanTask, "view"):
+            return None
+        task = HumanTask.objects.select_related("assignee", "business_object_type").filter(pk=pk).first()
+        if task is None:
+            return None
+        if user.pk in (task.assignee_id, task.completed_by_id):
+            return task
+        offered = task.candidates.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user))).exists()
+        return task if offered else None
 
     @extend_schema(summary="How many tasks in each view (capped at 1000)", responses=TaskCountsSerializer)
     @action(detail=False, methods=["get"])
@@ -503,7 +532,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     @extend_schema(
         summary="Complete the task with its form data (409 when it was already completed)",
         request=TaskCompleteSerializer,
-        responses=ProcessInstanceSerializer,
+        responses=ProcessStepSerializer,
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
@@ -515,7 +544,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         instance = ProcessInstance.objects.select_related(
             "started_by", "business_object_type", "definition"
         ).get(pk=instance.pk)
-        return Response(ProcessInstanceSerializer(instance).data)
+        return Response(_step(instance, request.user))
 
     @extend_schema(
         summary="Set or clear the due time", request=TaskDueSerializer, responses=HumanTaskSerializer

@@ -49,6 +49,22 @@ def test_starting_about_an_invisible_record_or_unknown_key_is_refused(demo, clie
     assert ProcessInstance.objects.count() == 0
 
 
+def test_start_and_complete_answer_with_the_callers_next_tasks(demo, client_for, review_process):
+    # zhang.wei is in the sales group the review is offered to: the start hands him the task
+    zhang = client_for(demo["salesperson"])
+    started = _start(zhang).json()
+    next_tasks = [(t["name"], t["instance"]) for t in started["next_tasks"]]
+    assert next_tasks == [("Review the request", started["id"])]
+    # a technician may start it too, but the task is not his to do
+    technician_start = _start(client_for(demo["technician"]))
+    assert technician_start.status_code == 201 and technician_start.json()["next_tasks"] == []
+    # completing the only task ends the process: nothing next
+    task_id = started["next_tasks"][0]["id"]
+    done = zhang.post(f"/api/v1/tasks/{task_id}/complete/", {"data": {"approved": True}}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    assert done.json()["next_tasks"] == []
+
+
 def test_queue_claim_complete_and_a_second_completion_is_409(demo, client_for, review_process):
     instance_id = _start(client_for(demo["sales_manager"])).json()["id"]
     liu = client_for(User.objects.get(username="liu.yang"))
