@@ -7,8 +7,9 @@ dropped), and waits for /healthz to report all of them healthy. Then 16 concurre
 for 90 s (`--quick`: 15 s) through the public interfaces only:
 
 - 10 clerks (API token auth): start the two-step approval process (`bench/data/approval.bpmn`,
-  POST /api/v1/process-instances/), find its first task in their group queue
-  (GET /api/v1/tasks/?view=queue) and complete it (POST /api/v1/tasks/<id>/complete/);
+  POST /api/v1/process-instances/), take its first task from the answer's `next_tasks` (else from
+  their group queue, GET /api/v1/tasks/?view=queue) and complete it
+  (POST /api/v1/tasks/<id>/complete/);
 - 4 managers (API token auth): poll their queue for approval tasks, each taking its own share
   (task id modulo 4, so two managers never race for one task) and complete them;
 - 2 customers (portal session + CSRF): open the complaint form and submit a complaint, which
@@ -233,6 +234,7 @@ def deployment(database: str, workdir: Path, web_workers: int):
             )
         )  # fmt: skip
         _wait_for_port(redis_port, redis, "redis-server")
+        sessions = {"redis": redis.pid}
         web = stack.enter_context(
             _process(
                 [str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
@@ -240,14 +242,16 @@ def deployment(database: str, workdir: Path, web_workers: int):
                 env=env, log=workdir / "gunicorn.log", what="gunicorn",
             )
         )  # fmt: skip
-        stack.enter_context(
+        sessions["gunicorn"] = web.pid
+        worker = stack.enter_context(
             _process(
                 [str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2", "--loglevel",
                  "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
                 env=env, log=workdir / "celery.log", what="celery",
             )
         )  # fmt: skip
-        stack.enter_context(
+        sessions["celery worker"] = worker.pid
+        beat = stack.enter_context(
             _process(
                 [str(VENV_BIN / "celery"), "-A", "config", "beat", "--loglevel", "WARNING",
                  "--schedule", str(workdir / "celerybeat-schedule")],
@@ -256,7 +260,8 @@ def deployment(database: str, workdir: Path, web_workers: int):
         )  # fmt: skip
         _wait_for_port(web_port, web, "gunicorn")
         _warm_up(f"http://127.0.0.1:{web_port}", web_workers)
-        yield {"url": f"http://127.0.0.1:{web_port}", "redis_port": redis_port}
+        sessions["celery beat"] = beat.pid
+        yield {"url": f"http://127.0.0.1:{web_port}", "redis_port": redis_port, "sessions": sessions}
 
 
 def _warm_up(base: str, workers: int) -> None:
@@ -293,6 +298,33 @@ def _scrape(base: str) -> dict[str, float]:
         for sample in family.samples
         if not sample.labels
     }
+
+
+def cpu_seconds(sessions: dict[str, int], database: str) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each part of the deployment: every process in
+    the session of each started server (gunicorn master + workers, ...), PostgreSQL backends
+    serving the bench database, and this driver process. Read from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    by_session = {pid: name for name, pid in sessions.items()}
+    totals = dict.fromkeys([*sessions, "postgres", "driver"], 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended while we looked
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / ticks
+        session = int(fields[3])
+        if session in by_session:
+            totals[by_session[session]] += used
+        elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            totals["postgres"] += used
+    own = os.times()
+    totals["driver"] = own.user + own.system
+    return totals
 
 
 def _queue_length(redis_port: int) -> int:
@@ -358,11 +390,13 @@ def clerk(base: str, token: str, rec: Recorder, stop: threading.Event, started: 
         if response is None:
             time.sleep(0.1)
             continue
-        instance_id = response.json()["id"]
+        body = response.json()
+        instance_id = body["id"]
         with lock:
             started.append(instance_id)
-        task_id = None
-        for _attempt in range(50):
+        # the start answers with the starter's next task, as the inbox's "start and continue" does
+        task_id = next((t["id"] for t in body.get("next_tasks", []) if t["name"] == "Enter request"), None)
+        for _attempt in range(0 if task_id is not None else 50):
             listing = rec.call(
                 session, "GET tasks?view=queue", "GET", f"{base}/api/v1/tasks/",
                 params={"view": "queue", "process": "bench_approval", "name": "Enter request"},
@@ -546,6 +580,7 @@ def run(quick: bool) -> dict:
                 )
                 for _ in range(CUSTOMERS)
             ]
+            cpu_before = cpu_seconds(live["sessions"], database)
             began = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -563,6 +598,7 @@ def run(quick: bool) -> dict:
             while _queue_length(live["redis_port"]) and time.monotonic() < drain_until:
                 time.sleep(0.2)
             time.sleep(1)  # the worker acks its last task
+            cpu_after = cpu_seconds(live["sessions"], database)
             metrics = _scrape(base)
         lost = verify(started, subjects)
         connections.close_all()
@@ -585,6 +621,10 @@ def run(quick: bool) -> dict:
         "metrics_tasks_completed": metrics.get("baton_human_tasks_completed_total", -1),
         "metrics_incidents_open": metrics.get("baton_incidents_open", -1),
     }
+    # Where the two cores went: CPU ms per completed approval (the portal complaints included).
+    for part, used in cpu_after.items():
+        per_approval = 1000 * (used - cpu_before[part]) / max(len(completed), 1)
+        figures[f"cpu ms/approval {part}"] = round(per_approval, 1)
     for endpoint, values in sorted(rec.times.items()):
         p50, p95, p99 = _percentiles(values)
         figures[f"{endpoint} p50/p95/p99 ms"] = f"{p50:.0f}/{p95:.0f}/{p99:.0f} (n={len(values)})"
