@@ -51,7 +51,10 @@ def token_revoke(*, actor, token: ApiToken, request=None) -> ApiToken:
 
 def token_authenticate(secret: str) -> ApiToken | None:
     """The active token for `secret`, with its user; marks it used (at most once a minute)."""
-    token = ApiToken.objects.active().select_related("user").filter(key_hash=hash_secret(secret)).first()
+    # key_hash is unique: no ORDER BY/LIMIT needed (`first()` would sort by id)
+    token = next(
+        iter(ApiToken.objects.active().select_related("user").filter(key_hash=hash_secret(secret))), None
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -37,11 +37,12 @@ def _task_data(task) -> dict:
 
 @receiver(engine_signals.task_created, dispatch_uid="integrations_task_created")
 def _task_created(sender, instance, human_task, **kwargs):
-    recipients = (
-        [human_task.assignee]
-        if human_task.assignee
-        else [c.user for c in human_task.candidates.select_related("user").filter(user__isnull=False)]
-    )
+    if human_task.assignee:
+        recipients = [human_task.assignee]
+    elif human_task.candidate_users:  # (the names of the users offered it directly, if any)
+        recipients = [c.user for c in human_task.candidates.select_related("user").filter(user__isnull=False)]
+    else:  # offered to groups only: their queues show it, nobody is notified one by one
+        recipients = []
     if recipients:
         notify(
             recipients=recipients,

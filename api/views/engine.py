@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,14 @@ from audit.services import audit_record
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from engine import services as engine
 from engine.errors import TaskNotFound
-from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
+from engine.models import (
+    DefinitionVersion,
+    HumanTask,
+    HumanTaskCandidate,
+    Incident,
+    InstanceEvent,
+    ProcessInstance,
+)
 from org.permissions import user_can
 from org.selectors import effective_group_ids
 from processes import services as process_services
@@ -209,11 +216,15 @@ def _business_object(user, ref: dict | None):
 
 
 def _step(instance: ProcessInstance, user) -> dict:
-    """The instance with the open tasks of it that `user` can work on now."""
-    offered = HumanTask.objects.queue(user).filter(instance_id=instance.pk).values("pk")
+    """The instance with the open tasks of it that `user` can work on now: assigned to them, or
+    unassigned and offered to them or their groups (the instance's own few tasks are checked)."""
+    offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).filter(
+        Q(user=user) | Q(group_id__in=effective_group_ids(user))
+    )
     instance.next_tasks = list(
         HumanTask.objects.open()
-        .filter(Q(instance_id=instance.pk, assignee=user) | Q(pk__in=offered))
+        .filter(instance_id=instance.pk)
+        .filter(Q(assignee=user) | Q(assignee__isnull=True) & Exists(offered))
         .select_related("assignee", "business_object_type")
         .order_by("pk")
     )
