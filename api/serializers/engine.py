@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 
+from .base import OutputModelSerializer
 from .org import UserBriefSerializer
 
 
@@ -74,7 +75,7 @@ class BusinessObjectSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64)
 
 
-class ProcessInstanceSerializer(serializers.ModelSerializer):
+class ProcessInstanceSerializer(OutputModelSerializer):
     definition_version = serializers.IntegerField(source="definition.version", read_only=True)
     started_by = UserBriefSerializer(read_only=True, allow_null=True)
     business_object = serializers.SerializerMethodField()
@@ -147,7 +148,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HumanTaskSerializer(serializers.ModelSerializer):
+class HumanTaskSerializer(OutputModelSerializer):
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
     business_object = serializers.SerializerMethodField()
 

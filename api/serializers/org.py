@@ -9,9 +9,10 @@ from org.models import Department, Employee, GroupProfile, Position, User
 from org.permissions import RowScope
 
 from ..models import ApiToken
+from .base import OutputModelSerializer
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+class UserBriefSerializer(OutputModelSerializer):
     name = serializers.CharField(source="__str__", read_only=True)
 
     class Meta:
