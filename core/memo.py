@@ -1,5 +1,6 @@
 """Remembering slow-changing reads (a user's group tree, permissions, row scope, staff status,
-webhook subscriptions) within a request and, with a shared cache, across requests.
+webhook subscriptions) within a request and, with a shared cache, across requests. Values are
+grouped in scopes ("org", "webhooks"): a change forgets its own scope only.
 
 Within a request: `RequestMemoMiddleware` opens a memo, and `remembered(key, compute)` runs
 `compute()` once per key for the rest of the request. Outside a request (Celery tasks, commands,
@@ -117,8 +118,9 @@ def forget(*, scope: str = "org", **_kwargs) -> None:
         for key in [key for key in memo if isinstance(key, tuple) and key[0] == scope]:
             del memo[key]
         memo["__stamps__"][scope] = _DIRTY
-    for key in [key for key in _store if key[0] == scope]:
-        _store.pop(key, None)
+    for key in list(_store):  # (a snapshot: other threads of this process may add meanwhile)
+        if key[0] == scope:
+            _store.pop(key, None)
     _new_stamp(scope)
     transaction.on_commit(lambda: _new_stamp(scope))
 
