@@ -1,7 +1,7 @@
 """HTTP load test against a real deployment started on loopback by this script.
 
 It starts, on free loopback ports: a Redis server of its own, gunicorn (`config.wsgi`, WEB_WORKERS
-sync workers, default 4), one Celery worker (concurrency 2) and the Celery beat (locked
+sync workers, default 4; WEB_THREADS > 1 makes them gthread workers with that many threads), one Celery worker (concurrency 2) and the Celery beat (locked
 scheduler), all on a fresh PostgreSQL database (migrated and seeded with the demo company, then
 dropped), and waits for /healthz to report all of them healthy. Then 16 concurrent users work it
 for 90 s (`--quick`: 15 s) through the public interfaces only:
@@ -194,7 +194,7 @@ def _static_outdated(static_root: Path) -> bool:
 
 
 @contextmanager
-def deployment(database: str, workdir: Path, web_workers: int):
+def deployment(database: str, workdir: Path, web_workers: int, web_threads: int = 1):
     redis_port, web_port = _free_port(), _free_port()
     admin_url = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     env = {
@@ -238,7 +238,8 @@ def deployment(database: str, workdir: Path, web_workers: int):
         web = stack.enter_context(
             _process(
                 [str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
-                 "--workers", str(web_workers), "--worker-tmp-dir", str(workdir), "--log-level", "warning"],
+                 "--workers", str(web_workers), "--worker-tmp-dir", str(workdir), "--log-level", "warning",
+                 *([] if web_threads <= 1 else ["--worker-class", "gthread", "--threads", str(web_threads)])],
                 env=env, log=workdir / "gunicorn.log", what="gunicorn",
             )
         )  # fmt: skip
@@ -547,6 +548,7 @@ def run(quick: bool) -> dict:
     duration = 15 if quick else 90
     setup_started = time.perf_counter()
     web_workers = int(os.environ.get("WEB_WORKERS", "4"))
+    web_threads = int(os.environ.get("WEB_THREADS", "1"))
     rec = Recorder()
     started: list[int] = []
     completed: list[tuple[int, float]] = []
@@ -559,7 +561,7 @@ def run(quick: bool) -> dict:
         from django.db import connections
 
         connections.close_all()
-        with deployment(database, Path(tmp), web_workers) as live:
+        with deployment(database, Path(tmp), web_workers, web_threads) as live:
             base = live["url"]
             setup_seconds = time.perf_counter() - setup_started
             stop, done = threading.Event(), threading.Event()
@@ -615,6 +617,7 @@ def run(quick: bool) -> dict:
         "complaints_submitted": len(subjects),
         "users": CLERKS + MANAGERS + CUSTOMERS,
         "web_workers": web_workers,
+        "web_threads": web_threads,
         "seconds": round(elapsed, 1),
         "requests": sum(len(v) for v in rec.times.values()),
         "setup_seconds": round(setup_seconds, 1),
