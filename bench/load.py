@@ -3,8 +3,9 @@
 It starts, on free loopback ports: a Redis server of its own, gunicorn (`config.wsgi`, WEB_WORKERS
 sync workers, default 4; WEB_THREADS > 1 makes them gthread workers with that many threads),
 one Celery worker (concurrency 2) and the Celery beat (locked scheduler), all on a fresh
-PostgreSQL database (migrated and seeded with the demo company, then dropped), and waits for /healthz to report all of them healthy. Then 16 concurrent users work it
-for 90 s (`--quick`: 15 s) through the public interfaces only:
+PostgreSQL database (migrated and seeded with the demo company, then dropped), and waits for
+/healthz to report all of them healthy. Then 16 concurrent users work it for 90 s (`--quick`:
+15 s) through the public interfaces only:
 
 - 10 clerks (API token auth): start the two-step approval process (`bench/data/approval.bpmn`,
   POST /api/v1/process-instances/), take its first task from the answer's `next_tasks` (else from
