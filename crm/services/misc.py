@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
-from core.errors import Conflict, NotPermitted, ValidationFailed
+from core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from org.selectors import effective_group_ids
 
 from ..models import (
@@ -314,3 +314,15 @@ def saved_query_save(*, actor, name: str, entity: str, params: dict, shared_with
         defaults={"params": params, "shared_with": shared_with, "created_by": actor},
     )
     return query
+
+
+@transaction.atomic
+def saved_query_delete(*, actor, saved_query_id: int) -> None:
+    """Delete one of the actor's own saved queries (a query shared with them is the owner's)."""
+    query = SavedQuery.objects.visible_to(actor, "change").filter(pk=saved_query_id).first()
+    if query is None:
+        if SavedQuery.objects.visible_to(actor, "view").filter(pk=saved_query_id).exists():
+            raise NotPermitted(_("Only its owner can delete a saved query."))
+        raise NotFound(_("No such saved query."))
+    audit_record(action="delete", actor=actor, obj=query)
+    query.delete()

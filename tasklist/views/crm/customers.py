@@ -46,7 +46,7 @@ from crm.services.customers import (
 )
 from crm.services.imports import list_export
 from crm.services.levels import customer_level_change_request
-from crm.services.misc import saved_query_save
+from crm.services.misc import saved_query_delete, saved_query_save
 from crm.services.pools import pool_release
 from engine.models import ProcessInstance
 from org.models import Department
@@ -249,6 +249,18 @@ def saved_query_create(request):
         return redirect(reverse("crm:customer_list") + "?" + params_query(params))
     messages.success(request, _("Saved the query “%(name)s”.") % {"name": saved.name})
     return redirect(reverse("crm:customer_list") + "?" + params_query(saved.params))
+
+
+@permission("crm.change_savedquery")
+@require_POST
+def saved_query_delete_view(request, saved_query_id: int):
+    try:
+        saved_query_delete(actor=request.user, saved_query_id=saved_query_id)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Deleted the saved query."))
+    return redirect("crm:customer_list")
 
 
 # --- the card ---------------------------------------------------------------------------------

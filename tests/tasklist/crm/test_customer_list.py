@@ -141,6 +141,33 @@ def test_a_query_shared_with_the_team_is_listed_for_a_colleague(client, org):
     assert client.get(URL).context["saved_queries"] == []
 
 
+def test_the_owner_deletes_a_saved_query_and_a_colleague_it_is_shared_with_cannot(client, org):
+    from audit.models import AuditEvent
+
+    client.force_login(org.zhang)
+    client.post(
+        reverse("crm:saved_query_create"),
+        {"name": "A级客户", "params": '{"filters": {"level": 1}}', "shared_with": org.sales_group.pk},
+    )
+    saved = SavedQuery.objects.get(owner=org.zhang)
+    delete_url = reverse("crm:saved_query_delete", args=[saved.pk])
+    # the colleague sees it but has no delete button and may not delete it
+    client.force_login(org.liu)
+    assert delete_url not in client.get(URL).content.decode()
+    refused = client.post(delete_url, follow=True)
+    assert "Only its owner can delete a saved query." in refused.content.decode()
+    assert SavedQuery.objects.filter(pk=saved.pk).exists()
+    # the owner has the button, and deleting removes it from the list, with an audit row
+    client.force_login(org.zhang)
+    assert delete_url in client.get(URL).content.decode()
+    done = client.post(delete_url, follow=True)
+    assert "Deleted the saved query." in done.content.decode()
+    assert done.context["saved_queries"] == []
+    assert AuditEvent.objects.filter(action="delete", object_label__contains="A级客户").exists()
+    # a second delete (another tab) is a clear "no such query"
+    assert "No such saved query." in client.post(delete_url, follow=True).content.decode()
+
+
 def test_a_filter_change_by_htmx_returns_only_the_results(client, org):
     CustomerFactory(name="局部刷新公司", owner=org.zhang)
     client.force_login(org.zhang)
