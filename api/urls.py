@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from .views import audit, crm, crm_more, engine, org, reports
+from .views import audit, crm, crm_more, engine, integrations, org, reports
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -40,6 +40,7 @@ router.register("documents", crm_more.DocumentViewSet, basename="document")
 router.register("budgets", crm_more.BudgetViewSet, basename="budget")
 router.register("stock-levels", crm_more.StockLevelViewSet, basename="stocklevel")
 router.register("stock-reservations", crm_more.StockReservationViewSet, basename="stockreservation")
+router.register("mailings", integrations.MailingViewSet, basename="mailing")
 router.register("audit-events", audit.AuditEventViewSet, basename="auditevent")
 router.register("reports", reports.ReportViewSet, basename="report")
 

@@ -8,7 +8,7 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import Contact, Customer, FavouriteList, Lead
+from ..models import Contact, Customer, FavouriteList, Lead, SavedQuery
 
 
 def follow_ups_due(*, user, within_days: int = 0, limit: int = 200) -> dict[str, list]:
@@ -60,3 +60,30 @@ def favourite_list_recipients(*, user, favourite_list: FavouriteList, channel: s
             seen.add(address)
             recipients.append({"name": name, "address": address})
     return recipients
+
+
+MAILING_MAX_RECIPIENTS = 20000
+
+
+def mailing_recipients(*, user, source: str, channel: str) -> tuple[list[dict], str] | None:
+    """The recipients of a mass mailing from `source` ("list:<id>" a favourites list, or
+    "query:<id>" a saved customer query), each {"name", "address"}, and the source's name; only
+    records the user may see (a query's customers need the export permission). None: no such
+    list or query visible to the user."""
+    from .lists import list_queryset
+
+    kind, _sep, pk = source.partition(":")
+    pk = int(pk) if pk.isdigit() else 0
+    if kind == "list":
+        favourites = FavouriteList.objects.visible_to(user).filter(pk=pk).first()
+        if favourites:
+            recipients = favourite_list_recipients(user=user, favourite_list=favourites, channel=channel)
+            return recipients, str(favourites)
+    if kind == "query":
+        query = SavedQuery.objects.visible_to(user).filter(pk=pk, entity="customer").first()
+        if query:
+            customers = list_queryset(user=user, entity="customer", params=query.params, action="export")
+            field = "email" if channel == "email" else "phone"
+            rows = customers.values_list("name", field)[:MAILING_MAX_RECIPIENTS]
+            return [{"name": name, "address": address} for name, address in rows], str(query)
+    return None

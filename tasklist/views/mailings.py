@@ -8,31 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import ValidationFailed
 from crm.models import FavouriteList, SavedQuery
-from crm.selectors.lists import list_queryset
-from crm.selectors.reminders import favourite_list_recipients
+from crm.selectors.reminders import mailing_recipients
 from integrations.mailings import mailing_create
 
 from .crm.common import permission
-
-MAX_RECIPIENTS = 20000
-
-
-def _recipients(user, source: str, channel: str) -> tuple[list[dict], str]:
-    kind, _sep, pk = source.partition(":")
-    if kind == "list":
-        favourites = FavouriteList.objects.visible_to(user).filter(pk=pk or 0).first()
-        if favourites:
-            return favourite_list_recipients(user=user, favourite_list=favourites, channel=channel), str(
-                favourites
-            )
-    if kind == "query":
-        query = SavedQuery.objects.visible_to(user).filter(pk=pk or 0, entity="customer").first()
-        if query:
-            customers = list_queryset(user=user, entity="customer", params=query.params, action="export")
-            field = "email" if channel == "email" else "phone"
-            rows = customers.values_list("name", field)[:MAX_RECIPIENTS]
-            return [{"name": name, "address": address} for name, address in rows], str(query)
-    return [], ""
 
 
 @permission("integrations.add_mailing")
@@ -45,7 +24,8 @@ def mailing_new(request):
     if request.method == "POST":
         post = request.POST
         channel = post.get("channel", "email")
-        recipients, source = _recipients(user, post.get("source", ""), channel)
+        found = mailing_recipients(user=user, source=post.get("source", ""), channel=channel)
+        recipients, source = found or ([], "")
         try:
             mailing = mailing_create(
                 actor=user,

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from crm import models as crm
+from integrations.models import Mailing
 from org.models import Department, Employee
 from tests.crm.factories import CustomerFactory, PoolFactory, ProductFactory, WarehouseFactory
 from tests.factories import DepartmentFactory, UserFactory
@@ -90,6 +91,26 @@ def _campaign(user):
 
 def _favourite_list(user):
     return crm.FavouriteList.objects.create(name=f"List {_n()}", owner=user)
+
+
+def _mailing(user):
+    return Mailing.objects.create(
+        name=f"News {_n()}", channel="email", subject="News", body="Hi", created_by=user
+    )
+
+
+def _mailing_body(user):
+    """To a favourites list of the caller's with one customer that has an e-mail address."""
+    favourites = _favourite_list(user)
+    customer = CustomerFactory(owner=user, email=f"buyer{_n()}@example.com")
+    crm.FavouriteItem.objects.create(favourite_list=favourites, customer=customer)
+    return {
+        "name": f"Spring news {_n()}",
+        "channel": "email",
+        "subject": "Spring news",
+        "body": "New pumps are in stock.",
+        "source": f"list:{favourites.pk}",
+    }
 
 
 def _import_job(user):
@@ -340,6 +361,7 @@ ENDPOINTS = [
         format="multipart",
         audit_action="import",
     ),
+    Endpoint("/api/v1/mailings/", Mailing, make=_mailing, create=_mailing_body),
 ]
 
 
