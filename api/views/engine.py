@@ -218,6 +218,9 @@ def _business_object(user, ref: dict | None):
 def _step(instance: ProcessInstance, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now: assigned to them, or
     unassigned and offered to them or their groups (the instance's own few tasks are checked)."""
+    if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
+        instance.next_tasks = []
+        return ProcessStepSerializer(instance).data
     offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).filter(
         Q(user=user) | Q(group_id__in=effective_group_ids(user))
     )
