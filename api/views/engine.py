@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -263,13 +264,14 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         data = ProcessStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
-        instance = engine.start_process(
-            data.validated_data["key"],
-            started_by=request.user,
-            business_object=business_object,
-            variables=data.validated_data["variables"],
-        )
-        _audit(request, AuditEvent.Action.CREATE, instance, "start", key=instance.key)
+        with transaction.atomic():  # the step and its audit row commit together
+            instance = engine.start_process(
+                data.validated_data["key"],
+                started_by=request.user,
+                business_object=business_object,
+                variables=data.validated_data["variables"],
+            )
+            _audit(request, AuditEvent.Action.CREATE, instance, "start", key=instance.key)
         return Response(_step(self.base_queryset().get(pk=instance.pk), request.user), status=201)
 
     @extend_schema(
@@ -297,8 +299,11 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         instance = self.get_object()
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        engine.cancel_instance(instance.pk, user=request.user, reason=data.validated_data["reason"])
-        _audit(request, AuditEvent.Action.CHANGE, instance, "cancel", reason=data.validated_data["reason"])
+        with transaction.atomic():
+            engine.cancel_instance(instance.pk, user=request.user, reason=data.validated_data["reason"])
+            _audit(
+                request, AuditEvent.Action.CHANGE, instance, "cancel", reason=data.validated_data["reason"]
+            )
         return Response(ProcessInstanceSerializer(self.base_queryset().get(pk=instance.pk)).data)
 
 
@@ -514,8 +519,9 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         task = self.get_object()
-        engine.claim(task.pk, user=request.user)
-        _audit(request, AuditEvent.Action.CHANGE, task, "claim")
+        with transaction.atomic():
+            engine.claim(task.pk, user=request.user)
+            _audit(request, AuditEvent.Action.CHANGE, task, "claim")
         return self._answer(task.pk)
 
     @extend_schema(
@@ -524,8 +530,9 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def unclaim(self, request, pk=None):
         task = self.get_object()
-        engine.unclaim(task.pk, user=request.user)
-        _audit(request, AuditEvent.Action.CHANGE, task, "unclaim")
+        with transaction.atomic():
+            engine.unclaim(task.pk, user=request.user)
+            _audit(request, AuditEvent.Action.CHANGE, task, "unclaim")
         return self._answer(task.pk)
 
     @extend_schema(
@@ -539,8 +546,9 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         to_user = get_user_model().objects.filter(pk=data.validated_data["to_user"]).first()
         if to_user is None:
             raise ValidationFailed(_("No such user."), fields={"to_user": [_("No such user.")]})
-        engine.delegate(task.pk, user=request.user, to_user=to_user)
-        _audit(request, AuditEvent.Action.CHANGE, task, "delegate", to=to_user.get_username())
+        with transaction.atomic():
+            engine.delegate(task.pk, user=request.user, to_user=to_user)
+            _audit(request, AuditEvent.Action.CHANGE, task, "delegate", to=to_user.get_username())
         return self._answer(task.pk)
 
     @extend_schema(
@@ -553,8 +561,9 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        instance = engine.complete_task(task.pk, user=request.user, data=data.validated_data["data"])
-        _audit(request, AuditEvent.Action.CHANGE, task, "complete", data=data.validated_data["data"])
+        with transaction.atomic():
+            instance = engine.complete_task(task.pk, user=request.user, data=data.validated_data["data"])
+            _audit(request, AuditEvent.Action.CHANGE, task, "complete", data=data.validated_data["data"])
         instance = ProcessInstance.objects.select_related(
             "started_by", "business_object_type", "definition"
         ).get(pk=instance.pk)
@@ -568,8 +577,11 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskDueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        engine.set_due(task.pk, user=request.user, due_at=data.validated_data["due_at"])
-        _audit(request, AuditEvent.Action.CHANGE, task, "set_due", due_at=str(data.validated_data["due_at"]))
+        with transaction.atomic():
+            engine.set_due(task.pk, user=request.user, due_at=data.validated_data["due_at"])
+            _audit(
+                request, AuditEvent.Action.CHANGE, task, "set_due", due_at=str(data.validated_data["due_at"])
+            )
         return self._answer(task.pk)
 
     @extend_schema(
@@ -580,10 +592,14 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event = engine.add_comment(
-            task.pk, user=request.user, text=data.validated_data["text"], public=data.validated_data["public"]
-        )
-        _audit(request, AuditEvent.Action.CHANGE, task, "comment")
+        with transaction.atomic():
+            event = engine.add_comment(
+                task.pk,
+                user=request.user,
+                text=data.validated_data["text"],
+                public=data.validated_data["public"],
+            )
+            _audit(request, AuditEvent.Action.CHANGE, task, "comment")
         return Response(InstanceEventSerializer(event).data, status=201)
 
 
