@@ -7,8 +7,12 @@ class EngineConfig(AppConfig):
     verbose_name = _("Workflow engine")
 
     def ready(self):
+        from core.memo import forget_on_change
         from core.metrics import register
 
         from .metrics import EngineCollector
+        from .models import DefinitionVersion
 
         register(EngineCollector())
+        # the active version of each process key is remembered (services._active_definition)
+        forget_on_change(DefinitionVersion, scope="definitions")

@@ -18,6 +18,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.memo import remembered
+
 from . import runtime
 from .forms import schema_from_camunda_fields
 
@@ -104,6 +106,18 @@ def _names(spec: str, context: dict, problems: list[str], what: str) -> list[str
     return names
 
 
+def _groups_named(names: list[str]) -> dict:
+    """The groups by name, each with whether an active user is directly in it (the common case,
+    one query); remembered by core.memo until groups, membership or a user's active flag change."""
+    User = get_user_model()
+
+    def read() -> dict:
+        direct_member = Exists(User.objects.filter(groups=OuterRef("pk"), is_active=True))
+        return {g.name: g for g in Group.objects.filter(name__in=names).annotate(has_direct=direct_member)}
+
+    return remembered(("groups_named", tuple(sorted(set(names)))), read)
+
+
 def resolve(meta: dict, context: dict) -> Resolution:
     result = Resolution()
     User = get_user_model()
@@ -121,13 +135,7 @@ def resolve(meta: dict, context: dict) -> Resolution:
     )
     for name in sorted(wanted - set(users)):
         problems.append(f"no active user named '{name}'")
-    # Each group comes with whether an active user is directly in it (the common case, one query).
-    direct_member = Exists(User.objects.filter(groups=OuterRef("pk"), is_active=True))
-    groups = (
-        {g.name: g for g in Group.objects.filter(name__in=group_names).annotate(has_direct=direct_member)}
-        if group_names
-        else {}
-    )
+    groups = _groups_named(group_names) if group_names else {}
     for name in group_names:
         if name not in groups:
             problems.append(f"no group named '{name}'")

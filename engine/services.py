@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core.memo import remembered
+
 from . import connectors, owners, parsing, runtime
 from . import signals as engine_signals
 from .connectors import ConnectorFailed, register_connector
@@ -755,7 +757,12 @@ def _subscription_keys(step: _Step, task) -> dict:
 
 
 def _active_definition(key: str) -> DefinitionVersion:
-    definition = DefinitionVersion.objects.filter(key=key, active=True).first()
+    """Remembered by core.memo (scope "definitions") until a version of any process is saved."""
+    definition = remembered(
+        ("active", key),
+        lambda: DefinitionVersion.objects.filter(key=key, active=True).first(),
+        scope="definitions",
+    )
     if definition is None:
         raise DefinitionNotFound(_("No active process definition with the key “%(key)s”.") % {"key": key})
     return definition
@@ -857,13 +864,8 @@ def _is_admin(user) -> bool:
 def _is_candidate(task: HumanTask, user) -> bool:
     from org.selectors import effective_group_ids
 
-    candidates = task.candidates.all()
-    # One query for the common case (named, or in a candidate group directly); the nested group
-    # tree is read only when that fails.
-    direct = Q(user=user) | Q(group__in=user.groups.all())
-    if candidates.filter(direct).exists():
-        return True
-    return candidates.filter(group_id__in=effective_group_ids(user)).exists()
+    # (the caller's group tree is remembered per request and across requests: core.memo)
+    return task.candidates.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user))).exists()
 
 
 def _require_open(task: HumanTask) -> None:

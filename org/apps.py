@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,3 +22,14 @@ class OrgConfig(AppConfig):
             Group, GroupProfile, Permission, Employee, Department,
             m2m=(user.groups.through, user.user_permissions.through, Group.permissions.through),
         )  # fmt: skip
+        post_save.connect(_user_saved, sender=user, dispatch_uid="org_memo_user_saved")
+        post_delete.connect(_user_saved, sender=user, dispatch_uid="org_memo_user_deleted")
+
+
+def _user_saved(sender, instance=None, update_fields=None, **kwargs) -> None:
+    """A user switched on or off changes who can work a group's queue (engine.owners remembers
+    which groups have active members); a sign-in (last_login only) changes nothing remembered."""
+    from core.memo import forget
+
+    if update_fields is None or {"is_active", "is_superuser", "is_staff"} & set(update_fields):
+        forget()

@@ -118,3 +118,36 @@ def test_a_new_webhook_subscription_gets_the_next_event(
     assert again.status_code == 201
     deliveries = WebhookDelivery.objects.filter(event="instance.started")
     assert [d.payload["instance"] for d in deliveries] == [again.json()["id"]]
+
+
+def test_a_newly_deployed_version_is_started_by_the_next_request(demo, review_process):
+    from engine import services
+    from tests.api.conftest import bpmn_files
+
+    client = _token_client(demo["sales_manager"])
+    first = client.post("/api/v1/process-instances/", {"key": "api_review"}, format="json").json()
+    body = bpmn_files("api_review.bpmn")["api_review.bpmn"].replace(
+        b'name="API review"', b'name="API review 2"'
+    )
+    services.definition_deploy(files={"api_review.bpmn": body}, deployed_by=demo["admin"])
+    second = client.post("/api/v1/process-instances/", {"key": "api_review"}, format="json").json()
+    assert (first["definition_version"], second["definition_version"]) == (1, 2)
+
+
+def test_a_queue_whose_only_member_was_switched_off_is_an_incident_at_the_next_start(demo, review_process):
+    from engine.models import Incident, ProcessInstance
+    from org.models import User
+
+    # the review is offered to "sales"; zhang.wei is directly in it (the answer remembered first)
+    demo["salesperson"].groups.add(Group.objects.get(name="sales"))
+    client = _token_client(demo["admin"])
+    assert client.post("/api/v1/process-instances/", {"key": "api_review"}, format="json").status_code == 201
+    assert not Incident.objects.exists()
+    # switch off everybody in it and in the groups nested below it
+    User.objects.filter(groups__name__startswith="sales").update(is_active=False)  # behind Django's back
+    for user in User.objects.filter(groups__name__startswith="sales"):
+        user.save(update_fields=["is_active"])  # ... and the saves that record it
+    started = client.post("/api/v1/process-instances/", {"key": "api_review"}, format="json")
+    assert started.status_code == 201
+    instance = ProcessInstance.objects.get(pk=started.json()["id"])
+    assert instance.incidents.filter(kind=Incident.Kind.NO_OWNER).exists()
