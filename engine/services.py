@@ -864,8 +864,13 @@ def _is_admin(user) -> bool:
 def _is_candidate(task: HumanTask, user) -> bool:
     from org.selectors import effective_group_ids
 
-    # (the caller's group tree is remembered per request and across requests: core.memo)
-    return task.candidates.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user))).exists()
+    candidates = task.candidates.all()
+    # One query for the common case (named, or in a candidate group directly); the nested group
+    # tree is read only when that fails.
+    direct = Q(user=user) | Q(group__in=user.groups.all())
+    if candidates.filter(direct).exists():
+        return True
+    return candidates.filter(group_id__in=effective_group_ids(user)).exists()
 
 
 def _require_open(task: HumanTask) -> None:
