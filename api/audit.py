@@ -10,7 +10,7 @@ import datetime
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -80,6 +80,17 @@ def record_write(request, *, action: str, obj, mark: int, changes: dict, pk=None
         changes=changes,
         extra={"via": "api", "path": request.path[:200]},
     )
+
+
+def create_audited(request, make):
+    """`make()` (a service creating one record) and the record's audit row, in one transaction."""
+    with transaction.atomic():
+        mark = watermark()
+        obj = make()
+        record_write(
+            request, action=AuditEvent.Action.CREATE, obj=obj, mark=mark, changes=diff({}, snapshot(obj))
+        )
+    return obj
 
 
 def record_view(request, obj, *, window: datetime.timedelta = datetime.timedelta(hours=1)) -> bool:

@@ -55,17 +55,8 @@ class CrmViewSet(ExportMixin, BatonModelViewSet):
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        data = self._input("create")
-        with transaction.atomic():
-            mark = audit.watermark()
-            obj = self.create_service(request.user, dict(data.validated_data))
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.CREATE,
-                obj=obj,
-                mark=mark,
-                changes=audit.diff({}, audit.snapshot(obj)),
-            )
+        data = dict(self._input("create").validated_data)
+        obj = audit.create_audited(request, lambda: self.create_service(request.user, data))
         return self._answer(obj, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):

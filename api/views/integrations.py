@@ -4,13 +4,11 @@ the integrations app like one started from the staff UI."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
-from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from crm.selectors.reminders import mailing_recipients
 from integrations.mailings import mailing_create
@@ -53,9 +51,9 @@ class MailingViewSet(BatonReadOnlyViewSet):
             message = _("No such favourites list or saved customer query.")
             raise ValidationFailed(message, fields={"source": [message]})
         recipients, source = found
-        with transaction.atomic():
-            mark = audit.watermark()
-            mailing = mailing_create(
+        mailing = audit.create_audited(
+            request,
+            lambda: mailing_create(
                 actor=request.user,
                 name=fields["name"],
                 channel=fields["channel"],
@@ -63,12 +61,6 @@ class MailingViewSet(BatonReadOnlyViewSet):
                 body=fields["body"],
                 recipients=recipients,
                 source=source,
-            )
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.CREATE,
-                obj=mailing,
-                mark=mark,
-                changes=audit.diff({}, audit.snapshot(mailing)),
-            )
+            ),
+        )
         return Response(MailingSerializer(self.base_queryset().get(pk=mailing.pk)).data, status=201)
