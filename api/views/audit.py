@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from audit.models import AuditEvent
 
+from ..filters import IdFilter
 from ..viewsets import BatonReadOnlyViewSet, ExportMixin
 
 
@@ -35,7 +36,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 class AuditEventFilter(filters.FilterSet):
     action = filters.MultipleChoiceFilter(choices=AuditEvent.Action.choices)
-    actor = filters.NumberFilter(field_name="actor_id")
+    actor = IdFilter(field_name="actor_id")
     actor_label = filters.CharFilter(lookup_expr="iexact", help_text="User name at the time.")
     object_type = filters.CharFilter(help_text='"app_label.model", e.g. "crm.customer".')
     object_id = filters.CharFilter()

@@ -41,6 +41,7 @@ from org.selectors import effective_group_ids
 from processes import services as process_services
 from processes.validation import definition_validate
 
+from ..filters import IdFilter
 from ..permissions import EntityPermission, IsStaffMember
 from ..serializers.engine import (
     CancelSerializer,
@@ -172,7 +173,7 @@ class DefinitionVersionViewSet(BatonReadOnlyViewSet):
 class ProcessInstanceFilter(filters.FilterSet):
     key = filters.CharFilter()
     status = filters.ChoiceFilter(choices=ProcessInstance.Status.choices)
-    started_by = filters.NumberFilter(field_name="started_by_id")
+    started_by = IdFilter(field_name="started_by_id")
     business_object_type = filters.CharFilter(
         method="filter_bo_type", help_text='"app_label.model" of the business object, e.g. "crm.customer".'
     )
@@ -310,7 +311,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
 class IncidentFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Incident.Status.choices)
     kind = filters.ChoiceFilter(choices=Incident.Kind.choices)
-    instance = filters.NumberFilter(field_name="instance_id")
+    instance = IdFilter(field_name="instance_id")
 
     class Meta:
         model = Incident

@@ -19,6 +19,7 @@ from org import services as org_services
 from org.models import Department, Employee, GroupProfile
 from org.selectors import effective_group_names, user_row_scope
 
+from ..filters import IdFilter
 from ..models import ApiToken
 from ..permissions import IsStaffMember
 from ..serializers.org import (
@@ -75,8 +76,8 @@ class DepartmentViewSet(BatonModelViewSet):
 
 
 class EmployeeFilter(filters.FilterSet):
-    department = filters.NumberFilter(field_name="department_id")
-    manager = filters.NumberFilter(field_name="manager_id")
+    department = IdFilter(field_name="department_id")
+    manager = IdFilter(field_name="manager_id")
     active = filters.BooleanFilter()
 
     class Meta:

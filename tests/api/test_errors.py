@@ -72,3 +72,15 @@ def test_schema_and_viewers_are_served(demo, client_for):
                 assert {"400", "401", "403"} <= set(operation["responses"]), (method, path)
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/redoc/").status_code == 200
+
+
+def test_an_id_filter_out_of_range_is_a_located_400_before_any_query(demo, client_for):
+    from django.db import connection
+
+    client = client_for(demo["admin"])
+    for value in ("99999999999999999999999", "-1", "abc"):
+        response = client.get("/api/v1/employees/", {"department": value})
+        assert response.status_code == 400 and "department" in response.json()["fields"], value
+    # the request's transaction is still usable (an overflow inside the database would break it)
+    assert not connection.needs_rollback
+    assert client.get("/api/v1/employees/", {"department": demo["admin"].pk}).status_code == 200
