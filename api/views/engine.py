@@ -41,7 +41,7 @@ from org.selectors import effective_group_ids
 from processes import services as process_services
 from processes.validation import definition_validate
 
-from ..filters import IdFilter
+from ..filters import BIGINT_MAX, IdFilter
 from ..permissions import EntityPermission, IsStaffMember
 from ..serializers.engine import (
     CancelSerializer,
@@ -478,9 +478,11 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     def get_object(self):
         try:
             pk = int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            pk = 0
+        obj = None
+        if 0 < pk <= BIGINT_MAX:  # (beyond the id column's range: not found, without a query)
             obj = self._own_task(pk) or self.get_queryset().filter(pk=pk).first()
-        except (TypeError, ValueError, OverflowError):
-            obj = None
         if obj is None:
             raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": self.kwargs["pk"]})
         return obj

@@ -84,3 +84,12 @@ def test_an_id_filter_out_of_range_is_a_located_400_before_any_query(demo, clien
     # the request's transaction is still usable (an overflow inside the database would break it)
     assert not connection.needs_rollback
     assert client.get("/api/v1/employees/", {"department": demo["admin"].pk}).status_code == 200
+
+
+def test_a_task_id_beyond_the_column_range_is_a_404(demo, client_for):
+    from django.db import connection
+
+    client = client_for(demo["admin"])
+    response = client.post("/api/v1/tasks/99999999999999999999999/complete/", {"data": {}}, format="json")
+    assert response.status_code == 404
+    assert not connection.needs_rollback
