@@ -7,9 +7,7 @@ from django.db import models
 from django.db.models import OrderBy, Q
 from django.utils.translation import gettext_lazy as _
 
-from org.permissions import ACTIONS
-
-from ..access import CrmVisibleQuerySet
+from org.permissions import ACTIONS, VisibleQuerySet
 
 
 class ChoiceList(models.TextChoices):
@@ -21,7 +19,7 @@ class ChoiceList(models.TextChoices):
     COMPLAINT_CATEGORY = "complaint_category", _("Complaint category")
 
 
-class ChoiceOptionQuerySet(CrmVisibleQuerySet):
+class ChoiceOptionQuerySet(VisibleQuerySet):
     owner_field = None
 
     def of(self, choice_list: str) -> ChoiceOptionQuerySet:
@@ -68,13 +66,13 @@ class CodeSequence(models.Model):
         return f"{self.name}: {self.next_value}"
 
 
-class ConfigQuerySet(CrmVisibleQuerySet):
+class ConfigQuerySet(VisibleQuerySet):
     """Reference data (levels, pools, definitions): every permitted user sees every row."""
 
     owner_field = None
 
 
-class CustomerScopedQuerySet(CrmVisibleQuerySet):
+class CustomerScopedQuerySet(VisibleQuerySet):
     """Rows that belong to a customer: visible with the customer's owner or the customer's shares."""
 
     owner_field = "customer__owner"
@@ -107,7 +105,7 @@ class TimeStamped(models.Model):
         abstract = True
 
 
-class OwnedQuerySet(CrmVisibleQuerySet):
+class OwnedQuerySet(VisibleQuerySet):
     """Rows owned by one user (leads, campaigns, expenses, saved queries)."""
 
     owner_field = "owner"

@@ -9,9 +9,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Department
-from org.permissions import ACTIONS
+from org.permissions import ACTIONS, VisibleQuerySet
+from org.selectors import effective_group_ids
 
-from ..access import CrmVisibleQuerySet, department_chain, group_ids
+from ..access import department_chain
 from .base import (
     ChoiceList,
     ChoiceOption,
@@ -51,7 +52,7 @@ class CreditLevel(models.TextChoices):
     C = "C", _("C — cash only")
 
 
-class CustomerQuerySet(CrmVisibleQuerySet):
+class CustomerQuerySet(VisibleQuerySet):
     owner_field = "owner"
 
     def shared_filter(self, user, action: str) -> Q | None:
@@ -179,7 +180,7 @@ class ShareLevel(models.TextChoices):
     EDIT = "edit", _("Edit")
 
 
-class CustomerShareQuerySet(CrmVisibleQuerySet):
+class CustomerShareQuerySet(VisibleQuerySet):
     owner_field = "customer__owner"
 
     def granting(self, user, action: str) -> CustomerShareQuerySet:
@@ -187,7 +188,7 @@ class CustomerShareQuerySet(CrmVisibleQuerySet):
         if action == "delete":
             return self.none()
         who = Q(user_id=user.pk)
-        groups = group_ids(user)
+        groups = effective_group_ids(user)
         if groups:
             who |= Q(group_id__in=groups)
         departments = department_chain(user)

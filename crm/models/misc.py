@@ -8,13 +8,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from org.permissions import ACTIONS
+from org.permissions import ACTIONS, VisibleQuerySet
+from org.selectors import effective_group_ids
 
-from ..access import CrmVisibleQuerySet, group_ids
 from .base import ConfigQuerySet, OwnedQuerySet, TimeStamped, child_queryset
 
 
-class SharedWithGroupQuerySet(CrmVisibleQuerySet):
+class SharedWithGroupQuerySet(VisibleQuerySet):
     """Personal records (favourite lists, saved queries): the owner's, plus read-only for members
     of the group they are shared with. Deliberately not widened by the row scope: a manager does
     not see their team's personal lists."""
@@ -29,7 +29,7 @@ class SharedWithGroupQuerySet(CrmVisibleQuerySet):
     def shared_filter(self, user, action: str) -> Q | None:
         if action not in ("view", "export"):
             return None
-        groups = group_ids(user)
+        groups = effective_group_ids(user)
         return Q(shared_with_id__in=groups) if groups else None
 
 
@@ -216,7 +216,7 @@ class SavedQuery(TimeStamped):
         return self.name
 
 
-class ImportJobQuerySet(CrmVisibleQuerySet):
+class ImportJobQuerySet(VisibleQuerySet):
     owner_field = "created_by"
 
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, ValidationFailed
-from crm.access import row_scope, scope_owners
 from crm.models import (
     Complaint,
     ContactEmployment,
@@ -51,6 +50,7 @@ from crm.services.pools import pool_release
 from engine.models import ProcessInstance
 from org.models import Department
 from org.permissions import RowScope
+from org.selectors import user_row_scope, users_in_scope
 
 from .common import custom_definitions, form_rows, form_values, initial_values, option_choices, permission
 
@@ -110,12 +110,12 @@ def params_query(params: dict) -> str:
 
 def _owner_choices(user) -> list:
     """Customer managers the user may filter by: the people whose customers their row scope reaches."""
-    scope = row_scope(user)
+    scope = user_row_scope(user)
     if scope == RowScope.OWN:
         return []
     users = User.objects.filter(is_active=True)
     if scope != RowScope.ALL:
-        users = users.filter(pk__in=scope_owners(user, scope))
+        users = users.filter(pk__in=users_in_scope(user, scope))
     return list(users.order_by("username")[:300])
 
 

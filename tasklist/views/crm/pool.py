@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from crm.access import group_ids
 from crm.models import Customer, CustomerPool
 from crm.services.pools import pool_claim
+from org.selectors import effective_group_ids
 
 from .common import paginate, permission
 
@@ -22,7 +22,8 @@ def _open_pools(user):
     pools = CustomerPool.objects.filter(active=True)
     if user.is_superuser or user.has_perm("crm.change_customerpool"):
         return pools
-    allowed = CustomerPool.objects.filter(Q(claim_groups=None) | Q(claim_groups__in=group_ids(user)))
+    groups = effective_group_ids(user)
+    allowed = CustomerPool.objects.filter(Q(claim_groups=None) | Q(claim_groups__in=groups))
     return pools.filter(pk__in=allowed.values("pk"))
 
 
