@@ -129,10 +129,7 @@ class HumanTaskQuerySet(VisibleQuerySet):
 
     def queue(self, user):
         """Open unassigned tasks offered to `user` directly or through any of their groups."""
-        from org.selectors import effective_group_ids
-
-        groups = effective_group_ids(user)
-        offered = HumanTaskCandidate.objects.filter(open=True).filter(Q(user=user) | Q(group_id__in=groups))
+        offered = HumanTaskCandidate.objects.filter(open=True).offered_to(user)
         return (
             self.open()
             .filter(assignee__isnull=True, pk__in=offered.values("task_id"))
@@ -141,10 +138,7 @@ class HumanTaskQuerySet(VisibleQuerySet):
 
     def shared_filter(self, user, action: str):
         """Besides their team's tasks (row scope), a user sees every task offered to them."""
-        from org.selectors import effective_group_ids
-
-        groups = effective_group_ids(user)
-        offered = HumanTaskCandidate.objects.filter(Q(user=user) | Q(group_id__in=groups))
+        offered = HumanTaskCandidate.objects.offered_to(user)
         return Q(assignee=user) | Q(pk__in=offered.values("task_id"))
 
     owner_field = "assignee"
@@ -211,6 +205,14 @@ class HumanTask(models.Model):
         return self.status == self.Status.READY
 
 
+class HumanTaskCandidateQuerySet(models.QuerySet):
+    def offered_to(self, user):
+        """Candidate rows naming `user` or any group they are in (nested groups included)."""
+        from org.selectors import effective_group_ids
+
+        return self.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user)))
+
+
 class HumanTaskCandidate(models.Model):
     """One potential owner of a task (a user or a group), with `open`/`due_at` copied from the task
     so the group queue is one index range scan on PostgreSQL and SQLite alike."""
@@ -220,6 +222,8 @@ class HumanTaskCandidate(models.Model):
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE)
     open = models.BooleanField(default=True)
     due_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HumanTaskCandidateQuerySet.as_manager()
 
     class Meta:
         indexes = [

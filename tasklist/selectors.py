@@ -298,9 +298,8 @@ def task_for_user(user, task_id: int) -> HumanTask | None:
     """The task, if `user` may see it: assignee, candidate, completer, starter of the instance,
     someone who acted on it (e.g. delegated it), or within the user's permission scope over tasks.
     None otherwise (shown as 404)."""
-    from org.selectors import effective_group_ids
 
-    offered = HumanTaskCandidate.objects.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user)))
+    offered = HumanTaskCandidate.objects.offered_to(user)
     base = HumanTask.objects.filter(pk=task_id)
     acted = InstanceEvent.objects.filter(human_task_id=task_id, actor=user).values("human_task_id")
     mine = base.filter(
@@ -317,13 +316,8 @@ def task_for_user(user, task_id: int) -> HumanTask | None:
 
 
 def task_is_offered_to(user, task: HumanTask) -> bool:
-    from org.selectors import effective_group_ids
 
-    return (
-        HumanTaskCandidate.objects.filter(task=task)
-        .filter(Q(user=user) | Q(group_id__in=effective_group_ids(user)))
-        .exists()
-    )
+    return HumanTaskCandidate.objects.filter(task=task).offered_to(user).exists()
 
 
 def instance_history(instance: ProcessInstance) -> QuerySet:
@@ -363,9 +357,8 @@ def delegation_choices(user, limit: int = 200) -> list[tuple[str, str]]:
 
 def _involved_instances(user) -> Q:
     """Instances a user took part in: started, holds or held a task, is offered one, or acted on."""
-    from org.selectors import effective_group_ids
 
-    offered = HumanTaskCandidate.objects.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user)))
+    offered = HumanTaskCandidate.objects.offered_to(user)
     tasks = HumanTask.objects.filter(
         Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered.values("task_id"))
     )

@@ -37,7 +37,6 @@ from engine.models import (
     ProcessInstance,
 )
 from org.permissions import user_can
-from org.selectors import effective_group_ids
 from processes import services as process_services
 from processes.validation import definition_validate
 
@@ -223,9 +222,7 @@ def _step(instance: ProcessInstance, user) -> dict:
     if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
         instance.next_tasks = []
         return ProcessStepSerializer(instance).data
-    offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).filter(
-        Q(user=user) | Q(group_id__in=effective_group_ids(user))
-    )
+    offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).offered_to(user)
     instance.next_tasks = list(
         HumanTask.objects.open()
         .filter(instance_id=instance.pk)
@@ -499,8 +496,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             return None
         if user.pk in (task.assignee_id, task.completed_by_id):
             return task
-        offered = task.candidates.filter(Q(user=user) | Q(group_id__in=effective_group_ids(user))).exists()
-        return task if offered else None
+        return task if task.candidates.offered_to(user).exists() else None
 
     @extend_schema(summary="How many tasks in each view (capped at 1000)", responses=TaskCountsSerializer)
     @action(detail=False, methods=["get"])
