@@ -42,6 +42,8 @@ _DIRTY = object()
 _memo: ContextVar[dict | None] = ContextVar("baton_request_memo", default=None)
 # (scope, key) -> (stamp, stored at (monotonic), value); shared by the threads of this process
 _store: dict[tuple[str, Hashable], tuple[str, float, object]] = {}
+# the scopes this process has remembered values in (their stamps are read together)
+_scopes: set[str] = set()
 
 
 def _seconds() -> float:
@@ -58,21 +60,26 @@ def request_memo():
 
 
 def _stamp(memo: dict, scope: str) -> str | None:
-    """The scope's shared stamp, read once per request; None: the cross-request store is off."""
+    """The scope's shared stamp, read once per request; None: the cross-request store is off.
+    The first read fetches the stamps of every scope this process has used, in one round trip."""
     stamps = memo["__stamps__"]
     if scope not in stamps:
-        stamp = None
+        _scopes.add(scope)
+        wanted = [s for s in tuple(_scopes) if s not in stamps]
+        read: dict[str, str | None] = dict.fromkeys(wanted)
         if _seconds() > 0:
-            key = STAMP_KEY.format(scope)
             try:
-                stamp = cache.get(key)
-                if stamp is None:
-                    cache.add(key, uuid.uuid4().hex, None)
-                    stamp = cache.get(key)
+                held = cache.get_many([STAMP_KEY.format(s) for s in wanted])
+                for name in wanted:
+                    key = STAMP_KEY.format(name)
+                    if key not in held:  # the first use since the cache started
+                        cache.add(key, uuid.uuid4().hex, None)
+                        held[key] = cache.get(key)
+                    read[name] = held[key]
             except Exception:  # the shared cache is down: read the database
                 logger.warning("memo: the shared cache is unreachable; reading the database", exc_info=True)
-                stamp = None
-        stamps[scope] = stamp
+                read = dict.fromkeys(wanted)
+        stamps.update(read)
     stamp = stamps[scope]
     return None if stamp is _DIRTY else stamp
 
