@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -831,19 +831,28 @@ def start_process(key: str, *, started_by, business_object=None, variables=None)
 # -- human tasks -----------------------------------------------------------------------------------
 
 
-def _lock_task(human_task_id: int, *, open_rows: dict | None = None) -> tuple[ProcessInstance, HumanTask]:
+def _lock_task(
+    human_task_id: int, *, open_rows: dict | None = None, worker=None
+) -> tuple[ProcessInstance, HumanTask]:
     """Lock the task's instance (found through the task, one query), then read the task as the
     lock holder sees it. With `open_rows` (a dict to fill), the same query also reads the
-    instance's other open tasks, keyed by workflow task id (what _sync_human_tasks compares with)."""
+    instance's other open tasks, keyed by workflow task id (what _sync_human_tasks compares with),
+    and the instance comes with its starter (a step's answer shows them). With `worker` (a signed-in
+    user), the task also says whether it is offered to them (`offered`, see _is_candidate)."""
+    related = ("definition", "state") if open_rows is None else ("definition", "state", "started_by")
     instance = (
         ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("definition", "state")
+        .select_related(*related)
+        .defer("definition__files", "definition__metadata")  # (parsed once per process: runtime)
         .filter(human_tasks__pk=human_task_id)
         .first()
     )
     if instance is None:
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
     tasks = HumanTask.objects.select_related("assignee", "completed_by")
+    if worker is not None and getattr(worker, "is_authenticated", False):
+        offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk")).offered_to(worker)
+        tasks = tasks.annotate(offered=Exists(offered))
     if open_rows is None:
         return instance, tasks.get(pk=human_task_id)
     task = None
@@ -862,15 +871,12 @@ def _is_admin(user) -> bool:
 
 
 def _is_candidate(task: HumanTask, user) -> bool:
-    from org.selectors import effective_group_ids
-
-    candidates = task.candidates.all()
-    # One query for the common case (named, or in a candidate group directly); the nested group
-    # tree is read only when that fails.
-    direct = Q(user=user) | Q(group__in=user.groups.all())
-    if candidates.filter(direct).exists():
-        return True
-    return candidates.filter(group_id__in=effective_group_ids(user)).exists()
+    """Named on the task, or in one of its candidate groups (nested groups included). A task read
+    by _lock_task(worker=user) already carries the answer."""
+    offered = getattr(task, "offered", None)
+    if offered is not None:
+        return offered
+    return task.candidates.offered_to(user).exists()
 
 
 def _require_open(task: HumanTask) -> None:
@@ -936,7 +942,7 @@ def complete_task(human_task_id: int, *, user, data: dict | None) -> ProcessInst
     """Complete a human task with the submitted form data and run the process to its next wait."""
     with transaction.atomic():
         open_rows: dict = {}
-        instance, task = _lock_task(human_task_id, open_rows=open_rows)
+        instance, task = _lock_task(human_task_id, open_rows=open_rows, worker=user)
         _require_open(task)
         _require_worker(task, user)
         clean = _validate_form(task, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from rest_framework import serializers
 
 from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
@@ -75,6 +76,15 @@ class BusinessObjectSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64)
 
 
+def business_object_ref(obj) -> dict | None:
+    """The business object an instance or task is about: its type label, id and label."""
+    if not obj.business_object_type_id:
+        return None
+    ct = ContentType.objects.get_for_id(obj.business_object_type_id)  # (cached per process)
+    label = obj.business_object_label
+    return {"type": f"{ct.app_label}.{ct.model}", "id": obj.business_object_id, "label": label}
+
+
 class ProcessInstanceSerializer(OutputModelSerializer):
     definition_version = serializers.IntegerField(source="definition.version", read_only=True)
     started_by = UserBriefSerializer(read_only=True, allow_null=True)
@@ -98,14 +108,7 @@ class ProcessInstanceSerializer(OutputModelSerializer):
         read_only_fields = fields
 
     def get_business_object(self, obj) -> dict | None:
-        if not obj.business_object_type_id:
-            return None
-        ct = obj.business_object_type
-        return {
-            "type": f"{ct.app_label}.{ct.model}",
-            "id": obj.business_object_id,
-            "label": obj.business_object_label,
-        }
+        return business_object_ref(obj)
 
 
 class ProcessStartSerializer(serializers.Serializer):
@@ -179,14 +182,7 @@ class HumanTaskSerializer(OutputModelSerializer):
         read_only_fields = fields
 
     def get_business_object(self, obj) -> dict | None:
-        if not obj.business_object_type_id:
-            return None
-        ct = obj.business_object_type
-        return {
-            "type": f"{ct.app_label}.{ct.model}",
-            "id": obj.business_object_id,
-            "label": obj.business_object_label,
-        }
+        return business_object_ref(obj)
 
 
 class ProcessStepSerializer(ProcessInstanceSerializer):

@@ -227,7 +227,7 @@ def _step(instance: ProcessInstance, user) -> dict:
         HumanTask.objects.open()
         .filter(instance_id=instance.pk)
         .filter(Q(assignee=user) | Q(assignee__isnull=True) & Exists(offered))
-        .select_related("assignee", "business_object_type")
+        .select_related("assignee")
         .order_by("pk")
     )
     return ProcessStepSerializer(instance).data
@@ -238,9 +238,14 @@ def _step(instance: ProcessInstance, user) -> dict:
     retrieve=extend_schema(summary="Get a process instance"),
 )
 class ProcessInstanceViewSet(BatonReadOnlyViewSet):
-    queryset = ProcessInstance.objects.select_related(
-        "started_by", "business_object_type", "definition"
-    ).order_by("-started_at", "-id")
+    queryset = (
+        ProcessInstance.objects.select_related("started_by", "definition")
+        .defer(
+            "definition__files",
+            "definition__metadata",  # (the list shows the version, not the BPMN)
+        )
+        .order_by("-started_at", "-id")
+    )
     serializer_class = ProcessInstanceSerializer
     filterset_class = ProcessInstanceFilter
     search_fields = ["key", "business_object_label"]
@@ -270,7 +275,9 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
                 variables=data.validated_data["variables"],
             )
             _audit(request, AuditEvent.Action.CREATE, instance, "start", key=instance.key)
-        return Response(_step(self.base_queryset().get(pk=instance.pk), request.user), status=201)
+        # The engine's instance is the committed one (its definition, starter and business object
+        # are loaded): answered without reading it again.
+        return Response(_step(instance, request.user), status=201)
 
     @extend_schema(
         summary="The instance's history (append-only events)", responses=InstanceEventSerializer(many=True)
@@ -460,7 +467,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         user = self.request.user
         if not user_can(user, HumanTask, "view"):
             return HumanTask.objects.none()
-        related = ("assignee", "business_object_type")
+        related = ("assignee",)
         if self.action == "list":
             view = self.request.query_params.get("view") or "mine"
             if view not in TASK_VIEWS:
@@ -491,7 +498,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user_can(user, HumanTask, "view"):
             return None
-        task = HumanTask.objects.select_related("assignee", "business_object_type").filter(pk=pk).first()
+        task = HumanTask.objects.select_related("assignee").filter(pk=pk).first()
         if task is None:
             return None
         if user.pk in (task.assignee_id, task.completed_by_id):
@@ -563,10 +570,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         with transaction.atomic():
             instance = engine.complete_task(task.pk, user=request.user, data=data.validated_data["data"])
             _audit(request, AuditEvent.Action.CHANGE, task, "complete", data=data.validated_data["data"])
-        instance = ProcessInstance.objects.select_related(
-            "started_by", "business_object_type", "definition"
-        ).get(pk=instance.pk)
-        return Response(_step(instance, request.user))
+        return Response(_step(instance, request.user))  # (the engine's instance, as committed)
 
     @extend_schema(
         summary="Set or clear the due time", request=TaskDueSerializer, responses=HumanTaskSerializer
