@@ -226,7 +226,7 @@ CACHE_URL = env_str("CACHE_URL")
 BATON_BEAT_MAX_LAG_SECONDS = env_int("BATON_BEAT_MAX_LAG_SECONDS", 120)
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": CACHE_URL}}
 # How long a web process may reuse a user's group tree, permissions and row scope between
 # requests (core.memo). Any change to them is seen on the next request anyway; this bounds a
 # change made behind Django's back (raw SQL). It needs the shared cache: 0 (off) without one.

@@ -223,7 +223,7 @@ def test_sessions_and_cache_are_shared_by_every_web_process():
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
     caches, session_engine = json.loads(out.stdout.strip().splitlines()[-1])
     assert caches["default"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "LOCATION": "redis://cache.internal:6379/1",
     }
     assert session_engine == "django.contrib.sessions.backends.db"
