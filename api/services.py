@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
+from core.memo import remembered
 
 from .models import ApiToken, hash_secret
 
@@ -50,15 +53,44 @@ def token_revoke(*, actor, token: ApiToken, request=None) -> ApiToken:
 
 
 def token_authenticate(secret: str) -> ApiToken | None:
-    """The active token for `secret`, with its user; marks it used (at most once a minute)."""
-    # key_hash is unique: no ORDER BY/LIMIT needed (`first()` would sort by id)
-    token = next(
-        iter(ApiToken.objects.active().select_related("user").filter(key_hash=hash_secret(secret))), None
-    )
-    if token is None or not token.user.is_active:
+    """The active token for `secret`, with its user; marks it used (at most once a minute).
+
+    The token and its user are remembered across requests (core.memo, scope "tokens") until a
+    token or a user changes (see ApiConfig.ready): revoking a token or switching a user off is
+    seen by every web process on its next request. Each request gets fresh model instances."""
+    key_hash = hash_secret(secret)
+    row = remembered(("token", key_hash), lambda: _token_row(key_hash), scope="tokens")
+    if row is None:
+        return None
+    token_values, user_values = row
+    token = ApiToken.from_db(DEFAULT_DB_ALIAS, _attnames(ApiToken), token_values)
+    user = get_user_model().from_db(DEFAULT_DB_ALIAS, _attnames(get_user_model()), user_values)
+    token.user = user
+    if not user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
+    last_used = max(filter(None, (token.last_used_at, _last_used.get(token.pk))), default=None)
+    if last_used is None or (now - last_used).total_seconds() >= 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        _last_used[token.pk] = now
+    token.last_used_at = max(filter(None, (token.last_used_at, _last_used.get(token.pk))), default=None)
     return token
+
+
+# when this process last marked each token used (the remembered row keeps the value it was read with)
+_last_used: dict[int, datetime.datetime] = {}
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _token_row(key_hash: str) -> tuple[tuple, tuple] | None:
+    # key_hash is unique: no ORDER BY/LIMIT needed (`first()` would sort by id)
+    token = next(iter(ApiToken.objects.active().select_related("user").filter(key_hash=key_hash)), None)
+    if token is None:
+        return None
+    return (
+        tuple(getattr(token, name) for name in _attnames(ApiToken)),
+        tuple(getattr(token.user, name) for name in _attnames(get_user_model())),
+    )

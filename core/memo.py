@@ -1,7 +1,7 @@
 """Remembering slow-changing reads (a user's group tree, permissions, row scope, staff status,
-the lane groups of tasks, the active version of each process, webhook subscriptions) within a
-request and, with a shared cache, across requests. Values are grouped in scopes ("org",
-"definitions", "webhooks"): a change forgets its own scope only.
+the lane groups of tasks, the active version of each process, webhook subscriptions, API tokens
+with their users) within a request and, with a shared cache, across requests. Values are grouped
+in scopes ("org", "definitions", "webhooks", "tokens"): a change forgets its own scope only.
 
 Within a request: `RequestMemoMiddleware` opens a memo, and `remembered(key, compute)` runs
 `compute()` once per key for the rest of the request. Outside a request (Celery tasks, commands,

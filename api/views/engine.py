@@ -492,18 +492,18 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         return obj
 
     def _own_task(self, pk: int) -> HumanTask | None:
-        """The common case first, in two simple queries: a task the caller is assigned, completed
+        """The common case first, in one simple query: a task the caller is assigned, completed
         or was offered (they see it whatever their row scope). None: ask the full visibility rule
         (row scope, shares), which also answers 404 for tasks the caller may not see."""
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user_can(user, HumanTask, "view"):
             return None
-        task = HumanTask.objects.select_related("assignee").filter(pk=pk).first()
+        offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk")).offered_to(user)
+        rows = HumanTask.objects.select_related("assignee").annotate(offered=Exists(offered)).filter(pk=pk)
+        task = next(iter(rows), None)  # (pk is unique: no ORDER BY/LIMIT)
         if task is None:
             return None
-        if user.pk in (task.assignee_id, task.completed_by_id):
-            return task
-        return task if task.candidates.offered_to(user).exists() else None
+        return task if task.offered or user.pk in (task.assignee_id, task.completed_by_id) else None
 
     @extend_schema(summary="How many tasks in each view (capped at 1000)", responses=TaskCountsSerializer)
     @action(detail=False, methods=["get"])

@@ -151,3 +151,54 @@ def test_a_queue_whose_only_member_was_switched_off_is_an_incident_at_the_next_s
     assert started.status_code == 201
     instance = ProcessInstance.objects.get(pk=started.json()["id"])
     assert instance.incidents.filter(kind=Incident.Kind.NO_OWNER).exists()
+
+
+def test_a_token_is_read_once_and_its_revocation_is_refused_on_the_next_request(demo):
+    from api.models import ApiToken
+    from api.services import token_revoke
+
+    salesperson = demo["salesperson"]
+    client = _token_client(salesperson)
+    assert _get(client)[0].status_code == 200
+    response, sql = _get(client)
+    assert response.status_code == 200
+    assert [q for q in sql if "api_apitoken" in q] == []  # remembered: neither read nor marked used
+    token_revoke(actor=salesperson, token=ApiToken.objects.get(user=salesperson, name="memo"))
+    assert _get(client)[0].status_code == 401
+
+
+def test_a_token_of_a_user_switched_off_is_refused_on_the_next_request(demo):
+    salesperson = demo["salesperson"]
+    client = _token_client(salesperson)
+    assert _get(client)[0].status_code == 200
+    salesperson.is_active = False
+    salesperson.save()
+    assert _get(client)[0].status_code == 401
+    salesperson.is_active = True
+    salesperson.save(update_fields=["is_active"])
+    assert _get(client)[0].status_code == 200
+
+
+def test_a_remembered_token_is_still_marked_used_once_a_minute(demo):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from api.models import ApiToken
+
+    client = _token_client(demo["salesperson"])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert _get(client)[0].status_code == 200
+    token = ApiToken.objects.get(user=demo["salesperson"], name="memo")
+    assert token.last_used_at == start
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        _get(client)
+    token.refresh_from_db()
+    assert token.last_used_at == start
+    for seconds in (61, 62):
+        with time_machine.travel(start + timedelta(seconds=seconds), tick=False):
+            _get(client)
+    token.refresh_from_db()
+    assert token.last_used_at == start + timedelta(seconds=61)
