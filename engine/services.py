@@ -849,7 +849,7 @@ def _lock_task(
     )
     if instance is None:
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
-    tasks = HumanTask.objects.select_related("assignee", "completed_by")
+    tasks = HumanTask.objects.all()  # (the assignee and completer are read only for error messages)
     if worker is not None and getattr(worker, "is_authenticated", False):
         offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk")).offered_to(worker)
         tasks = tasks.annotate(offered=Exists(offered))
