@@ -41,10 +41,44 @@ def machine() -> dict:
         uname = " ".join(platform.uname())
     return {
         "uname": uname,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "postgres": postgres_version(),
+        "calibration_ms": calibration_ms(),
     }
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def calibration_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload (dicts, strings, calls; best of 5): how
+    fast this machine runs Python. Machines of one kind differ (seen: 1.7x in the load figures),
+    so compare figures from two sections in proportion to their calibration."""
+
+    def work() -> int:
+        table: dict[int, int] = {}
+        total = 0
+        for i in range(200_000):
+            table[i % 1009] = table.get(i % 1009, 0) + i
+            total += len(str(i))
+        return total + sum(table.values())
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
 
 
 def postgres_version() -> str:
@@ -89,6 +123,7 @@ def record(results: dict[str, dict], info: dict, *, command: str, seconds: float
         f"## {stamp}{' (quick)' if '--quick' in command else ''}",
         "",
         f"- machine: `{info['uname']}`",
+        f"- cpu: {info['cpu']}; calibration {info['calibration_ms']} ms (see bench/__main__.py)",
         f"- cores: {info['cores']}; Python {info['python']}; PostgreSQL {info['postgres']}",
         f"- command: `{command}` ({seconds:.0f} s); load average {info['load']}",
         "",
