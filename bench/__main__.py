@@ -123,7 +123,7 @@ def record(results: dict[str, dict], info: dict, *, command: str, seconds: float
         f"## {stamp}{' (quick)' if '--quick' in command else ''}",
         "",
         f"- machine: `{info['uname']}`",
-        f"- cpu: {info['cpu']}; calibration {info['calibration_ms']} ms (see bench/__main__.py)",
+        f"- cpu: {info['cpu']}; calibration {info['calibration_ms']} (bench/__main__.py: calibration_ms)",
         f"- cores: {info['cores']}; Python {info['python']}; PostgreSQL {info['postgres']}",
         f"- command: `{command}` ({seconds:.0f} s); load average {info['load']}",
         "",
@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or benchmark_modules()
     command = " ".join(["./baton bench", *(["--quick"] if args.quick else []), *args.names])
     load_before = _load()
+    calibration_before = calibration_ms()
     started = time.monotonic()
     results: dict[str, dict] = {}
     failed = []
@@ -179,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_record:
         info = machine()
         info["load"] = f"{load_before} before, {_load()} after (other work on the machine skews the figures)"
+        info["calibration_ms"] = f"{calibration_before} ms before, {info['calibration_ms']} ms after"
         record(results, info, command=command, seconds=seconds)
         print(f"\nrecorded in {RESULTS_FILE.relative_to(ROOT)}")
     summary = f"{len(names)} benchmark(s) in {seconds:.0f} s"
