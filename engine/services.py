@@ -819,12 +819,22 @@ def _start(definition, *, started_by, business_object=None, variables=None, befo
     return step
 
 
-def start_process(key: str, *, started_by, business_object=None, variables=None) -> ProcessInstance:
-    """Start the active version of `key` and run it to its first wait (human task, timer, message)."""
+# A caller's own write for a step (e.g. the API's audit row), run in the step's transaction once the
+# step is written: both commit or neither, without the savepoint an outer transaction would cost.
+AfterStep = Callable[[ProcessInstance], None]
+
+
+def start_process(
+    key: str, *, started_by, business_object=None, variables=None, then: AfterStep | None = None
+) -> ProcessInstance:
+    """Start the active version of `key` and run it to its first wait (human task, timer, message).
+    `then(instance)`: see AfterStep."""
     definition = _active_definition(key)
     with transaction.atomic():
         step = _start(definition, started_by=started_by, business_object=business_object, variables=variables)
         _finish(step)
+        if then is not None:
+            then(step.instance)
     return step.instance
 
 
@@ -938,8 +948,11 @@ def _changes(before: dict, after: dict) -> dict:
     return runtime.json_safe(changes)
 
 
-def complete_task(human_task_id: int, *, user, data: dict | None) -> ProcessInstance:
-    """Complete a human task with the submitted form data and run the process to its next wait."""
+def complete_task(
+    human_task_id: int, *, user, data: dict | None, then: AfterStep | None = None
+) -> ProcessInstance:
+    """Complete a human task with the submitted form data and run the process to its next wait.
+    `then(instance)`: see AfterStep."""
     with transaction.atomic():
         open_rows: dict = {}
         instance, task = _lock_task(human_task_id, open_rows=open_rows, worker=user)
@@ -991,6 +1004,8 @@ def complete_task(human_task_id: int, *, user, data: dict | None) -> ProcessInst
             )
             runtime.run_engine(step.workflow, step.outcome)
         _finish(step)
+        if then is not None:
+            then(instance)
     return instance
 
 

@@ -267,14 +267,14 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         data = ProcessStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
-        with transaction.atomic():  # the step and its audit row commit together
-            instance = engine.start_process(
-                data.validated_data["key"],
-                started_by=request.user,
-                business_object=business_object,
-                variables=data.validated_data["variables"],
-            )
-            _audit(request, AuditEvent.Action.CREATE, instance, "start", key=instance.key)
+        instance = engine.start_process(
+            data.validated_data["key"],
+            started_by=request.user,
+            business_object=business_object,
+            variables=data.validated_data["variables"],
+            # the step and its audit row commit together
+            then=lambda started: _audit(request, AuditEvent.Action.CREATE, started, "start", key=started.key),
+        )
         # The engine's instance is the committed one (its definition, starter and business object
         # are loaded): answered without reading it again.
         return Response(_step(instance, request.user), status=201)
@@ -567,9 +567,14 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance = engine.complete_task(task.pk, user=request.user, data=data.validated_data["data"])
-            _audit(request, AuditEvent.Action.CHANGE, task, "complete", data=data.validated_data["data"])
+        form = data.validated_data["data"]
+        instance = engine.complete_task(
+            task.pk,
+            user=request.user,
+            data=form,
+            # the step and its audit row commit together
+            then=lambda _instance: _audit(request, AuditEvent.Action.CHANGE, task, "complete", data=form),
+        )
         return Response(_step(instance, request.user))  # (the engine's instance, as committed)
 
     @extend_schema(

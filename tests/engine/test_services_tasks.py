@@ -244,3 +244,29 @@ def test_a_group_with_nobody_in_it_is_an_incident_too(deploy, org):
     incident.refresh_from_db()
     assert incident.status == "resolved"
     assert list(HumanTask.objects.queue(org.carol)) == [quote]
+
+
+def test_a_callers_write_after_the_step_commits_with_it_or_not_at_all(deploy, org):
+    # given the approval process and a caller whose own write for the step (an audit row) fails
+    deploy("approval.bpmn")
+
+    def failing_audit(instance):
+        assert instance.pk is not None and HumanTask.objects.filter(instance=instance).exists()
+        raise RuntimeError("audit store down")
+
+    # when alice starts it, then nothing of the start is kept
+    with pytest.raises(RuntimeError):
+        services.start_process("approval", started_by=org.alice, then=failing_audit)
+    assert not ProcessInstance.objects.exists()
+    assert not HumanTask.objects.exists()
+    # and when the boss completes a review with the same failing write, the review stays open
+    instance = services.start_process("approval", started_by=org.alice)
+    review = open_task(instance, "review")
+    with pytest.raises(RuntimeError):
+        services.complete_task(review.pk, user=org.boss, data={"approved": True}, then=failing_audit)
+    assert open_task(instance, "review") == review
+    assert not InstanceEvent.objects.filter(instance=instance, kind="task_completed").exists()
+    # a write that succeeds sees the finished step and commits with it
+    seen = []
+    services.complete_task(review.pk, user=org.boss, data={"approved": True}, then=seen.append)
+    assert seen == [instance] and open_task(instance, "fulfil").assignee is None
