@@ -69,16 +69,17 @@ def token_authenticate(secret: str) -> ApiToken | None:
     if not user.is_active:
         return None
     now = timezone.now()
-    last_used = max(filter(None, (token.last_used_at, _last_used.get(token.pk))), default=None)
+    last_used = max(filter(None, (token.last_used_at, _last_used.get(key_hash))), default=None)
     if last_used is None or (now - last_used).total_seconds() >= 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        _last_used[token.pk] = now
-    token.last_used_at = max(filter(None, (token.last_used_at, _last_used.get(token.pk))), default=None)
+        _last_used[key_hash] = last_used = now
+    token.last_used_at = last_used
     return token
 
 
-# when this process last marked each token used (the remembered row keeps the value it was read with)
-_last_used: dict[int, datetime.datetime] = {}
+# when this process last marked each token used, by key hash (the remembered row keeps the value it
+# was read with)
+_last_used: dict[str, datetime.datetime] = {}
 
 
 def _attnames(model) -> list[str]:
