@@ -280,6 +280,15 @@ def correlation_hash(keys: dict | None) -> str:
 # -- the step context ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OpenTask:
+    """An open human task with the ids of the users and groups it is offered to."""
+
+    task: HumanTask
+    user_ids: frozenset[int]
+    group_ids: frozenset[int]
+
+
 @dataclass
 class _Step:
     instance: ProcessInstance
@@ -297,6 +306,9 @@ class _Step:
     # The instance's open task rows, when the step already read them under the instance lock
     # (complete_task); None: _sync_human_tasks queries them.
     open_rows: dict | None = None
+    # Task rows this step created, with who they are offered to; whether older rows stay open.
+    created: list[OpenTask] = field(default_factory=list)
+    older_open: bool = False
 
     def __post_init__(self) -> None:
         connectors.set_step_actor(self.actor)
@@ -412,6 +424,9 @@ def _finish(step: _Step) -> None:
     _route_thrown_messages(step)
     runtime.compact(workflow)
     _sync_human_tasks(step)
+    # Every open task of the instance as this step left it, with who it is offered to (a caller
+    # answers "what can I do next" without a query); None when older tasks stay open.
+    instance.step_open_tasks = None if step.older_open else list(step.created)
     _sync_waits(step)
     if workflow.is_completed() and instance.status != ProcessInstance.Status.CANCELLED:
         instance.status = ProcessInstance.Status.COMPLETED
@@ -573,15 +588,19 @@ def _sync_human_tasks(step: _Step) -> None:
         open_rows = {
             row.task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="ready")
         }
+    step.created, step.older_open = [], False
     for task_id, row in open_rows.items():
-        if task_id not in ready:
-            spiff_task = _spiff_task(step, task_id)
-            if spiff_task is not None and spiff_task.has_state(runtime.TaskState.ERROR):
-                continue  # failed while being completed: stays open for the retry of its incident
-            row.status = HumanTask.Status.CANCELLED
-            row.save(update_fields=["status"])
-            row.candidates.update(open=False)
-            step.event(InstanceEvent.Kind.TASK_CANCELLED, element_id=row.element_id, human_task=row)
+        if task_id in ready:
+            step.older_open = True
+            continue
+        spiff_task = _spiff_task(step, task_id)
+        if spiff_task is not None and spiff_task.has_state(runtime.TaskState.ERROR):
+            step.older_open = True
+            continue  # failed while being completed: stays open for the retry of its incident
+        row.status = HumanTask.Status.CANCELLED
+        row.save(update_fields=["status"])
+        row.candidates.update(open=False)
+        step.event(InstanceEvent.Kind.TASK_CANCELLED, element_id=row.element_id, human_task=row)
     for task_id, task in ready.items():
         if task_id not in open_rows:
             _create_human_task(step, task)
@@ -624,6 +643,11 @@ def _create_human_task(step: _Step, task) -> HumanTask:
         search_text=f"{name} {instance.business_object_label} {instance.key}"[:512],
     )
     _set_candidates(human_task, resolution, fresh=True)
+    step.created.append(
+        OpenTask(
+            human_task, frozenset(u.pk for u in resolution.users), frozenset(g.pk for g in resolution.groups)
+        )
+    )
     step.event(
         InstanceEvent.Kind.TASK_CREATED,
         element_id=element_id,

@@ -37,6 +37,7 @@ from engine.models import (
     ProcessInstance,
 )
 from org.permissions import user_can
+from org.selectors import effective_group_ids
 from processes import services as process_services
 from processes.validation import definition_validate
 
@@ -218,9 +219,26 @@ def _business_object(user, ref: dict | None):
 
 def _step(instance: ProcessInstance, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now: assigned to them, or
-    unassigned and offered to them or their groups (the instance's own few tasks are checked)."""
+    unassigned and offered to them or their groups. Read from the engine's step when it knows
+    every open task of the instance (engine.services.OpenTask), else one query."""
     if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
         instance.next_tasks = []
+        return ProcessStepSerializer(instance).data
+    known = getattr(instance, "step_open_tasks", None)  # the engine's step knows them all
+    if known is not None:
+        groups = set(effective_group_ids(user))
+        instance.next_tasks = sorted(
+            (
+                open_task.task
+                for open_task in known
+                if open_task.task.assignee_id == user.pk
+                or (
+                    open_task.task.assignee_id is None
+                    and (user.pk in open_task.user_ids or not groups.isdisjoint(open_task.group_ids))
+                )
+            ),
+            key=lambda task: task.pk,
+        )
         return ProcessStepSerializer(instance).data
     offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).offered_to(user)
     instance.next_tasks = list(
