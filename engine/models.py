@@ -136,6 +136,12 @@ class HumanTaskQuerySet(VisibleQuerySet):
             .order_by(models.F("due_at").asc(nulls_last=True), "pk")
         )
 
+    def with_offered(self, user):
+        """Each task says whether it is offered to `user` (`offered`: a candidate row names them or
+        one of their groups)."""
+        offered = HumanTaskCandidate.objects.filter(task=models.OuterRef("pk")).offered_to(user)
+        return self.annotate(offered=models.Exists(offered))
+
     def shared_filter(self, user, action: str):
         """Besides their team's tasks (row scope), a user sees every task offered to them."""
         offered = HumanTaskCandidate.objects.offered_to(user)

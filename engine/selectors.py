@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import HumanTask, Incident, InstanceEvent, ProcessInstance
+from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
 
 
 def inbox(user) -> QuerySet:
@@ -22,3 +22,25 @@ def instance_history(instance: ProcessInstance) -> QuerySet:
 def open_incidents(instance: ProcessInstance | None = None) -> QuerySet:
     qs = Incident.objects.filter(status=Incident.Status.OPEN)
     return qs.filter(instance=instance) if instance is not None else qs
+
+
+def next_tasks(instance: ProcessInstance, user) -> list[HumanTask]:
+    """The open tasks of `instance` that `user` can work on now: assigned to them, or unassigned and
+    offered to them or their groups. Read from the step that just moved the instance when it knows
+    every open task (`step_open_tasks`, set by engine.services), else one query."""
+    if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
+        return []
+    known = getattr(instance, "step_open_tasks", None)
+    if known is not None:
+        from org.selectors import effective_group_ids
+
+        groups = set(effective_group_ids(user))
+        return sorted((o.task for o in known if o.workable_by(user.pk, groups)), key=lambda task: task.pk)
+    offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).offered_to(user)
+    return list(
+        HumanTask.objects.open()
+        .filter(instance_id=instance.pk)
+        .filter(Q(assignee=user) | Q(assignee__isnull=True) & Exists(offered))
+        .select_related("assignee")
+        .order_by("pk")
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -287,6 +287,13 @@ class OpenTask:
     task: HumanTask
     user_ids: frozenset[int]
     group_ids: frozenset[int]
+
+    def workable_by(self, user_id: int, group_ids: set[int]) -> bool:
+        """Assigned to the user, or unassigned and offered to them or one of `group_ids` (their
+        groups, nested included): the rule HumanTaskQuerySet.inbox/queue apply in SQL."""
+        if self.task.assignee_id is not None:
+            return self.task.assignee_id == user_id
+        return user_id in self.user_ids or not group_ids.isdisjoint(self.group_ids)
 
 
 @dataclass
@@ -885,8 +892,7 @@ def _lock_task(
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
     tasks = HumanTask.objects.all()  # (the assignee and completer are read only for error messages)
     if worker is not None and getattr(worker, "is_authenticated", False):
-        offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk")).offered_to(worker)
-        tasks = tasks.annotate(offered=Exists(offered))
+        tasks = tasks.with_offered(worker)
     if open_rows is None:
         return instance, tasks.get(pk=human_task_id)
     task = None

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,18 +26,17 @@ from rest_framework.views import APIView
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import NotFound, NotPermitted, ValidationFailed
+from engine import selectors as engine_selectors
 from engine import services as engine
 from engine.errors import TaskNotFound
 from engine.models import (
     DefinitionVersion,
     HumanTask,
-    HumanTaskCandidate,
     Incident,
     InstanceEvent,
     ProcessInstance,
 )
 from org.permissions import user_can
-from org.selectors import effective_group_ids
 from processes import services as process_services
 from processes.validation import definition_validate
 
@@ -218,36 +217,8 @@ def _business_object(user, ref: dict | None):
 
 
 def _step(instance: ProcessInstance, user) -> dict:
-    """The instance with the open tasks of it that `user` can work on now: assigned to them, or
-    unassigned and offered to them or their groups. Read from the engine's step when it knows
-    every open task of the instance (engine.services.OpenTask), else one query."""
-    if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
-        instance.next_tasks = []
-        return ProcessStepSerializer(instance).data
-    known = getattr(instance, "step_open_tasks", None)  # the engine's step knows them all
-    if known is not None:
-        groups = set(effective_group_ids(user))
-        instance.next_tasks = sorted(
-            (
-                open_task.task
-                for open_task in known
-                if open_task.task.assignee_id == user.pk
-                or (
-                    open_task.task.assignee_id is None
-                    and (user.pk in open_task.user_ids or not groups.isdisjoint(open_task.group_ids))
-                )
-            ),
-            key=lambda task: task.pk,
-        )
-        return ProcessStepSerializer(instance).data
-    offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk"), open=True).offered_to(user)
-    instance.next_tasks = list(
-        HumanTask.objects.open()
-        .filter(instance_id=instance.pk)
-        .filter(Q(assignee=user) | Q(assignee__isnull=True) & Exists(offered))
-        .select_related("assignee")
-        .order_by("pk")
-    )
+    """The instance with the open tasks of it that `user` can work on now."""
+    instance.next_tasks = engine_selectors.next_tasks(instance, user)
     return ProcessStepSerializer(instance).data
 
 
@@ -516,8 +487,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user_can(user, HumanTask, "view"):
             return None
-        offered = HumanTaskCandidate.objects.filter(task=OuterRef("pk")).offered_to(user)
-        rows = HumanTask.objects.select_related("assignee").annotate(offered=Exists(offered)).filter(pk=pk)
+        rows = HumanTask.objects.select_related("assignee").with_offered(user).filter(pk=pk)
         task = next(iter(rows), None)  # (pk is unique: no ORDER BY/LIMIT)
         if task is None:
             return None
