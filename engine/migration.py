@@ -135,10 +135,10 @@ def migrate_instance(instance_id: int, *, to_version: int, user, dry_run: bool =
 
     Ready user tasks keep their identity (and so their assignee and claim); waiting events are
     re-predicted from the new version."""
-    from .services import _finish, _is_admin, _load, _lock_instance
+    from .services import _finish, _load, _lock_instance, is_task_admin
 
     if not dry_run and not (
-        _is_admin(user) or (user is not None and user.has_perm("engine.change_definitionversion"))
+        is_task_admin(user) or (user is not None and user.has_perm("engine.change_definitionversion"))
     ):
         raise NotPermitted(_("Only process designers may migrate instances."))
     with transaction.atomic():

@@ -906,7 +906,8 @@ def _lock_task(
     return instance, task
 
 
-def _is_admin(user) -> bool:
+def is_task_admin(user) -> bool:
+    """Superusers and holders of the "change human task" permission work any task."""
     return bool(user and (user.is_superuser or user.has_perm("engine.change_humantask")))
 
 
@@ -937,7 +938,7 @@ def _require_worker(task: HumanTask, user) -> None:
     """The assignee works the task; an unassigned task can be worked by any candidate."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise NotPermitted(_("You must be signed in to work on tasks."))
-    if task.assignee_id == user.pk or _is_admin(user):
+    if task.assignee_id == user.pk or is_task_admin(user):
         return
     if task.assignee_id is None and _is_candidate(task, user):
         return
@@ -1034,6 +1035,7 @@ def complete_task(
             )
             runtime.run_engine(step.workflow, step.outcome)
         _finish(step)
+        instance.step_task = task  # the task row as this step left it (a caller's `then` may use it)
         if then is not None:
             then(instance)
     return instance
@@ -1051,7 +1053,7 @@ def claim(human_task_id: int, *, user) -> HumanTask:
                 _("“%(task)s” was already claimed by %(who)s.")
                 % {"task": task.name, "who": task.assignee.get_username()}
             )
-        if not (_is_candidate(task, user) or _is_admin(user)):
+        if not (_is_candidate(task, user) or is_task_admin(user)):
             raise NotPermitted(_("“%(task)s” is not offered to you.") % {"task": task.name})
         task.assignee = user
         task.claimed_at = timezone.now()
@@ -1067,7 +1069,7 @@ def unclaim(human_task_id: int, *, user) -> HumanTask:
         _require_open(task)
         if task.assignee_id is None:
             return task
-        if task.assignee_id != user.pk and not _is_admin(user):
+        if task.assignee_id != user.pk and not is_task_admin(user):
             raise NotPermitted(_("Only the assignee can release “%(task)s”.") % {"task": task.name})
         if not task.candidates.exists():
             raise TaskNotClaimable(
@@ -1138,7 +1140,7 @@ def add_comment(human_task_id: int, *, user, text: str, public: bool = False) ->
             or instance.started_by_id == user.pk
             or task.completed_by_id == user.pk
             or _is_candidate(task, user)
-            or _is_admin(user)
+            or is_task_admin(user)
         )
         if not allowed:
             raise NotPermitted(_("You cannot comment on “%(task)s”.") % {"task": task.name})
@@ -1523,7 +1525,7 @@ def cancel_instance(instance_id: int, *, user, reason: str = "") -> ProcessInsta
     with transaction.atomic():
         instance = _lock_instance(instance_id)
         if not (
-            _is_admin(user)
+            is_task_admin(user)
             or (user is not None and instance.started_by_id == user.pk)
             or (user is not None and user.has_perm("engine.change_processinstance"))
         ):

@@ -42,7 +42,7 @@ def _next_url(request, default: str) -> str:
 
 def _abilities(user, task: HumanTask) -> dict[str, bool]:
     offered = selectors.task_is_offered_to(user, task) if task.is_open else False
-    admin = user.is_superuser or user.has_perm("engine.change_humantask")
+    admin = services.is_task_admin(user)
     mine = task.assignee_id == user.pk
     unassigned = task.assignee_id is None
     can_work = task.is_open and (mine or (unassigned and offered) or admin)

@@ -116,6 +116,50 @@ def test_a_task_not_offered_to_me_is_404(demo, client_for, review_process):
     assert technician.post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 404
 
 
+def test_completing_a_task_i_may_not_see_is_404_whatever_the_engine_would_say(
+    demo, client_for, review_process
+):
+    _start(client_for(demo["sales_manager"]))
+    task = HumanTask.objects.get(status="ready")
+    technician = client_for(demo["technician"])
+    url = f"/api/v1/tasks/{task.pk}/complete/"
+    # open and offered to the sales group only: not "not offered to you", not a word about its form
+    for body in ({"data": {"approved": True}}, {"data": {}}, {"data": "junk"}):
+        refused = technician.post(url, body, format="json")
+        assert refused.status_code == 404 and refused.json()["code"] == "task_not_found", body
+    assert HumanTask.objects.get(pk=task.pk).status == "ready"
+    # completed by a salesperson: to him "already completed", to the technician still only 404
+    zhang = client_for(demo["salesperson"])
+    assert zhang.post(url, {"data": {"approved": True}}, format="json").status_code == 200
+    assert zhang.post(url, {"data": {"approved": True}}, format="json").status_code == 409
+    again = technician.post(url, {"data": {"approved": True}}, format="json")
+    assert again.status_code == 404 and "zhang" not in again.content.decode()
+
+
+def test_a_task_administrator_completes_only_the_tasks_their_row_scope_shows(
+    demo, client_for, review_process
+):
+    from org.permissions import RowScope
+    from tests.factories import GroupFactory
+
+    # the technician may administer tasks (work any of them), within his own records
+    admins = GroupFactory(
+        name="task_admins", perms=["engine.view_humantask", "engine.change_humantask"],
+        profile__row_scope=RowScope.OWN,
+    )  # fmt: skip
+    admins.user_set.add(demo["technician"])
+    _start(client_for(demo["sales_manager"]))
+    task = HumanTask.objects.get(status="ready")
+    url = f"/api/v1/tasks/{task.pk}/complete/"
+    # the sales review is outside his scope: not found, and nothing changed
+    refused = client_for(demo["technician"]).post(url, {"data": {"approved": True}}, format="json")
+    assert refused.status_code == 404
+    assert HumanTask.objects.get(pk=task.pk).status == "ready"
+    # a superuser works it
+    done = client_for(demo["admin"]).post(url, {"data": {"approved": True}}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+
+
 def test_cancel_by_starter_then_409(demo, client_for, review_process):
     wang = client_for(demo["sales_manager"])
     instance_id = _start(wang).json()["id"]
