@@ -32,6 +32,7 @@ completed), p50/p95/p99 per endpoint in ms, errors (any unexpected status or exc
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import logging
 import os
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import defaultdict
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -375,16 +377,54 @@ class Recorder:
         return response
 
 
-def _api_session(token: str):
-    import requests
+class _Answer:
+    """What the driver reads of an HTTP answer (the names `requests` uses)."""
 
-    session = requests.Session()
-    session.headers["Authorization"] = f"Token {token}"
-    return session
+    def __init__(self, status: int, content: bytes):
+        self.status_code, self.content = status, content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class _ApiClient:
+    """The API users' HTTP client: token auth, JSON bodies, one connection per request (gunicorn's
+    sync workers close it after each answer). The driver shares the two cores with the deployment,
+    so its own CPU counts against the rate: `requests` took about three times the CPU of
+    http.client per call here (docs/benchmarks.md, "Reading the load figures")."""
+
+    def __init__(self, base: str, token: str):
+        address = urllib.parse.urlsplit(base)
+        self.host, self.port = address.hostname, address.port
+        self.headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+
+    def request(self, method: str, url: str, *, timeout: float, allow_redirects: bool = False, params=None,
+                json=None) -> _Answer:  # fmt: skip
+        del allow_redirects  # (the API answers without redirects)
+        path = urllib.parse.urlsplit(url).path + (f"?{urllib.parse.urlencode(params)}" if params else "")
+        headers, body = dict(self.headers), None
+        if json is not None:
+            body = _json_bytes(json)
+            headers["Content-Type"] = "application/json"
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return _Answer(response.status, response.read())
+        finally:
+            connection.close()
+
+
+def _json_bytes(value) -> bytes:
+    return json.dumps(value).encode()
 
 
 def clerk(base: str, token: str, rec: Recorder, stop: threading.Event, started: list, lock) -> None:
-    session = _api_session(token)
+    session = _ApiClient(base, token)
     while not stop.is_set():
         response = rec.call(
             session, "POST process-instances", "POST", f"{base}/api/v1/process-instances/",
@@ -421,7 +461,7 @@ def clerk(base: str, token: str, rec: Recorder, stop: threading.Event, started: 
 
 
 def manager(base: str, token: str, index: int, rec: Recorder, done: threading.Event, completed: list, lock):
-    session = _api_session(token)
+    session = _ApiClient(base, token)
     while True:
         listing = rec.call(
             session, "GET tasks?view=queue", "GET", f"{base}/api/v1/tasks/",
