@@ -19,14 +19,14 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.memo import remembered
 
-from . import connectors, owners, parsing, runtime
+from . import connectors, owners, parsing, runtime, step_reads
 from . import signals as engine_signals
 from .connectors import ConnectorFailed, register_connector
 from .errors import (
@@ -875,31 +875,21 @@ def start_process(
 def _lock_task(
     human_task_id: int, *, open_rows: dict | None = None, worker=None
 ) -> tuple[ProcessInstance, HumanTask]:
-    """Lock the task's instance (found through the task, one query), then read the task as the
-    lock holder sees it. With `open_rows` (a dict to fill), the same query also reads the
-    instance's other open tasks, keyed by workflow task id (what _sync_human_tasks compares with),
-    and the instance comes with its starter (a step's answer shows them). With `worker` (a signed-in
-    user), the task also says whether it is offered to them (`offered`, see _is_candidate)."""
-    related = ("definition", "state") if open_rows is None else ("definition", "state", "started_by")
-    instance = (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .defer("definition__files", "definition__metadata")  # (parsed once per process: runtime)
-        .filter(human_tasks__pk=human_task_id)
-        .first()
-    )
+    """Lock the task's instance (found through the task, one query), then read the task, and the
+    instance's other open tasks, as the lock holder sees them (engine.step_reads). With `open_rows`
+    (a dict to fill), the open tasks are put there keyed by workflow task id (what
+    _sync_human_tasks compares with), and the instance comes with its starter (a step's answer
+    shows them). With `worker` (a signed-in user), the task also says whether it is offered to
+    them (`offered`, see _is_candidate)."""
+    instance = step_reads.lock_instance_of_task(human_task_id, with_starter=open_rows is not None)
     if instance is None:
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
-    tasks = HumanTask.objects.all()  # (the assignee and completer are read only for error messages)
-    if worker is not None and getattr(worker, "is_authenticated", False):
-        tasks = tasks.with_offered(worker)
-    if open_rows is None:
-        return instance, tasks.get(pk=human_task_id)
+    signed_in = worker if worker is not None and getattr(worker, "is_authenticated", False) else None
     task = None
-    for row in tasks.filter(Q(pk=human_task_id) | Q(instance=instance, status=HumanTask.Status.READY)):
+    for row in step_reads.task_and_open_tasks(human_task_id, instance.pk, worker=signed_in):
         if row.pk == human_task_id:
             task = row
-        if row.status == HumanTask.Status.READY:
+        if open_rows is not None and row.status == HumanTask.Status.READY:
             open_rows[row.task_id] = row
     if task is None:  # deleted between the two reads (the instance lock keeps it otherwise)
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})

@@ -1,0 +1,154 @@
+"""The two reads every task step starts with, in SQL written once per process.
+
+Completing, claiming or delegating a task first locks its instance (with the definition, the
+state and the starter) and reads the task with the instance's other open tasks. Built through the
+ORM, composing and compiling those two queries cost more CPU than anything else in a completion
+(about 2.5 ms of ~13, measured in process; docs/benchmarks.md). The statements here are generated
+from the models' metadata on first use, so they follow the models; rows become model instances
+through the fields' own database converters, as the ORM's would.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connections
+
+from .models import DefinitionVersion, HumanTask, HumanTaskCandidate, InstanceState, ProcessInstance
+
+
+class _Columns:
+    """A model's concrete columns under a table alias (some fields left deferred), and the turning of
+    a row's slice back into an instance."""
+
+    def __init__(self, model, alias: str, *, defer: tuple[str, ...] = ()):
+        self.model, self.alias = model, alias
+        self.fields = [f for f in model._meta.concrete_fields if f.attname not in defer]
+        self.attnames = [f.attname for f in self.fields]
+
+    def sql(self, quote) -> str:
+        return ", ".join(f"{quote(self.alias)}.{quote(f.column)}" for f in self.fields)
+
+    @cache  # noqa: B019 (one per model and database alias, for the life of the process)
+    def converters(self, using: str) -> list[tuple[int, list, object]]:
+        connection = connections[using]
+        found = []
+        for index, field in enumerate(self.fields):
+            column = field.get_col(self.alias)
+            functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            if functions:
+                found.append((index, functions, column))
+        return found
+
+    def instance(self, using: str, values: list):
+        connection = connections[using]
+        for index, functions, column in self.converters(using):
+            for function in functions:
+                values[index] = function(values[index], column, connection)
+        return self.model.from_db(using, self.attnames, values)
+
+
+_INSTANCE = _Columns(ProcessInstance, "i")
+_DEFINITION = _Columns(DefinitionVersion, "d", defer=("files", "metadata"))  # (parsed once per process)
+_STATE = _Columns(InstanceState, "s")
+_STARTER = _Columns(ProcessInstance._meta.get_field("started_by").related_model, "u")
+_TASK = _Columns(HumanTask, "t")
+
+
+def _names(using: str) -> dict[str, str]:
+    """Quoted table names, for statements whose identifiers all come from the models' metadata
+    (every value is a parameter)."""
+    quote = connections[using].ops.quote_name
+    models = {"instance": ProcessInstance, "definition": DefinitionVersion, "state": InstanceState,
+              "user": _STARTER.model, "task": HumanTask, "candidate": HumanTaskCandidate}  # fmt: skip
+    return {name: quote(model._meta.db_table) for name, model in models.items()}
+
+
+@cache
+def _lock_sql(using: str, with_starter: bool) -> str:
+    connection = connections[using]
+    quote, n = connection.ops.quote_name, _names(using)
+    parts = [_INSTANCE, _DEFINITION, _STATE, *([_STARTER] if with_starter else [])]
+    sql = (
+        f"SELECT {', '.join(p.sql(quote) for p in parts)} FROM {n['instance']} i"  # noqa: S608 (see _names)
+        f" INNER JOIN {n['definition']} d ON d.id = i.definition_id"
+        f" LEFT OUTER JOIN {n['state']} s ON s.instance_id = i.id"
+    )
+    if with_starter:
+        sql += f" LEFT OUTER JOIN {n['user']} u ON u.id = i.started_by_id"
+    sql += f" WHERE i.id = (SELECT instance_id FROM {n['task']} WHERE id = %s)"  # noqa: S608 (see _names)
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF i"
+    elif connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return sql
+
+
+def lock_instance_of_task(human_task_id: int, *, using: str = "default", with_starter: bool = False):
+    """The task's process instance, locked for this transaction (row lock on PostgreSQL; SQLite's
+    write transactions are exclusive already), with its definition (BPMN source deferred), state
+    and, `with_starter`, the user who started it; None when there is no such task."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_lock_sql(using, with_starter), [human_task_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values, start = list(row), 0
+
+    def take(columns: _Columns):
+        nonlocal start
+        chunk = values[start : start + len(columns.fields)]
+        start += len(columns.fields)
+        return chunk
+
+    instance = _INSTANCE.instance(using, take(_INSTANCE))
+    instance.definition = _DEFINITION.instance(using, take(_DEFINITION))
+    state = take(_STATE)
+    if state[0] is not None:  # (every instance has one; a LEFT JOIN keeps a broken one readable)
+        instance.state = _STATE.instance(using, state)
+    if with_starter:
+        starter = take(_STARTER)
+        instance.started_by = _STARTER.instance(using, starter) if starter[0] is not None else None
+    return instance
+
+
+@cache
+def _tasks_sql(using: str, groups: int | None) -> str:
+    n = _names(using)
+    offered = ""
+    if groups is not None:
+        in_groups = f" OR c.group_id IN ({', '.join(['%s'] * groups)})" if groups else ""
+        offered = (
+            f", EXISTS (SELECT 1 FROM {n['candidate']} c"  # noqa: S608 (see _names)
+            f" WHERE c.task_id = t.id AND (c.user_id = %s{in_groups})) AS offered"
+        )
+    return (
+        f"SELECT {_TASK.sql(connections[using].ops.quote_name)}{offered} FROM {n['task']} t"  # noqa: S608
+        " WHERE t.id = %s OR (t.instance_id = %s AND t.status = %s)"
+    )
+
+
+def task_and_open_tasks(human_task_id: int, instance_id: int, *, worker=None, using: str = "default"):
+    """The task and the instance's open tasks. With `worker` (a signed-in user), each says whether
+    it is offered to them (`offered`: a candidate row names them or one of their groups, nested
+    groups included), as HumanTaskQuerySet.with_offered does."""
+    from org.selectors import effective_group_ids
+
+    params: list = []
+    groups = None
+    if worker is not None:
+        group_ids = sorted(effective_group_ids(worker))
+        groups = len(group_ids)
+        params += [worker.pk, *group_ids]
+    params += [human_task_id, instance_id, HumanTask.Status.READY]
+    with connections[using].cursor() as cursor:
+        cursor.execute(_tasks_sql(using, groups), params)
+        rows = cursor.fetchall()
+    tasks = []
+    width = len(_TASK.fields)
+    for row in rows:
+        task = _TASK.instance(using, list(row[:width]))
+        if groups is not None:
+            task.offered = bool(row[width])
+        tasks.append(task)
+    return tasks
