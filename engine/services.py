@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core import rows
 from core.memo import remembered
 
 from . import connectors, owners, parsing, runtime, step_reads
@@ -336,7 +337,7 @@ class _Step:
 
     def flush_events(self) -> None:
         if self.events:
-            InstanceEvent.objects.bulk_create(self.events)
+            rows.insert(self.events)
             self.events = []
 
     def send(self, signal, **kwargs) -> None:
@@ -449,7 +450,7 @@ def _finish(step: _Step) -> None:
     instance.variables = runtime.variables_snapshot(workflow)
     instance.step_count += 1
     instance.updated_at = now
-    instance.save(update_fields=_INSTANCE_STEP_FIELDS)
+    rows.update(instance, _INSTANCE_STEP_FIELDS)
     step.flush_events()
     _send_after_commit(step)
 
@@ -516,13 +517,9 @@ def _save_state(step: _Step) -> None:
         "size": len(data),
         "task_count": len(step.workflow.tasks),
     }
-    if step.new:
-        InstanceState.objects.create(instance=step.instance, **values)
+    if step.new or not rows.update_where(InstanceState, values, instance_id=step.instance.pk):
+        rows.insert([InstanceState(instance=step.instance, **values)])
         step.new = False
-        return
-    updated = InstanceState.objects.filter(instance=step.instance).update(**values)
-    if not updated:
-        InstanceState.objects.create(instance=step.instance, **values)
 
 
 def _root_error(error: BaseException) -> BaseException:
@@ -627,7 +624,7 @@ def _create_human_task(step: _Step, task) -> HumanTask:
     meta["lane"] = lane
     resolution = owners.resolve(meta, _owner_context(step, task))
     name = (element_name or meta.get("name") or element_id)[:255]
-    human_task = HumanTask.objects.create(
+    human_task = HumanTask(
         instance=instance,
         task_id=task.id,
         definition_key=step.definition.key,
@@ -649,6 +646,7 @@ def _create_human_task(step: _Step, task) -> HumanTask:
         business_object_label=instance.business_object_label,
         search_text=f"{name} {instance.business_object_label} {instance.key}"[:512],
     )
+    rows.insert([human_task])
     _set_candidates(human_task, resolution, fresh=True)
     step.created.append(
         OpenTask(
@@ -675,11 +673,10 @@ def _create_human_task(step: _Step, task) -> HumanTask:
 def _set_candidates(human_task: HumanTask, resolution: owners.Resolution, *, fresh: bool = False) -> None:
     if not fresh:
         human_task.candidates.all().delete()
-    rows = [HumanTaskCandidate(task=human_task, user=u, due_at=human_task.due_at) for u in resolution.users]
-    rows += [
-        HumanTaskCandidate(task=human_task, group=g, due_at=human_task.due_at) for g in resolution.groups
-    ]
-    HumanTaskCandidate.objects.bulk_create(rows)
+    due_at = human_task.due_at
+    candidates = [HumanTaskCandidate(task=human_task, user=u, due_at=due_at) for u in resolution.users]
+    candidates += [HumanTaskCandidate(task=human_task, group=g, due_at=due_at) for g in resolution.groups]
+    rows.insert(candidates)
 
 
 def _no_owner_incident(step: _Step, human_task: HumanTask, problems: list[str]) -> Incident:
@@ -828,12 +825,13 @@ def _initial_data(started_by, business_object, variables) -> dict:
 
 def _start(definition, *, started_by, business_object=None, variables=None, before_run=None) -> _Step:
     parsed = runtime.parsed_definition(definition)
-    instance = ProcessInstance.objects.create(
+    instance = ProcessInstance(
         definition=definition,
         key=definition.key,
         started_by=_real_user(started_by),
         **_business_fields(business_object),
     )
+    rows.insert([instance])
     workflow = runtime.new_workflow(parsed)
     data = _initial_data(started_by, business_object, variables)
     workflow.task_tree.data.update(data)
@@ -1010,9 +1008,9 @@ def complete_task(
             if task.assignee_id is None:
                 task.assignee = user
                 task.claimed_at = now
-            task.save(update_fields=["status", "completed_at", "completed_by", "assignee", "claimed_at"])
+            rows.update(task, ["status", "completed_at", "completed_by", "assignee", "claimed_at"])
             if task.candidate_users or task.candidate_groups:
-                task.candidates.update(open=False)
+                rows.update_where(HumanTaskCandidate, {"open": False}, task_id=task.pk)
             after = runtime.json_safe({k: v for k, v in spiff_task.data.items() if k != "data_objects"})
             step.event(
                 InstanceEvent.Kind.TASK_COMPLETED,
