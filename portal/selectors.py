@@ -34,7 +34,11 @@ def account_for(user) -> PortalAccount | None:
     """The user's portal account (None for staff and anonymous visitors)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return PortalAccount.objects.select_related("customer", "contact", "user").filter(user=user).first()
+    # one account per user (no ORDER BY needed); the user is the one asked about, not joined again
+    account = next(iter(PortalAccount.objects.select_related("customer", "contact").filter(user=user)), None)
+    if account is not None:
+        account.user = user
+    return account
 
 
 def _get(queryset: QuerySet, pk):
