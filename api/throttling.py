@@ -39,6 +39,8 @@ class _DynamicRateThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
         key = f"{self.key}:{window}"
+        if hasattr(self.cache, "count_in_window"):  # the shared Redis cache: one round trip
+            return self.cache.count_in_window(key, self.duration + 1) <= self.num_requests
         try:
             count = self.cache.incr(key)
         except ValueError:  # the window's first request (or the counter expired)

@@ -30,3 +30,13 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient  # (Django's __init__ sets its own client class)
+
+    def count_in_window(self, key: str, seconds: int) -> int:
+        """Add one to a counter that lives `seconds` from its first count, in one round trip (a
+        rate limit's window); Django's `incr` asks whether the key exists first."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, 0, ex=seconds, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]

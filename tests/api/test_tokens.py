@@ -73,7 +73,23 @@ def test_users_see_and_revoke_only_their_own_tokens(demo, client_for):
     assert ApiToken.objects.get(pk=body["id"]).revoked_at is None
 
 
-def test_token_requests_are_throttled_per_token(demo, client_for):
+@pytest.fixture(params=["local memory", pytest.param("redis", marks=pytest.mark.redis)])
+def rate_cache(request, settings):
+    """The throttle's counters in the test cache, or in the shared Redis cache as deployed."""
+    if request.param == "redis":
+        import uuid
+
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "core.cache.RedisCache",
+                "LOCATION": settings.TEST_REDIS_URL,
+                "KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
+            }
+        }
+    return request.param
+
+
+def test_token_requests_are_throttled_per_token(demo, client_for, rate_cache):
     first = _issue(client_for, demo["salesperson"], "one")
     second = _issue(client_for, demo["salesperson"], "two")
     rates = {**api_settings.DEFAULT_THROTTLE_RATES, "token": "3/minute"}

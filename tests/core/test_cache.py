@@ -20,7 +20,7 @@ def shared_cache():
     first = RedisCache(settings.TEST_REDIS_URL, {"KEY_PREFIX": prefix})
     second = RedisCache(settings.TEST_REDIS_URL, {"KEY_PREFIX": prefix})  # another web process
     yield first, second
-    first.delete_many(["stamp", "count", "gone", "a", "b"])
+    first.delete_many(["stamp", "count", "gone", "a", "b", "window"])
 
 
 def test_what_one_process_writes_the_other_reads(shared_cache):
@@ -55,3 +55,21 @@ def test_one_redis_client_serves_every_call_of_a_process(shared_cache):
     client = first._cache.get_client()
     assert first._cache.get_client() is client
     assert first._cache.get_client(write=True) is first._cache.get_client(write=True)
+
+
+def test_a_window_counter_counts_exactly_and_expires(shared_cache):
+    first, second = shared_cache
+
+    def bump():
+        for _ in range(50):
+            first.count_in_window("window", 60)
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert second.count_in_window("window", 60) == 401  # (another process counts on)
+    assert second.get("window") == 401
+    key = first.make_and_validate_key("window")
+    assert 0 < first._cache.get_client(key).ttl(key) <= 60  # the window's first count set its life
