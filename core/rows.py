@@ -86,7 +86,8 @@ def insert(objs: Sequence, *, using: str = "default") -> None:
     auto_pk = pk.attname if getattr(objs[0], pk.attname) is None else None
     fields = [f for f in model._meta.concrete_fields if f.attname != auto_pk]
     if auto_pk is not None and not connection.features.can_return_rows_from_bulk_insert:
-        model._base_manager.using(using).bulk_create(objs)
+        for obj in objs:  # (SQLite before 3.35: no RETURNING; the ORM reads each new key)
+            obj.save(force_insert=True, using=using)
         return
     params = []
     for obj in objs:

@@ -95,3 +95,14 @@ def test_update_where_changes_the_matching_rows_only(definition):
     assert _stored(ProcessInstance, first.pk)["variables"] == {"a": 1}
     assert _stored(ProcessInstance, second.pk)["step_count"] == 0
     assert rows.update_where(ProcessInstance, {"status": "error"}, started_by_id=user.pk) == 2
+
+
+def test_without_returning_the_keys_are_still_set(definition, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    user = UserFactory()
+    first, second = _instance(definition, user), _instance(definition, user)
+    rows.insert([first, second])
+    assert first.pk and second.pk and first.pk != second.pk
+    assert ProcessInstance.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
