@@ -77,7 +77,8 @@ def _insert_sql(model, attnames: tuple[str, ...], rows: int, returning: bool, us
 
 def insert(objs: Sequence, *, using: str = "default") -> None:
     """Insert new model instances of one model in one statement and set their primary keys, as
-    `bulk_create` does (PostgreSQL; SQLite 3.35+, else through `bulk_create`)."""
+    `bulk_create` does (PostgreSQL; SQLite 3.35+ with RETURNING; older SQLite saves them one by one
+    through `Model.save`, which reads each new key back)."""
     if not objs:
         return
     model = type(objs[0])
@@ -97,7 +98,7 @@ def insert(objs: Sequence, *, using: str = "default") -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall() if auto_pk is not None else []
-    for obj, key in zip(objs, keys, strict=False):
-        setattr(obj, auto_pk, key[0])
-    for obj in objs:
+    for index, obj in enumerate(objs):
+        if auto_pk is not None:
+            setattr(obj, auto_pk, keys[index][0])
         obj._state.adding, obj._state.db = False, using
