@@ -37,7 +37,8 @@ def grant_report_permissions() -> None:
 
 def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None:
     """Opportunities, orders and their lines in SQL (generate_series); each row belongs to one of
-    the customers and carries that customer's owner, as the services would write it."""
+    the customers and carries that customer's owner, and each line of a booked order its `booked_on`, as
+    the services would write them."""
     from django.db import connection
 
     from crm.models import Product
@@ -85,9 +86,12 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
         )
         cursor.execute(
             """
-            INSERT INTO crm_orderline (order_id, product_id, unit, quantity, price, discount_percent, amount)
+            INSERT INTO crm_orderline (
+                order_id, product_id, unit, quantity, price, discount_percent, amount, booked_on
+            )
             SELECT o.id, %(product)s + (hashint4(o.id::int * 7 + l) & 2147483647) %% %(products)s, 'pcs',
-                   q.quantity, 100, 0, q.quantity * 100
+                   q.quantity, 100, 0, q.quantity * 100,
+                   CASE WHEN o.status IN ('approved', 'shipped', 'paid') THEN o.ordered_on END
             FROM crm_order o, generate_series(1, %(lines)s) l,
                  LATERAL (SELECT 1 + (hashint4(o.id::int * 3 + l) & 7) AS quantity) q
             """,

@@ -17,9 +17,6 @@ from org.selectors import users_in_department
 
 from ..models import Budget, BudgetLine, Expense, ExpenseCategory, Order
 
-COUNTED_ORDERS = (Order.Status.APPROVED, Order.Status.SHIPPED, Order.Status.PAID)
-
-
 @dataclass
 class BudgetRow:
     line: BudgetLine
@@ -75,7 +72,7 @@ def budget_report(*, user, budget: Budget | int) -> dict:
             Order.objects.filter(
                 owner_id__in=[line.salesperson_id for line in lines],
                 ordered_on__range=period,
-                status__in=COUNTED_ORDERS,
+                status__in=Order.BOOKED,
             )
             .values_list("owner_id")
             .annotate(total=Sum("total_amount"))

@@ -366,6 +366,7 @@ def order_create(
     )
     for line in order_lines:
         line.order = order
+        line.booked_on = order.lines_booked_on()
     OrderLine.objects.bulk_create(order_lines)
     audit_record(action="create", actor=actor, obj=order, extra={"total": str(order.total_amount)})
     return order

@@ -215,6 +215,7 @@ def customer_order_place(
     )
     for line in lines:
         line.order = order
+        line.booked_on = order.lines_booked_on()
     OrderLine.objects.bulk_create(lines)
     audit_record(
         action="create", actor=user, obj=order, extra={"channel": "portal", "total": str(order.total_amount)}

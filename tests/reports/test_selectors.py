@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import Opportunity
+from crm.models import Opportunity, Order
 from reports.filters import ReportFilters
 from reports.selectors import (
     NotPermitted,
@@ -103,6 +103,24 @@ def test_sales_by_month_salesperson_and_product_count_booked_orders_only(company
         ("P1", money(3), money(300)),
     ]
     assert (report["orders"], report["amount"]) == (3, money(900))
+
+
+def test_the_administrators_sales_by_product_follows_every_filter_and_status_change(company, orders):
+    """The administrator's by-product sum reads the lines' own booked dates (no join to the orders)."""
+
+    def by_product(**filters):
+        report = sales_report(user=company.admin, filters=ReportFilters(**filters))
+        return [(r["code"], r["quantity"], r["amount"]) for r in report["by_product"]]
+
+    february = {"date_from": datetime.date(2026, 2, 1), "date_to": datetime.date(2026, 2, 28)}
+    # O2 (P1 2 = 200, P2 1 = 100) and O4 (P2 5 = 500); O1 is January's, the draft O3 no sale
+    assert by_product(**february) == [("P2", money(6), money(600)), ("P1", money(2), money(200))]
+    assert by_product(salesperson_id=company.zhang.pk) == [("P1", money(3), money(300)), ("P2", money(1), money(100))]
+    assert by_product(department_id=company.dept_b.pk) == [("P2", money(5), money(500))]
+    # when O4 is cancelled its lines leave the report
+    orders.o4.status = Order.Status.CANCELLED
+    orders.o4.save()
+    assert by_product() == [("P1", money(3), money(300)), ("P2", money(1), money(100))]
 
 
 def test_sales_of_a_salesperson_and_by_period(company, orders):
