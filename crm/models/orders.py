@@ -148,13 +148,13 @@ class OrderLine(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product_id} x {self.quantity}"
+
     def save(self, *args, **kwargs):
         if self.order_id is not None:
             self.booked_on = self.order.lines_booked_on()
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.product_id} x {self.quantity}"
 
 
 class Payment(TimeStamped):

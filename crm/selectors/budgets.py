@@ -17,6 +17,7 @@ from org.selectors import users_in_department
 
 from ..models import Budget, BudgetLine, Expense, ExpenseCategory, Order
 
+
 @dataclass
 class BudgetRow:
     line: BudgetLine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -421,6 +421,20 @@ def order_set_status(*, actor, order: Order, status: str, note: str = "") -> Ord
         action="change", actor=actor, obj=order, changes={"status": [old, status]}, extra={"note": note}
     )
     return order
+
+
+@transaction.atomic
+def order_lines_resync_booked_on() -> int:
+    """Set every order line's `booked_on` from its order where they disagree (after a change that
+    bypassed Order.save, or orders booked by an older version during a rolling upgrade); returns
+    how many lines changed. Running it again changes nothing."""
+    booked = Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("ordered_on")[:1])
+    lines = OrderLine.objects.filter(order__status__in=Order.BOOKED)
+    changed = lines.filter(Q(booked_on__isnull=True) | ~Q(booked_on=F("order__ordered_on"))).update(
+        booked_on=booked
+    )
+    not_booked = OrderLine.objects.exclude(order__status__in=Order.BOOKED).filter(booked_on__isnull=False)
+    return changed + not_booked.update(booked_on=None)
 
 
 @transaction.atomic

@@ -4,9 +4,11 @@ order's status, an order read only in part, and the migration that filled it for
 
 import datetime
 import importlib
+import io
 from types import SimpleNamespace
 
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection
 
 from crm import connectors
@@ -32,7 +34,9 @@ def _approved_order(owner, day=MARCH_2) -> Order:
     )
     product = ProductFactory()
     for quantity in (1, 2):
-        OrderLine.objects.create(order=order, product=product, unit="pc", quantity=quantity, price=1, amount=quantity)
+        OrderLine.objects.create(
+            order=order, product=product, unit="pc", quantity=quantity, price=1, amount=quantity
+        )
     return order
 
 
@@ -81,3 +85,23 @@ def test_the_migration_fills_the_lines_of_booked_orders_only(org):
     migration.fill_booked_on(apps, SimpleNamespace(connection=connection))
     assert _booked_on(booked) == {MARCH_2}
     assert _booked_on(draft) == {None}
+
+
+def test_the_resync_command_corrects_lines_left_behind_by_writes_that_bypassed_the_order(org):
+    unbooked_behind = _approved_order(org.zhang)
+    booked_behind = _approved_order(org.zhang)
+    redated_behind = _approved_order(org.zhang)
+    in_step = _approved_order(org.zhang)
+    # writes that bypass Order.save (an older version during a rolling upgrade, raw SQL)
+    Order.objects.filter(pk=unbooked_behind.pk).update(status=Order.Status.CANCELLED)
+    OrderLine.objects.filter(order=booked_behind).update(booked_on=None)
+    Order.objects.filter(pk=redated_behind.pk).update(ordered_on=datetime.date(2026, 5, 5))
+    out = io.StringIO()
+    call_command("crm_resync_order_lines", stdout=out)
+    assert out.getvalue().strip() == "6 order line(s) corrected."
+    assert _booked_on(unbooked_behind) == {None}
+    assert _booked_on(booked_behind) == {MARCH_2}
+    assert _booked_on(redated_behind) == {datetime.date(2026, 5, 5)}
+    assert _booked_on(in_step) == {MARCH_2}
+    call_command("crm_resync_order_lines", stdout=out)
+    assert out.getvalue().strip().endswith("0 order line(s) corrected.")
