@@ -96,26 +96,17 @@ class Order(TimeStamped):
         """What this order's lines carry as `booked_on`: the order date while the order is booked."""
         return self.ordered_on if self.status in self.BOOKED else None
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        order = super().from_db(db, field_names, values)
-        if "status" in order.__dict__ and "ordered_on" in order.__dict__:
-            order._lines_booked_on = order.lines_booked_on()
-        return order
-
     def save(self, *args, **kwargs):
-        """Saves the order and, when its booked date changed (booked, unbooked, re-dated), its lines'
-        `booked_on` in the same transaction; an order read without both fields always updates."""
-        known = None if self._state.adding else getattr(self, "_lines_booked_on", _UNKNOWN)
+        """Saves the order and, in the same transaction, the `booked_on` of those of its lines that
+        disagree with it (booked, unbooked, re-dated). Compared in the database, not with what this
+        object was read with, so a stale object cannot leave the lines behind."""
+        update_fields = kwargs.get("update_fields")
+        has_lines = not self._state.adding  # (a new order's lines are written after it)
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
-            booked_on = self.lines_booked_on()
-            if booked_on != known:
-                OrderLine.objects.filter(order=self).update(booked_on=booked_on)
-        self._lines_booked_on = booked_on
-
-
-_UNKNOWN = object()
+            if has_lines and (update_fields is None or {"status", "ordered_on"} & set(update_fields)):
+                booked_on = self.lines_booked_on()
+                OrderLine.objects.filter(order=self).exclude(booked_on=booked_on).update(booked_on=booked_on)
 
 
 class OrderLine(models.Model):

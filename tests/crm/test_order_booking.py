@@ -69,6 +69,19 @@ def test_a_process_writing_the_status_and_an_order_read_in_part_keep_the_lines_i
     partial.status = Order.Status.CANCELLED
     partial.save(update_fields=["status"])
     assert _booked_on(order) == {None}
+    # a copy read while booked, saved after another copy unbooked the order, books the lines
+    # again: they follow the order row as the last save wrote it
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.APPROVED)
+    OrderLine.objects.filter(order=order).update(booked_on=MARCH_2)
+    stale = Order.objects.get(pk=order.pk)
+    other = Order.objects.get(pk=order.pk)
+    other.status = Order.Status.CANCELLED
+    other.save()
+    assert _booked_on(order) == {None}
+    stale.notes = "edited meanwhile"
+    stale.save()
+    assert Order.objects.get(pk=order.pk).status == Order.Status.APPROVED
+    assert _booked_on(order) == {MARCH_2}
     # re-dated while booked: the lines follow the new date
     again = _approved_order(org.zhang)
     again.ordered_on = datetime.date(2026, 4, 1)
