@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import (
+    Campaign,
     ChoiceList,
     ChoiceOption,
     Competitor,
@@ -160,6 +161,7 @@ def _user(username):
 def seed_demo(stdout) -> None:
     from .services.commerce import contract_create, order_create, order_set_status, payment_record, stock_in
     from .services.customers import contact_create, customer_create
+    from .services.misc import campaign_add_members
     from .services.sales import activity_create, opportunity_close, opportunity_create
 
     rng = random.Random(2026)
@@ -230,6 +232,7 @@ def seed_demo(stdout) -> None:
                 )
 
     now = timezone.now()
+    campaigns = _seed_campaigns(admin, now.date())
     created_customers = 0
     for index, (name, owner_name, level, industry, region, phone, revenue) in enumerate(CUSTOMERS):
         if Customer.objects.filter(name=name).exists():
@@ -300,6 +303,7 @@ def seed_demo(stdout) -> None:
             expected_close=(now + datetime.timedelta(days=rng.randint(10, 120))).date(),
             stage=stage,
             contact=head,
+            campaign=campaigns.get(customer.source.code),
         )
         if level == "A" and index % 2 == 0:
             opportunity_close(
@@ -331,12 +335,39 @@ def seed_demo(stdout) -> None:
             )
         elif level == "D" and index % 3 == 0:
             opportunity_close(actor=owner, opportunity=opportunity, won=False, reason="预算不足，项目延期")
+    for source, campaign in campaigns.items():
+        campaign_add_members(
+            actor=campaign.owner, campaign=campaign, customers=Customer.objects.filter(source__code=source)
+        )
     _seed_budgets(admin, travel, now.date())
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "
         f"{Order.objects.count()} orders"
     )
+
+
+def _seed_campaigns(admin, today: datetime.date) -> dict[str, Campaign]:
+    """Two campaigns (市场活动) with their costs, by the customer source they bring: a trade fair and
+    an online launch; the opportunities of customers from that source are credited to them."""
+    from .services.misc import campaign_add_cost, campaign_create
+
+    owner = _user("wang.fang") or admin
+    found = {}
+    for source, name, kind, days_ago, budget, costs in (
+        ("fair", "上海国际水展 2026", "展会", 150, 60000, (("展位费", 28000), ("搭建与物料", 12500))),
+        ("web", "线上新品发布会", "线上研讨会", 60, 8000, (("直播平台", 3000), ("广告投放", 4200))),
+    ):
+        campaign = Campaign.objects.filter(name=name).first()
+        if campaign is None:
+            start = today - datetime.timedelta(days=days_ago)
+            campaign = campaign_create(
+                actor=owner, name=name, kind=kind, starts_on=start, ends_on=start, budget=budget
+            )
+            for item, amount in costs:
+                campaign_add_cost(actor=owner, campaign=campaign, item=item, amount=amount, spent_on=start)
+        found[source] = campaign
+    return found
 
 
 def _seed_budgets(admin, travel, today: datetime.date) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import Complaint, Contract, Customer, Opportunity, Order
+from crm.models import Campaign, Complaint, Contract, Customer, Opportunity, Order
 from engine.models import ProcessInstance
 
 from . import selectors
@@ -226,6 +226,50 @@ def _service_summary(data):
     ]
 
 
+def _campaign_tables(data):
+    return [
+        Table(
+            _("Campaigns"),
+            [
+                ("name", _("Campaign")),
+                ("owner", _("Owner")),
+                ("status_label", _("Status")),
+                ("starts_on", _("From")),
+                ("members", _("Members")),
+                ("leads", _("Leads")),
+                ("opportunities", _("Opportunities")),
+                ("won", _("Won")),
+                ("won_amount", _("Won amount")),
+                ("cost", _("Cost")),
+                ("budget", _("Budget")),
+                ("budget_used", _("Budget used")),
+                ("roi", _("Return on cost")),
+            ],
+            data["campaigns"],
+            "campaigns",
+        )
+    ]
+
+
+def _campaign_chart(data):
+    rows = data["campaigns"]
+    return Chart(
+        "bar",
+        [r["name"] for r in rows],
+        [(_("Cost"), [r["cost"] for r in rows]), (_("Won amount"), [r["won_amount"] for r in rows])],
+    )
+
+
+def _campaign_summary(data):
+    return [
+        (_("Campaigns"), len(data["campaigns"]), ""),
+        (_("Cost"), data["cost"], ""),
+        (_("Won"), data["won"], ""),
+        (_("Won amount"), data["won_amount"], ""),
+        (_("Return on cost"), data["roi"], "roi"),
+    ]
+
+
 def _process_tables(data):
     return [
         Table(
@@ -312,6 +356,16 @@ REPORTS: dict[str, Report] = {
             _receivables_tables,
             _receivables_chart,
             _receivables_summary,
+        ),
+        Report(
+            "campaigns",
+            gettext_lazy("Campaigns"),
+            gettext_lazy("Members, leads, deals won and their amount against each campaign's cost."),
+            Campaign,
+            lambda user, filters: selectors.campaign_report(user=user, filters=filters),
+            _campaign_tables,
+            _campaign_chart,
+            _campaign_summary,
         ),
         Report(
             "service",

@@ -11,13 +11,39 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Complaint, Contract, Customer, Opportunity, Order, OrderLine, Payment, ServiceRequest
+from crm.models import (
+    Campaign,
+    CampaignCost,
+    CampaignMember,
+    Complaint,
+    Contract,
+    Customer,
+    Expense,
+    Lead,
+    Opportunity,
+    Order,
+    OrderLine,
+    Payment,
+    ServiceRequest,
+)
 from engine.models import HumanTask, HumanTaskCandidate, Incident, ProcessInstance
 from org.models import User
 from org.permissions import user_can
@@ -226,6 +252,68 @@ def sales_report(*, user, filters: ReportFilters) -> dict:
         "by_product": sales_by_product(user=user, filters=filters),
         "orders": sum(row["orders"] for row in by_period),
         "amount": sum((row["amount"] for row in by_period), ZERO),
+    }
+
+
+# -- campaigns -------------------------------------------------------------------------------------
+
+
+def _per_campaign(rows, aggregate, output_field):
+    """`aggregate` over the `rows` of the campaign in the outer query, as a subquery: one per
+    figure, so that costs, members and deals do not multiply each other in one join."""
+    return Subquery(
+        rows.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(v=aggregate).values("v"),
+        output_field=output_field,
+    )
+
+
+def campaign_report(*, user, filters: ReportFilters) -> dict:
+    """The campaigns the user may see, started in the period (by their owner for the department and
+    salesperson filters): members, leads and opportunities they brought, deals won and their
+    amount, cost (the campaign's costs plus the expenses booked on it) against budget, and the
+    return (won amount - cost) / cost. The figures are the whole campaign's, as on its card."""
+    _require(user, Campaign)
+    money = DecimalField(max_digits=18, decimal_places=2)
+    whole = IntegerField()
+    won = Opportunity.objects.filter(status=Opportunity.Status.WON)
+    figures = {  # (named apart from the campaign's own relations: costs, members, leads...)
+        "figure_costs": Coalesce(_per_campaign(CampaignCost.objects, Sum("amount"), money), ZERO),
+        "figure_expenses": Coalesce(_per_campaign(Expense.objects, Sum("amount"), money), ZERO),
+        "figure_members": Coalesce(_per_campaign(CampaignMember.objects, Count("pk"), whole), 0),
+        "figure_leads": Coalesce(_per_campaign(Lead.objects, Count("pk"), whole), 0),
+        "figure_opportunities": Coalesce(_per_campaign(Opportunity.objects, Count("pk"), whole), 0),
+        "figure_won": Coalesce(_per_campaign(won, Count("pk"), whole), 0),
+        "figure_won_amount": Coalesce(_per_campaign(won, Sum("amount"), money), ZERO),
+    }
+    rows = list(
+        apply_filters(Campaign.objects.visible_to(user), filters, owner="owner", date="starts_on")
+        .annotate(**figures)
+        .order_by(F("starts_on").desc(nulls_last=True), "-pk")
+        .values("pk", "name", "kind", "status", "starts_on", "owner_id", "budget", *figures)
+    )
+    names = _people({row["owner_id"] for row in rows})
+    campaigns = []
+    for row in rows:
+        row.update({key.removeprefix("figure_"): row.pop(key) for key in figures})
+        cost = row.pop("costs") + row.pop("expenses")
+        campaigns.append(
+            {
+                **row,
+                "owner": names.get(row["owner_id"], ""),
+                "status_label": str(Campaign.Status(row["status"]).label),
+                "cost": cost,
+                "budget_used": _ratio(cost, row["budget"]),
+                "roi": _ratio(row["won_amount"] - cost, cost),
+            }
+        )
+    cost = sum((c["cost"] for c in campaigns), ZERO)
+    won_amount = sum((c["won_amount"] for c in campaigns), ZERO)
+    return {
+        "campaigns": campaigns,
+        "cost": cost,
+        "won": sum(c["won"] for c in campaigns),
+        "won_amount": won_amount,
+        "roi": _ratio(won_amount - cost, cost),
     }
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
-RATIO_KEYS = {"conversion", "win_rate", "sla_met_rate"}
+RATIO_KEYS = {"conversion", "win_rate", "sla_met_rate", "budget_used", "roi"}
 
 
 @register.simple_tag

@@ -1,5 +1,7 @@
 import io
 
+from django.contrib.auth import get_user_model
+
 from crm.models import Contact, Customer, Opportunity, Order, Product
 
 
@@ -30,3 +32,16 @@ def test_demo_seed_is_believable_and_idempotent(db):
     assert {"zhang.wei", "liu.yang", "yang.lei", "zhao.min", None} <= owners
     assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Opportunity.Stage.values)
     assert Product.objects.count() == 6
+    # and two campaigns with their costs, credited with their source's customers and deals, once
+    from crm.models import Campaign
+    from reports.filters import ReportFilters
+    from reports.selectors import campaign_report
+
+    assert Campaign.objects.count() == 2
+    admin = get_user_model().objects.get(username="admin")
+    report = campaign_report(user=admin, filters=ReportFilters())
+    assert all(row["members"] and row["opportunities"] and row["cost"] for row in report["campaigns"])
+    assert (
+        sum(row["members"] for row in report["campaigns"])
+        == Customer.objects.filter(source__code__in=["fair", "web"]).count()
+    )

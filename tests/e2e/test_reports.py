@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import PASSWORD
 from tests.reports.conftest import (  # noqa: F401  (the reports' known dataset, re-used here)
+    campaigns,
     company,
     contracts,
     customers,
@@ -48,3 +49,28 @@ def test_funnel_and_sales_pages_draw_their_charts(
     assert rows.count() == 2
     assert f"salesperson={company.zhang.pk}" in page.locator("#report-export").get_attribute("href")
     screenshot(page, "reports-sales")
+
+
+def test_the_campaign_report_in_chinese_draws_cost_against_won_amount(
+    transactional_db,
+    live_server,
+    company,  # noqa: F811
+    everything,  # noqa: F811
+    page,
+    sign_in,
+):
+    # given the administrator reads Baton in Chinese
+    from org.models import User
+
+    User.objects.filter(pk=company.admin.pk).update(language="zh-hans")
+    sign_in(page, company.admin.username, PASSWORD, next_path="/reports/campaigns/")
+    page.wait_for_load_state("networkidle")
+    # then the chart is drawn and the table holds the three campaigns, with Chinese headings
+    page.wait_for_function("() => window.Chart && Chart.getChart('report-chart')")
+    table = page.locator("table[data-table=campaigns]")
+    assert table.locator("tbody tr").count() == 3
+    assert "投资回报率" in table.locator("thead").inner_text()
+    # the Spring fair's return: (3,000 - 600) / 600
+    assert "400.0%" in table.locator("tbody tr", has_text="Spring fair").inner_text()
+    assert_accessible(page, context="campaign report, zh-hans")
+    screenshot(page, "reports-campaigns-zh-hans")

@@ -13,9 +13,15 @@ import pytest
 from django.utils import timezone
 
 from crm.models import (
+    Campaign,
+    CampaignCost,
+    CampaignMember,
     ChoiceList,
     Complaint,
     Contract,
+    Expense,
+    ExpenseCategory,
+    Lead,
     Order,
     OrderLine,
     Payment,
@@ -265,7 +271,39 @@ def processes(company):
 
 
 @pytest.fixture
-def everything(opportunities, orders, contracts, service, processes):
+def campaigns(company, customers):
+    """C1 zhang, from 2026-03-01, budget 1000: costs 300 + 200 and an expense of 100 (cost 600),
+    3 members, 2 leads, opportunities won 2000 (liu's customer) and 1000, lost 500, open 100.
+    C2 yang, from 2026-05-10, no budget: cost 50, nothing won. C3 liu, not yet dated, nothing."""
+    d = datetime.date
+    c1 = Campaign.objects.create(
+        name="Spring fair", owner=company.zhang, starts_on=d(2026, 3, 1), budget=1000
+    )
+    c2 = Campaign.objects.create(name="Seminar", owner=company.yang, starts_on=d(2026, 5, 10), status="done")
+    c3 = Campaign.objects.create(name="Autumn mailing", owner=company.liu)
+    for item, amount in (("Booth", 300), ("Flyers", 200)):
+        CampaignCost.objects.create(campaign=c1, item=item, amount=amount)
+    CampaignCost.objects.create(campaign=c2, item="Room", amount=50)
+    travel = ExpenseCategory.objects.create(name="Travel")
+    Expense.objects.create(
+        category=travel, amount=100, spent_on=d(2026, 3, 1), campaign=c1, owner=company.zhang
+    )
+    for customer in (customers.zhang, customers.zhang2, customers.liu):
+        CampaignMember.objects.create(campaign=c1, customer=customer)
+    for name in ("Lead one", "Lead two"):
+        Lead.objects.create(company_name=name, campaign=c1, owner=company.zhang)
+    for customer, status, amount in (
+        (customers.liu, "won", 2000),
+        (customers.zhang, "won", 1000),
+        (customers.zhang, "lost", 500),
+        (customers.zhang2, "open", 100),
+    ):
+        OpportunityFactory(customer=customer, status=status, amount=amount, campaign=c1)
+    return SimpleNamespace(c1=c1, c2=c2, c3=c3)
+
+
+@pytest.fixture
+def everything(opportunities, orders, contracts, service, processes, campaigns):
     return True
 
 

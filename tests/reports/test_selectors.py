@@ -6,10 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import Opportunity, Order
+from crm.models import Campaign, Opportunity, Order
 from reports.filters import ReportFilters
 from reports.selectors import (
     NotPermitted,
+    campaign_report,
     customer_counts,
     process_kpis,
     receivables,
@@ -233,6 +234,41 @@ def test_customer_counts_by_level_source_and_region(company, customers):
     assert mine["total"] == 2
 
 
+def _campaign_rows(report):
+    keys = ("name", "members", "leads", "opportunities", "won", "won_amount", "cost", "budget_used", "roi")
+    return [tuple(row[key] for key in keys) for row in report["campaigns"]]
+
+
+def test_campaigns_count_members_leads_deals_and_the_return_on_their_cost(company, campaigns):
+    report = campaign_report(user=company.admin, filters=ALL)
+    # dated campaigns latest first, the undated last; C1 costs 300 + 200 + the 100 expense = 600,
+    # wins 2000 + 1000: return (3000 - 600) / 600 = 4; C2 wins nothing for its 50: -1
+    assert _campaign_rows(report) == [
+        ("Seminar", 0, 0, 0, 0, money(0), money(50), None, -1.0),
+        ("Spring fair", 3, 2, 4, 2, money(3000), money(600), 0.6, 4.0),
+        ("Autumn mailing", 0, 0, 0, 0, money(0), money(0), None, None),
+    ]
+    assert report["campaigns"][1]["owner"] == str(company.zhang)
+    assert report["campaigns"][0]["status_label"] == "Done"
+    assert (report["cost"], report["won"], report["won_amount"]) == (money(650), 2, money(3000))
+    assert report["roi"] == round((3000 - 650) / 650, 4)
+
+
+def test_campaigns_follow_the_row_scope_and_the_filters(company, campaigns):
+    def names(user, **filters):
+        return [
+            row["name"] for row in campaign_report(user=user, filters=ReportFilters(**filters))["campaigns"]
+        ]
+
+    assert names(company.zhang) == ["Spring fair"]  # a salesperson: their own campaigns
+    assert names(company.wang) == ["Spring fair", "Autumn mailing"]  # their department's
+    assert names(company.admin, date_from=datetime.date(2026, 4, 1)) == ["Seminar"]  # started since
+    assert names(company.admin, department_id=company.dept_b.pk) == ["Seminar"]
+    assert names(company.admin, salesperson_id=company.liu.pk) == ["Autumn mailing"]
+    with pytest.raises(NotPermitted):
+        campaign_report(user=company.nobody, filters=ALL)
+
+
 def test_a_user_without_the_view_permission_gets_no_report(company, opportunities):
     with pytest.raises(NotPermitted):
         sales_funnel(user=company.nobody, filters=ALL)
@@ -255,8 +291,9 @@ def _queries(fn):
         lambda user: service_report(user=user, filters=ALL),
         lambda user: process_kpis(user=user, filters=ALL),
         lambda user: customer_counts(user=user, filters=ALL),
+        lambda user: campaign_report(user=user, filters=ALL),
     ],
-    ids=["funnel", "sales", "receivables", "service", "processes", "customers"],
+    ids=["funnel", "sales", "receivables", "service", "processes", "customers", "campaigns"],
 )
 def test_query_count_does_not_grow_with_the_data(company, everything, build):
     # given the report's queries on the small company (a fresh user object: no cached permissions)
@@ -270,7 +307,10 @@ def test_query_count_does_not_grow_with_the_data(company, everything, build):
 
     for i in range(3):
         customer = CustomerFactory(owner=company.liu if i % 2 else company.zhang)
-        OpportunityFactory(customer=customer, stage="lead")
+        campaign = Campaign.objects.create(
+            name=f"XC{i}", owner=customer.owner, starts_on=datetime.date(2026, 3, 1)
+        )
+        OpportunityFactory(customer=customer, stage="lead", campaign=campaign)
         _order(f"X{i}", customer, "paid", datetime.date(2026, 3, 1), [(ProductFactory(), 1, 10)])
         _contract(f"XK{i}", customer, "signed", 50, datetime.date(2026, 3, 1), None, [10])
     after = _queries(lambda: build(User.objects.get(pk=company.wang.pk)))
