@@ -99,6 +99,36 @@ def _funnel_summary(data):
     ]
 
 
+def _stage_time_tables(data):
+    return [
+        Table(
+            _("Time at each stage"),
+            [
+                ("label", _("Stage")),
+                ("reached", _("Reached")),
+                ("moved_on", _("Moved on or closed")),
+                ("average_days", _("Average days before moving on")),
+                ("still_there", _("Still there")),
+                ("average_days_so_far", _("Average days so far")),
+            ],
+            data["stages"],
+            "stages",
+        )
+    ]
+
+
+def _stage_time_chart(data):
+    stages = data["stages"]
+    return Chart(
+        "bar",
+        [s["label"] for s in stages],
+        [
+            (_("Average days before moving on"), [s["average_days"] for s in stages]),
+            (_("Average days so far"), [s["average_days_so_far"] for s in stages]),
+        ],
+    )
+
+
 def _sales_tables(data):
     return [
         Table(
@@ -336,6 +366,19 @@ REPORTS: dict[str, Report] = {
             _funnel_tables,
             _funnel_chart,
             _funnel_summary,
+        ),
+        Report(
+            "stages",
+            gettext_lazy("Time at each stage"),
+            gettext_lazy(
+                "How long opportunities stay at each stage before moving on, and how long the open "
+                "ones have waited so far."
+            ),
+            Opportunity,
+            lambda user, filters: selectors.stage_times(user=user, filters=filters),
+            _stage_time_tables,
+            _stage_time_chart,
+            lambda data: [(_("Stage entries"), data["reached"], "")],
         ),
         Report(
             "sales",

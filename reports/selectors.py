@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
+    DateTimeField,
     DecimalField,
     DurationField,
     ExpressionWrapper,
@@ -23,6 +24,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Coalesce, TruncMonth
@@ -39,6 +41,7 @@ from crm.models import (
     Expense,
     Lead,
     Opportunity,
+    OpportunityStageSpell,
     Order,
     OrderLine,
     Payment,
@@ -136,6 +139,56 @@ def sales_funnel(*, user, filters: ReportFilters) -> dict:
         "won_amount": sum((s["won_amount"] for s in stages), ZERO),
         "win_rate": _ratio(won, won + lost),
     }
+
+
+def _days(duration: datetime.timedelta | None) -> float | None:
+    return round(duration.total_seconds() / 86400, 1) if duration is not None else None
+
+
+def stage_times(*, user, filters: ReportFilters) -> dict:
+    """For the opportunities of the funnel (created in the period, the user's to see), per stage:
+    how many reached it, how many moved on (to another stage, won or lost) and after how many days
+    on average, how many are still there and for how long so far. Stage spells are recorded from
+    the release that added them on; older opportunities count from their next change."""
+    _require(user, Opportunity)
+    queryset = apply_filters(Opportunity.objects.visible_to(user), filters, owner="owner", date="created_at")
+    stages = _time_in_stage(queryset)
+    return {"stages": stages, "reached": sum(row["reached"] for row in stages)}
+
+
+def _time_in_stage(opportunities) -> list[dict]:
+    spent = ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField())
+    now = Value(timezone.now(), output_field=DateTimeField())
+    so_far = ExpressionWrapper(now - F("entered_at"), output_field=DurationField())
+    left = Q(left_at__isnull=False)
+    rows = {
+        row["stage"]: row
+        for row in OpportunityStageSpell.objects.filter(opportunity__in=opportunities.values("pk"))
+        .order_by()
+        .values("stage")
+        .annotate(
+            reached=Count("pk"),
+            moved_on=Count("pk", filter=left),
+            average=Avg(spent, filter=left),
+            still_there=Count("pk", filter=~left),
+            average_so_far=Avg(so_far, filter=~left),
+        )
+    }
+    result = []
+    for value, label in Opportunity.Stage.choices:
+        row = rows.get(value, {})
+        result.append(
+            {
+                "stage": value,
+                "label": str(label),
+                "reached": row.get("reached", 0),
+                "moved_on": row.get("moved_on", 0),
+                "average_days": _days(row.get("average")),
+                "still_there": row.get("still_there", 0),
+                "average_days_so_far": _days(row.get("average_so_far")),
+            }
+        )
+    return result
 
 
 # -- sales -----------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from .sales import (
     Competitor,
     Lead,
     Opportunity,
+    OpportunityStageSpell,
 )
 from .service import Complaint, ServiceRecord, ServiceRequest
 
@@ -88,6 +89,7 @@ __all__ = [
     "Lead",
     "LevelChangeRequest",
     "Opportunity",
+    "OpportunityStageSpell",
     "Order",
     "OrderLine",
     "Payment",

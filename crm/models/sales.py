@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.permissions import ACTIONS
@@ -221,6 +222,53 @@ class Opportunity(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Saves the opportunity and, in the same transaction, its stage spells: reaching a stage
+        opens one, moving on or being won or lost closes it."""
+        update_fields = kwargs.get("update_fields")
+        adding = self._state.adding
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+            if adding or update_fields is None or {"stage", "status"} & set(update_fields):
+                self._follow_stage(adding)
+
+    def _follow_stage(self, adding: bool) -> None:
+        now = timezone.now()
+        still_open = self.status == self.Status.OPEN
+        if not adding:
+            spells = OpportunityStageSpell.objects.filter(opportunity=self, left_at__isnull=True)
+            current = spells.values_list("stage", flat=True).first()
+            if still_open and current == self.stage:
+                return
+            if current is not None:
+                spells.update(left_at=now if still_open else (self.closed_at or now))
+        if still_open:
+            entered = (self.created_at or now) if adding else now
+            OpportunityStageSpell.objects.create(opportunity=self, stage=self.stage, entered_at=entered)
+
+
+class OpportunityStageSpell(models.Model):
+    """A stretch of time an opportunity spent at one stage (阶段停留): opened when it reaches the
+    stage, closed when it moves on or is won or lost (kept by Opportunity.save). Recorded from the
+    release that added it on; opportunities older than that have spells from their next change."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_spells")
+    stage = models.CharField(_("stage"), max_length=12, choices=Opportunity.Stage.choices)
+    entered_at = models.DateTimeField(_("reached"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+
+    objects = child_queryset("opportunity").as_manager()
+
+    class Meta:
+        ordering = ["opportunity", "entered_at", "id"]
+        verbose_name = _("stage spell")
+        verbose_name_plural = _("stage spells")
+        default_permissions = ()
+        indexes = [models.Index(fields=["opportunity", "left_at"], name="crm_stage_spell_open")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.stage}"
 
 
 class Campaign(TimeStamped):

@@ -51,7 +51,7 @@ def test_funnel_and_sales_pages_draw_their_charts(
     screenshot(page, "reports-sales")
 
 
-def test_the_campaign_report_in_chinese_draws_cost_against_won_amount(
+def test_the_campaign_and_stage_time_reports_in_chinese_draw_their_charts(
     transactional_db,
     live_server,
     company,  # noqa: F811
@@ -74,3 +74,9 @@ def test_the_campaign_report_in_chinese_draws_cost_against_won_amount(
     assert "400.0%" in table.locator("tbody tr", has_text="Spring fair").inner_text()
     assert_accessible(page, context="campaign report, zh-hans")
     screenshot(page, "reports-campaigns-zh-hans")
+    # and the time at each stage draws its chart over the six stages
+    page.goto(f"{live_server.url}/reports/stages/")
+    page.wait_for_function("() => window.Chart && Chart.getChart('report-chart')")
+    assert page.locator("table[data-table=stages] tbody tr").count() == 6
+    assert_accessible(page, context="stage times, zh-hans")
+    screenshot(page, "reports-stages-zh-hans")

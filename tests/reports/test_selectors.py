@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -17,7 +18,9 @@ from reports.selectors import (
     sales_funnel,
     sales_report,
     service_report,
+    stage_times,
 )
+from tests.crm.factories import OpportunityFactory
 
 from .conftest import TODAY, money
 
@@ -85,6 +88,40 @@ def test_funnel_filters_by_salesperson_department_and_period(company, opportunit
         filters=ReportFilters(date_from=datetime.date(2025, 5, 1), date_to=datetime.date(2025, 5, 1)),
     )
     assert (last_year["total"], last_year["amount"]) == (1, money(5000))
+
+
+def test_time_at_each_stage_from_the_stage_spells(company, customers):
+    t0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    day = datetime.timedelta(days=1)
+
+    def at(moment, opportunity, **fields):
+        with time_machine.travel(moment, tick=False):
+            for name, value in fields.items():
+                setattr(opportunity, name, value)
+            opportunity.save()
+
+    with time_machine.travel(t0, tick=False):
+        a = OpportunityFactory(customer=customers.zhang, stage="potential")
+        b = OpportunityFactory(customer=customers.liu, stage="potential")
+    at(t0 + 2 * day, a, stage="lead")
+    at(t0 + 4 * day, b, stage="lead")
+    at(t0 + 6 * day, a, status="won", closed_at=t0 + 6 * day)
+    with time_machine.travel(t0 + 10 * day, tick=False):
+        stages = {row["stage"]: row for row in stage_times(user=company.admin, filters=ALL)["stages"]}
+        mine = {row["stage"]: row for row in stage_times(user=company.zhang, filters=ALL)["stages"]}
+
+    def figures(row):
+        keys = ("reached", "moved_on", "average_days", "still_there", "average_days_so_far")
+        return tuple(row[key] for key in keys)
+
+    # potential: a left after 2 days, b after 4 -> 3.0; lead: a won after 4 days there, b has been
+    # there for 6 days
+    assert figures(stages["potential"]) == (2, 2, 3.0, 0, None)
+    assert figures(stages["lead"]) == (2, 1, 4.0, 1, 6.0)
+    assert figures(stages["confirmed"]) == (0, 0, None, 0, None)
+    # a salesperson's figures hold only their own deals (b is liu's)
+    assert figures(mine["potential"]) == (1, 1, 2.0, 0, None)
+    assert figures(mine["lead"]) == (1, 1, 4.0, 0, None)
 
 
 def test_sales_by_month_salesperson_and_product_count_booked_orders_only(company, orders):
@@ -292,8 +329,9 @@ def _queries(fn):
         lambda user: process_kpis(user=user, filters=ALL),
         lambda user: customer_counts(user=user, filters=ALL),
         lambda user: campaign_report(user=user, filters=ALL),
+        lambda user: stage_times(user=user, filters=ALL),
     ],
-    ids=["funnel", "sales", "receivables", "service", "processes", "customers", "campaigns"],
+    ids=["funnel", "sales", "receivables", "service", "processes", "customers", "campaigns", "stages"],
 )
 def test_query_count_does_not_grow_with_the_data(company, everything, build):
     # given the report's queries on the small company (a fresh user object: no cached permissions)
