@@ -87,6 +87,13 @@ def _people(ids) -> dict[int, str]:
 # -- sales funnel ----------------------------------------------------------------------------------
 
 
+def _each_stage(rows) -> list[tuple[str, str, dict]]:
+    """(stage, label, its row of `rows` or {}) for every stage, in the process's order; `rows` are
+    aggregates grouped by "stage"."""
+    by_stage = {row["stage"]: row for row in rows}
+    return [(value, str(label), by_stage.get(value, {})) for value, label in Opportunity.Stage.choices]
+
+
 def sales_funnel(*, user, filters: ReportFilters) -> dict:
     """Opportunities created in the period, per stage of the opportunity process (in its order):
     how many sit at the stage (open / won / lost), their amount, how many reached the stage or a
@@ -105,14 +112,12 @@ def sales_funnel(*, user, filters: ReportFilters) -> dict:
             won_amount=Coalesce(Sum("amount", filter=Q(status=Opportunity.Status.WON)), ZERO),
         )
     )
-    by_stage = {row["stage"]: row for row in rows}
     stages = []
-    for value, label in Opportunity.Stage.choices:
-        row = by_stage.get(value, {})
+    for value, label, row in _each_stage(rows):
         stages.append(
             {
                 "stage": value,
-                "label": str(label),
+                "label": label,
                 "count": row.get("count", 0),
                 "amount": row.get("sum_amount", ZERO),
                 "open": row.get("open", 0),
@@ -161,9 +166,8 @@ def _time_in_stage(opportunities) -> list[dict]:
     now = Value(timezone.now(), output_field=DateTimeField())
     so_far = ExpressionWrapper(now - F("entered_at"), output_field=DurationField())
     left = Q(left_at__isnull=False)
-    rows = {
-        row["stage"]: row
-        for row in OpportunityStageSpell.objects.filter(opportunity__in=opportunities.values("pk"))
+    rows = (
+        OpportunityStageSpell.objects.filter(opportunity__in=opportunities.values("pk"))
         .order_by()
         .values("stage")
         .annotate(
@@ -173,14 +177,13 @@ def _time_in_stage(opportunities) -> list[dict]:
             still_there=Count("pk", filter=~left),
             average_so_far=Avg(so_far, filter=~left),
         )
-    }
+    )
     result = []
-    for value, label in Opportunity.Stage.choices:
-        row = rows.get(value, {})
+    for value, label, row in _each_stage(rows):
         result.append(
             {
                 "stage": value,
-                "label": str(label),
+                "label": label,
                 "reached": row.get("reached", 0),
                 "moved_on": row.get("moved_on", 0),
                 "average_days": _days(row.get("average")),
