@@ -15,14 +15,10 @@ from django.db.models import (
     Avg,
     Count,
     DateTimeField,
-    DecimalField,
     DurationField,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
 )
@@ -33,13 +29,9 @@ from django.utils.translation import gettext as _
 
 from crm.models import (
     Campaign,
-    CampaignCost,
-    CampaignMember,
     Complaint,
     Contract,
     Customer,
-    Expense,
-    Lead,
     Opportunity,
     OpportunityStageSpell,
     Order,
@@ -47,6 +39,7 @@ from crm.models import (
     Payment,
     ServiceRequest,
 )
+from crm.selectors.misc import with_campaign_figures
 from engine.models import HumanTask, HumanTaskCandidate, Incident, ProcessInstance
 from org.models import User
 from org.permissions import user_can
@@ -314,52 +307,40 @@ def sales_report(*, user, filters: ReportFilters) -> dict:
 # -- campaigns -------------------------------------------------------------------------------------
 
 
-def _per_campaign(rows, aggregate, output_field):
-    """`aggregate` over the `rows` of the campaign in the outer query, as a subquery: one per
-    figure, so that costs, members and deals do not multiply each other in one join."""
-    return Subquery(
-        rows.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(v=aggregate).values("v"),
-        output_field=output_field,
-    )
-
-
 def campaign_report(*, user, filters: ReportFilters) -> dict:
     """The campaigns the user may see, started in the period (by their owner for the department and
     salesperson filters): members, leads and opportunities they brought, deals won and their
-    amount, cost (the campaign's costs plus the expenses booked on it) against budget, and the
-    return (won amount - cost) / cost. The figures are the whole campaign's, as on its card."""
+    amount, cost (crm's `with_campaign_figures`) against budget, and the return
+    (won amount - cost) / cost. The figures are the whole campaign's, as on its card."""
     _require(user, Campaign)
-    money = DecimalField(max_digits=18, decimal_places=2)
-    whole = IntegerField()
-    won = Opportunity.objects.filter(status=Opportunity.Status.WON)
-    figures = {  # (named apart from the campaign's own relations: costs, members, leads...)
-        "figure_costs": Coalesce(_per_campaign(CampaignCost.objects, Sum("amount"), money), ZERO),
-        "figure_expenses": Coalesce(_per_campaign(Expense.objects, Sum("amount"), money), ZERO),
-        "figure_members": Coalesce(_per_campaign(CampaignMember.objects, Count("pk"), whole), 0),
-        "figure_leads": Coalesce(_per_campaign(Lead.objects, Count("pk"), whole), 0),
-        "figure_opportunities": Coalesce(_per_campaign(Opportunity.objects, Count("pk"), whole), 0),
-        "figure_won": Coalesce(_per_campaign(won, Count("pk"), whole), 0),
-        "figure_won_amount": Coalesce(_per_campaign(won, Sum("amount"), money), ZERO),
-    }
+    figures = ("cost", "members", "leads", "opportunities", "won", "won_amount")
     rows = list(
-        apply_filters(Campaign.objects.visible_to(user), filters, owner="owner", date="starts_on")
-        .annotate(**figures)
+        with_campaign_figures(
+            apply_filters(Campaign.objects.visible_to(user), filters, owner="owner", date="starts_on")
+        )
         .order_by(F("starts_on").desc(nulls_last=True), "-pk")
-        .values("pk", "name", "kind", "status", "starts_on", "owner_id", "budget", *figures)
+        .values(
+            "pk",
+            "name",
+            "kind",
+            "status",
+            "starts_on",
+            "owner_id",
+            "budget",
+            *(f"figure_{f}" for f in figures),
+        )
     )
     names = _people({row["owner_id"] for row in rows})
     campaigns = []
     for row in rows:
-        row.update({key.removeprefix("figure_"): row.pop(key) for key in figures})
-        cost = row.pop("costs") + row.pop("expenses")
+        row.update({name: row.pop(f"figure_{name}") for name in figures})
         campaigns.append(
             {
                 **row,
                 "owner": names.get(row["owner_id"], ""),
                 "status_label": str(Campaign.Status(row["status"]).label),
-                "cost": cost,
-                "budget_used": _ratio(cost, row["budget"]),
-                "roi": _ratio(row["won_amount"] - cost, cost),
+                "budget_used": _ratio(row["cost"], row["budget"]),
+                "roi": _ratio(row["won_amount"] - row["cost"], row["cost"]),
             }
         )
     cost = sum((c["cost"] for c in campaigns), ZERO)

@@ -4,23 +4,74 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from ..models import Campaign, Expense, ExpenseCategory, FavouriteList, Opportunity, SavedQuery
+from ..models import (
+    Campaign,
+    CampaignCost,
+    CampaignMember,
+    Expense,
+    ExpenseCategory,
+    FavouriteList,
+    Lead,
+    Opportunity,
+    SavedQuery,
+)
+
+
+def _per_campaign(rows, aggregate, output_field):
+    """`aggregate` over the `rows` of the campaign in the outer query, as a subquery."""
+    return Subquery(
+        rows.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(v=aggregate).values("v"),
+        output_field=output_field,
+    )
+
+
+def with_campaign_figures(campaigns):
+    """`campaigns` annotated with what each brought and cost, one subquery per figure so that costs,
+    members and deals do not multiply each other in a join (named apart from the relations):
+    figure_cost (the campaign's costs plus the expenses booked on it), figure_members,
+    figure_leads, figure_opportunities, figure_won and figure_won_amount (its deals won)."""
+    money = DecimalField(max_digits=18, decimal_places=2)
+    whole = IntegerField()
+    won = Opportunity.objects.filter(status=Opportunity.Status.WON)
+    zero = Value(Decimal(0), output_field=money)
+    return campaigns.annotate(
+        figure_cost=ExpressionWrapper(
+            Coalesce(_per_campaign(CampaignCost.objects, Sum("amount"), money), zero)
+            + Coalesce(_per_campaign(Expense.objects, Sum("amount"), money), zero),
+            output_field=money,
+        ),
+        figure_members=Coalesce(_per_campaign(CampaignMember.objects, Count("pk"), whole), 0),
+        figure_leads=Coalesce(_per_campaign(Lead.objects, Count("pk"), whole), 0),
+        figure_opportunities=Coalesce(_per_campaign(Opportunity.objects, Count("pk"), whole), 0),
+        figure_won=Coalesce(_per_campaign(won, Count("pk"), whole), 0),
+        figure_won_amount=Coalesce(_per_campaign(won, Sum("amount"), money), zero),
+    )
 
 
 def campaign_roi(*, campaign: Campaign) -> dict:
     """Costs (campaign costs + expenses booked on it) against revenue of deals won through it."""
-    cost = (campaign.costs.aggregate(total=Sum("amount"))["total"] or Decimal(0)) + (
-        campaign.expenses.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    row = (
+        with_campaign_figures(Campaign.objects.filter(pk=campaign.pk))
+        .values("figure_cost", "figure_won_amount", "figure_members")
+        .get()
     )
-    won = Opportunity.objects.filter(campaign=campaign, status=Opportunity.Status.WON).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal(0)
+    cost, won = row["figure_cost"], row["figure_won_amount"]
     return {
         "cost": cost,
         "won_revenue": won,
-        "members": campaign.members.count(),
+        "members": row["figure_members"],
         "roi": float((won - cost) / cost) if cost else None,
     }
 
