@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Campaign, Opportunity, Order
+from org.permissions import RowScope
 from reports.filters import ReportFilters
 from reports.selectors import (
     NotPermitted,
@@ -160,6 +161,20 @@ def test_the_administrators_sales_by_product_follows_every_filter_and_status_cha
     orders.o4.status = Order.Status.CANCELLED
     orders.o4.save()
     assert by_product() == zhangs  # (O4 was yang's only order)
+
+
+def test_a_director_who_sees_every_order_gets_the_administrators_sales_by_product(company, orders):
+    from tests.crm.conftest import SALES_PERMS
+    from tests.factories import GroupFactory, UserFactory
+
+    directors = GroupFactory(name="r_directors", perms=SALES_PERMS, profile__row_scope=RowScope.ALL)
+    director = UserFactory(username="r.director")
+    director.groups.add(directors)
+    for filters in (ALL, ReportFilters(department_id=company.dept_b.pk)):
+        assert (
+            sales_report(user=director, filters=filters)["by_product"]
+            == sales_report(user=company.admin, filters=filters)["by_product"]
+        )
 
 
 def test_sales_of_a_salesperson_and_by_period(company, orders):
