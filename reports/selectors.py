@@ -149,12 +149,9 @@ def stage_times(*, user, filters: ReportFilters) -> dict:
     on average, how many are still there and for how long so far. Stage spells are recorded from
     the release that added them on; older opportunities count from their next change."""
     _require(user, Opportunity)
-    queryset = apply_filters(Opportunity.objects.visible_to(user), filters, owner="owner", date="created_at")
-    stages = _time_in_stage(queryset)
-    return {"stages": stages, "reached": sum(row["reached"] for row in stages)}
-
-
-def _time_in_stage(opportunities) -> list[dict]:
+    opportunities = apply_filters(
+        Opportunity.objects.visible_to(user), filters, owner="owner", date="created_at"
+    )
     spent = ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField())
     now = Value(timezone.now(), output_field=DateTimeField())
     so_far = ExpressionWrapper(now - F("entered_at"), output_field=DurationField())
@@ -171,9 +168,9 @@ def _time_in_stage(opportunities) -> list[dict]:
             average_so_far=Avg(so_far, filter=~left),
         )
     )
-    result = []
+    stages = []
     for value, label, row in _each_stage(rows):
-        result.append(
+        stages.append(
             {
                 "stage": value,
                 "label": label,
@@ -184,7 +181,7 @@ def _time_in_stage(opportunities) -> list[dict]:
                 "average_days_so_far": _days(row.get("average_so_far")),
             }
         )
-    return result
+    return {"stages": stages, "reached": sum(row["reached"] for row in stages)}
 
 
 # -- sales -----------------------------------------------------------------------------------------
