@@ -43,7 +43,7 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
     the services would write them."""
     from django.db import connection
 
-    from crm.models import Opportunity, Product
+    from crm.models import Opportunity, Order, Product
 
     Product.objects.bulk_create(
         Product(code=f"BP{i}", name=f"Product {i}", price=100) for i in range(PRODUCTS)
@@ -110,11 +110,16 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
             )
             SELECT o.id, %(product)s + (hashint4(o.id::int * 7 + l) & 2147483647) %% %(products)s, 'pcs',
                    q.quantity, 100, 0, q.quantity * 100,
-                   CASE WHEN o.status IN ('approved', 'shipped', 'paid') THEN o.ordered_on END
+                   CASE WHEN o.status = ANY(%(booked)s) THEN o.ordered_on END
             FROM crm_order o, generate_series(1, %(lines)s) l,
                  LATERAL (SELECT 1 + (hashint4(o.id::int * 3 + l) & 7) AS quantity) q
             """,
-            {"product": product, "products": PRODUCTS, "lines": lines_per_order},
+            {
+                "product": product,
+                "products": PRODUCTS,
+                "lines": lines_per_order,
+                "booked": list(Order.BOOKED),
+            },
         )
         cursor.execute(
             """
