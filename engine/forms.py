@@ -68,6 +68,29 @@ def schema_from_camunda_fields(fields: list[dict]) -> dict:
 
 # -- validation --------------------------------------------------------------------------------
 
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SUBSCHEMAS = ("if", "then", "else")
+
+
+def declared_fields(schema: dict | None) -> dict[str, dict] | None:
+    """Every field a form declares, at its top level or in its conditional parts (allOf, if/then,
+    dependentSchemas...), name -> its schema; None for a task that has no form at all."""
+    if not isinstance(schema, dict) or not schema:
+        return None
+    fields: dict[str, dict] = {}
+    pending = [schema]
+    while pending:
+        part = pending.pop()
+        if not isinstance(part, dict):
+            continue
+        for name, prop in (part.get("properties") or {}).items():
+            fields.setdefault(name, prop if isinstance(prop, dict) else {})
+        for key in _SUBSCHEMA_LISTS:
+            pending.extend(part.get(key) or [])
+        pending.extend(part.get(key) for key in _SUBSCHEMAS if key in part)
+        pending.extend((part.get("dependentSchemas") or {}).values())
+    return fields
+
 
 def _message(error) -> str:
     validator = error.validator

@@ -446,6 +446,7 @@ def _documentation(node) -> str:
 def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]) -> dict:
     processes: dict[str, dict] = {}
     user_tasks: dict[str, dict] = {}
+    start_forms: dict[str, dict] = {}
     lanes: dict[str, str] = {}
     timers: list[dict] = []
     messages: list[dict] = []
@@ -498,6 +499,18 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                     }
                 elif tag == "serviceTask":
                     service_tasks[element_id] = {"name": node.get("name") or element_id, "process": pid}
+                elif tag == "startEvent" and node.getparent() is process:
+                    # What a person may send when starting the process (nothing else is accepted).
+                    props = _properties(node)
+                    start_forms[element_id] = {
+                        "name": node.get("name") or element_id,
+                        "process": pid,
+                        "form_key": _camunda(node, "formKey")
+                        or props.get("formKey", "")
+                        or props.get("formJsonSchemaFilename", ""),
+                        "form_fields": _form_fields(node),
+                        "properties": props,
+                    }
                 for timer in node.findall(f"{{{BPMN_NS}}}timerEventDefinition"):
                     for child in timer:
                         if not isinstance(child.tag, str):
@@ -558,6 +571,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
         "dialect": dialect,
         "processes": processes,
         "user_tasks": user_tasks,
+        "start_forms": start_forms,
         "service_tasks": service_tasks,
         "lanes": lanes,
         "timers": timers,

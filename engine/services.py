@@ -24,7 +24,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from core import rows
+from core.errors import DomainError
 from core.memo import remembered
 
 from . import connectors, owners, parsing, runtime, step_reads
@@ -44,7 +47,7 @@ from .errors import (
     TaskNotFound,
     ValidationFailed,
 )
-from .forms import validate_form_data
+from .forms import declared_fields, validate_form_data
 from .models import (
     DefinitionVersion,
     HumanTask,
@@ -140,8 +143,9 @@ def definition_deploy(
         raise DefinitionInvalid(failure.findings) from None
     attachments = dict(attachments or {})
     for element_id, form in (task_forms or {}).items():
-        if element_id in parsed.metadata.get("user_tasks", {}):
-            parsed.metadata["user_tasks"][element_id]["form"] = form
+        for kind in ("user_tasks", "start_forms"):
+            if element_id in parsed.metadata.get(kind, {}):
+                parsed.metadata[kind][element_id]["form"] = form
     digest = parsing.content_hash({**texts, **attachments})
     with transaction.atomic():
         versions = DefinitionVersion.objects.select_for_update().filter(key=parsed.key)
@@ -533,6 +537,33 @@ def _root_error(error: BaseException) -> BaseException:
     return error
 
 
+def _user_fixable(error: BaseException) -> DomainError | None:
+    """The domain refusal (core.errors) behind a failed step, if there is one: a connector's service
+    said the vehicle is booked meanwhile, the stock is gone, the record changed..."""
+    seen = set()
+    current = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DomainError):
+            return current
+        if isinstance(current, ConnectorFailed) and isinstance(current.error, BaseException):
+            current = current.error
+            continue
+        current = getattr(current, "exception", None) or current.__cause__
+    return None
+
+
+def _raise_user_fixable(step: _Step) -> None:
+    """A step a person drives (a start, a completion) that failed on something they can fix is
+    undone whole (the caller's transaction rolls back) and they are told why; the task stays open.
+    Incidents are for failures no input can fix (a script error, a remote system down)."""
+    if step.outcome.error is None or _real_user(step.actor) is None:
+        return
+    refusal = _user_fixable(step.outcome.error)
+    if refusal is not None:
+        raise refusal
+
+
 def _record_failure(step: _Step, error: BaseException, task) -> Incident:
     root = _root_error(error)
     element_id, element_name, _type = runtime.element_of(task) if task is not None else ("", "", "")
@@ -806,24 +837,78 @@ def _business_fields(business_object) -> dict:
     }
 
 
-def _initial_data(started_by, business_object, variables) -> dict:
+# The variables a process owns from its start: who started it and what it is about (set by the
+# engine only) and whose it is (the engine, or the start binding that knows better). Nobody's form
+# data, at the start or at a task, may name them; connectors read the record from the instance row.
+ENGINE_VARIABLES = frozenset({"initiator", "business_object"})
+OWNED_VARIABLES = ENGINE_VARIABLES | {"owner"}
+
+
+def _initial_data(started_by, business_object, variables, form_data=None) -> dict:
+    """`variables` come from trusted code (a start binding, a service); `form_data` from a person,
+    already checked against the start form. The engine's own variables are set last."""
     data = {}
-    if started_by is not None and getattr(started_by, "pk", None) is not None:
-        data["initiator"] = started_by.get_username()
     owner = getattr(business_object, "owner", None) if business_object is not None else None
     if owner is not None and hasattr(owner, "get_username"):
         data["owner"] = owner.get_username()
-    if business_object is not None:
-        data["business_object"] = {
+    trusted = runtime.json_safe(variables or {})
+    data.update({k: v for k, v in trusted.items() if k not in ENGINE_VARIABLES})
+    data.update(form_data or {})
+    data.pop("initiator", None)
+    if started_by is not None and getattr(started_by, "pk", None) is not None:
+        data["initiator"] = started_by.get_username()
+    data["business_object"] = (
+        {
             "type": business_object._meta.label_lower,
             "id": str(business_object.pk),
             "label": str(business_object)[:255],
         }
-    data.update(runtime.json_safe(variables or {}))
+        if business_object is not None
+        else None
+    )
+    if business_object is None:
+        data.pop("business_object")
     return data
 
 
-def _start(definition, *, started_by, business_object=None, variables=None, before_run=None) -> _Step:
+def start_form_schema(definition: DefinitionVersion) -> dict | None:
+    """The JSON Schema of the fields a person may send when starting `definition` (its start
+    event's form), or None when the process takes none."""
+    parsed = runtime.parsed_definition(definition)
+    for meta in (parsed.metadata.get("start_forms") or {}).values():
+        schema = owners.form_schema(meta)
+        if schema:
+            return schema
+    return None
+
+
+def _only_declared(schema: dict | None, data: dict, current: dict, *, start: bool = False) -> dict:
+    """Per-field errors for what a person may not send: the process's own variables, fields the
+    form does not declare, read-only fields changed. A task without any form (an engine-level
+    deployment; the processes app gives every task one) is held to the first rule only."""
+    fields = declared_fields(schema)
+    if start and fields is None:
+        fields = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name in OWNED_VARIABLES:
+            errors[name] = [_("This value belongs to the process; it cannot be sent.")]
+        elif fields is None:
+            continue
+        elif name not in fields:
+            errors[name] = [
+                _("This process takes no start field with this name.")
+                if start
+                else _("This form has no field with this name.")
+            ]
+        elif fields[name].get("readOnly") and value != current.get(name):
+            errors[name] = [_("This field is read-only.")]
+    return errors
+
+
+def _start(
+    definition, *, started_by, business_object=None, variables=None, form_data=None, before_run=None
+) -> _Step:
     parsed = runtime.parsed_definition(definition)
     instance = ProcessInstance(
         definition=definition,
@@ -833,7 +918,7 @@ def _start(definition, *, started_by, business_object=None, variables=None, befo
     )
     rows.insert([instance])
     workflow = runtime.new_workflow(parsed)
-    data = _initial_data(started_by, business_object, variables)
+    data = _initial_data(started_by, business_object, variables, form_data)
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=runtime.TaskState.READY):
         task.data.update(data)
@@ -853,15 +938,59 @@ def _start(definition, *, started_by, business_object=None, variables=None, befo
 AfterStep = Callable[[ProcessInstance], None]
 
 
+def _validate_start_form(definition: DefinitionVersion, form_data) -> dict:
+    """What a person sent to start a process: exactly the fields of its start form."""
+    if form_data is None:
+        return {}
+    if not isinstance(form_data, dict):
+        raise ValidationFailed(_("Start data must be an object of field values."))
+    try:
+        clean = runtime.json_safe(form_data)
+    except (TypeError, ValueError) as error:
+        raise ValidationFailed(_("Start data cannot be stored: %(error)s") % {"error": error}) from None
+    schema = start_form_schema(definition)
+    errors = _only_declared(schema, clean, {}, start=True)
+    if not errors and schema:
+        errors = validate_form_data(schema, clean)
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    return clean
+
+
 def start_process(
-    key: str, *, started_by, business_object=None, variables=None, then: AfterStep | None = None
+    key: str,
+    *,
+    started_by,
+    business_object=None,
+    variables=None,
+    form_data=None,
+    then: AfterStep | None = None,
 ) -> ProcessInstance:
     """Start the active version of `key` and run it to its first wait (human task, timer, message).
+
+    `variables` are set by trusted code (a start binding, a service); `form_data` is what a person
+    sent, held to the process's start form. Neither can set the engine's own variables.
     `then(instance)`: see AfterStep."""
     definition = _active_definition(key)
+    clean = _validate_start_form(definition, form_data)
     with transaction.atomic():
-        step = _start(definition, started_by=started_by, business_object=business_object, variables=variables)
+        step = _start(
+            definition,
+            started_by=started_by,
+            business_object=business_object,
+            variables=variables,
+            form_data=clean,
+        )
+        _raise_user_fixable(step)
         _finish(step)
+        _audit(
+            started_by,
+            step.instance,
+            "start",
+            action=AuditEvent.Action.CREATE,
+            changes={k: [None, v] for k, v in clean.items()},
+            process=key,
+        )
         if then is not None:
             then(step.instance)
     return step.instance
@@ -937,7 +1066,7 @@ def _require_worker(task: HumanTask, user) -> None:
     raise NotPermitted(_("“%(task)s” is not offered to you.") % {"task": task.name})
 
 
-def _validate_form(task: HumanTask, data) -> dict:
+def _validate_form(task: HumanTask, data, current: dict) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -946,7 +1075,9 @@ def _validate_form(task: HumanTask, data) -> dict:
         clean = runtime.json_safe(data)
     except (TypeError, ValueError) as error:
         raise ValidationFailed(_("Task data cannot be stored: %(error)s") % {"error": error}) from None
-    errors: dict[str, list[str]] = {}
+    errors = _only_declared(task.form_schema, clean, current)
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     # Every task's JSON Schema is checked; registered validators add domain rules on top.
     for validator in [_schema_validator, *_form_validators]:
         for name, messages in (validator(task, clean) or {}).items():
@@ -977,7 +1108,7 @@ def complete_task(
         instance, task = _lock_task(human_task_id, open_rows=open_rows, worker=user)
         _require_open(task)
         _require_worker(task, user)
-        clean = _validate_form(task, data)
+        clean = _validate_form(task, data, instance.variables or {})
         step = _load(instance, actor=user)
         step.open_rows = open_rows
         try:
@@ -1022,7 +1153,17 @@ def complete_task(
                 engine_signals.task_completed, instance=instance, human_task=task, user=user, data=clean
             )
             runtime.run_engine(step.workflow, step.outcome)
+        _raise_user_fixable(step)
         _finish(step)
+        if task.status == HumanTask.Status.COMPLETED:
+            _audit(
+                user,
+                task,
+                "complete",
+                changes=_changes(before, after),
+                process=instance.key,
+                fields=sorted(clean),
+            )
         instance.step_task = task  # the task row as this step left it (a caller's `then` may use it)
         if then is not None:
             then(instance)
@@ -1136,8 +1277,35 @@ def add_comment(human_task_id: int, *, user, text: str, public: bool = False) ->
         return _history(instance, InstanceEvent.Kind.COMMENT, task, user, data)
 
 
+# What a person did to a task, as the audit log names it (the instance history keeps the details).
+_AUDITED_KINDS = {
+    InstanceEvent.Kind.TASK_CLAIMED: "claim",
+    InstanceEvent.Kind.TASK_UNCLAIMED: "unclaim",
+    InstanceEvent.Kind.TASK_DELEGATED: "delegate",
+    InstanceEvent.Kind.TASK_DUE_CHANGED: "set_due",
+    InstanceEvent.Kind.COMMENT: "comment",
+}
+
+
+def _audit(user, obj, operation: str, *, action=AuditEvent.Action.CHANGE, changes=None, **extra) -> None:
+    """The audit row of a person's engine action, in the action's transaction: the engine's actions
+    are audited here whichever screen, API call or service drove them (the only audit path)."""
+    if _real_user(user) is None:
+        return
+    audit_record(
+        action=action,
+        actor=user,
+        obj=obj,
+        changes=runtime.json_safe(changes or {}),
+        extra=runtime.json_safe({"operation": operation, **extra}),
+    )
+
+
 def _history(instance, kind, task, user, data=None) -> InstanceEvent:
     ProcessInstance.objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+    if kind in _AUDITED_KINDS:
+        extra = {k: v for k, v in (data or {}).items() if k != "text"}  # (a comment stays in the history)
+        _audit(user, task, _AUDITED_KINDS[kind], process=instance.key, **extra)
     return InstanceEvent.objects.create(
         instance=instance,
         kind=kind,
@@ -1179,15 +1347,31 @@ class CorrelationResult:
 
 
 def correlate_message(
-    name: str, *, keys: dict | None = None, payload: dict | None = None
+    name: str, *, keys: dict | None = None, payload: dict | None = None, actor=None
 ) -> CorrelationResult:
     """Deliver a message to the instances waiting for it with these correlation keys, else start
-    the processes whose start event catches it."""
+    the processes whose start event catches it. `actor`: the person (or integration's user) who
+    sent it, for the audit log."""
     keys = runtime.json_safe(keys or {})
     payload = runtime.json_safe(payload or {})
     if not isinstance(payload, dict):
         raise ValidationFailed(_("A message payload must be an object."))
+    owned = sorted(OWNED_VARIABLES & (set(payload) | set(keys)))
+    if owned:
+        raise ValidationFailed(
+            _("A message cannot set what the process owns."),
+            fields={key: [_("This value belongs to the process; it cannot be sent.")] for key in owned},
+        )
     result = CorrelationResult(message_name=name)
+    with transaction.atomic():
+        _correlate(name, keys, payload, result)
+        if result.matched:
+            instances = result.instances
+            _audit(actor, instances[0], "message", message=name, instances=[i.pk for i in instances])
+    return result
+
+
+def _correlate(name: str, keys: dict, payload: dict, result: CorrelationResult) -> CorrelationResult:
     digest = correlation_hash(keys)
     with transaction.atomic():
         instance_ids = sorted(
@@ -1437,6 +1621,7 @@ def retry_incident(incident_id: int, *, user) -> Incident:
             _retry_element(step, incident, user)
         _finish(step)
         incident.refresh_from_db()
+        _audit(user, incident, "retry", status=incident.status, process=instance.key)
     return incident
 
 
@@ -1542,6 +1727,7 @@ def cancel_instance(instance_id: int, *, user, reason: str = "") -> ProcessInsta
         _save_state(step)
         instance.save()
         step.flush_events()
+        _audit(user, instance, "cancel", changes={"status": ["running", "cancelled"]}, reason=reason or "")
         step.send(engine_signals.instance_ended, instance=instance, status=instance.status)
         _send_after_commit(step)
     return instance

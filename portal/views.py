@@ -593,6 +593,11 @@ def task_detail(request, account, pk: int):
     except ValidationFailed as error:
         form = build_task_form(form_schema, values=data, errors=error.fields)
         return _render_task(request, account, task, form=form, problem=str(error.message), status=400)
+    except DomainError as error:  # refused by the step (nothing changed): the task stays open
+        form = build_task_form(form_schema, values=data)
+        return _render_task(
+            request, account, task, form=form, problem=str(error.message), status=error.http_status
+        )
     messages.success(request, _("Thank you. “%(step)s” is done.") % {"step": selectors.task_label(task)})
     return redirect("portal:tasks")
 

@@ -19,7 +19,7 @@ from engine.forms import (  # noqa: F401 - re-exported: the UI apps use them thr
     validate_form_data,
 )
 
-APPROVAL_WORDS = re.compile(r"approv|review|审批|审核|批准", re.IGNORECASE)
+APPROVAL_WORDS = re.compile(r"approv|review|sign[- ]?off|审批|审核|批准|签批", re.IGNORECASE)
 
 
 def approval_schema() -> dict:
@@ -106,6 +106,16 @@ def _task_form(task_meta: dict, files: dict[str, str]) -> dict:
         "ui_schema": {"comment": {"ui:widget": "textarea"}},
         "source": "default",
     }
+
+
+def start_form(start_meta: dict, files: dict[str, str]) -> dict | None:
+    """The form a start event declares (a JSON Schema file or Camunda fields), or None: unlike a
+    task, a start event without a form takes no fields at all."""
+    form = _task_form({**start_meta, "name": ""}, files)
+    if form["source"] not in ("file", "camunda"):
+        return None
+    form["schema"] = with_field_order(form["schema"], form.get("ui_schema"))
+    return form
 
 
 def missing_form_files(task_meta: dict, files: dict[str, str]) -> list[str]:

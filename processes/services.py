@@ -18,7 +18,7 @@ from core.errors import NotPermitted, ValidationFailed
 from engine import services as engine
 from engine.models import DefinitionVersion
 
-from .forms import task_form
+from .forms import start_form, task_form
 from .models import DeploymentLog, StartBinding
 from .validation import FORM_SUFFIXES, Report, definition_validate
 
@@ -98,6 +98,10 @@ def definition_deploy(
         element_id: task_form(meta, forms)
         for element_id, meta in report.metadata.get("user_tasks", {}).items()
     }
+    for element_id, meta in report.metadata.get("start_forms", {}).items():
+        form = start_form(meta, forms)
+        if form is not None:
+            task_forms[element_id] = form
     with transaction.atomic():
         existing = DefinitionVersion.objects.filter(key=report.key)
         before = set(existing.values_list("pk", flat=True))

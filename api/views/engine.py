@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -24,9 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AuditEvent
-from audit.services import audit_record
-from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, NotPermitted, ValidationFailed
 from engine import selectors as engine_selectors
 from engine import services as engine
 from engine.errors import TaskNotFound
@@ -38,6 +35,7 @@ from engine.models import (
     ProcessInstance,
 )
 from org.permissions import user_can
+from processes import selectors as process_selectors
 from processes import services as process_services
 from processes.validation import definition_validate
 
@@ -64,18 +62,6 @@ from ..serializers.engine import (
     ValidationReportSerializer,
 )
 from ..viewsets import BatonReadOnlyViewSet
-
-
-def _audit(request, action: str, obj, operation: str, **extra) -> None:
-    """The API's audit row for an engine write (the engine keeps its own instance history too)."""
-    audit_record(
-        action=action,
-        actor=request.user,
-        request=request,
-        obj=obj,
-        extra={"via": "api", "operation": operation, **extra},
-    )
-
 
 # -- process definitions ---------------------------------------------------------------------------
 
@@ -217,6 +203,17 @@ def _business_object(user, ref: dict | None):
     return obj
 
 
+def _refuse_event_started(key: str) -> None:
+    """A process bound to a business event starts with its record (submitting the order starts
+    its approval): started by hand it would run a second time beside the record's own."""
+    event = process_selectors.bound_event(key)
+    if event is not None:
+        raise Conflict(
+            _("“%(process)s” starts by itself when this happens: %(event)s. It cannot be started by hand.")
+            % {"process": process_selectors.process_name(key), "event": event}
+        )
+
+
 def _step(instance: ProcessInstance, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now."""
     instance.next_tasks = engine_selectors.next_tasks(instance, user)
@@ -256,14 +253,15 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     def create(self, request):
         data = ProcessStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        key = data.validated_data["key"]
+        _refuse_event_started(key)
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
         instance = engine.start_process(
-            data.validated_data["key"],
+            key,
             started_by=request.user,
             business_object=business_object,
-            variables=data.validated_data["variables"],
-            # the step and its audit row commit together
-            then=lambda started: _audit(request, AuditEvent.Action.CREATE, started, "start", key=started.key),
+            # what a caller sends is held to the process's start form (the engine audits the start)
+            form_data=data.validated_data["variables"],
         )
         # The engine's instance is the committed one (its definition, starter and business object
         # are loaded): answered without reading it again.
@@ -294,11 +292,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         instance = self.get_object()
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            engine.cancel_instance(instance.pk, user=request.user, reason=data.validated_data["reason"])
-            _audit(
-                request, AuditEvent.Action.CHANGE, instance, "cancel", reason=data.validated_data["reason"]
-            )
+        engine.cancel_instance(instance.pk, user=request.user, reason=data.validated_data["reason"])
         return Response(ProcessInstanceSerializer(self.base_queryset().get(pk=instance.pk)).data)
 
 
@@ -339,7 +333,6 @@ class IncidentViewSet(BatonReadOnlyViewSet):
     def retry(self, request, pk=None):
         incident = self.get_object()
         incident = engine.retry_incident(incident.pk, user=request.user)
-        _audit(request, AuditEvent.Action.CHANGE, incident, "retry", status=incident.status)
         return Response(IncidentSerializer(incident).data)
 
 
@@ -519,9 +512,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         task = self.get_object()
-        with transaction.atomic():
-            engine.claim(task.pk, user=request.user)
-            _audit(request, AuditEvent.Action.CHANGE, task, "claim")
+        engine.claim(task.pk, user=request.user)
         return self._answer(task.pk)
 
     @extend_schema(
@@ -530,9 +521,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def unclaim(self, request, pk=None):
         task = self.get_object()
-        with transaction.atomic():
-            engine.unclaim(task.pk, user=request.user)
-            _audit(request, AuditEvent.Action.CHANGE, task, "unclaim")
+        engine.unclaim(task.pk, user=request.user)
         return self._answer(task.pk)
 
     @extend_schema(
@@ -546,9 +535,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         to_user = get_user_model().objects.filter(pk=data.validated_data["to_user"]).first()
         if to_user is None:
             raise ValidationFailed(_("No such user."), fields={"to_user": [_("No such user.")]})
-        with transaction.atomic():
-            engine.delegate(task.pk, user=request.user, to_user=to_user)
-            _audit(request, AuditEvent.Action.CHANGE, task, "delegate", to=to_user.get_username())
+        engine.delegate(task.pk, user=request.user, to_user=to_user)
         return self._answer(task.pk)
 
     @extend_schema(
@@ -569,15 +556,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise ValidationError(data.errors)
         form = data.validated_data["data"]
         try:
-            instance = engine.complete_task(
-                pk,
-                user=user,
-                data=form,
-                # the step and its audit row commit together
-                then=lambda done: _audit(
-                    request, AuditEvent.Action.CHANGE, done.step_task, "complete", data=form
-                ),
-            )
+            instance = engine.complete_task(pk, user=user, data=form)  # (the engine audits it)
         except DomainError:
             # Whatever the engine refused (not offered, already completed, a bad form), a caller
             # who may not see the task is told only that it does not exist.
@@ -595,11 +574,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskDueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            engine.set_due(task.pk, user=request.user, due_at=data.validated_data["due_at"])
-            _audit(
-                request, AuditEvent.Action.CHANGE, task, "set_due", due_at=str(data.validated_data["due_at"])
-            )
+        engine.set_due(task.pk, user=request.user, due_at=data.validated_data["due_at"])
         return self._answer(task.pk)
 
     @extend_schema(
@@ -610,14 +585,12 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         task = self.get_object()
         data = TaskCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            event = engine.add_comment(
-                task.pk,
-                user=request.user,
-                text=data.validated_data["text"],
-                public=data.validated_data["public"],
-            )
-            _audit(request, AuditEvent.Action.CHANGE, task, "comment")
+        event = engine.add_comment(
+            task.pk,
+            user=request.user,
+            text=data.validated_data["text"],
+            public=data.validated_data["public"],
+        )
         return Response(InstanceEventSerializer(event).data, status=201)
 
 
@@ -643,17 +616,7 @@ class MessageView(APIView):
             data.validated_data["name"],
             keys=data.validated_data["keys"],
             payload=data.validated_data["payload"],
-        )
-        audit_record(
-            action=AuditEvent.Action.CHANGE,
             actor=request.user,
-            request=request,
-            extra={
-                "via": "api",
-                "operation": "correlate_message",
-                "message": data.validated_data["name"],
-                "instances": [i.pk for i in result.instances],
-            },
         )
         body = {
             "matched": result.matched,

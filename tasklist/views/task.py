@@ -114,6 +114,9 @@ def task_complete(request, task_id: int):
             task.form_schema, values=data, errors=error.fields, known=task.instance.variables
         )
         return _render_task(request, task, form=form, problem=str(error.message), status=400)
+    except DomainError as error:  # e.g. the vehicle was booked meanwhile: the task stays open
+        form = build_task_form(task.form_schema, values=data, known=task.instance.variables)
+        return _render_task(request, task, form=form, problem=str(error.message), status=error.http_status)
     if decision == "approve":
         messages.success(request, _("Approved: “%(task)s”.") % {"task": task.name})
     elif decision == "reject":

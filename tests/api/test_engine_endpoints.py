@@ -264,3 +264,31 @@ def test_activate_an_older_version_rolls_back(demo, client_for):
         .status_code
         == 403
     )
+
+
+def test_a_start_takes_exactly_the_start_forms_fields(demo, client_for, review_process):
+    # given the review, whose start form has one field (amount)
+    zhang = client_for(demo["salesperson"])
+    # when a caller adds fields of his own, or the engine's own variables
+    extra = zhang.post(
+        "/api/v1/process-instances/",
+        {"key": "api_review", "variables": {"amount": 5, "customer_user": "x", "owner": "wang.fang"}},
+        format="json",
+    )
+    wrong_type = zhang.post(
+        "/api/v1/process-instances/", {"key": "api_review", "variables": {"amount": "many"}}, format="json"
+    )
+    # then each is named, and nothing starts
+    assert extra.status_code == 400 and set(extra.json()["fields"]) == {"customer_user", "owner"}
+    assert wrong_type.status_code == 400 and set(wrong_type.json()["fields"]) == {"amount"}
+    assert ProcessInstance.objects.count() == 0
+
+
+def test_a_message_cannot_set_what_the_process_owns(demo, client_for, review_process):
+    admin = client_for(demo["admin"])
+    response = admin.post(
+        "/api/v1/messages/",
+        {"name": "anything", "keys": {}, "payload": {"business_object": {"type": "crm.order", "id": "1"}}},
+        format="json",
+    )
+    assert response.status_code == 400 and "business_object" in response.json()["fields"]
