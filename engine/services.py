@@ -933,11 +933,6 @@ def _start(
     return step
 
 
-# A caller's own write for a step (e.g. the API's audit row), run in the step's transaction once the
-# step is written: both commit or neither, without the savepoint an outer transaction would cost.
-AfterStep = Callable[[ProcessInstance], None]
-
-
 def _validate_start_form(definition: DefinitionVersion, form_data) -> dict:
     """What a person sent to start a process: exactly the fields of its start form."""
     if form_data is None:
@@ -964,13 +959,11 @@ def start_process(
     business_object=None,
     variables=None,
     form_data=None,
-    then: AfterStep | None = None,
 ) -> ProcessInstance:
     """Start the active version of `key` and run it to its first wait (human task, timer, message).
 
     `variables` are set by trusted code (a start binding, a service); `form_data` is what a person
-    sent, held to the process's start form. Neither can set the engine's own variables.
-    `then(instance)`: see AfterStep."""
+    sent, held to the process's start form. Neither can set the engine's own variables."""
     definition = _active_definition(key)
     clean = _validate_start_form(definition, form_data)
     with transaction.atomic():
@@ -991,8 +984,6 @@ def start_process(
             changes={k: [None, v] for k, v in clean.items()},
             process=key,
         )
-        if then is not None:
-            then(step.instance)
     return step.instance
 
 
@@ -1098,11 +1089,8 @@ def _changes(before: dict, after: dict) -> dict:
     return runtime.json_safe(changes)
 
 
-def complete_task(
-    human_task_id: int, *, user, data: dict | None, then: AfterStep | None = None
-) -> ProcessInstance:
-    """Complete a human task with the submitted form data and run the process to its next wait.
-    `then(instance)`: see AfterStep."""
+def complete_task(human_task_id: int, *, user, data: dict | None) -> ProcessInstance:
+    """Complete a human task with the submitted form data and run the process to its next wait."""
     with transaction.atomic():
         open_rows: dict = {}
         instance, task = _lock_task(human_task_id, open_rows=open_rows, worker=user)
@@ -1164,9 +1152,6 @@ def complete_task(
                 process=instance.key,
                 fields=sorted(clean),
             )
-        instance.step_task = task  # the task row as this step left it (a caller's `then` may use it)
-        if then is not None:
-            then(instance)
     return instance
 
 
