@@ -854,20 +854,14 @@ def _initial_data(started_by, business_object, variables, form_data=None) -> dic
     trusted = runtime.json_safe(variables or {})
     data.update({k: v for k, v in trusted.items() if k not in ENGINE_VARIABLES})
     data.update(form_data or {})
-    data.pop("initiator", None)
     if started_by is not None and getattr(started_by, "pk", None) is not None:
         data["initiator"] = started_by.get_username()
-    data["business_object"] = (
-        {
+    if business_object is not None:
+        data["business_object"] = {
             "type": business_object._meta.label_lower,
             "id": str(business_object.pk),
             "label": str(business_object)[:255],
         }
-        if business_object is not None
-        else None
-    )
-    if business_object is None:
-        data.pop("business_object")
     return data
 
 
