@@ -204,6 +204,28 @@ def test_a_conflict_in_the_step_answers_409_and_keeps_the_task_open(demo, deploy
     assert VehicleBooking.objects.filter(vehicle=car).count() == 1
 
 
+@pytest.mark.django_db
+def test_the_task_page_says_why_a_step_was_refused_and_keeps_the_form(demo, deploy):
+    deploy("vehicle_request")
+    car = Vehicle.objects.order_by("plate").first()
+    first, second = _approved_vehicle_requests(demo, 2)
+    complete_task(first.pk, user=demo.ma_chao, data={"vehicle": car.plate})
+    browser = Client()
+    browser.force_login(demo.ma_chao)
+    from engine import services as engine_services
+
+    engine_services.unregister_form_validator(_vehicle_validator())
+    try:
+        page = browser.post(f"/tasks/{second.pk}/complete/", {"vehicle": car.plate, "driver": "老王"})
+    finally:
+        engine_services.register_form_validator(_vehicle_validator())
+    assert page.status_code == 409
+    text = page.content.decode()
+    assert car.plate in text and "老王" in text  # the reason, and what he typed is still there
+    second.refresh_from_db()
+    assert second.status == HumanTask.Status.READY
+
+
 def _vehicle_validator():
     from office.connectors import validate_vehicle_choice
 
