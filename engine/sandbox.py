@@ -668,6 +668,9 @@ _SAFE_BUILTINS: dict[str, Any] = {
 # -- what a script may leave in the task data ----------------------------------------------------
 
 _SCALARS = (str, int, float, bool, type(None), _dt.datetime, _dt.timedelta, uuid.UUID)
+# JSON writes integers as decimal text, which Python refuses beyond 4,300 digits.
+_MAX_STORED_INT_DIGITS = 4000
+_MAX_STORED_INT_BITS = int(_MAX_STORED_INT_DIGITS * math.log2(10))
 
 
 def storable(value, *, path: str = "value", depth: int = 0):
@@ -677,11 +680,26 @@ def storable(value, *, path: str = "value", depth: int = 0):
     if isinstance(value, _SCALARS):
         if isinstance(value, float) and not math.isfinite(value):
             raise ScriptDataError(f"{path} is {value}, which cannot be stored in process data.")
+        if isinstance(value, int) and value.bit_length() > _MAX_STORED_INT_BITS:
+            raise ScriptDataError(
+                f"{path} is a number of more than {_MAX_STORED_INT_DIGITS:,} digits, "
+                "which cannot be stored in process data."
+            )
         return value
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ScriptDataError(f"{path} is {value}, which cannot be stored in process data.")
-        return int(value) if value == value.to_integral_value() and value.adjusted() < 18 else float(value)
+        if value == value.to_integral_value() and value.adjusted() < 18:
+            return int(value)
+        number = float(value)
+        if not math.isfinite(number):
+            # Stored as a JSON number it would be Infinity, which the database refuses late and
+            # far from the script; refuse it here, naming the variable.
+            raise ScriptDataError(
+                f"{path} is {value}, which is too large to be stored in process data "
+                "(numbers are stored as floats up to about 1e308)."
+            )
+        return number
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
@@ -732,6 +750,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         *,
         limits: SandboxLimits = DEFAULT_LIMITS,
         service_handler: Callable[..., Any] | None = None,
+        isolated: bool = True,
     ):
         helpers = dict(helpers or {})
         for name in helpers:
@@ -740,59 +759,34 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__({name: _trusted_helper(function) for name, function in helpers.items()})
         self.limits = limits
         self.service_handler = service_handler
+        # In a worker process (engine.sandbox_worker) unless a caller opts out, e.g. to measure.
+        self.isolated = isolated
 
     def evaluate(self, expression, context, external_context=None):
-        code = self._code(expression.strip() if isinstance(expression, str) else expression, "eval")
-        run = _Run(self.limits)
-        namespace = _make_guards(run)
-        namespace.update(self.globals)
-        namespace.update(external_context or {})
-        namespace.update(context)
-        return _run(run, code, namespace)
+        source = expression.strip() if isinstance(expression, str) else expression
+        _code(source, "eval")  # a compile error is refused here, without a round trip
+        return self._run("eval", source, context, external_context or {})
 
     def execute(self, script, context, external_context=None):
         external_context = external_context or {}
         self._check_for_overwrite(context, external_context)
-        code = self._code(script, "exec")
-        run = _Run(self.limits)
-        guards = _make_guards(run)
-        namespace = dict(guards)
-        namespace.update(self.globals)
-        namespace.update(external_context)
-        namespace.update(context)
-        _run(run, code, namespace)
-        result = {}
-        for key, value in namespace.items():
-            if key in guards or (key in self.globals and key not in context):
-                continue
-            if key in external_context and key not in context:
-                continue
-            if key == "_print" and key not in context:
-                continue
-            if callable(value) and key not in context:
-                continue  # functions defined by the script are not data (as in SpiffWorkflow)
-            result[key] = storable(value, path=key)
-        size = sum(len(key) + _approx_size(value) for key, value in result.items())
-        if size > self.limits.max_data_bytes:
-            raise ScriptTooLarge(
-                f"the script left {size:,} bytes of data; the limit is {self.limits.max_data_bytes:,}."
-            )
+        _code(script, "exec")
+        result = self._run("exec", script, context, external_context)
         context.clear()
         context.update(result)
         return True
+
+    def _run(self, mode, source, context, external_context):
+        if self.isolated:
+            from .sandbox_worker import run_isolated
+
+            return run_isolated(mode, source, context, external_context, self.globals, self.limits)
+        return run_here(mode, source, context, external_context, self.globals, self.limits)
 
     def call_service(self, context, **kwargs):
         if self.service_handler is None:
             raise NotImplementedError("service tasks need a service handler")
         return self.service_handler(context, **kwargs)
-
-    def _code(self, source, mode):
-        if not isinstance(source, str):
-            raise ScriptRefused(f"a {mode} source must be text, not {type(source).__name__}")
-        code, errors = _compile(source, mode)
-        if errors:
-            raise ScriptRefused("; ".join(errors), errors=list(errors))
-        return code
 
     def _check_for_overwrite(self, context, external_context):
         clashes = (set(self.globals) | set(external_context)) & set(context)
@@ -811,6 +805,55 @@ def _trusted_helper(function):
     return helper
 
 
+def _code(source, mode):
+    if not isinstance(source, str):
+        raise ScriptRefused(f"a {mode} source must be text, not {type(source).__name__}")
+    code, errors = _compile(source, mode)
+    if errors:
+        raise ScriptRefused("; ".join(errors), errors=list(errors))
+    return code
+
+
+def run_here(
+    mode: str,
+    source: str,
+    context: Mapping,
+    external_context: Mapping,
+    helpers: Mapping[str, Callable[..., Any]],
+    limits: SandboxLimits,
+):
+    """Run a script ('exec': returns the task data it leaves) or an expression ('eval': returns its
+    value) in this process, under the guards, the loop clock and the memory probe. The worker
+    processes call this; alone it cannot stop a long C-level call (see engine.sandbox_worker)."""
+    code = _code(source, mode)
+    run = _Run(limits)
+    guards = _make_guards(run)
+    namespace = dict(guards)
+    namespace.update(helpers)
+    namespace.update(external_context)
+    namespace.update(context)
+    if mode == "eval":
+        return _run(run, code, namespace)
+    _run(run, code, namespace)
+    result = {}
+    for key, value in namespace.items():
+        if key in guards or (key in helpers and key not in context):
+            continue
+        if key in external_context and key not in context:
+            continue
+        if key == "_print" and key not in context:
+            continue
+        if callable(value) and key not in context:
+            continue  # functions defined by the script are not data (as in SpiffWorkflow)
+        result[key] = storable(value, path=key)
+    size = sum(len(key) + _approx_size(value) for key, value in result.items())
+    if size > limits.max_data_bytes:
+        raise ScriptTooLarge(
+            f"the script left {size:,} bytes of data; the limit is {limits.max_data_bytes:,}."
+        )
+    return result
+
+
 def _run(run: _Run, code, namespace):
     try:
         result = eval(code, namespace)  # noqa: S307 - restricted bytecode, guarded namespace
@@ -819,7 +862,8 @@ def _run(run: _Run, code, namespace):
     except RecursionError:
         raise ScriptRefused("the script recursed too deeply.") from None
     except MemoryError:
-        raise ScriptTooLarge("the script ran out of memory.") from None
+        megabytes = run.limits.max_memory_bytes // (1024 * 1024)
+        raise ScriptTooLarge(f"the script used more than {megabytes} MB of memory.") from None
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
@@ -842,6 +886,12 @@ class SandboxedScriptEngine(PythonScriptEngine):
         error = super().create_task_exec_exception(task, script, err)
         if error is not err:
             error.__cause__ = err  # the runtime reads the refusal's type and code from here
+        # A script that ran in a worker left no frame here; the worker sent the line along.
+        line = getattr(err, "script_line", 0)
+        if line and not error.line_number and isinstance(script, str):
+            lines = script.splitlines()
+            error.line_number = line
+            error.error_line = lines[line - 1] if line <= len(lines) else ""
         return error
 
     def evaluate(self, task, expression, external_context=None):
@@ -850,6 +900,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
         except WorkflowTaskException as error:
             if error.__cause__ is None and isinstance(error.__context__, ScriptRefused):
                 error.__cause__ = error.__context__
+            if isinstance(error.__cause__, ScriptRefused):
+                # The incident shows this message: say why the condition was refused.
+                error.add_note(str(error.__cause__))
             raise
 
     def call_service(self, task, **kwargs):
