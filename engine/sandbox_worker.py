@@ -150,6 +150,13 @@ class _Worker:
         self.process.wait()
         self.close()
 
+    def exit_status(self) -> int | None:
+        """How a worker whose pipe closed ended (its pipe closes a moment before it is reaped)."""
+        try:
+            return self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return None
+
     def close(self) -> None:
         for stream in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError):
@@ -330,7 +337,7 @@ def run_isolated(
             pool.checkin(worker, broken=True)
             raise ScriptDataError(f"the script's result cannot be handed back ({error}).") from None
         except WorkerLost:
-            returncode = worker.process.poll()
+            returncode = worker.exit_status()
             pool.checkin(worker, broken=True)
             if not started and attempt == 1:
                 continue  # an idle worker killed from outside: the job never ran, try a fresh one
