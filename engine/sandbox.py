@@ -17,13 +17,16 @@ Layers of defence, each covering what the previous one cannot:
    catches allocations no guard sees (``list(s)`` in a loop).
 5. What a script leaves in the task data must be storable: JSON values, ``datetime`` and
    ``timedelta`` (SpiffWorkflow's serializer knows them); ``Decimal``, ``date``, tuples and sets
-   are converted, anything else (functions, objects) is refused.
-
-The residual risk is a single C-level call that runs long or materializes a lot without any tick:
-its inputs are bounded (sequences of at most ``max_items``, ``range`` charged, ``zip`` width
-capped), the known amplifiers are guarded (powers, repeats, padding, joins, replacements,
-``sum`` of sequences, ``round``, ``int`` of huge Decimals), and the memory probe refuses the
-result afterwards; the hard bound is the worker's own memory limit.
+   are converted, anything else (functions, objects), infinite floats and integers of more than
+   4,000 digits are refused, naming the variable.
+6. The hard bound: every script and condition runs in a persistent worker process
+   (engine.sandbox_worker) under RLIMIT_AS, and the calling thread waits for it with a deadline
+   and kills it if it overruns. That stops what no tick sees: a single C-level call chain
+   (``all(map(sorted, [big] * n))``, a key function of ``sorted``/``min``/``max``, recursion
+   without loops, big-integer and Decimal arithmetic), which in-process would also have held
+   the GIL and frozen every other thread. Only expressions whose cost is bounded by their
+   shape (`bounded_expression`: comparisons and operators, no calls) run in the calling
+   process, sparing most gateway conditions the round trip.
 """
 
 from __future__ import annotations
@@ -777,7 +780,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def _run(self, mode, source, context, external_context):
-        if self.isolated:
+        if self.isolated and not (mode == "eval" and bounded_expression(source)):
             from .sandbox_worker import run_isolated
 
             return run_isolated(mode, source, context, external_context, self.globals, self.limits)
@@ -812,6 +815,72 @@ def _code(source, mode):
     if errors:
         raise ScriptRefused("; ".join(errors), errors=list(errors))
     return code
+
+
+_BOUNDED_NODES = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Is,
+    ast.IsNot,
+    ast.In,
+    ast.NotIn,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.Subscript,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+)
+_LITERALS = (ast.Tuple, ast.List, ast.Set)
+
+
+@functools.lru_cache(maxsize=2048)
+def bounded_expression(source: str) -> bool:
+    """True for a condition that cannot run long whatever the data: a few comparisons, boolean
+    and arithmetic operators (+ - * /, guarded as everywhere), names, literals and subscripts;
+    no call, lambda, comprehension, attribute, power or %. Each operator is at most linear in
+    the size of the data (which the database bounds), and there are at most 64 of them, so
+    these run in this process and skip the worker's round trip (most gateway conditions and
+    DMN cells, e.g. ``amount > 1000 and kind in ('a', 'b')``). `in` needs a literal collection
+    on its right: a substring search of a long text can be quadratic."""
+    if len(source) > 1000:
+        return False
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    nodes = list(ast.walk(tree))
+    if len(nodes) > 64:
+        return False
+    for node in nodes:
+        if not isinstance(node, _BOUNDED_NODES):
+            return False
+        if isinstance(node, ast.Compare):
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, _LITERALS):
+                    return False
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, (ast.Constant, ast.Name)):
+            return False
+    return True
 
 
 def run_here(

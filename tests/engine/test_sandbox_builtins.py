@@ -16,6 +16,7 @@ from engine.sandbox import (
     ScriptRefused,
     ScriptTimeout,
     ScriptTooLarge,
+    bounded_expression,
 )
 from engine.sandbox_worker import pool
 
@@ -222,3 +223,40 @@ def test_an_idle_worker_killed_from_outside_is_replaced_without_failing_a_script
     data = {}
     env.execute("x = 2", data)
     assert data == {"x": 2}
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "approved == True",
+        "amount > 1000 and kind == 'travel'",
+        "not rejected",
+        "status in ('new', 'open')",
+        "total * 2 - discount >= limit / 3",
+        "items[0] == 'x' and data['kind'] != None",
+    ],
+)
+def test_simple_conditions_skip_the_worker(expression):
+    # given a condition made of comparisons and operators only, then it runs in the calling process
+    assert bounded_expression(expression)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "all(map(lambda i: len(sorted(L)) >= 0, L))",
+        "len(L) > 0",
+        "[x for x in L]",
+        "(lambda: 1)()",
+        "L.count(0) > 1",
+        "2 ** 10 > 1",
+        "'%s' % L",
+        "needle in haystack",
+        "L[1:2] == []",
+        " and ".join(["a == 1"] * 40),
+    ],
+)
+def test_conditions_that_could_run_long_go_to_the_worker(expression):
+    # given a condition with a call, a lambda, a comprehension, an attribute, a power, a format,
+    # a substring search, a slice or too many terms, then it runs in a worker
+    assert not bounded_expression(expression)
