@@ -245,14 +245,15 @@ class WorkerPool:
 
     def _reset_after_fork(self) -> None:
         # The workers belong to the process that started them; a forked child (a Celery prefork
-        # child, a gunicorn worker) starts its own.
+        # child, a gunicorn worker) starts its own, and drops its copies of the parent's pipes so
+        # that a worker still sees its end of file when the parent exits.
+        for worker in [*self._idle, *self._busy]:
+            worker.close()
         self._idle, self._busy = [], set()
         self._lock = threading.Condition()
         self._pid = os.getpid()
 
     def checkout(self) -> _Worker:
-        if os.getpid() != self._pid:
-            self._reset_after_fork()
         with self._lock:
             while True:
                 while self._idle:
@@ -305,6 +306,7 @@ def _pool_size() -> int:
 
 pool = WorkerPool(_pool_size())
 atexit.register(pool.shutdown)
+os.register_at_fork(after_in_child=pool._reset_after_fork)
 
 
 def run_isolated(
@@ -402,8 +404,12 @@ def _rebuild(class_name: str, args) -> BaseException:
 
 
 def _memory_pages() -> tuple[int, int]:
-    with open("/proc/self/statm", "rb") as statm:
-        size, resident = statm.read().split()[:2]
+    """(virtual, resident) pages of this process; (0, 0) where /proc is missing."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            size, resident = statm.read().split()[:2]
+    except OSError:
+        return 0, 0
     return int(size), int(resident)
 
 
@@ -445,8 +451,9 @@ def serve() -> None:  # pragma: no cover - runs in the worker process
         _, mode, source, context, external_context, helper_names, limits = job
         helpers = {name: ask_parent(name) for name in helper_names}
         size, _ = _memory_pages()
-        memory = size * page + limits.max_memory_bytes + 64 * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, resource.RLIM_INFINITY))
+        if size:
+            memory = size * page + limits.max_memory_bytes + 64 * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (memory, resource.RLIM_INFINITY))
         used = resource.getrusage(resource.RUSAGE_SELF)
         cpu = int(used.ru_utime + used.ru_stime) + int(limits.time_limit_ms / 1000) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
