@@ -112,7 +112,7 @@ def _plain_loads(payload: bytes):
 
 
 def _worker_environment() -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
+    keep = ("PATH", "LANG", "LC_ALL", "TZ")
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
