@@ -119,7 +119,10 @@ def run_hostile():
 
 thread = threading.Thread(target=run_hostile)
 thread.start()
-while thread.is_alive() and not pool.busy_pids():
+# The other write goes once the script runs in a worker (or after 3 s, whatever runs it).
+for _ in range(300):
+    if pool.busy_pids() or not thread.is_alive():
+        break
     threading.Event().wait(0.01)
 try:
     services.complete_task(task.pk, user=alice, data={})
