@@ -189,8 +189,11 @@ class _Worker:
             raise WorkerLost("the worker did not start")
         self.ready = True
 
-    def run(self, job: tuple, helpers: Mapping[str, Callable[..., Any]], limit_seconds: float):
-        self._send(job)
+    def run(self, job: bytes, helpers: Mapping[str, Callable[..., Any]], limit_seconds: float):
+        try:
+            _write_payload(self.process.stdin.fileno(), job)
+        except (OSError, ValueError) as error:
+            raise WorkerLost(str(error)) from None
         self.running = True
         deadline = time.monotonic() + limit_seconds + _GRACE_SECONDS
         while True:
@@ -319,9 +322,15 @@ def run_isolated(
 ):
     """Run one script ('exec': returns the new task data) or expression ('eval': returns its
     value) in a worker; raise what the script raised, or a ScriptTimeout/ScriptTooLarge."""
-    from .sandbox import ScriptDataError, ScriptRefused, ScriptTimeout, ScriptTooLarge
+    from .sandbox import ScriptDataError, ScriptTimeout
 
-    job = ("job", mode, source, dict(context), dict(external_context), tuple(helpers), limits)
+    try:
+        job = pickle.dumps(
+            ("job", mode, source, dict(context), dict(external_context), tuple(helpers), limits),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    except Exception as error:  # task data that is no data (only engine-internal callers pass such)
+        raise ScriptDataError(f"the task data cannot be passed to the sandbox ({error}).") from None
     limit_seconds = limits.time_limit_ms / 1000
     for attempt in (1, 2):
         worker = pool.checkout()
@@ -343,7 +352,7 @@ def run_isolated(
             pool.checkin(worker, broken=True)
             if not started and attempt == 1:
                 continue  # an idle worker killed from outside: the job never ran, try a fresh one
-            raise _lost(returncode, limits, ScriptRefused, ScriptTimeout, ScriptTooLarge) from None
+            raise _lost(returncode, limits) from None
         except BaseException:
             pool.checkin(worker, broken=True)
             raise
@@ -352,15 +361,18 @@ def run_isolated(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _lost(returncode, limits, refused, timeout, too_large):
+def _lost(returncode, limits) -> Exception:
+    """The refusal for a worker that died under a script, by how it died."""
+    from .sandbox import ScriptRefused, ScriptTimeout, ScriptTooLarge
+
     if returncode == -signal.SIGXCPU:
-        return timeout(f"the script ran longer than {limits.time_limit_ms} ms and was stopped.")
+        return ScriptTimeout(f"the script ran longer than {limits.time_limit_ms} ms and was stopped.")
     if returncode in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS):
         megabytes = limits.max_memory_bytes // (1024 * 1024)
-        return too_large(f"the script used more than {megabytes} MB of memory.")
+        return ScriptTooLarge(f"the script used more than {megabytes} MB of memory.")
     if returncode == -signal.SIGKILL:
-        return refused("the script's sandbox worker was killed (out of memory, or by an administrator).")
-    return refused("the script's sandbox worker stopped unexpectedly; the script was not completed.")
+        return ScriptRefused("the script's sandbox worker was killed (out of memory, or by an operator).")
+    return ScriptRefused("the script's sandbox worker stopped unexpectedly; the script was not completed.")
 
 
 def _unpack(reply):
