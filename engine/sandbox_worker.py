@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 _HEADER = struct.Struct(">I")
-_MAX_FRAME = 256 * 1024 * 1024
+# Task data in, a script's data (at most max_data_bytes) or an expression's value out.
+_MAX_FRAME = 64 * 1024 * 1024
 # Beyond the script's own limit: the worker's clock stops Python loops at the limit itself; this
 # is the slack for its reply to arrive before the parent gives up on it and kills it.
 _GRACE_SECONDS = 0.5
@@ -50,6 +51,10 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 
 class WorkerLost(Exception):
     """The worker died or broke the protocol (the parent replaces it)."""
+
+
+class FrameTooLarge(Exception):
+    """A message above _MAX_FRAME: an expression's value too large to hand back."""
 
 
 # Frames are read and written on the raw descriptors: a buffered reader could hold a frame that
@@ -78,7 +83,7 @@ def _write_frame(fd: int, message) -> None:
 def _read_payload(fd: int) -> bytes:
     (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
     if size > _MAX_FRAME:
-        raise WorkerLost(f"a frame of {size:,} bytes")
+        raise FrameTooLarge(f"{size:,} bytes")
     return _read_exact(fd, size)
 
 
@@ -322,7 +327,7 @@ def run_isolated(
 ):
     """Run one script ('exec': returns the new task data) or expression ('eval': returns its
     value) in a worker; raise what the script raised, or a ScriptTimeout/ScriptTooLarge."""
-    from .sandbox import ScriptDataError, ScriptTimeout
+    from .sandbox import ScriptDataError, ScriptTimeout, ScriptTooLarge
 
     try:
         job = pickle.dumps(
@@ -331,6 +336,8 @@ def run_isolated(
         )
     except Exception as error:  # task data that is no data (only engine-internal callers pass such)
         raise ScriptDataError(f"the task data cannot be passed to the sandbox ({error}).") from None
+    if len(job) > _MAX_FRAME:
+        raise ScriptTooLarge(f"the task data ({len(job):,} bytes) is too large for the sandbox.")
     limit_seconds = limits.time_limit_ms / 1000
     for attempt in (1, 2):
         worker = pool.checkout()
@@ -344,6 +351,9 @@ def run_isolated(
             raise ScriptTimeout(
                 f"the script ran longer than {limits.time_limit_ms} ms and was stopped."
             ) from None
+        except FrameTooLarge:
+            pool.checkin(worker, broken=True)
+            raise ScriptTooLarge("the script's result is too large to hand back.") from None
         except _Unplain as error:
             pool.checkin(worker, broken=True)
             raise ScriptDataError(f"the script's result cannot be handed back ({error}).") from None

@@ -111,6 +111,7 @@ BUILTIN_CONDITIONS = {
     ),
     "decimal": ("math.floor(Decimal('1e999999999')) > 0", STOPPED),
     "string": ("len(str([str(L)] * 10**6)) > 0", STOPPED),
+    "huge-value": ("str(['x' * 100] * 10**6)", STOPPED),
 }
 
 
