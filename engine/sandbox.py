@@ -17,13 +17,16 @@ Layers of defence, each covering what the previous one cannot:
    catches allocations no guard sees (``list(s)`` in a loop).
 5. What a script leaves in the task data must be storable: JSON values, ``datetime`` and
    ``timedelta`` (SpiffWorkflow's serializer knows them); ``Decimal``, ``date``, tuples and sets
-   are converted, anything else (functions, objects) is refused.
-
-The residual risk is a single C-level call that runs long or materializes a lot without any tick:
-its inputs are bounded (sequences of at most ``max_items``, ``range`` charged, ``zip`` width
-capped), the known amplifiers are guarded (powers, repeats, padding, joins, replacements,
-``sum`` of sequences, ``round``, ``int`` of huge Decimals), and the memory probe refuses the
-result afterwards; the hard bound is the worker's own memory limit.
+   are converted, anything else (functions, objects), infinite floats and integers of more than
+   4,000 digits are refused, naming the variable.
+6. The hard bound: every script and condition runs in a persistent worker process
+   (engine.sandbox_worker) under RLIMIT_AS, and the calling thread waits for it with a deadline
+   and kills it if it overruns. That stops what no tick sees: a single C-level call chain
+   (``all(map(sorted, [big] * n))``, a key function of ``sorted``/``min``/``max``, recursion
+   without loops, big-integer and Decimal arithmetic), which in-process would also have held
+   the GIL and frozen every other thread. Only expressions whose cost is bounded by their
+   shape (`bounded_expression`: comparisons and operators, no calls) run in the calling
+   process, sparing most gateway conditions the round trip.
 """
 
 from __future__ import annotations
@@ -668,6 +671,9 @@ _SAFE_BUILTINS: dict[str, Any] = {
 # -- what a script may leave in the task data ----------------------------------------------------
 
 _SCALARS = (str, int, float, bool, type(None), _dt.datetime, _dt.timedelta, uuid.UUID)
+# JSON writes integers as decimal text, which Python refuses beyond 4,300 digits.
+_MAX_STORED_INT_DIGITS = 4000
+_MAX_STORED_INT_BITS = int(_MAX_STORED_INT_DIGITS * math.log2(10))
 
 
 def storable(value, *, path: str = "value", depth: int = 0):
@@ -677,11 +683,26 @@ def storable(value, *, path: str = "value", depth: int = 0):
     if isinstance(value, _SCALARS):
         if isinstance(value, float) and not math.isfinite(value):
             raise ScriptDataError(f"{path} is {value}, which cannot be stored in process data.")
+        if isinstance(value, int) and value.bit_length() > _MAX_STORED_INT_BITS:
+            raise ScriptDataError(
+                f"{path} is a number of more than {_MAX_STORED_INT_DIGITS:,} digits, "
+                "which cannot be stored in process data."
+            )
         return value
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ScriptDataError(f"{path} is {value}, which cannot be stored in process data.")
-        return int(value) if value == value.to_integral_value() and value.adjusted() < 18 else float(value)
+        if value == value.to_integral_value() and value.adjusted() < 18:
+            return int(value)
+        number = float(value)
+        if not math.isfinite(number):
+            # Stored as a JSON number it would be Infinity, which the database refuses late and
+            # far from the script; refuse it here, naming the variable.
+            raise ScriptDataError(
+                f"{path} is {value}, which is too large to be stored in process data "
+                "(numbers are stored as floats up to about 1e308)."
+            )
+        return number
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
@@ -732,6 +753,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         *,
         limits: SandboxLimits = DEFAULT_LIMITS,
         service_handler: Callable[..., Any] | None = None,
+        isolated: bool = True,
     ):
         helpers = dict(helpers or {})
         for name in helpers:
@@ -740,59 +762,34 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__({name: _trusted_helper(function) for name, function in helpers.items()})
         self.limits = limits
         self.service_handler = service_handler
+        # In a worker process (engine.sandbox_worker) unless a caller opts out, e.g. to measure.
+        self.isolated = isolated
 
     def evaluate(self, expression, context, external_context=None):
-        code = self._code(expression.strip() if isinstance(expression, str) else expression, "eval")
-        run = _Run(self.limits)
-        namespace = _make_guards(run)
-        namespace.update(self.globals)
-        namespace.update(external_context or {})
-        namespace.update(context)
-        return _run(run, code, namespace)
+        source = expression.strip() if isinstance(expression, str) else expression
+        _code(source, "eval")  # a compile error is refused here, without a round trip
+        return self._run("eval", source, context, external_context or {})
 
     def execute(self, script, context, external_context=None):
         external_context = external_context or {}
         self._check_for_overwrite(context, external_context)
-        code = self._code(script, "exec")
-        run = _Run(self.limits)
-        guards = _make_guards(run)
-        namespace = dict(guards)
-        namespace.update(self.globals)
-        namespace.update(external_context)
-        namespace.update(context)
-        _run(run, code, namespace)
-        result = {}
-        for key, value in namespace.items():
-            if key in guards or (key in self.globals and key not in context):
-                continue
-            if key in external_context and key not in context:
-                continue
-            if key == "_print" and key not in context:
-                continue
-            if callable(value) and key not in context:
-                continue  # functions defined by the script are not data (as in SpiffWorkflow)
-            result[key] = storable(value, path=key)
-        size = sum(len(key) + _approx_size(value) for key, value in result.items())
-        if size > self.limits.max_data_bytes:
-            raise ScriptTooLarge(
-                f"the script left {size:,} bytes of data; the limit is {self.limits.max_data_bytes:,}."
-            )
+        _code(script, "exec")
+        result = self._run("exec", script, context, external_context)
         context.clear()
         context.update(result)
         return True
+
+    def _run(self, mode, source, context, external_context):
+        if self.isolated and not (mode == "eval" and bounded_expression(source)):
+            from .sandbox_worker import run_isolated
+
+            return run_isolated(mode, source, context, external_context, self.globals, self.limits)
+        return run_here(mode, source, context, external_context, self.globals, self.limits)
 
     def call_service(self, context, **kwargs):
         if self.service_handler is None:
             raise NotImplementedError("service tasks need a service handler")
         return self.service_handler(context, **kwargs)
-
-    def _code(self, source, mode):
-        if not isinstance(source, str):
-            raise ScriptRefused(f"a {mode} source must be text, not {type(source).__name__}")
-        code, errors = _compile(source, mode)
-        if errors:
-            raise ScriptRefused("; ".join(errors), errors=list(errors))
-        return code
 
     def _check_for_overwrite(self, context, external_context):
         clashes = (set(self.globals) | set(external_context)) & set(context)
@@ -811,6 +808,121 @@ def _trusted_helper(function):
     return helper
 
 
+def _code(source, mode):
+    if not isinstance(source, str):
+        raise ScriptRefused(f"a {mode} source must be text, not {type(source).__name__}")
+    code, errors = _compile(source, mode)
+    if errors:
+        raise ScriptRefused("; ".join(errors), errors=list(errors))
+    return code
+
+
+_BOUNDED_NODES = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Is,
+    ast.IsNot,
+    ast.In,
+    ast.NotIn,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.Subscript,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+)
+_LITERALS = (ast.Tuple, ast.List, ast.Set)
+
+
+@functools.lru_cache(maxsize=2048)
+def bounded_expression(source: str) -> bool:
+    """True for a condition that cannot run long whatever the data: a few comparisons, boolean
+    and arithmetic operators (+ - * /, guarded as everywhere), names, literals and subscripts;
+    no call, lambda, comprehension, attribute, power or %. Each operator is at most linear in
+    the size of the data (which the database bounds), and there are at most 64 of them, so
+    these run in this process and skip the worker's round trip (most gateway conditions and
+    DMN cells, e.g. ``amount > 1000 and kind in ('a', 'b')``). `in` needs a literal collection
+    on its right: a substring search of a long text can be quadratic."""
+    if len(source) > 1000:
+        return False
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    nodes = list(ast.walk(tree))
+    if len(nodes) > 64:
+        return False
+    for node in nodes:
+        if not isinstance(node, _BOUNDED_NODES):
+            return False
+        if isinstance(node, ast.Compare):
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, _LITERALS):
+                    return False
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, (ast.Constant, ast.Name)):
+            return False
+    return True
+
+
+def run_here(
+    mode: str,
+    source: str,
+    context: Mapping,
+    external_context: Mapping,
+    helpers: Mapping[str, Callable[..., Any]],
+    limits: SandboxLimits,
+):
+    """Run a script ('exec': returns the task data it leaves) or an expression ('eval': returns its
+    value) in this process, under the guards, the loop clock and the memory probe. The worker
+    processes call this; alone it cannot stop a long C-level call (see engine.sandbox_worker)."""
+    code = _code(source, mode)
+    run = _Run(limits)
+    guards = _make_guards(run)
+    namespace = dict(guards)
+    namespace.update(helpers)
+    namespace.update(external_context)
+    namespace.update(context)
+    if mode == "eval":
+        return _run(run, code, namespace)
+    _run(run, code, namespace)
+    result = {}
+    for key, value in namespace.items():
+        if key in guards or (key in helpers and key not in context):
+            continue
+        if key in external_context and key not in context:
+            continue
+        if key == "_print" and key not in context:
+            continue
+        if callable(value) and key not in context:
+            continue  # functions defined by the script are not data (as in SpiffWorkflow)
+        result[key] = storable(value, path=key)
+    size = sum(len(key) + _approx_size(value) for key, value in result.items())
+    if size > limits.max_data_bytes:
+        raise ScriptTooLarge(
+            f"the script left {size:,} bytes of data; the limit is {limits.max_data_bytes:,}."
+        )
+    return result
+
+
 def _run(run: _Run, code, namespace):
     try:
         result = eval(code, namespace)  # noqa: S307 - restricted bytecode, guarded namespace
@@ -819,7 +931,8 @@ def _run(run: _Run, code, namespace):
     except RecursionError:
         raise ScriptRefused("the script recursed too deeply.") from None
     except MemoryError:
-        raise ScriptTooLarge("the script ran out of memory.") from None
+        megabytes = run.limits.max_memory_bytes // (1024 * 1024)
+        raise ScriptTooLarge(f"the script used more than {megabytes} MB of memory.") from None
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
@@ -842,6 +955,12 @@ class SandboxedScriptEngine(PythonScriptEngine):
         error = super().create_task_exec_exception(task, script, err)
         if error is not err:
             error.__cause__ = err  # the runtime reads the refusal's type and code from here
+        # A script that ran in a worker left no frame here; the worker sent the line along.
+        line = getattr(err, "script_line", 0)
+        if line and not error.line_number and isinstance(script, str):
+            lines = script.splitlines()
+            error.line_number = line
+            error.error_line = lines[line - 1] if line <= len(lines) else ""
         return error
 
     def evaluate(self, task, expression, external_context=None):
@@ -850,6 +969,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
         except WorkflowTaskException as error:
             if error.__cause__ is None and isinstance(error.__context__, ScriptRefused):
                 error.__cause__ = error.__context__
+            if isinstance(error.__cause__, ScriptRefused):
+                # The incident shows this message: say why the condition was refused.
+                error.add_note(str(error.__cause__))
             raise
 
     def call_service(self, task, **kwargs):

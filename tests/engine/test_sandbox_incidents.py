@@ -60,6 +60,17 @@ RUN_TIME = {
     "huge-string": ("s = 'x' * 10**10", "elements"),
     "huge-power": ("n = 10**10**10", "too large"),
     "endless-loop": ("while True:\n    pass", "ran longer than"),
+    # issue 19, defect 4: work inside builtins escaped the clock (89 s against 1 s)
+    "defect-4-builtins": (
+        "L=[0]*100000\nall(map(lambda i: len(sorted(L))>=0, L))",
+        "ran longer than 1000 ms",
+    ),
+    # issue 19, defect 7: a result the database cannot store answered 409 with no incident
+    "unstorable-decimal": ("y = Decimal('1e999999')", "y is 1E+999999"),
+    "unstorable-integer": (
+        "y = int('9' * 4300) * int('9' * 4300)",
+        "y is a number of more than 4,000 digits",
+    ),
 }
 
 
@@ -87,4 +98,41 @@ def test_script_stopped_at_run_time_becomes_an_incident(admin, script, message):
     instance.refresh_from_db()
     assert incident.status == "open" and incident.attempts == 2
     assert instance.status == ProcessInstance.Status.ERROR
+    assert "end" not in instance.completed_elements
+
+
+GATEWAY_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="http://baton">
+  <bpmn:process id="hostile_gateway" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="before"/>
+    <bpmn:scriptTask id="before" name="Before"><bpmn:script>L = [0] * 100000</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="before" targetRef="choose"/>
+    <bpmn:exclusiveGateway id="choose" name="Choose" default="other"/>
+    <bpmn:sequenceFlow id="hostile" sourceRef="choose" targetRef="end">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="other" sourceRef="choose" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_gateway_condition_doing_work_inside_builtins_becomes_an_incident_on_the_gateway(admin):
+    # given a deployed process whose gateway condition is the defect's construct (issue 19, defect 4)
+    condition = "all(map(lambda i: len(sorted(L)) &gt;= 0, L))"
+    files = {"gateway.bpmn": GATEWAY_PROCESS.replace("{condition}", condition).encode()}
+    services.definition_deploy(files=files, deployed_by=admin)
+
+    # when an instance starts
+    instance = services.start_process("hostile_gateway", started_by=admin)
+
+    # then the condition was stopped at the limit and the instance waits at the gateway with an incident
+    instance.refresh_from_db()
+    assert instance.status == ProcessInstance.Status.ERROR
+    incident = Incident.objects.get(instance=instance)
+    assert incident.element_id == "choose"
+    assert "ran longer than 1000 ms" in incident.message
     assert "end" not in instance.completed_elements
