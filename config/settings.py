@@ -146,7 +146,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# How many reverse proxies (TLS terminators, load balancers) stand in front of the web processes.
+# Each appends the address it was reached from to X-Forwarded-For, so the client is the entry this
+# many places from the right; 0 (served directly) uses the connection's address and ignores the
+# header, which a client can write anything into. Sign-in lockout, the audit log and API rate limits
+# all read the client's address through audit.services.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # django-axes: lock a username+IP pair out after repeated failures.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -326,6 +334,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The address DRF's throttles key anonymous callers on (same rule as audit.services.client_ip).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Baton API",
