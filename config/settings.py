@@ -337,6 +337,8 @@ REST_FRAMEWORK = {
     # The address DRF's throttles key anonymous callers on (same rule as audit.services.client_ip).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# The OpenAPI schema and its two viewers need a signed-in staff member unless this is on.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Baton API",
     "DESCRIPTION": "Staff REST API of Baton: org chart, processes and tasks, CRM. Errors share one shape: "
