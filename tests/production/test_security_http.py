@@ -216,6 +216,7 @@ def test_pages_cannot_be_framed_sniffed_or_run_injected_scripts(client, path):
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
     assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
     assert not any(src in ("*", "http:", "https:", "data:") for src in policy["script-src"])
 
 
