@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from core.walls import staff_access_refused
 
@@ -30,6 +30,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if staff_access_refused(token.user):
             raise exceptions.AuthenticationFailed(_("Customer portal accounts cannot use the staff API."))
+        # Checked here, where every token-authenticated call passes, rather than in each view's
+        # permission list (several views declare their own).
+        if token.read_only and request.method not in permissions.SAFE_METHODS:
+            raise exceptions.PermissionDenied(_("This API token is read-only: it cannot change anything."))
         return token.user, token
 
     def authenticate_header(self, request):

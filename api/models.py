@@ -1,7 +1,8 @@
 """API tokens for integrations: per user, named, revocable, stored only as a SHA-256 hash.
 
 The secret is shown once, when the token is created; the database keeps its hash and a short
-prefix so people can tell their tokens apart.
+prefix so people can tell their tokens apart. Tokens are issued in a signed-in session only, never
+by another token: revoking a leaked token must end what it can do.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    read_only = models.BooleanField(
+        _("read only"), default=False, help_text=_("Reads only: every write with this token is refused.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

@@ -8,6 +8,7 @@ scoped separately, by the base viewset's `visible_to(user, action)`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
@@ -53,3 +54,13 @@ class EntityPermission(permissions.BasePermission):
         if model is None or action is None:
             return True
         return user_can(request.user, model, action)
+
+
+class ApiDocsAccess(permissions.BasePermission):
+    """The schema and its viewers list every endpoint and field: staff only, unless the operator
+    publishes them (API_DOCS_PUBLIC)."""
+
+    message = _("Sign in as a member of staff to read the API documentation.")
+
+    def has_permission(self, request, view):
+        return settings.API_DOCS_PUBLIC or is_staff_member(request.user)

@@ -21,14 +21,23 @@ SECRET_PREFIX = "bt_"  # noqa: S105  (a marker that helps secret scanners, not a
 
 
 @transaction.atomic
-def token_create(*, user, name: str, request=None) -> tuple[ApiToken, str]:
-    """Issue a token for `user`; returns it with the secret, which is never shown again."""
+def token_create(
+    *, user, name: str, read_only: bool = False, credential: ApiToken | None = None, request=None
+) -> tuple[ApiToken, str]:
+    """Issue a token for `user`; returns it with the secret, which is never shown again.
+
+    `credential` is the token the caller signed in with, if any: a token never issues tokens, or
+    a leaked one would outlive its revocation through the tokens it made."""
+    if credential is not None:
+        raise NotPermitted(
+            _("API tokens are issued in a signed-in browser session only, never with another token.")
+        )
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("A token needs a name."), fields={"name": [_("This field is required.")]})
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=secret[:10], key_hash=hash_secret(secret)
+        user=user, name=name[:100], prefix=secret[:10], key_hash=hash_secret(secret), read_only=read_only
     )
     audit_record(action=AuditEvent.Action.CREATE, actor=user, request=request, obj=token)
     return token, secret

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from .permissions import ApiDocsAccess
 from .views import audit, crm, crm_more, engine, integrations, org, reports
 
 router = DefaultRouter()
@@ -51,8 +52,16 @@ urlpatterns = [
     path("v1/messages/", engine.MessageView.as_view(), name="messages"),
     path("v1/exports/<str:entity>/", crm_more.ListExportView.as_view(), name="list-export"),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsAccess]), name="schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy refuses inline ones.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[ApiDocsAccess]),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[ApiDocsAccess]),
+        name="redoc",
+    ),
 ]

@@ -146,7 +146,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# How many reverse proxies (TLS terminators, load balancers) stand in front of the web processes.
+# Each appends the address it was reached from to X-Forwarded-For, so the client is the entry this
+# many places from the right; 0 (served directly) uses the connection's address and ignores the
+# header, which a client can write anything into. Sign-in lockout, the audit log and API rate limits
+# all read the client's address through audit.services.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # django-axes: lock a username+IP pair out after repeated failures.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -167,13 +175,15 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # django-csp. No inline scripts anywhere (script-src has no 'unsafe-inline', so an injected
-# <script> or onerror= never runs); Alpine.js's standard build compiles its x-* expressions with
-# Function(), hence 'unsafe-eval'; inline style attributes (templates, bpmn-js, htmx indicators)
-# need style-src 'unsafe-inline'; bpmn-js draws its icons from data: fonts and images.
+# <script> or onerror= never runs) and no eval: Alpine is its CSP build (it parses x-* expressions
+# itself, components in tasklist/components.js), htmx runs with allowEval off, and bpmn-js and
+# Chart.js need neither (the e2e tests fail on any violation). Inline style attributes (templates,
+# bpmn-js, htmx indicators) need style-src 'unsafe-inline'; bpmn-js draws its icons from data:
+# fonts and images.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-eval'"],
+        "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
@@ -189,7 +199,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    # Sent on HTTPS answers only (SecurityMiddleware), so it costs nothing on a plain-HTTP test rig.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- I18n ---------------------------------------------------------------------------------
@@ -326,7 +337,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The address DRF's throttles key anonymous callers on (same rule as audit.services.client_ip).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# The OpenAPI schema and its two viewers need a signed-in staff member unless this is on.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Baton API",
     "DESCRIPTION": "Staff REST API of Baton: org chart, processes and tasks, CRM. Errors share one shape: "

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
+
+from core import dates
 
 CAMUNDA_TYPES = {
     "string": {"type": "string"},
@@ -117,8 +119,9 @@ def _message(error) -> str:
         return _("Enter a value of at least %(n)s.") % {"n": error.validator_value}
     if validator == "maximum":
         return _("Enter a value of at most %(n)s.") % {"n": error.validator_value}
-    if validator == "format" and error.validator_value == "date":
-        return _("Enter a date as YYYY-MM-DD.")
+    if validator == "format" and error.validator_value in ("date", "date-time"):
+        day = _calendar_day(error.instance)
+        return (day and dates.range_error(day)) or _("Enter a date as YYYY-MM-DD.")
     if validator == "pattern":
         return _("Enter a value in the expected format.")
     return error.message
@@ -133,11 +136,36 @@ def _field_of(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "__all__"
 
 
+def _calendar_day(value) -> date | None:
+    """The day a form's "date" or "date-time" string names, when it parses."""
+    if not isinstance(value, str):
+        return None
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(value.strip()).date()
+    return None
+
+
+_FORMATS = FormatChecker()
+_DATE_SYNTAX = FormatChecker(formats=["date"])
+
+
+@_FORMATS.checks("date-time")
+def _date_within_the_calendar(value) -> bool:
+    # a year-1 or year-9999 date is a typo or a probe, never business (see core.dates)
+    day = _calendar_day(value)
+    return day is None or dates.range_error(day) is None
+
+
+@_FORMATS.checks("date")
+def _date(value) -> bool:
+    return _DATE_SYNTAX.conforms(value, "date") and _date_within_the_calendar(value)
+
+
 def validate_form_data(schema: dict, data: dict) -> dict[str, list[str]]:
     """Per-field error messages (empty when the data fits the schema)."""
     if not isinstance(data, dict):
         return {"__all__": [_("The form data must be an object of fields.")]}
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         if error.validator in ("if", "then", "allOf", "anyOf") and error.context:

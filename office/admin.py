@@ -14,7 +14,7 @@ from .models import (
 
 @admin.register(LeaveType)
 class LeaveTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "annual_days", "needs_balance", "active"]
+    list_display = ["code", "name", "annual_days", "needs_balance", "backdate_days", "active"]
 
 
 @admin.register(LeaveBalance)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,15 @@ class LeaveType(models.Model):
     annual_days = models.DecimalField(_("days per year"), max_digits=5, decimal_places=1, default=0)
     needs_balance = models.BooleanField(
         _("limited by a balance"), default=True, help_text=_("Unpaid leave, for example, is not.")
+    )
+    backdate_days = models.PositiveSmallIntegerField(
+        _("may start days back"),
+        default=0,
+        validators=[MaxValueValidator(366)],
+        help_text=_(
+            "How many days before today a request may start: sick leave is often reported afterwards; "
+            "0 means from today on."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
 

@@ -13,10 +13,10 @@ from org.models import Employee
 from .models import LeaveBalance, LeaveType, Notice, Vehicle
 
 LEAVE_TYPES = [
-    # code, name, days per year, limited by a balance
-    ("annual", "Annual leave 年假", Decimal(10), True),
-    ("sick", "Sick leave 病假", Decimal(5), True),
-    ("personal", "Personal leave 事假", Decimal(0), False),
+    # code, name, days per year, limited by a balance, may start this many days back
+    ("annual", "Annual leave 年假", Decimal(10), True, 0),
+    ("sick", "Sick leave 病假", Decimal(5), True, 30),
+    ("personal", "Personal leave 事假", Decimal(0), False, 0),
 ]
 
 VEHICLES = [
@@ -31,9 +31,10 @@ WORK_GROUPS = {"finance": ["sun.hong"], "warehouse": ["ma.chao"]}
 
 def seed_demo(stdout) -> None:
     types = []
-    for code, name, days, limited in LEAVE_TYPES:
+    for code, name, days, limited, backdate in LEAVE_TYPES:
         leave_type, _created = LeaveType.objects.get_or_create(
-            code=code, defaults={"name": name, "annual_days": days, "needs_balance": limited}
+            code=code,
+            defaults={"name": name, "annual_days": days, "needs_balance": limited, "backdate_days": backdate},
         )
         types.append(leave_type)
     year = timezone.localdate().year

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -41,6 +42,70 @@ def _pending_days(user, leave_type, year: int, exclude=None) -> Decimal:
     return sum((r.days for r in pending), Decimal(0))
 
 
+# How far ahead a request may be made, and the longest leave or trip one request covers.
+BOOK_AHEAD = datetime.timedelta(days=366)
+LONGEST_LEAVE = datetime.timedelta(days=366)
+LONGEST_TRIP = datetime.timedelta(days=31)
+# A vehicle request may start a little before it is sent: the form was filled in on the way out.
+TRIP_GRACE = datetime.timedelta(hours=1)
+
+
+def _leave_date_errors(actor, leave_type: LeaveType, starts_on, ends_on) -> dict[str, list[str]]:
+    """The business's calendar rules: from today on (or the type's `backdate_days` back), within a
+    year ahead, at most a year long, and not over the requester's own leave asked for or granted."""
+    today = timezone.localdate()
+    earliest = today - datetime.timedelta(days=leave_type.backdate_days)
+    if starts_on < earliest:
+        if leave_type.backdate_days:
+            message = _("%(type)s may start at most %(days)s days back, on %(date)s at the earliest.") % {
+                "type": leave_type.name,
+                "days": leave_type.backdate_days,
+                "date": earliest.isoformat(),
+            }
+        else:
+            message = _("%(type)s cannot start in the past.") % {"type": leave_type.name}
+        return {"starts_on": [message]}
+    if starts_on > today + BOOK_AHEAD:
+        return {"starts_on": [_("Leave can be asked for at most a year ahead.")]}
+    if ends_on - starts_on >= LONGEST_LEAVE:
+        return {"ends_on": [_("One request covers at most a year.")]}
+    # Concurrent submissions by one person queue here, so two overlapping requests cannot both pass.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    clash = (
+        LeaveRequest.objects.filter(
+            user=actor,
+            status__in=(LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED),
+            starts_on__lte=ends_on,
+            ends_on__gte=starts_on,
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    if clash is not None:
+        return {
+            "starts_on": [
+                _("You already asked for leave from %(first)s to %(last)s (%(status)s).")
+                % {
+                    "first": clash.starts_on.isoformat(),
+                    "last": clash.ends_on.isoformat(),
+                    "status": clash.get_status_display(),
+                }
+            ]
+        }
+    return {}
+
+
+def _trip_time_errors(starts_at: datetime.datetime, ends_at: datetime.datetime) -> dict[str, list[str]]:
+    now = timezone.now()
+    if starts_at < now - TRIP_GRACE:
+        return {"starts_at": [_("A vehicle cannot be requested for a time that has passed.")]}
+    if starts_at > now + BOOK_AHEAD:
+        return {"starts_at": [_("A vehicle can be requested at most a year ahead.")]}
+    if ends_at - starts_at > LONGEST_TRIP:
+        return {"ends_at": [_("One request covers at most 31 days.")]}
+    return {}
+
+
 @transaction.atomic
 def leave_request_submit(
     *, actor, leave_type: LeaveType, starts_on: datetime.date, ends_on: datetime.date, reason: str = ""
@@ -53,6 +118,8 @@ def leave_request_submit(
         errors["starts_on"] = [_("Enter the first and the last day.")]
     elif ends_on < starts_on:
         errors["ends_on"] = [_("The last day cannot come before the first day.")]
+    elif leave_type is not None:
+        errors.update(_leave_date_errors(actor, leave_type, starts_on, ends_on))
     if errors:
         raise ValidationFailed(_("The leave request could not be saved."), fields=errors)
     days = leave_days(starts_on, ends_on)
@@ -134,6 +201,8 @@ def vehicle_request_submit(
         errors["starts_at"] = [_("Enter when you need the vehicle.")]
     elif ends_at <= starts_at:
         errors["ends_at"] = [_("The end must come after the start.")]
+    else:
+        errors.update(_trip_time_errors(starts_at, ends_at))
     if errors:
         raise ValidationFailed(_("The vehicle request could not be saved."), fields=errors)
     request = VehicleRequest.objects.create(

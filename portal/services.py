@@ -148,7 +148,6 @@ def portal_invite(
     email: str,
     contact: Contact | None = None,
     is_customer_admin: bool = False,
-    base_url: str = "",
 ) -> PortalAccount:
     """Invite someone of `customer` to the portal: an inactive account and an e-mail with a link to
     set the password (valid INVITE_HOURS). Inviting a pending address again sends a new link."""
@@ -197,7 +196,7 @@ def portal_invite(
         )
         audit_record(action="create", actor=actor, obj=account, extra={"email": email})
     secret = _new_link(account, PortalToken.Purpose.INVITE, actor=actor)
-    link = base_url.rstrip("/") + reverse("portal:invitation", args=[secret])
+    link = _public_link(reverse("portal:invitation", args=[secret]))
     _send_link_mail(
         user=account.user,
         template="portal/email/invitation.txt",
@@ -209,7 +208,7 @@ def portal_invite(
 
 
 @transaction.atomic
-def portal_password_reset_request(*, email: str, base_url: str = "") -> None:
+def portal_password_reset_request(*, email: str) -> None:
     """Mail a reset link if `email` is an active portal account; say nothing either way, so the
     form cannot be used to find out who has an account."""
     email = (email or "").strip().lower()
@@ -221,7 +220,7 @@ def portal_password_reset_request(*, email: str, base_url: str = "") -> None:
     if account is None or not email:
         return
     secret = _new_link(account, PortalToken.Purpose.RESET)
-    link = base_url.rstrip("/") + reverse("portal:password_reset_confirm", args=[secret])
+    link = _public_link(reverse("portal:password_reset_confirm", args=[secret]))
     _send_link_mail(
         user=account.user,
         template="portal/email/password_reset.txt",
@@ -229,6 +228,12 @@ def portal_password_reset_request(*, email: str, base_url: str = "") -> None:
         link=link,
         customer=account.customer,
     )
+
+
+def _public_link(path: str) -> str:
+    # Never from the request's Host header: anyone can send a reset request with a forged Host and
+    # have the victim's one-time link point at their own server.
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 # --- attachments ---------------------------------------------------------------------------

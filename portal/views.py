@@ -58,10 +58,6 @@ def portal_page(view):
     return wrapper
 
 
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/")
-
-
 def _errors(error: DomainError) -> dict:
     return {k: [str(m) for m in v] for k, v in (error.fields or {}).items()}
 
@@ -143,9 +139,7 @@ def invitation(request, secret: str):
 @require_http_methods(["GET", "POST"])
 def password_reset(request):
     if request.method == "POST":
-        services.portal_password_reset_request(
-            email=request.POST.get("email", ""), base_url=_base_url(request)
-        )
+        services.portal_password_reset_request(email=request.POST.get("email", ""))
         messages.success(
             request,
             _(
@@ -616,7 +610,6 @@ def team(request, account):
                 actor=request.user,
                 customer=account.customer,
                 email=request.POST.get("email", ""),
-                base_url=_base_url(request),
             )
         except DomainError as error:
             errors, problem = _errors(error), str(error.message)
@@ -684,7 +677,6 @@ def staff_invite(request, customer_pk: int):
             email=email,
             contact=contact,
             is_customer_admin=request.POST.get("is_customer_admin") in ("1", "on", "true"),
-            base_url=_base_url(request),
         )
     except DomainError as error:
         status, message, errors = (

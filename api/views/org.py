@@ -210,7 +210,8 @@ class MeView(APIView):
     list=extend_schema(summary="List my API tokens (revoked ones included)"),
     retrieve=extend_schema(summary="Get one of my API tokens"),
     create=extend_schema(
-        summary="Create an API token; the secret is in this answer only",
+        summary="Create an API token (signed-in session only, not with a token); the secret is in "
+        "this answer only",
         request=ApiTokenSerializer,
         responses={201: ApiTokenCreatedSerializer},
     ),
@@ -240,7 +241,11 @@ class ApiTokenViewSet(
         serializer = ApiTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = token_create(
-            user=request.user, name=serializer.validated_data["name"], request=request
+            user=request.user,
+            name=serializer.validated_data["name"],
+            read_only=serializer.validated_data.get("read_only", False),
+            credential=request.auth if isinstance(request.auth, ApiToken) else None,
+            request=request,
         )
         token.secret = secret
         return Response(ApiTokenCreatedSerializer(token).data, status=201)

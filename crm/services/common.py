@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from core import dates
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from org.permissions import user_can
 
@@ -137,6 +138,10 @@ def parse_datetime(value, field: str, errors: dict) -> datetime.datetime | None:
         except ValueError:
             errors.setdefault(field, []).append(_g("Enter a date and time."))
             return None
+    problem = dates.range_error(moment)
+    if problem:
+        errors.setdefault(field, []).append(problem)
+        return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -146,14 +151,20 @@ def parse_date(value, field: str, errors: dict) -> datetime.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        errors.setdefault(field, []).append(_g("Enter a date as YYYY-MM-DD."))
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    else:
+        try:
+            day = datetime.date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            errors.setdefault(field, []).append(_g("Enter a date as YYYY-MM-DD."))
+            return None
+    problem = dates.range_error(day)
+    if problem:
+        errors.setdefault(field, []).append(problem)
         return None
+    return day
 
 
 def clean_custom_fields(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
+from core import dates
 from core.errors import Conflict, ValidationFailed
 
 from ..models import Activity, ChoiceList, Competitor, Contact, Customer, Lead, Opportunity
@@ -33,11 +34,16 @@ def _as_datetime(value, field: str, errors: dict) -> datetime.datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    try:
-        parsed = datetime.datetime.fromisoformat(str(value))
-    except ValueError:
-        errors.setdefault(field, []).append(_g("Enter a date and time."))
+        parsed = value
+    else:
+        try:
+            parsed = datetime.datetime.fromisoformat(str(value))
+        except ValueError:
+            errors.setdefault(field, []).append(_g("Enter a date and time."))
+            return None
+    problem = dates.range_error(parsed)
+    if problem:
+        errors.setdefault(field, []).append(problem)
         return None
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
@@ -228,6 +234,9 @@ def lead_convert(
 
 # --- Opportunities -------------------------------------------------------------------------
 
+# How far from today an opportunity's expected close date may lie, both ways (ten years).
+CLOSE_WITHIN = datetime.timedelta(days=3653)
+
 STAGE_PROBABILITY = {
     Opportunity.Stage.POTENTIAL: 10,
     Opportunity.Stage.LEAD: 20,
@@ -250,7 +259,15 @@ def _clean_opportunity(data: dict, errors: dict) -> dict:
             errors.setdefault("amount", []).append(_g("Cannot be negative."))
         cleaned["amount"] = amount or Decimal(0)
     if "expected_close" in data:
-        cleaned["expected_close"] = parse_date(data["expected_close"], "expected_close", errors)
+        close = parse_date(data["expected_close"], "expected_close", errors)
+        # A forecast: it may have slipped into the past, but not by decades either way.
+        today = timezone.localdate()
+        problem = close and dates.range_error(
+            close, earliest=today - CLOSE_WITHIN, latest=today + CLOSE_WITHIN
+        )
+        if problem:
+            errors.setdefault("expected_close", []).append(problem)
+        cleaned["expected_close"] = close
     if "probability" in data and data["probability"] is not None:
         try:
             probability = int(data["probability"])

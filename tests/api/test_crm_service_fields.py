@@ -75,3 +75,26 @@ def test_service_request_junk_is_located(demo, client_for):
         response = admin.post("/api/v1/service-requests/", {"customer": customer.pk, "subject": "x", **body})
         assert response.status_code == 400 and field in response.json()["fields"], response.content
     assert not ServiceRequest.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.parametrize("close", ["0001-01-01", "9999-12-31", "1990-06-30"])
+def test_an_absurd_expected_close_date_is_a_field_error_and_changes_nothing(demo, client_for, close):
+    from crm.models import Opportunity
+
+    customer = CustomerFactory(owner=demo["admin"])
+    admin = client_for(demo["admin"])
+    # when an opportunity is created, or changed, with that close date
+    created = admin.post(
+        "/api/v1/opportunities/", {"customer": customer.pk, "name": "Deal", "expected_close": close}
+    )
+    good = admin.post(
+        "/api/v1/opportunities/", {"customer": customer.pk, "name": "Deal", "expected_close": "2027-03-31"}
+    )
+    changed = admin.patch(f"/api/v1/opportunities/{good.json()['id']}/", {"expected_close": close})
+    # then both are refused on that field, and the opportunity keeps its date
+    for response in (created, changed):
+        assert response.status_code == 400, response.content
+        assert "expected_close" in response.json()["fields"]
+    assert list(Opportunity.objects.filter(customer=customer).values_list("expected_close", flat=True)) == [
+        datetime.date(2027, 3, 31)
+    ]

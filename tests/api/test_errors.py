@@ -93,3 +93,20 @@ def test_a_task_id_beyond_the_column_range_is_a_404(demo, client_for):
     response = client.post("/api/v1/tasks/99999999999999999999999/complete/", {"data": {}}, format="json")
     assert response.status_code == 404
     assert not connection.needs_rollback
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/docs/?script=", "/api/redoc/"])
+def test_schema_and_viewers_are_refused_to_anonymous_callers(demo, client_for, path):
+    response = client_for(None).get(path)
+    assert response.status_code in (401, 403)
+    assert b"openapi" not in response.content.lower() and b"/api/v1/customers/" not in response.content
+
+
+def test_schema_and_viewers_are_refused_to_portal_customers(demo, client_for):
+    assert client_for(demo["portal"]).get("/api/schema/").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_the_operator_can_publish_schema_and_viewers(demo, client_for, settings, path):
+    settings.API_DOCS_PUBLIC = True
+    assert client_for(None).get(path).status_code == 200

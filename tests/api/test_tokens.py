@@ -116,3 +116,36 @@ def _rest_settings() -> dict:
     from django.conf import settings
 
     return dict(settings.REST_FRAMEWORK)
+
+
+def test_a_token_cannot_issue_tokens(demo, client_for):
+    # given a salesperson's integration token
+    body = _issue(client_for, demo["salesperson"])
+    # when it asks for another token
+    response = _bearer(body["secret"]).post("/api/v1/tokens/", {"name": "spare key"}, format="json")
+    # then it is refused, and nothing was issued: revoking the first token ends the integration's access
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_permitted"
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["ERP sync"]
+
+
+def test_a_read_only_token_reads_but_cannot_write(demo, client_for):
+    # given a read-only token of the sales manager, who may add customers
+    response = client_for(demo["sales_manager"]).post(
+        "/api/v1/tokens/", {"name": "BI dashboard", "read_only": True}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["read_only"] is True
+    reader = _bearer(response.json()["secret"])
+    # then it reads
+    assert reader.get("/api/v1/customers/").status_code == 200
+    assert reader.get("/api/v1/me/").status_code == 200
+    # and every write is refused before anything changes, its own revocation included
+    before = AuditEvent.objects.count()
+    refused = reader.post("/api/v1/customers/", {"name": "Read-only Ltd"}, format="json")
+    assert refused.status_code == 403 and "read-only" in refused.json()["message"]
+    assert reader.delete(f"/api/v1/tokens/{response.json()['id']}/").status_code == 403
+    assert ApiToken.objects.get(pk=response.json()["id"]).revoked_at is None
+    assert AuditEvent.objects.count() == before
+    # while a full token of the same user writes
+    writer = _bearer(_issue(client_for, demo["sales_manager"])["secret"])
+    assert writer.post("/api/v1/customers/", {"name": "Read-write Ltd"}, format="json").status_code == 201

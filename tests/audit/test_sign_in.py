@@ -78,3 +78,43 @@ def test_audit_events_cannot_be_changed_or_deleted(client):
     with pytest.raises(PermissionError):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get().actor_label == "zhang"
+
+
+def test_behind_the_tls_proxy_a_lockout_locks_the_attackers_address_not_the_account(client, settings):
+    # given Baton behind one TLS proxy (10.0.0.1), which appends each client's address
+    settings.TRUSTED_PROXY_COUNT = 1
+    EmployeeFactory(user__username="zhang")
+
+    def via_proxy(password, forwarded_for):
+        return client.post(
+            LOGIN,
+            {"username": "zhang", "password": password},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    # when an attacker at 203.0.113.66 fails repeatedly, claiming to be Zhang's office in the header
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        via_proxy("nope", "198.51.100.7, 203.0.113.66")
+    # then the attacker is locked out, even with the right password
+    assert via_proxy(PASSWORD, "203.0.113.66").status_code == 429
+    # and Zhang, from his office, still signs in, recorded with his own address
+    assert via_proxy(PASSWORD, "198.51.100.7").status_code == 302
+    locked = set(AuditEvent.objects.filter(action=AuditEvent.Action.LOCKED_OUT).values_list("ip", flat=True))
+    signed_in = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN)
+    assert (locked, signed_in.ip) == ({"203.0.113.66"}, "198.51.100.7")
+
+
+def test_served_directly_the_forwarded_header_is_ignored(client, settings):
+    # given no proxy in front: X-Forwarded-For is whatever the client wrote
+    settings.TRUSTED_PROXY_COUNT = 0
+    EmployeeFactory(user__username="zhang")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": "zhang", "password": "nope"},
+            REMOTE_ADDR="203.0.113.66",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{number}",
+        )
+    # then changing the header each time does not dodge the lockout
+    assert login(client, "zhang", PASSWORD, ip="203.0.113.66").status_code == 429

@@ -45,3 +45,30 @@ def test_demo_seed_is_believable_and_idempotent(db):
         sum(row["members"] for row in report["campaigns"])
         == Customer.objects.filter(source__code__in=["fair", "web"]).count()
     )
+
+
+def test_demo_orders_are_approved_by_their_approval_task_not_around_it(db):
+    # given the whole demo, processes included, seeded as `seed_demo` does
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+
+    from engine.models import HumanTask
+
+    call_command("seed_demo", stdout=io.StringIO())
+    approvals = HumanTask.objects.filter(
+        business_object_type=ContentType.objects.get_for_model(Order),
+        element_id__in=["manager_approval", "finance_approval"],
+    )
+    ready = approvals.filter(status=HumanTask.Status.READY)
+    waiting = set(ready.values_list("business_object_id", flat=True))
+    approved = set(
+        approvals.filter(status=HumanTask.Status.COMPLETED, element_id="manager_approval").values_list(
+            "business_object_id", flat=True
+        )
+    )
+    orders = {str(pk): status for pk, status in Order.objects.values_list("pk", "status")}
+    # then no order reads Approved while an approval task still waits for it
+    assert not [pk for pk in waiting if orders[pk] == Order.Status.APPROVED]
+    # and each approved order had its manager's approval completed through the process
+    assert {pk for pk, status in orders.items() if status == Order.Status.APPROVED} <= approved
+    assert any(status == Order.Status.APPROVED for status in orders.values())

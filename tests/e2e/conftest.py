@@ -78,16 +78,22 @@ def context(browser):
 @pytest.fixture
 def page(context):
     """A tab; the test fails if the page broke the Content-Security-Policy (a blocked script,
-    style, font or eval shows as a console error), so a policy change cannot silently break a page."""
+    style, font or eval shows as a console error), so a policy change cannot silently break a page,
+    or if Alpine could not evaluate an x-* expression (its CSP build parses a subset of JavaScript)."""
     page = context.new_page()
     violations = []
     page.on(
         "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+        lambda msg: (
+            violations.append(msg.text)
+            if "Content Security Policy" in msg.text or msg.text.startswith("Alpine")
+            else None
+        ),
     )
+    page.on("pageerror", lambda error: violations.append(f"page error: {error}"))
     yield page
     page.close()
-    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+    assert not violations, "Content-Security-Policy violations or script errors:\n" + "\n".join(violations)
 
 
 @pytest.fixture

@@ -99,6 +99,7 @@ def test_list_card_edit_duplicate_warning_and_merge(customers, live_server, page
     screenshot(page, "crm-card")
     page.get_by_role("link", name="Contacts").click()
     expect(page.locator("#tab-panel")).to_contain_text("采购部")
+    expect(page.get_by_role("link", name="Contacts")).to_have_attribute("aria-current", "page")
 
     # edit: a bad e-mail is shown on its field, then a good value saves
     page.get_by_role("link", name="Edit", exact=True).click()

@@ -142,3 +142,75 @@ def test_notices_with_read_receipts(people):
     unread = {n.pk: n.is_read for n in notices_for(user=people["liu.yang"])}
     assert read[notice.pk] is True and unread[notice.pk] is False
     assert Notice.objects.filter(kind=Notice.Kind.POLICY).exists()
+
+
+def _leave(user, code, first, last):
+    return leave_request_submit(
+        actor=user, leave_type=LeaveType.objects.get(code=code), starts_on=first, ends_on=last
+    )
+
+
+def test_leave_starts_today_or_later_except_sick_leave_within_its_window(people):
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    # annual leave in the past is a field error on the first day, and nothing is written
+    with pytest.raises(ValidationFailed) as error:
+        _leave(people["liu.yang"], "annual", yesterday, yesterday)
+    assert "past" in " ".join(error.value.fields["starts_on"])
+    # sick leave is reported afterwards: up to 30 days back (the demo's sick leave), not more
+    back = today - datetime.timedelta(days=30)
+    assert _leave(people["liu.yang"], "sick", back, back).status == LeaveRequest.Status.PENDING
+    too_far = back - datetime.timedelta(days=1)
+    with pytest.raises(ValidationFailed) as error:
+        _leave(people["liu.yang"], "sick", too_far, too_far)
+    assert back.isoformat() in " ".join(error.value.fields["starts_on"])
+    # and no leave for year 9999, nor a request over more than a year
+    with pytest.raises(ValidationFailed) as error:
+        _leave(people["liu.yang"], "personal", datetime.date(9999, 12, 30), datetime.date(9999, 12, 31))
+    assert "starts_on" in error.value.fields
+    with pytest.raises(ValidationFailed) as error:
+        _leave(people["liu.yang"], "personal", today, today + datetime.timedelta(days=400))
+    assert "ends_on" in error.value.fields
+    assert LeaveRequest.objects.count() == 1
+
+
+def test_leave_cannot_overlap_the_requesters_own_leave(people):
+    first = datetime.date(YEAR, 3, 2)
+    asked = _leave(people["liu.yang"], "personal", first, first + datetime.timedelta(days=2))
+    # the same days again, or one of them, asked by the same person: refused, naming the earlier one
+    third = first + datetime.timedelta(days=2)
+    for start, end in [(first, third), (third, third)]:
+        with pytest.raises(ValidationFailed) as error:
+            _leave(people["liu.yang"], "annual", start, end)
+        assert first.isoformat() in " ".join(error.value.fields["starts_on"])
+    # approved leave blocks as well; a rejected request does not
+    leave_request_decide(actor=people["wang.fang"], request=asked, approved=True)
+    with pytest.raises(ValidationFailed):
+        _leave(people["liu.yang"], "personal", first, first)
+    LeaveRequest.objects.filter(pk=asked.pk).update(status=LeaveRequest.Status.REJECTED)
+    _leave(people["liu.yang"], "personal", first, first)
+    # a colleague may take the same days
+    _leave(people["zhang.wei"], "personal", first, first)
+    assert LeaveRequest.objects.count() == 3
+
+
+def test_a_vehicle_cannot_be_requested_for_a_past_or_far_away_time(people):
+    def ask(starts_at, hours=2):
+        return vehicle_request_submit(
+            actor=people["zhang.wei"],
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=hours),
+            destination="Airport",
+        )
+
+    for starts_at, field in [
+        (timezone.make_aware(datetime.datetime(2020, 5, 4, 9, 0)), "starts_at"),
+        (timezone.now() + datetime.timedelta(days=800), "starts_at"),
+        (T0, "ends_at"),  # a 40-day trip
+    ]:
+        with pytest.raises(ValidationFailed) as error:
+            ask(starts_at, hours=40 * 24 if field == "ends_at" else 2)
+        assert field in error.value.fields
+    assert not VehicleRequest.objects.exists()
+    # leaving right now, with the form filled in a few minutes late, is fine
+    ask(timezone.now() - datetime.timedelta(minutes=10))

@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +28,7 @@ def _link(message) -> str:
 
 def _invite(world, email="carol@acme.example", **kwargs):
     with_actor = kwargs.pop("actor", world.manager)
-    return portal_invite(
-        actor=with_actor, customer=world.acme, email=email, base_url="http://testserver", **kwargs
-    )
+    return portal_invite(actor=with_actor, customer=world.acme, email=email, **kwargs)
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def test_staff_invite_sends_a_one_time_link_that_sets_the_password(
     assert account.customer == world.acme and not account.user.is_active
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["carol@acme.example"]
     link = _link(mail.outbox[0])
-    path = link.removeprefix("http://testserver")
+    path = link.removeprefix(settings.PUBLIC_BASE_URL)
     assert client.get(path).status_code == 200
     # when the password is set through the link
     response = client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
@@ -73,7 +72,7 @@ def test_an_expired_invitation_cannot_be_used(client, manager_can_edit, django_c
     PortalToken.objects.filter(account=account).update(
         expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    path = _link(mail.outbox[0]).removeprefix("http://testserver")
+    path = _link(mail.outbox[0]).removeprefix(settings.PUBLIC_BASE_URL)
     response = client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == 410 and "expired" in response.content.decode()
     account.user.refresh_from_db()
@@ -96,7 +95,7 @@ def test_weak_or_mismatched_passwords_are_refused_per_field(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _invite(manager_can_edit)
-    path = _link(mail.outbox[0]).removeprefix("http://testserver")
+    path = _link(mail.outbox[0]).removeprefix(settings.PUBLIC_BASE_URL)
     weak = client.post(path, {"password1": "12345678", "password2": "12345678"})
     assert weak.status_code == 400 and "too common" in weak.content.decode()
     differ = client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD + "!"})
@@ -150,7 +149,7 @@ def test_password_reset_mails_a_link_only_to_portal_accounts(
         portal_password_reset_request(email=world.manager.email)  # staff: no portal reset
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["alice@acme.example"]]
-    path = _link(mail.outbox[0]).removeprefix("http://testserver")
+    path = _link(mail.outbox[0]).removeprefix(settings.PUBLIC_BASE_URL)
     assert client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
     world.alice.user.refresh_from_db()
     assert world.alice.user.check_password(NEW_PASSWORD)
@@ -183,3 +182,23 @@ def test_portal_sign_in_is_audited_and_locks_out_after_repeated_failures(client,
         action=AuditEvent.Action.LOGIN_FAILED, actor_label="alice@acme.example"
     ).exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOCKED_OUT).exists()
+
+
+def test_reset_and_invitation_links_start_with_the_public_address_whatever_the_host_header(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    # given a site published as https://crm.example.com, reached through a proxy that passes any Host
+    settings.PUBLIC_BASE_URL = "https://crm.example.com"
+    settings.ALLOWED_HOSTS = ["*"]
+    client.force_login(world.alice.user)
+    # when an attacker asks for Alice's reset link, and Alice invites a colleague, under a forged Host
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:team"), {"email": "dave@acme.example"}, HTTP_HOST="evil.example")
+        client.post(reverse("portal:logout"))
+        client.post(
+            reverse("portal:password_reset"), {"email": "alice@acme.example"}, HTTP_HOST="evil.example"
+        )
+    # then both e-mailed links point at the real site
+    links = [_link(message) for message in mail.outbox]
+    assert len(links) == 2
+    assert all(link.startswith("https://crm.example.com/portal/") for link in links), links

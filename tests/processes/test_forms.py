@@ -152,3 +152,17 @@ def test_fuzzed_uploads_never_crash_the_validator(junk, position):
     report = definition_validate({"fuzz.bpmn": mutated})
     assert not any("internal error" in f.message for f in report.findings)
     assert report.ok or all(f.message for f in report.errors)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_task_form_date_outside_the_calendar_is_a_field_error(day):
+    schema = schema_from_camunda_fields(CAMUNDA_FIELDS)
+    schema["properties"]["pick_up_at"] = {"type": "string", "format": "date-time"}
+    errors = validate_form_data(
+        schema, {"amount": 120, "purpose": "Taxi", "spent_on": day, "pick_up_at": f"{day}T10:00"}
+    )
+    assert errors == {
+        "spent_on": ["Enter a date from 1900-01-01 to 2100-12-31."],
+        "pick_up_at": ["Enter a date from 1900-01-01 to 2100-12-31."],
+    }
+    assert validate_form_data(schema, {"amount": 1, "purpose": "x", "pick_up_at": "2027-03-02T10:00"}) == {}

@@ -216,6 +216,7 @@ def test_pages_cannot_be_framed_sniffed_or_run_injected_scripts(client, path):
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
     assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
     assert not any(src in ("*", "http:", "https:", "data:") for src in policy["script-src"])
 
 
@@ -278,3 +279,44 @@ def test_the_api_documentation_pages_need_no_inline_script(client, path):
     for src in re.findall(r'<script[^>]*\bsrc="([^"]+)"', page):
         if not src.startswith("/static/"):  # the Swagger start-up script, served by the view
             assert client.get(src.replace("&amp;", "&")).status_code == 200, src
+
+
+HSTS_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+request = RequestFactory().get("/", secure=True, HTTP_HOST="crm.example.com")
+answer = SecurityMiddleware(lambda request: HttpResponse())(request)
+print(json.dumps({"seconds": s.SECURE_HSTS_SECONDS, "header": answer.get("Strict-Transport-Security", "")}))
+"""
+
+
+def test_production_settings_send_hsts_by_default():
+    # given the production settings with nothing about HSTS in the environment
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECURE_COOKIES", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_HSTS_SECONDS")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="crm.example.com",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", HSTS_PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    values = json.loads(out.stdout.strip().splitlines()[-1])
+    # then browsers are told to use HTTPS only, for a year
+    assert values["seconds"] >= 365 * 24 * 3600
+    assert values["header"].startswith(f"max-age={values['seconds']}")

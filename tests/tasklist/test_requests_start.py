@@ -167,3 +167,33 @@ def test_sales_support_and_an_order_start_their_processes(client, office):
     assert order.status_code == 302
     assert Order.objects.get(customer=customer).status == Order.Status.SUBMITTED
     assert ProcessInstance.objects.filter(started_by=office, key="order_approval").exists()
+
+
+def test_leave_in_the_past_or_over_my_own_leave_is_a_field_error_and_nothing_is_written(client, office):
+    annual = LeaveType.objects.get(code="annual").pk
+    last_week = datetime.date.today() - datetime.timedelta(days=7)
+    past = start(
+        client, office, "leave", {"leave_type": annual, "starts_on": last_week, "ends_on": last_week}
+    )
+    assert past.status_code == 400 and "past" in " ".join(field_errors(past)["starts_on"])
+    days = {"leave_type": annual, "starts_on": f"{YEAR}-03-02", "ends_on": f"{YEAR}-03-03"}
+    assert start(client, office, "leave", days).status_code == 302
+    again = start(client, office, "leave", days)
+    assert again.status_code == 400 and f"{YEAR}-03-02" in " ".join(field_errors(again)["starts_on"])
+    assert LeaveRequest.objects.count() == 1 and ProcessInstance.objects.count() == 1
+
+
+def test_a_vehicle_request_in_2020_is_a_field_error_and_nothing_is_written(client, office):
+    response = start(
+        client,
+        office,
+        "vehicle",
+        {
+            "starts_at": "2020-03-02T10:00",
+            "ends_at": "2020-03-02T15:00",
+            "destination": "Pudong airport",
+            "passengers": "2",
+        },
+    )
+    assert response.status_code == 400 and field_errors(response).get("starts_at")
+    assert not VehicleRequest.objects.exists() and not ProcessInstance.objects.exists()

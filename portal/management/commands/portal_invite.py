@@ -1,5 +1,6 @@
 """Invite a customer's employee to the portal from the command line (the staff UI's customer card
-is where this normally happens): `manage.py portal_invite C000001 li.na@example.com --by admin`."""
+is where this normally happens): `manage.py portal_invite C000001 li.na@example.com --by admin`.
+The link in the e-mail starts with PUBLIC_BASE_URL."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--by", required=True, help="user name of the staff member who invites")
         parser.add_argument("--contact", type=int, help="id of the customer's contact this person is")
         parser.add_argument("--admin", action="store_true", help="may invite colleagues of the same company")
-        parser.add_argument("--base-url", default="http://localhost:8000", help="where the portal is reached")
 
     def handle(self, *args, **options):
         customer = Customer.objects.filter(code=options["customer"]).first()
@@ -39,7 +39,6 @@ class Command(BaseCommand):
                 email=options["email"],
                 contact=contact,
                 is_customer_admin=options["admin"],
-                base_url=options["base_url"],
             )
         except DomainError as error:
             details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.fields.items())

@@ -134,3 +134,17 @@ def test_editing_an_opportunity_shows_errors_on_the_field_and_saves_good_values(
     assert (deal.amount, deal.probability) == (250000, 60)
     client.force_login(org.yang)
     assert client.get(url).status_code == 404
+
+
+def test_an_opportunity_closing_in_year_1_or_9999_is_a_field_error(client, org):
+    customer = CustomerFactory(owner=org.zhang)
+    deal = OpportunityFactory(customer=customer, owner=org.zhang, name="大单", amount=1000)
+    client.force_login(org.zhang)
+    url = reverse("crm:opportunity_edit", args=[deal.pk])
+    for close in ("0001-01-01", "9999-12-31"):
+        bad = client.post(url, {"name": "大单", "amount": "1000", "expected_close": close})
+        assert bad.status_code == 400
+        errors = {f["name"]: f["errors"] for f in bad.context["fields"]}
+        assert errors["expected_close"] and not errors["name"]
+    deal.refresh_from_db()
+    assert deal.expected_close is None
