@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from core import rows
 
@@ -29,6 +34,15 @@ def audit_record(
     changes: dict | None = None,
     extra: dict | None = None,
 ) -> AuditEvent:
+    """The one audit path: services (and the engine's sign-in/view/export hooks) call this in the
+    transaction of the write. `actor` is a user or a running process (engine's ProcessActor):
+    then the row names the user who drove the step, is labelled "<process> · <user>" and carries
+    the instance id in `extra`."""
+    identity = getattr(actor, "audit_identity", None)
+    if identity is not None:
+        actor, process_label, process_extra = identity()
+        actor_label = actor_label or process_label
+        extra = {**process_extra, **(extra or {})}
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     label = actor_label or (actor.get_username() if actor is not None else "")
@@ -47,3 +61,29 @@ def audit_record(
         event.object_label = str(obj)[:255]
     rows.insert([event])  # (a new row: what AuditEvent.save allows, without the ORM's statement building)
     return event
+
+
+# Never copied into the audit log.
+_SECRET_FIELDS = {"password", "key_hash"}
+
+
+def snapshot(obj: models.Model) -> dict:
+    """The object's concrete field values, JSON-safe (foreign keys as ids), for a change diff."""
+    values = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in _SECRET_FIELDS or getattr(field, "auto_now", False):
+            continue
+        value = field.value_from_object(obj)
+        if isinstance(value, FieldFile):
+            value = value.name or None
+        values[field.attname if field.is_relation else field.name] = value
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for every field whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }

@@ -86,6 +86,9 @@ class LeaveRequest(models.Model):
     )
     decision_note = models.TextField(_("decision note"), blank=True)
 
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {field: "leave_request" for field in ("status", "decided_by", "decided_at")}
+
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         verbose_name = _("leave request")
@@ -137,6 +140,9 @@ class VehicleRequest(models.Model):
     purpose = models.TextField(_("purpose"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {"status": "vehicle_request"}
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
