@@ -95,3 +95,11 @@ def _is_about(instance, obj) -> bool:
         and (linked.app_label, linked.model) == (obj._meta.app_label, obj._meta.model_name)
         and instance.business_object_id == str(obj.pk)
     )
+
+
+class ProcessOwnedReadOnlyAdmin:
+    """ModelAdmin mixin: the fields a process owns are shown read-only in the admin."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + [f for f in owned_fields(self.model) if f not in fields]

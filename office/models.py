@@ -41,6 +41,9 @@ class LeaveBalance(models.Model):
     entitled_days = models.DecimalField(_("entitled days"), max_digits=5, decimal_places=1, default=0)
     used_days = models.DecimalField(_("used days"), max_digits=5, decimal_places=1, default=0)
 
+    # Deducted only by the leave process's approval (engine.ownership; read-only in the admin).
+    PROCESS_OWNED_FIELDS = {"used_days": "leave_request"}
+
     class Meta:
         ordering = ["user", "year", "leave_type"]
         verbose_name = _("leave balance")
