@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
 from core import rows
 
+from .middleware import current_request
 from .models import AuditEvent
 
 
@@ -45,6 +48,8 @@ def audit_record(
         extra = {**process_extra, **(extra or {})}
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if request is None:
+        request = current_request()
     label = actor_label or (actor.get_username() if actor is not None else "")
     event = AuditEvent(
         action=action,
@@ -61,6 +66,45 @@ def audit_record(
         event.object_label = str(obj)[:255]
     rows.insert([event])  # (a new row: what AuditEvent.save allows, without the ORM's statement building)
     return event
+
+
+class _Entity:
+    """Stands in for a record in audit_record when the row is about a whole entity (an export)."""
+
+    def __init__(self, model):
+        self._meta = model._meta
+        self.pk = ""
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name_plural)
+
+
+def audit_view(request, obj, *, via: str, window: datetime.timedelta = datetime.timedelta(hours=1)) -> bool:
+    """One "view" row per user, sensitive record (customer card, contact, order, document) and
+    hour; True when a row was written."""
+    user = request.user
+    seen = AuditEvent.objects.filter(
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        action=AuditEvent.Action.VIEW,
+        actor=user,
+        at__gte=timezone.now() - window,
+    ).exists()
+    if seen:
+        return False
+    audit_record(action=AuditEvent.Action.VIEW, actor=user, request=request, obj=obj, extra={"via": via})
+    return True
+
+
+def audit_export(request, model, *, count: int, params: dict, via: str) -> AuditEvent:
+    """An export of `count` rows of `model` with the filters that chose them."""
+    return audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=request.user,
+        request=request,
+        obj=_Entity(model),
+        extra={"via": via, "entity": model._meta.label_lower, "rows": count, "filters": params},
+    )
 
 
 def audit_changes(*, actor, changes: list[tuple], extra: dict | None = None) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from audit.services import audit_record, diff, snapshot
 from core.errors import Conflict, ValidationFailed
 from engine.connectors import user_of
 from engine.ownership import require_process_authority
@@ -95,10 +95,14 @@ def product_update(*, actor, product: Product, **fields) -> Product:
         errors.setdefault("code", []).append(_g("A product with this code exists."))
     if errors:
         raise ValidationFailed(_("The product could not be saved."), fields=errors)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    before = snapshot(product)
     for key, value in cleaned.items():
         setattr(product, key, value)
     product.save()
-    audit_record(action="change", actor=actor, obj=product, changes={k: str(v) for k, v in cleaned.items()})
+    changes = diff(before, snapshot(product))
+    if changes:
+        audit_record(action="change", actor=actor, obj=product, changes=changes)
     return product
 
 
@@ -126,7 +130,7 @@ def _move(*, actor, level: StockLevel, kind: str, delta: Decimal, reference: str
         )
     level.on_hand += delta
     level.save(update_fields=["on_hand"])
-    return StockMove.objects.create(
+    move = StockMove.objects.create(
         product_id=level.product_id,
         warehouse_id=level.warehouse_id,
         kind=kind,
@@ -136,6 +140,8 @@ def _move(*, actor, level: StockLevel, kind: str, delta: Decimal, reference: str
         order=order,
         actor=user_of(actor),
     )
+    audit_record(action="create", actor=actor, obj=move)
+    return move
 
 
 @transaction.atomic
