@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from crm import connectors
-from crm.models import Opportunity, Order, StockLevel, StockReservation
+from crm.models import Opportunity, Order, Payment, StockLevel, StockReservation
 from crm.services.commerce import order_create, order_set_status
 from crm.services.sales import opportunity_create
 from engine.connectors import set_step_actor, set_step_instance
@@ -130,3 +130,30 @@ def test_a_process_owned_status_moves_again_by_hand_once_the_process_is_over(dem
     assert instance_for(order).status != ProcessInstance.Status.RUNNING
     # when the salesperson takes it back to draft, then it moves
     assert order_set_status(actor=demo.zhang_wei, order=order, status=Order.Status.DRAFT).status == "draft"
+
+
+def test_shipping_and_payments_of_the_process_go_through_the_stock_and_payment_services(demo, submitted):
+    # given an approved order
+    order, product = submitted
+    complete(demo.wang_fang, MANAGER, {"decision": "approve"})
+    # when the warehouse ships it and finance records the whole payment
+    complete(demo.ma_chao, "Ship the order 发货", {"carrier": "SF", "tracking_number": "SF1"})
+    complete(demo.sun_hong, "Record a payment 登记收款", {"amount": 1000, "paid_on": "2030-01-10"})
+    # then the ledger, the payment and the status each have the services' audit row, in the
+    # process's name with the user who drove the step
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert StockLevel.objects.get(product=product).on_hand == 8
+    payment = Payment.objects.get(order=order)
+    row = AuditEvent.objects.get(action="create", object_type="crm.payment", object_id=str(payment.pk))
+    assert (row.actor, row.extra["process"]) == (demo.sun_hong, "order_approval")
+    assert row.actor_label.endswith("· sun.hong") and payment.created_by == demo.sun_hong
+    statuses = AuditEvent.objects.filter(object_type="crm.order", object_id=str(order.pk), action="change")
+    assert [
+        (r.changes["status"], r.actor.username, r.extra.get("process")) for r in statuses.order_by("id")
+    ] == [
+        (["draft", "submitted"], "zhang.wei", None),
+        (["submitted", "approved"], "wang.fang", "order_approval"),
+        (["approved", "shipped"], "ma.chao", "order_approval"),
+        (["shipped", "paid"], "sun.hong", "order_approval"),
+    ]
