@@ -3,7 +3,8 @@
 Domain apps register connectors at start-up (`register_connector("crm.update_level", fn)`); the
 engine never imports them. A connector is `fn(params: dict, data: dict) -> JSON-able result`;
 `params` are the service task's evaluated parameters, `data` a copy of the task data. The result
-is stored under the task's result variable.
+is stored under the task's result variable. The record a connector acts on comes from the running
+instance (`business_object`), never from `data`, and it acts as that process (`process_actor`).
 """
 
 from __future__ import annotations
