@@ -1,9 +1,10 @@
-"""Base viewsets: every endpoint is scoped, permission-checked and audited in one place.
+"""Base viewsets: every endpoint is scoped and permission-checked in one place.
 
 The netbox pattern: `get_queryset()` applies `Model.objects.visible_to(user, action)` once, for
 the operation at hand (view for reads, change for updates, delete for deletes); the entity
-permission is checked for every action, and object-level before every write. Writes run in one
-transaction with their audit row (a field-level diff).
+permission is checked for every action, and object-level before every write. Writes call the
+domain services, which write the audit row (the API adds none of its own); reads of sensitive
+records and exports are logged here.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 
-from audit.models import AuditEvent
+from audit.services import audit_export, audit_view
 from org.permissions import user_can
 
-from . import audit
 from .permissions import EntityPermission, IsStaffMember
 
 DEFAULT_ACTIONS = {
@@ -108,7 +108,7 @@ class BatonReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Bat
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
         if self.audit_views:
-            audit.record_view(request, self._retrieved)
+            audit_view(request, self._retrieved, via="api")
         return response
 
     def get_object(self):
@@ -116,68 +116,40 @@ class BatonReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Bat
         return self._retrieved
 
 
-class AuditedWriteMixin:
-    """create/update/destroy in one transaction with their audit row.
+class ServiceWriteMixin:
+    """create/update/destroy through the domain services, in one transaction.
 
     Subclasses override `create_object(serializer)`, `update_object(serializer)` and
-    `delete_object(instance)` to call the domain services; the defaults save the serializer.
+    `delete_object(instance)` to call the services (which check, write and audit); there is no
+    default that saves a serializer around them.
     """
 
     def create_object(self, serializer):
-        return serializer.save()
+        raise NotImplementedError
 
     def update_object(self, serializer):
-        return serializer.save()
+        raise NotImplementedError
 
     def delete_object(self, instance) -> None:
-        instance.delete()
+        raise NotImplementedError
 
     def perform_create(self, serializer):
         with transaction.atomic():
-            mark = audit.watermark()
-            instance = self.create_object(serializer)
-            serializer.instance = instance
-            audit.record_write(
-                self.request,
-                action=AuditEvent.Action.CREATE,
-                obj=instance,
-                mark=mark,
-                changes=audit.diff({}, audit.snapshot(instance)),
-            )
+            serializer.instance = self.create_object(serializer)
 
     def perform_update(self, serializer):
         with transaction.atomic():
-            mark = audit.watermark()
-            before = audit.snapshot(serializer.instance)
             instance = self.update_object(serializer)
             instance.refresh_from_db()
             serializer.instance = instance
-            audit.record_write(
-                self.request,
-                action=AuditEvent.Action.CHANGE,
-                obj=instance,
-                mark=mark,
-                changes=audit.diff(before, audit.snapshot(instance)),
-            )
 
     def perform_destroy(self, instance):
         with transaction.atomic():
-            mark = audit.watermark()
-            before, pk, label = audit.snapshot(instance), instance.pk, str(instance)
             self.delete_object(instance)
-            audit.record_write(
-                self.request,
-                action=AuditEvent.Action.DELETE,
-                obj=instance,
-                mark=mark,
-                changes=audit.diff(before, {}),
-                pk=pk,
-                label=label,
-            )
 
 
 class BatonModelViewSet(
-    AuditedWriteMixin,
+    ServiceWriteMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
@@ -209,7 +181,7 @@ class ExportMixin:
         writer.writerow(fields)
         for row in rows:
             writer.writerow([row.get(f, "") for f in fields])
-        audit.record_export(
-            request, self.permission_model(), count=len(rows), params=dict(request.query_params)
+        audit_export(
+            request, self.permission_model(), count=len(rows), params=dict(request.query_params), via="api"
         )
         return response

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # Slow-changing reads (group tree, permissions, staff status) are remembered per request
     # and, with a shared cache, across requests until they change (core.memo).
     "core.memo.RequestMemoMiddleware",
+    # The request a service writes its audit row in (client address, browser): audit.middleware.
+    "audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (policy under "Security" below).
     "csp.middleware.CSPMiddleware",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from core.errors import DomainError
+from engine.ownership import ProcessOwnedReadOnlyAdmin
 
 from . import models
 from .services.customers import CUSTOMER_FIELDS, customer_create, customer_update
@@ -82,7 +83,7 @@ class ChangeInline(admin.TabularInline):
 
 
 @admin.register(models.Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ProcessOwnedReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("code", "name", "owner", "level", "status", "industry", "region", "last_activity_at")
     list_filter = ("level", "status", "industry", "region", "credit_level", "pool")
     search_fields = ("code", "name", "phone", "tax_id")
@@ -92,7 +93,6 @@ class CustomerAdmin(admin.ModelAdmin):
         "code",
         "owner",
         "owned_since",
-        "level",
         "pool",
         "last_activity_at",
         "next_follow_up",

@@ -2,9 +2,11 @@
 business events to process start bindings.
 
 The process decides *who* may act (the BPMN's potential owners); these connectors apply the outcome
-to the business object, acting as the user who completed the step that led here, and write the
-audit row. They react to process data (`business_object`, form fields), never to element ids, so a
-designer's edited BPMN keeps working as long as it calls the same connectors.
+to the process's business object (the instance's stored link, never a record named in process
+data) through the CRM services, with the process's authority (`engine.connectors.process_actor`):
+the services check, write and audit, as for any other caller. They react to process data (form
+fields), never to element ids, so a designer's edited BPMN keeps working as long as it calls the
+same connectors.
 
 Wired by `crm.processes` (its AppConfig's ready() calls `wire()`), listed in INSTALLED_APPS after crm.
 """
@@ -14,10 +16,8 @@ from __future__ import annotations
 import logging
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
-
-from engine.connectors import acting_user
 from engine.connectors import business_object as _business_object
+from engine.connectors import is_process_actor, process_actor, user_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,22 +29,6 @@ class ConnectorRefused(Exception):
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def _save(obj, actor, **fields) -> dict:
-    """Set fields on a CRM record on behalf of the process and audit the change."""
-    from audit.services import audit_record
-
-    changes = {}
-    for name, value in fields.items():
-        old = getattr(obj, name)
-        if old != value:
-            changes[name] = [str(old if old is not None else ""), str(value if value is not None else "")]
-            setattr(obj, name, value)
-    if changes:
-        obj.save()
-        audit_record(action="change", actor=actor, obj=obj, changes=changes, extra={"by_process": True})
-    return changes
-
-
 def _decimal(value, default="0") -> Decimal:
     try:
         return Decimal(str(value if value not in (None, "") else default))
@@ -54,6 +38,12 @@ def _decimal(value, default="0") -> Decimal:
 
 def _username(user) -> str | None:
     return user.get_username() if user is not None else None
+
+
+def _refused(error) -> ConnectorRefused:
+    """A service's validation error as the incident's message."""
+    messages = [str(m) for ms in getattr(error, "fields", {}).values() for m in ms]
+    return ConnectorRefused("; ".join(messages) or str(getattr(error, "message", error)))
 
 
 def portal_user(user) -> str | None:
@@ -70,7 +60,7 @@ def portal_user(user) -> str | None:
 
 def set_opportunity_stage(params: dict, data: dict) -> dict:
     from .models import Opportunity
-    from .services.sales import STAGE_PROBABILITY
+    from .services.sales import opportunity_update
 
     opportunity = _business_object(data, Opportunity)
     if opportunity.status != Opportunity.Status.OPEN:
@@ -78,33 +68,26 @@ def set_opportunity_stage(params: dict, data: dict) -> dict:
     stage = params.get("stage")
     if stage not in Opportunity.Stage.values:
         raise ConnectorRefused(f"unknown stage {stage!r}")
-    fields = {"stage": stage, "probability": STAGE_PROBABILITY[stage]}
+    fields = {"stage": stage}
     if stage == Opportunity.Stage.RECEIVABLES and data.get("contract_amount") not in (None, ""):
         fields["amount"] = _decimal(data["contract_amount"])
-    return {"changed": sorted(_save(opportunity, acting_user(data), **fields))}
+    before = {name: getattr(opportunity, name) for name in ("stage", "probability", "amount")}
+    opportunity = opportunity_update(actor=process_actor(), opportunity=opportunity, **fields)
+    return {"changed": sorted(k for k, v in before.items() if getattr(opportunity, k) != v)}
 
 
 def close_opportunity(params: dict, data: dict) -> dict:
-    from django.utils import timezone
-
-    from .models import Customer, Opportunity
+    from .models import Opportunity
+    from .services.sales import opportunity_close
 
     opportunity = _business_object(data, Opportunity)
     won = str(params.get("won", "yes")).lower() in {"yes", "true", "1"}
     if opportunity.status != Opportunity.Status.OPEN:
         return {"status": opportunity.status}
     reason = (data.get("lost_reason") if not won else data.get("note")) or ("won" if won else "lost")
-    now = timezone.now()
-    _save(
-        opportunity,
-        acting_user(data),
-        status=Opportunity.Status.WON if won else Opportunity.Status.LOST,
-        win_loss_reason=str(reason)[:2000],
-        closed_at=now,
-        probability=100 if won else 0,
+    opportunity = opportunity_close(
+        actor=process_actor(), opportunity=opportunity, won=won, reason=str(reason)[:2000]
     )
-    if won:
-        Customer.objects.filter(pk=opportunity.customer_id).update(last_won_at=now)
     return {"status": opportunity.status}
 
 
@@ -139,7 +122,7 @@ def decide_level_change(params: dict, data: dict) -> dict:
     request = _business_object(data, LevelChangeRequest)
     approved = params.get("outcome") == "approved"
     request = customer_level_decide(
-        actor=acting_user(data), request=request, approved=approved, note=str(data.get("comment") or "")
+        actor=process_actor(), request=request, approved=approved, note=str(data.get("comment") or "")
     )
     return {"status": request.status}
 
@@ -155,6 +138,7 @@ def complaint_triaged(params: dict, data: dict) -> dict:
     from org.models import Department
 
     from .models import Complaint
+    from .services.service import complaint_update
 
     complaint = _business_object(data, Complaint)
     handler = get_user_model().objects.filter(username=data.get("handler"), is_active=True).first()
@@ -162,9 +146,9 @@ def complaint_triaged(params: dict, data: dict) -> dict:
     if handler is None or department is None:
         raise ConnectorRefused("unknown handler or department")
     severity = data.get("severity") or complaint.severity
-    _save(
-        complaint,
-        acting_user(data),
+    complaint_update(
+        actor=process_actor(),
+        complaint=complaint,
         handler=handler,
         department=department,
         severity=severity,
@@ -174,53 +158,45 @@ def complaint_triaged(params: dict, data: dict) -> dict:
 
 
 def complaint_overdue(params: dict, data: dict) -> dict:
-    from audit.services import audit_record
-
     from .models import Complaint
+    from .services.service import complaint_mark_overdue
 
     complaint = _business_object(data, Complaint)
-    if complaint.overdue_since is None:
-        complaint.overdue_since = timezone.now()
-        complaint.save(update_fields=["overdue_since"])
-        audit_record(
-            action="change",
-            actor=None,
-            obj=complaint,
-            changes={"overdue_since": ["", complaint.overdue_since.isoformat()]},
-            extra={"by_process": True, "sla": (data.get("sla") or {}).get("due")},
-        )
+    complaint_mark_overdue(actor=process_actor(), complaint=complaint, due=(data.get("sla") or {}).get("due"))
     return {"overdue": True}
 
 
 def complaint_resolved(params: dict, data: dict) -> dict:
-    from django.utils import timezone
-
     from .models import Complaint
+    from .services.service import complaint_update
 
     complaint = _business_object(data, Complaint)
-    _save(
-        complaint,
-        acting_user(data),
+    complaint = complaint_update(
+        actor=process_actor(),
+        complaint=complaint,
         resolution=str(data.get("resolution") or ""),
         status=Complaint.Status.RESOLVED,
-        resolved_at=timezone.now(),
     )
     return {"status": complaint.status}
 
 
 def complaint_rated(params: dict, data: dict) -> dict:
     from .models import Complaint
+    from .services.service import complaint_update
 
     complaint = _business_object(data, Complaint)
-    _save(complaint, acting_user(data), satisfaction=int(data.get("rating")))
+    complaint = complaint_update(
+        actor=process_actor(), complaint=complaint, satisfaction=int(data.get("rating"))
+    )
     return {"rating": complaint.satisfaction}
 
 
 def complaint_closed(params: dict, data: dict) -> dict:
     from .models import Complaint
+    from .services.service import complaint_update
 
     complaint = _business_object(data, Complaint)
-    _save(complaint, acting_user(data), status=Complaint.Status.CLOSED)
+    complaint = complaint_update(actor=process_actor(), complaint=complaint, status=Complaint.Status.CLOSED)
     return {"status": complaint.status}
 
 
@@ -254,15 +230,16 @@ def service_dispatched(params: dict, data: dict) -> dict:
     from django.utils.dateparse import parse_datetime
 
     from .models import ServiceRequest
+    from .services.service import service_request_update
 
     request = _business_object(data, ServiceRequest)
     technician = get_user_model().objects.filter(username=data.get("technician"), is_active=True).first()
     if technician is None:
         raise ConnectorRefused(f"no active user named {data.get('technician')!r}")
     scheduled = parse_datetime(data["scheduled_at"]) if data.get("scheduled_at") else request.scheduled_at
-    _save(
-        request,
-        acting_user(data),
+    service_request_update(
+        actor=process_actor(),
+        request=request,
         technician=technician,
         scheduled_at=scheduled,
         status=ServiceRequest.Status.DISPATCHED,
@@ -270,65 +247,36 @@ def service_dispatched(params: dict, data: dict) -> dict:
     return {"technician": technician.get_username()}
 
 
-def _stock_out(*, actor, product, quantity: Decimal, reference: str, order=None) -> None:
-    """Book `quantity` of `product` out of the warehouses that have it (fullest first)."""
-    from django.utils.translation import gettext as _
-
-    from core.errors import Conflict
-
-    from .models import StockLevel, StockMove
-
-    levels = list(StockLevel.objects.select_for_update().filter(product=product).order_by("-on_hand", "pk"))
-    available = sum((lv.on_hand - lv.reserved for lv in levels), Decimal(0))
-    if available < quantity:
-        raise Conflict(_("Only %(n)s of %(product)s available.") % {"n": available, "product": product})
-    left = quantity
-    for level in levels:
-        take = min(left, level.on_hand - level.reserved)
-        if take <= 0:
-            continue
-        level.on_hand -= take
-        level.save(update_fields=["on_hand"])
-        StockMove.objects.create(
-            product=product,
-            warehouse=level.warehouse,
-            kind=StockMove.Kind.OUT,
-            quantity=-take,
-            balance=level.on_hand,
-            reference=reference[:100],
-            order=order,
-            actor=actor,
-        )
-        left -= take
-        if left <= 0:
-            break
-
-
 def service_work_recorded(params: dict, data: dict) -> dict:
     from .models import Product, ServiceRequest
+    from .services.commerce import stock_out_anywhere
+    from .services.service import service_request_update
 
     request = _business_object(data, ServiceRequest)
-    actor = acting_user(data)
+    actor = process_actor()
     lines = [f"{data.get('hours')} h: {data.get('result', '')}"]
     for part in data.get("parts") or []:
         product = Product.objects.filter(code=part.get("product")).first()
         if product is None:
             raise ConnectorRefused(f"unknown product {part.get('product')!r}")
         quantity = _decimal(part.get("quantity"))
-        _stock_out(actor=actor, product=product, quantity=quantity, reference=request.code)
+        stock_out_anywhere(actor=actor, product=product, quantity=quantity, reference=request.code)
         lines.append(f"{product.code} x {quantity}")
-    _save(request, actor, work_record="\n".join(lines), status=ServiceRequest.Status.DONE)
+    request = service_request_update(
+        actor=actor, request=request, work_record="\n".join(lines), status=ServiceRequest.Status.DONE
+    )
     return {"status": request.status}
 
 
 def service_closed(params: dict, data: dict) -> dict:
     from .models import ServiceRequest
+    from .services.service import service_request_update
 
     request = _business_object(data, ServiceRequest)
     fields = {"status": ServiceRequest.Status.CLOSED}
     if data.get("rating") is not None:
         fields["satisfaction"] = int(data["rating"])
-    _save(request, acting_user(data), **fields)
+    request = service_request_update(actor=process_actor(), request=request, **fields)
     return {"status": request.status}
 
 
@@ -369,84 +317,63 @@ ORDER_STEPS = {"approved", "rejected", "shipped", "paid"}
 
 
 def order_status(params: dict, data: dict) -> dict:
+    from core.errors import ValidationFailed
+
     from .models import Order
+    from .services.commerce import order_set_status
 
     order = _business_object(data, Order)
     status = params.get("status")
     if status not in ORDER_STEPS:
         raise ConnectorRefused(f"a process may not set an order to {status!r}")
-    actor = acting_user(data)
-    if status == Order.Status.APPROVED:
-        from core.errors import ValidationFailed
-
-        from .services.reservations import order_reserve_stock
-
-        try:
-            order_reserve_stock(actor=actor, order=order)
-        except ValidationFailed as error:
-            raise ConnectorRefused(
-                "; ".join(str(m) for messages in error.fields.values() for m in messages)
-            ) from None
-    elif status == Order.Status.REJECTED:
-        from .services.reservations import order_release_stock
-
-        order_release_stock(actor=actor, order=order)
-    _save(order, actor, status=status)
+    if order.status == status:
+        return {"status": order.status}  # a retried step: the order is already there
+    try:
+        order = order_set_status(actor=process_actor(), order=order, status=status)
+    except ValidationFailed as error:
+        raise _refused(error) from None
     return {"status": order.status}
 
 
 def order_shipped(params: dict, data: dict) -> dict:
     from .models import Order
-    from .services.reservations import order_ship_stock
+    from .services.commerce import order_set_status
 
     order = _business_object(data, Order)
-    actor = acting_user(data)
-    # what approval reserved is booked out; what was never reserved (orders approved before
-    # reservations existed) is taken from the warehouses that have it
-    shipped = order_ship_stock(actor=actor, order=order)
-    for line in order.lines.select_related("product").order_by("id"):
-        covered = min(shipped.get(line.product_id, Decimal(0)), line.quantity)
-        shipped[line.product_id] = shipped.get(line.product_id, Decimal(0)) - covered
-        if line.quantity > covered:
-            _stock_out(
-                actor=actor,
-                product=line.product,
-                quantity=line.quantity - covered,
-                reference=order.code,
-                order=order,
-            )
-    _save(order, actor, status=Order.Status.SHIPPED)
+    if order.status != Order.Status.SHIPPED:
+        order = order_set_status(actor=process_actor(), order=order, status=Order.Status.SHIPPED)
     return {"status": order.status, "tracking_number": data.get("tracking_number", "")}
 
 
 def order_payment(params: dict, data: dict) -> dict:
     from django.db.models import Sum
-    from django.utils import timezone
-    from django.utils.dateparse import parse_date
 
-    from audit.services import audit_record
+    from core.errors import ValidationFailed
 
     from .models import Order, Payment
+    from .services.commerce import order_set_status, payment_record
 
     order = _business_object(data, Order)
-    actor = acting_user(data)
+    actor = process_actor()
     method = data.get("method") or Payment.Method.TRANSFER
     if method not in Payment.Method.values:
         method = Payment.Method.OTHER
-    payment = Payment.objects.create(
-        customer_id=order.customer_id,
-        order=order,
-        amount=_decimal(data.get("amount")),
-        paid_on=parse_date(str(data.get("paid_on") or "")) or timezone.localdate(),
-        method=method,
-        reference=str(data.get("reference") or "")[:100],
-        created_by=actor,
-    )
-    audit_record(action="create", actor=actor, obj=payment, extra={"by_process": True})
+    try:
+        payment_record(
+            actor=actor,
+            customer=order.customer,
+            order=order,
+            amount=data.get("amount"),
+            paid_on=data.get("paid_on") or None,
+            method=method,
+            reference=str(data.get("reference") or ""),
+        )
+    except ValidationFailed as error:
+        raise _refused(error) from None
     paid = order.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     outstanding = max(order.total_amount - paid, Decimal(0))
-    if outstanding == 0:
-        _save(order, actor, status=Order.Status.PAID)
+    if outstanding == 0 and order.status != Order.Status.PAID:
+        order_set_status(actor=actor, order=order, status=Order.Status.PAID)
     return {"paid_total": float(paid), "outstanding": float(outstanding), "paid": outstanding == 0}
 
 
@@ -540,10 +467,12 @@ def bridge_business_event(sender, name, obj=None, actor=None, data=None, **kwarg
     """CRM services announce their events on crm.signals; start bindings listen on core.events."""
     from core.events import emit_business_event
 
-    if name in {"opportunity.won", "opportunity.lost"} and obj is not None:
+    if name in {"opportunity.won", "opportunity.lost"} and obj is not None and not is_process_actor(actor):
+        # closed by its own stage process (a connector): that process is ending by itself
         _end_stage_processes(obj, actor, name)
+    user = user_of(actor)
     return emit_business_event(
-        name, business_object=obj, actor=actor, variables=_event_variables(name, obj, actor, data or {})
+        name, business_object=obj, actor=user, variables=_event_variables(name, obj, user, data or {})
     )
 
 

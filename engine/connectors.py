@@ -3,7 +3,8 @@
 Domain apps register connectors at start-up (`register_connector("crm.update_level", fn)`); the
 engine never imports them. A connector is `fn(params: dict, data: dict) -> JSON-able result`;
 `params` are the service task's evaluated parameters, `data` a copy of the task data. The result
-is stored under the task's result variable.
+is stored under the task's result variable. The record a connector acts on comes from the running
+instance (`business_object`), never from `data`, and it acts as that process (`process_actor`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,62 @@ _registry: dict[str, Connector] = {}
 _step_actor: contextvars.ContextVar = contextvars.ContextVar("baton_step_actor", default=None)
 
 
+# The process instance whose step is running: connectors act on ITS stored business object and
+# with its authority, never on what the process data names (callers could forge that).
+_step_instance: contextvars.ContextVar = contextvars.ContextVar("baton_step_instance", default=None)
+
+
 def set_step_actor(user) -> None:
     _step_actor.set(user if user is not None and getattr(user, "pk", None) is not None else None)
+
+
+def set_step_instance(instance) -> None:
+    _step_instance.set(instance)
+
+
+def step_instance():
+    """The process instance whose step a connector runs in (None outside a step)."""
+    return _step_instance.get()
+
+
+@dataclass(frozen=True)
+class ProcessActor:
+    """A running process instance as the `actor` of a service: what connectors pass. The process
+    decided who may act (its potential owners), so services skip the user's row rules for it and
+    let it change the fields it owns; `user` is who drove the step (None for timers, messages)."""
+
+    instance: Any
+    user: Any = None
+
+    def audit_identity(self) -> tuple[Any, str, dict]:
+        """(user, label, extra) for the audit row: "Order approval · 王芳"."""
+        name = process_name(self.instance)
+        who = self.user.get_username() if self.user is not None else ""
+        label = f"{name} · {who}" if who else name
+        return self.user, label, {"process_instance": self.instance.pk, "process": self.instance.key}
+
+
+def process_name(instance) -> str:
+    """The process's human name (its definition's name), else its key."""
+    definition = getattr(instance, "definition", None)
+    return (getattr(definition, "name", "") or instance.key) if instance is not None else ""
+
+
+def process_actor() -> ProcessActor:
+    """The authority a connector acts with: the running step's instance and the user driving it."""
+    instance = step_instance()
+    if instance is None:
+        raise WrongBusinessObject("a connector ran outside a process step")
+    return ProcessActor(instance=instance, user=acting_user())
+
+
+def user_of(actor):
+    """The user behind an actor (a ProcessActor's step user), for "who did it" columns."""
+    return actor.user if isinstance(actor, ProcessActor) else actor
+
+
+def is_process_actor(actor) -> bool:
+    return isinstance(actor, ProcessActor)
 
 
 def step_actor():
@@ -118,28 +173,30 @@ def service_calls(parsed) -> list[dict]:
     return calls
 
 
-def acting_user(data: dict):
+def acting_user(data: dict | None = None):
     """The user a connector acts for: the step's actor, else (timer or message steps) the user who
-    started the process (`initiator` in the process data)."""
+    started the process (the instance's `started_by`, never a name in the process data)."""
     actor = step_actor()
     if actor is not None:
         return actor
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(username=data.get("initiator") or "").first()
+    instance = step_instance()
+    return instance.started_by if instance is not None and instance.started_by_id else None
 
 
 class WrongBusinessObject(ValueError):
     """The process is not about the kind of record this connector works on."""
 
 
-def business_object(data: dict, model, *, for_update: bool = True):
-    """The record the process is about (`business_object` in its data), checked to be a `model`,
-    locked for the rest of the step unless for_update=False."""
-    ref = data.get("business_object") or {}
-    if ref.get("type") != model._meta.label_lower:
-        raise WrongBusinessObject(
-            f"this process is not about a {model._meta.verbose_name} (it has {ref or 'none'})"
-        )
+def business_object(data: dict | None, model, *, for_update: bool = True):
+    """The record the running process is about: the instance's stored link (process data is
+    ignored, a caller may have forged it), checked to be a `model`, locked for the rest of the
+    step unless for_update=False."""
+    instance = step_instance()
+    if instance is None:
+        raise WrongBusinessObject("a connector ran outside a process step")
+    linked = instance.business_object_type
+    if linked is None or (linked.app_label, linked.model) != (model._meta.app_label, model._meta.model_name):
+        found = f"{linked.app_label}.{linked.model}" if linked is not None else "none"
+        raise WrongBusinessObject(f"this process is not about a {model._meta.verbose_name} (it has {found})")
     manager = model._default_manager
-    return (manager.select_for_update() if for_update else manager).get(pk=ref["id"])
+    return (manager.select_for_update() if for_update else manager).get(pk=instance.business_object_id)

@@ -324,6 +324,7 @@ class _Step:
 
     def __post_init__(self) -> None:
         connectors.set_step_actor(self.actor)
+        connectors.set_step_instance(self.instance)
 
     def event(self, kind, *, element_id="", human_task=None, data=None, actor=None) -> InstanceEvent:
         """Buffered: the step's history rows are written with one INSERT when it finishes."""

@@ -12,7 +12,6 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlparse
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -20,7 +19,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, diff, snapshot
+from engine.connectors import business_object, process_actor, step_instance
+from engine.ownership import require_process_authority
 from engine.services import register_connector
 
 from .services import notify
@@ -95,12 +96,16 @@ def send_notification(params: dict, data: dict) -> dict:
 
 
 def update_record(params: dict, data: dict) -> dict:
-    """Set fields on the process's business object. Only fields the model lists in
-    PROCESS_UPDATABLE_FIELDS may be set; every change is audited with its diff."""
-    ref = data.get("business_object") or {}
-    if not ref.get("type") or not ref.get("id"):
+    """Set fields on the process's business object (the instance's stored link). Only fields the
+    model lists in PROCESS_UPDATABLE_FIELDS may be set, and none another running process owns;
+    every change is audited with its diff, in the process's name."""
+    instance = step_instance()
+    if instance is None or instance.business_object_type is None or not instance.business_object_id:
         raise ConnectorError("this process has no business object to update")
-    model = apps.get_model(ref["type"])
+    model = instance.business_object_type.model_class()
+    if model is None:
+        raise ConnectorError("this process's business object no longer exists")
+    label = model._meta.label_lower
     allowed = set(getattr(model, "PROCESS_UPDATABLE_FIELDS", ()))
     values = {k: v for k, v in params.items() if k not in {"fields"}}
     if isinstance(params.get("fields"), dict):
@@ -108,26 +113,21 @@ def update_record(params: dict, data: dict) -> dict:
     refused = sorted(set(values) - allowed)
     if refused:
         raise ConnectorError(
-            f"{ref['type']} does not allow processes to set {', '.join(refused)}"
+            f"{label} does not allow processes to set {', '.join(refused)}"
             f" (allowed: {', '.join(sorted(allowed)) or 'nothing'})"
         )
+    actor = process_actor()
     with transaction.atomic():
-        obj = model._default_manager.select_for_update().get(pk=ref["id"])
-        changes = {}
+        obj = business_object(data, model)
+        require_process_authority(actor=actor, obj=obj, fields=list(values))
+        before = snapshot(obj)
         for field, value in values.items():
-            old = getattr(obj, field)
-            if old != value:
-                changes[field] = [str(old), str(value)]
-                setattr(obj, field, value)
+            setattr(obj, field, value)
         obj.full_clean(exclude=[f.name for f in model._meta.fields if f.name not in values])
         obj.save(update_fields=list(values) or None)
+        changes = diff(before, snapshot(obj))
         if changes:
-            audit_record(
-                action=AuditEvent.Action.CHANGE,
-                obj=obj,
-                changes=changes,
-                extra={"by_process": data.get("business_object", {}).get("label", "")},
-            )
+            audit_record(action=AuditEvent.Action.CHANGE, actor=actor, obj=obj, changes=changes)
     return {"updated": sorted(changes)}
 
 

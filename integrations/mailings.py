@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
 
 from .models import Channel, Mailing, MailingMessage, OptOut
@@ -65,15 +66,18 @@ def mailing_create(
     """Snapshot the recipients ({"name", "address"}) and start sending after commit."""
     if not actor.has_perm("integrations.add_mailing"):
         raise NotPermitted(_("You may not send mass mailings."))
-    return _mailing_create(
-        sender=actor,
-        name=name,
-        channel=channel,
-        body=body,
-        recipients=recipients,
-        subject=subject,
-        source=source,
-    )
+    with transaction.atomic():
+        mailing = _mailing_create(
+            sender=actor,
+            name=name,
+            channel=channel,
+            body=body,
+            recipients=recipients,
+            subject=subject,
+            source=source,
+        )
+        audit_record(action="create", actor=actor, obj=mailing, extra={"source": source})
+    return mailing
 
 
 def greeting_send(*, sender, channel: str, address: str, name: str, subject: str, body: str) -> Mailing:

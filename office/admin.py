@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from engine.ownership import ProcessOwnedReadOnlyAdmin
+
 from .models import (
     LeaveBalance,
     LeaveRequest,
@@ -18,17 +20,17 @@ class LeaveTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeaveBalance)
-class LeaveBalanceAdmin(admin.ModelAdmin):
+class LeaveBalanceAdmin(ProcessOwnedReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "leave_type", "year", "entitled_days", "used_days"]
     list_filter = ["year", "leave_type"]
     search_fields = ["user__username"]
 
 
 @admin.register(LeaveRequest)
-class LeaveRequestAdmin(admin.ModelAdmin):
+class LeaveRequestAdmin(ProcessOwnedReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "leave_type", "starts_on", "ends_on", "days", "status"]
     list_filter = ["status", "leave_type"]
-    readonly_fields = ["status", "decided_at", "decided_by", "decision_note"]
+    readonly_fields = ["decision_note"]
 
 
 @admin.register(Vehicle)
@@ -37,10 +39,9 @@ class VehicleAdmin(admin.ModelAdmin):
 
 
 @admin.register(VehicleRequest)
-class VehicleRequestAdmin(admin.ModelAdmin):
+class VehicleRequestAdmin(ProcessOwnedReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "destination", "starts_at", "ends_at", "status"]
     list_filter = ["status"]
-    readonly_fields = ["status"]
 
 
 @admin.register(VehicleBooking)

@@ -1,13 +1,14 @@
 """What the leave and vehicle processes (bpmn/leave_request.bpmn, bpmn/vehicle_request.bpmn) call,
-plus the vehicle form check. They act on the process's business object as the user whose step led
-here, and react to process data, not to element ids."""
+plus the vehicle form check. They act on the process's business object (the instance's stored
+link) through the office services with the process's authority, and react to process data, not to
+element ids."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from engine.connectors import acting_user
 from engine.connectors import business_object as _business_object
+from engine.connectors import process_actor
 from engine.services import register_connector, register_form_validator
 
 from . import services
@@ -21,7 +22,7 @@ class ConnectorRefused(Exception):
 def leave_decided(params: dict, data: dict) -> dict:
     request = _business_object(data, LeaveRequest)
     request = services.leave_request_decide(
-        actor=acting_user(data),
+        actor=process_actor(),
         request=request,
         approved=params.get("outcome") == "approved",
         note=str(data.get("comment") or ""),
@@ -35,7 +36,7 @@ def assign_vehicle(params: dict, data: dict) -> dict:
     if vehicle is None:
         raise ConnectorRefused(f"no vehicle with the plate {data.get('vehicle')!r}")
     booking = services.vehicle_assign(
-        actor=acting_user(data), request=request, vehicle=vehicle, driver=str(data.get("driver") or "")
+        actor=process_actor(), request=request, vehicle=vehicle, driver=str(data.get("driver") or "")
     )
     return {"id": booking.pk, "vehicle": vehicle.plate}
 
@@ -43,7 +44,7 @@ def assign_vehicle(params: dict, data: dict) -> dict:
 def vehicle_returned(params: dict, data: dict) -> dict:
     request = _business_object(data, VehicleRequest)
     booking = services.vehicle_return(
-        actor=acting_user(data),
+        actor=process_actor(),
         request=request,
         mileage_km=int(data.get("mileage_km") or 0),
         fuel_litres=data.get("fuel_litres"),
@@ -54,7 +55,7 @@ def vehicle_returned(params: dict, data: dict) -> dict:
 
 def vehicle_request_rejected(params: dict, data: dict) -> dict:
     request = _business_object(data, VehicleRequest)
-    request = services.vehicle_request_reject(actor=acting_user(data), request=request)
+    request = services.vehicle_request_reject(actor=process_actor(), request=request)
     return {"status": request.status}
 
 

@@ -51,6 +51,9 @@ class LeaveBalance(models.Model):
     entitled_days = models.DecimalField(_("entitled days"), max_digits=5, decimal_places=1, default=0)
     used_days = models.DecimalField(_("used days"), max_digits=5, decimal_places=1, default=0)
 
+    # Deducted only by the leave process's approval (engine.ownership; read-only in the admin).
+    PROCESS_OWNED_FIELDS = {"used_days": "leave_request"}
+
     class Meta:
         ordering = ["user", "year", "leave_type"]
         verbose_name = _("leave balance")
@@ -95,6 +98,9 @@ class LeaveRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decision_note = models.TextField(_("decision note"), blank=True)
+
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {field: "leave_request" for field in ("status", "decided_by", "decided_at")}
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -147,6 +153,9 @@ class VehicleRequest(models.Model):
     purpose = models.TextField(_("purpose"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {"status": "vehicle_request"}
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.errors import Conflict, NotPermitted, ValidationFailed
 from core.events import emit_business_event
+from engine.connectors import user_of
+from engine.ownership import require_process_authority
 
 from .models import (
     LeaveBalance,
@@ -163,6 +165,7 @@ def leave_request_decide(*, actor, request: LeaveRequest, approved: bool, note: 
     request = LeaveRequest.objects.select_for_update().select_related("leave_type").get(pk=request.pk)
     if request.status != LeaveRequest.Status.PENDING:
         raise Conflict(_("This leave request has already been decided."))
+    require_process_authority(actor=actor, obj=request, fields=["status"])
     if approved and request.leave_type.needs_balance:
         balance = (
             LeaveBalance.objects.select_for_update()
@@ -175,7 +178,7 @@ def leave_request_decide(*, actor, request: LeaveRequest, approved: bool, note: 
         balance.save(update_fields=["used_days"])
     request.status = LeaveRequest.Status.APPROVED if approved else LeaveRequest.Status.REJECTED
     request.decided_at = timezone.now()
-    request.decided_by = actor
+    request.decided_by = user_of(actor)
     request.decision_note = note
     request.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     audit_record(action="change", actor=actor, obj=request, changes={"status": ["pending", request.status]})
@@ -229,6 +232,7 @@ def vehicle_request_submit(
 
 
 def _set_status(request: VehicleRequest, actor, status: str) -> None:
+    require_process_authority(actor=actor, obj=request, fields=["status"])
     old = request.status
     request.status = status
     request.save(update_fields=["status"])
@@ -295,7 +299,7 @@ def vehicle_assign(*, actor, request: VehicleRequest, vehicle: Vehicle, driver: 
                 starts_at=request.starts_at,
                 ends_at=request.ends_at,
                 driver=driver,
-                booked_by=actor,
+                booked_by=user_of(actor),
             )
     except IntegrityError as error:
         if "office_booking_no_overlap" in str(error):

@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from audit.models import AuditEvent
+from audit.services import snapshot
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
 from crm.selectors.merge import merge_default_side, merge_moving_counts
@@ -20,7 +20,6 @@ from crm.selectors.misc import campaign_roi
 from crm.services import commerce, customers, levels, misc, pools, sales, service
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
-from .. import audit
 from ..errors import ErrorSerializer
 from ..serializers import crm as s
 from ..serializers import crm_more as sm
@@ -56,7 +55,7 @@ class CrmViewSet(ExportMixin, BatonModelViewSet):
 
     def create(self, request, *args, **kwargs):
         data = dict(self._input("create").validated_data)
-        obj = audit.create_audited(request, lambda: self.create_service(request.user, data))
+        obj = self.create_service(request.user, data)
         return self._answer(obj, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -64,38 +63,16 @@ class CrmViewSet(ExportMixin, BatonModelViewSet):
             return self.http_method_not_allowed(request, *args, **kwargs)
         obj = self.get_object()
         data = self._input("partial_update", partial=True)
-        with transaction.atomic():
-            mark = audit.watermark()
-            before = audit.snapshot(obj)
-            obj = self.update_service(request.user, obj, dict(data.validated_data))
-            obj.refresh_from_db()
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.CHANGE,
-                obj=obj,
-                mark=mark,
-                changes=audit.diff(before, audit.snapshot(obj)),
-            )
+        obj = self.update_service(request.user, obj, dict(data.validated_data))
         return self._answer(obj)
 
     def update(self, request, *args, **kwargs):
         return self.http_method_not_allowed(request, *args, **kwargs)
 
-    def _change_records(self, obj, key: str, call):
-        """Run `call(data)` (a service adding customers/contacts to `obj` or taking them off) in
-        one transaction with a change audit row on `obj` naming the records."""
-        data = self._input(self.action).validated_data
-        with transaction.atomic():
-            mark = audit.watermark()
-            result = call(data)
-            ids = {
-                "customers": [c.pk for c in data["customers"]],
-                "contacts": [c.pk for c in data["contacts"]],
-            }
-            audit.record_write(
-                self.request, action=AuditEvent.Action.CHANGE, obj=obj, mark=mark, changes={key: [None, ids]}
-            )
-        return result
+    def _change_records(self, call):
+        """Run `call(data)`: a service adding customers/contacts to a record or taking them off
+        (it writes the audit row)."""
+        return call(self._input(self.action).validated_data)
 
     # Why a record of this kind is not deleted, and what to do instead (the 405 message).
     delete_refusal = None
@@ -253,7 +230,7 @@ class CustomerViewSet(CrmViewSet):
     @action(detail=False, methods=["post"], url_path="merge-preview")
     def merge_preview(self, request):
         keep, remove = self._merge_pair(request, self._input("merge_preview").validated_data)
-        kept, removed = audit.snapshot(keep), audit.snapshot(remove)
+        kept, removed = snapshot(keep), snapshot(remove)
         fields = []
         for name in MERGEABLE_FIELDS:
             field = crm.Customer._meta.get_field(name)
@@ -281,19 +258,7 @@ class CustomerViewSet(CrmViewSet):
     def merge(self, request):
         data = self._input("merge").validated_data
         keep, remove = self._merge_pair(request, data)
-        with transaction.atomic():
-            mark = audit.watermark()
-            removed_before, removed_pk, removed_label = audit.snapshot(remove), remove.pk, str(remove)
-            kept = customer_merge(actor=request.user, keep=keep, remove=remove, choices=data["choices"])
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.DELETE,
-                obj=remove,
-                mark=mark,
-                changes=audit.diff(removed_before, {}),
-                pk=removed_pk,
-                label=removed_label,
-            )
+        kept = customer_merge(actor=request.user, keep=keep, remove=remove, choices=data["choices"])
         return self._answer(kept)
 
     @extend_schema(summary="Return the customer to a pool (释放)", request=s.PoolReleaseInput)
@@ -518,16 +483,7 @@ class CampaignViewSet(CrmViewSet):
     def _add_child(self, service, serializer):
         campaign = self.get_object()
         data = self._input(self.action).validated_data
-        with transaction.atomic():
-            mark = audit.watermark()
-            row = service(actor=self.request.user, campaign=campaign, **data)
-            audit.record_write(
-                self.request,
-                action=AuditEvent.Action.CREATE,
-                obj=row,
-                mark=mark,
-                changes=audit.diff({}, audit.snapshot(row)),
-            )
+        row = service(actor=self.request.user, campaign=campaign, **data)
         return Response(serializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="The campaign's members", responses=sm.CampaignMemberSerializer(many=True))
@@ -544,8 +500,6 @@ class CampaignViewSet(CrmViewSet):
     def add_members(self, request, pk=None):
         campaign = self.get_object()
         added = self._change_records(
-            campaign,
-            "members",
             lambda data: misc.campaign_add_members(actor=request.user, campaign=campaign, **data),
         )
         return Response({"count": added}, status=status.HTTP_201_CREATED)
@@ -629,16 +583,7 @@ class StockMoveViewSet(BatonReadOnlyViewSet):
         v = data.validated_data
         common = {"actor": request.user, "product": v["product"], "reference": v.get("reference", "")}
         with transaction.atomic():
-            mark = audit.watermark()
             moves = self._book(v["kind"], v, common)
-            for move in moves:
-                audit.record_write(
-                    request,
-                    action=AuditEvent.Action.CREATE,
-                    obj=move,
-                    mark=mark,
-                    changes=audit.diff({}, audit.snapshot(move)),
-                )
         return Response(
             {"moves": s.StockMoveSerializer(moves, many=True).data}, status=status.HTTP_201_CREATED
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AuditEvent
+from audit.services import audit_view
 from core.errors import ValidationFailed
 from crm import models as crm
 from crm.selectors.budgets import budget_report
@@ -26,7 +25,6 @@ from crm.selectors.lists import LISTS
 from crm.selectors.misc import expense_totals_by_category
 from crm.services import budgets, documents, imports, misc
 
-from .. import audit
 from ..permissions import IsStaffMember
 from ..serializers import crm_more as s
 from ..viewsets import BatonReadOnlyViewSet
@@ -180,8 +178,6 @@ class FavouriteListViewSet(CrmViewSet):
     def _change_items(self, request, service, verb: str):
         favourite_list = self.get_object()
         return self._change_records(
-            favourite_list,
-            verb,
             lambda data: service(
                 actor=request.user,
                 favourite_list=favourite_list,
@@ -248,17 +244,7 @@ class ExpenseCategoryViewSet(CrmViewSet):
     def move(self, request, pk=None):
         category = self.get_object()
         parent = self._input("move").validated_data["parent"]
-        with transaction.atomic():
-            mark = audit.watermark()
-            before = audit.snapshot(category)
-            misc.expense_category_move(actor=request.user, category=category, parent=parent)
-            audit.record_write(
-                request,
-                action=AuditEvent.Action.CHANGE,
-                obj=category,
-                mark=mark,
-                changes=audit.diff(before, audit.snapshot(category)),
-            )
+        category = misc.expense_category_move(actor=request.user, category=category, parent=parent)
         return self._answer(category)
 
     @extend_schema(
@@ -323,7 +309,7 @@ class DocumentViewSet(CrmViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         document = self.get_object()
-        audit.record_view(request, document)
+        audit_view(request, document, via="api")
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,

@@ -14,7 +14,6 @@ from crm.selectors.reminders import mailing_recipients
 from integrations.mailings import mailing_create
 from integrations.models import Mailing, MailingMessage
 
-from .. import audit
 from ..serializers.integrations import MailingCreateInput, MailingSerializer
 from ..viewsets import BatonReadOnlyViewSet
 
@@ -51,16 +50,13 @@ class MailingViewSet(BatonReadOnlyViewSet):
             message = _("No such favourites list or saved customer query.")
             raise ValidationFailed(message, fields={"source": [message]})
         recipients, source = found
-        mailing = audit.create_audited(
-            request,
-            lambda: mailing_create(
-                actor=request.user,
-                name=fields["name"],
-                channel=fields["channel"],
-                subject=fields["subject"],
-                body=fields["body"],
-                recipients=recipients,
-                source=source,
-            ),
+        mailing = mailing_create(
+            actor=request.user,
+            name=fields["name"],
+            channel=fields["channel"],
+            subject=fields["subject"],
+            body=fields["body"],
+            recipients=recipients,
+            source=source,
         )
         return Response(MailingSerializer(self.base_queryset().get(pk=mailing.pk)).data, status=201)

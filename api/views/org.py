@@ -4,17 +4,12 @@ the signed-in user, and the caller's own API tokens."""
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AuditEvent
-from audit.services import audit_record
-from core.errors import ValidationFailed
 from org import services as org_services
 from org.models import Department, Employee, GroupProfile
 from org.selectors import effective_group_names, user_row_scope
@@ -34,16 +29,6 @@ from ..services import token_create, token_revoke
 from ..viewsets import BatonGenericViewSet, BatonModelViewSet
 
 
-def _validated_save(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        raise ValidationFailed(
-            "; ".join(str(m) for ms in exc.message_dict.values() for m in ms), fields=exc.message_dict
-        ) from exc
-    instance.save()
-
-
 @extend_schema_view(
     list=extend_schema(summary="List departments"),
     retrieve=extend_schema(summary="Get a department"),
@@ -60,19 +45,15 @@ class DepartmentViewSet(BatonModelViewSet):
     ordering_fields = ["code", "name", "sort_order"]
 
     def create_object(self, serializer):
-        return org_services.department_create(**serializer.validated_data)
+        return org_services.department_create(actor=self.request.user, **serializer.validated_data)
 
     def update_object(self, serializer):
-        department = serializer.instance
-        data = serializer.validated_data
-        with transaction.atomic():
-            if "parent" in data and data["parent"] != department.parent:
-                department = org_services.department_move(department=department, parent=data["parent"])
-            for field in ("code", "name", "head", "sort_order"):
-                if field in data:
-                    setattr(department, field, data[field])
-            _validated_save(department)
-        return department
+        return org_services.department_update(
+            actor=self.request.user, department=serializer.instance, **serializer.validated_data
+        )
+
+    def delete_object(self, instance) -> None:
+        org_services.department_delete(actor=self.request.user, department=instance)
 
 
 class EmployeeFilter(filters.FilterSet):
@@ -101,18 +82,15 @@ class EmployeeViewSet(BatonModelViewSet):
     ordering_fields = ["code", "name"]
 
     def create_object(self, serializer):
-        return org_services.employee_create(**serializer.validated_data)
+        return org_services.employee_create(actor=self.request.user, **serializer.validated_data)
 
     def update_object(self, serializer):
-        employee = serializer.instance
-        data = dict(serializer.validated_data)
-        with transaction.atomic():
-            if "manager" in data:
-                employee = org_services.employee_set_manager(employee=employee, manager=data.pop("manager"))
-            for field, value in data.items():
-                setattr(employee, field, value)
-            _validated_save(employee)
-        return employee
+        return org_services.employee_update(
+            actor=self.request.user, employee=serializer.instance, **serializer.validated_data
+        )
+
+    def delete_object(self, instance) -> None:
+        org_services.employee_delete(actor=self.request.user, employee=instance)
 
 
 @extend_schema_view(
@@ -134,52 +112,31 @@ class GroupViewSet(BatonModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["name"]
 
-    def _apply(self, group, data) -> None:
-        profile_data = data.get("profile", {})
-        if "parent" in profile_data:
-            org_services.group_set_parent(group=group, parent=profile_data["parent"])
-        profile, _created = GroupProfile.objects.get_or_create(group=group)
-        for field in ("kind", "row_scope", "description"):
-            if field in profile_data:
-                setattr(profile, field, profile_data[field])
-        _validated_save(profile)
-        if "permissions" in data:
-            before = sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all())
-            group.permissions.set(data["permissions"])
-            after = sorted(f"{p.content_type.app_label}.{p.codename}" for p in data["permissions"])
-            if before != after:
-                audit_record(
-                    action=AuditEvent.Action.PERMISSION,
-                    actor=self.request.user,
-                    request=self.request,
-                    obj=group,
-                    changes={"permissions": [before, after]},
-                )
-
     def create_object(self, serializer):
         data = serializer.validated_data
         profile = data.get("profile", {})
-        with transaction.atomic():
-            group = org_services.group_create(
-                name=data["name"],
-                parent=profile.get("parent"),
-                kind=profile.get("kind", GroupProfile.Kind.TEAM),
-                row_scope=profile.get("row_scope", GroupProfile._meta.get_field("row_scope").default),
-                description=profile.get("description", ""),
-            )
-            if "permissions" in data:
-                self._apply(group, {"permissions": data["permissions"]})
-        return group
+        return org_services.group_create(
+            actor=self.request.user,
+            name=data["name"],
+            parent=profile.get("parent"),
+            kind=profile.get("kind", GroupProfile.Kind.TEAM),
+            row_scope=profile.get("row_scope", GroupProfile._meta.get_field("row_scope").default),
+            description=profile.get("description", ""),
+            permissions=data.get("permissions"),
+        )
 
     def update_object(self, serializer):
-        group = serializer.instance
         data = serializer.validated_data
-        with transaction.atomic():
-            if "name" in data and data["name"] != group.name:
-                group.name = data["name"]
-                _validated_save(group)
-            self._apply(group, data)
-        return group
+        return org_services.group_update(
+            actor=self.request.user,
+            group=serializer.instance,
+            name=data.get("name"),
+            profile=data.get("profile"),
+            permissions=data.get("permissions"),
+        )
+
+    def delete_object(self, instance) -> None:
+        org_services.group_delete(actor=self.request.user, group=instance)
 
 
 class MeView(APIView):

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from audit.services import audit_export
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from org.permissions import user_can
 from reports.catalogue import REPORTS
@@ -23,7 +24,6 @@ from reports.filters import parse_filters
 from reports.selectors import NotPermitted as ReportNotPermitted
 from reports.xlsx import report_workbook
 
-from .. import audit
 from ..permissions import IsStaffMember
 from ..serializers.reports import ReportEntrySerializer, ReportSerializer
 
@@ -129,7 +129,9 @@ class ReportViewSet(viewsets.ViewSet):
         ]
         content = report_workbook(report=report, data=data, filters=described)
         rows = sum(len(table.rows) for table in report.tables(data))
-        audit.record_export(request, report.model, count=rows, params={"report": slug, **filters.as_query()})
+        audit_export(
+            request, report.model, count=rows, params={"report": slug, **filters.as_query()}, via="api"
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="baton-{report.slug}-{stamp}.xlsx"'

@@ -138,6 +138,9 @@ class Customer(TimeStamped):
     email_key = models.CharField(max_length=254, editable=False, default="")
     tax_id_key = models.CharField(max_length=40, editable=False, default="")
 
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {"level": "customer_level_change"}
+
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -349,6 +352,11 @@ class LevelChangeRequest(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     process_instance_id = models.CharField(_("process instance"), max_length=64, blank=True)
+
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {
+        field: "customer_level_change" for field in ("status", "decided_by", "decided_at", "decision_note")
+    }
 
     objects = CustomerScopedQuerySet.as_manager()
 

@@ -77,6 +77,9 @@ class Order(TimeStamped):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )
 
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {"status": "order_approval"}
+
     objects = OwnedOrCustomerQuerySet.as_manager()
 
     # Booked orders count as sales (reports, budgets); the others are not (yet, or any more) sales.

@@ -208,6 +208,9 @@ class Opportunity(TimeStamped):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
 
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {"stage": "opportunity_stages"}
+
     objects = OwnedOrCustomerQuerySet.as_manager()
 
     class Meta:

@@ -102,6 +102,12 @@ class Complaint(TimeStamped):
     # Set by the complaint process when its SLA timer fires before the complaint is resolved.
     overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
 
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {
+        field: "complaint"
+        for field in ("status", "handler", "department", "severity", "resolution", "satisfaction")
+    }
+
     objects = CustomerScopedQuerySet.as_manager()
 
     @property
@@ -156,6 +162,12 @@ class ServiceRequest(TimeStamped):
     scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
     work_record = models.TextField(_("work record"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {
+        field: "service_dispatch"
+        for field in ("status", "technician", "scheduled_at", "work_record", "satisfaction")
+    }
 
     objects = CustomerScopedQuerySet.as_manager()
 

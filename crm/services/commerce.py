@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from audit.services import audit_record, diff, snapshot
 from core.errors import Conflict, ValidationFailed
+from engine.connectors import user_of
+from engine.ownership import require_process_authority
 
 from ..models import (
     Contract,
@@ -93,10 +95,14 @@ def product_update(*, actor, product: Product, **fields) -> Product:
         errors.setdefault("code", []).append(_g("A product with this code exists."))
     if errors:
         raise ValidationFailed(_("The product could not be saved."), fields=errors)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    before = snapshot(product)
     for key, value in cleaned.items():
         setattr(product, key, value)
     product.save()
-    audit_record(action="change", actor=actor, obj=product, changes={k: str(v) for k, v in cleaned.items()})
+    changes = diff(before, snapshot(product))
+    if changes:
+        audit_record(action="change", actor=actor, obj=product, changes=changes)
     return product
 
 
@@ -124,7 +130,7 @@ def _move(*, actor, level: StockLevel, kind: str, delta: Decimal, reference: str
         )
     level.on_hand += delta
     level.save(update_fields=["on_hand"])
-    return StockMove.objects.create(
+    move = StockMove.objects.create(
         product_id=level.product_id,
         warehouse_id=level.warehouse_id,
         kind=kind,
@@ -132,8 +138,10 @@ def _move(*, actor, level: StockLevel, kind: str, delta: Decimal, reference: str
         balance=level.on_hand,
         reference=reference[:100],
         order=order,
-        actor=actor,
+        actor=user_of(actor),
     )
+    audit_record(action="create", actor=actor, obj=move)
+    return move
 
 
 @transaction.atomic
@@ -176,6 +184,43 @@ def stock_out(
     return _move(
         actor=actor, level=level, kind=StockMove.Kind.OUT, delta=-qty, reference=reference, order=order
     )
+
+
+@transaction.atomic
+def stock_out_anywhere(
+    *, actor, product: Product, quantity, reference: str = "", order: Order | None = None
+) -> list[StockMove]:
+    """Book `quantity` of `product` out of the warehouses that have it available, fullest first
+    (parts used on a service job, order lines shipped without a reservation). Not enough in all
+    warehouses together: Conflict, nothing booked."""
+    require_permission(actor, StockMove, "add")
+    errors: dict = {}
+    qty = _quantity(quantity, errors)
+    if errors:
+        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
+    levels = list(StockLevel.objects.select_for_update().filter(product=product).order_by("-on_hand", "pk"))
+    available = sum((level.on_hand - level.reserved for level in levels), Decimal(0))
+    if available < qty:
+        raise Conflict(_g("Only %(n)s of %(product)s available.") % {"n": available, "product": product})
+    moves, left = [], qty
+    for level in levels:
+        take = min(left, level.on_hand - level.reserved)
+        if take <= 0:
+            continue
+        moves.append(
+            _move(
+                actor=actor,
+                level=level,
+                kind=StockMove.Kind.OUT,
+                delta=-take,
+                reference=reference,
+                order=order,
+            )
+        )
+        left -= take
+        if left <= 0:
+            break
+    return moves
 
 
 @transaction.atomic
@@ -373,15 +418,29 @@ def order_create(
 
 
 def _order_stock_follows(actor, order: Order, status: str) -> None:
-    """Approval reserves the order's stock, cancellation/rejection releases it, shipment books it out."""
+    """Approval reserves the order's stock, cancellation/rejection releases it, shipment books it
+    out: what approval reserved, and what was never reserved (orders approved before reservations
+    existed) from the warehouses that have it."""
     from .reservations import order_release_stock, order_reserve_stock, order_ship_stock
 
+    user = user_of(actor)
     if status == Order.Status.APPROVED:
-        order_reserve_stock(actor=actor, order=order)
+        order_reserve_stock(actor=user, order=order)
     elif status in (Order.Status.CANCELLED, Order.Status.REJECTED):
-        order_release_stock(actor=actor, order=order)
+        order_release_stock(actor=user, order=order)
     elif status == Order.Status.SHIPPED:
-        order_ship_stock(actor=actor, order=order)
+        shipped = order_ship_stock(actor=user, order=order)
+        for line in order.lines.select_related("product").order_by("id"):
+            covered = min(shipped.get(line.product_id, Decimal(0)), line.quantity)
+            shipped[line.product_id] = shipped.get(line.product_id, Decimal(0)) - covered
+            if line.quantity > covered:
+                stock_out_anywhere(
+                    actor=actor,
+                    product=line.product,
+                    quantity=line.quantity - covered,
+                    reference=order.code,
+                    order=order,
+                )
 
 
 ORDER_TRANSITIONS = {
@@ -397,9 +456,12 @@ ORDER_TRANSITIONS = {
 
 @transaction.atomic
 def order_set_status(*, actor, order: Order, status: str, note: str = "") -> Order:
-    """Move an order along its life (the order-approval process calls this)."""
+    """Move an order along its life. While the order-approval process runs on the order, only
+    that process (its connectors, actor=ProcessActor) moves it: anyone else gets a Conflict naming
+    the process and the task it waits at."""
     require_row(actor, order, "change")
     order = Order.objects.select_for_update().get(pk=order.pk)
+    require_process_authority(actor=actor, obj=order, fields=["status"])
     if status not in ORDER_TRANSITIONS.get(order.status, set()):
         raise Conflict(
             _g("An order cannot go from %(old)s to %(new)s.")
@@ -472,7 +534,7 @@ def payment_record(
         paid_on=day,
         method=method,
         reference=reference[:100],
-        created_by=actor,
+        created_by=user_of(actor),
     )
     audit_record(action="create", actor=actor, obj=payment)
     return payment

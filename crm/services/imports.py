@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
-from audit.services import audit_record
+from audit.services import audit_changes, audit_record
 from core.errors import ValidationFailed
 from core.xlsx import safe_row
 
@@ -41,6 +41,7 @@ from ..models import (
     ContactEmployment,
     CreditLevel,
     Customer,
+    CustomerChange,
     CustomerLevel,
     CustomFieldDefinition,
     ImportJob,
@@ -48,7 +49,8 @@ from ..models import (
 )
 from ..normalize import FUZZY_THRESHOLD, core_similarity, customer_keys, name_core, phone_digits
 from ..xlsx import excel_date, read_rows
-from .common import check_email, check_phone, clean_custom_fields, next_codes, require_permission
+from .common import check_email, check_phone, clean_custom_fields, display, next_codes, require_permission
+from .customers import TRACKED_FIELDS
 
 User = get_user_model()
 
@@ -601,6 +603,15 @@ def insert_rows(model, rows: list[dict]) -> list[int]:
     return pks
 
 
+def level_process_name() -> str:
+    """The level-change process's name as designers deployed it (its key when not deployed)."""
+    from engine.models import DefinitionVersion
+
+    key = Customer.PROCESS_OWNED_FIELDS["level"]
+    name = DefinitionVersion.objects.filter(key=key, active=True).values_list("name", flat=True).first()
+    return name or key
+
+
 # --- Running a job ---------------------------------------------------------------------------
 
 
@@ -733,6 +744,7 @@ class Importer:
             self.duplicates.load_buckets({k["name_bucket"] for k in rows_keys})
         new: list[tuple[int, dict]] = []
         updates: dict[int, dict] = {}
+        update_rows: dict[int, int] = {}
         for (number, data), keys in zip(converted, rows_keys, strict=True):
             core = name_core(keys["name_key"])
             if checking:
@@ -752,6 +764,7 @@ class Importer:
                             result.skipped += 1  # one update per existing card: the first row wins
                         else:
                             updates[match] = data
+                            update_rows[match] = number
                     continue
                 self.duplicates.add(keys, core, -number)
             data.setdefault("custom", {})
@@ -766,7 +779,7 @@ class Importer:
             self.row_pk.update({number: pk for (number, _row), pk in zip(new, created_ids, strict=True)})
             result.created += len(new)
         if updates:
-            self._update_customers(updates)
+            self._update_customers(updates, update_rows, result)
             result.updated += len(updates)
         import_batch_committed.send(
             sender=ImportJob,
@@ -776,30 +789,71 @@ class Importer:
             updated_ids=list(updates),
         )
 
-    def _update_customers(self, updates: dict[int, dict]) -> None:
-        """Fill in the existing cards from the sheet: non-empty cells win; keys recomputed."""
+    def _update_customers(self, updates: dict[int, dict], rows: dict[int, int], result: BatchResult) -> None:
+        """Fill in the existing cards from the sheet: non-empty cells win; keys recomputed. Each
+        changed card gets its history rows and one audit row with the diff, as an edit on the card
+        would. A level the sheet would change is refused on its row: the level moves only through
+        the level-change process."""
         customers = Customer.objects.select_for_update().in_bulk(list(updates))
         touched: set[str] = set()
+        history: list[CustomerChange] = []
+        audited: list[tuple[Customer, dict]] = []
         for pk, data in updates.items():
             customer = customers[pk]
             custom = data.pop("custom", {})
             data.pop("owner", None)  # ownership changes through a transfer, not an import
+            level = data.pop("level", None)
+            if level is not None and level.pk != customer.level_id:
+                result.errors.append(
+                    {
+                        "row": rows[pk],
+                        "column": self.header_of["level"],
+                        "field": "level",
+                        "message": _g(
+                            "%(customer)s has the level %(old)s; a level changes only through the process "
+                            "“%(process)s” (request a level change on the card)."
+                        )
+                        % {
+                            "customer": customer,
+                            "old": customer.level or "—",
+                            "process": level_process_name(),
+                        },
+                    }
+                )
+                continue
+            changes = {}
             for key, value in data.items():
-                if value not in (None, ""):
+                if value not in (None, "") and getattr(customer, key) != value:
+                    changes[key] = [display(getattr(customer, key)), display(value)]
                     setattr(customer, key, value)
                     touched.add(key)
-            if custom:
+            if custom and {**customer.custom, **custom} != customer.custom:
+                changes["custom"] = [customer.custom, {**customer.custom, **custom}]
                 customer.custom = {**customer.custom, **custom}
                 touched.add("custom")
+            if not changes:
+                continue
             for attr, value in customer_keys(
                 name=customer.name, phone=customer.phone, email=customer.email, tax_id=customer.tax_id
             ).items():
                 setattr(customer, attr, value)
-        if touched:
-            fields = sorted(touched | set(customer_keys(name="x")) | {"updated_at"})
-            for customer in customers.values():
-                customer.updated_at = self.now
-            Customer.objects.bulk_update(list(customers.values()), fields, batch_size=BATCH_SIZE)
+            history += [
+                CustomerChange(
+                    customer=customer, field=key, old_value=old, new_value=new, changed_by=self.actor
+                )
+                for key, (old, new) in changes.items()
+                if key in TRACKED_FIELDS
+            ]
+            audited.append((customer, changes))
+        if result.errors or not touched:
+            return
+        fields = sorted(touched | set(customer_keys(name="x")) | {"updated_at"})
+        changed = [customer for customer, _changes in audited]
+        for customer in changed:
+            customer.updated_at = self.now
+        Customer.objects.bulk_update(changed, fields, batch_size=BATCH_SIZE)
+        CustomerChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
+        audit_changes(actor=self.actor, changes=audited, extra={"import_job": self.job.pk})
 
     # -- contacts --
 
@@ -846,17 +900,25 @@ class Importer:
                 )
             )
         if updates:
-            existing = Contact.objects.in_bulk(list(updates))
+            existing = Contact.objects.select_for_update().in_bulk(list(updates))
             fields: set[str] = set()
+            audited: list[tuple[Contact, dict]] = []
             for pk, data in updates.items():
+                contact = existing[pk]
                 data.pop("custom", None)
                 data.pop("customer", None)
+                changes = {}
                 for key, value in data.items():
-                    if value not in (None, ""):
-                        setattr(existing[pk], key, value)
+                    if value not in (None, "") and getattr(contact, key) != value:
+                        changes[key] = [display(getattr(contact, key)), display(value)]
+                        setattr(contact, key, value)
                         fields.add(key)
-                existing[pk].phone_digits = phone_digits(existing[pk].mobile or existing[pk].phone)
-            Contact.objects.bulk_update(list(existing.values()), sorted(fields | {"phone_digits"}))
+                contact.phone_digits = phone_digits(contact.mobile or contact.phone)
+                if changes:
+                    audited.append((contact, changes))
+            if audited:
+                Contact.objects.bulk_update([c for c, _ch in audited], sorted(fields | {"phone_digits"}))
+                audit_changes(actor=self.actor, changes=audited, extra={"import_job": self.job.pk})
             result.updated += len(updates)
         Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
         ContactEmployment.objects.bulk_create(
@@ -914,12 +976,19 @@ class Importer:
             new.append(Product(custom=custom, created_by=self.actor, **data))
         Product.objects.bulk_create(new, batch_size=BATCH_SIZE)
         if updates:
-            products = Product.objects.in_bulk([pk for pk, _d in updates])
+            products = Product.objects.select_for_update().in_bulk([pk for pk, _d in updates])
+            audited: list[tuple[Product, dict]] = []
             for pk, data in updates:
                 data.pop("custom", None)
+                changes = {}
                 for key, value in data.items():
-                    setattr(products[pk], key, value)
+                    if getattr(products[pk], key) != value:
+                        changes[key] = [display(getattr(products[pk], key)), display(value)]
+                        setattr(products[pk], key, value)
+                if changes:
+                    audited.append((products[pk], changes))
             Product.objects.bulk_update(list(products.values()), ["name", "unit", "spec", "price", "active"])
+            audit_changes(actor=self.actor, changes=audited, extra={"import_job": self.job.pk})
         result.created += len(new)
         result.updated += len(updates)
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import Conflict, NotPermitted, ValidationFailed
+from engine.connectors import user_of
+from engine.ownership import owned_by_process_error, require_process_authority, running_instance
 from org.permissions import user_can
 
 from ..models import Customer, CustomerChange, CustomerLevel, LevelChangeRequest
@@ -23,6 +25,16 @@ def _check_level(level: CustomerLevel | None) -> None:
         )
 
 
+def require_no_level_process(customer: Customer) -> None:
+    """A customer whose level change waits in its process keeps its level until that decides."""
+    for request in LevelChangeRequest.objects.filter(
+        customer=customer, status=LevelChangeRequest.Status.PENDING
+    ):
+        instance = running_instance(request, [Customer.PROCESS_OWNED_FIELDS["level"]])
+        if instance is not None:
+            raise owned_by_process_error(customer, instance, ["level"])
+
+
 def _apply_level(*, actor, customer: Customer, level: CustomerLevel, note: str) -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     old = customer.level
@@ -35,7 +47,7 @@ def _apply_level(*, actor, customer: Customer, level: CustomerLevel, note: str) 
         old_value=str(old or ""),
         new_value=str(level),
         note=note[:300],
-        changed_by=actor,
+        changed_by=user_of(actor),
     )
     audit_record(action="change", actor=actor, obj=customer, changes={"level": [str(old or ""), str(level)]})
     return customer
@@ -95,10 +107,12 @@ def customer_level_decide(
     )
     if request.status != LevelChangeRequest.Status.PENDING:
         raise Conflict(_("This level change has already been decided."))
-    if request.requested_by_id == actor.pk and not actor.is_superuser:
+    require_process_authority(actor=actor, obj=request, fields=["status"])
+    user = user_of(actor)
+    if user is not None and request.requested_by_id == user.pk and not user.is_superuser:
         raise NotPermitted(_("You cannot approve your own level change."))
     request.status = LevelChangeRequest.Status.APPROVED if approved else LevelChangeRequest.Status.REJECTED
-    request.decided_by = actor
+    request.decided_by = user
     request.decided_at = timezone.now()
     request.decision_note = note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -114,10 +128,12 @@ def customer_level_decide(
 
 @transaction.atomic
 def customer_level_set(*, actor, customer: Customer, level: CustomerLevel, reason: str = "") -> Customer:
-    """An administrator sets the level directly (no process)."""
+    """An administrator sets the level directly (no process); not while a level change for the
+    customer waits in its process (Conflict naming the process and its task)."""
     if not (actor.is_superuser or user_can(actor, CustomerLevel, "change")):
         raise NotPermitted(_("Only an administrator can set a level directly; request a level change."))
     _check_level(level)
+    require_no_level_process(customer)
     return _apply_level(
         actor=actor, customer=customer, level=level, note=reason or _g("set by an administrator")
     )

@@ -7,7 +7,7 @@ from django.dispatch import Signal
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from audit.services import audit_record, diff, snapshot
 from core.errors import ValidationFailed
 
 from ..models import Customer, CustomerChange, CustomerMerge, CustomerShare, FavouriteItem
@@ -111,6 +111,13 @@ def customer_merge(
         merged_by=actor,
     )
     removed_pk = remove.pk
+    audit_record(
+        action="delete",
+        actor=actor,
+        obj=remove,
+        changes=diff(snapshot(remove), {}),
+        extra={"merged_into": keep.pk},
+    )
     Customer.objects.filter(pk=removed_pk).delete()
     keep.save()
     history = [

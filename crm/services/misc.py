@@ -29,7 +29,7 @@ from ..models import (
     FavouriteList,
     SavedQuery,
 )
-from .common import parse_date, parse_decimal, require_permission, require_row
+from .common import display, parse_date, parse_decimal, require_permission, require_row
 
 # --- Favourites ----------------------------------------------------------------------------
 
@@ -45,9 +45,11 @@ def favourite_list_create(*, actor, name: str, shared_with=None) -> FavouriteLis
         and not actor.is_superuser
     ):
         raise NotPermitted(_("You can share only with your own groups."))
-    return FavouriteList.objects.create(
+    favourite_list = FavouriteList.objects.create(
         name=name.strip()[:100], owner=actor, shared_with=shared_with, created_by=actor
     )
+    audit_record(action="create", actor=actor, obj=favourite_list)
+    return favourite_list
 
 
 @transaction.atomic
@@ -73,6 +75,12 @@ def favourite_add(*, actor, favourite_list: FavouriteList, customers=(), contact
         + [FavouriteItem(favourite_list=favourite_list, contact_id=pk) for pk in contact_ids],
         ignore_conflicts=True,
     )
+    audit_record(
+        action="change",
+        actor=actor,
+        obj=favourite_list,
+        changes={"items": [None, {"customers": sorted(customer_ids), "contacts": sorted(contact_ids)}]},
+    )
     return favourite_list.items.count() - before
 
 
@@ -82,6 +90,8 @@ def favourite_remove(*, actor, favourite_list: FavouriteList, customers=(), cont
         raise NotPermitted(_("Only the list's owner changes it."))
     favourite_list.items.filter(customer__in=list(customers)).delete()
     favourite_list.items.filter(contact__in=list(contacts)).delete()
+    ids = {"customers": sorted(c.pk for c in customers), "contacts": sorted(c.pk for c in contacts)}
+    audit_record(action="change", actor=actor, obj=favourite_list, changes={"items": [ids, None]})
 
 
 # --- Campaigns -----------------------------------------------------------------------------
@@ -134,6 +144,12 @@ def campaign_add_members(
         if c.pk not in existing_contacts
     ]
     CampaignMember.objects.bulk_create(rows)
+    if rows:
+        added = {
+            "customers": sorted(r.customer_id for r in rows if r.customer_id),
+            "contacts": sorted(r.contact_id for r in rows if r.contact_id),
+        }
+        audit_record(action="change", actor=actor, obj=campaign, changes={"members": [None, added]})
     return len(rows)
 
 
@@ -148,7 +164,9 @@ def campaign_add_task(*, actor, campaign: Campaign, title: str, assignee, due_on
     due = parse_date(due_on, "due_on", errors)
     if errors:
         raise ValidationFailed(_("The task could not be saved."), fields=errors)
-    return CampaignTask.objects.create(campaign=campaign, title=title.strip(), assignee=assignee, due_on=due)
+    task = CampaignTask.objects.create(campaign=campaign, title=title.strip(), assignee=assignee, due_on=due)
+    audit_record(action="create", actor=actor, obj=task, extra={"campaign": campaign.pk})
+    return task
 
 
 @transaction.atomic
@@ -163,9 +181,11 @@ def campaign_add_cost(*, actor, campaign: Campaign, item: str, amount, spent_on=
     day = parse_date(spent_on, "spent_on", errors)
     if errors:
         raise ValidationFailed(_("The cost could not be saved."), fields=errors)
-    return CampaignCost.objects.create(
+    cost = CampaignCost.objects.create(
         campaign=campaign, item=item.strip(), amount=value, spent_on=day or timezone.localdate()
     )
+    audit_record(action="create", actor=actor, obj=cost, extra={"campaign": campaign.pk})
+    return cost
 
 
 # --- Expenses ------------------------------------------------------------------------------
@@ -176,7 +196,9 @@ def expense_category_create(*, actor, name: str, parent: ExpenseCategory | None 
     require_permission(actor, ExpenseCategory, "add")
     if not name.strip():
         raise ValidationFailed(_("Name the category."), fields={"name": [_g("This field is required.")]})
-    return ExpenseCategory.objects.create(name=name.strip(), parent=parent)
+    category = ExpenseCategory.objects.create(name=name.strip(), parent=parent)
+    audit_record(action="create", actor=actor, obj=category)
+    return category
 
 
 @transaction.atomic
@@ -194,8 +216,13 @@ def expense_category_move(
                 },
             )
         node = node.parent
+    old = category.parent
     category.parent = parent
     category.save(update_fields=["parent"])
+    if old != parent:
+        audit_record(
+            action="change", actor=actor, obj=category, changes={"parent": [display(old), display(parent)]}
+        )
     return category
 
 
@@ -246,7 +273,9 @@ def competitor_create(*, actor, name: str, kind: str = Competitor.Kind.COMPETITO
         errors.setdefault("name", []).append(_g("Already recorded."))
     if errors:
         raise ValidationFailed(_("The record could not be saved."), fields=errors)
-    return Competitor.objects.create(name=name.strip(), kind=kind, **fields)
+    competitor = Competitor.objects.create(name=name.strip(), kind=kind, **fields)
+    audit_record(action="create", actor=actor, obj=competitor)
+    return competitor
 
 
 # --- Custom fields -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_record
 from core import dates
 from core.errors import Conflict, ValidationFailed
+from engine.ownership import require_process_authority
 
 from ..models import Activity, ChoiceList, Competitor, Contact, Customer, Lead, Opportunity
 from ..signals import business_event
@@ -356,13 +357,19 @@ def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **f
     cleaned = _clean_opportunity(fields, errors)
     if errors:
         raise ValidationFailed(_("The opportunity could not be saved."), fields=errors)
+    require_process_authority(
+        actor=actor, obj=opportunity, fields=[k for k, v in cleaned.items() if getattr(opportunity, k) != v]
+    )
     changes = {}
     for key, value in cleaned.items():
         if getattr(opportunity, key) != value:
             changes[key] = [str(getattr(opportunity, key)), str(value)]
             setattr(opportunity, key, value)
     if "stage" in cleaned and "probability" not in fields:
-        opportunity.probability = STAGE_PROBABILITY[opportunity.stage]
+        probability = STAGE_PROBABILITY[opportunity.stage]
+        if opportunity.probability != probability:
+            changes["probability"] = [str(opportunity.probability), str(probability)]
+            opportunity.probability = probability
     opportunity.save()
     if competitors is not None:
         opportunity.competitors.set(competitors)

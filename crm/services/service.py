@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from audit.services import audit_record, diff, snapshot
 from core.errors import ValidationFailed
+from engine.ownership import require_process_authority
 
 from ..models import ChoiceList, Complaint, Customer, Product, ServiceRecord, ServiceRequest
 from ..signals import business_event
@@ -276,11 +277,18 @@ def service_request_update(*, actor, request: ServiceRequest, **fields) -> Servi
         errors.setdefault("satisfaction", []).append(_g("Rate from 1 to 5."))
     if errors:
         raise ValidationFailed(_("The service request could not be saved."), fields=errors)
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    require_process_authority(actor=actor, obj=request, fields=_changed(request, fields))
+    before = snapshot(request)
     for key, value in fields.items():
         setattr(request, key, value)
     request.save()
-    audit_record(action="change", actor=actor, obj=request, changes={k: str(v) for k, v in fields.items()})
+    audit_record(action="change", actor=actor, obj=request, changes=diff(before, snapshot(request)))
     return request
+
+
+def _changed(obj, fields: dict) -> list[str]:
+    return [key for key, value in fields.items() if getattr(obj, key) != value]
 
 
 @transaction.atomic
@@ -300,10 +308,33 @@ def complaint_update(*, actor, complaint: Complaint, **fields) -> Complaint:
         errors.setdefault("satisfaction", []).append(_g("Rate from 1 to 5."))
     if errors:
         raise ValidationFailed(_("The complaint could not be saved."), fields=errors)
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    require_process_authority(actor=actor, obj=complaint, fields=_changed(complaint, fields))
+    before = snapshot(complaint)
     for key, value in fields.items():
         setattr(complaint, key, value)
     if fields.get("status") == Complaint.Status.RESOLVED and complaint.resolved_at is None:
         complaint.resolved_at = timezone.now()
     complaint.save()
-    audit_record(action="change", actor=actor, obj=complaint, changes={k: str(v) for k, v in fields.items()})
+    audit_record(action="change", actor=actor, obj=complaint, changes=diff(before, snapshot(complaint)))
+    return complaint
+
+
+@transaction.atomic
+def complaint_mark_overdue(*, actor, complaint: Complaint, due=None) -> Complaint:
+    """The complaint passed its SLA (the complaint process's timer); marked once."""
+    require_row(actor, complaint, "change")
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.overdue_since is not None:
+        return complaint
+    before = snapshot(complaint)
+    complaint.overdue_since = timezone.now()
+    complaint.save(update_fields=["overdue_since", "updated_at"])
+    audit_record(
+        action="change",
+        actor=actor,
+        obj=complaint,
+        changes=diff(before, snapshot(complaint)),
+        extra={"sla": due} if due else None,
+    )
     return complaint

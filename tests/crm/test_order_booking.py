@@ -11,7 +11,6 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from crm import connectors
 from crm.models import Order, OrderLine
 from crm.services.commerce import order_create, order_set_status, stock_in
 
@@ -58,11 +57,13 @@ def test_lines_are_booked_when_the_order_is_approved_and_unbooked_when_it_is_can
     assert _booked_on(order) == {None}
 
 
-def test_a_process_writing_the_status_and_an_order_read_in_part_keep_the_lines_in_step(org):
+def test_a_bare_status_save_and_an_order_read_in_part_keep_the_lines_in_step(org):
     order = _approved_order(org.zhang)
     assert _booked_on(order) == {MARCH_2}
-    # a process moves it on (still a sale, same date), through the connectors' field write
-    connectors._save(Order.objects.get(pk=order.pk), org.wang, status=Order.Status.SHIPPED)
+    # it moves on (still a sale, same date), saved around the services (a data fix)
+    shipped = Order.objects.get(pk=order.pk)
+    shipped.status = Order.Status.SHIPPED
+    shipped.save()
     assert _booked_on(order) == {MARCH_2}
     # an order read without its date: the save cannot know what changed, so it updates the lines
     partial = Order.objects.only("pk", "status").get(pk=order.pk)

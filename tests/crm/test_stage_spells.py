@@ -1,11 +1,10 @@
 """An opportunity's time at each stage (stage spells): opened when it reaches a stage, closed when
-it moves on or is won or lost, whichever way it changes (the services, a process's field write)."""
+it moves on or is won or lost, whichever way it changes (the services, a save that bypasses them)."""
 
 import datetime
 
 import time_machine
 
-from crm import connectors
 from crm.models import Opportunity, OpportunityStageSpell
 from crm.services.sales import opportunity_close, opportunity_create, opportunity_update
 
@@ -32,8 +31,10 @@ def test_each_stage_reached_opens_a_spell_and_moving_on_or_closing_ends_it(org):
         deal = opportunity_update(actor=org.zhang, opportunity=deal, stage="lead")
     with time_machine.travel(T0 + 3 * DAY, tick=False):  # not a stage change: nothing moves
         deal = opportunity_update(actor=org.zhang, opportunity=deal, amount=1200)
-    with time_machine.travel(T0 + 7 * DAY, tick=False):  # the opportunity process moves it
-        connectors._save(Opportunity.objects.get(pk=deal.pk), org.zhang, stage="confirmed")
+    with time_machine.travel(T0 + 7 * DAY, tick=False):  # a save around the services (a data fix)
+        fixed = Opportunity.objects.get(pk=deal.pk)
+        fixed.stage = "confirmed"
+        fixed.save()
     assert _spells(deal) == [
         ("potential", T0, T0 + 2 * DAY),
         ("lead", T0 + 2 * DAY, T0 + 7 * DAY),
