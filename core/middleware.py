@@ -7,6 +7,8 @@ form answer). One check here turns all of them into a clear 400 that changes not
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -33,7 +35,18 @@ class RejectNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request):
+        try:
+            has_nul = _has_nul(request)
+        except RequestDataTooBig:
+            if not request.path.startswith("/api/"):
+                raise  # Django's own 400 page
+            message = _("The request body is larger than %(n)d bytes.") % {
+                "n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            }
+            return JsonResponse(
+                {"code": "too_large", "message": message, "fields": {}, "location": None}, status=413
+            )
+        if has_nul:
             message = _("The text contains a NUL character (\\0), which cannot be stored. Remove it.")
             if request.path.startswith("/api/"):
                 return JsonResponse(
