@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..signals import business_event
 from .common import (
+    check_fits,
     clean_custom_fields,
     next_code,
     parse_date,
@@ -299,9 +300,13 @@ def _clean_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
         quantity = parse_decimal(line.get("quantity"), "quantity", line_errors)
         if quantity is None or quantity <= 0:
             line_errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
+        else:
+            check_fits(quantity, OrderLine._meta.get_field("quantity"), "quantity", line_errors)
         price = parse_decimal(line.get("price", product.price), "price", line_errors)
         if price is None or price < 0:
             line_errors.setdefault("price", []).append(_g("Enter a price of at least 0."))
+        else:
+            check_fits(price, OrderLine._meta.get_field("price"), "price", line_errors)
         discount = parse_decimal(line.get("discount_percent", 0), "discount_percent", line_errors) or Decimal(
             0
         )
@@ -312,7 +317,17 @@ def _clean_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
             errors.setdefault(f"{prefix}.{key}", []).extend(messages)
         if line_errors:
             continue
-        amount = (quantity * price * (100 - discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = quantity * price * (100 - discount) / 100
+        too_much = _g("The line comes to %(amount)s, more than an order line can hold; lower the quantity.")
+        if not check_fits(
+            amount,
+            OrderLine._meta.get_field("amount"),
+            f"{prefix}.quantity",
+            errors,
+            too_much % {"amount": f"{amount:,.2f}"},
+        ):
+            continue
+        amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
         result.append(
             OrderLine(
                 product=product,
@@ -350,6 +365,15 @@ def order_create(
         errors.setdefault("delivery_on", []).append(_g("Delivery cannot come before the order date."))
     if contract is not None and contract.customer_id != customer.pk:
         errors.setdefault("contract", []).append(_g("The contract belongs to another customer."))
+    total = sum((line.amount for line in order_lines), Decimal(0))
+    check_fits(
+        total,
+        Order._meta.get_field("total_amount"),
+        "lines",
+        errors,
+        _g("The lines add up to %(total)s, more than an order can hold; split the order.")
+        % {"total": f"{total:,.2f}"},
+    )
     if errors:
         raise ValidationFailed(_("The order could not be saved."), fields=errors)
     order = Order.objects.create(
@@ -362,7 +386,7 @@ def order_create(
         notes=notes,
         owner=actor,
         created_by=actor,
-        total_amount=sum((line.amount for line in order_lines), Decimal(0)),
+        total_amount=total,
     )
     for line in order_lines:
         line.order = order

@@ -115,6 +115,21 @@ def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
     return number
 
 
+def check_fits(
+    value: Decimal, model_field: models.DecimalField, field: str, errors: dict, message=None
+) -> bool:
+    """False, with a located error, when `value` is beyond what the model field stores (its
+    max_digits and decimal_places): the database would refuse it, SQLite with a crash."""
+    places = model_field.decimal_places
+    bound = Decimal(10) ** (model_field.max_digits - places)
+    # Exact comparisons (no quantize: a huge value would overflow the decimal context itself).
+    if abs(value) < bound - Decimal(5).scaleb(-places - 1):
+        return True
+    largest = bound - Decimal(1).scaleb(-places)
+    errors.setdefault(field, []).append(message or _g("At most %(largest)s.") % {"largest": f"{largest:,}"})
+    return False
+
+
 def clean_text(value, field: str, errors: dict, *, required: bool = False, limit: int = 200) -> str:
     """Stripped text; a located error when required and empty or longer than `limit`."""
     text = ("" if value is None else str(value)).strip()
