@@ -167,3 +167,16 @@ def test_sales_support_and_an_order_start_their_processes(client, office):
     assert order.status_code == 302
     assert Order.objects.get(customer=customer).status == Order.Status.SUBMITTED
     assert ProcessInstance.objects.filter(started_by=office, key="order_approval").exists()
+
+
+def test_an_order_whose_amount_exceeds_what_an_order_holds_is_a_field_error(client, office):
+    # given a product priced at a billion
+    customer = CustomerFactory(owner=office)
+    product = ProductFactory(code="DAM-1", price="999999999.99")
+    # when an order of 999,999,999 of them is requested (within the form's own digits)
+    response = start(
+        client, office, "order", {"customer": customer.code, "product": product.code, "quantity": "999999999"}
+    )
+    # then the quantity is marked, not a server error, and nothing is written
+    assert response.status_code == 400 and field_errors(response).get("quantity")
+    assert not Order.objects.exists() and not ProcessInstance.objects.filter(key="order_approval").exists()
