@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "core.middleware.RejectNulCharactersMiddleware",
     # A database connection lost mid-request: 503 "nothing was saved, try again", not a 500.
     "core.middleware.DatabaseInterruptedMiddleware",
+    "core.middleware.ValueOutOfRangeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

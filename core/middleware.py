@@ -7,6 +7,8 @@ form answer). One check here turns all of them into a clear 400 that changes not
 
 from __future__ import annotations
 
+from decimal import InvalidOperation
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -90,3 +92,30 @@ class DatabaseInterruptedMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "1"
         return response
+
+
+class ValueOutOfRangeMiddleware:
+    """The last line for the HTML pages, as `api.errors` is for the API: a value that reaches the
+    database beyond its column (PostgreSQL: DataError; SQLite: InvalidOperation or OverflowError)
+    was bad input, so it answers 400 with the error page, not a 500. Services check the ranges they
+    know first, naming the field (`core.ranges`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import DataError
+
+        if not isinstance(exception, DataError | InvalidOperation | OverflowError):
+            return None
+        from django.shortcuts import render
+
+        from .errors import ValidationFailed
+
+        error = ValidationFailed(_("A value is out of range or malformed. Go back and correct it."))
+        fragment = request.headers.get("HX-Request")
+        template = "errors/domain_fragment.html" if fragment else "errors/domain.html"
+        return render(request, template, {"error": error}, status=400)

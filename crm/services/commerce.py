@@ -51,7 +51,7 @@ def _clean_product(data: dict, errors: dict) -> dict:
         if key in cleaned and not cleaned[key]:
             errors.setdefault(key, []).append(_g("This field is required."))
     if "price" in data:
-        price = parse_decimal(data["price"], "price", errors)
+        price = parse_decimal(data["price"], "price", errors, Product._meta.get_field("price"))
         if price is not None and price < 0:
             errors.setdefault("price", []).append(_g("Cannot be negative."))
         cleaned["price"] = price if price is not None else Decimal(0)
@@ -105,7 +105,7 @@ def product_update(*, actor, product: Product, **fields) -> Product:
 
 
 def _quantity(value, errors: dict, *, allow_zero: bool = False) -> Decimal:
-    quantity = parse_decimal(value, "quantity", errors)
+    quantity = parse_decimal(value, "quantity", errors, StockMove._meta.get_field("quantity"))
     if quantity is None or quantity < 0 or (quantity == 0 and not allow_zero):
         errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
         return Decimal(0)
@@ -255,7 +255,7 @@ def contract_create(
     errors: dict = {}
     if not title.strip():
         errors.setdefault("title", []).append(_g("This field is required."))
-    value = parse_decimal(amount, "amount", errors)
+    value = parse_decimal(amount, "amount", errors, Contract._meta.get_field("amount"))
     if value is None or value < 0:
         errors.setdefault("amount", []).append(_g("Enter an amount of at least 0."))
     dates = {
@@ -476,7 +476,7 @@ def payment_record(
     require_permission(actor, Payment, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
-    value = parse_decimal(amount, "amount", errors)
+    value = parse_decimal(amount, "amount", errors, Payment._meta.get_field("amount"))
     if value is None or value <= 0:
         errors.setdefault("amount", []).append(_g("Enter an amount greater than 0."))
     day = parse_date(paid_on, "paid_on", errors) or timezone.localdate()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import NotFound, NotPermitted, ValidationFailed
+from core.ranges import out_of_range
 from org.permissions import user_can
 
 from ..models import ChoiceOption, CodeSequence, CustomFieldDefinition
@@ -101,7 +102,8 @@ def resolve_option(value, choice_list: str, field: str, errors: dict) -> ChoiceO
     return option
 
 
-def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
+def parse_decimal(value, field: str, errors: dict, column: models.Field | None = None) -> Decimal | None:
+    """A finite number (commas allowed); with `column`, also one that the column can store."""
     if value in (None, ""):
         return None
     try:
@@ -112,21 +114,17 @@ def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
     if not number.is_finite():
         errors.setdefault(field, []).append(_g("Enter a number."))
         return None
+    if column is not None:
+        check_fits(number, column, field, errors)
     return number
 
 
-def check_fits(
-    value: Decimal, model_field: models.DecimalField, field: str, errors: dict, message=None
-) -> bool:
-    """False, with a located error, when `value` is beyond what the model field stores (its
-    max_digits and decimal_places): the database would refuse it, SQLite with a crash."""
-    places = model_field.decimal_places
-    bound = Decimal(10) ** (model_field.max_digits - places)
-    # Exact comparisons (no quantize: a huge value would overflow the decimal context itself).
-    if abs(value) < bound - Decimal(5).scaleb(-places - 1):
+def check_fits(value, model_field: models.Field, field: str, errors: dict, message=None) -> bool:
+    """False, with a located error, when `value` is beyond what the model field stores."""
+    problem = out_of_range(model_field, value)
+    if problem is None:
         return True
-    largest = bound - Decimal(1).scaleb(-places)
-    errors.setdefault(field, []).append(message or _g("At most %(largest)s.") % {"largest": f"{largest:,}"})
+    errors.setdefault(field, []).append(message or problem)
     return False
 
 

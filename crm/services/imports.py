@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import ValidationFailed
+from core.ranges import out_of_range
 from core.xlsx import safe_row
 
 from ..models import (
@@ -669,6 +670,10 @@ class Importer:
             column = self.columns[field_name]
             errors: list[str] = []
             cleaned[field_name] = _convert(column, raw, self.lookups, errors)
+            if column.kind in ("decimal", "int") and not errors:
+                problem = out_of_range(self.target.model._meta.get_field(field_name), cleaned[field_name])
+                if problem:
+                    errors.append(problem)
             for message in errors:
                 failed = True
                 result.errors.append(

@@ -178,3 +178,18 @@ def test_the_wizard_answers_a_small_located_400_and_stores_nothing(client, org):
     assert response.status_code == 400
     assert "ZZZZ1" in response.content.decode() and len(response.content) < 200_000
     assert not ImportJob.objects.exists() and "crm_import_upload" not in client.session
+
+
+def test_numbers_beyond_their_columns_are_row_errors_and_the_batch_writes_nothing(org):
+    book = Workbook()
+    book.active.append(["客户名称", "年营业额", "员工数"])
+    book.active.append(["正常公司", 1000, 10])
+    book.active.append(["巨大公司", "1" + "0" * 20, "9" * 30])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = import_job_create(
+        actor=org.zhang, entity="customer", data=buffer.getvalue(), filename="n.xlsx", run=False
+    )
+    job = import_run(job_id=job.pk)
+    assert {(e["row"], e["field"]) for e in job.errors} == {(3, "annual_revenue"), (3, "employee_count")}
+    assert not Customer.objects.exists()
