@@ -329,7 +329,8 @@ def read_rows(archive: zipfile.ZipFile, limits: SheetLimits | None = None) -> It
             _check_dimension(element, limits)
             continue
         count += 1
-        row_number = int(element.get("r")) if (element.get("r") or "").isdigit() else count
+        declared = element.get("r") or ""
+        row_number = int(declared) if declared.isdigit() and len(declared) <= 9 else count
         count = max(count, row_number)
         if count > limits.rows + 1:
             raise refuse(_too_many_rows(limits, count), row=count)

@@ -193,3 +193,16 @@ def test_numbers_beyond_their_columns_are_row_errors_and_the_batch_writes_nothin
     job = import_run(job_id=job.pk)
     assert {(e["row"], e["field"]) for e in job.errors} == {(3, "annual_revenue"), (3, "employee_count")}
     assert not Customer.objects.exists()
+
+
+def test_junk_numbers_in_the_sheet_xml_are_a_located_refusal_or_ignored_never_a_500(org):
+    # a row number of 5,000 digits is ignored (the rows are counted instead)
+    row = f'<row r="{"9" * 5000}"><c t="inlineStr"><is><t>x</t></is></c></row>'
+    preview = import_preview(
+        actor=org.zhang, entity="customer", data=raw_xlsx(HEADER_ROW + row), filename="a.xlsx"
+    )
+    assert preview["rows"] == [["x"]]
+    # a shared-string index of 5,000 digits, a number that is no number
+    for cell in (f'<c r="A2" t="s"><v>{"9" * 5000}</v></c>', '<c r="A2"><v>twelve</v></c>'):
+        error = refusal(org, raw_xlsx(HEADER_ROW + f'<row r="2">{cell}</row>', shared=["客户名称"]))
+        assert error.location == {"cell": "A2"}
