@@ -97,7 +97,7 @@ class DatabaseInterruptedMiddleware:
 class ValueOutOfRangeMiddleware:
     """The last line for the HTML pages, as `api.errors` is for the API: a value that reaches the
     database beyond its column (PostgreSQL: DataError; SQLite: InvalidOperation or OverflowError)
-    was bad input, so it answers 400 with the error page, not a 500. Services check the ranges they
+    was bad input, so it answers 400, not a 500. Services check the ranges they
     know first, naming the field (`core.ranges`)."""
 
     def __init__(self, get_response):
@@ -111,11 +111,7 @@ class ValueOutOfRangeMiddleware:
 
         if not isinstance(exception, DataError | InvalidOperation | OverflowError):
             return None
-        from django.shortcuts import render
-
-        from .errors import ValidationFailed
-
-        error = ValidationFailed(_("A value is out of range or malformed. Go back and correct it."))
-        fragment = request.headers.get("HX-Request")
-        template = "errors/domain_fragment.html" if fragment else "errors/domain.html"
-        return render(request, template, {"error": error}, status=400)
+        # Plain text, like the 503 above: the page template would query a connection whose
+        # transaction may still be marked broken.
+        message = _("A value is out of range or malformed. Go back and correct it.")
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
