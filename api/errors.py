@@ -6,6 +6,8 @@ an integrator handles every failure the same way and bad input is never a 500.
 
 from __future__ import annotations
 
+from decimal import InvalidOperation
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, connection, transaction
@@ -108,7 +110,9 @@ def exception_handler(exc, context):
             ),
             status=409,
         )
-    elif isinstance(exc, (DataError, OverflowError)):
+    elif isinstance(exc, (DataError, OverflowError, InvalidOperation)):
+        # The last line: inputs are range-checked where they are parsed; a value that still
+        # reaches the database out of range (SQLite raises InvalidOperation) is bad input, not a 500.
         _database_error_rollback()
         return Response(error_body("invalid_value", _("A value is out of range or malformed.")), status=400)
 

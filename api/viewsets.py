@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 
 from audit.services import audit_export, audit_view
+from core.xlsx import csv_row
 from org.permissions import user_can
 
 from .permissions import EntityPermission, IsStaffMember
@@ -178,9 +179,9 @@ class ExportMixin:
         name = self.permission_model()._meta.model_name
         response["Content-Disposition"] = f'attachment; filename="{name}s.csv"'
         writer = csv.writer(response)
-        writer.writerow(fields)
+        writer.writerow(csv_row(fields))
         for row in rows:
-            writer.writerow([row.get(f, "") for f in fields])
+            writer.writerow(csv_row(row.get(f, "") for f in fields))
         audit_export(
             request, self.permission_model(), count=len(rows), params=dict(request.query_params), via="api"
         )

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "core.middleware.RejectNulCharactersMiddleware",
     # A database connection lost mid-request: 503 "nothing was saved, try again", not a 500.
     "core.middleware.DatabaseInterruptedMiddleware",
+    "core.middleware.ValueOutOfRangeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -308,6 +309,20 @@ CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
     "schedule": env_int("INTEGRATIONS_SWEEP_SECONDS", 60),
 }
 
+# --- Uploads and request bodies -------------------------------------------------------------
+# Excel/CSV imports are read streaming and refused, located, beyond these limits (checked on the
+# sheet's declared dimensions first, then per row and cell while reading): data rows, columns,
+# characters in one cell (Excel's own maximum), and megabytes one part of the .xlsx may unpack to.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 500)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 512)
+# JSON from outside (API bodies, JSON form fields, form files): nesting deeper than this is
+# refused with a 400 (the parser would otherwise recurse until it fails). An API body is at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE bytes, as Django bounds form bodies (DRF alone would not).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an unauthenticated call then answers 401 with a WWW-Authenticate header.
@@ -334,7 +349,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

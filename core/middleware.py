@@ -7,6 +7,10 @@ form answer). One check here turns all of them into a clear 400 that changes not
 
 from __future__ import annotations
 
+from decimal import InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -33,7 +37,18 @@ class RejectNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request):
+        try:
+            has_nul = _has_nul(request)
+        except RequestDataTooBig:
+            if not request.path.startswith("/api/"):
+                raise  # Django's own 400 page
+            message = _("The request body is larger than %(n)d bytes.") % {
+                "n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            }
+            return JsonResponse(
+                {"code": "too_large", "message": message, "fields": {}, "location": None}, status=413
+            )
+        if has_nul:
             message = _("The text contains a NUL character (\\0), which cannot be stored. Remove it.")
             if request.path.startswith("/api/"):
                 return JsonResponse(
@@ -77,3 +92,26 @@ class DatabaseInterruptedMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "1"
         return response
+
+
+class ValueOutOfRangeMiddleware:
+    """The last line for the HTML pages, as `api.errors` is for the API: a value that reaches the
+    database beyond its column (PostgreSQL: DataError; SQLite: InvalidOperation or OverflowError)
+    was bad input, so it answers 400, not a 500. Services check the ranges they
+    know first, naming the field (`core.ranges`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import DataError
+
+        if not isinstance(exception, DataError | InvalidOperation | OverflowError):
+            return None
+        # Plain text, like the 503 above: the page template would query a connection whose
+        # transaction may still be marked broken.
+        message = _("A value is out of range or malformed. Go back and correct it.")
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -8,7 +8,6 @@ task owners, forms, called processes). Errors block a deploy; warnings don't.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from core import jsonlimits
 from engine import connectors, parsing
 from engine.models import DefinitionVersion
 from engine.services import with_called_definitions
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_FILES = 50
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
+MAX_MESSAGE_CHARS = 1000
 XML_SUFFIXES = (".bpmn", ".bpmn2", ".bpmn20.xml", ".xml", ".dmn", ".dmn11.xml")
 FORM_SUFFIXES = (".json",)
 
@@ -90,6 +91,20 @@ class Finding:
         return f"{where} {self.element_id}".rstrip() if self.element_id else where
 
 
+def _bounded(finding: Finding) -> Finding:
+    """Messages quote the upload (a tag, a name, an id); a rejection must not echo a huge one."""
+    for name, limit in (
+        ("message", MAX_MESSAGE_CHARS),
+        ("element_id", 200),
+        ("element_name", 200),
+        ("file", 255),
+    ):
+        text = getattr(finding, name)
+        if len(text) > limit:
+            setattr(finding, name, text[: limit - 1] + "…")
+    return finding
+
+
 @dataclass
 class Report:
     files: list[str]
@@ -111,10 +126,10 @@ class Report:
         return not self.errors
 
     def error(self, message: str, **where) -> None:
-        self.findings.append(Finding(Severity.ERROR, message, **where))
+        self.findings.append(_bounded(Finding(Severity.ERROR, message, **where)))
 
     def warning(self, message: str, **where) -> None:
-        self.findings.append(Finding(Severity.WARNING, message, **where))
+        self.findings.append(_bounded(Finding(Severity.WARNING, message, **where)))
 
     def as_dict(self) -> dict:
         return {
@@ -225,7 +240,7 @@ def _load_xml(name: str, body: bytes, report: Report):
 def _load_form(name: str, body: bytes, report: Report) -> str | None:
     try:
         text = body.decode("utf-8")
-        value = json.loads(text)
+        value = jsonlimits.loads(text)
     except (UnicodeDecodeError, ValueError) as error:
         report.error(
             _("The form file is not valid JSON: %(msg)s") % {"msg": error},

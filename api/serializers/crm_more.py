@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from core.jsonlimits import BoundedJSONDecoder
 from crm import models as crm
 from crm.services.imports import TARGETS
 from crm.services.merge import MERGEABLE_FIELDS
@@ -65,6 +66,7 @@ class ImportJobCreateInput(ImportPreviewInput):
     mapping = serializers.JSONField(
         required=False,
         binary=True,
+        decoder=BoundedJSONDecoder,
         help_text='Column header → field, e.g. {"客户名称": "name"}; as JSON text in a multipart form. '
         "Default: the suggested mapping.",
     )

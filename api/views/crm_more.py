@@ -3,8 +3,6 @@ categories. Each write calls a CRM service and leaves one audit row."""
 
 from __future__ import annotations
 
-import json
-
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import audit_view
+from core import jsonlimits
 from core.errors import ValidationFailed
 from crm import models as crm
 from crm.selectors.budgets import budget_report
@@ -25,6 +24,7 @@ from crm.selectors.lists import LISTS
 from crm.selectors.misc import expense_totals_by_category
 from crm.services import budgets, documents, imports, misc
 
+from ..parsers import BoundedJSONParser
 from ..permissions import IsStaffMember
 from ..serializers import crm_more as s
 from ..viewsets import BatonReadOnlyViewSet
@@ -133,7 +133,7 @@ class ListExportView(APIView):
             raise ValidationFailed(_("Unknown list."), fields={"entity": [_("Unknown list.")]})
         raw = request.query_params.get("params") or "{}"
         try:
-            params = json.loads(raw)
+            params = jsonlimits.loads(raw)
         except ValueError:
             params = None
         if not isinstance(params, dict):
@@ -283,7 +283,7 @@ class DocumentViewSet(CrmViewSet):
     queryset = crm.Document.objects.select_related("customer").order_by("-uploaded_at", "-id")
     serializer_class = s.DocumentSerializer
     input_serializers = {"create": s.DocumentUploadInput, "partial_update": s.DocumentShareInput}
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     filterset_fields = ["customer", "kind", "shared_with_customer", "opportunity", "contract", "order"]
     search_fields = ["title", "file_name"]
     ordering_fields = ["uploaded_at", "title", "size"]

@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..signals import business_event
 from .common import (
+    check_fits,
     clean_custom_fields,
     next_code,
     parse_date,
@@ -52,7 +53,7 @@ def _clean_product(data: dict, errors: dict) -> dict:
         if key in cleaned and not cleaned[key]:
             errors.setdefault(key, []).append(_g("This field is required."))
     if "price" in data:
-        price = parse_decimal(data["price"], "price", errors)
+        price = parse_decimal(data["price"], "price", errors, Product._meta.get_field("price"))
         if price is not None and price < 0:
             errors.setdefault("price", []).append(_g("Cannot be negative."))
         cleaned["price"] = price if price is not None else Decimal(0)
@@ -110,7 +111,7 @@ def product_update(*, actor, product: Product, **fields) -> Product:
 
 
 def _quantity(value, errors: dict, *, allow_zero: bool = False) -> Decimal:
-    quantity = parse_decimal(value, "quantity", errors)
+    quantity = parse_decimal(value, "quantity", errors, StockMove._meta.get_field("quantity"))
     if quantity is None or quantity < 0 or (quantity == 0 and not allow_zero):
         errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
         return Decimal(0)
@@ -299,7 +300,7 @@ def contract_create(
     errors: dict = {}
     if not title.strip():
         errors.setdefault("title", []).append(_g("This field is required."))
-    value = parse_decimal(amount, "amount", errors)
+    value = parse_decimal(amount, "amount", errors, Contract._meta.get_field("amount"))
     if value is None or value < 0:
         errors.setdefault("amount", []).append(_g("Enter an amount of at least 0."))
     dates = {
@@ -344,9 +345,13 @@ def _clean_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
         quantity = parse_decimal(line.get("quantity"), "quantity", line_errors)
         if quantity is None or quantity <= 0:
             line_errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
+        else:
+            check_fits(quantity, OrderLine._meta.get_field("quantity"), "quantity", line_errors)
         price = parse_decimal(line.get("price", product.price), "price", line_errors)
         if price is None or price < 0:
             line_errors.setdefault("price", []).append(_g("Enter a price of at least 0."))
+        else:
+            check_fits(price, OrderLine._meta.get_field("price"), "price", line_errors)
         discount = parse_decimal(line.get("discount_percent", 0), "discount_percent", line_errors) or Decimal(
             0
         )
@@ -357,7 +362,17 @@ def _clean_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
             errors.setdefault(f"{prefix}.{key}", []).extend(messages)
         if line_errors:
             continue
-        amount = (quantity * price * (100 - discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = quantity * price * (100 - discount) / 100
+        too_much = _g("The line comes to %(amount)s, more than an order line can hold; lower the quantity.")
+        if not check_fits(
+            amount,
+            OrderLine._meta.get_field("amount"),
+            f"{prefix}.quantity",
+            errors,
+            too_much % {"amount": f"{amount:,.2f}"},
+        ):
+            continue
+        amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
         result.append(
             OrderLine(
                 product=product,
@@ -395,6 +410,15 @@ def order_create(
         errors.setdefault("delivery_on", []).append(_g("Delivery cannot come before the order date."))
     if contract is not None and contract.customer_id != customer.pk:
         errors.setdefault("contract", []).append(_g("The contract belongs to another customer."))
+    total = sum((line.amount for line in order_lines), Decimal(0))
+    check_fits(
+        total,
+        Order._meta.get_field("total_amount"),
+        "lines",
+        errors,
+        _g("The lines add up to %(total)s, more than an order can hold; split the order.")
+        % {"total": f"{total:,.2f}"},
+    )
     if errors:
         raise ValidationFailed(_("The order could not be saved."), fields=errors)
     order = Order.objects.create(
@@ -407,7 +431,7 @@ def order_create(
         notes=notes,
         owner=actor,
         created_by=actor,
-        total_amount=sum((line.amount for line in order_lines), Decimal(0)),
+        total_amount=total,
     )
     for line in order_lines:
         line.order = order
@@ -514,7 +538,7 @@ def payment_record(
     require_permission(actor, Payment, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
-    value = parse_decimal(amount, "amount", errors)
+    value = parse_decimal(amount, "amount", errors, Payment._meta.get_field("amount"))
     if value is None or value <= 0:
         errors.setdefault("amount", []).append(_g("Enter an amount greater than 0."))
     day = parse_date(paid_on, "paid_on", errors) or timezone.localdate()

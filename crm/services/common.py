@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import dates
 from core.errors import NotFound, NotPermitted, ValidationFailed
+from core.ranges import out_of_range
 from engine.connectors import is_process_actor
 from org.permissions import user_can
 
@@ -109,7 +110,8 @@ def resolve_option(value, choice_list: str, field: str, errors: dict) -> ChoiceO
     return option
 
 
-def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
+def parse_decimal(value, field: str, errors: dict, column: models.Field | None = None) -> Decimal | None:
+    """A finite number (commas allowed); with `column`, also one that the column can store."""
     if value in (None, ""):
         return None
     try:
@@ -120,7 +122,18 @@ def parse_decimal(value, field: str, errors: dict) -> Decimal | None:
     if not number.is_finite():
         errors.setdefault(field, []).append(_g("Enter a number."))
         return None
+    if column is not None:
+        check_fits(number, column, field, errors)
     return number
+
+
+def check_fits(value, model_field: models.Field, field: str, errors: dict, message=None) -> bool:
+    """False, with a located error, when `value` is beyond what the model field stores."""
+    problem = out_of_range(model_field, value)
+    if problem is None:
+        return True
+    errors.setdefault(field, []).append(message or problem)
+    return False
 
 
 def clean_text(value, field: str, errors: dict, *, required: bool = False, limit: int = 200) -> str:

@@ -25,7 +25,7 @@ from core.errors import NotPermitted, ValidationFailed
 
 from ..models import Complaint, Contact, Customer, Order, OrderLine, Product, ServiceRequest
 from ..signals import business_event
-from .common import clean_text, next_code, parse_date
+from .common import check_fits, clean_text, next_code, parse_date
 from .service import clean_complaint, clean_service_request, create_complaint, create_service_request
 
 MAX_ORDER_QUANTITY = 100_000
@@ -188,7 +188,10 @@ def customer_order_place(
         quantity = clean_order_quantity(raw, errors, field)
         if quantity is None:
             continue
-        amount = (quantity * product.price).quantize(CENT)
+        amount = quantity * product.price
+        if not check_fits(amount, OrderLine._meta.get_field("amount"), field, errors, _g("Order fewer.")):
+            continue
+        amount = amount.quantize(CENT)
         lines.append(
             OrderLine(
                 product=product, unit=product.unit, quantity=quantity, price=product.price, amount=amount
@@ -198,6 +201,8 @@ def customer_order_place(
     if delivery is not None and delivery < timezone.localdate():
         errors.setdefault("delivery_on", []).append(_g("Choose a date from today on."))
     notes = clean_text(notes, "notes", errors, limit=2000)
+    total = sum((line.amount for line in lines), Decimal(0))
+    check_fits(total, Order._meta.get_field("total_amount"), "cart", errors, _g("Split the order in two."))
     if errors:
         raise ValidationFailed(_("The order could not be placed."), fields=errors)
     order = Order.objects.create(
@@ -211,7 +216,7 @@ def customer_order_place(
         # order is held by the customer's own user until sales takes it over.
         owner=customer.owner or user,
         created_by=user,
-        total_amount=sum((line.amount for line in lines), Decimal(0)),
+        total_amount=total,
     )
     for line in lines:
         line.order = order

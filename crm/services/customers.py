@@ -30,6 +30,7 @@ from ..normalize import customer_keys, phone_digits
 from ..selectors.dedup import customer_find_duplicates
 from .common import (
     check_email,
+    check_fits,
     check_phone,
     clean_custom_fields,
     display,
@@ -118,7 +119,7 @@ def clean_customer_fields(data: dict, errors: dict) -> dict:
                 )
             cleaned[key] = text
         elif key == "annual_revenue":
-            number = parse_decimal(value, key, errors)
+            number = parse_decimal(value, key, errors, Customer._meta.get_field(key))
             if number is not None and number < 0:
                 errors.setdefault(key, []).append(_g("Cannot be negative."))
             cleaned[key] = number
@@ -127,6 +128,8 @@ def clean_customer_fields(data: dict, errors: dict) -> dict:
             if number is not None and (number < 0 or number != number.to_integral_value()):
                 errors.setdefault(key, []).append(_g("Enter a whole number of at least 0."))
                 number = None
+            elif number is not None:
+                check_fits(int(number), Customer._meta.get_field(key), key, errors)
             cleaned[key] = int(number) if number is not None else None
         elif key == "portal_enabled":
             cleaned[key] = bool(value)

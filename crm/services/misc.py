@@ -110,7 +110,7 @@ def campaign_create(
         errors.setdefault("ends_on", []).append(_g("The end comes before the start."))
     money = {}
     for key, value in (("budget", budget), ("expected_revenue", expected_revenue)):
-        money[key] = parse_decimal(value, key, errors) or Decimal(0)
+        money[key] = parse_decimal(value, key, errors, Campaign._meta.get_field(key)) or Decimal(0)
         if money[key] < 0:
             errors.setdefault(key, []).append(_g("Cannot be negative."))
     if errors:
@@ -173,7 +173,7 @@ def campaign_add_task(*, actor, campaign: Campaign, title: str, assignee, due_on
 def campaign_add_cost(*, actor, campaign: Campaign, item: str, amount, spent_on=None) -> CampaignCost:
     require_row(actor, campaign, "change")
     errors: dict = {}
-    value = parse_decimal(amount, "amount", errors)
+    value = parse_decimal(amount, "amount", errors, CampaignCost._meta.get_field("amount"))
     if value is None or value <= 0:
         errors.setdefault("amount", []).append(_g("Enter an amount greater than 0."))
     if not item.strip():
@@ -232,7 +232,7 @@ def expense_create(
 ) -> Expense:
     require_permission(actor, Expense, "add")
     errors: dict = {}
-    value = parse_decimal(amount, "amount", errors)
+    value = parse_decimal(amount, "amount", errors, Expense._meta.get_field("amount"))
     if value is None or value <= 0:
         errors.setdefault("amount", []).append(_g("Enter an amount greater than 0."))
     day = parse_date(spent_on, "spent_on", errors)

@@ -74,7 +74,7 @@ def activity_create(
     when = _as_datetime(occurred_at, "occurred_at", errors) or timezone.now()
     if when > timezone.now() + datetime.timedelta(minutes=5):
         errors.setdefault("occurred_at", []).append(_g("An activity cannot be logged in the future."))
-    amount = parse_decimal(cost, "cost", errors) or Decimal(0)
+    amount = parse_decimal(cost, "cost", errors, Activity._meta.get_field("cost")) or Decimal(0)
     if amount < 0:
         errors.setdefault("cost", []).append(_g("Cannot be negative."))
     follow_up = parse_date(next_follow_up, "next_follow_up", errors)
@@ -255,7 +255,7 @@ def _clean_opportunity(data: dict, errors: dict) -> dict:
         if not cleaned["name"]:
             errors.setdefault("name", []).append(_g("This field is required."))
     if "amount" in data:
-        amount = parse_decimal(data["amount"], "amount", errors)
+        amount = parse_decimal(data["amount"], "amount", errors, Opportunity._meta.get_field("amount"))
         if amount is not None and amount < 0:
             errors.setdefault("amount", []).append(_g("Cannot be negative."))
         cleaned["amount"] = amount or Decimal(0)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from processes import services as processes
 from processes.services import DefinitionRejected
+from processes.validation import MAX_FILE_BYTES
 
 from .. import designer_selectors as selectors
 
@@ -40,8 +41,9 @@ def _uploaded_files(request) -> dict[str, bytes]:
 
 
 def _diagram_of_upload(files: dict[str, bytes]) -> str:
+    """The diagram to mark the findings on; a file beyond the deployable size is never sent back."""
     for name, body in files.items():
-        if name.lower().endswith(".bpmn"):
+        if name.lower().endswith(".bpmn") and len(body) <= MAX_FILE_BYTES:
             try:
                 return body.decode("utf-8")
             except UnicodeDecodeError:

@@ -104,3 +104,16 @@ def test_the_diff_lists_added_removed_and_changed_elements(client, designer):
     assert "name: “Prepare the order” → “Prepare and ship the order”" in changed["fulfil"]
     assert "priority: 20 → 40" in changed["fulfil"]
     assert "Changes from v1 to v2" in response.content.decode()
+
+
+def test_a_rejected_upload_over_the_size_limit_is_not_echoed_back(client, designer):
+    # given a .bpmn over the 5 MB limit
+    client.force_login(designer)
+    marker = "ECHO-" * 2_000
+    huge = GOOD.replace("</bpmn:definitions>", f"<!-- {marker * 600} --></bpmn:definitions>")
+    # when it is uploaded
+    response = upload(client, huge)
+    # then it is refused with the finding, without the upload's text (not even as the diagram)
+    assert response.status_code == 400 and "at most 5 MB" in response.content.decode()
+    assert marker not in response.content.decode() and len(response.content) < 200_000
+    assert not DefinitionVersion.objects.exists()

@@ -197,3 +197,16 @@ def test_a_vehicle_request_in_2020_is_a_field_error_and_nothing_is_written(clien
     )
     assert response.status_code == 400 and field_errors(response).get("starts_at")
     assert not VehicleRequest.objects.exists() and not ProcessInstance.objects.exists()
+
+
+def test_an_order_whose_amount_exceeds_what_an_order_holds_is_a_field_error(client, office):
+    # given a product priced at a billion
+    customer = CustomerFactory(owner=office)
+    product = ProductFactory(code="DAM-1", price="999999999.99")
+    # when an order of 999,999,999 of them is requested (within the form's own digits)
+    response = start(
+        client, office, "order", {"customer": customer.code, "product": product.code, "quantity": "999999999"}
+    )
+    # then the quantity is marked, not a server error, and nothing is written
+    assert response.status_code == 400 and field_errors(response).get("quantity")
+    assert not Order.objects.exists() and not ProcessInstance.objects.filter(key="order_approval").exists()

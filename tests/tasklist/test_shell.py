@@ -76,3 +76,11 @@ def test_a_server_error_shows_the_500_page_without_details(client):
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
     assert "RuntimeError" not in response.content.decode()
+
+
+@override_settings(ROOT_URLCONF="tests.tasklist.urls_errors")
+def test_a_value_beyond_its_column_that_no_check_caught_is_a_400_page_not_a_500(client):
+    client.force_login(UserFactory())
+    response = client.get("/overflow/")
+    assert response.status_code == 400
+    assert "out of range" in response.content.decode()

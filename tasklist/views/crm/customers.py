@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core import jsonlimits
 from core.errors import DomainError, ValidationFailed
 from crm.models import (
     Complaint,
@@ -230,7 +231,7 @@ def customer_export(request):
 @require_POST
 def saved_query_create(request):
     try:
-        params = json.loads(request.POST.get("params") or "{}")
+        params = jsonlimits.loads(request.POST.get("params") or "{}")
     except ValueError:
         params = {}
     group = None

@@ -119,3 +119,16 @@ def test_custom_fields_are_on_the_form_with_located_errors_and_on_the_card(clien
     assert edit.status_code == 302
     customer.refresh_from_db()
     assert customer.custom["tier"] == "银"
+
+
+def test_numbers_beyond_their_columns_are_field_errors_not_server_errors(client, org):
+    # given numbers no column can hold: revenue beyond 16 digits, staff beyond a 64-bit integer
+    client.force_login(org.zhang)
+    response = client.post(
+        NEW, {"name": "巨大数字公司", "annual_revenue": "1" + "0" * 20, "employee_count": "9" * 30}
+    )
+    # then both fields are marked, and nothing is saved
+    assert response.status_code == 400
+    errors = {f["spec"].name: f["errors"] for g in response.context["groups"] for f in g["fields"]}
+    assert errors["annual_revenue"] and errors["employee_count"]
+    assert Customer.objects.count() == 0
