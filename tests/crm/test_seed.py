@@ -72,3 +72,5 @@ def test_demo_orders_are_approved_by_their_approval_task_not_around_it(db):
     # and each approved order had its manager's approval completed through the process
     assert {pk for pk, status in orders.items() if status == Order.Status.APPROVED} <= approved
     assert any(status == Order.Status.APPROVED for status in orders.values())
+    # and some still wait for their manager, who has them to approve in her inbox
+    assert any(orders[pk] == Order.Status.SUBMITTED for pk in waiting)
