@@ -99,3 +99,25 @@ def notified(user, template: str | None = None) -> list[str]:
     if template:
         rows = rows.filter(template=template)
     return list(rows.order_by("pk").values_list("title", flat=True))
+
+
+@pytest.fixture
+def two_deals(demo, deploy):
+    """zhang.wei's opportunity and his colleague liu.yang's (which he cannot see), each in its stage
+    process."""
+    from crm.services.sales import opportunity_create
+    from tests.crm.factories import CustomerFactory
+
+    deploy("opportunity_stages")
+    mine = opportunity_create(
+        actor=demo.zhang_wei, customer=CustomerFactory(owner=demo.zhang_wei), name="Mine", amount=1000
+    )
+    theirs = opportunity_create(
+        actor=demo.liu_yang, customer=CustomerFactory(owner=demo.liu_yang), name="Theirs", amount=9000
+    )
+    return mine, theirs
+
+
+def forged(opportunity) -> dict:
+    """Process data naming `opportunity` as the business object, as a forger would send it."""
+    return {"business_object": {"type": "crm.opportunity", "id": opportunity.pk, "label": "x"}}

@@ -24,7 +24,7 @@ from office.models import Vehicle, VehicleBooking
 from office.services import vehicle_request_submit
 from tests.crm.factories import CustomerFactory
 
-from .conftest import instance_for, open_task
+from .conftest import forged, instance_for, open_task
 
 POTENTIAL = "Potential customer 潜在客户"
 MANAGER = "Manager approval 经理审批"
@@ -37,32 +37,18 @@ def api(user) -> APIClient:
     return client
 
 
-@pytest.fixture
-def two_opportunities(demo, deploy):
-    """zhang.wei's opportunity and his colleague yang.lei's, each in its stage process."""
-    deploy("opportunity_stages")
-    mine = opportunity_create(
-        actor=demo.zhang_wei, customer=CustomerFactory(owner=demo.zhang_wei), name="Mine", amount=1000
-    )
-    theirs = opportunity_create(
-        actor=demo.yang_lei, customer=CustomerFactory(owner=demo.yang_lei), name="Theirs", amount=9000
-    )
-    return mine, theirs
-
-
 # -- defect 1: callers overwrite the process's own variables --------------------------------------
 
 
 @pytest.mark.django_db
-def test_a_completion_naming_a_colleagues_record_is_refused_and_changes_nothing(demo, two_opportunities):
+def test_a_completion_naming_a_colleagues_record_is_refused_and_changes_nothing(demo, two_deals):
     # given zhang.wei's stage task, and his colleague's opportunity he may not see
-    mine, theirs = two_opportunities
+    mine, theirs = two_deals
     task = open_task(demo.zhang_wei, POTENTIAL)
-    forged = {"type": "crm.opportunity", "id": str(theirs.pk), "label": "x"}
     # when he completes his task as "lost", naming the colleague's opportunity as the business object
     response = api(demo.zhang_wei).post(
         f"/api/v1/tasks/{task.pk}/complete/",
-        {"data": {"outcome": "lost", "lost_reason": "price", "business_object": forged}},
+        {"data": {"outcome": "lost", "lost_reason": "price", **forged(theirs)}},
         format="json",
     )
     # then the API names the field, the colleague's deal is still open, and his task still waits
@@ -77,7 +63,7 @@ def test_a_completion_naming_a_colleagues_record_is_refused_and_changes_nothing(
 
 
 @pytest.mark.django_db
-def test_fields_the_form_does_not_declare_are_named_and_refused(demo, two_opportunities):
+def test_fields_the_form_does_not_declare_are_named_and_refused(demo, two_deals):
     task = open_task(demo.zhang_wei, POTENTIAL)
     response = api(demo.zhang_wei).post(
         f"/api/v1/tasks/{task.pk}/complete/",
@@ -108,8 +94,8 @@ def test_starting_through_the_api_takes_only_the_start_form(demo, deploy):
 
 
 @pytest.mark.django_db
-def test_trusted_variables_cannot_replace_who_started_the_process(demo, two_opportunities):
-    mine, theirs = two_opportunities
+def test_trusted_variables_cannot_replace_who_started_the_process(demo, two_deals):
+    mine, theirs = two_deals
     instance = start_process(
         "opportunity_stages",
         started_by=demo.zhang_wei,

@@ -13,31 +13,14 @@ from core.errors import ValidationFailed
 from crm import connectors
 from crm.models import Opportunity, Order, Payment, StockLevel, StockReservation
 from crm.services.commerce import order_create, order_set_status
-from crm.services.sales import opportunity_create
 from engine.connectors import set_step_actor, set_step_instance
 from engine.models import ProcessInstance
 from tests.crm.factories import CustomerFactory, ProductFactory, WarehouseFactory
 
-from .conftest import complete, instance_for
+from .conftest import complete, forged, instance_for
 
 POTENTIAL = "Potential customer 潜在客户"
 MANAGER = "Sales manager approval 销售经理审批"
-
-
-@pytest.fixture
-def two_deals(demo, deploy):
-    deploy("opportunity_stages")
-    mine = opportunity_create(
-        actor=demo.zhang_wei, customer=CustomerFactory(owner=demo.zhang_wei), name="Mine", amount=1000
-    )
-    theirs = opportunity_create(
-        actor=demo.liu_yang, customer=CustomerFactory(owner=demo.liu_yang), name="Theirs", amount=9000
-    )
-    return mine, theirs
-
-
-def forged(opportunity) -> dict:
-    return {"business_object": {"type": "crm.opportunity", "id": opportunity.pk, "label": "x"}}
 
 
 def test_a_stage_task_completed_with_data_naming_a_colleagues_deal_closes_only_ones_own(demo, two_deals):

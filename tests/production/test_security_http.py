@@ -230,13 +230,14 @@ print(json.dumps({k: getattr(s, k) for k in (
 """
 
 
-def test_production_settings_mark_cookies_secure_httponly_and_samesite():
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("SECURE_COOKIES", "DEBUG", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", SECRET_KEY="x" * 50)
+def _run_with_production_settings(probe: str, **env_values) -> dict:
+    """What `probe` prints (one JSON line) under the production settings, in a fresh interpreter,
+    with none of the settings the tests set and nothing about security in the environment."""
+    unset = ("SECURE_COOKIES", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_HSTS_SECONDS")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", SECRET_KEY="x" * 50, **env_values)
     out = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_PROBE],
+        [sys.executable, "-c", probe],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -244,7 +245,11 @@ def test_production_settings_mark_cookies_secure_httponly_and_samesite():
         check=True,
         timeout=120,
     )
-    values = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_production_settings_mark_cookies_secure_httponly_and_samesite():
+    values = _run_with_production_settings(PRODUCTION_PROBE)
     assert values == {
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -296,27 +301,7 @@ print(json.dumps({"seconds": s.SECURE_HSTS_SECONDS, "header": answer.get("Strict
 
 def test_production_settings_send_hsts_by_default():
     # given the production settings with nothing about HSTS in the environment
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("SECURE_COOKIES", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_HSTS_SECONDS")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="0",
-        SECRET_KEY="x" * 50,
-        ALLOWED_HOSTS="crm.example.com",
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", HSTS_PROBE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    values = json.loads(out.stdout.strip().splitlines()[-1])
+    values = _run_with_production_settings(HSTS_PROBE, ALLOWED_HOSTS="crm.example.com")
     # then browsers are told to use HTTPS only, for a year
     assert values["seconds"] >= 365 * 24 * 3600
     assert values["header"].startswith(f"max-age={values['seconds']}")
