@@ -277,7 +277,7 @@ def seed_demo(stdout) -> None:
     now = timezone.now()
     campaigns = _seed_campaigns(admin, now.date())
     created_customers = 0
-    orders_placed = 0
+    owners_with_orders: set[int] = set()
     for index, (name, owner_name, level, industry, region, phone, revenue) in enumerate(CUSTOMERS):
         if Customer.objects.filter(name=name).exists():
             continue
@@ -372,9 +372,11 @@ def seed_demo(stdout) -> None:
                 ],
             )
             order_set_status(actor=owner, order=order, status=Order.Status.SUBMITTED)
-            orders_placed += 1
-            # every third order still waits for its approver: the managers' inboxes have work
-            if orders_placed % 3 != 0 and _approve_through_the_process(order):
+            # a salesperson's first order is approved, the next still waits for the manager: each
+            # manager has an order to approve in the inbox
+            first_order = owner.pk not in owners_with_orders
+            owners_with_orders.add(owner.pk)
+            if first_order and _approve_through_the_process(order):
                 payment_record(
                     actor=owner,
                     customer=customer,

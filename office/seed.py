@@ -1,11 +1,10 @@
-"""Demo office data: leave types, this and next year's balances for every employee, three vehicles,
-the finance and warehouse groups the order process hands work to, and a first notice."""
+"""Demo office data: leave types, this and next year's balances for every employee, three vehicles
+and a first notice."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from org.models import Employee
@@ -24,10 +23,6 @@ VEHICLES = [
     ("沪B·67890", "VW Passat 大众帕萨特", 5),
     ("沪C·24680", "Toyota Hiace 丰田海狮", 12),
 ]
-
-# Groups the order process routes to (lanes "finance" and "warehouse"), with demo members.
-WORK_GROUPS = {"finance": ["sun.hong"], "warehouse": ["ma.chao"]}
-
 
 def seed_demo(stdout) -> None:
     types = []
@@ -51,10 +46,6 @@ def seed_demo(stdout) -> None:
                 )
     for plate, name, seats in VEHICLES:
         Vehicle.objects.get_or_create(plate=plate, defaults={"name": name, "seats": seats})
-    for group_name, usernames in WORK_GROUPS.items():
-        group, _created = Group.objects.get_or_create(name=group_name)
-        for employee in Employee.objects.filter(user__username__in=usernames).select_related("user"):
-            employee.user.groups.add(group)
     if not Notice.objects.exists():
         Notice.objects.create(
             kind=Notice.Kind.POLICY,

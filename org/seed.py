@@ -40,6 +40,10 @@ POSITIONS = [
     ("BPM", "Process designer 流程设计师"),
 ]
 
+# Work queues the order process routes to (its lanes "finance" and "warehouse"), with their members:
+# made with the org chart, so the CRM demo's orders already find them.
+WORK_GROUPS = {"finance": ["sun.hong"], "warehouse": ["ma.chao"]}
+
 # username, name, employee code, department, position, manager username, groups, heads dept
 EMPLOYEES = [
     ("zheng.hua", "郑华 Zheng Hua", "E001", "HQ", "CEO", None, ["management"], "HQ"),
@@ -234,6 +238,10 @@ def seed_demo(stdout) -> None:
             Employee.objects.filter(pk=employees[username].pk).update(manager=employees[manager])
         if heads:
             Department.objects.filter(code=heads).update(head=employees[username].user)
+    for group_name, usernames in WORK_GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        for username in usernames:
+            employees[username].user.groups.add(group)
 
     stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
     stdout.write("  admin        administrator (all rights, /admin/)")

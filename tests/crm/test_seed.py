@@ -74,3 +74,10 @@ def test_demo_orders_are_approved_by_their_approval_task_not_around_it(db):
     assert any(status == Order.Status.APPROVED for status in orders.values())
     # and some still wait for their manager, who has them to approve in her inbox
     assert any(orders[pk] == Order.Status.SUBMITTED for pk in waiting)
+    assert HumanTask.objects.inbox(get_user_model().objects.get(username="wang.fang")).filter(
+        element_id="manager_approval"
+    )
+    # and every step of the demo has somebody to do it: no "nobody to assign" incident
+    from engine.models import Incident
+
+    assert not Incident.objects.filter(status=Incident.Status.OPEN).values_list("message", flat=True)
