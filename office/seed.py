@@ -24,6 +24,7 @@ VEHICLES = [
     ("沪C·24680", "Toyota Hiace 丰田海狮", 12),
 ]
 
+
 def seed_demo(stdout) -> None:
     types = []
     for code, name, days, limited, backdate in LEAVE_TYPES:
