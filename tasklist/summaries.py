@@ -38,9 +38,21 @@ def _level_change(user, object_id: str) -> dict:
     return {"template": "tasklist/summaries/customer.html", "customer": customer, "level_request": request}
 
 
+def _order(user, object_id: str) -> dict:
+    """An order to approve, ship or book payment for: customer, lines, stock, what is owed."""
+    from crm.selectors.orders import order_summary
+
+    summary = order_summary(user=user, pk=int(object_id))
+    if summary is None:
+        return {}
+    # what is decided on comes first, above the decision (a phone shows it before the buttons)
+    return {"template": "tasklist/summaries/order.html", "order": summary, "placement": "main"}
+
+
 BUILDERS: dict[str, Callable[[object, str], dict]] = {
     "crm.customer": _customer,
     "crm.levelchangerequest": _level_change,
+    "crm.order": _order,
 }
 
 
