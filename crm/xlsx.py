@@ -146,13 +146,17 @@ class _CappedStream:
         return data
 
 
-def _iterparse(archive: zipfile.ZipFile, part: str, limits: SheetLimits, tags: Iterable[str]):
+def _part(archive: zipfile.ZipFile, part: str) -> zipfile.ZipInfo:
     try:
-        info = archive.getinfo(part)
+        return archive.getinfo(part)
     except KeyError:
         raise refuse(
             _g("The workbook has no part %(part)s; save it again in Excel.") % {"part": part}
         ) from None
+
+
+def _iterparse(archive: zipfile.ZipFile, part: str, limits: SheetLimits, tags: Iterable[str]):
+    info = _part(archive, part)
     if info.file_size > limits.unpacked_bytes:
         raise refuse(
             _g("The part %(part)s unpacks to more than %(mb)d MB; split the sheet into several files.")
@@ -190,12 +194,7 @@ def _text(element) -> str:
 
 def _read_xml(archive: zipfile.ZipFile, part: str, limits: SheetLimits):
     """A small part (workbook, relationships) parsed whole, within the limit."""
-    try:
-        info = archive.getinfo(part)
-    except KeyError:
-        raise refuse(
-            _g("The workbook has no part %(part)s; save it again in Excel.") % {"part": part}
-        ) from None
+    info = _part(archive, part)
     try:
         with archive.open(info) as handle:
             stream, chunks = _CappedStream(handle, part, limits), []
