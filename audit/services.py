@@ -56,6 +56,12 @@ def audit_record(
     transaction of the write. `actor` is a user or a running process (engine's ProcessActor):
     then the row names the user who drove the step, is labelled "<process> · <user>" and carries
     the instance id in `extra`."""
+    event = _event(action, actor, request, obj, actor_label, changes, extra)
+    rows.insert([event])  # (a new row: what AuditEvent.save allows, without the ORM's statement building)
+    return event
+
+
+def _event(action, actor, request, obj, actor_label, changes, extra) -> AuditEvent:
     identity = getattr(actor, "audit_identity", None)
     if identity is not None:
         actor, process_label, process_extra = identity()
@@ -79,7 +85,6 @@ def audit_record(
         event.object_type = obj._meta.label_lower
         event.object_id = str(obj.pk)
         event.object_label = str(obj)[:255]
-    rows.insert([event])  # (a new row: what AuditEvent.save allows, without the ORM's statement building)
     return event
 
 
@@ -125,19 +130,7 @@ def audit_export(request, model, *, count: int, params: dict, via: str) -> Audit
 def audit_changes(*, actor, changes: list[tuple], extra: dict | None = None) -> None:
     """One "change" row per (record, {field: [old, new]}) pair, written in one statement (imports
     updating thousands of records); the same rows audit_record would write one by one."""
-    events = []
-    for obj, diff_ in changes:
-        event = AuditEvent(
-            action=AuditEvent.Action.CHANGE,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_label=(actor.get_username() if getattr(actor, "is_authenticated", False) else "")[:150],
-            changes=diff_,
-            extra=extra or {},
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_label=str(obj)[:255],
-        )
-        events.append(event)
+    events = [_event(AuditEvent.Action.CHANGE, actor, None, obj, "", diff_, extra) for obj, diff_ in changes]
     if events:
         rows.insert(events)
 
