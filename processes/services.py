@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
+from engine import parsing
 from engine import services as engine
 from engine.models import DefinitionVersion
 
@@ -107,6 +108,12 @@ def definition_deploy(
         before = set(existing.values_list("pk", flat=True))
         if activate is None:
             activate = not existing.filter(active=True).exists()
+        same = _same_meaning(existing, xml, forms)
+        if same is not None:
+            # a modeler saved the model again without changing it: the stored version stands
+            stored = parsing.process_files(same.files)
+            forms = {n: b for n, b in same.files.items() if n not in stored}
+            xml = stored
         definition = engine.definition_deploy(
             files=xml, attachments=forms, task_forms=task_forms, deployed_by=user, activate=activate
         )
@@ -127,6 +134,19 @@ def definition_deploy(
                 extra={"files": sorted(files), "warnings": len(report.warnings)},
             )
     return DeployResult(report=report, definition=definition, created=created)
+
+
+RECENT_VERSIONS = 20
+
+
+def _same_meaning(versions, xml: dict, forms: dict) -> DefinitionVersion | None:
+    """The stored version (of the recent ones) whose files mean the same as the upload."""
+    digest = parsing.semantic_digest({**xml, **forms})
+    for version in versions.order_by("-version")[:RECENT_VERSIONS]:
+        own = {n: b for n, b in version.files.items() if not n.startswith("called/")}
+        if parsing.semantic_digest(own) == digest:
+            return version
+    return None
 
 
 @transaction.atomic
