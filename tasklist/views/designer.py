@@ -118,7 +118,12 @@ def edit(request, key: str):
     definition = selectors.version_of(key, int(version) if version.isdigit() else None)
     if definition is None:
         raise Http404(_("No process with this key is deployed."))
-    context = {"definition": definition, "diagram_xml": selectors.main_bpmn(definition)}
+    context = {
+        "definition": definition,
+        "diagram_xml": selectors.main_bpmn(definition),
+        "choices": selectors.modeler_choices(definition),
+        "labels": selectors.modeler_labels(),
+    }
     return render(request, "tasklist/designer/edit.html", context)
 
 

@@ -73,3 +73,47 @@ def test_a_designer_renames_a_task_in_the_modeler_and_saves_v2(discounts, live_s
 
     v2 = DefinitionVersion.objects.get(key="tl_discount", version=2)
     assert "Pack and ship the order" in next(iter(v2.files.values()))
+
+
+def test_a_designer_routes_a_task_to_a_group_with_a_due_date_in_the_properties_panel(
+    discounts,  # noqa: F811
+    live_server,
+    page,
+    sign_in,
+):
+    # given lin.feng edits the discount process in the modeler, in Chinese
+    sign_in(page, "lin.feng")
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.goto(f"{live_server.url}/designer/processes/tl_discount/edit/")
+    expect(page.locator("#modeler")).to_have_attribute("data-state", "ready")
+    # when she selects the "fulfil" task on the canvas
+    page.locator('#modeler [data-element-id="fulfil"]').click()
+    panel = page.locator("#properties")
+    # then the panel speaks her language and offers the org chart's groups by name
+    expect(panel.locator(".bio-properties-panel-group-header", has_text="任务分配")).to_be_visible()
+    panel.locator(".bio-properties-panel-group-header", has_text="处理人、表单与连接器").click()
+    panel.locator("#bio-properties-panel-baton-candidate-groups").select_option("warehouse")
+    panel.locator("#bio-properties-panel-baton-priority").select_option(label="高")
+    # and she sets a due date two days after the task opens
+    panel.locator(".bio-properties-panel-group-header", has_text="任务分配").click()
+    due = panel.locator("#bio-properties-panel-dueDate")
+    due.fill("P2D")
+    due.press("Tab")
+    screenshot(page, "designer-properties-panel")
+    page.locator("#save-form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+    # then version 2 routes the task to the warehouse, high priority, due in two days
+    from engine.models import DefinitionVersion
+
+    v2 = DefinitionVersion.objects.get(key="tl_discount", version=2)
+    fulfil = v2.metadata["user_tasks"]["fulfil"]
+    assert fulfil["candidate_groups"] == "warehouse"
+    assert fulfil["priority"] == "70" and fulfil["due_date"] == "P2D"
+
+    # and saving again without a change deploys nothing new
+    page.goto(f"{live_server.url}/designer/processes/tl_discount/edit/")
+    expect(page.locator("#modeler")).to_have_attribute("data-state", "ready")
+    page.locator("#save-form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert not DefinitionVersion.objects.filter(key="tl_discount", version=3).exists()
