@@ -6,6 +6,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
 
+TASK_VIEWS = ("mine", "queue", "delegated", "done")
+
 
 def inbox(user) -> QuerySet:
     return HumanTask.objects.inbox(user).select_related("instance")
@@ -13,6 +15,62 @@ def inbox(user) -> QuerySet:
 
 def queue(user) -> QuerySet:
     return HumanTask.objects.queue(user).select_related("instance")
+
+
+def task_view(user, view: str) -> QuerySet:
+    """The tasks of one inbox view: `mine` (assigned to me), `queue` (offered to me or my groups,
+    unassigned), `delegated` (by me), `done` (by me); any other name: every task I may view. The
+    one rule behind the staff inbox and the API's task list."""
+    if view == "mine":
+        return HumanTask.objects.inbox(user)
+    if view == "queue":
+        return HumanTask.objects.queue(user)
+    if view == "delegated":
+        return HumanTask.objects.delegated_by(user)
+    if view == "done":
+        return HumanTask.objects.done_by(user)
+    return HumanTask.objects.visible_to(user, "view")
+
+
+def viewable_tasks(user) -> QuerySet:
+    """Every task `user` may open (HumanTaskQuerySet.viewable_by)."""
+    return HumanTask.objects.viewable_by(user)
+
+
+def task_for_user(user, task_id: int, *, related: tuple[str, ...] = ()) -> HumanTask | None:
+    """The task, if `user` may see it: assignee, candidate, completer, starter of the instance,
+    someone who acted on it (e.g. delegated it), or within the user's permission scope over tasks.
+    None otherwise. (HumanTaskQuerySet.involving, with each subquery narrowed to this task.)"""
+    offered = HumanTaskCandidate.objects.filter(task_id=task_id).offered_to(user).values("task_id")
+    acted = InstanceEvent.objects.filter(human_task_id=task_id, actor=user).values("human_task_id")
+    base = HumanTask.objects.filter(pk=task_id)
+    mine = base.filter(
+        Q(assignee=user)
+        | Q(completed_by=user)
+        | Q(instance__started_by=user)
+        | Q(pk__in=offered)
+        | Q(pk__in=acted)
+    )
+    visible = mine | base.visible_to(user, "view")
+    return visible.select_related(*related).first()
+
+
+def task_is_offered_to(user, task: HumanTask) -> bool:
+    return HumanTaskCandidate.objects.filter(task=task).offered_to(user).exists()
+
+
+def task_object_type_ids(limit: int) -> list[int]:
+    """The content types any task is about (at most `limit`), by a skip scan of their index."""
+    from . import persistence
+
+    return persistence.task_object_type_ids(limit)
+
+
+def instance_for_user(user, instance_id: int, *, related: tuple[str, ...] = ()) -> ProcessInstance | None:
+    """The instance, if `user` took part in it or it is within their permission scope."""
+    base = ProcessInstance.objects.filter(pk=instance_id)
+    visible = base.involving(user) | base.visible_to(user, "view")
+    return visible.select_related(*related).first()
 
 
 def instance_history(instance: ProcessInstance) -> QuerySet:

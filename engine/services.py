@@ -30,7 +30,7 @@ from core import rows
 from core.errors import DomainError
 from core.memo import remembered
 
-from . import connectors, owners, parsing, runtime, step_reads
+from . import connectors, owners, parsing, persistence, runtime
 from . import signals as engine_signals
 from .connectors import ConnectorFailed, register_connector
 from .errors import (
@@ -989,17 +989,17 @@ def _lock_task(
     human_task_id: int, *, open_rows: dict | None = None, worker=None
 ) -> tuple[ProcessInstance, HumanTask]:
     """Lock the task's instance (found through the task, one query), then read the task, and the
-    instance's other open tasks, as the lock holder sees them (engine.step_reads). With `open_rows`
+    instance's other open tasks, as the lock holder sees them (engine.persistence). With `open_rows`
     (a dict to fill), the open tasks are put there keyed by workflow task id (what
     _sync_human_tasks compares with), and the instance comes with its starter (a step's answer
     shows them). With `worker` (a signed-in user), the task also says whether it is offered to
     them (`offered`, see _is_candidate)."""
-    instance = step_reads.lock_instance_of_task(human_task_id, with_starter=open_rows is not None)
+    instance = persistence.lock_instance_of_task(human_task_id, with_starter=open_rows is not None)
     if instance is None:
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
     signed_in = worker if worker is not None and getattr(worker, "is_authenticated", False) else None
     task = None
-    for row in step_reads.task_and_open_tasks(human_task_id, instance.pk, worker=signed_in):
+    for row in persistence.task_and_open_tasks(human_task_id, instance.pk, worker=signed_in):
         if row.pk == human_task_id:
             task = row
         if open_rows is not None and row.status == HumanTask.Status.READY:

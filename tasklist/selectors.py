@@ -13,14 +13,8 @@ from urllib.parse import urlencode
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from engine.models import (
-    DefinitionVersion,
-    HumanTask,
-    HumanTaskCandidate,
-    Incident,
-    InstanceEvent,
-    ProcessInstance,
-)
+from engine import selectors as engine_selectors
+from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # counts above this show as "999+": counting a huge queue exactly buys nothing
@@ -63,18 +57,9 @@ class InboxPage:
 
 
 def _view_queryset(user, view: str) -> QuerySet:
-    if view == "mine":
-        return HumanTask.objects.inbox(user)
-    if view == "queue":
-        return HumanTask.objects.queue(user)
-    if view == "delegated":
-        delegated = InstanceEvent.objects.filter(
-            kind=InstanceEvent.Kind.TASK_DELEGATED, actor=user, human_task__isnull=False
-        ).values("human_task_id")
-        return HumanTask.objects.open().filter(pk__in=delegated).exclude(assignee=user)
-    if view == "done":
-        return HumanTask.objects.filter(status=HumanTask.Status.COMPLETED, completed_by=user)
-    raise ValueError(view)
+    if view not in VIEWS:
+        raise ValueError(view)
+    return engine_selectors.task_view(user, view)
 
 
 def _day_start(now: datetime) -> datetime:
@@ -232,25 +217,6 @@ def process_choices() -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda item: item[1].lower())
 
 
-def _task_object_type_ids(limit: int) -> list[int]:
-    from django.db import connection
-
-    # engine_humantask.business_object_type_id, led by the index engine_task_bo
-    sql = """
-        WITH RECURSIVE kinds(id) AS (
-            (SELECT business_object_type_id FROM engine_humantask WHERE business_object_type_id IS NOT NULL
-             ORDER BY business_object_type_id LIMIT 1)
-            UNION ALL
-            SELECT (SELECT business_object_type_id FROM engine_humantask
-                    WHERE business_object_type_id > kinds.id ORDER BY business_object_type_id LIMIT 1)
-            FROM kinds WHERE kinds.id IS NOT NULL
-        )
-        SELECT id FROM kinds WHERE id IS NOT NULL LIMIT %s"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [limit])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def object_type_choices(user, view: str) -> list[tuple[str, str]]:
     """The kinds of business objects the user's current view is about, for the filter."""
     from django.contrib.contenttypes.models import ContentType
@@ -258,7 +224,7 @@ def object_type_choices(user, view: str) -> list[tuple[str, str]]:
     if view == "queue" and _branches_supported():
         # DISTINCT over a whole group queue costs a scan of all of it: list the kinds any task is
         # about instead, by a skip scan of the (business_object_type, id) index (a few probes).
-        type_ids = _task_object_type_ids(limit=50)
+        type_ids = engine_selectors.task_object_type_ids(limit=50)
     else:
         ids = (
             _view_queryset(user, view)
@@ -295,35 +261,17 @@ def task_name_choices(user, view: str, limit: int = 100) -> list[str]:
 
 
 def task_for_user(user, task_id: int) -> HumanTask | None:
-    """The task, if `user` may see it: assignee, candidate, completer, starter of the instance,
-    someone who acted on it (e.g. delegated it), or within the user's permission scope over tasks.
-    None otherwise (shown as 404)."""
-
-    offered = HumanTaskCandidate.objects.offered_to(user)
-    base = HumanTask.objects.filter(pk=task_id)
-    acted = InstanceEvent.objects.filter(human_task_id=task_id, actor=user).values("human_task_id")
-    mine = base.filter(
-        Q(assignee=user)
-        | Q(completed_by=user)
-        | Q(instance__started_by=user)
-        | Q(pk__in=offered.filter(task_id=task_id).values("task_id"))
-        | Q(pk__in=acted)
-    )
-    visible = mine | base.visible_to(user, "view")
-    return visible.select_related(
-        "instance__definition", "instance__started_by", "assignee", "completed_by"
-    ).first()
+    """The task, if `user` may see it (engine.selectors.task_for_user); None is shown as 404."""
+    related = ("instance__definition", "instance__started_by", "assignee", "completed_by")
+    return engine_selectors.task_for_user(user, task_id, related=related)
 
 
 def task_is_offered_to(user, task: HumanTask) -> bool:
-
-    return HumanTaskCandidate.objects.filter(task=task).offered_to(user).exists()
+    return engine_selectors.task_is_offered_to(user, task)
 
 
 def instance_history(instance: ProcessInstance) -> QuerySet:
-    from engine.selectors import instance_history as engine_history
-
-    return engine_history(instance).order_by("id")
+    return engine_selectors.instance_history(instance).order_by("id")
 
 
 def task_history(task: HumanTask) -> list[InstanceEvent]:
@@ -355,21 +303,8 @@ def delegation_choices(user, limit: int = 200) -> list[tuple[str, str]]:
 # -- process instances: the diagram view and "my requests" -----------------------------------------
 
 
-def _involved_instances(user) -> Q:
-    """Instances a user took part in: started, holds or held a task, is offered one, or acted on."""
-
-    offered = HumanTaskCandidate.objects.offered_to(user)
-    tasks = HumanTask.objects.filter(
-        Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered.values("task_id"))
-    )
-    acted = InstanceEvent.objects.filter(actor=user).values("instance_id")
-    return Q(started_by=user) | Q(pk__in=tasks.values("instance_id")) | Q(pk__in=acted)
-
-
 def instance_for_user(user, instance_id: int) -> ProcessInstance | None:
-    base = ProcessInstance.objects.filter(pk=instance_id)
-    visible = base.filter(_involved_instances(user)) | base.visible_to(user, "view")
-    return visible.select_related("definition", "started_by").first()
+    return engine_selectors.instance_for_user(user, instance_id, related=("definition", "started_by"))
 
 
 def instance_open_tasks(instance: ProcessInstance) -> list[HumanTask]:

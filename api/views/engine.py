@@ -396,21 +396,6 @@ class HumanTaskFilter(filters.FilterSet):
         return queryset
 
 
-def _task_view(user, view: str):
-    if view == "mine":
-        return HumanTask.objects.inbox(user)
-    if view == "queue":
-        return HumanTask.objects.queue(user)
-    if view == "delegated":
-        delegated = InstanceEvent.objects.filter(
-            kind=InstanceEvent.Kind.TASK_DELEGATED, actor=user, human_task__isnull=False
-        ).values("human_task_id")
-        return HumanTask.objects.open().filter(pk__in=delegated).exclude(assignee=user)
-    if view == "done":
-        return HumanTask.objects.filter(status=HumanTask.Status.COMPLETED, completed_by=user)
-    return HumanTask.objects.visible_to(user, "view")
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="My tasks: inbox, group queue, delegated, done (same filters as the task list)"
@@ -435,15 +420,6 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         "comment": "view",
     }
 
-    def _visible_ids(self):
-        user = self.request.user
-        offered = HumanTask.objects.filter(
-            Q(assignee=user) | Q(completed_by=user) | Q(pk__in=HumanTask.objects.queue(user).values("pk"))
-        )
-        return Q(pk__in=HumanTask.objects.visible_to(user, "view").values("pk")) | Q(
-            pk__in=offered.values("pk")
-        )
-
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HumanTask.objects.none()
@@ -456,11 +432,11 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             if view not in TASK_VIEWS:
                 view = "mine"  # the filterset rejects it with a 400
             return (
-                _task_view(user, view)
+                engine_selectors.task_view(user, view)
                 .select_related(*related)
                 .order_by(F("due_at").asc(nulls_last=True), "-priority", "pk")
             )
-        return HumanTask.objects.filter(self._visible_ids()).select_related(*related).order_by("-id")
+        return engine_selectors.viewable_tasks(user).select_related(*related).order_by("-id")
 
     def _task_pk(self) -> int:
         """The task id of the URL; beyond the id column's range: not found, without a query."""
@@ -501,8 +477,11 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         def capped(qs):
             return qs.order_by()[:1000].count()
 
-        counts = {view: capped(_task_view(user, view)) for view in ("mine", "queue", "delegated", "done")}
-        counts["overdue"] = capped(_task_view(user, "mine").filter(due_at__lt=now))
+        counts = {
+            view: capped(engine_selectors.task_view(user, view))
+            for view in ("mine", "queue", "delegated", "done")
+        }
+        counts["overdue"] = capped(engine_selectors.task_view(user, "mine").filter(due_at__lt=now))
         return Response(TaskCountsSerializer(counts).data)
 
     def _answer(self, task_id):

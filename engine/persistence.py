@@ -1,4 +1,6 @@
-"""The two reads every task step starts with, in SQL written once per process.
+"""The engine's hand-built SQL, in one place: the two reads every task step starts with, and the
+few reads whose best plan the ORM cannot express. Nothing outside `engine` imports this module
+(an import-linter contract); its equivalence with the ORM is tested in tests/engine/test_persistence.py.
 
 Completing, claiming or delegating a task first locks its instance (with the definition, the
 state and the starter) and reads the task with the instance's other open tasks. Built through the
@@ -152,3 +154,23 @@ def task_and_open_tasks(human_task_id: int, instance_id: int, *, worker=None, us
             task.offered = bool(row[width])
         tasks.append(task)
     return tasks
+
+
+def task_object_type_ids(limit: int, *, using: str = "default") -> list[int]:
+    """The distinct business object types of all tasks (at most `limit`), by a skip scan of the
+    (business_object_type, ...) index: a few index probes, where DISTINCT would read every task.
+    A recursive CTE with a parenthesised, limited first branch: PostgreSQL."""
+    quote = connections[using].ops.quote_name
+    table = quote(HumanTask._meta.db_table)
+    column = quote(HumanTask._meta.get_field("business_object_type").column)
+    sql = f"""
+        WITH RECURSIVE kinds(id) AS (
+            (SELECT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY {column} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT {column} FROM {table} WHERE {column} > kinds.id ORDER BY {column} LIMIT 1)
+            FROM kinds WHERE kinds.id IS NOT NULL
+        )
+        SELECT id FROM kinds WHERE id IS NOT NULL LIMIT %s"""  # noqa: S608 (names from the model)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]
