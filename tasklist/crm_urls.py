@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from .views.crm import customers, documents, imports, merge, pool, records
+from .views.crm import customers, documents, imports, merge, pool, records, sales
+from .views.objects import object_urls
 
 app_name = "crm"
 
@@ -39,10 +40,9 @@ urlpatterns = [
     path("documents/<int:document_id>/share/", documents.document_share_toggle, name="document_share"),
     path("documents/<int:document_id>/delete/", documents.document_remove, name="document_delete"),
     path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
-    path("contacts/<int:pk>/edit/", records.contact_edit, name="contact_edit"),
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
-    path("opportunities/<int:pk>/edit/", records.opportunity_edit, name="opportunity_edit"),
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
     path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
     path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
+    *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
 ]
