@@ -408,17 +408,23 @@ def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **f
 
 
 @transaction.atomic
-def opportunity_close(*, actor, opportunity: Opportunity, won: bool, reason: str) -> Opportunity:
-    """Win or lose a deal; a reason is required either way. Winning refreshes the customer."""
+def opportunity_close(
+    *, actor, opportunity: Opportunity, won: bool, reason: str, category: str = ""
+) -> Opportunity:
+    """Win or lose a deal; a reason is required either way (and may name its category, for the
+    reasons report). Winning refreshes the customer."""
     require_row(actor, opportunity, "change")
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if opportunity.status != Opportunity.Status.OPEN:
         raise Conflict(_("This opportunity is already closed."))
     if not reason or not reason.strip():
         raise ValidationFailed(_("Give the reason."), fields={"reason": [_g("This field is required.")]})
+    if category and category not in Opportunity.CloseReason.values:
+        raise ValidationFailed(_("Give the reason."), fields={"category": [_g("Unknown reason category.")]})
     now = timezone.now()
     opportunity.status = Opportunity.Status.WON if won else Opportunity.Status.LOST
     opportunity.win_loss_reason = reason.strip()
+    opportunity.close_reason = category
     opportunity.closed_at = now
     opportunity.probability = 100 if won else 0
     opportunity.save()

@@ -110,7 +110,8 @@ class ObjectType:
     select_related: tuple[str, ...] = ()
     initial: Callable[[object, dict], dict] | None = None  # (user, GET) -> initial form values
     own_pages: tuple[str, ...] = ()
-    detail_panels: str = ""  # a template included under the facts (gets `obj`, `otype`)
+    detail_panels: str = ""  # a template included beside the facts (gets `obj`, `otype`, `extra`)
+    detail_context: Callable[[object, object], dict] | None = None  # (request, obj) -> `extra`
     list_actions: tuple[tuple[str, str], ...] = ()  # extra buttons on the list: (url name, label)
     namespace: str = "crm"
 
@@ -433,6 +434,8 @@ def object_detail(request, otype: ObjectType, pk: int):
         "delete_url": otype.url("delete", obj)
         if otype.has_page("delete") and allowed(user, otype, "delete", obj)
         else "",
+        "can_change": allowed(user, otype, "change", obj),
+        "extra": otype.detail_context(request, obj) if otype.detail_context else {},
     }
     return render(request, "tasklist/objects/detail.html", context)
 

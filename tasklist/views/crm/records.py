@@ -99,7 +99,9 @@ def contact_detail(request, pk: int):
 @permission("crm.view_opportunity")
 @require_GET
 def opportunity_detail(request, pk: int):
-    opportunity = _visible_or_404(request.user, Opportunity, pk, "customer", "contact", "owner", "campaign")
+    opportunity = _visible_or_404(
+        request.user, Opportunity, pk, "customer", "contact", "owner", "campaign", "source"
+    )
     return _page(
         request,
         obj=opportunity,
@@ -115,11 +117,21 @@ def opportunity_detail(request, pk: int):
                 "contact",
                 "owner",
                 "campaign",
+                "source",
+                "importance",
+                "close_reason",
                 "win_loss_reason",
                 "closed_at",
             ],
         ),
-        extra={"kind": gettext_lazy("Opportunity"), "stages": Opportunity.Stage.choices},
+        extra={
+            "kind": gettext_lazy("Opportunity"),
+            "stages": Opportunity.Stage.choices,
+            "close_reasons": Opportunity.CloseReason.choices,
+            "can_close": opportunity.status == Opportunity.Status.OPEN
+            and Opportunity.objects.visible_to(request.user, "change").filter(pk=opportunity.pk).exists(),
+            "activities": list(opportunity.activities.select_related("owner").order_by("-occurred_at")[:20]),
+        },
         edit_url=_edit_url(request.user, opportunity, "crm:opportunity_edit")
         if opportunity.status == Opportunity.Status.OPEN
         else "",

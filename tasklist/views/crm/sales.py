@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
 from crm.models import Activity, ChoiceList, ChoiceOption, Contact, Customer, Lead, Opportunity
+from crm.sales.selectors import lead_duplicates
 from crm.sales.services import activity_plan, lead_delete, lead_update
 from crm.services.customers import contact_create, contact_update
 from crm.services.sales import activity_create, lead_create, opportunity_create, opportunity_update
@@ -109,6 +110,13 @@ def _lead_create(actor, values, request):
     return lead_create(actor=actor, **values)
 
 
+def _lead_panels(request, lead) -> dict:
+    """The convert panel of the lead page: customers and leads that look like it."""
+    if lead.status in (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED):
+        return {}
+    return {"duplicates": lead_duplicates(user=request.user, lead=lead)}
+
+
 LEADS = ObjectType(
     key="lead",
     model=Lead,
@@ -158,7 +166,8 @@ LEADS = ObjectType(
     select_related=("owner", "source", "region", "industry", "converted_customer"),
     initial=lambda user, get: {"quality": Lead.Quality.WARM, "priority": str(Lead.Priority.NORMAL)},
     detail_panels="tasklist/crm/_lead_panels.html",
-    list_actions=(("crm:lead_import", _("Import")), ("crm:lead_form_help", _("Web form"))),
+    detail_context=_lead_panels,
+    list_actions=(("crm:lead_form_help", _("Web form")),),
 )
 
 
