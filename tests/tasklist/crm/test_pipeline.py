@@ -9,7 +9,6 @@ from crm.models import Contact, Customer, Lead, Opportunity
 from crm.services.sales import opportunity_create
 from engine.models import HumanTask
 from tests.crm.factories import CustomerFactory
-from tests.processes_business.conftest import demo, deploy  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("crm:opportunity_board")
