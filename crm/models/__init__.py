@@ -50,6 +50,7 @@ from .sales import (
     CampaignTask,
     Competitor,
     Lead,
+    LeadAssignmentRule,
     Opportunity,
     OpportunityStageSpell,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "FavouriteList",
     "ImportJob",
     "Lead",
+    "LeadAssignmentRule",
     "LevelChangeRequest",
     "Opportunity",
     "OpportunityStageSpell",

@@ -401,6 +401,7 @@ class Contact(TimeStamped):
     email = models.EmailField(_("e-mail"), blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     interests = models.CharField(_("interests"), max_length=300, blank=True)
+    family = models.TextField(_("family"), blank=True, help_text=_("e.g. spouse, children, their birthdays"))
     notes = models.TextField(_("notes"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     active = models.BooleanField(_("active"), default=True)

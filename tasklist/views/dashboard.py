@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from org.selectors import effective_group_names, manager_of
 
 from .. import dashboard_selectors as selectors
+from ..calendar import todays_follow_ups
 from ..selectors import COUNT_CAP
 
 
@@ -23,6 +24,9 @@ def dashboard(request):
         "overdue_count": overdue_count,
         "overdue_capped": overdue_count >= COUNT_CAP,
         "follow_ups": selectors.todays_follow_ups(user),
+        "planned_today": [e for e in todays_follow_ups(user=user) if e.kind == "planned"]
+        if user.has_perm("crm.view_activity")
+        else [],
         "pipeline": selectors.my_pipeline(user),
         "team": selectors.team_load(user),
         "employee": getattr(user, "employee", None),

@@ -82,6 +82,7 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
         "now": timezone.now(),
         "attachments": selectors.instance_attachments(task.instance),
         "colleagues": selectors.delegation_choices(request.user) if abilities["can_delegate"] else [],
+        "next_url": _next_url(request, ""),
         "summary": business_object_summary(
             request.user, type_id=task.business_object_type_id, object_id=task.business_object_id
         ),
@@ -93,7 +94,13 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
 @login_required
 @require_GET
 def task_detail(request, task_id: int):
-    return _render_task(request, _task_or_404(request, task_id))
+    """The task page; GET values named like fields of its form preset them (the pipeline board
+    opens a stage task with "move on" chosen), and `next` is where completing it returns."""
+    task = _task_or_404(request, task_id)
+    properties = (task.form_schema or {}).get("properties") or {}
+    preset = {k: request.GET[k][:200] for k in properties if k in request.GET}
+    form = build_task_form(task.form_schema, values=preset, known=task.instance.variables) if preset else None
+    return _render_task(request, task, form=form)
 
 
 @login_required
