@@ -28,6 +28,9 @@ SALES_PERMS = [
         "servicerecord",
         "campaign",
         "expense",
+        "quotation",
+        "instalment",
+        "invoice",
     )
     for action in ("view", "add", "change", "export")
 ]
@@ -40,6 +43,9 @@ MANAGER_EXTRA = [
     "crm.view_budget",
     "crm.add_budget",
     "crm.change_budget",
+    "crm.view_salestarget",
+    "crm.add_salestarget",
+    "crm.delete_contract",
 ]
 
 
