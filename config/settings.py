@@ -421,5 +421,7 @@ LOGGING = {
         "spiff": {"level": "WARNING"},
         "spiff.task": {"level": "WARNING"},
         "spiff.workflow": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
