@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views.crm import customers, documents, imports, merge, pool, records
+from .views.crm import contracts, customers, documents, imports, merge, pool, quotations, records
 
 app_name = "crm"
 
@@ -45,4 +45,16 @@ urlpatterns = [
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
     path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
     path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
+    path("quotations/", quotations.quotation_list, name="quotation_list"),
+    path("quotations/new/", quotations.quotation_new, name="quotation_new"),
+    path("quotations/<int:pk>/", quotations.quotation_detail, name="quotation_detail"),
+    path("quotations/<int:pk>/revise/", quotations.quotation_revise_view, name="quotation_revise"),
+    path("quotations/<int:pk>/pdf/", quotations.quotation_pdf_view, name="quotation_pdf"),
+    path("quotations/<int:pk>/<str:action>/", quotations.quotation_action, name="quotation_action"),
+    path("orders/new/", quotations.order_new, name="order_new"),
+    path("contracts/", contracts.contract_list, name="contract_list"),
+    path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/<str:action>/", contracts.contract_action, name="contract_action"),
+    path("targets/", contracts.targets, name="targets"),
 ]

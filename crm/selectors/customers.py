@@ -19,9 +19,10 @@ from ..models import (
     Opportunity,
     Order,
     Payment,
+    Quotation,
     ServiceRequest,
 )
-from .receivables import customer_receivable, customers_owing
+from .receivables import customer_receivable, customers_owing, paid_by_contract
 
 CARD_TAB_LIMIT = 20
 
@@ -63,7 +64,8 @@ def customer_card(*, user, pk) -> dict:
             Opportunity.objects.filter(customer=customer).select_related("owner")[:CARD_TAB_LIMIT]
         ),
         "orders": list(Order.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
-        "contracts": list(Contract.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "contracts": _with_paid(list(Contract.objects.filter(customer=customer)[:CARD_TAB_LIMIT])),
+        "quotations": list(Quotation.objects.filter(customer=customer).order_by("-id")[:CARD_TAB_LIMIT]),
         "payments": list(Payment.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "complaints": list(Complaint.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "service_requests": list(ServiceRequest.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
@@ -73,6 +75,14 @@ def customer_card(*, user, pk) -> dict:
         "history": list(CustomerChange.objects.filter(customer=customer).select_related("changed_by")[:50]),
         "receivable": customer_receivable(customer=customer),
     }
+
+
+def _with_paid(contracts: list[Contract]) -> list[Contract]:
+    """Each contract with `paid`: what was paid against it, its plan and its orders."""
+    paid = paid_by_contract(c.pk for c in contracts)
+    for contract in contracts:
+        contract.paid = paid.get(contract.pk, 0)
+    return contracts
 
 
 def receivables(*, user, limit: int = 100) -> list[dict]:

@@ -34,6 +34,7 @@ SALES_PERMS = [
     )
     for action in ("view", "add", "change", "export")
 ]
+SALES_PERMS.append("crm.view_salestarget")
 MANAGER_EXTRA = [
     "crm.delete_customer",
     "crm.change_customerpool",
@@ -43,7 +44,6 @@ MANAGER_EXTRA = [
     "crm.view_budget",
     "crm.add_budget",
     "crm.change_budget",
-    "crm.view_salestarget",
     "crm.add_salestarget",
     "crm.delete_contract",
 ]
