@@ -192,7 +192,7 @@ def instalment_add(*, actor, contract: Contract, due_on, amount, note: str = "")
 
 @transaction.atomic
 def instalment_delete(*, actor, instalment: Instalment) -> None:
-    require_row(actor, instalment, "change")
+    require_row(actor, instalment, "delete")
     if instalment.payments.exists():
         raise Conflict(_g("Payments were recorded against this instalment; it stays in the plan."))
     audit_record(action="delete", actor=actor, obj=instalment)
