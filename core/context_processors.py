@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("tasklist:inbox", _("Inbox"), None, False),
     ("crm:customer_list", _("Customers"), "crm.view_customer", False),
+    ("crm:contract_list", _("Contracts"), "crm.view_contract", False),
     ("tasklist:requests", _("Requests"), None, False),
     ("integrations:notifications", _("Notifications"), None, False),
     ("reports:index", _("Reports"), None, False),

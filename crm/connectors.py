@@ -377,6 +377,40 @@ def order_payment(params: dict, data: dict) -> dict:
     return {"paid_total": float(paid), "outstanding": float(outstanding), "paid": outstanding == 0}
 
 
+# -- contracts -------------------------------------------------------------------------------------
+
+
+def contract_facts(params: dict, data: dict) -> dict:
+    from .models import Contract
+
+    contract = _business_object(data, Contract)
+    return {"code": contract.code, "amount": float(contract.amount), "customer": contract.customer.name}
+
+
+CONTRACT_STEPS = {"approved", "rejected"}
+
+
+def contract_status(params: dict, data: dict) -> dict:
+    from core.errors import ValidationFailed
+
+    from .models import Contract
+    from .services.contracts import contract_set_status
+
+    contract = _business_object(data, Contract)
+    status = params.get("status")
+    if status not in CONTRACT_STEPS:
+        raise ConnectorRefused(f"a process may not set a contract to {status!r}")
+    if contract.status == status:
+        return {"status": contract.status}  # a retried step
+    try:
+        contract = contract_set_status(
+            actor=process_actor(), contract=contract, status=status, note=str(data.get("comment") or "")
+        )
+    except ValidationFailed as error:
+        raise _refused(error) from None
+    return {"status": contract.status}
+
+
 CONNECTORS = {
     "crm.set_opportunity_stage": set_opportunity_stage,
     "crm.close_opportunity": close_opportunity,
@@ -396,6 +430,8 @@ CONNECTORS = {
     "crm.order_status": order_status,
     "crm.order_shipped": order_shipped,
     "crm.order_payment": order_payment,
+    "crm.contract_facts": contract_facts,
+    "crm.contract_status": contract_status,
 }
 
 

@@ -1163,6 +1163,76 @@ def order_approval() -> Process:
     return p
 
 
+def contract_approval() -> Process:
+    p = Process(
+        "contract_approval",
+        "Contract approval 合同审批",
+        [
+            ("sales", "Sales 销售", 1),
+            ("managers", "Manager 经理", 1),
+            ("sales_directors", "Sales director 销售总监", 1),
+        ],
+        "The salesperson's manager approves; a contract of 500 000 or more also needs a sales director "
+        "(the limit is the condition on the gateway: a designer changes it in the modeler). Approved, the "
+        "salesperson records the signing; rejected, the draft goes back to the salesperson.",
+    )
+    p.start("contract_submitted", "Contract submitted 合同提交", "sales", 0)
+    p.service(
+        "facts", "Contract facts 合同信息", "sales", 1, connector="crm.contract_facts", result="contract"
+    )
+    p.user(
+        "manager_approval",
+        "Manager approval 经理审批",
+        "managers",
+        2,
+        form=approval_form("Contract approval 合同审批"),
+        camunda__assignee="${manager_of(owner)}",
+    )
+    p.gateway("gw_manager", "Approved? 同意?", "managers", 3)
+    p.gateway("gw_limit", "Large contract? 大额合同?", "managers", 4)
+    p.user(
+        "director_approval",
+        "Director approval 总监审批",
+        "sales_directors",
+        5,
+        form=approval_form("Contract approval (director) 合同审批（总监）"),
+        camunda__candidateGroups="sales_directors",
+    )
+    p.gateway("gw_director", "Approved? 同意?", "sales_directors", 6)
+    p.service(
+        "approved",
+        "Contract approved 合同已批准",
+        "sales",
+        7,
+        connector="crm.contract_status",
+        params={"status": "approved"},
+    )
+    p.service(
+        "rejected",
+        "Contract rejected 合同驳回",
+        "sales",
+        7,
+        row=1,
+        connector="crm.contract_status",
+        params={"status": "rejected"},
+    )
+    tell(p, "tell_approved", "sales", 8, outcome="approved 已批准", to="${owner}")
+    tell(p, "tell_rejected", "sales", 8, row=1, outcome="rejected 已驳回", to="${owner}")
+    p.end("contract_approved", "Approved 已批准", "sales", 9)
+    p.end("contract_rejected", "Rejected 已驳回", "sales", 9, row=1)
+    p.chain("contract_submitted", "facts", "manager_approval", "gw_manager")
+    p.flow("gw_manager", "rejected", "reject 驳回", REJECT)
+    p.flow("gw_manager", "gw_limit", "approve 同意", default=True)
+    p.flow("gw_limit", "director_approval", "≥ 500 000", "float(contract['amount']) >= 500000")
+    p.flow("gw_limit", "approved", "smaller 小额", default=True)
+    p.flow("director_approval", "gw_director")
+    p.flow("gw_director", "rejected", "reject 驳回", REJECT)
+    p.flow("gw_director", "approved", "approve 同意", default=True)
+    p.chain("approved", "tell_approved", "contract_approved")
+    p.chain("rejected", "tell_rejected", "contract_rejected")
+    return p
+
+
 def leave_request() -> Process:
     p = Process(
         "leave_request",
@@ -1372,6 +1442,7 @@ BINDINGS = {
     "complaint.submitted": "complaint",
     "service_request.submitted": "service_dispatch",
     "order.submitted": "order_approval",
+    "contract.submitted": "contract_approval",
     "leave.requested": "leave_request",
     "vehicle.requested": "vehicle_request",
 }
@@ -1382,6 +1453,7 @@ PROCESSES = [
     complaint,
     service_dispatch,
     order_approval,
+    contract_approval,
     leave_request,
     vehicle_request,
 ]

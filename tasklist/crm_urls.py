@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from .views.crm import calendar, customers, documents, imports, merge, pipeline, pool, records, sales
+from .views.crm import (
+    calendar,
+    contracts,
+    customers,
+    documents,
+    imports,
+    merge,
+    pipeline,
+    pool,
+    quotations,
+    records,
+    sales,
+)
 from .views.objects import object_urls
 
 app_name = "crm"
@@ -56,4 +68,16 @@ urlpatterns = [
     path("calendar/", calendar.my_calendar, name="calendar"),
     path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
+    path("quotations/", quotations.quotation_list, name="quotation_list"),
+    path("quotations/new/", quotations.quotation_new, name="quotation_new"),
+    path("quotations/<int:pk>/", quotations.quotation_detail, name="quotation_detail"),
+    path("quotations/<int:pk>/revise/", quotations.quotation_revise_view, name="quotation_revise"),
+    path("quotations/<int:pk>/pdf/", quotations.quotation_pdf_view, name="quotation_pdf"),
+    path("quotations/<int:pk>/<str:action>/", quotations.quotation_action, name="quotation_action"),
+    path("orders/new/", quotations.order_new, name="order_new"),
+    path("contracts/", contracts.contract_list, name="contract_list"),
+    path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/<str:action>/", contracts.contract_action, name="contract_action"),
+    path("targets/", contracts.targets, name="targets"),
 ]

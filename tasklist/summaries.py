@@ -49,10 +49,34 @@ def _order(user, object_id: str) -> dict:
     return {"template": "tasklist/summaries/order.html", "order": summary, "placement": "main"}
 
 
+def _contract(user, object_id: str) -> dict:
+    """A contract to approve: customer, amount, terms, payment plan, what the customer owes."""
+    from crm.models import Contract
+    from crm.selectors.customers import customer_receivable
+    from crm.selectors.receivables import payment_plan
+
+    contract = (
+        Contract.objects.visible_to(user)
+        .select_related("customer", "owner", "quotation")
+        .filter(pk=int(object_id))
+        .first()
+    )
+    if contract is None:
+        return {}
+    return {
+        "template": "tasklist/summaries/contract.html",
+        "contract": contract,
+        "plan": payment_plan(contract=contract),
+        "receivable": customer_receivable(customer=contract.customer),
+        "placement": "main",
+    }
+
+
 BUILDERS: dict[str, Callable[[object, str], dict]] = {
     "crm.customer": _customer,
     "crm.levelchangerequest": _level_change,
     "crm.order": _order,
+    "crm.contract": _contract,
 }
 
 

@@ -28,9 +28,13 @@ SALES_PERMS = [
         "servicerecord",
         "campaign",
         "expense",
+        "quotation",
+        "instalment",
+        "invoice",
     )
     for action in ("view", "add", "change", "export")
 ]
+SALES_PERMS.append("crm.view_salestarget")
 MANAGER_EXTRA = [
     "crm.delete_customer",
     "crm.change_customerpool",
@@ -40,6 +44,8 @@ MANAGER_EXTRA = [
     "crm.view_budget",
     "crm.add_budget",
     "crm.change_budget",
+    "crm.add_salestarget",
+    "crm.delete_contract",
 ]
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
+from crm.selectors.receivables import order_balance
 from engine.models import ProcessInstance
 
 from .common import permission
@@ -144,23 +145,28 @@ def order_detail(request, pk: int):
     order = _visible_or_404(request.user, Order, pk, "customer", "contract", "opportunity", "owner")
     lines = list(order.lines.select_related("product"))
     payments = list(order.payments.all())
+    balance = order_balance(order=order)
     return _page(
         request,
         obj=order,
         title=order.code,
-        facts=_facts(
-            order,
-            [
-                "status",
-                "ordered_on",
-                "delivery_on",
-                "total_amount",
-                "contract",
-                "opportunity",
-                "owner",
-                "notes",
-            ],
-        ),
+        facts=[
+            *_facts(
+                order,
+                [
+                    "status",
+                    "ordered_on",
+                    "delivery_on",
+                    "total_amount",
+                    "contract",
+                    "opportunity",
+                    "owner",
+                    "notes",
+                ],
+            ),
+            (gettext_lazy("Paid (CNY)"), balance.paid),
+            (gettext_lazy("Outstanding (CNY)"), balance.outstanding),
+        ],
         extra={"lines": lines, "payments": payments, "kind": gettext_lazy("Order")},
     )
 

@@ -1,0 +1,254 @@
+"""Contracts (合同): the list, the contract page (terms, signers, approval, payment plan with
+overdue marks, payments, invoices, documents) and its actions; sales targets."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from crm.models import Contract, Document, Instalment, Invoice, Payment, SalesTarget
+from crm.selectors.receivables import contract_balance, payment_plan
+from crm.selectors.targets import target_ranking
+from crm.services.commerce import payment_record
+from crm.services.contracts import (
+    contract_set_status,
+    contract_update,
+    instalment_add,
+    invoice_create,
+    invoice_set_status,
+)
+from crm.services.targets import sales_target_set
+from org.models import Department
+from org.permissions import RowScope
+from org.selectors import user_row_scope, users_in_scope
+
+from .common import paginate, permission
+from .quotations import _errors, _visible_or_404
+from .records import _record_form, processes_of
+
+
+@permission("crm.view_contract")
+@require_GET
+def contract_list(request):
+    contracts = Contract.objects.visible_to(request.user).select_related("customer", "owner").order_by("-id")
+    status = request.GET.get("status", "")
+    if status in Contract.Status.values:
+        contracts = contracts.filter(status=status)
+    page = paginate(contracts, request.GET.get("page"))
+    paid = {
+        row["contract_id"]: row["total"]
+        for row in Payment.objects.filter(contract__in=[c.pk for c in page.object_list])
+        .order_by()
+        .values("contract_id")
+        .annotate(total=Sum("amount"))
+    }
+    for contract in page.object_list:
+        contract.paid = paid.get(contract.pk, 0)
+    return render(
+        request,
+        "tasklist/crm/contract_list.html",
+        {"page": page, "status": status, "statuses": Contract.Status.choices},
+    )
+
+
+@permission("crm.view_contract")
+@require_GET
+def contract_detail(request, pk: int):
+    user = request.user
+    contract = _visible_or_404(user, Contract, pk, "customer", "owner", "signer", "quotation", "opportunity")
+    can_change = Contract.objects.visible_to(user, "change").filter(pk=contract.pk).exists()
+    plan = payment_plan(contract=contract)
+    return render(
+        request,
+        "tasklist/crm/contract_detail.html",
+        {
+            "contract": contract,
+            "customer": contract.customer,
+            "balance": contract_balance(contract=contract),
+            "plan": plan,
+            "open_instalments": [row.instalment for row in plan if row.outstanding],
+            "payments": list(
+                contract.payments.select_related("order", "instalment").order_by("-paid_on", "-id")
+            ),
+            "invoices": list(contract.invoices.order_by("-issued_on", "-id")),
+            "invoiced": sum(
+                (i.amount for i in contract.invoices.all() if i.status != Invoice.Status.VOID), 0
+            ),
+            "orders": list(contract.orders.order_by("-id")),
+            "documents": list(Document.objects.filter(contract=contract).order_by("-uploaded_at")),
+            "processes": processes_of(contract),
+            "can_change": can_change,
+            "can_edit": can_change and contract.status in (Contract.Status.DRAFT, Contract.Status.REJECTED),
+            "can_plan": can_change and user.has_perm("crm.add_instalment"),
+            "can_pay": user.has_perm("crm.add_payment") and contract.status in Contract.RECEIVABLE,
+            "can_invoice": user.has_perm("crm.add_invoice"),
+            "methods": Payment.Method.choices,
+            "invoice_kinds": Invoice.Kind.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+CONTRACT_FORM = ("title", "amount", "starts_on", "ends_on", "terms", "customer_signer")
+
+
+@permission("crm.change_contract")
+def contract_edit(request, pk: int):
+    contract = _visible_or_404(request.user, Contract, pk, "customer", action="change")
+    return _record_form(
+        request,
+        obj=contract,
+        names=CONTRACT_FORM,
+        save=lambda values: contract_update(actor=request.user, contract=contract, **values),
+        back=reverse("crm:contract_detail", args=[contract.pk]),
+        title=_("Edit %(name)s") % {"name": contract.code},
+        kinds={"starts_on": "date", "ends_on": "date", "terms": "textarea", "amount": "number"},
+        maxlength={"title": 200, "customer_signer": 100},
+    )
+
+
+def _flash(request, error: DomainError) -> None:
+    for field_messages in _errors(error).values():
+        for message in field_messages:
+            messages.error(request, message)
+
+
+@permission("crm.change_contract")
+@require_POST
+def contract_action(request, pk: int, action: str):
+    """submit / sign / instalment / payment / invoice / invoice_status on one contract."""
+    user = request.user
+    post = request.POST
+    contract = _visible_or_404(user, Contract, pk, "customer", action="view")
+    try:
+        if action == "submit":
+            contract_set_status(actor=user, contract=contract, status=Contract.Status.SUBMITTED)
+            messages.success(request, _("Submitted for approval."))
+        elif action == "sign":
+            contract_set_status(
+                actor=user,
+                contract=contract,
+                status=Contract.Status.SIGNED,
+                signed_on=post.get("signed_on"),
+                customer_signer=post.get("customer_signer", ""),
+            )
+            messages.success(request, _("The signing is recorded."))
+        elif action == "instalment":
+            instalment_add(
+                actor=user,
+                contract=contract,
+                due_on=post.get("due_on"),
+                amount=post.get("amount"),
+                note=post.get("note", ""),
+            )
+            messages.success(request, _("Instalment added to the payment plan."))
+        elif action == "payment":
+            instalment = None
+            if post.get("instalment", "").isdigit():
+                instalment = Instalment.objects.filter(contract=contract, pk=int(post["instalment"])).first()
+            payment_record(
+                actor=user,
+                customer=contract.customer,
+                contract=contract,
+                instalment=instalment,
+                amount=post.get("amount"),
+                paid_on=post.get("paid_on") or None,
+                method=post.get("method") or Payment.Method.TRANSFER,
+                reference=post.get("reference", ""),
+            )
+            messages.success(request, _("Payment recorded."))
+        elif action == "invoice":
+            invoice_create(
+                actor=user,
+                customer=contract.customer,
+                contract=contract,
+                number=post.get("number", ""),
+                amount=post.get("amount"),
+                issued_on=post.get("issued_on") or None,
+                kind=post.get("kind") or Invoice.Kind.VAT_SPECIAL,
+            )
+            messages.success(request, _("Invoice recorded."))
+        elif action == "invoice_status":
+            invoice = (
+                Invoice.objects.visible_to(user, "change")
+                .filter(contract=contract, pk=post.get("invoice"))
+                .first()
+            )
+            if invoice is None:
+                raise Http404
+            invoice_set_status(actor=user, invoice=invoice, status=post.get("status", ""))
+            messages.success(request, _("Invoice updated."))
+        else:
+            raise Http404
+    except DomainError as error:
+        _flash(request, error)
+    return redirect("crm:contract_detail", contract.pk)
+
+
+# --- sales targets -------------------------------------------------------------------------------
+
+
+def _month(value: str | None) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(f"{value}-01") if value else timezone.localdate().replace(day=1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@permission("crm.view_salestarget")
+def targets(request):
+    """The month's targets, progress and ranking; managers set targets for their people and teams."""
+    user = request.user
+    month = _month(request.GET.get("month") or request.POST.get("month"))
+    can_set = user.has_perm("crm.add_salestarget")
+    User = get_user_model()
+    if request.method == "POST" and can_set:
+        person = team = None
+        if post_user := request.POST.get("user", ""):
+            scope = user_row_scope(user)
+            people = User.objects.filter(is_active=True)
+            if scope != RowScope.ALL:
+                people = people.filter(pk__in=users_in_scope(user, scope))
+            person = people.filter(pk=post_user).first() if post_user.isdigit() else None
+        elif (post_team := request.POST.get("department", "")).isdigit():
+            team = Department.objects.filter(pk=int(post_team)).first()
+        try:
+            sales_target_set(
+                actor=user, month=month, user=person, department=team, amount=request.POST.get("amount")
+            )
+        except DomainError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("Target saved."))
+        return redirect(f"{reverse('crm:targets')}?month={month:%Y-%m}")
+    people = []
+    if can_set:
+        scope = user_row_scope(user)
+        people = User.objects.filter(is_active=True, employee__isnull=False)
+        if scope != RowScope.ALL:
+            people = people.filter(pk__in=users_in_scope(user, scope))
+        people = list(people.order_by("username")[:300])
+    return render(
+        request,
+        "tasklist/crm/targets.html",
+        {
+            "board": target_ranking(user=user, month=month),
+            "month": month,
+            "can_set": can_set,
+            "people": people,
+            "teams": list(Department.objects.order_by("name")) if can_set else [],
+            "targets": list(
+                SalesTarget.objects.visible_to(user).filter(month=month).select_related("user", "department")
+            ),
+        },
+    )
