@@ -139,6 +139,7 @@ class VehicleRequest(models.Model):
         ASSIGNED = "assigned", _("Vehicle assigned")
         RETURNED = "returned", _("Returned")
         REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Withdrawn")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -384,3 +384,15 @@ def task_record(account: PortalAccount, task: HumanTask):
             kind = {Complaint: "complaint", ServiceRequest: "service", Order: "order"}[model]
             return (kind, obj) if obj is not None else (None, None)
     return None, None
+
+
+def resolution_of(kind: str | None, record) -> str:
+    """What was done about a complaint or service request, in the staff's words, for the customer
+    to read (before being asked to rate it); empty while nothing is recorded."""
+    if record is None:
+        return ""
+    if kind == "complaint":
+        return record.resolution or ""
+    if kind == "service":
+        return record.work_record or ""
+    return ""

@@ -197,6 +197,7 @@ def request_detail(request, account, kind: str, pk: int):
             "kind": kind,
             "obj": obj,
             "progress": selectors.progress_of(account, obj),
+            "resolution": selectors.resolution_of(kind, obj),
             "history": selectors.history(account, obj),
             "attachments": selectors.attachments_of(account, obj),
             "comment_url": reverse("portal:request_comment", kwargs={"kind": kind, "pk": obj.pk})
@@ -560,6 +561,7 @@ def _render_task(request, account, task, *, form=None, problem: str = "", status
             "problem": problem,
             "record": record,
             "record_kind": kind,
+            "resolution": selectors.resolution_of(kind, record),
             "nav": "tasks",
         },
         status=status,

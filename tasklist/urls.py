@@ -35,5 +35,6 @@ urlpatterns = [
     path("requests/", instances.my_requests, name="requests"),
     path("mailings/new/", mailings.mailing_new, name="mailing_new"),
     path("requests/new/<slug:kind>/", instances.request_new, name="request_new"),
+    path("requests/<int:instance_id>/withdraw/", instances.request_withdraw, name="request_withdraw"),
     path("account/language/", account.language_switch, name="language"),
 ]

@@ -334,6 +334,7 @@ class LevelChangeRequest(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="level_requests")
     from_level = models.ForeignKey(

@@ -98,8 +98,11 @@ def my_requests(request):
     except ValueError:
         page = 1
     rows, has_next = selectors.my_requests(request.user, running=not finished, page=page)
+    kinds = selectors.request_kinds_for(request.user)
+    offered = {kind.key for kind in kinds}
     context = {
-        "kinds": selectors.request_kinds_for(request.user),
+        "kinds": kinds,
+        "offered": offered,
         "rows": rows,
         "finished": finished,
         "page": page,
@@ -107,6 +110,22 @@ def my_requests(request):
         "has_previous": page > 1,
     }
     return render(request, "tasklist/requests.html", context)
+
+
+@login_required
+@require_POST
+def request_withdraw(request, instance_id: int):
+    """The requester withdraws a running request of theirs (with an optional reason)."""
+    from ..services import request_withdraw as withdraw
+
+    instance = _instance_or_404(request, instance_id)
+    try:
+        withdraw(actor=request.user, instance=instance, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your request has been withdrawn."))
+    return redirect(reverse("tasklist:requests"))
 
 
 # -- starting a request ------------------------------------------------------------------------------
@@ -121,7 +140,12 @@ def request_new(request, kind: str):
     if kind not in offered:
         raise Http404(_("You cannot start this kind of request."))
     request_kind = offered[kind]
-    form = request_kind.form(request.POST or None, user=request.user)
+    initial, resubmitting = {}, False
+    if request.method == "GET" and request.GET.get("from", "").isdigit():
+        previous = selectors.resubmit_values(request.user, int(request.GET["from"]))
+        if previous is not None and previous[0] == kind:
+            initial, resubmitting = previous[1], True
+    form = request_kind.form(request.POST or None, user=request.user, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
@@ -142,6 +166,7 @@ def request_new(request, kind: str):
     context = {
         "kind": request_kind,
         "form": form,
+        "resubmitting": resubmitting,
         "customer_hints": selectors.customer_hints(request.user) if "customer" in form.fields else [],
         "product_hints": selectors.product_hints() if "product" in form.fields else [],
     }
