@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from core.errors import NotPermitted, ValidationFailed
+from core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from engine import parsing
 from engine import services as engine
 from engine.models import DefinitionVersion
 
+from . import selectors
 from .forms import start_form, task_form
-from .models import DeploymentLog, StartBinding
+from .models import DeploymentLog, ManualStart, RecordType, StartBinding
 from .validation import FORM_SUFFIXES, Report, definition_validate
 
 logger = logging.getLogger(__name__)
@@ -192,3 +193,81 @@ def start_for_event(*, name: str, business_object=None, actor=None, variables: d
     return engine.start_process(
         binding.process_key, started_by=actor, business_object=business_object, variables=variables
     )
+
+
+# -- starting a process by hand -------------------------------------------------------------------
+
+
+def _refuse_event_started(key: str) -> None:
+    """A process bound to a business event starts with its record (submitting the order starts
+    its approval): started by hand it would run a second time beside the record's own."""
+    event = selectors.bound_event(key)
+    if event is not None:
+        raise Conflict(
+            _("“%(process)s” starts by itself when this happens: %(event)s. It cannot be started by hand.")
+            % {"process": selectors.process_name(key), "event": event}
+        )
+
+
+@transaction.atomic
+def manual_start_set(
+    *, actor, key: str, groups=(), record_type: str = "", active: bool = True
+) -> ManualStart:
+    """Offer `key` for starting by hand: to whom (groups; none = every employee), from which
+    kind of record; `active=False` withdraws the offer."""
+    _require_designer(actor)
+    if not DefinitionVersion.objects.filter(key=key, active=True).exists():
+        raise ValidationFailed(_("No active process '%(key)s' is deployed.") % {"key": key})
+    _refuse_event_started(key)
+    if record_type not in RecordType.values:
+        raise ValidationFailed(
+            _("Choose where the process is started from."), fields={"record_type": [_("Not a choice.")]}
+        )
+    rule = ManualStart.objects.filter(process_key=key).first()
+    before = (
+        {
+            "groups": sorted(g.name for g in rule.groups.all()),
+            "record_type": rule.record_type,
+            "active": rule.active,
+        }
+        if rule
+        else {}
+    )
+    rule = rule or ManualStart(process_key=key)
+    rule.record_type, rule.active = record_type, active
+    rule.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    rule.save()
+    rule.groups.set(groups)
+    after = {"groups": sorted(g.name for g in groups), "record_type": record_type, "active": active}
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    if changes:
+        audit_record(
+            action=AuditEvent.Action.CREATE if not before else AuditEvent.Action.CHANGE,
+            actor=actor,
+            obj=rule,
+            changes=changes,
+        )
+    return rule
+
+
+def process_start_by_hand(*, actor, key: str, form_data: dict | None = None, record=None):
+    """A person starts `key` (from the request menu, a record's page or the API): the process
+    must not be event-bound, its manual start must admit them, and a record it is started from
+    must be of the offered kind and visible to them."""
+    _refuse_event_started(key)
+    if not selectors.may_start_by_hand(actor, key):
+        raise NotPermitted(_("You may not start this process."))
+    rule = selectors.manual_start(key)
+    wanted = rule.record_type if rule is not None else ""
+    if record is not None:
+        kind = f"{record._meta.app_label}.{record._meta.model_name}"
+        if wanted and kind != wanted:
+            raise ValidationFailed(_("This process is not started from this kind of record."))
+        visible = type(record).objects.visible_to(actor, "view").filter(pk=record.pk).exists()
+        if not visible:
+            raise NotFound(_("The record does not exist or is not visible to you."))
+    elif wanted:
+        raise ValidationFailed(
+            _("This process is started from a record: open the record and start it there.")
+        )
+    return engine.start_process(key, started_by=actor, business_object=record, form_data=form_data or {})

@@ -279,3 +279,28 @@ MODELER_LABELS = {
 
 def modeler_labels() -> dict[str, str]:
     return {english: str(label) for english, label in MODELER_LABELS.items()}
+
+
+def start_settings(key: str) -> dict:
+    """The process page's "who may start it" section: the event that starts it by itself, or
+    its manual start (groups, record kind, offered) with the choices to change it."""
+    from django.contrib.auth.models import Group
+
+    from processes import selectors as processes
+    from processes.models import RecordType
+
+    event = processes.bound_event(key)
+    rule = processes.manual_start(key)
+    chosen = {g.pk for g in rule.groups.all()} if rule else set()
+    return {
+        "event": event,
+        "rule": rule,
+        "groups": [
+            {"id": g.pk, "label": _group_label(g), "chosen": g.pk in chosen}
+            for g in Group.objects.select_related("profile").order_by("name")
+        ],
+        "record_types": [
+            {"value": value, "label": label, "chosen": bool(rule) and rule.record_type == value}
+            for value, label in RecordType.choices
+        ],
+    }

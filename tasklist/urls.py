@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, attachments, bulk, filters, inbox, instances, mailings, task
+from .views import account, attachments, bulk, filters, inbox, instances, mailings, starts, task
 
 app_name = "tasklist"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("requests/", instances.my_requests, name="requests"),
     path("mailings/new/", mailings.mailing_new, name="mailing_new"),
     path("requests/new/<slug:kind>/", instances.request_new, name="request_new"),
+    path("requests/start/<str:key>/", starts.process_start, name="process_start"),
     path("requests/<int:instance_id>/withdraw/", instances.request_withdraw, name="request_withdraw"),
     path("account/language/", account.language_switch, name="language"),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from engine import services
 from engine.models import ProcessInstance
+from processes.selectors import startable_processes
 
 from .. import selectors
 
@@ -102,6 +103,7 @@ def my_requests(request):
     offered = {kind.key for kind in kinds}
     context = {
         "kinds": kinds,
+        "startable": startable_processes(request.user),
         "offered": offered,
         "rows": rows,
         "finished": finished,
