@@ -214,9 +214,10 @@ def _refuse_event_started(key: str) -> None:
         )
 
 
-def _step(instance: ProcessInstance, user) -> dict:
+def _step(step: engine.StepResult, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now."""
-    instance.next_tasks = engine_selectors.next_tasks(instance, user)
+    instance = step.instance
+    instance.next_tasks = engine_selectors.next_tasks(step, user)
     return ProcessStepSerializer(instance).data
 
 
@@ -256,7 +257,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         key = data.validated_data["key"]
         _refuse_event_started(key)
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
-        instance = engine.start_process(
+        step = engine.start_process_step(
             key,
             started_by=request.user,
             business_object=business_object,
@@ -265,7 +266,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         )
         # The engine's instance is the committed one (its definition, starter and business object
         # are loaded): answered without reading it again.
-        return Response(_step(instance, request.user), status=201)
+        return Response(_step(step, request.user), status=201)
 
     @extend_schema(
         summary="The instance's history (append-only events)", responses=InstanceEventSerializer(many=True)
@@ -535,7 +536,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise ValidationError(data.errors)
         form = data.validated_data["data"]
         try:
-            instance = engine.complete_task(pk, user=user, data=form)  # (the engine audits it)
+            step = engine.complete_task_step(pk, user=user, data=form)  # (the engine audits it)
         except DomainError:
             # Whatever the engine refused (not offered, already completed, a bad form), a caller
             # who may not see the task is told only that it does not exist.
@@ -543,7 +544,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise
         # The engine completes a task only for its assignee or a candidate (both see it) or an
         # administrator (checked above): the common case needs no visibility query of its own.
-        return Response(_step(instance, user))  # (the engine's instance, as committed)
+        return Response(_step(step, user))  # (the engine's instance, as committed)
 
     @extend_schema(
         summary="Set or clear the due time", request=TaskDueSerializer, responses=HumanTaskSerializer
