@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
+from .step import StepResult
 
 TASK_VIEWS = ("mine", "queue", "delegated", "done")
 
@@ -82,13 +83,14 @@ def open_incidents(instance: ProcessInstance | None = None) -> QuerySet:
     return qs.filter(instance=instance) if instance is not None else qs
 
 
-def next_tasks(instance: ProcessInstance, user) -> list[HumanTask]:
-    """The open tasks of `instance` that `user` can work on now: assigned to them, or unassigned and
-    offered to them or their groups. Read from the step that just moved the instance when it knows
-    every open task (`step_open_tasks`, set by engine.services), else one query."""
+def next_tasks(step: StepResult | ProcessInstance, user) -> list[HumanTask]:
+    """The open tasks of the instance that `user` can work on now: assigned to them, or unassigned
+    and offered to them or their groups. Read from the step that just moved the instance when it
+    knows every open task (StepResult.open_tasks), else one query."""
+    known = step.open_tasks if isinstance(step, StepResult) else None
+    instance = step.instance if isinstance(step, StepResult) else step
     if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
         return []
-    known = getattr(instance, "step_open_tasks", None)
     if known is not None:
         from org.selectors import effective_group_ids
 

@@ -254,6 +254,11 @@ def process_start_by_hand(*, actor, key: str, form_data: dict | None = None, rec
     """A person starts `key` (from the request menu, a record's page or the API): the process
     must not be event-bound, its manual start must admit them, and a record it is started from
     must be of the offered kind and visible to them."""
+    return process_start_by_hand_step(actor=actor, key=key, form_data=form_data, record=record).instance
+
+
+def process_start_by_hand_step(*, actor, key: str, form_data: dict | None = None, record=None):
+    """process_start_by_hand, answering with the engine's step result (what it left open)."""
     _refuse_event_started(key)
     if not selectors.may_start_by_hand(actor, key):
         raise NotPermitted(_("You may not start this process."))
@@ -270,4 +275,4 @@ def process_start_by_hand(*, actor, key: str, form_data: dict | None = None, rec
         raise ValidationFailed(
             _("This process is started from a record: open the record and start it there.")
         )
-    return engine.start_process(key, started_by=actor, business_object=record, form_data=form_data or {})
+    return engine.start_process_step(key, started_by=actor, business_object=record, form_data=form_data or {})

@@ -36,7 +36,7 @@ from engine.models import (
 )
 from org.permissions import user_can
 from processes import services as process_services
-from processes.services import process_start_by_hand
+from processes.services import process_start_by_hand_step
 from processes.validation import definition_validate
 
 from ..filters import BIGINT_MAX, IdFilter
@@ -203,9 +203,10 @@ def _business_object(user, ref: dict | None):
     return obj
 
 
-def _step(instance: ProcessInstance, user) -> dict:
+def _step(step: engine.StepResult, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now."""
-    instance.next_tasks = engine_selectors.next_tasks(instance, user)
+    instance = step.instance
+    instance.next_tasks = engine_selectors.next_tasks(step, user)
     return ProcessStepSerializer(instance).data
 
 
@@ -245,7 +246,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
         # the same rule as the UI's "Start a request": not event-bound, the manual start admits the
         # caller; what a caller sends is held to the start form (the engine audits the start)
-        instance = process_start_by_hand(
+        step = process_start_by_hand_step(
             actor=request.user,
             key=data.validated_data["key"],
             record=business_object,
@@ -253,7 +254,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         )
         # The engine's instance is the committed one (its definition, starter and business object
         # are loaded): answered without reading it again.
-        return Response(_step(instance, request.user), status=201)
+        return Response(_step(step, request.user), status=201)
 
     @extend_schema(
         summary="The instance's history (append-only events)", responses=InstanceEventSerializer(many=True)
@@ -523,7 +524,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise ValidationError(data.errors)
         form = data.validated_data["data"]
         try:
-            instance = engine.complete_task(pk, user=user, data=form)  # (the engine audits it)
+            step = engine.complete_task_step(pk, user=user, data=form)  # (the engine audits it)
         except DomainError:
             # Whatever the engine refused (not offered, already completed, a bad form), a caller
             # who may not see the task is told only that it does not exist.
@@ -531,7 +532,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise
         # The engine completes a task only for its assignee or a candidate (both see it) or an
         # administrator (checked above): the common case needs no visibility query of its own.
-        return Response(_step(instance, user))  # (the engine's instance, as committed)
+        return Response(_step(step, user))  # (the engine's instance, as committed)
 
     @extend_schema(
         summary="Set or clear the due time", request=TaskDueSerializer, responses=HumanTaskSerializer

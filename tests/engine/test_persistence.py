@@ -52,14 +52,14 @@ def test_offered_says_what_with_offered_says_for_every_user(deploy, org):
     users = [org.alice, org.bob, org.boss, org.carol, nested]
     for user in users:
         rows = persistence.task_and_open_tasks(task.pk, instance.pk, worker=user)
-        assert [r.pk for r in rows] == [task.pk]
+        assert [r.task.pk for r in rows] == [task.pk]
         expected = HumanTask.objects.with_offered(user).get(pk=task.pk).offered
         assert rows[0].offered is expected, user.username
-    assert {
-        u.username
-        for u in users
-        if persistence.task_and_open_tasks(task.pk, instance.pk, worker=u)[0].offered
-    } >= {"bob", "dave"}
+    offered = persistence.task_and_open_tasks
+    assert {u.username for u in users if offered(task.pk, instance.pk, worker=u)[0].offered} >= {
+        "bob",
+        "dave",
+    }
     assert not persistence.task_and_open_tasks(task.pk, instance.pk, worker=org.carol)[0].offered
     # without a worker there is no answer to give (the engine then asks the candidates itself)
-    assert not hasattr(persistence.task_and_open_tasks(task.pk, instance.pk)[0], "offered")
+    assert persistence.task_and_open_tasks(task.pk, instance.pk)[0].offered is None
