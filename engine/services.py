@@ -30,7 +30,7 @@ from core import rows
 from core.errors import DomainError
 from core.memo import remembered
 
-from . import connectors, owners, parsing, runtime, step_reads
+from . import connectors, owners, parsing, runtime, step_reads, summaries
 from . import signals as engine_signals
 from .connectors import ConnectorFailed, register_connector
 from .errors import (
@@ -834,7 +834,7 @@ def _business_fields(business_object) -> dict:
     return {
         "business_object_type": ContentType.objects.get_for_model(business_object),
         "business_object_id": str(business_object.pk),
-        "business_object_label": str(business_object)[:255],
+        "business_object_label": summaries.object_label(business_object),
     }
 
 
@@ -861,7 +861,7 @@ def _initial_data(started_by, business_object, variables, form_data=None) -> dic
         data["business_object"] = {
             "type": business_object._meta.label_lower,
             "id": str(business_object.pk),
-            "label": str(business_object)[:255],
+            "label": summaries.object_label(business_object),
         }
     return data
 

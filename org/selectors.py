@@ -189,3 +189,30 @@ def users_in_scope(user, scope: RowScope) -> QuerySet:
     if departments is None:
         return User.objects.filter(pk=user.pk).values("pk")
     return User.objects.filter(employee__department_id__in=departments).values("pk")
+
+
+def group_labels(names) -> dict[str, str]:
+    """Group name → what people read (the profile's display name, else the name), in one query."""
+    names = {n for n in names if n}
+    if not names:
+        return {}
+    labels = dict(
+        GroupProfile.objects.filter(group__name__in=names)
+        .exclude(display_name="")
+        .values_list("group__name", "display_name")
+    )
+    return {name: labels.get(name, name) for name in names}
+
+
+def user_labels(usernames) -> dict[str, str]:
+    """User name → display name (for names kept in process data and history), in one query."""
+    usernames = {u for u in usernames if u and isinstance(u, str)}
+    if not usernames:
+        return {}
+    found = {
+        u.username: str(u)
+        for u in User.objects.filter(username__in=usernames).only(
+            "username", "display_name", "first_name", "last_name"
+        )
+    }
+    return {name: found.get(name, name) for name in usernames}

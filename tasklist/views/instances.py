@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from engine import services
+from engine import services, summaries
 from engine.models import ProcessInstance
 
 from .. import selectors
+from ..history import decisions, history_lines
+from ..summaries import set_about_lines, set_offered_to
 
 
 def _instance_or_404(request, instance_id: int) -> ProcessInstance:
@@ -37,13 +39,17 @@ def instance_detail(request, instance_id: int):
     incidents = selectors.instance_open_incidents(instance)
     xml, marks = selectors.instance_diagram(instance, open_tasks, incidents)
     admin = _is_process_admin(request.user)
+    history = history_lines(selectors.instance_history(instance))
+    set_offered_to(open_tasks)
     context = {
         "instance": instance,
         "open_tasks": open_tasks,
         "incidents": incidents,
         "diagram_xml": xml,
         "diagram_marks": marks,
-        "history": list(selectors.instance_history(instance)),
+        "history": history,
+        "decisions": decisions(history),
+        "about": summaries.task_lines(request.user, [instance]).get(instance.pk, ""),
         "show_data": admin,
         "variables": sorted((instance.variables or {}).items()) if admin else [],
         "can_cancel": instance.is_running and (admin or instance.started_by_id == request.user.pk),
@@ -98,6 +104,8 @@ def my_requests(request):
     except ValueError:
         page = 1
     rows, has_next = selectors.my_requests(request.user, running=not finished, page=page)
+    set_about_lines(request.user, rows)
+    set_offered_to([t for row in rows for t in row.open_tasks])
     context = {
         "kinds": selectors.request_kinds_for(request.user),
         "rows": rows,
