@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -216,3 +217,16 @@ def user_labels(usernames) -> dict[str, str]:
         )
     }
     return {name: found.get(name, name) for name in usernames}
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    pk: int
+    name: str  # what people read: the display name, else the group's name
+
+
+def group_choices(groups) -> list[GroupChoice]:
+    """Groups for a picker or a list, each under its display name (one query), sorted by it."""
+    groups = list(groups)
+    labels = group_labels(g.name for g in groups)
+    return sorted((GroupChoice(g.pk, labels.get(g.name, g.name)) for g in groups), key=lambda c: c.name)

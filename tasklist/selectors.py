@@ -458,7 +458,9 @@ def saved_filter_query(saved) -> InboxQuery:
 
 def sharing_groups(user) -> list:
     """The groups a user can share a filter with: the ones they belong to directly."""
-    return list(user.groups.order_by("name"))
+    from org.selectors import group_choices
+
+    return group_choices(user.groups.order_by("name"))
 
 
 def instance_attachments(instance) -> list:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from org.selectors import effective_group_names, manager_of
+from org.selectors import effective_group_names, group_labels, manager_of
 
 from .. import dashboard_selectors as selectors
 from ..selectors import COUNT_CAP
@@ -27,6 +27,6 @@ def dashboard(request):
         "team": selectors.team_load(user),
         "employee": getattr(user, "employee", None),
         "manager": manager_of(user),
-        "groups": sorted(effective_group_names(user)),
+        "groups": sorted(group_labels(effective_group_names(user)).values()),
     }
     return render(request, "tasklist/dashboard.html", context)
