@@ -358,8 +358,11 @@ DECISION_KEY = "decision"  # the shipped approval forms' field: "approve" | "rej
 def _holder(task: HumanTask) -> str:
     if task.assignee_id:
         return str(task.assignee)
-    # the lane names the role in words ("Sales manager 销售经理"); the groups are the fallback
-    return task.lane or ", ".join(task.candidate_groups or [])
+    # the lane names the role in words ("Sales manager 销售经理"); the groups' names are the fallback
+    from org.selectors import group_labels
+
+    groups = task.candidate_groups or []
+    return task.lane or ", ".join(group_labels(set(groups)).get(g, g) for g in groups)
 
 
 def request_outcomes(instances: list[ProcessInstance]) -> dict[int, Outcome]:
@@ -523,7 +526,9 @@ def saved_filter_query(saved) -> InboxQuery:
 
 def sharing_groups(user) -> list:
     """The groups a user can share a filter with: the ones they belong to directly."""
-    return list(user.groups.order_by("name"))
+    from org.selectors import group_choices
+
+    return group_choices(user.groups.order_by("name"))
 
 
 def instance_attachments(instance) -> list:

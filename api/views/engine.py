@@ -474,7 +474,8 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         return Response(TaskCountsSerializer(counts).data)
 
     def _answer(self, task_id):
-        return Response(HumanTaskSerializer(self.get_queryset().get(pk=task_id)).data)
+        task = self.get_queryset().get(pk=task_id)
+        return Response(HumanTaskSerializer(task, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Claim an offered task into my inbox", request=None, responses=HumanTaskSerializer)
     @action(detail=True, methods=["post"])

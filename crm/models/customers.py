@@ -294,7 +294,18 @@ class CustomerChange(models.Model):
         indexes = [models.Index(fields=["customer", "-changed_at"], name="crm_change_customer")]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.field}: {self.old_value} → {self.new_value}"
+        return f"{self.customer_id} {self.field_label}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """The changed field as people read it ("Level", not `level`)."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            name = Customer._meta.get_field(self.field).verbose_name
+        except FieldDoesNotExist:
+            return self.field
+        return str(name)[:1].upper() + str(name)[1:]
 
 
 class CustomerMerge(models.Model):
@@ -375,7 +386,8 @@ class LevelChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id}: {self.from_level_id} → {self.to_level_id} ({self.status})"
+        # in words, and without the status, which changes after the label is copied onto tasks
+        return f"{self.customer}: {self.from_level or '—'} → {self.to_level}"
 
 
 class Contact(TimeStamped):

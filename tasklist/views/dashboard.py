@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from crm.selectors.targets import target_ranking
-from org.selectors import effective_group_names, manager_of
+from org.selectors import effective_group_names, group_labels, manager_of
 
 from .. import dashboard_selectors as selectors
 from ..calendar import todays_follow_ups
@@ -32,7 +32,7 @@ def dashboard(request):
         "team": selectors.team_load(user),
         "employee": getattr(user, "employee", None),
         "manager": manager_of(user),
-        "groups": sorted(effective_group_names(user)),
+        "groups": sorted(group_labels(effective_group_names(user)).values()),
         "targets": target_ranking(user=user) if user.has_perm("crm.view_salestarget") else None,
     }
     return render(request, "tasklist/dashboard.html", context)

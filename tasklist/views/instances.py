@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from engine import services
+from engine import services, summaries
 from engine.models import ProcessInstance
 from processes.selectors import startable_processes
 
 from .. import selectors
+from ..history import decisions, history_lines
+from ..summaries import set_about_lines, set_offered_to
 
 
 def _instance_or_404(request, instance_id: int) -> ProcessInstance:
@@ -38,13 +40,17 @@ def instance_detail(request, instance_id: int):
     incidents = selectors.instance_open_incidents(instance)
     xml, marks = selectors.instance_diagram(instance, open_tasks, incidents)
     admin = _is_process_admin(request.user)
+    history = history_lines(selectors.instance_history(instance))
+    set_offered_to(open_tasks)
     context = {
         "instance": instance,
         "open_tasks": open_tasks,
         "incidents": incidents,
         "diagram_xml": xml,
         "diagram_marks": marks,
-        "history": list(selectors.instance_history(instance)),
+        "history": history,
+        "decisions": decisions(history),
+        "about": summaries.task_lines(request.user, [instance]).get(instance.pk, ""),
         "show_data": admin,
         "variables": sorted((instance.variables or {}).items()) if admin else [],
         "can_cancel": instance.is_running and (admin or instance.started_by_id == request.user.pk),
@@ -101,6 +107,7 @@ def my_requests(request):
     rows, has_next = selectors.my_requests(request.user, running=not finished, page=page)
     kinds = selectors.request_kinds_for(request.user)
     offered = {kind.key for kind in kinds}
+    set_about_lines(request.user, [row.instance for row in rows])
     context = {
         "kinds": kinds,
         "startable": startable_processes(request.user),

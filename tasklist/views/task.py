@@ -21,7 +21,8 @@ from org.models import User
 
 from .. import selectors
 from ..forms import build_task_form, form_data_from_post
-from ..summaries import business_object_summary
+from ..history import decisions, history_lines
+from ..summaries import about_line, business_object_summary, set_offered_to
 
 
 def _task_or_404(request, task_id: int) -> HumanTask:
@@ -66,8 +67,9 @@ def _customer_facing(task: HumanTask) -> bool:
 
 def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
     abilities = _abilities(request.user, task)
-    history = selectors.task_history(task)
+    history = history_lines(selectors.task_history(task))
     comments = [e for e in history if e.kind == InstanceEvent.Kind.COMMENT]
+    set_offered_to([task])
     if form is None:
         form = build_task_form(task.form_schema, known=task.instance.variables)
     context = {
@@ -76,6 +78,8 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
         "form": form,
         "problem": problem,
         "history": history,
+        "decisions": decisions(history),
+        "about": about_line(request.user, task),
         "comments": comments,
         "comment_text": comment,
         "customer_facing": _customer_facing(task),

@@ -51,7 +51,7 @@ from crm.services.pools import pool_release
 from engine.models import ProcessInstance
 from org.models import Department
 from org.permissions import RowScope
-from org.selectors import user_row_scope, users_in_scope
+from org.selectors import group_choices, user_row_scope, users_in_scope
 
 from .common import custom_definitions, form_rows, form_values, initial_values, option_choices, permission
 
@@ -197,7 +197,9 @@ def customer_list(request):
         else "",
         "saved_queries": saved,
         "current_saved": next((s for s in saved if s.query_string == query), None),
-        "sharing_groups": list(Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")),
+        "sharing_groups": group_choices(
+            Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")
+        ),
         "filtered": bool(query),
         "can_add": user.has_perm("crm.add_customer"),
         "can_export": user.has_perm("crm.export_customer"),
@@ -350,7 +352,7 @@ def customer_detail(request, pk: int):
         "can_merge": user.has_perm("crm.delete_customer"),
         "processes": customer_processes(customer) if tab == "processes" else [],
         "documents": _documents(customer, user) if tab == "documents" else None,
-        "shares": list(customer.shares.select_related("user", "group", "department"))
+        "shares": list(customer.shares.select_related("user", "group__profile", "department"))
         if tab == "overview"
         else [],
         "levels": list(CustomerLevel.objects.filter(active=True)) if can_change else [],
@@ -374,7 +376,7 @@ def customer_detail(request, pk: int):
     }
     if can_change and tab == "overview":
         context["share_users"] = list(User.objects.filter(is_active=True).order_by("username")[:500])
-        context["share_groups"] = list(Group.objects.order_by("name"))
+        context["share_groups"] = group_choices(Group.objects.order_by("name"))
         context["share_departments"] = list(Department.objects.order_by("name"))
     return render(request, "tasklist/crm/customer_detail.html", context)
 
