@@ -19,6 +19,7 @@ from .base import (
     ConfigQuerySet,
     CustomerScopedQuerySet,
     NullsLastIndex,
+    TaskRecordQuerySet,
     TimeStamped,
 )
 
@@ -57,6 +58,11 @@ class CustomerQuerySet(VisibleQuerySet):
 
     def shared_filter(self, user, action: str) -> Q | None:
         return Q(pk__in=CustomerShare.objects.granting(user, action).values("customer_id"))
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import customers_involved
+
+        return customers_involved(user)
 
 
 def _option(choice_list: str, verbose: str):
@@ -358,7 +364,7 @@ class LevelChangeRequest(models.Model):
         field: "customer_level_change" for field in ("status", "decided_by", "decided_at", "decision_note")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = TaskRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

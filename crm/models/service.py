@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from org.models import Department
 from org.permissions import ACTIONS
 
-from .base import ChoiceList, ChoiceOption, CustomerScopedQuerySet, TimeStamped
+from .base import (
+    ChoiceList,
+    ChoiceOption,
+    ComplaintQuerySet,
+    CustomerScopedQuerySet,
+    ServiceRequestQuerySet,
+    TimeStamped,
+)
 
 
 class ServiceRecord(TimeStamped):
@@ -108,7 +115,7 @@ class Complaint(TimeStamped):
         for field in ("status", "handler", "department", "severity", "resolution", "satisfaction")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ComplaintQuerySet.as_manager()
 
     @property
     def is_overdue(self) -> bool:
@@ -169,7 +176,7 @@ class ServiceRequest(TimeStamped):
         for field in ("status", "technician", "scheduled_at", "work_record", "satisfaction")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ServiceRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

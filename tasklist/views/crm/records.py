@@ -18,7 +18,7 @@ from crm.services.customers import CONTACT_TEXT, contact_update
 from crm.services.sales import opportunity_update
 from engine.models import ProcessInstance
 
-from .common import permission
+from .common import permission, viewable
 
 
 def _visible_or_404(user, model, pk, *related, action="view"):
@@ -190,7 +190,7 @@ def opportunity_edit(request, pk: int):
     )
 
 
-@permission("crm.view_opportunity")
+@viewable(Opportunity)
 @require_GET
 def opportunity_detail(request, pk: int):
     opportunity = _visible_or_404(request.user, Opportunity, pk, "customer", "contact", "owner", "campaign")
@@ -220,7 +220,7 @@ def opportunity_detail(request, pk: int):
     )
 
 
-@permission("crm.view_order")
+@viewable(Order)
 @require_GET
 def order_detail(request, pk: int):
     order = _visible_or_404(request.user, Order, pk, "customer", "contract", "opportunity", "owner")
@@ -247,7 +247,7 @@ def order_detail(request, pk: int):
     )
 
 
-@permission("crm.view_complaint")
+@viewable(Complaint)
 @require_GET
 def complaint_detail(request, pk: int):
     complaint = _visible_or_404(request.user, Complaint, pk, "customer", "contact", "department", "handler")
@@ -273,7 +273,7 @@ def complaint_detail(request, pk: int):
     )
 
 
-@permission("crm.view_servicerequest")
+@viewable(ServiceRequest)
 @require_GET
 def service_request_detail(request, pk: int):
     service_request = _visible_or_404(
