@@ -53,7 +53,7 @@ from .sales import (
     Opportunity,
     OpportunityStageSpell,
 )
-from .service import Complaint, ServiceRecord, ServiceRequest
+from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
 
 __all__ = [
     "Activity",
@@ -99,6 +99,7 @@ __all__ = [
     "ServiceRecord",
     "ServiceRequest",
     "ShareLevel",
+    "SlaPolicy",
     "StockLevel",
     "StockMove",
     "StockReservation",

@@ -260,6 +260,7 @@ def complaint_detail(request, pk: int):
             [
                 "status",
                 "severity",
+                "due_at",
                 "channel",
                 "contact",
                 "department",
@@ -292,6 +293,7 @@ def service_request_detail(request, pk: int):
                 "product",
                 "technician",
                 "scheduled_at",
+                "due_at",
                 "description",
                 "work_record",
             ],
