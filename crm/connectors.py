@@ -133,8 +133,9 @@ def decide_level_change(params: dict, data: dict) -> dict:
 def _sla(record: str, obj, severity: str = "") -> tuple[dict, object]:
     """The SLA policy's deadlines for the record, counted from its arrival, as process data: the
     first task's `respond_by`, the resolution's `due_at` (ISO date-times, for `camunda:dueDate`),
-    the time left until it as an ISO duration `due` (for the breach timer) and the tasks' priority."""
-    from django.utils import timezone
+    the time left until it as an ISO duration `due` (for the breach timer), `due_label` to show and
+    the tasks' priority."""
+    from django.utils import formats, timezone
 
     from .selectors.service import sla_deadlines
 
@@ -151,6 +152,8 @@ def _sla(record: str, obj, severity: str = "") -> tuple[dict, object]:
         "respond_by": deadlines.respond_by.isoformat(),
         "due_at": deadlines.resolve_by.isoformat(),
         "due": f"PT{left}S",
+        # for people (the escalation message): the date-time, not a duration
+        "due_label": formats.date_format(timezone.localtime(deadlines.resolve_by), "SHORT_DATETIME_FORMAT"),
         "priority": deadlines.priority,
     }
     return sla, deadlines

@@ -54,14 +54,15 @@ class VisibleQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view", *, through_tasks: bool = True) -> VisibleQuerySet:
         """Rows `user` may act on; `through_tasks=False` leaves out what only involvement admits
         (the customer card then knows to show its basics only)."""
+        permitted = user_can(user, self.model, action)
+        if permitted and user.is_superuser:
+            return self
+        condition = self.row_filter(user, action) if permitted else None
+        if permitted and condition is None:
+            return self
         involved = self._involved(user, action) if through_tasks else None
-        if not user_can(user, self.model, action):
+        if not permitted:
             return self.none() if involved is None else self.filter(involved)
-        if user.is_superuser:
-            return self
-        condition = self.row_filter(user, action)
-        if condition is None:
-            return self
         return self.filter(condition if involved is None else condition | involved)
 
     def _involved(self, user, action: str) -> Q | None:

@@ -784,7 +784,7 @@ def complaint() -> Process:
             "assignee": "${handler}",
             "task": "Investigate and resolve 调查处理",
             "process": "Complaint handling 投诉处理",
-            "due": "${sla['due']}",
+            "due": "${sla['due_label']}",
             "subject": "${business_object['label']}",
         },
     )

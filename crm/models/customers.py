@@ -383,6 +383,15 @@ class LevelChangeRequest(models.Model):
         return f"{self.customer_id}: {self.from_level_id} → {self.to_level_id} ({self.status})"
 
 
+class ContactQuerySet(CustomerScopedQuerySet):
+    """Contacts go with their customer, and are part of the basics a task's holder sees."""
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import customers_involved
+
+        return Q(customer_id__in=Customer.objects.filter(customers_involved(user)).values("pk"))
+
+
 class Contact(TimeStamped):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
@@ -413,7 +422,7 @@ class Contact(TimeStamped):
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     phone_digits = models.CharField(max_length=30, editable=False, default="")
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["customer", "department", "name"]

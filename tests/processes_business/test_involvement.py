@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from crm.models import Complaint, Customer, Order, StockLevel
+from crm.models import Complaint, Contact, Customer, Order, StockLevel
 from crm.services.commerce import order_create, order_set_status
 from crm.services.service import complaint_submit
 from engine.models import ProcessInstance
@@ -132,9 +132,12 @@ def test_complaint_triager_handler_and_service_manager_open_the_complaint_and_cu
         TRIAGE,
         {"category": "product", "department": "SERVICE", "handler": "zhou.jie", "severity": "high"},
     )
-    # the handler holds the investigation: complaint and customer open, read-only
+    # the handler holds the investigation: complaint, customer and its contacts open, read-only
+    contact = Contact.objects.create(customer_id=complaint.customer_id, name="李娜 Li Na", phone="021-5555")
     assert page(demo.zhou_jie, complaint_url) == 200
     assert page(demo.zhou_jie, customer_url) == 200
+    assert page(demo.zhou_jie, f"/contacts/{contact.pk}/") == 200
+    assert page(demo.wu_tao, f"/contacts/{contact.pk}/") == 404
     assert api(demo.zhou_jie, "get", f"/api/v1/complaints/{complaint.pk}/") == 200
     assert api(demo.zhou_jie, "get", f"/api/v1/customers/{complaint.customer_id}/") == 200
     assert api(demo.zhou_jie, "patch", f"/api/v1/customers/{complaint.customer_id}/", {"phone": "1"}) == 403

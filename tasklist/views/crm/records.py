@@ -69,7 +69,7 @@ def _page(request, *, obj, title, facts, extra=None, edit_url=""):
     return render(request, "tasklist/crm/record_detail.html", context)
 
 
-@permission("crm.view_contact")
+@viewable(Contact)
 @require_GET
 def contact_detail(request, pk: int):
     contact = _visible_or_404(request.user, Contact, pk, "customer", "superior")
