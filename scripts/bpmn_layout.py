@@ -399,8 +399,8 @@ RATING_FORM = {
 CUSTOMER = {"audience": "customer"}
 
 # Due dates (camunda:dueDate: an ISO duration or an expression, engine.owners): approvals within two
-# working days; complaints and service requests by the SLA policy (crm.SlaPolicy, via the `sla`
-# variable their first connector sets).
+# working days; the vehicle's return when the trip ends; complaints and service requests by the SLA
+# policy (crm.SlaPolicy, via the `sla` variable their first connector sets).
 APPROVAL_DUE = "${business_days(2)}"
 SLA_PRIORITY = "${sla['priority']}"
 
@@ -1362,7 +1362,7 @@ def vehicle_request() -> Process:
             "required": ["mileage_km"],
         },
         camunda__assignee="${initiator}",
-        camunda__dueDate="P7D",
+        camunda__dueDate="${ends_at}",
     )
     p.service("returned", "Close the booking 结束用车", "staff", 7, connector="office.vehicle_returned")
     p.end("vehicle_done", "Closed 已结束", "staff", 8)
