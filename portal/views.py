@@ -229,6 +229,15 @@ def attachment(request, account, pk: int):
     )
 
 
+# The complaint's severity in the customer's words; the SLA policy dates the complaint by it.
+URGENCIES = (
+    ("low", gettext_lazy("It can wait")),
+    ("normal", gettext_lazy("Normal")),
+    ("high", gettext_lazy("Urgent")),
+    ("critical", gettext_lazy("Critical: our work has stopped")),
+)
+
+
 @portal_page
 @require_http_methods(["GET", "POST"])
 def complaint_new(request, account):
@@ -241,6 +250,7 @@ def complaint_new(request, account):
                 category=request.POST.get("category", ""),
                 subject=request.POST.get("subject", ""),
                 description=request.POST.get("description", ""),
+                severity=request.POST.get("severity", ""),
                 files=request.FILES.getlist("attachments"),
             )
         except DomainError as error:
@@ -256,6 +266,7 @@ def complaint_new(request, account):
             "errors": errors,
             "problem": problem,
             "categories": selectors.complaint_categories(),
+            "urgencies": URGENCIES,
             "nav": "new",
         },
         status=400 if problem else 200,

@@ -398,6 +398,12 @@ RATING_FORM = {
 
 CUSTOMER = {"audience": "customer"}
 
+# Due dates (camunda:dueDate: an ISO duration or an expression, engine.owners): approvals within two
+# working days; the vehicle's return when the trip ends; complaints and service requests by the SLA
+# policy (crm.SlaPolicy, via the `sla` variable their first connector sets).
+APPROVAL_DUE = "${business_days(2)}"
+SLA_PRIORITY = "${sla['priority']}"
+
 
 def tell(p: Process, id: str, lane: str, col: float, *, outcome: str, row: int = 0, to: str = "${initiator}"):
     """Notify the requester of the outcome (integrations' send_notification, template process_outcome)."""
@@ -484,7 +490,7 @@ def opportunity_stages() -> Process:
     col = 1.4
     for stage, label, form, next_stage in stages:
         task = f"stage_{stage}"
-        p.user(task, label, "sales", col, form=form, camunda__assignee="${owner}")
+        p.user(task, label, "sales", col, form=form, camunda__assignee="${owner}", camunda__dueDate="P7D")
         p.flow(previous, task)
         if stage != "potential":
             p.flow("gw_entry", task, f"at {stage}", f"stage == '{stage}'", over=True)
@@ -506,6 +512,7 @@ def opportunity_stages() -> Process:
                 col + 1.5,
                 form=approval_form("Discount approval 折扣审批"),
                 camunda__assignee="${manager_of(owner)}",
+                camunda__dueDate=APPROVAL_DUE,
             )
             p.flow("gw_discount", "discount_approval", "above 超限", "float(discount_percent or 0) > 10")
             p.gateway("gw_discount_ok", "Approved? 批准", "sales_managers", col + 2.3)
@@ -628,6 +635,7 @@ def level_change() -> Process:
         2,
         form=approval_form("Manager approval 经理审批"),
         camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_manager", "Approved? 同意?", "sales_managers", 3)
     p.gateway("gw_jump", "Two levels or more? 跨两级?", "sales_managers", 4)
@@ -638,6 +646,7 @@ def level_change() -> Process:
         5,
         form=approval_form("Director approval 总监审批"),
         camunda__candidateGroups="sales_directors",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_director", "Approved? 同意?", "sales_directors", 6)
     p.service(
@@ -689,6 +698,15 @@ def complaint() -> Process:
         "complaint overdue.",
     )
     p.start("complaint_submitted", "Complaint submitted 投诉提交", "service_dispatchers", 0)
+    p.service(
+        "sla",
+        "Look up the SLA 查询服务时限",
+        "service_dispatchers",
+        0.5,
+        row=1,
+        connector="crm.complaint_sla",
+        result="sla",
+    )
     p.user(
         "triage",
         "Triage 分派",
@@ -720,6 +738,8 @@ def complaint() -> Process:
             "required": ["category", "department", "handler", "severity"],
         },
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${sla['respond_by']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.service(
         "triaged",
@@ -741,6 +761,8 @@ def complaint() -> Process:
             "required": ["resolution"],
         },
         camunda__assignee="${handler}",
+        camunda__dueDate="${sla['due_at']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.timer("sla_breached", "SLA breached 超时", "investigate", duration="${sla['due']}")
     p.service(
@@ -762,7 +784,7 @@ def complaint() -> Process:
             "assignee": "${handler}",
             "task": "Investigate and resolve 调查处理",
             "process": "Complaint handling 投诉处理",
-            "due": "${sla['due']}",
+            "due": "${sla['due_label']}",
             "subject": "${business_object['label']}",
         },
     )
@@ -780,6 +802,7 @@ def complaint() -> Process:
         form=RATING_FORM,
         props=CUSTOMER,
         camunda__assignee="${customer_user}",
+        camunda__dueDate="P7D",
     )
     p.user(
         "staff_rating",
@@ -789,6 +812,7 @@ def complaint() -> Process:
         row=1,
         form=RATING_FORM,
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${business_days(1)}",
     )
     p.service("rated", "Record the rating 记录评价", "service", 7, connector="crm.complaint_rated")
     p.gateway("gw_satisfied", "Satisfied? 满意?", "service", 8)
@@ -804,6 +828,15 @@ def complaint() -> Process:
             "required": ["resolution"],
         },
         camunda__assignee="${department_head(department)}",
+        camunda__dueDate=APPROVAL_DUE,
+        camunda__priority=SLA_PRIORITY,
+    )
+    p.service(
+        "reopen",
+        "Reopen the complaint 重新打开投诉",
+        "department_heads",
+        8.2,
+        connector="crm.complaint_reopened",
     )
     p.service(
         "reopened",
@@ -814,13 +847,14 @@ def complaint() -> Process:
     )
     p.service("close", "Close the complaint 结案", "service", 11, connector="crm.complaint_closed")
     p.end("complaint_closed", "Closed 已结案", "service", 12)
-    p.chain("complaint_submitted", "triage", "triaged", "investigate", "resolved", "gw_portal")
+    p.chain("complaint_submitted", "sla", "triage", "triaged", "investigate", "resolved", "gw_portal")
     p.flow("gw_portal", "customer_rating", "customer 客户", "bool(customer_user)")
     p.flow("gw_portal", "staff_rating", "staff 员工代录", default=True)
     p.flow("customer_rating", "rated")
     p.flow("staff_rating", "rated")
     p.flow("rated", "gw_satisfied")
-    p.flow("gw_satisfied", "head_review", "unsatisfied 不满意", "int(rating) <= 2")
+    p.flow("gw_satisfied", "reopen", "unsatisfied 不满意", "int(rating) <= 2")
+    p.flow("reopen", "head_review")
     p.flow("gw_satisfied", "close", "satisfied 满意", default=True)
     p.chain("head_review", "reopened", "close", "complaint_closed")
     # the steps as the customer reads them in the portal (bilingual, like the task names); the
@@ -851,10 +885,18 @@ def service_dispatch() -> Process:
     )
     p.start("request_submitted", "Service request 服务请求", "service_dispatchers", 0)
     p.service(
+        "sla",
+        "Look up the SLA 查询服务时限",
+        "service_dispatchers",
+        0.6,
+        connector="crm.service_sla",
+        result="sla",
+    )
+    p.service(
         "workload",
         "Technicians' workload 技术员负荷",
         "service_dispatchers",
-        1,
+        1.3,
         connector="crm.technician_workload",
         result="technicians",
     )
@@ -874,6 +916,8 @@ def service_dispatch() -> Process:
             "required": ["technician"],
         },
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${sla['respond_by']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.service("dispatched", "Dispatch 派单", "service_dispatchers", 3, connector="crm.service_dispatched")
     p.user(
@@ -891,6 +935,8 @@ def service_dispatch() -> Process:
             "required": ["accepted"],
         },
         camunda__assignee="${technician}",
+        camunda__dueDate="PT4H",
+        camunda__priority=SLA_PRIORITY,
     )
     p.timer("not_accepted", "Not accepted in 4 h 4小时未接单", "accept", duration="PT4H", interrupting=True)
     p.gateway("gw_accepted", "Accepted? 接单?", "technicians", 5)
@@ -921,6 +967,8 @@ def service_dispatch() -> Process:
             "required": ["hours", "result"],
         },
         camunda__assignee="${technician}",
+        camunda__dueDate="${sla['due_at']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.service(
         "work_recorded",
@@ -938,6 +986,7 @@ def service_dispatch() -> Process:
         form=RATING_FORM,
         props=CUSTOMER,
         camunda__assignee="${customer_user}",
+        camunda__dueDate="P7D",
     )
     p.user(
         "staff_confirm",
@@ -947,12 +996,13 @@ def service_dispatch() -> Process:
         row=1,
         form=RATING_FORM,
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${business_days(1)}",
     )
     p.service(
         "service_closed", "Close the request 关闭服务单", "technicians", 10, connector="crm.service_closed"
     )
     p.end("request_closed", "Closed 已关闭", "technicians", 11)
-    p.chain("request_submitted", "workload", "assign", "dispatched", "accept", "gw_accepted")
+    p.chain("request_submitted", "sla", "workload", "assign", "dispatched", "accept", "gw_accepted")
     p.flow("not_accepted", "workload")
     p.flow("gw_accepted", "workload", "declined 拒单", "not accepted")
     p.flow("gw_accepted", "work", "accepted 接单", default=True)
@@ -1001,6 +1051,7 @@ def order_approval() -> Process:
         5,
         form=approval_form("Sales manager approval 销售经理审批"),
         camunda__assignee="${manager_of(owner)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.timer(
         "manager_reminder", "Waiting too long 超时提醒", "manager_approval", cycle="${order['remind_cycle']}"
@@ -1031,6 +1082,7 @@ def order_approval() -> Process:
         9.6,
         form=approval_form("Finance approval 财务审批"),
         camunda__candidateGroups="finance",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_finance", "Approved? 同意?", "finance", 10.6)
     p.service(
@@ -1056,6 +1108,7 @@ def order_approval() -> Process:
             "required": ["tracking_number"],
         },
         camunda__candidateGroups="warehouse",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.timer("ship_reminder", "Not shipped in time 发货超时", "ship", cycle="${order['remind_cycle']}")
     p.service(
@@ -1099,6 +1152,7 @@ def order_approval() -> Process:
             "required": ["amount"],
         },
         camunda__candidateGroups="finance",
+        camunda__dueDate="P30D",
     )
     p.service(
         "paid_check",
@@ -1254,6 +1308,7 @@ def leave_request() -> Process:
         1,
         form=approval_form("Manager approval 经理审批"),
         camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_manager", "Approved? 同意?", "managers", 2)
     p.gateway("gw_days", "More than 3 days? 超过3天?", "managers", 3)
@@ -1264,6 +1319,7 @@ def leave_request() -> Process:
         4,
         form=approval_form("Department head approval 部门负责人审批"),
         camunda__assignee="${department_head(manager_of(initiator))}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_head", "Approved? 同意?", "department_heads", 5)
     p.user(
@@ -1277,6 +1333,7 @@ def leave_request() -> Process:
             "properties": {"comment": {"type": "string", "title": "Comment 备注", "maxLength": 2000}},
         },
         camunda__candidateGroups="hr",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.service(
         "leave_approved",
@@ -1331,6 +1388,7 @@ def vehicle_request() -> Process:
         1,
         form=approval_form("Manager approval 经理审批"),
         camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_manager", "Approved? 同意?", "managers", 2)
     p.user(
@@ -1348,6 +1406,7 @@ def vehicle_request() -> Process:
             "required": ["vehicle"],
         },
         camunda__candidateGroups="vehicle_admins",
+        camunda__dueDate="${business_days(1)}",
     )
     p.service(
         "book",
@@ -1373,6 +1432,7 @@ def vehicle_request() -> Process:
             "required": ["mileage_km"],
         },
         camunda__assignee="${initiator}",
+        camunda__dueDate="${ends_at}",
     )
     p.service("returned", "Close the booking 结束用车", "staff", 7, connector="office.vehicle_returned")
     p.end("vehicle_done", "Closed 已结束", "staff", 8)

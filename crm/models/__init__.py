@@ -57,7 +57,7 @@ from .sales import (
     Opportunity,
     OpportunityStageSpell,
 )
-from .service import Complaint, ServiceRecord, ServiceRequest
+from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
 from .targets import SalesTarget
 
 __all__ = [
@@ -110,6 +110,7 @@ __all__ = [
     "ServiceRecord",
     "ServiceRequest",
     "ShareLevel",
+    "SlaPolicy",
     "StockLevel",
     "StockMove",
     "StockReservation",

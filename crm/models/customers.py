@@ -19,6 +19,7 @@ from .base import (
     ConfigQuerySet,
     CustomerScopedQuerySet,
     NullsLastIndex,
+    TaskRecordQuerySet,
     TimeStamped,
 )
 
@@ -57,6 +58,11 @@ class CustomerQuerySet(VisibleQuerySet):
 
     def shared_filter(self, user, action: str) -> Q | None:
         return Q(pk__in=CustomerShare.objects.granting(user, action).values("customer_id"))
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import customers_involved
+
+        return customers_involved(user)
 
 
 def _option(choice_list: str, verbose: str):
@@ -370,7 +376,7 @@ class LevelChangeRequest(models.Model):
         field: "customer_level_change" for field in ("status", "decided_by", "decided_at", "decision_note")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = TaskRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]
@@ -388,6 +394,15 @@ class LevelChangeRequest(models.Model):
     def __str__(self) -> str:
         # in words, and without the status, which changes after the label is copied onto tasks
         return f"{self.customer}: {self.from_level or '—'} → {self.to_level}"
+
+
+class ContactQuerySet(CustomerScopedQuerySet):
+    """Contacts go with their customer, and are part of the basics a task's holder sees."""
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import customers_involved
+
+        return Q(customer_id__in=Customer.objects.filter(customers_involved(user)).values("pk"))
 
 
 class Contact(TimeStamped):
@@ -421,7 +436,7 @@ class Contact(TimeStamped):
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     phone_digits = models.CharField(max_length=30, editable=False, default="")
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["customer", "department", "name"]

@@ -53,7 +53,15 @@ from org.models import Department
 from org.permissions import RowScope
 from org.selectors import group_choices, user_row_scope, users_in_scope
 
-from .common import custom_definitions, form_rows, form_values, initial_values, option_choices, permission
+from .common import (
+    custom_definitions,
+    form_rows,
+    form_values,
+    initial_values,
+    option_choices,
+    permission,
+    viewable,
+)
 
 User = get_user_model()
 
@@ -84,6 +92,11 @@ TABS = (
     ("documents", _("Documents")),
     ("history", _("Change history")),
     ("processes", _("Processes")),
+)
+
+# Seen only through a task (crm.access): the basics, the contacts and the records the task is about.
+BASICS_TABS = tuple(
+    (key, label) for key, label in TABS if key in ("overview", "contacts", "orders", "service")
 )
 
 
@@ -324,7 +337,7 @@ def _documents(customer, user) -> list:
     return list(documents_for_customer(user=user, customer=customer)[:100])
 
 
-@permission("crm.view_customer")
+@viewable(Customer)
 @require_GET
 def customer_detail(request, pk: int):
     user = request.user
@@ -333,7 +346,8 @@ def customer_detail(request, pk: int):
     except DomainError:
         raise Http404(_("No such customer, or it is not yours to see.")) from None
     customer = card["customer"]
-    tab = request.GET.get("tab") if request.GET.get("tab") in dict(TABS) else "overview"
+    tabs = BASICS_TABS if card["basics_only"] else TABS
+    tab = request.GET.get("tab") if request.GET.get("tab") in dict(tabs) else "overview"
     contacts = [c for group in card["contacts_by_department"].values() for c in group]
     employments: dict[int, list] = {}
     if tab == "contacts" and contacts:
@@ -347,7 +361,7 @@ def customer_detail(request, pk: int):
     context = {
         **card,
         "tab": tab,
-        "tabs": TABS,
+        "tabs": tabs,
         "can_change": can_change,
         "can_merge": user.has_perm("crm.delete_customer"),
         "processes": customer_processes(customer) if tab == "processes" else [],

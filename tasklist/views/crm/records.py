@@ -16,7 +16,7 @@ from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
 from crm.selectors.receivables import order_balance
 from engine.models import ProcessInstance
 
-from .common import permission
+from .common import viewable
 
 
 def _visible_or_404(user, model, pk, *related, action="view"):
@@ -67,7 +67,7 @@ def _page(request, *, obj, title, facts, extra=None, edit_url=""):
     return render(request, "tasklist/crm/record_detail.html", context)
 
 
-@permission("crm.view_contact")
+@viewable(Contact)
 @require_GET
 def contact_detail(request, pk: int):
     contact = _visible_or_404(request.user, Contact, pk, "customer", "superior")
@@ -97,7 +97,7 @@ def contact_detail(request, pk: int):
     )
 
 
-@permission("crm.view_opportunity")
+@viewable(Opportunity)
 @require_GET
 def opportunity_detail(request, pk: int):
     opportunity = _visible_or_404(
@@ -139,7 +139,7 @@ def opportunity_detail(request, pk: int):
     )
 
 
-@permission("crm.view_order")
+@viewable(Order)
 @require_GET
 def order_detail(request, pk: int):
     order = _visible_or_404(request.user, Order, pk, "customer", "contract", "opportunity", "owner")
@@ -171,7 +171,7 @@ def order_detail(request, pk: int):
     )
 
 
-@permission("crm.view_complaint")
+@viewable(Complaint)
 @require_GET
 def complaint_detail(request, pk: int):
     complaint = _visible_or_404(request.user, Complaint, pk, "customer", "contact", "department", "handler")
@@ -184,6 +184,7 @@ def complaint_detail(request, pk: int):
             [
                 "status",
                 "severity",
+                "due_at",
                 "channel",
                 "contact",
                 "department",
@@ -197,7 +198,7 @@ def complaint_detail(request, pk: int):
     )
 
 
-@permission("crm.view_servicerequest")
+@viewable(ServiceRequest)
 @require_GET
 def service_request_detail(request, pk: int):
     service_request = _visible_or_404(
@@ -216,6 +217,7 @@ def service_request_detail(request, pk: int):
                 "product",
                 "technician",
                 "scheduled_at",
+                "due_at",
                 "description",
                 "work_record",
             ],
