@@ -29,6 +29,7 @@ from audit.services import audit_record
 from core import rows
 from core.errors import DomainError
 from core.memo import remembered
+from core.pickers import PickerContext, picker_errors
 
 from . import connectors, owners, parsing, runtime, step_reads
 from . import signals as engine_signals
@@ -928,7 +929,7 @@ def _start(
     return step
 
 
-def _validate_start_form(definition: DefinitionVersion, form_data) -> dict:
+def _validate_start_form(definition: DefinitionVersion, form_data, started_by=None) -> dict:
     """What a person sent to start a process: exactly the fields of its start form."""
     if form_data is None:
         return {}
@@ -942,6 +943,8 @@ def _validate_start_form(definition: DefinitionVersion, form_data) -> dict:
     errors = _only_declared(schema, clean, {}, start=True)
     if not errors and schema:
         errors = validate_form_data(schema, clean)
+    if not errors and schema:
+        errors = picker_errors(schema, clean, PickerContext(viewer=started_by))
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     return clean
@@ -960,7 +963,7 @@ def start_process(
     `variables` are set by trusted code (a start binding, a service); `form_data` is what a person
     sent, held to the process's start form. Neither can set the engine's own variables."""
     definition = _active_definition(key)
-    clean = _validate_start_form(definition, form_data)
+    clean = _validate_start_form(definition, form_data, started_by)
     with transaction.atomic():
         step = _start(
             definition,
@@ -1052,7 +1055,17 @@ def _require_worker(task: HumanTask, user) -> None:
     raise NotPermitted(_("“%(task)s” is not offered to you.") % {"task": task.name})
 
 
-def _validate_form(task: HumanTask, data, current: dict) -> dict:
+def _picker_context(task: HumanTask, user, current: dict) -> PickerContext:
+    content_type = task.business_object_type
+    return PickerContext(
+        viewer=user,
+        variables=current,
+        object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        object_id=str(task.business_object_id or ""),
+    )
+
+
+def _validate_form(task: HumanTask, data, current: dict, user=None) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -1068,6 +1081,13 @@ def _validate_form(task: HumanTask, data, current: dict) -> dict:
     for validator in [_schema_validator, *_form_validators]:
         for name, messages in (validator(task, clean) or {}).items():
             errors.setdefault(name, []).extend(messages)
+    # A picked value (a user, a department, a vehicle...) must be one the worker could pick;
+    # a field already refused above keeps that one message.
+    for name, messages in picker_errors(
+        task.form_schema, clean, _picker_context(task, user, current)
+    ).items():
+        if name not in errors:
+            errors[name] = messages
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     return clean
@@ -1091,7 +1111,7 @@ def complete_task(human_task_id: int, *, user, data: dict | None) -> ProcessInst
         instance, task = _lock_task(human_task_id, open_rows=open_rows, worker=user)
         _require_open(task)
         _require_worker(task, user)
-        clean = _validate_form(task, data, instance.variables or {})
+        clean = _validate_form(task, data, instance.variables or {}, user)
         step = _load(instance, actor=user)
         step.open_rows = open_rows
         try:

@@ -8,6 +8,7 @@ class OfficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import connectors
+        from . import connectors, pickers
 
         connectors.register()
+        pickers.register()
