@@ -18,13 +18,18 @@ from ..selectors import COUNT_CAP
 def dashboard(request):
     user = request.user
     overdue, overdue_count = selectors.my_overdue_tasks(user)
+    # A manager's pipeline is her team's (and her own deals), not her own, usually empty, one.
+    team_ids = selectors.team_of(user)
+    team = selectors.team_load(user)
     context = {
         "overdue": overdue,
         "overdue_count": overdue_count,
         "overdue_capped": overdue_count >= COUNT_CAP,
         "follow_ups": selectors.todays_follow_ups(user),
-        "pipeline": selectors.my_pipeline(user),
-        "team": selectors.team_load(user),
+        "pipeline": selectors.my_pipeline(user, owners=[user.pk, *team_ids] if team_ids else None),
+        "team_pipeline": bool(team_ids),
+        "team": team,
+        "team_overdue": sum(member.overdue for member in team),
         "employee": getattr(user, "employee", None),
         "manager": manager_of(user),
         "groups": sorted(effective_group_names(user)),
