@@ -356,6 +356,9 @@ def _table(
                 if isinstance(current, str) and current and all(o.value != current for o in options):
                     options = _picker_options(kind, columns_schema[column], ctx, current)
                 cell.widget = "picker"
+                if len(options_cache[column]) < PICKER_LIMIT:
+                    # every choice is listed already: a search box in each row would only crowd it
+                    cell.attrs.pop("search_url", None)
                 cell.options = options
                 cell.choices = [(o.value, _option_label(o)) for o in options]
             out.append(cell)

@@ -34,6 +34,8 @@
     }, { passive: false });
     var pointers = {}, pinch = null;
     container.addEventListener("pointerdown", function (event) {
+      if (event.button > 0) return;
+      event.preventDefault(); // a drag moves the diagram, it does not select its labels
       pointers[event.pointerId] = { x: event.clientX, y: event.clientY };
       container.setPointerCapture(event.pointerId);
       container.classList.add("dragging");
