@@ -123,6 +123,8 @@ def _message(error) -> str:
         return _("Enter a value greater than %(n)s.") % {"n": error.validator_value}
     if validator == "exclusiveMaximum":
         return _("Enter a value less than %(n)s.") % {"n": error.validator_value}
+    if validator == "additionalProperties":
+        return _("This row has fields the form does not have.")
     if validator == "minItems":
         return _("Add at least %(n)s rows.") % {"n": error.validator_value}
     if validator == "maxItems":

@@ -956,6 +956,7 @@ def service_dispatch() -> Process:
                             "quantity": {"type": "number", "title": "Quantity 数量", "exclusiveMinimum": 0},
                         },
                         "required": ["product", "quantity"],
+                        "additionalProperties": False,
                     },
                 },
                 "result": {"type": "string", "title": "Result 结果", "minLength": 1},

@@ -119,6 +119,21 @@ def test_the_table_renders_as_a_table_with_add_and_remove_and_row_errors_in_plac
     assert 'data-label="Quantity"' in html  # the phone layout labels each cell of a stacked row
 
 
+def test_a_row_with_an_undeclared_column_is_refused_on_that_row():
+    strict = {**WORK, "properties": {**WORK["properties"]}}
+    strict["properties"]["parts"] = {
+        **WORK["properties"]["parts"],
+        "items": {**WORK["properties"]["parts"]["items"], "additionalProperties": False},
+    }
+    data = {"parts": [{"product": "A", "quantity": 1}, {"product": "B", "quantity": 1, "price": 0}]}
+    errors = validate_form_data(strict, data)
+    assert errors == {"parts.1": ["This row has fields the form does not have."]}
+    table = next(f for f in build_task_form(strict, values=data, errors=errors).fields if f.name == "parts")
+    assert (
+        table.rows[1].errors == ["This row has fields the form does not have."] and not table.rows[0].errors
+    )
+
+
 @override_settings(TIME_ZONE="Asia/Shanghai")
 def test_a_date_time_is_a_datetime_input_and_comes_back_with_its_time_zone():
     from django.utils import timezone
