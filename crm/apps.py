@@ -8,8 +8,10 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            pickers,
             reminders,  # noqa: F401  (connects the CRM's reminder source)
             summaries,
         )
 
         summaries.register()
+        pickers.register()

@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.plates import normalise_plate
+
 
 class LeaveType(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
@@ -130,6 +132,11 @@ class Vehicle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plate} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        # one written form ("沪A·12345"), however it was typed, so a plate is found however typed
+        self.plate = normalise_plate(self.plate)
+        super().save(*args, **kwargs)
 
 
 class VehicleRequest(models.Model):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from core.jsonforms import build_task_form, form_data_from_post
+from core.pickers import PickerContext
 from crm.models import Contact, ServiceRequest
 from crm.selectors.customers import customer_get
 from crm.services import customer_side
@@ -558,7 +559,9 @@ def _render_task(request, account, task, *, form=None, problem: str = "", status
     spec = task_form_for(task)
     if form is None:
         form = build_task_form(
-            {"schema": spec["schema"], "ui_schema": spec["ui_schema"]}, values=spec["data"]
+            {"schema": spec["schema"], "ui_schema": spec["ui_schema"]},
+            values=spec["data"],
+            pickers=PickerContext(viewer=request.user),
         )
     kind, record = selectors.task_record(account, task)
     return render(
@@ -598,10 +601,12 @@ def task_detail(request, account, pk: int):
         messages.error(request, str(error.message))
         return redirect("portal:tasks")
     except ValidationFailed as error:
-        form = build_task_form(form_schema, values=data, errors=error.fields)
+        form = build_task_form(
+            form_schema, values=data, errors=error.fields, pickers=PickerContext(viewer=request.user)
+        )
         return _render_task(request, account, task, form=form, problem=str(error.message), status=400)
     except DomainError as error:  # refused by the step (nothing changed): the task stays open
-        form = build_task_form(form_schema, values=data)
+        form = build_task_form(form_schema, values=data, pickers=PickerContext(viewer=request.user))
         return _render_task(
             request, account, task, form=form, problem=str(error.message), status=error.http_status
         )

@@ -340,8 +340,14 @@ APPROVE = "decision == 'approve'"
 REJECT = "decision == 'reject'"
 
 
-def approval_form(title: str) -> dict:
-    return {
+# Form widgets (core.jsonforms): an amount in yuan, two decimals, shown with the locale's separators.
+MONEY = {"x-widget": "money", "x-currency": "CNY"}
+
+
+def approval_form(title: str, *, bulk: bool = True) -> dict:
+    """Approve or reject with a comment; `bulk=False` marks a decision that must be opened (the
+    inbox's bulk approval refuses it, naming it)."""
+    form = {
         "type": "object",
         "title": title,
         "properties": {
@@ -359,6 +365,9 @@ def approval_form(title: str) -> dict:
         "if": {"properties": {"decision": {"const": "reject"}}},
         "then": {"required": ["comment"], "properties": {"comment": {"minLength": 1}}},
     }
+    if not bulk:
+        form["x-bulk"] = False
+    return form
 
 
 def stage_form(title: str, extra: dict | None = None, required: list | None = None) -> dict:
@@ -390,7 +399,13 @@ RATING_FORM = {
     "type": "object",
     "title": "Satisfaction 满意度",
     "properties": {
-        "rating": {"type": "integer", "title": "Rating (1-5) 评分", "minimum": 1, "maximum": 5},
+        "rating": {
+            "type": "integer",
+            "title": "Rating 评分",
+            "minimum": 1,
+            "maximum": 5,
+            "x-widget": "rating",
+        },
         "feedback": {"type": "string", "title": "Feedback 意见", "maxLength": 2000},
     },
     "required": ["rating"],
@@ -449,7 +464,14 @@ def opportunity_stages() -> Process:
             "Opportunity confirmed 商机确认",
             stage_form(
                 "Opportunity confirmed 商机确认",
-                {"expected_amount": {"type": "number", "title": "Expected amount 预计金额", "minimum": 0}},
+                {
+                    "expected_amount": {
+                        "type": "number",
+                        "title": "Expected amount 预计金额",
+                        "minimum": 0,
+                        **MONEY,
+                    }
+                },
             ),
             "contract",
         ),
@@ -459,7 +481,12 @@ def opportunity_stages() -> Process:
             stage_form(
                 "Contract 合同",
                 {
-                    "contract_amount": {"type": "number", "title": "Contract amount 合同金额", "minimum": 0},
+                    "contract_amount": {
+                        "type": "number",
+                        "title": "Contract amount 合同金额",
+                        "minimum": 0,
+                        **MONEY,
+                    },
                     "signed_on": {"type": "string", "format": "date", "title": "Signed on 签订日期"},
                     "discount_percent": {
                         "type": "number",
@@ -477,7 +504,7 @@ def opportunity_stages() -> Process:
             "Receivables 回款",
             stage_form(
                 "Receivables 回款",
-                {"received_amount": {"type": "number", "title": "Received 已回款", "minimum": 0}},
+                {"received_amount": {"type": "number", "title": "Received 已回款", "minimum": 0, **MONEY}},
             ),
             "repeat",
         ),
@@ -510,7 +537,7 @@ def opportunity_stages() -> Process:
                 "Discount approval 折扣审批",
                 "sales_managers",
                 col + 1.5,
-                form=approval_form("Discount approval 折扣审批"),
+                form=approval_form("Discount approval 折扣审批", bulk=False),
                 camunda__assignee="${manager_of(owner)}",
                 camunda__dueDate=APPROVAL_DUE,
             )
@@ -727,8 +754,13 @@ def complaint() -> Process:
                         {"const": "other", "title": "Other 其他"},
                     ],
                 },
-                "department": {"type": "string", "title": "Department code 部门编码", "minLength": 1},
-                "handler": {"type": "string", "title": "Handler (user name) 处理人", "minLength": 1},
+                "department": {
+                    "type": "string",
+                    "title": "Department 部门",
+                    "minLength": 1,
+                    "x-widget": "department",
+                },
+                "handler": {"type": "string", "title": "Handler 处理人", "minLength": 1, "x-widget": "user"},
                 "severity": {
                     "type": "string",
                     "title": "Severity 严重程度",
@@ -909,7 +941,12 @@ def service_dispatch() -> Process:
             "type": "object",
             "title": "Dispatch 派工",
             "properties": {
-                "technician": {"type": "string", "title": "Technician (user name) 技术员", "minLength": 1},
+                "technician": {
+                    "type": "string",
+                    "title": "Technician 技术员",
+                    "minLength": 1,
+                    "x-widget": "technician",
+                },
                 "scheduled_at": {"type": "string", "format": "date-time", "title": "Scheduled 预约时间"},
                 "instructions": {"type": "string", "title": "Instructions 说明", "maxLength": 2000},
             },
@@ -956,10 +993,16 @@ def service_dispatch() -> Process:
                     "items": {
                         "type": "object",
                         "properties": {
-                            "product": {"type": "string", "title": "Product code 产品编码", "minLength": 1},
+                            "product": {
+                                "type": "string",
+                                "title": "Product 产品",
+                                "minLength": 1,
+                                "x-widget": "product",
+                            },
                             "quantity": {"type": "number", "title": "Quantity 数量", "exclusiveMinimum": 0},
                         },
                         "required": ["product", "quantity"],
+                        "additionalProperties": False,
                     },
                 },
                 "result": {"type": "string", "title": "Result 结果", "minLength": 1},
@@ -1080,7 +1123,7 @@ def order_approval() -> Process:
         "Finance approval 财务审批",
         "finance",
         9.6,
-        form=approval_form("Finance approval 财务审批"),
+        form=approval_form("Finance approval 财务审批", bulk=False),
         camunda__candidateGroups="finance",
         camunda__dueDate=APPROVAL_DUE,
     )
@@ -1140,7 +1183,7 @@ def order_approval() -> Process:
             "type": "object",
             "title": "Payment 收款",
             "properties": {
-                "amount": {"type": "number", "title": "Amount 金额", "exclusiveMinimum": 0},
+                "amount": {"type": "number", "title": "Amount 金额", "exclusiveMinimum": 0, **MONEY},
                 "paid_on": {"type": "string", "format": "date", "title": "Paid on 收款日期"},
                 "method": {
                     "type": "string",
@@ -1400,7 +1443,7 @@ def vehicle_request() -> Process:
             "type": "object",
             "title": "Assign a vehicle 派车",
             "properties": {
-                "vehicle": {"type": "string", "title": "Vehicle (plate) 车牌", "minLength": 1},
+                "vehicle": {"type": "string", "title": "Vehicle 车辆", "minLength": 1, "x-widget": "vehicle"},
                 "driver": {"type": "string", "title": "Driver 司机", "maxLength": 100},
             },
             "required": ["vehicle"],

@@ -19,6 +19,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/unclaim/", task.task_unclaim, name="task_unclaim"),
     path("tasks/<int:task_id>/delegate/", task.task_delegate, name="task_delegate"),
     path("tasks/<int:task_id>/comment/", task.task_comment, name="task_comment"),
+    path("tasks/<int:task_id>/pickers/", task.task_picker, name="task_picker"),
     path("tasks/<int:task_id>/attachments/", attachments.attachment_upload, name="attachment_upload"),
     path(
         "tasks/<int:task_id>/attachments/<int:attachment_id>/",

@@ -20,6 +20,9 @@ from ..selectors import COUNT_CAP
 def dashboard(request):
     user = request.user
     overdue, overdue_count = selectors.my_overdue_tasks(user)
+    # A manager's pipeline is her team's (and her own deals), not her own, usually empty, one.
+    team_ids = selectors.team_of(user)
+    team = selectors.team_load(user)
     context = {
         "overdue": overdue,
         "overdue_count": overdue_count,
@@ -28,8 +31,10 @@ def dashboard(request):
         "planned_today": [e for e in todays_follow_ups(user=user) if e.kind == "planned"]
         if user.has_perm("crm.view_activity")
         else [],
-        "pipeline": selectors.my_pipeline(user),
-        "team": selectors.team_load(user),
+        "pipeline": selectors.my_pipeline(user, owners=[user.pk, *team_ids] if team_ids else None),
+        "team_pipeline": bool(team_ids),
+        "team": team,
+        "team_overdue": sum(member.overdue for member in team),
         "employee": getattr(user, "employee", None),
         "manager": manager_of(user),
         "groups": sorted(group_labels(effective_group_names(user)).values()),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, ValidationFailed
+from core.pickers import PickerContext, picker_kind, picker_source
 from engine import services
 from engine.errors import TaskAlreadyCompleted, TaskNotActive
 from engine.models import HumanTask, InstanceEvent
@@ -65,13 +66,34 @@ def _customer_facing(task: HumanTask) -> bool:
     return content_type is not None and (content_type.app_label, content_type.model) in _CUSTOMER_FACING
 
 
+def _pickers(request, task: HumanTask) -> PickerContext:
+    """Who picks in this task's form: the viewer, the process data, the business object."""
+    content_type = task.business_object_type
+    return PickerContext(
+        viewer=request.user,
+        variables=task.instance.variables or {},
+        object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        object_id=str(task.business_object_id or ""),
+    )
+
+
+def _task_form(request, task: HumanTask, **kwargs):
+    return build_task_form(
+        task.form_schema,
+        known=task.instance.variables,
+        pickers=_pickers(request, task),
+        search_url=reverse("tasklist:task_picker", args=[task.pk]),
+        **kwargs,
+    )
+
+
 def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
     abilities = _abilities(request.user, task)
     history = history_lines(selectors.task_history(task))
     comments = [e for e in history if e.kind == InstanceEvent.Kind.COMMENT]
     set_offered_to([task])
     if form is None:
-        form = build_task_form(task.form_schema, known=task.instance.variables)
+        form = _task_form(request, task)
     context = {
         "task": task,
         "instance": task.instance,
@@ -121,12 +143,10 @@ def task_complete(request, task_id: int):
         task = _task_or_404(request, task_id)
         return _render_task(request, task, problem=str(error.message), status=409)
     except ValidationFailed as error:
-        form = build_task_form(
-            task.form_schema, values=data, errors=error.fields, known=task.instance.variables
-        )
+        form = _task_form(request, task, values=data, errors=error.fields)
         return _render_task(request, task, form=form, problem=str(error.message), status=400)
     except DomainError as error:  # e.g. the vehicle was booked meanwhile: the task stays open
-        form = build_task_form(task.form_schema, values=data, known=task.instance.variables)
+        form = _task_form(request, task, values=data, errors=getattr(error, "fields", None))
         return _render_task(request, task, form=form, problem=str(error.message), status=error.http_status)
     if decision == "approve":
         messages.success(request, _("Approved: “%(task)s”.") % {"task": task.name})
@@ -135,6 +155,32 @@ def task_complete(request, task_id: int):
     else:
         messages.success(request, _("Done: “%(task)s”.") % {"task": task.name})
     return redirect(_next_url(request, reverse("tasklist:inbox")))
+
+
+@login_required
+@require_GET
+def task_picker(request, task_id: int):
+    """Search-as-you-type for a picker field of the task's form ("technician", or "parts.product"
+    for a line table's column): the options the viewer may pick, as JSON; only for whoever may
+    work the task (a colleague following it has nothing to pick)."""
+    task = _task_or_404(request, task_id)
+    if not _abilities(request.user, task)["can_work"]:
+        raise Http404(_("No such task, or it is not yours to see."))
+    path = (request.GET.get("field") or "").split(".")
+    properties = (task.form_schema or {}).get("properties") or {}
+    prop = properties.get(path[0]) if path and path[0] else None
+    if isinstance(prop, dict) and len(path) == 2 and prop.get("type") == "array":
+        prop = ((prop.get("items") or {}).get("properties") or {}).get(path[1])
+    elif len(path) != 1:
+        prop = None
+    source = picker_source(picker_kind(prop)) if isinstance(prop, dict) else None
+    if source is None:
+        raise Http404(_("This form has no such field to pick from."))
+    query = (request.GET.get("q") or "").strip()[:100]
+    options = source.options(_pickers(request, task).for_field(prop), query=query)
+    return JsonResponse(
+        {"results": [{"value": o.value, "label": o.label, "detail": o.detail} for o in options]}
+    )
 
 
 def _act(request, task_id: int, action, success: str):

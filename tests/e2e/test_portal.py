@@ -227,7 +227,9 @@ def test_a_service_request_goes_round_and_the_customer_rates_it(
     # the dispatcher assigns a technician from the staff inbox
     sign_in(staff_page, "xu.li", next_path="/tasks/?view=queue")
     staff_page.get_by_role("link", name="Assign a technician 派工").first.click()
-    staff_page.get_by_label("Technician (user name) 技术员").fill("zhou.jie")
+    # the technicians are cards with their workload; the dispatcher picks one by name
+    expect(staff_page.locator("label.pick-card", has_text="周杰 Zhou Jie")).to_contain_text("0 open jobs")
+    staff_page.locator("label.pick-card", has_text="周杰 Zhou Jie").click()
     staff_page.get_by_role("button", name="Complete task").click()
     staff_page.wait_for_load_state("networkidle")
     zhou = User.objects.get(username="zhou.jie")
@@ -242,12 +244,13 @@ def test_a_service_request_goes_round_and_the_customer_rates_it(
     customer_page.goto(f"{live_server.url}/portal/tasks/")
     rating = HumanTask.objects.get(assignee__username=CUSTOMER_EMAIL, status="ready")
     customer_page.get_by_role("link", name=task_label(rating)).click()
-    customer_page.get_by_label("Rating (1-5) 评分").fill("9")
+    # the rating is five stars; sent without one, the form says so on the field
+    expect(customer_page.locator(".rating .stars label")).to_have_count(5)
     customer_page.get_by_role("button", name="Send").click()
-    expect(customer_page.locator(".field-errors")).to_contain_text("at most 5")
+    expect(customer_page.locator(".field-errors")).to_contain_text("This field is required.")
     assert_accessible(customer_page, context="rating with an error")
     screenshot(customer_page, "portal-task")
-    customer_page.get_by_label("Rating (1-5) 评分").fill("5")
+    customer_page.locator("label[for='field-rating-5']").click()
     customer_page.get_by_label("Feedback 意见").fill("Quick and friendly.")
     customer_page.get_by_role("button", name="Send").click()
     expect(customer_page.locator(".messages")).to_contain_text("Thank you")
