@@ -183,6 +183,17 @@ def my_open_task_count(user) -> int:
     return capped_count(HumanTask.objects.inbox(user))
 
 
+# An inbox row shows the process's name, not its files (every BPMN and form text of the version, a
+# JSON document decoded per row) nor the instance's data: measured, decoding them was the largest
+# single cost of an inbox page (bench/ui_actions.py).
+ROW_DEFERRED = (
+    "instance__definition__files",
+    "instance__definition__metadata",
+    "instance__variables",
+    "instance__completed_elements",
+)
+
+
 def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
     """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists)."""
     now = now or timezone.now()
@@ -190,11 +201,11 @@ def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> Inbox
     related = ("instance__definition", "assignee", "completed_by")
     if query.view == "queue" and query.sort == "due" and _branches_supported():
         ids = _queue_page_ids(user, query, now, start + PAGE_SIZE + 1)[start:]
-        found = HumanTask.objects.filter(pk__in=ids).select_related(*related).in_bulk()
+        found = HumanTask.objects.filter(pk__in=ids).select_related(*related).defer(*ROW_DEFERRED).in_bulk()
         rows = [found[pk] for pk in ids if pk in found]
     else:
         qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
-        rows = list(qs.select_related(*related)[start : start + PAGE_SIZE + 1])
+        rows = list(qs.select_related(*related).defer(*ROW_DEFERRED)[start : start + PAGE_SIZE + 1])
     for row in rows:
         row.overdue = bool(row.is_open and row.due_at and row.due_at < now)
         row.due_soon = bool(row.is_open and row.due_at and not row.overdue and row.due_at < now + DUE_SOON)

@@ -62,9 +62,15 @@ def instance_detail(request, instance_id: int):
 @login_required
 @require_POST
 def instance_cancel(request, instance_id: int):
+    from ..services import request_withdraw
+
     instance = _instance_or_404(request, instance_id)
+    reason = request.POST.get("reason", "")[:500]
     try:
-        services.cancel_instance(instance.pk, user=request.user, reason=request.POST.get("reason", "")[:500])
+        if instance.started_by_id == request.user.pk:  # the requester: what the request held is released
+            request_withdraw(actor=request.user, instance=instance, reason=reason)
+        else:
+            services.cancel_instance(instance.pk, user=request.user, reason=reason)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:

@@ -244,6 +244,18 @@ def test_a_service_request_goes_round_and_the_customer_rates_it(
     customer_page.goto(f"{live_server.url}/portal/tasks/")
     rating = HumanTask.objects.get(assignee__username=CUSTOMER_EMAIL, status="ready")
     customer_page.get_by_role("link", name=task_label(rating)).click()
+    # what was done is shown above the rating it asks for
+    resolution = customer_page.locator(".resolution")
+    expect(resolution).to_contain_text("What we did")
+    expect(resolution).to_contain_text("Pressure switch replaced")
+    assert resolution.bounding_box()["y"] < customer_page.locator(".rating").bounding_box()["y"]
+    screenshot(customer_page, "portal-task-resolution-phone")
+    User.objects.filter(username=CUSTOMER_EMAIL).update(language="zh-hans")
+    customer_page.reload()
+    expect(customer_page.locator(".resolution")).to_contain_text("我们完成的工作")
+    screenshot(customer_page, "portal-task-resolution-phone-zh-hans")
+    User.objects.filter(username=CUSTOMER_EMAIL).update(language="en")
+    customer_page.reload()
     # the rating is five stars; sent without one, the form says so on the field
     expect(customer_page.locator(".rating .stars label")).to_have_count(5)
     customer_page.get_by_role("button", name="Send").click()

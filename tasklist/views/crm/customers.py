@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core import jsonlimits
@@ -67,31 +68,31 @@ User = get_user_model()
 
 FILTERS = ("status", "level", "customer_type", "source", "industry", "region", "owner")
 SORTS = (
-    ("-last_activity", _("Last activity, newest first")),
-    ("name", _("Name")),
-    ("code", _("Code")),
-    ("-annual_revenue", _("Annual revenue, largest first")),
-    ("next_follow_up", _("Next follow-up")),
-    ("-created", _("Newest")),
+    ("-last_activity", gettext_lazy("Last activity, newest first")),
+    ("name", gettext_lazy("Name")),
+    ("code", gettext_lazy("Code")),
+    ("-annual_revenue", gettext_lazy("Annual revenue, largest first")),
+    ("next_follow_up", gettext_lazy("Next follow-up")),
+    ("-created", gettext_lazy("Newest")),
 )
 GROUPS = (
-    ("level", _("Level")),
-    ("owner", _("Customer manager")),
-    ("status", _("Status")),
-    ("industry", _("Industry")),
-    ("region", _("Region")),
-    ("credit_level", _("Credit level")),
+    ("level", gettext_lazy("Level")),
+    ("owner", gettext_lazy("Customer manager")),
+    ("status", gettext_lazy("Status")),
+    ("industry", gettext_lazy("Industry")),
+    ("region", gettext_lazy("Region")),
+    ("credit_level", gettext_lazy("Credit level")),
 )
 TABS = (
-    ("overview", _("Overview")),
-    ("contacts", _("Contacts")),
-    ("activities", _("Activities")),
-    ("opportunities", _("Opportunities")),
-    ("orders", _("Orders, contracts, payments")),
-    ("service", _("Complaints and service")),
-    ("documents", _("Documents")),
-    ("history", _("Change history")),
-    ("processes", _("Processes")),
+    ("overview", gettext_lazy("Overview")),
+    ("contacts", gettext_lazy("Contacts")),
+    ("activities", gettext_lazy("Activities")),
+    ("opportunities", gettext_lazy("Opportunities")),
+    ("orders", gettext_lazy("Orders, contracts, payments")),
+    ("service", gettext_lazy("Complaints and service")),
+    ("documents", gettext_lazy("Documents")),
+    ("history", gettext_lazy("Change history")),
+    ("processes", gettext_lazy("Processes")),
 )
 
 # Seen only through a task (crm.access): the basics, the contacts and the records the task is about.
