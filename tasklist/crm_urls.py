@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views.crm import calendar, customers, documents, imports, merge, pipeline, pool, records, sales
+from .views.crm import calendar, customers, documents, imports, merge, pipeline, pool, records, sales, search
 from .views.objects import object_urls
 
 app_name = "crm"
@@ -54,6 +54,7 @@ urlpatterns = [
     path("forms/lead/", pipeline.lead_web_form, name="lead_web_form"),
     path("activities/<int:pk>/done/", calendar.activity_done, name="activity_done"),
     path("calendar/", calendar.my_calendar, name="calendar"),
+    path("search/", search.search, name="search"),
     path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
 ]
