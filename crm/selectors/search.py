@@ -20,12 +20,14 @@ SEARCH_CANDIDATES = 2_000
 _NON_DIGITS = re.compile(r"\D")
 
 
-def _phone_part(text: str) -> str:
-    """The digits of a typed phone fragment in the stored form (no trunk 0), or '' if too few."""
-    digits = _NON_DIGITS.sub("", text).lstrip("0")
-    return (
-        digits if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "").replace("-", "")) - 2 else ""
-    )
+def _phone_parts(text: str) -> list[str]:
+    """The digit strings to look for when `text` is a typed phone fragment: as typed, and without
+    a leading trunk 0 (stored numbers have none); none when it is not mostly digits."""
+    digits = _NON_DIGITS.sub("", text)
+    if len(digits) < 4 or len(digits) < len(text.replace(" ", "").replace("-", "")) - 2:
+        return []
+    stripped = digits.lstrip("0")
+    return [digits] + ([stripped] if stripped != digits and len(stripped) >= 4 else [])
 
 
 def customer_match_condition(text: str, *, contacts_of: QuerySet | None = None) -> Q:
@@ -33,9 +35,8 @@ def customer_match_condition(text: str, *, contacts_of: QuerySet | None = None) 
     lookup (the visible contacts), else all contacts."""
     folded = fold(text)
     condition = Q(search_name__contains=folded) | Q(short_name__icontains=text) | Q(code__icontains=text)
-    phone = _phone_part(text)
-    if phone:
-        condition |= Q(phone_digits__contains=phone)
+    for digits in _phone_parts(text):
+        condition |= Q(phone_digits__contains=digits)
     contacts = contacts_of if contacts_of is not None else Contact.objects.all()
     customer_ids = list(
         contacts.filter(name__icontains=text)
@@ -67,9 +68,8 @@ def global_search(*, user, text: str, limit: int = 20) -> dict:
         )
     if user.has_perm("crm.view_contact"):
         condition = Q(name__icontains=text)
-        phone = _phone_part(text)
-        if phone:
-            condition |= Q(phone_digits__contains=phone)
+        for digits in _phone_parts(text):
+            condition |= Q(phone_digits__contains=digits)
         result["contacts"] = list(
             Contact.objects.visible_to(user)
             .filter(condition)
