@@ -171,7 +171,6 @@ LEADS = ObjectType(
         "owner",
         "next_follow_up",
         "description",
-        "converted_customer",
         "converted_at",
     ),
     form_fields=LEAD_FIELDS,
