@@ -51,6 +51,7 @@ urlpatterns = [
     path("leads/<int:pk>/convert/", pipeline.lead_convert_view, name="lead_convert"),
     path("leads/<int:pk>/disqualify/", pipeline.lead_disqualify_view, name="lead_disqualify"),
     path("leads/web-form/", pipeline.lead_form_help, name="lead_form_help"),
+    path("leads/import/", pipeline.lead_import_view, name="lead_import"),
     path("forms/lead/", pipeline.lead_web_form, name="lead_web_form"),
     path("activities/<int:pk>/done/", calendar.activity_done, name="activity_done"),
     path("calendar/", calendar.my_calendar, name="calendar"),

@@ -182,7 +182,7 @@ LEADS = ObjectType(
     detail_panels="tasklist/crm/_lead_panels.html",
     detail_context=_lead_panels,
     bulk_actions=(BulkAction("disqualify", _("Disqualify"), "change", _disqualify_leads),),
-    list_actions=(("crm:lead_form_help", _("Web form")),),
+    list_actions=(("crm:lead_import", _("Import")), ("crm:lead_form_help", _("Web form"))),
 )
 
 
