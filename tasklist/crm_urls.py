@@ -14,6 +14,7 @@ from .views.crm import (
     quotations,
     records,
     sales,
+    search,
 )
 from .views.objects import object_urls
 
@@ -63,9 +64,11 @@ urlpatterns = [
     path("leads/<int:pk>/convert/", pipeline.lead_convert_view, name="lead_convert"),
     path("leads/<int:pk>/disqualify/", pipeline.lead_disqualify_view, name="lead_disqualify"),
     path("leads/web-form/", pipeline.lead_form_help, name="lead_form_help"),
+    path("leads/import/", pipeline.lead_import_view, name="lead_import"),
     path("forms/lead/", pipeline.lead_web_form, name="lead_web_form"),
     path("activities/<int:pk>/done/", calendar.activity_done, name="activity_done"),
     path("calendar/", calendar.my_calendar, name="calendar"),
+    path("search/", search.search, name="search"),
     path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
     path("quotations/", quotations.quotation_list, name="quotation_list"),

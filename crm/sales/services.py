@@ -1,7 +1,9 @@
 """Writes of the sales workspace: leads (edit, delete, web capture, assignment rules, convert),
-planned activities. Each takes `actor`, checks it, and writes the audit row."""
+planned activities, lead import. Each takes `actor`, checks it, and writes the audit row."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -260,3 +262,76 @@ def activity_complete(*, actor, activity: Activity, outcome: str = "", next_foll
         Customer.objects.filter(pk=activity.customer_id).update(next_follow_up=follow_up)
     audit_record(action="change", actor=actor, obj=activity, changes={"status": ["planned", "done"]})
     return activity
+
+
+# --- import -----------------------------------------------------------------------------------------
+
+# Column headers a lead sheet may use (English or Chinese), per lead field.
+LEAD_COLUMNS = {
+    "company_name": ("company", "company name", "公司", "公司名称", "客户名称", "单位"),
+    "contact_name": ("contact", "name", "联系人", "姓名"),
+    "phone": ("phone", "mobile", "电话", "手机"),
+    "email": ("email", "e-mail", "邮箱", "电子邮件"),
+    "region": ("region", "地区", "区域"),
+    "industry": ("industry", "行业"),
+    "source": ("source", "来源"),
+    "description": ("description", "notes", "备注", "需求"),
+}
+LEAD_IMPORT_MAX_ROWS = 2_000
+
+
+@dataclass
+class LeadImportResult:
+    created: list = field(default_factory=list)  # lead ids
+    errors: list = field(default_factory=list)  # {"row", "field", "message"}
+
+
+def lead_import(*, actor, data: bytes, filename: str) -> LeadImportResult:
+    """Leads from an Excel or CSV sheet: each good row becomes a lead through `lead_create_assigned`
+    (owner by the assignment rules), each bad row is reported with its row number and field and
+    changes nothing."""
+    from ..services.imports import _header, _open_rows
+
+    require_permission(actor, Lead, "add")
+    rows = _open_rows(data, filename)
+    headers = [" ".join(h.split()).casefold() for h in _header(rows)]
+    positions = {}
+    for key, aliases in LEAD_COLUMNS.items():
+        for index, header in enumerate(headers):
+            if header in aliases and index not in positions.values():
+                positions[key] = index
+                break
+    if "company_name" not in positions:
+        raise ValidationFailed(
+            _("The sheet has no company column."),
+            fields={"file": [_g("Name a column “company” or “公司名称”.")]},
+        )
+    result = LeadImportResult()
+    for number, row in enumerate(rows, start=2):
+        if number - 1 > LEAD_IMPORT_MAX_ROWS:
+            result.errors.append(
+                {
+                    "row": number,
+                    "field": "",
+                    "message": _g("Only the first %(n)d rows are read.") % {"n": LEAD_IMPORT_MAX_ROWS},
+                }
+            )
+            break
+        values = {
+            key: ("" if index >= len(row) or row[index] is None else str(row[index]).strip())
+            for key, index in positions.items()
+        }
+        if not any(values.values()):
+            continue
+        try:
+            with transaction.atomic():
+                lead = lead_create_assigned(
+                    actor=actor, **{k: v for k, v in values.items() if v != "" or k == "company_name"}
+                )
+        except ValidationFailed as error:
+            for key, messages in (error.fields or {"": [error.message]}).items():
+                for message in messages:
+                    result.errors.append({"row": number, "field": key, "message": str(message)})
+        else:
+            result.created.append(lead.pk)
+    return result

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ValidationFailed
 
 from ..models import Activity, Complaint, Contact, Customer, Lead, Opportunity, Order, Product, ServiceRequest
-from ..normalize import fold
 
 COUNT_CAP = 1_000
 # A name search considers at most this many matching names; a prefix that broad is refined by
@@ -490,12 +489,14 @@ def list_queryset(*, user, entity: str, params: dict | None = None, action: str 
     qs = spec.model.objects.visible_to(user, action).filter(parsed.condition)
     if parsed.search:
         if entity == "customer":
-            # The name prefix search runs on the folded name (full-width, case) by index. The ids
-            # of the visible matches are read first, unordered (one bounded index range), then the
-            # page is sorted from them: left to itself the planner may walk the sort index hoping
-            # to meet 50 visible matches soon, and read the whole table when there are only a few.
-            matches = qs.filter(search_name__startswith=fold(parsed.search)).order_by()
-            ids = list(matches.values_list("pk", flat=True)[:SEARCH_CANDIDATES])
+            # Any part of the name, short name, code, phone or a contact's name (crm.selectors.
+            # search, trigram-indexed on PostgreSQL). The ids of the visible matches are read
+            # first, unordered and bounded, then the page is sorted from them: left to itself the
+            # planner may walk the sort index hoping to meet 50 visible matches soon, and read the
+            # whole table when there are only a few.
+            from .search import customer_match_ids
+
+            ids = customer_match_ids(qs, parsed.search, limit=SEARCH_CANDIDATES)
             qs = spec.model.objects.filter(pk__in=ids)
         else:
             search = Q()

@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -87,6 +87,20 @@ def _task_form(request, task: HumanTask, **kwargs):
     )
 
 
+def _log_activity_url(user, task: HumanTask) -> str:
+    """ "Log an activity" about the task's customer or opportunity (a call made for this step)."""
+    if not task.business_object_type_id or not user.has_perm("crm.add_activity"):
+        return ""
+    from django.contrib.contenttypes.models import ContentType
+
+    model = ContentType.objects.get_for_id(task.business_object_type_id).model
+    key = {"customer": "customer", "opportunity": "opportunity"}.get(model)
+    if key is None or not task.business_object_id.isdigit():
+        return ""
+    query = urlencode({key: task.business_object_id, "next": reverse("tasklist:task", args=[task.pk])})
+    return f"{reverse('crm:activity_new')}?{query}"
+
+
 def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
     abilities = _abilities(request.user, task)
     history = history_lines(selectors.task_history(task))
@@ -109,6 +123,7 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
         "attachments": selectors.instance_attachments(task.instance),
         "colleagues": selectors.delegation_choices(request.user) if abilities["can_delegate"] else [],
         "next_url": _next_url(request, ""),
+        "log_activity_url": _log_activity_url(request.user, task),
         "summary": business_object_summary(
             request.user, type_id=task.business_object_type_id, object_id=task.business_object_id
         ),

@@ -31,7 +31,7 @@ from crm.sales.selectors import (
     stage_task,
     task_is_for,
 )
-from crm.sales.services import WEB_FORM_PER_HOUR, lead_capture
+from crm.sales.services import LEAD_COLUMNS, WEB_FORM_PER_HOUR, lead_capture, lead_import
 from crm.services.customers import DuplicateFound
 from crm.services.sales import lead_convert, lead_disqualify, opportunity_close
 from org.models import Department
@@ -267,3 +267,28 @@ def lead_web_form(request):
 # Embeddable: any site may frame it; the form posts without a session (a third-party frame gets
 # no cookie), so it carries no CSRF token and changes nothing but a new lead.
 lead_web_form = csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(csrf_exempt(lead_web_form)))
+
+
+@permission("crm.add_lead")
+def lead_import_view(request):
+    """Upload a sheet of leads; the good rows become leads, the bad ones are listed by row."""
+    context: dict = {"columns": LEAD_COLUMNS}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["file_errors"] = [_("Choose a file.")]
+            status = 400
+        else:
+            try:
+                result = lead_import(actor=request.user, data=upload.read(), filename=upload.name[:200])
+            except DomainError as error:
+                context["file_errors"] = [str(m) for ms in error.fields.values() for m in ms] or [
+                    str(error.message)
+                ]
+                status = 400
+            else:
+                context["result"] = result
+                if result.created:
+                    messages.success(request, _("%(n)d leads imported.") % {"n": len(result.created)})
+    return render(request, "tasklist/crm/lead_import.html", context, status=status)

@@ -12,11 +12,17 @@ from crm.models import Activity, ChoiceList, ChoiceOption, Contact, Customer, Le
 from crm.sales.selectors import lead_duplicates
 from crm.sales.services import activity_plan, lead_delete, lead_update
 from crm.services.customers import contact_create, contact_update
-from crm.services.sales import activity_create, lead_create, opportunity_create, opportunity_update
+from crm.services.sales import (
+    activity_create,
+    lead_create,
+    lead_disqualify,
+    opportunity_create,
+    opportunity_update,
+)
 from org.permissions import RowScope
 from org.selectors import user_row_scope, users_in_scope
 
-from ..objects import Column, Filter, FormField, ObjectType
+from ..objects import BulkAction, Column, Filter, FormField, ObjectType
 
 User = get_user_model()
 
@@ -110,6 +116,15 @@ def _lead_create(actor, values, request):
     return lead_create(actor=actor, **values)
 
 
+def _disqualify_leads(actor, leads) -> int:
+    done = 0
+    for lead in leads:
+        if lead.status not in (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED):
+            lead_disqualify(actor=actor, lead=lead, reason=str(_("Disqualified from the list.")))
+            done += 1
+    return done
+
+
 def _lead_panels(request, lead) -> dict:
     """The convert panel of the lead page: customers and leads that look like it."""
     if lead.status in (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED):
@@ -156,7 +171,6 @@ LEADS = ObjectType(
         "owner",
         "next_follow_up",
         "description",
-        "converted_customer",
         "converted_at",
     ),
     form_fields=LEAD_FIELDS,
@@ -167,7 +181,8 @@ LEADS = ObjectType(
     initial=lambda user, get: {"quality": Lead.Quality.WARM, "priority": str(Lead.Priority.NORMAL)},
     detail_panels="tasklist/crm/_lead_panels.html",
     detail_context=_lead_panels,
-    list_actions=(("crm:lead_form_help", _("Web form")),),
+    bulk_actions=(BulkAction("disqualify", _("Disqualify"), "change", _disqualify_leads),),
+    list_actions=(("crm:lead_import", _("Import")), ("crm:lead_form_help", _("Web form"))),
 )
 
 

@@ -104,3 +104,19 @@ def test_a_planned_activity_is_logged_from_the_form(client, org):
     )
     assert response.status_code == 302
     assert Activity.objects.get().status == Activity.Status.PLANNED
+
+
+def test_a_lead_sheet_imports_good_rows_and_locates_bad_ones(client, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sheet = "公司名称,联系人,电话,邮箱\n华东泵业,周工,13500001111,\n,无名,,\n江南阀门,吴工,,not-an-email\n"
+    client.force_login(org.zhang)
+    response = client.post(
+        reverse("crm:lead_import"), {"file": SimpleUploadedFile("leads.csv", sheet.encode(), "text/csv")}
+    )
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert list(Lead.objects.values_list("company_name", "owner")) == [("华东泵业", org.zhang.pk)]
+    assert {(e["row"], e["field"]) for e in result.errors} == {(3, "company_name"), (4, "email")}
+    client.force_login(org.no_perms)
+    assert client.get(reverse("crm:lead_import")).status_code == 403

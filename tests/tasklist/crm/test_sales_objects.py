@@ -111,3 +111,17 @@ def test_an_opportunity_created_from_the_card_is_preset_to_that_customer(client,
     assert fields["customer"]["value"] == str(customer.pk)
     assert (str(customer.pk), "东方机械") in fields["customer"]["choices"]
     assert Opportunity.objects.count() == 0
+
+
+def test_ticked_leads_are_disqualified_in_bulk_only_where_the_user_may(client, org):
+    mine = [Lead.objects.create(company_name=f"甲{i}", owner=org.zhang) for i in range(2)]
+    theirs = Lead.objects.create(company_name="乙", owner=org.yang)
+    client.force_login(org.zhang)
+    page = client.get("/leads/")
+    assert 'name="ids"' in page.content.decode()
+    response = client.post(
+        "/leads/bulk/", {"action": "disqualify", "ids": [mine[0].pk, mine[1].pk, theirs.pk]}
+    )
+    assert response.status_code == 302
+    statuses = dict(Lead.objects.values_list("pk", "status"))
+    assert statuses == {mine[0].pk: "disqualified", mine[1].pk: "disqualified", theirs.pk: "new"}
