@@ -154,8 +154,6 @@ GROUPS = [
             # targets and expense limits are set by managers, never by the salesperson they bind
             "!crm.add_budget*",
             "!crm.change_budget*",
-            "!crm.add_salestarget",
-            "!crm.change_salestarget",
             "!crm.add_choiceoption",
             "!crm.change_choiceoption",
         ],

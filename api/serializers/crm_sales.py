@@ -1,11 +1,10 @@
-"""Quotations, payment plans, invoices and sales targets: read serializers and write inputs."""
+"""Quotations, payment plans, invoices and contract changes: read serializers and write inputs."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
 from crm import models as crm
-from org.models import Department, User
 
 from .crm import Visible, _money, _text, read_serializer
 
@@ -33,7 +32,6 @@ QuotationSerializer = read_serializer(
 )
 InstalmentSerializer = read_serializer(crm.Instalment)
 InvoiceSerializer = read_serializer(crm.Invoice)
-SalesTargetSerializer = read_serializer(crm.SalesTarget)
 
 
 class QuotationLineInput(serializers.Serializer):
@@ -102,17 +100,6 @@ class InvoiceCreateInput(serializers.Serializer):
 
 class InvoiceStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=crm.Invoice.Status.choices)
-
-
-class SalesTargetInput(serializers.Serializer):
-    month = serializers.DateField(help_text="Any day of the month.")
-    amount = _money(min_value=0)
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
-    )
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
-    )
 
 
 class ContractStatusInput(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Quotations (with PDF), payment plans, invoices and sales targets: thin endpoints over the same
+"""Quotations (with PDF), payment plans and invoices: thin endpoints over the same
 services as the staff screens; reads scoped by `visible_to` in the base viewset."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 
 from crm import models as crm
 from crm.pdf import quotation_pdf, quotation_pdf_name
-from crm.services import contracts, quotations, targets
+from crm.services import contracts, quotations
 
 from ..serializers import crm_sales as s
 from .crm import CrmViewSet, _no_method, _schema
@@ -144,17 +144,3 @@ class InvoiceViewSet(CrmViewSet):
             actor=request.user, invoice=self.get_object(), **self._input("set_status").validated_data
         )
         return self._answer(invoice)
-
-
-@_schema("sales targets", create=s.SalesTargetInput, read=s.SalesTargetSerializer)
-class SalesTargetViewSet(CrmViewSet):
-    queryset = crm.SalesTarget.objects.order_by("-month", "id")
-    serializer_class = s.SalesTargetSerializer
-    delete_refusal = gettext_lazy("Set the target to another amount instead.")
-    input_serializers = {"create": s.SalesTargetInput}
-    http_method_names = _no_method(["patch"])
-    filterset_fields = ["month", "user", "department"]
-    ordering_fields = ["month", "amount"]
-
-    def create_service(self, actor, data):
-        return targets.sales_target_set(actor=actor, **data)

@@ -13,7 +13,7 @@ Glossary (Chinese business term = English name used in code):
 服务请求 = service request; 资料/文档 = document; 派工 = dispatch; 服务记录/咨询 = service record;
 收藏夹 = favourite list; 自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export;
 预算 = budget; 预留 = reservation; 报价单 = quotation; 回款计划 = payment plan (instalments);
-发票 = invoice; 销售目标 = sales target.
+发票 = invoice; 销售目标 = sales target (a line of a sales budget).
 """
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
@@ -58,7 +58,6 @@ from .sales import (
     OpportunityStageSpell,
 )
 from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
-from .targets import SalesTarget
 
 __all__ = [
     "Activity",
@@ -105,7 +104,6 @@ __all__ = [
     "Product",
     "Quotation",
     "QuotationLine",
-    "SalesTarget",
     "SavedQuery",
     "ServiceRecord",
     "ServiceRequest",

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from crm.selectors.targets import target_ranking
+from crm.selectors.budgets import sales_target_boards
 from org.selectors import effective_group_names, group_labels, manager_of
 
 from .. import dashboard_selectors as selectors
@@ -38,6 +38,6 @@ def dashboard(request):
         "employee": getattr(user, "employee", None),
         "manager": manager_of(user),
         "groups": sorted(group_labels(effective_group_names(user)).values()),
-        "targets": target_ranking(user=user) if user.has_perm("crm.view_salestarget") else None,
+        "targets": sales_target_boards(user=user) if user.has_perm("crm.view_budget") else [],
     }
     return render(request, "tasklist/dashboard.html", context)

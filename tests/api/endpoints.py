@@ -313,15 +313,6 @@ ENDPOINTS = [
         delete_refused=True,
     ),
     Endpoint(
-        "/api/v1/sales-targets/",
-        crm.SalesTarget,
-        make=lambda u: crm.SalesTarget.objects.create(
-            month=datetime.date(2026, 1 + _n() % 12, 1), user=u, amount=1
-        ),
-        create=lambda u: {"month": "2026-12-15", "user": u.pk, "amount": "100000.00"},
-        delete_refused=True,
-    ),
-    Endpoint(
         "/api/v1/payments/",
         crm.Payment,
         make=lambda u: crm.Payment.objects.create(

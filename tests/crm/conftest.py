@@ -34,7 +34,8 @@ SALES_PERMS = [
     )
     for action in ("view", "add", "change", "export")
 ]
-SALES_PERMS.append("crm.view_salestarget")
+# as in the demo seed (crm.view_*): a salesperson sees the targets (sales budgets) they work to
+SALES_PERMS.append("crm.view_budget")
 MANAGER_EXTRA = [
     "crm.delete_customer",
     "crm.change_customerpool",
@@ -44,7 +45,6 @@ MANAGER_EXTRA = [
     "crm.view_budget",
     "crm.add_budget",
     "crm.change_budget",
-    "crm.add_salestarget",
     "crm.delete_contract",
 ]
 

@@ -1,4 +1,4 @@
-"""Contracts through their life without a running process, invoices against them, targets."""
+"""Contracts through their life without a running process, invoices against them, monthly targets."""
 
 import datetime
 from decimal import Decimal
@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 
 from core.errors import Conflict, NotPermitted, ValidationFailed
-from crm.models import Contract, Order
-from crm.selectors.targets import target_ranking
+from crm.models import Budget, BudgetAdjustment, Contract, Order
+from crm.selectors.budgets import sales_target_boards
+from crm.services.budgets import sales_target_set
 from crm.services.commerce import contract_create, order_create, order_set_status, stock_in
 from crm.services.contracts import contract_set_status, contract_update, invoice_create, invoice_set_status
-from crm.services.targets import sales_target_set
 
 from .factories import CustomerFactory, ProductFactory, WarehouseFactory
 
@@ -66,7 +66,7 @@ def test_invoices_never_exceed_the_contract(org):
     assert second.amount == Decimal("1000")
 
 
-def test_targets_progress_and_ranking(org):
+def test_monthly_targets_are_lines_of_the_teams_sales_budget_ranked(org):
     month = datetime.date(2026, 12, 1)
     product = ProductFactory(price="100.00")
     stock_in(actor=org.admin, product=product, warehouse=WarehouseFactory(), quantity=100)
@@ -79,19 +79,33 @@ def test_targets_progress_and_ranking(org):
         )
         order_set_status(actor=person, order=order, status=Order.Status.SUBMITTED)
         order_set_status(actor=org.wang, order=order, status=Order.Status.APPROVED)
-    sales_target_set(actor=org.wang, month="2026-12-15", user=org.zhang, amount="6000")
-    sales_target_set(actor=org.wang, month=month, user=org.liu, amount="500")
-    sales_target_set(actor=org.wang, month=month, department=org.dept_a, amount="10000")
+    # when the manager sets two targets for December and then changes one
+    sales_target_set(actor=org.wang, salesperson=org.zhang, month="2026-12-15", planned="6000")
+    line = sales_target_set(actor=org.wang, salesperson=org.liu, month=month, planned="400")
+    sales_target_set(actor=org.wang, salesperson=org.liu, month=month, planned="500", reason="新客户")
     with pytest.raises(NotPermitted):
-        sales_target_set(actor=org.zhang, month=month, user=org.zhang, amount="1")
+        sales_target_set(actor=org.zhang, salesperson=org.zhang, month=month, planned="1")
 
-    board = target_ranking(user=org.zhang, month=month)
-
-    # liu sold 1,000 of 500 (200 %), zhang 3,000 of 6,000 (50 %)
-    assert [(r.rank, r.user_id, r.achieved, r.percent) for r in board["ranking"]] == [
-        (1, org.liu.pk, Decimal("1000.00"), 200),
-        (2, org.zhang.pk, Decimal("3000.00"), 50),
+    # then they are one budget of team A for the month, the change kept as an adjustment
+    budget = Budget.objects.get()
+    assert (budget.kind, budget.starts_on, budget.ends_on, budget.department) == (
+        "sales",
+        month,
+        datetime.date(2026, 12, 31),
+        org.dept_a,
+    )
+    assert [(a.old_amount, a.new_amount, a.reason) for a in BudgetAdjustment.objects.filter(line=line)] == [
+        (Decimal("400"), Decimal("500"), "新客户")
     ]
-    assert board["mine"].percent == 50
-    assert (board["team"].target, board["team"].achieved) == (Decimal("10000"), Decimal("4000.00"))
-    assert target_ranking(user=org.yang, month=month)["ranking"] == []  # another team
+    # liu sold 1,000 of 500 (200 %), zhang 3,000 of 6,000 (50 %): the team's ranking
+    (board,) = sales_target_boards(user=org.zhang, day=datetime.date(2026, 12, 20))
+    assert [(r.line.salesperson, r.actual, r.percent) for r in board.ranking] == [
+        (org.liu, Decimal("1000.00"), Decimal("200.0")),
+        (org.zhang, Decimal("3000.00"), Decimal("50.0")),
+    ]
+    assert board.mine.percent == Decimal("50.0") and (board.planned, board.actual) == (
+        Decimal("6500"),
+        Decimal("4000.00"),
+    )
+    assert sales_target_boards(user=org.yang, day=month) == []  # another team
+    assert sales_target_boards(user=org.zhang, day=datetime.date(2027, 1, 1)) == []

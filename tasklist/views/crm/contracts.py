@@ -1,5 +1,5 @@
 """Contracts (合同): the list, the contract page (terms, signers, approval, payment plan with
-overdue marks, payments, invoices, documents) and its actions; sales targets."""
+overdue marks, payments, invoices, documents) and its actions; the month's sales targets."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from crm.models import Contract, Document, Instalment, Invoice, Payment, SalesTarget
+from crm.models import Contract, Document, Instalment, Invoice, Payment
+from crm.selectors.budgets import sales_target_boards
 from crm.selectors.receivables import contract_balance, payment_plan
-from crm.selectors.targets import target_ranking
+from crm.services.budgets import sales_target_set
 from crm.services.commerce import payment_record
 from crm.services.contracts import (
     contract_set_status,
@@ -27,8 +28,6 @@ from crm.services.contracts import (
     invoice_create,
     invoice_set_status,
 )
-from crm.services.targets import sales_target_set
-from org.models import Department
 from org.permissions import RowScope
 from org.selectors import user_row_scope, users_in_scope
 
@@ -205,51 +204,40 @@ def _month(value: str | None) -> datetime.date:
         return timezone.localdate().replace(day=1)
 
 
-@permission("crm.view_salestarget")
+@permission("crm.view_budget")
 def targets(request):
-    """The month's targets, progress and ranking; managers set targets for their people and teams."""
+    """The month's sales targets (sales budgets) with progress and ranking; managers set a
+    salesperson's target for the month (a line of the team's budget; a change keeps its reason)."""
     user = request.user
     month = _month(request.GET.get("month") or request.POST.get("month"))
-    can_set = user.has_perm("crm.add_salestarget")
-    User = get_user_model()
+    can_set = user.has_perm("crm.add_budget")
+    scope = user_row_scope(user)
+    people = get_user_model().objects.filter(is_active=True, employee__isnull=False)
+    if scope != RowScope.ALL:
+        people = people.filter(pk__in=users_in_scope(user, scope))
     if request.method == "POST" and can_set:
-        person = team = None
-        if post_user := request.POST.get("user", ""):
-            scope = user_row_scope(user)
-            people = User.objects.filter(is_active=True)
-            if scope != RowScope.ALL:
-                people = people.filter(pk__in=users_in_scope(user, scope))
-            person = people.filter(pk=post_user).first() if post_user.isdigit() else None
-        elif (post_team := request.POST.get("department", "")).isdigit():
-            team = Department.objects.filter(pk=int(post_team)).first()
+        person = people.filter(pk=request.POST.get("salesperson") or 0).first()
         try:
             sales_target_set(
-                actor=user, month=month, user=person, department=team, amount=request.POST.get("amount")
+                actor=user,
+                salesperson=person,
+                month=month,
+                planned=request.POST.get("planned"),
+                reason=request.POST.get("reason", ""),
             )
         except DomainError as error:
             _flash(request, error)
         else:
             messages.success(request, _("Target saved."))
         return redirect(f"{reverse('crm:targets')}?month={month:%Y-%m}")
-    people = []
-    if can_set:
-        scope = user_row_scope(user)
-        people = User.objects.filter(is_active=True, employee__isnull=False)
-        if scope != RowScope.ALL:
-            people = people.filter(pk__in=users_in_scope(user, scope))
-        people = list(people.order_by("username")[:300])
     return render(
         request,
         "tasklist/crm/targets.html",
         {
-            "board": target_ranking(user=user, month=month),
+            "boards": sales_target_boards(user=user, day=month),
             "month": month,
             "can_set": can_set,
-            "people": people,
-            "teams": list(Department.objects.order_by("name")) if can_set else [],
-            "targets": list(
-                SalesTarget.objects.visible_to(user).filter(month=month).select_related("user", "department")
-            ),
+            "people": list(people.order_by("username")[:300]) if can_set else [],
         },
     )
 

@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from crm.models import Contract, Order, Payment, Quotation, SalesTarget, StockLevel
+from crm.models import BudgetLine, Contract, Order, Payment, Quotation, StockLevel
+from crm.services.budgets import sales_target_set
 from crm.services.commerce import contract_create
 from crm.services.contracts import instalment_add
-from crm.services.targets import sales_target_set
 from tests.crm.factories import CustomerFactory, ProductFactory, WarehouseFactory
 
 
@@ -116,16 +116,19 @@ def test_the_staff_order_form_takes_many_lines(client, org):
 
 
 def test_targets_on_the_dashboard(client, org):
-    sales_target_set(actor=org.wang, month="2026-12-01", user=org.zhang, amount="6000")
+    this_month = timezone.localdate().replace(day=1)
+    sales_target_set(actor=org.wang, salesperson=org.zhang, month=this_month, planned="6000")
     client.force_login(org.zhang)
-    page = client.get(reverse("crm:targets") + "?month=2026-12").content.decode()
+    page = client.get(reverse("crm:targets")).content.decode()
     assert "data-ranking" in page and "6,000.00" in page
     # a salesperson does not set their own target
-    client.post(reverse("crm:targets"), {"month": "2026-12", "user": org.zhang.pk, "amount": "1"})
-    assert SalesTarget.objects.get(user=org.zhang).amount == Decimal("6000")
-    # the manager does, for this month, and the dashboard shows it
+    client.post(reverse("crm:targets"), {"salesperson": org.zhang.pk, "planned": "1"})
+    assert BudgetLine.objects.get(salesperson=org.zhang).planned == Decimal("6000")
+    # the manager does, and the dashboard shows the team's ranking
     client.force_login(org.wang)
-    this_month = timezone.localdate().strftime("%Y-%m")
-    client.post(reverse("crm:targets"), {"month": this_month, "user": org.liu.pk, "amount": "2500"})
-    assert SalesTarget.objects.get(user=org.liu).amount == Decimal("2500")
-    assert "2,500.00" in client.get("/").content.decode()
+    client.post(
+        reverse("crm:targets"), {"month": f"{this_month:%Y-%m}", "salesperson": org.liu.pk, "planned": "2500"}
+    )
+    assert BudgetLine.objects.get(salesperson=org.liu).planned == Decimal("2500")
+    dashboard = client.get("/").content.decode()
+    assert "2,500.00" in dashboard and "6,000.00" in dashboard
