@@ -117,3 +117,44 @@ def test_a_designer_routes_a_task_to_a_group_with_a_due_date_in_the_properties_p
     page.locator("#save-form button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert not DefinitionVersion.objects.filter(key="tl_discount", version=3).exists()
+
+
+def test_a_designer_offers_a_process_on_customers_and_a_salesperson_starts_it_there(
+    demo_org, live_server, page, sign_in
+):
+    from engine.models import ProcessInstance
+    from org.models import User
+    from processes.services import definition_deploy
+    from tests.crm.factories import CustomerFactory
+    from tests.processes.test_manual_start import VISIT
+
+    definition_deploy(files={"visit.bpmn": VISIT.encode()})
+    zhang = User.objects.get(username="zhang.wei")
+    customer = CustomerFactory(owner=zhang, name="杭州湖畔食品有限公司")
+
+    # given lin.feng offers the visit report to the sales team, started from a customer
+    sign_in(page, "lin.feng", next_path="/designer/processes/visit_report/")
+    settings = page.locator("#start-settings")
+    settings.get_by_label("sales", exact=True).check()
+    settings.get_by_label("Started from").select_option("crm.customer")
+    settings.get_by_role("button", name="Save").click()
+    expect(page.locator("#messages")).to_contain_text("Saved who may start this process")
+    screenshot(page, "designer-who-may-start")
+
+    # when zhang.wei opens his customer's card, the process is offered there
+    page.context.clear_cookies()
+    sign_in(page, "zhang.wei", next_path=f"/customers/{customer.pk}/")
+    page.get_by_role("link", name="Start: Customer visit report").click()
+    # and its start form asks for the purpose; sent empty, it says so on the field
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(page.locator(".field-errors")).to_be_visible()
+    assert not ProcessInstance.objects.filter(key="visit_report").exists()
+    page.get_by_label("Purpose of the visit").fill("Quarterly review")
+    page.get_by_role("button", name="Start", exact=True).click()
+
+    # then the process runs about that customer and the first step is his
+    instance = ProcessInstance.objects.get(key="visit_report")
+    assert instance.business_object_id == str(customer.pk) and instance.started_by == zhang
+    expect(page.locator("#messages")).to_contain_text("Started: Customer visit report")
+    expect(page.get_by_text("Review the report").first).to_be_visible()
+    screenshot(page, "process-started-from-customer")
