@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.plates import normalise_plate
@@ -171,7 +172,8 @@ class VehicleRequest(models.Model):
         verbose_name_plural = _("vehicle requests")
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.destination} ({self.starts_at:%Y-%m-%d %H:%M})"
+        # the company's local time: the label is stored on the process and shown as it is
+        return f"{self.user} → {self.destination} ({timezone.localtime(self.starts_at):%Y-%m-%d %H:%M})"
 
 
 class VehicleBooking(models.Model):
@@ -207,7 +209,8 @@ class VehicleBooking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vehicle} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.vehicle} {starts:%Y-%m-%d %H:%M}-{ends:%H:%M}"
 
 
 class Notice(models.Model):
