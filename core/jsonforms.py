@@ -65,10 +65,11 @@ class SchemaField:
     columns: list[SchemaField] = field(default_factory=list)  # a line table's column headings
     rows: list[LineRow] = field(default_factory=list)  # a line table's rows
     blank_row: list[SchemaField] = field(default_factory=list)  # cloned by "Add a row"
+    id_prefix: str = "field-"  # another form on the same page takes its own
 
     @property
     def html_id(self) -> str:
-        return "field-" + self.name.replace(".", "-")
+        return self.id_prefix + self.name.replace(".", "-")
 
     @property
     def value_text(self) -> str:

@@ -101,6 +101,26 @@ def _log_activity_url(user, task: HumanTask) -> str:
     return f"{reverse('crm:activity_new')}?{query}"
 
 
+def _handover_schema() -> dict:
+    """The hand-over's one field: a colleague picked by name (the user picker), never typed by
+    login name."""
+    return {
+        "type": "object",
+        "properties": {"to_user": {"type": "string", "title": _("Colleague"), "x-widget": "user"}},
+    }
+
+
+def _handover_field(request, task: HumanTask):
+    form = build_task_form(
+        _handover_schema(),
+        pickers=_pickers(request, task),
+        search_url=reverse("tasklist:task_picker", args=[task.pk]) + "?form=handover",
+    )
+    handover = form.fields[0]
+    handover.id_prefix = "handover-"  # beside the task's own form on the page
+    return handover
+
+
 def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
     abilities = _abilities(request.user, task)
     history = history_lines(selectors.task_history(task))
@@ -121,7 +141,7 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
         "customer_facing": _customer_facing(task),
         "now": timezone.now(),
         "attachments": selectors.instance_attachments(task.instance),
-        "colleagues": selectors.delegation_choices(request.user) if abilities["can_delegate"] else [],
+        "handover": _handover_field(request, task) if abilities["can_delegate"] else None,
         "next_url": _next_url(request, ""),
         "log_activity_url": _log_activity_url(request.user, task),
         "summary": business_object_summary(
@@ -182,7 +202,8 @@ def task_picker(request, task_id: int):
     if not _abilities(request.user, task)["can_work"]:
         raise Http404(_("No such task, or it is not yours to see."))
     path = (request.GET.get("field") or "").split(".")
-    properties = (task.form_schema or {}).get("properties") or {}
+    schema = _handover_schema() if request.GET.get("form") == "handover" else task.form_schema
+    properties = (schema or {}).get("properties") or {}
     prop = properties.get(path[0]) if path and path[0] else None
     if isinstance(prop, dict) and len(path) == 2 and prop.get("type") == "array":
         prop = ((prop.get("items") or {}).get("properties") or {}).get(path[1])
