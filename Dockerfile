@@ -1,6 +1,9 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# Quotation PDFs: WeasyPrint lays out with pango; Chinese text needs the Noto CJK fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 # Dependencies first (a layer of their own, rebuilt only when pyproject.toml changes), then the code.
 COPY pyproject.toml ./
 RUN mkdir -p config && touch config/__init__.py \

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from .permissions import ApiDocsAccess
-from .views import audit, crm, crm_more, engine, integrations, org, reports
+from .views import audit, crm, crm_more, crm_sales, engine, integrations, org, reports
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -31,6 +31,9 @@ router.register("stock-moves", crm.StockMoveViewSet, basename="stockmove")
 router.register("orders", crm.OrderViewSet, basename="order")
 router.register("contracts", crm.ContractViewSet, basename="contract")
 router.register("payments", crm.PaymentViewSet, basename="payment")
+router.register("quotations", crm_sales.QuotationViewSet, basename="quotation")
+router.register("instalments", crm_sales.InstalmentViewSet, basename="instalment")
+router.register("invoices", crm_sales.InvoiceViewSet, basename="invoice")
 router.register("complaints", crm.ComplaintViewSet, basename="complaint")
 router.register("service-requests", crm.ServiceRequestViewSet, basename="servicerequest")
 router.register("custom-fields", crm.CustomFieldViewSet, basename="customfield")

@@ -210,6 +210,8 @@ if not DEBUG:
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# zh-Hans amounts with thousands separators (config/formats/zh_Hans/formats.py)
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -403,6 +405,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- The company on quotations (PDF header) ----------------------------------------------------
+COMPANY_NAME = env_str("BATON_COMPANY_NAME", "巴顿智能装备有限公司 Baton Equipment Co., Ltd.")
+COMPANY_ADDRESS = env_str("BATON_COMPANY_ADDRESS", "上海市浦东新区张江路 88 号")
+COMPANY_PHONE = env_str("BATON_COMPANY_PHONE", "021-5080 0000")
+
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -416,5 +423,7 @@ LOGGING = {
         "spiff": {"level": "WARNING"},
         "spiff.task": {"level": "WARNING"},
         "spiff.workflow": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("tasklist:inbox", _("Inbox"), None, False),
     ("crm:customer_list", _("Customers"), "crm.view_customer", False),
+    ("crm:contract_list", _("Contracts"), "crm.view_contract", False),
+    ("crm:lead_list", _("Leads"), "crm.view_lead", False),
+    ("crm:opportunity_board", _("Pipeline"), "crm.view_opportunity", False),
+    ("crm:calendar", _("Calendar"), "crm.view_activity", False),
     ("tasklist:requests", _("Requests"), None, False),
     ("integrations:notifications", _("Notifications"), None, False),
     ("reports:index", _("Reports"), None, False),

@@ -1,6 +1,7 @@
 """The CRM's due reminders for the integrations sweep (core.reminders): follow-ups of customers,
 leads and activities, contacts' birthdays (to the customer's owner), and orders not handled in
-time (an SMS to the order's owner)."""
+time (an SMS to the order's owner), instalments of payment plans coming due and overdue (to the
+contract's owner)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from django.utils import timezone
 
 from core.reminders import DueReminder, reminder_sources
 
-from .models import Activity, Contact, Customer, Lead, Order
+from .models import Activity, Contact, Customer, Instalment, Lead, Order
 
 
 @receiver(reminder_sources, dispatch_uid="crm_reminders")
 def crm_due_reminders(sender, today: datetime.date, **kwargs) -> Iterator[DueReminder]:
     # A lazy stream: the sweep reads it in chunks, so a large backlog is not held in memory.
-    return itertools.chain(_follow_ups(today), _birthdays(today), _orders_not_handled())
+    return itertools.chain(_follow_ups(today), _birthdays(today), _orders_not_handled(), _instalments(today))
 
 
 def _follow_ups(today):
@@ -119,4 +120,37 @@ def _orders_not_handled():
             },
             url=f"/orders/{order.pk}/",
             channels=("in_app", "sms"),
+        )
+
+
+# An instalment is announced this many days before it falls due.
+INSTALMENT_NOTICE_DAYS = 3
+
+
+def _instalments(today):
+    """Open instalments due within the notice period (reminded from then on) and overdue ones
+    (reminded from the day after the due date, repeated while unpaid)."""
+    horizon = today + datetime.timedelta(days=INSTALMENT_NOTICE_DAYS)
+    for instalment in (
+        Instalment.objects.filter(settled=False, due_on__lte=horizon)
+        .select_related("contract__owner", "customer")
+        .iterator(chunk_size=2000)
+    ):
+        overdue = instalment.due_on < today
+        context = {
+            "contract": instalment.contract.code,
+            "customer": instalment.customer.name,
+            "sequence": instalment.sequence,
+            "amount": f"{instalment.amount:,.2f}",
+            "date": instalment.due_on.isoformat(),
+        }
+        yield DueReminder(
+            kind="instalment_overdue" if overdue else "instalment_due",
+            subject=f"instalment:{instalment.pk}",
+            recipient=instalment.contract.owner,
+            due_on=instalment.due_on + datetime.timedelta(days=1)
+            if overdue
+            else instalment.due_on - datetime.timedelta(days=INSTALMENT_NOTICE_DAYS),
+            context=context,
+            url=f"/contracts/{instalment.contract_id}/",
         )

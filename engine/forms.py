@@ -119,6 +119,16 @@ def _message(error) -> str:
         return _("Enter a value of at least %(n)s.") % {"n": error.validator_value}
     if validator == "maximum":
         return _("Enter a value of at most %(n)s.") % {"n": error.validator_value}
+    if validator == "exclusiveMinimum":
+        return _("Enter a value greater than %(n)s.") % {"n": error.validator_value}
+    if validator == "exclusiveMaximum":
+        return _("Enter a value less than %(n)s.") % {"n": error.validator_value}
+    if validator == "additionalProperties":
+        return _("This row has fields the form does not have.")
+    if validator == "minItems":
+        return _("Add at least %(n)s rows.") % {"n": error.validator_value}
+    if validator == "maxItems":
+        return _("Enter at most %(n)s rows.") % {"n": error.validator_value}
     if validator == "format" and error.validator_value in ("date", "date-time"):
         day = _calendar_day(error.instance)
         return (day and dates.range_error(day)) or _("Enter a date as YYYY-MM-DD.")

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core import rows
+from core.pickers import PickerContext, picker_errors
 
 from . import persistence, runtime
 from . import signals as engine_signals
@@ -132,12 +133,22 @@ def _require_worker(task: HumanTask, user, offered: bool | None = None) -> None:
         return
     if task.assignee_id is not None:
         raise NotPermitted(
-            _("“%(task)s” is assigned to %(who)s.") % {"task": task.name, "who": task.assignee.get_username()}
+            _("“%(task)s” is assigned to %(who)s.") % {"task": task.name, "who": str(task.assignee)}
         )
     raise NotPermitted(_("“%(task)s” is not offered to you.") % {"task": task.name})
 
 
-def _validate_form(task: HumanTask, data, current: dict) -> dict:
+def _picker_context(task: HumanTask, user, current: dict) -> PickerContext:
+    content_type = task.business_object_type
+    return PickerContext(
+        viewer=user,
+        variables=current,
+        object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        object_id=str(task.business_object_id or ""),
+    )
+
+
+def _validate_form(task: HumanTask, data, current: dict, user=None) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -153,6 +164,13 @@ def _validate_form(task: HumanTask, data, current: dict) -> dict:
     for validator in [_schema_validator, *_form_validators]:
         for name, messages in (validator(task, clean) or {}).items():
             errors.setdefault(name, []).extend(messages)
+    # A picked value (a user, a department, a vehicle...) must be one the worker could pick;
+    # a field already refused above keeps that one message.
+    for name, messages in picker_errors(
+        task.form_schema, clean, _picker_context(task, user, current)
+    ).items():
+        if name not in errors:
+            errors[name] = messages
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     return clean
@@ -181,7 +199,7 @@ def complete_task_step(human_task_id: int, *, user, data: dict | None) -> StepRe
         instance, task = locked.instance, locked.task
         _require_open(task)
         _require_worker(task, user, locked.offered)
-        clean = _validate_form(task, data, instance.variables or {})
+        clean = _validate_form(task, data, instance.variables or {}, user)
         step = load(instance, actor=user)
         step.open_rows = locked.open_rows
         try:
@@ -252,7 +270,7 @@ def claim(human_task_id: int, *, user) -> HumanTask:
         if task.assignee_id is not None:
             raise TaskNotClaimable(
                 _("“%(task)s” was already claimed by %(who)s.")
-                % {"task": task.name, "who": task.assignee.get_username()}
+                % {"task": task.name, "who": str(task.assignee)}
             )
         if not (_is_candidate(task, user) or is_task_admin(user)):
             raise NotPermitted(_("“%(task)s” is not offered to you.") % {"task": task.name})

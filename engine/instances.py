@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from core import rows
+from core.pickers import PickerContext, picker_errors
 
 from . import runtime
 from . import signals as engine_signals
@@ -47,7 +48,7 @@ from .step import (
 logger = logging.getLogger(__name__)
 
 
-def _validate_start_form(definition: DefinitionVersion, form_data) -> dict:
+def _validate_start_form(definition: DefinitionVersion, form_data, started_by=None) -> dict:
     """What a person sent to start a process: exactly the fields of its start form."""
     if form_data is None:
         return {}
@@ -61,6 +62,8 @@ def _validate_start_form(definition: DefinitionVersion, form_data) -> dict:
     errors = only_declared(schema, clean, {}, start=True)
     if not errors and schema:
         errors = validate_form_data(schema, clean)
+    if not errors and schema:
+        errors = picker_errors(schema, clean, PickerContext(viewer=started_by))
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     return clean
@@ -97,7 +100,7 @@ def start_process_step(
 ) -> StepResult:
     """start_process, answering with what the step left open (StepResult)."""
     definition = active_definition(key)
-    clean = _validate_start_form(definition, form_data)
+    clean = _validate_start_form(definition, form_data, started_by)
     with transaction.atomic(), rows.batched():
         step = start(
             definition,

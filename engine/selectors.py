@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
 from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
 from .step import StepResult
@@ -103,4 +104,29 @@ def next_tasks(step: StepResult | ProcessInstance, user) -> list[HumanTask]:
         .filter(Q(assignee=user) | Q(assignee__isnull=True) & Exists(offered))
         .select_related("assignee")
         .order_by("pk")
+    )
+
+
+# What a person "works on" through the engine: a task they hold (assignee), held (claimed,
+# completed or handed over, from the history) or are offered while it is open.
+_HELD_EVENTS = (
+    InstanceEvent.Kind.TASK_CLAIMED,
+    InstanceEvent.Kind.TASK_COMPLETED,
+    InstanceEvent.Kind.TASK_DELEGATED,
+)
+
+
+def business_objects_involving(user, content_type) -> QuerySet:
+    """Ids (as integers, for `pk__in=`) of the business objects of one type that `user` holds, held
+    or is offered a task on: one subquery over indexed columns (the inbox, candidate and actor
+    indexes), evaluated by the database, never a loop."""
+    offered = HumanTaskCandidate.objects.filter(open=True).offered_to(user).values("task_id")
+    held = InstanceEvent.objects.filter(actor=user, kind__in=_HELD_EVENTS, human_task__isnull=False).values(
+        "human_task_id"
+    )
+    return (
+        HumanTask.objects.filter(business_object_type=content_type)
+        .exclude(business_object_id="")
+        .filter(Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered) | Q(pk__in=held))
+        .values_list(Cast("business_object_id", BigIntegerField()), flat=True)
     )

@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core import rows
 
-from . import connectors, parsing, runtime
+from . import connectors, parsing, runtime, summaries
 from . import signals as engine_signals
 from .errors import (
     DefinitionInvalid,
@@ -284,7 +284,7 @@ def _business_fields(business_object) -> dict:
     return {
         "business_object_type": ContentType.objects.get_for_model(business_object),
         "business_object_id": str(business_object.pk),
-        "business_object_label": str(business_object)[:255],
+        "business_object_label": summaries.object_label(business_object),
     }
 
 
@@ -304,7 +304,7 @@ def _initial_data(started_by, business_object, variables, form_data=None) -> dic
         data["business_object"] = {
             "type": business_object._meta.label_lower,
             "id": str(business_object.pk),
-            "label": str(business_object)[:255],
+            "label": summaries.object_label(business_object),
         }
     return data
 

@@ -134,6 +134,21 @@ register_template(
     channels=(Channel.IN_APP, Channel.SMS),
 )
 register_template(
+    "instalment_due",
+    title=_("Payment due: {contract} instalment {sequence}"),
+    body=_("Instalment {sequence} of contract {contract} ({customer}), ¥{amount}, falls due on {date}."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "instalment_overdue",
+    title=_("Payment overdue: {contract} instalment {sequence}"),
+    body=_(
+        "Instalment {sequence} of contract {contract} ({customer}), ¥{amount}, was due on {date} "
+        "and is not paid."
+    ),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
     "plan_reminder",
     title=_("Reminder: {plan}"),
     body=_("{notes}"),

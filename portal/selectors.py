@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Q, QuerySet, Sum
+from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import NotFound
 from crm.models import ChoiceList, ChoiceOption, Complaint, Contract, Order, Payment, Product, ServiceRequest
 from crm.selectors.documents import document_shared_get, documents_shared_with
+from crm.selectors.receivables import owed_contracts, owed_orders, paid_by_contract, paid_by_order
 from engine.models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
 
 from .models import PortalAccount, RequestAttachment
@@ -140,24 +141,30 @@ def product_get(pk) -> Product:
 
 @dataclass
 class Receivable:
-    order: Order
+    kind: str  # "contract" / "order"
+    document: Contract | Order
+    amount: Decimal
     paid: Decimal
     outstanding: Decimal
 
 
 def receivables(account: PortalAccount) -> list[Receivable]:
-    """Orders not cancelled or rejected, with what was paid against them and what is still due."""
-    rows = (
-        orders(account)
-        .exclude(status__in=[Order.Status.CANCELLED, Order.Status.REJECTED])
-        .annotate(paid=Sum("payments__amount"))
-        .order_by("-ordered_on", "-id")
-    )
+    """Signed contracts and the orders outside them, with what was paid against each and what is
+    still due (the CRM's one rule, crm.selectors.receivables)."""
+    contract_rows = list(owed_contracts(contracts(account)).order_by("-signed_on", "-id"))
+    order_rows = list(owed_orders(orders(account)).order_by("-ordered_on", "-id"))
+    paid_contract = paid_by_contract(c.pk for c in contract_rows)
+    paid_order = paid_by_order(o.pk for o in order_rows)
     result = []
-    for order in rows:
-        paid = order.paid or Decimal(0)
+    for contract in contract_rows:
+        paid = paid_contract.get(contract.pk, Decimal(0))
         result.append(
-            Receivable(order=order, paid=paid, outstanding=max(order.total_amount - paid, Decimal(0)))
+            Receivable("contract", contract, contract.amount, paid, max(contract.amount - paid, Decimal(0)))
+        )
+    for order in order_rows:
+        paid = paid_order.get(order.pk, Decimal(0))
+        result.append(
+            Receivable("order", order, order.total_amount, paid, max(order.total_amount - paid, Decimal(0)))
         )
     return result
 
@@ -246,10 +253,12 @@ def _progress_of(account: PortalAccount, model, objects: list) -> dict[int, Prog
             mine = [t for t in open_tasks if t.assignee_id in own_users]
             task = mine[0] if mine else open_tasks[0]
             dues = [t.due_at for t in open_tasks if t.due_at]
+            # the date the customer was promised (the SLA's resolution due), else the open step's
+            expected = getattr(obj, "due_at", None) or (min(dues) if dues else None)
             result[obj.pk] = Progress(
                 step=labels[task.pk],
                 waiting_for_you=bool(mine),
-                expected=min(dues) if dues else None,
+                expected=expected,
                 task_id=task.pk if mine else None,
             )
         elif instance.status == ProcessInstance.Status.COMPLETED:
@@ -377,3 +386,15 @@ def task_record(account: PortalAccount, task: HumanTask):
             kind = {Complaint: "complaint", ServiceRequest: "service", Order: "order"}[model]
             return (kind, obj) if obj is not None else (None, None)
     return None, None
+
+
+def resolution_of(kind: str | None, record) -> str:
+    """What was done about a complaint or service request, in the staff's words, for the customer
+    to read (before being asked to rate it); empty while nothing is recorded."""
+    if record is None:
+        return ""
+    if kind == "complaint":
+        return record.resolution or ""
+    if kind == "service":
+        return record.work_record or ""
+    return ""

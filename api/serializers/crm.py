@@ -302,6 +302,8 @@ class ContractCreateInput(serializers.Serializer):
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
     opportunity = Visible(crm.Opportunity, required=False, allow_null=True)
+    terms = _text(20_000)
+    customer_signer = _text(100)
 
 
 class PaymentCreateInput(serializers.Serializer):
@@ -310,6 +312,12 @@ class PaymentCreateInput(serializers.Serializer):
     paid_on = serializers.DateField(required=False, allow_null=True)
     order = Visible(crm.Order, required=False, allow_null=True)
     contract = Visible(crm.Contract, required=False, allow_null=True)
+    instalment = Visible(
+        crm.Instalment,
+        required=False,
+        allow_null=True,
+        help_text="An instalment of the contract's payment plan.",
+    )
     method = serializers.ChoiceField(choices=crm.Payment.Method.choices, required=False)
     reference = _text(100)
 

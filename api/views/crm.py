@@ -17,12 +17,13 @@ from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
 from crm.selectors.merge import merge_default_side, merge_moving_counts
 from crm.selectors.misc import campaign_roi
-from crm.services import commerce, customers, levels, misc, pools, sales, service
+from crm.services import commerce, contracts, customers, levels, misc, pools, sales, service
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
 from ..errors import ErrorSerializer
 from ..serializers import crm as s
 from ..serializers import crm_more as sm
+from ..serializers import crm_sales as ss
 from ..viewsets import BatonModelViewSet, BatonReadOnlyViewSet, ExportMixin, restrict
 
 
@@ -641,19 +642,38 @@ class OrderViewSet(CrmViewSet):
         return self._answer(order)
 
 
-@_schema("contracts", create=s.ContractCreateInput, read=s.ContractSerializer)
+@_schema("contracts", create=s.ContractCreateInput, update=ss.ContractUpdateInput, read=s.ContractSerializer)
 class ContractViewSet(CrmViewSet):
     queryset = crm.Contract.objects.order_by("-id")
     serializer_class = s.ContractSerializer
     delete_refusal = gettext_lazy("Contracts are kept for the history.")
-    input_serializers = {"create": s.ContractCreateInput}
-    http_method_names = _no_method(["patch"])
+    input_serializers = {
+        "create": s.ContractCreateInput,
+        "partial_update": ss.ContractUpdateInput,
+        "set_status": ss.ContractStatusInput,
+    }
     filterset_fields = ["owner", "customer", "status", "opportunity"]
     search_fields = ["code", "title"]
     ordering_fields = ["signed_on", "created_at", "amount"]
+    action_permissions = {"set_status": "change"}
 
     def create_service(self, actor, data):
         return commerce.contract_create(actor=actor, **data)
+
+    def update_service(self, actor, obj, data):
+        return contracts.contract_update(actor=actor, contract=obj, **data)
+
+    @extend_schema(
+        summary="Submit for approval, record the signing, close",
+        request=ss.ContractStatusInput,
+        responses=s.ContractSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        contract = contracts.contract_set_status(
+            actor=request.user, contract=self.get_object(), **self._input("set_status").validated_data
+        )
+        return self._answer(contract)
 
 
 @_schema("payments", create=s.PaymentCreateInput, read=s.PaymentSerializer)

@@ -23,7 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Conflict, DomainError, NotFound, NotPermitted, ValidationFailed
+from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from engine import selectors as engine_selectors
 from engine import services as engine
 from engine.errors import TaskNotFound
@@ -35,8 +35,8 @@ from engine.models import (
     ProcessInstance,
 )
 from org.permissions import user_can
-from processes import selectors as process_selectors
 from processes import services as process_services
+from processes.services import process_start_by_hand_step
 from processes.validation import definition_validate
 
 from ..filters import BIGINT_MAX, IdFilter
@@ -203,17 +203,6 @@ def _business_object(user, ref: dict | None):
     return obj
 
 
-def _refuse_event_started(key: str) -> None:
-    """A process bound to a business event starts with its record (submitting the order starts
-    its approval): started by hand it would run a second time beside the record's own."""
-    event = process_selectors.bound_event(key)
-    if event is not None:
-        raise Conflict(
-            _("“%(process)s” starts by itself when this happens: %(event)s. It cannot be started by hand.")
-            % {"process": process_selectors.process_name(key), "event": event}
-        )
-
-
 def _step(step: engine.StepResult, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now."""
     instance = step.instance
@@ -254,14 +243,13 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     def create(self, request):
         data = ProcessStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = data.validated_data["key"]
-        _refuse_event_started(key)
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
-        step = engine.start_process_step(
-            key,
-            started_by=request.user,
-            business_object=business_object,
-            # what a caller sends is held to the process's start form (the engine audits the start)
+        # the same rule as the UI's "Start a request": not event-bound, the manual start admits the
+        # caller; what a caller sends is held to the start form (the engine audits the start)
+        step = process_start_by_hand_step(
+            actor=request.user,
+            key=data.validated_data["key"],
+            record=business_object,
             form_data=data.validated_data["variables"],
         )
         # The engine's instance is the committed one (its definition, starter and business object
@@ -486,7 +474,8 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         return Response(TaskCountsSerializer(counts).data)
 
     def _answer(self, task_id):
-        return Response(HumanTaskSerializer(self.get_queryset().get(pk=task_id)).data)
+        task = self.get_queryset().get(pk=task_id)
+        return Response(HumanTaskSerializer(task, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Claim an offered task into my inbox", request=None, responses=HumanTaskSerializer)
     @action(detail=True, methods=["post"])

@@ -12,7 +12,8 @@ Glossary (Chinese business term = English name used in code):
 回款 = payment; 应收款 = receivable; 费用 = expense; 市场活动 = campaign; 投诉 = complaint;
 服务请求 = service request; 资料/文档 = document; 派工 = dispatch; 服务记录/咨询 = service record;
 收藏夹 = favourite list; 自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export;
-预算 = budget; 预留 = reservation.
+预算 = budget; 预留 = reservation; 报价单 = quotation; 回款计划 = payment plan (instalments);
+发票 = invoice; 销售目标 = sales target (a line of a sales budget).
 """
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
@@ -42,6 +43,8 @@ from .misc import (
 from .orders import Contract, Order, OrderLine, Payment
 from .pools import CustomerPool, PoolMove
 from .products import Product, StockLevel, StockMove, StockReservation, Warehouse
+from .quotations import Quotation, QuotationLine
+from .receivables import Instalment, Invoice
 from .sales import (
     Activity,
     Campaign,
@@ -50,10 +53,11 @@ from .sales import (
     CampaignTask,
     Competitor,
     Lead,
+    LeadAssignmentRule,
     Opportunity,
     OpportunityStageSpell,
 )
-from .service import Complaint, ServiceRecord, ServiceRequest
+from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
 
 __all__ = [
     "Activity",
@@ -86,7 +90,10 @@ __all__ = [
     "FavouriteItem",
     "FavouriteList",
     "ImportJob",
+    "Instalment",
+    "Invoice",
     "Lead",
+    "LeadAssignmentRule",
     "LevelChangeRequest",
     "Opportunity",
     "OpportunityStageSpell",
@@ -95,10 +102,13 @@ __all__ = [
     "Payment",
     "PoolMove",
     "Product",
+    "Quotation",
+    "QuotationLine",
     "SavedQuery",
     "ServiceRecord",
     "ServiceRequest",
     "ShareLevel",
+    "SlaPolicy",
     "StockLevel",
     "StockMove",
     "StockReservation",

@@ -14,6 +14,9 @@ from .base import CustomerScopedQuerySet, OwnedOrCustomerQuerySet, TimeStamped, 
 class Contract(TimeStamped):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved, to be signed")
+        REJECTED = "rejected", _("Rejected")
         SIGNED = "signed", _("Signed")
         ACTIVE = "active", _("In force")
         CLOSED = "closed", _("Closed")
@@ -32,11 +35,35 @@ class Contract(TimeStamped):
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    terms = models.TextField(_("terms"), blank=True)
+    customer_signer = models.CharField(_("signed by (customer)"), max_length=100, blank=True)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by (us)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quotation = models.ForeignKey(
+        "crm.Quotation",
+        verbose_name=_("quotation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contracts",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )
 
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {"status": "contract_approval"}
+
     objects = OwnedOrCustomerQuerySet.as_manager()
+
+    # Contracts whose amount the customer owes (receivables); drafts and those in approval not yet.
+    RECEIVABLE = (Status.SIGNED, Status.ACTIVE, Status.CLOSED)
 
     class Meta:
         ordering = ["-id"]
@@ -75,6 +102,14 @@ class Order(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    quotation = models.ForeignKey(
+        "crm.Quotation",
+        verbose_name=_("quotation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
 
     # Changed only by the named process while it runs on the record (engine.ownership).
@@ -164,6 +199,15 @@ class Payment(TimeStamped):
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     contract = models.ForeignKey(
         Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    # The instalment of the contract's payment plan this payment settles (its contract is then set).
+    instalment = models.ForeignKey(
+        "crm.Instalment",
+        verbose_name=_("instalment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
     )
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     paid_on = models.DateField(_("paid on"))

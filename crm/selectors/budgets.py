@@ -7,13 +7,17 @@ any of its sub-categories (by people of the budget's department, when it names o
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.utils import timezone
 
 from core.errors import NotFound
-from org.selectors import users_in_department
+from org.models import Employee
+from org.permissions import RowScope
+from org.selectors import user_row_scope, users_in_department, users_in_scope
 
 from ..models import Budget, BudgetLine, Expense, ExpenseCategory, Order
 
@@ -62,6 +66,87 @@ def _subtrees(roots: list[int]) -> dict[int, set[int]]:
     return result
 
 
+def _sales_rows(lines: list[BudgetLine], period) -> list[BudgetRow]:
+    """Each salesperson's line with what they booked in the period (approved orders or further)."""
+    totals = dict(
+        Order.objects.filter(
+            owner_id__in=[line.salesperson_id for line in lines],
+            ordered_on__range=period,
+            status__in=Order.BOOKED,
+        )
+        .order_by()
+        .values_list("owner_id")
+        .annotate(total=Sum("total_amount"))
+    )
+    return [
+        BudgetRow(
+            line,
+            line.salesperson.get_full_name() or line.salesperson.get_username(),
+            line.planned,
+            totals.get(line.salesperson_id) or Decimal(0),
+        )
+        for line in lines
+    ]
+
+
+@dataclass
+class TargetBoard:
+    """A sales budget running on a day, its people ranked by how much of their target they reached."""
+
+    budget: Budget
+    ranking: list[BudgetRow]
+    mine: BudgetRow | None
+
+    @property
+    def planned(self) -> Decimal:
+        return sum((r.planned for r in self.ranking), Decimal(0))
+
+    @property
+    def actual(self) -> Decimal:
+        return sum((r.actual for r in self.ranking), Decimal(0))
+
+    @property
+    def percent(self) -> Decimal | None:
+        return (self.actual * 100 / self.planned).quantize(Decimal("0.1")) if self.planned else None
+
+
+def sales_target_boards(*, user, day: datetime.date | None = None, limit: int = 5) -> list[TargetBoard]:
+    """The sales targets (sales budgets) running on `day` that concern `user`: those with a line
+    for them or for the people their row scope reaches, or set for their team. Everyone on such a
+    board sees the whole team's ranking: the targets are the team's shared goal."""
+    day = day or timezone.localdate()
+    scope = user_row_scope(user)
+    people = Q(lines__salesperson=user)
+    if scope == RowScope.ALL:
+        people = Q()
+    elif scope != RowScope.OWN:
+        people |= Q(lines__salesperson__in=users_in_scope(user, scope))
+    department_id = Employee.objects.filter(user=user).values_list("department_id", flat=True).first()
+    if department_id is not None:
+        people |= Q(department_id=department_id)
+    budgets = list(
+        Budget.objects.filter(people, kind=Budget.Kind.SALES, starts_on__lte=day, ends_on__gte=day)
+        .select_related("department")
+        .distinct()
+        .order_by("starts_on", "pk")[:limit]
+    )
+    lines_of: dict[int, list[BudgetLine]] = {}
+    for line in BudgetLine.objects.filter(budget__in=budgets).select_related("salesperson").order_by("id"):
+        lines_of.setdefault(line.budget_id, []).append(line)
+    boards = []
+    for budget in budgets:
+        rows = _sales_rows(lines_of.get(budget.pk, []), (budget.starts_on, budget.ends_on))
+        rows.sort(key=lambda r: (-(r.actual / r.planned if r.planned else 0), -r.actual, r.label))
+        boards.append(
+            TargetBoard(
+                budget=budget,
+                ranking=rows,
+                mine=next((r for r in rows if r.line.salesperson_id == user.pk), None),
+            )
+        )
+    return boards
+
+
 def budget_report(*, user, budget: Budget | int) -> dict:
     """{"budget", "rows": [BudgetRow], "planned", "actual"} for a budget `user` may see."""
     budget = budget_get(user=user, pk=budget.pk if isinstance(budget, Budget) else budget)
@@ -69,18 +154,7 @@ def budget_report(*, user, budget: Budget | int) -> dict:
     period = (budget.starts_on, budget.ends_on)
     rows = []
     if budget.kind == Budget.Kind.SALES:
-        totals = dict(
-            Order.objects.filter(
-                owner_id__in=[line.salesperson_id for line in lines],
-                ordered_on__range=period,
-                status__in=Order.BOOKED,
-            )
-            .values_list("owner_id")
-            .annotate(total=Sum("total_amount"))
-        )
-        for line in lines:
-            label = getattr(line.salesperson, "display_name", "") or line.salesperson.get_username()
-            rows.append(BudgetRow(line, label, line.planned, totals.get(line.salesperson_id) or Decimal(0)))
+        rows = _sales_rows(lines, period)
     else:
         trees = _subtrees([line.category_id for line in lines])
         expenses = Expense.objects.filter(spent_on__range=period)

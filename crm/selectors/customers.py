@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from core.errors import NotFound
 
@@ -19,8 +19,10 @@ from ..models import (
     Opportunity,
     Order,
     Payment,
+    Quotation,
     ServiceRequest,
 )
+from .receivables import customer_receivable, customers_owing, paid_by_contract
 
 CARD_TAB_LIMIT = 20
 
@@ -41,6 +43,8 @@ def customer_get(*, user, pk, action: str = "view") -> Customer:
 def customer_card(*, user, pk) -> dict:
     """Everything the card shows, in a fixed number of queries whatever the customer holds."""
     customer = customer_get(user=user, pk=pk)
+    if not Customer.objects.visible_to(user, through_tasks=False).filter(pk=customer.pk).exists():
+        return _card_basics(user=user, customer=customer)
     contacts = list(
         Contact.objects.filter(customer=customer).select_related("superior").order_by("department", "name")
     )
@@ -49,6 +53,7 @@ def customer_card(*, user, pk) -> dict:
         by_department.setdefault(contact.department, []).append(contact)
     return {
         "customer": customer,
+        "basics_only": False,
         "contacts_by_department": by_department,
         "former_contacts": list(
             ContactEmployment.objects.filter(customer=customer, ended_on__isnull=False).select_related(
@@ -62,7 +67,8 @@ def customer_card(*, user, pk) -> dict:
             Opportunity.objects.filter(customer=customer).select_related("owner")[:CARD_TAB_LIMIT]
         ),
         "orders": list(Order.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
-        "contracts": list(Contract.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "contracts": _with_paid(list(Contract.objects.filter(customer=customer)[:CARD_TAB_LIMIT])),
+        "quotations": list(Quotation.objects.filter(customer=customer).order_by("-id")[:CARD_TAB_LIMIT]),
         "payments": list(Payment.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "complaints": list(Complaint.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "service_requests": list(ServiceRequest.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
@@ -74,42 +80,50 @@ def customer_card(*, user, pk) -> dict:
     }
 
 
-def customer_receivable(*, customer: Customer):
-    """Ordered (not cancelled/rejected/draft) minus paid."""
-    ordered = (
-        Order.objects.filter(customer=customer)
-        .exclude(status__in=[Order.Status.CANCELLED, Order.Status.REJECTED, Order.Status.DRAFT])
-        .aggregate(total=Sum("total_amount"))["total"]
-        or 0
+def _with_paid(contracts: list[Contract]) -> list[Contract]:
+    """Each contract with `paid`: what was paid against it, its plan and its orders."""
+    paid = paid_by_contract(c.pk for c in contracts)
+    for contract in contracts:
+        contract.paid = paid.get(contract.pk, 0)
+    return contracts
+
+
+def _card_basics(*, user, customer: Customer) -> dict:
+    """The card of a customer seen only through a task (crm.access): its basics and contacts, and
+    of its records only those the task is about; no sales history, money or documents."""
+    contacts = list(
+        Contact.objects.filter(customer=customer).select_related("superior").order_by("department", "name")
     )
-    paid = Payment.objects.filter(customer=customer).aggregate(total=Sum("amount"))["total"] or 0
-    return ordered - paid
+    by_department: dict[str, list[Contact]] = {}
+    for contact in contacts:
+        by_department.setdefault(contact.department, []).append(contact)
+
+    def involved(model):
+        return list(model.objects.visible_to(user).filter(customer=customer)[:CARD_TAB_LIMIT])
+
+    return {
+        "customer": customer,
+        "basics_only": True,
+        "contacts_by_department": by_department,
+        "former_contacts": [],
+        "activities": [],
+        "opportunities": involved(Opportunity),
+        "orders": involved(Order),
+        "contracts": [],
+        "payments": [],
+        "complaints": involved(Complaint),
+        "service_requests": involved(ServiceRequest),
+        "documents": [],
+        "history": [],
+        "receivable": None,
+    }
 
 
 def receivables(*, user, limit: int = 100) -> list[dict]:
     """Customers with money outstanding, largest first (visible customers only)."""
-    open_orders = Q(
-        orders__status__in=[
-            Order.Status.APPROVED,
-            Order.Status.SHIPPED,
-            Order.Status.PAID,
-            Order.Status.SUBMITTED,
-        ]
+    return customers_owing(
+        customers=Customer.objects.visible_to(user), payments=Payment.objects.all(), limit=limit
     )
-    customers = (
-        Customer.objects.visible_to(user)
-        .annotate(ordered=Sum("orders__total_amount", filter=open_orders))
-        .filter(ordered__gt=0)
-        .values("pk", "code", "name", "ordered")
-    )
-    rows = {row["pk"]: dict(row, paid=0) for row in customers[:10_000]}
-    for row in (
-        Payment.objects.filter(customer_id__in=list(rows)).values("customer_id").annotate(total=Sum("amount"))
-    ):
-        rows[row["customer_id"]]["paid"] = row["total"]
-    result = [dict(r, outstanding=r["ordered"] - r["paid"]) for r in rows.values()]
-    result = [r for r in result if r["outstanding"] > 0]
-    return sorted(result, key=lambda r: -r["outstanding"])[:limit]
 
 
 def customer_stats_by_level(*, user) -> list[dict]:

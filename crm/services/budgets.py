@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _g
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import ValidationFailed
+from org.models import Department
 
 from ..models import Budget, BudgetAdjustment, BudgetLine, ExpenseCategory
 from .common import clean_text, parse_date, parse_decimal, require_permission, require_row
@@ -116,3 +119,55 @@ def budget_line_adjust(*, actor, line: BudgetLine, planned, reason: str) -> Budg
         extra={"reason": reason},
     )
     return adjustment
+
+
+@transaction.atomic
+def sales_target_set(*, actor, salesperson, month, planned, reason: str = "") -> BudgetLine:
+    """A salesperson's target for a month (销售目标): their line in the month's sales budget of
+    their team (the budget is made on first use); changing an amount is an adjustment (预算调整)
+    that keeps the old amount and the reason."""
+    require_permission(actor, Budget, "add")
+    errors: dict = {}
+    day = parse_date(month, "month", errors)
+    if day is None and "month" not in errors:
+        errors.setdefault("month", []).append(_g("This field is required."))
+    amount = _planned(planned, "planned", errors)
+    team = Department.objects.filter(employees__user=salesperson).first() if salesperson else None
+    if salesperson is None:
+        errors.setdefault("salesperson", []).append(_g("This field is required."))
+    if errors:
+        raise ValidationFailed(_("The target could not be saved."), fields=errors)
+    first = day.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    budget = Budget.objects.filter(
+        kind=Budget.Kind.SALES, starts_on=first, ends_on=last, department=team
+    ).first()
+    if budget is None:
+        name = _g("Sales targets %(month)s") % {"month": f"{first:%Y-%m}"}
+        budget = budget_create(
+            actor=actor,
+            name=f"{name} · {team.name}" if team else name,
+            kind=Budget.Kind.SALES,
+            starts_on=first,
+            ends_on=last,
+            department=team,
+            lines=[{"salesperson": salesperson, "planned": amount}],
+        )
+        return budget.lines.get(salesperson=salesperson)
+    line = budget.lines.filter(salesperson=salesperson).first()
+    if line is not None:
+        budget_line_adjust(
+            actor=actor, line=line, planned=amount, reason=reason or _g("Target set for the month")
+        )
+        line.refresh_from_db()
+        return line
+    require_row(actor, budget, "change")
+    line = BudgetLine.objects.create(budget=budget, salesperson=salesperson, planned=amount)
+    audit_record(
+        action="change",
+        actor=actor,
+        obj=budget,
+        changes={f"line {line.pk} planned": ["", str(amount)]},
+        extra={"salesperson": salesperson.get_username()},
+    )
+    return line

@@ -18,6 +18,7 @@ from engine.ownership import require_process_authority
 from ..models import (
     Contract,
     Customer,
+    Instalment,
     Order,
     OrderLine,
     Payment,
@@ -294,7 +295,12 @@ def contract_create(
     starts_on=None,
     ends_on=None,
     opportunity=None,
+    terms: str = "",
+    customer_signer: str = "",
+    quotation=None,
 ) -> Contract:
+    """A contract; with a signing date it is recorded as signed (a contract signed on paper before),
+    else it is a draft that goes through the approval process (crm.services.contracts)."""
     require_permission(actor, Contract, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
@@ -319,6 +325,9 @@ def contract_create(
         title=title.strip(),
         amount=value,
         opportunity=opportunity,
+        terms=(terms or "").strip(),
+        customer_signer=(customer_signer or "").strip()[:100],
+        quotation=quotation,
         owner=actor,
         created_by=actor,
         status=Contract.Status.SIGNED if dates["signed_on"] else Contract.Status.DRAFT,
@@ -398,6 +407,7 @@ def order_create(
     contract: Contract | None = None,
     opportunity=None,
     notes: str = "",
+    quotation=None,
 ) -> Order:
     """An order with its lines; every line amount and the total are computed here, never entered."""
     require_permission(actor, Order, "add")
@@ -426,6 +436,7 @@ def order_create(
         customer=customer,
         contract=contract,
         opportunity=opportunity,
+        quotation=quotation,
         ordered_on=ordered,
         delivery_on=delivery,
         notes=notes,
@@ -534,10 +545,22 @@ def payment_record(
     contract: Contract | None = None,
     method: str = Payment.Method.TRANSFER,
     reference: str = "",
+    instalment: Instalment | None = None,
 ) -> Payment:
+    """A payment (回款) against the customer, an order, a contract or an instalment of a contract's
+    payment plan. It is linked to everything it pays: an instalment's contract, an order's
+    contract, so the contract, the order and the customer each count it once."""
     require_permission(actor, Payment, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
+    if instalment is not None:
+        if contract is not None and contract.pk != instalment.contract_id:
+            errors.setdefault("instalment", []).append(_g("The instalment belongs to another contract."))
+        contract = contract or instalment.contract
+    if order is not None and order.contract_id is not None:
+        if contract is not None and contract.pk != order.contract_id:
+            errors.setdefault("contract", []).append(_g("The order belongs to another contract."))
+        contract = contract or order.contract
     value = parse_decimal(amount, "amount", errors, Payment._meta.get_field("amount"))
     if value is None or value <= 0:
         errors.setdefault("amount", []).append(_g("Enter an amount greater than 0."))
@@ -554,11 +577,15 @@ def payment_record(
         customer=customer,
         order=order,
         contract=contract,
+        instalment=instalment,
         amount=value,
         paid_on=day,
         method=method,
         reference=reference[:100],
         created_by=user_of(actor),
     )
+    if instalment is not None:
+        paid = Payment.objects.filter(instalment=instalment).aggregate(total=Sum("amount"))["total"]
+        Instalment.objects.filter(pk=instalment.pk).update(settled=paid >= instalment.amount)
     audit_record(action="create", actor=actor, obj=payment)
     return payment

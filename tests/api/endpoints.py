@@ -69,6 +69,19 @@ def _opportunity(user):
     return crm.Opportunity.objects.create(customer=customer, name=f"Deal {_n()}", owner=user, amount=10)
 
 
+def _contract(user):
+    return crm.Contract.objects.create(
+        customer=_customer(user), code=f"CT{_n():06d}", title="C", amount=1000, owner=user
+    )
+
+
+def _instalment(user):
+    contract = _contract(user)
+    return crm.Instalment.objects.create(
+        contract=contract, customer_id=contract.customer_id, sequence=1, due_on=timezone.localdate(), amount=1
+    )
+
+
 def _order(user):
     return crm.Order.objects.create(
         customer=_customer(user), code=f"SOT{_n():06d}", owner=user, ordered_on=timezone.localdate()
@@ -267,6 +280,36 @@ ENDPOINTS = [
             customer=_customer(u), code=f"CT{_n():06d}", title="C", amount=1, owner=u
         ),
         create=lambda u: {"customer": _customer(u).pk, "title": "Supply contract", "amount": "1000.00"},
+        change={"terms": "Paid in two instalments."},
+        delete_refused=True,
+    ),
+    Endpoint(
+        "/api/v1/quotations/",
+        crm.Quotation,
+        make=lambda u: crm.Quotation.objects.create(
+            customer=_customer(u), code=f"QT{_n():06d}", title="Q", quoted_on=timezone.localdate(), owner=u
+        ),
+        create=lambda u: {
+            "customer": _customer(u).pk,
+            "title": "Pumps",
+            "lines": [{"product": ProductFactory().pk, "quantity": "2", "discount_percent": "5"}],
+        },
+        delete_refused=True,
+    ),
+    Endpoint(
+        "/api/v1/instalments/",
+        crm.Instalment,
+        make=_instalment,
+        create=lambda u: {"contract": _contract(u).pk, "due_on": "2027-01-31", "amount": "100.00"},
+        delete=True,
+    ),
+    Endpoint(
+        "/api/v1/invoices/",
+        crm.Invoice,
+        make=lambda u: crm.Invoice.objects.create(
+            customer=_customer(u), number=f"INV{_n()}", amount=1, issued_on=timezone.localdate(), owner=u
+        ),
+        create=lambda u: {"customer": _customer(u).pk, "number": f"0440{_n():06d}", "amount": "10.00"},
         delete_refused=True,
     ),
     Endpoint(

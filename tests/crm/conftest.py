@@ -28,9 +28,14 @@ SALES_PERMS = [
         "servicerecord",
         "campaign",
         "expense",
+        "quotation",
+        "instalment",
+        "invoice",
     )
     for action in ("view", "add", "change", "export")
 ]
+# as in the demo seed (crm.view_*): a salesperson sees the targets (sales budgets) they work to
+SALES_PERMS.append("crm.view_budget")
 MANAGER_EXTRA = [
     "crm.delete_customer",
     "crm.change_customerpool",
@@ -40,6 +45,7 @@ MANAGER_EXTRA = [
     "crm.view_budget",
     "crm.add_budget",
     "crm.change_budget",
+    "crm.delete_contract",
 ]
 
 
