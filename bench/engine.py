@@ -332,7 +332,7 @@ class WriteCounter:
     def __call__(self, execute, sql, params, many, context):
         self.queries += 1
         verb = sql.lstrip()[:6].upper()
-        if verb in ("INSERT", "UPDATE"):
+        if verb in ("INSERT", "UPDATE", "WITH W"):  # (WITH w0 AS (...): a step's writes, batched)
             self.statements += 1
             rows = params if many else [params]
             for row in rows or []:
