@@ -80,7 +80,7 @@ def test_claiming_a_task_someone_else_took_explains_who_has_it(client, team):
     client.post(reverse("tasklist:task_claim", args=[order.pk]))
     client.force_login(team.bob)
     response = client.post(reverse("tasklist:task_claim", args=[order.pk]), follow=True)
-    assert "already claimed by alice" in response.content.decode()
+    assert f"already claimed by {team.alice.display_name}" in response.content.decode()
     order.refresh_from_db()
     assert order.assignee == team.alice
 
