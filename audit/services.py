@@ -51,13 +51,16 @@ def audit_record(
     actor_label: str = "",
     changes: dict | None = None,
     extra: dict | None = None,
+    defer: bool = False,
 ) -> AuditEvent:
     """The one audit path: services (and the engine's sign-in/view/export hooks) call this in the
     transaction of the write. `actor` is a user or a running process (engine's ProcessActor):
     then the row names the user who drove the step, is labelled "<process> · <user>" and carries
-    the instance id in `extra`."""
+    the instance id in `extra`. `defer`: the caller needs no key back, the row may go with the
+    other writes of an open `core.rows.batched()` block."""
     event = _event(action, actor, request, obj, actor_label, changes, extra)
-    rows.insert([event])  # (a new row: what AuditEvent.save allows, without the ORM's statement building)
+    # (a new row: what AuditEvent.save allows, without the ORM's statement building)
+    rows.insert([event], defer=defer)
     return event
 
 

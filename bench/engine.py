@@ -12,7 +12,10 @@ b) a loop process, 1,000 iterations of a user task, completed to the end: time a
    `loop_time_ratio_sequential` with the long instance's own first ten steps (a minute earlier).
    Bytes are the parameter bytes of every INSERT/UPDATE a step sends to the database;
 c) 16 threads completing the tasks of M instances concurrently: completed instances/s and errors
-   (target 0).
+   (target 0);
+d) the same flow in django-viewflow (bench/_engine_peer.py, with the `bench` extra), alternating
+   with Baton's: Baton/viewflow on one thread (target >= 2) and at 16 threads (target >= 3), and
+   the SQL statements one instance sends on each side (Baton's target <= 15).
 
     python -m bench engine [--quick]      (or ./baton bench [--quick] for every benchmark)
 """
@@ -32,6 +35,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 ADMIN_DATABASE_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 THREADS = 16
+# A Redis database of the benchmark's own for the shared cache ("" to run without one).
+BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
 
 
 # -- scratch database ------------------------------------------------------------------------------
@@ -148,6 +153,8 @@ def scratch_database(prepared: tuple[str, object] | None = None):
     os.environ["DB_CONN_MAX_AGE"] = "0"
     os.environ["BATON_TICKER_SECONDS"] = "0"
     os.environ.pop("REDIS_URL", None)
+    if BENCH_CACHE_URL:  # the shared cache a deployment has (docker-compose.yml: CACHE_URL)
+        os.environ.setdefault("CACHE_URL", BENCH_CACHE_URL)
     from django.apps import apps
 
     original = None
@@ -239,7 +246,24 @@ def open_task(instance_id: int):
 
 
 def persisted_approval(org: Org) -> int:
-    """The approval process through our services: start and two completions, three transactions."""
+    """The approval process through our services: start and two completions, three transactions,
+    each in a request's memo (core.memo, as RequestMemoMiddleware opens one for every request):
+    with a shared cache (CACHE_URL, as deployed), slow-changing reads (groups, the active version,
+    webhook subscriptions) are remembered across requests, as in production."""
+    from core.memo import request_memo
+    from engine import services
+
+    with request_memo():
+        instance = services.start_process("bench_approval", started_by=org.clerk)
+    with request_memo():
+        services.complete_task(open_task(instance.pk).pk, user=org.clerk, data={"amount": 5000})
+    with request_memo():
+        services.complete_task(open_task(instance.pk).pk, user=org.manager, data={"approved": True})
+    return instance.pk
+
+
+def bare_approval(org: Org) -> int:
+    """The same without any memo (as a Celery task or a command calls the services)."""
     from engine import services
 
     instance = services.start_process("bench_approval", started_by=org.clerk)
@@ -261,6 +285,10 @@ def approvals(org: Org, n: int) -> tuple[float, float, int]:
     counter = WriteCounter()
     with connection.execute_wrapper(counter):
         persisted_approval(org)
+    bare = WriteCounter()
+    with connection.execute_wrapper(bare):
+        bare_approval(org)
+    print(f"  SQL statements per instance: {counter.queries} in requests, {bare.queries} bare", flush=True)
     raw_seconds = persisted_seconds = 0.0
     ids = []
     for _ in range(n):
@@ -371,6 +399,7 @@ def loop_steps(org: Org, iterations: int) -> dict:
 def concurrent_approvals(org: Org, instances: int) -> dict:
     from django.db import connection
 
+    from core.memo import request_memo
     from engine import services
     from engine.models import HumanTask, InstanceEvent, ProcessInstance
 
@@ -393,7 +422,8 @@ def concurrent_approvals(org: Org, instances: int) -> dict:
                     continue
                 try:
                     data = {"amount": 5000} if task.element_id == "request" else {"approved": True}
-                    services.complete_task(task.pk, user=org.worker_for(task), data=data)
+                    with request_memo():
+                        services.complete_task(task.pk, user=org.worker_for(task), data=data)
                 except Exception as error:
                     with lock:
                         errors.append(f"{error.__class__.__name__}: {error}")
@@ -425,6 +455,83 @@ def concurrent_approvals(org: Org, instances: int) -> dict:
         "concurrent_pi_s": completed / elapsed,
         "errors": len(errors),
     }
+
+
+def versus_peer(org: Org, peer, *, rounds: int, per_round: int, concurrent: int) -> dict:
+    """Baton and django-viewflow (bench/_engine_peer.py) on the same flow, in alternating batches
+    (who goes first alternates too), so both see the same machine load: instances/s on one
+    thread and at 16 threads, and the statements one instance sends on each side."""
+    baton_seconds = peer_seconds = 0.0
+    for index in range(rounds):
+        for side in ("baton", "peer") if index % 2 == 0 else ("peer", "baton"):
+            if side == "baton":
+                started = time.perf_counter()
+                for _ in range(per_round):
+                    persisted_approval(org)
+                baton_seconds += time.perf_counter() - started
+            else:
+                answer = peer.ask("single", per_round)
+                assert answer["done"] == per_round, answer
+                peer_seconds += answer["seconds"]
+    baton_threads, peer_threads, errors = [], [], 0
+    for index in range(2):
+        for side in ("baton", "peer") if index % 2 == 0 else ("peer", "baton"):
+            if side == "baton":
+                figures = concurrent_approvals(org, concurrent)
+                baton_threads.append(figures["concurrent_pi_s"])
+                errors += figures["errors"]
+            else:
+                answer = peer.ask("threads", concurrent)
+                peer_threads.append(answer["done"] / answer["seconds"])
+                errors += answer["errors"]
+    total = rounds * per_round
+    statements = peer.ask("statements")
+    baton_single, peer_single = total / baton_seconds, total / peer_seconds
+    baton_16, peer_16 = statistics.mean(baton_threads), statistics.mean(peer_threads)
+    return {
+        "peer": "django-viewflow " + _version("django-viewflow"),
+        "peer_instances": total,
+        "baton_single_pi_s": round(baton_single, 2),
+        "peer_single_pi_s": round(peer_single, 2),
+        "single_ratio": round(baton_single / peer_single, 2),
+        "baton_16_pi_s": round(baton_16, 2),
+        "peer_16_pi_s": round(peer_16, 2),
+        "threads_ratio": round(baton_16 / peer_16, 2),
+        "peer_sql_per_instance": statements["statements"],
+        "peer_sql_per_instance_data": statements["statements"] - statements["control"],
+        "peer_errors": errors,
+    }
+
+
+def _peer_figures(org: Org, quick: bool, queries: int) -> dict:
+    """The comparison with django-viewflow, when the `bench` extra is installed."""
+    from bench import _engine_peer as engine_peer
+
+    if not engine_peer.available():
+        print('  peer: django-viewflow is not installed (pip install -e ".[bench]"); skipped', flush=True)
+        return {}
+    peer = engine_peer.PeerProcess(ADMIN_DATABASE_URL, _admin)
+    try:
+        rounds, per_round, concurrent = (4, 5, 32) if quick else (10, 20, 200)
+        figures = versus_peer(org, peer, rounds=rounds, per_round=per_round, concurrent=concurrent)
+    finally:
+        peer.close()
+    print(
+        f"  vs {figures['peer']} (alternating, {figures['peer_instances']} instances each): "
+        f"1 thread {figures['baton_single_pi_s']:.1f}/s vs {figures['peer_single_pi_s']:.1f}/s "
+        f"= {figures['single_ratio']:.2f}x; {THREADS} threads {figures['baton_16_pi_s']:.1f}/s vs "
+        f"{figures['peer_16_pi_s']:.1f}/s = {figures['threads_ratio']:.2f}x; SQL statements per instance "
+        f"{queries} vs {figures['peer_sql_per_instance']} ({figures['peer_sql_per_instance_data']} without "
+        f"savepoints); {figures['peer_errors']} errors",
+        flush=True,
+    )
+    return figures
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
 
 
 def run(quick: bool) -> dict:
@@ -459,6 +566,7 @@ def run(quick: bool) -> dict:
             f"  {THREADS} threads: {threads['concurrent_pi_s']:.1f} instances/s, {threads['errors']} errors",
             flush=True,
         )
+        peer = _peer_figures(org, quick, queries)
     figures = {
         "bench": "engine",
         "raw_pi_s": round(raw, 2),
@@ -479,6 +587,7 @@ def run(quick: bool) -> dict:
         "loop_first10_bytes": loop["loop_first10_bytes"],
         "loop_last10_bytes": loop["loop_last10_bytes"],
         "concurrent_instances": threads["concurrent_instances"],
+        **peer,
     }
     print(json.dumps(figures), flush=True)
     return figures

@@ -7,14 +7,105 @@ would write (each field's `pre_save` and `get_db_prep_save`, so defaults, `auto_
 are handled alike) with a statement built once per process. Like `bulk_create` and
 `QuerySet.update`, they send no model signals and skip `Model.save()` overrides: use them only for
 models whose writes need neither (the engine's own tables).
+
+Inside `batched()`, writes made with `defer=True` are held and sent together: on PostgreSQL as one
+statement (each write a data-modifying CTE), elsewhere one by one. They are sent before anything
+else touches their tables or makes a savepoint (a rollback to one drops them), ahead of the next
+insert that needs its new keys back (as CTEs of that statement), and when the block ends; so the
+transaction never reads around them, and a step's writes cost one round trip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from functools import cache
 
 from django.db import connections
+
+
+class _Batch:
+    """The writes held back on one connection (see the module docstring)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.writes: list[tuple[str, list, str]] = []  # (sql, params, table name)
+        self.sending = False
+
+    def add(self, sql: str, params: list, table: str) -> None:
+        self.writes.append((sql, params, table))
+
+    def take(self) -> tuple[str, list]:
+        """The held writes as the WITH clause of the next statement, and its parameters."""
+        writes, self.writes = self.writes, []
+        clause = ", ".join(f"w{index} AS ({sql})" for index, (sql, _params, _table) in enumerate(writes))
+        return f"WITH {clause} ", [p for _sql, params, _table in writes for p in params]
+
+    def send(self) -> None:
+        if not self.writes:
+            return
+        self.sending = True
+        try:
+            with self.connection.cursor() as cursor:
+                if len(self.writes) > 1 and self.connection.vendor == "postgresql":
+                    *others, (sql, params, _table) = self.writes
+                    self.writes = others
+                    prefix, prefix_params = self.take()
+                    cursor.execute(prefix + sql, prefix_params + params)
+                else:
+                    writes, self.writes = self.writes, []
+                    for sql, params, _table in writes:
+                        cursor.execute(sql, params)
+        finally:
+            self.sending = False
+
+    def before(self, execute, sql, params, many, context):
+        """Send the held writes before a statement that could see them or a savepoint (so the
+        writes held at a rollback to a savepoint were all made after it: they are dropped)."""
+        if self.writes and not self.sending:
+            head = sql.lstrip()[:10].upper()
+            if head.startswith("ROLLBACK"):
+                self.writes = []
+            elif head.startswith(("SAVEPOINT", "RELEASE")) or any(
+                table in sql for _sql, _params, table in self.writes
+            ):
+                self.send()
+        return execute(sql, params, many, context)
+
+
+def _batch(using: str) -> _Batch | None:
+    return getattr(connections[using], "_rows_batch", None)
+
+
+@contextmanager
+def batched(*, using: str = "default"):
+    """Hold the deferred writes made inside and send them together (see the module docstring).
+    Use it inside the transaction (`with transaction.atomic(), rows.batched():`): what is held
+    when an exception leaves the block is dropped with the transaction. Nested: the outer block
+    sends."""
+    connection = connections[using]
+    if _batch(using) is not None:
+        yield
+        return
+    batch = _Batch(connection)
+    connection._rows_batch = batch
+    try:
+        with connection.execute_wrapper(batch.before):
+            yield
+            batch.send()
+    finally:
+        connection._rows_batch = None
+
+
+def _run(sql: str, params: list, table: str, *, using: str, defer: bool) -> int | None:
+    """Execute a write, or hold it in the open batch (`defer`): None then (no row count yet)."""
+    batch = _batch(using)
+    if defer and batch is not None:
+        batch.add(sql, params, table)
+        return None
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _quote(using: str):
@@ -35,20 +126,19 @@ def _fields(model, names: Iterable[str]):
     return [meta.get_field(name) for name in names]
 
 
-def update(obj, fields: Sequence[str], *, using: str = "default") -> int:
+def update(obj, fields: Sequence[str], *, using: str = "default", defer: bool = False) -> int | None:
     """obj.save(update_fields=fields) without the ORM's statement building: the number of rows
-    updated (0: the row is gone)."""
+    updated (0: the row is gone; None: held in the open batch, `defer`)."""
     connection = connections[using]
     model_fields = _fields(type(obj), fields)
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
     sql = _update_sql(type(obj), tuple(f.attname for f in model_fields), (obj._meta.pk.attname,), using)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, obj.pk])
-        return cursor.rowcount
+    return _run(sql, [*values, obj.pk], _table(type(obj)), using=using, defer=defer)
 
 
-def update_where(model, values: dict, *, using: str = "default", **equals) -> int:
-    """model.objects.filter(**equals).update(**values) for plain column equalities (attnames)."""
+def update_where(model, values: dict, *, using: str = "default", defer: bool = False, **equals) -> int | None:
+    """model.objects.filter(**equals).update(**values) for plain column equalities (attnames);
+    None when held in the open batch (`defer`)."""
     connection = connections[using]
     set_fields, where_fields = _fields(model, values), _fields(model, equals)
     params = [f.get_db_prep_save(v, connection) for f, v in zip(set_fields, values.values(), strict=True)]
@@ -56,9 +146,13 @@ def update_where(model, values: dict, *, using: str = "default", **equals) -> in
     sql = _update_sql(
         model, tuple(f.attname for f in set_fields), tuple(f.attname for f in where_fields), using
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return _run(sql, params, _table(model), using=using, defer=defer)
+
+
+def _table(model) -> str:
+    """The table name a statement touching it contains (unquoted: a prefix of another table's name
+    matches too, which only sends the held writes earlier)."""
+    return model._meta.db_table
 
 
 @cache
@@ -75,10 +169,11 @@ def _insert_sql(model, attnames: tuple[str, ...], rows: int, returning: bool, us
     return sql
 
 
-def insert(objs: Sequence, *, using: str = "default") -> None:
+def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> None:
     """Insert new model instances of one model in one statement and set their primary keys, as
     `bulk_create` does (PostgreSQL; SQLite 3.35+ with RETURNING; older SQLite saves them one by one
-    through `Model.save`, which reads each new key back)."""
+    through `Model.save`, which reads each new key back). `defer`: the caller needs no new key,
+    the rows may wait in the open batch (their primary keys stay unset)."""
     if not objs:
         return
     model = type(objs[0])
@@ -86,6 +181,20 @@ def insert(objs: Sequence, *, using: str = "default") -> None:
     pk = model._meta.pk
     auto_pk = pk.attname if getattr(objs[0], pk.attname) is None else None
     fields = [f for f in model._meta.concrete_fields if f.attname != auto_pk]
+    batch = _batch(using)
+    if defer and batch is not None:
+        params = []
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="insert")
+            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        batch.add(
+            _insert_sql(model, tuple(f.attname for f in fields), len(objs), False, using),
+            params,
+            _table(model),
+        )
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, using
+        return
     if auto_pk is not None and not connection.features.can_return_rows_from_bulk_insert:
         for obj in objs:  # (SQLite before 3.35: no RETURNING; the ORM reads each new key)
             obj.save(force_insert=True, using=using)
@@ -95,6 +204,9 @@ def insert(objs: Sequence, *, using: str = "default") -> None:
         obj._prepare_related_fields_for_save(operation_name="insert")  # (as bulk_create checks)
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     sql = _insert_sql(model, tuple(f.attname for f in fields), len(objs), auto_pk is not None, using)
+    if batch is not None and batch.writes and connection.vendor == "postgresql":
+        prefix, prefix_params = batch.take()  # (the held writes ride along, as CTEs)
+        sql, params = prefix + sql, prefix_params + params
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall() if auto_pk is not None else []

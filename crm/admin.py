@@ -224,7 +224,7 @@ class ExpenseCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(models.Complaint)
 class ComplaintAdmin(ReadOnlyAdmin):
-    list_display = ("code", "subject", "customer", "category", "severity", "status", "handler")
+    list_display = ("code", "subject", "customer", "category", "severity", "status", "handler", "due_at")
     list_filter = ("status", "severity", "category")
 
 
@@ -241,6 +241,25 @@ class ServiceRequestAdmin(ReadOnlyAdmin):
         "technician",
     )
     list_filter = ("status", "kind")
+
+
+@admin.register(models.SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """How soon complaints and service requests are due; the processes read it on arrival and at
+    triage, so a change applies to records that arrive afterwards."""
+
+    list_display = (
+        "record",
+        "severity",
+        "category",
+        "customer_level",
+        "response_time",
+        "resolution_time",
+        "priority",
+        "active",
+    )
+    list_filter = ("record", "severity", "active")
+    list_editable = ("response_time", "resolution_time", "priority", "active")
 
 
 @admin.register(models.Document)

@@ -7,4 +7,11 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self) -> None:
-        from . import reminders  # noqa: F401  (connects the CRM's reminder source)
+        from . import (
+            pickers,
+            reminders,  # noqa: F401  (connects the CRM's reminder source)
+            summaries,
+        )
+
+        summaries.register()
+        pickers.register()

@@ -129,7 +129,45 @@ def decide_level_change(params: dict, data: dict) -> dict:
 
 # -- complaints ------------------------------------------------------------------------------------
 
-SLA = {"critical": "PT4H", "high": "P1D", "normal": "P3D", "low": "P5D"}
+
+def _sla(record: str, obj, severity: str = "") -> tuple[dict, object]:
+    """The SLA policy's deadlines for the record, counted from its arrival, as process data: the
+    first task's `respond_by`, the resolution's `due_at` (ISO date-times, for `camunda:dueDate`),
+    the time left until it as an ISO duration `due` (for the breach timer), `due_label` to show and
+    the tasks' priority."""
+    from django.utils import formats, timezone
+
+    from .selectors.service import sla_deadlines
+
+    deadlines = sla_deadlines(
+        record=record,
+        start=obj.created_at,
+        severity=severity,
+        category_id=getattr(obj, "category_id", None),
+        customer_level_id=obj.customer.level_id,
+    )
+    left = max(int((deadlines.resolve_by - timezone.now()).total_seconds()), 1)
+    sla = {
+        "severity": severity,
+        "respond_by": deadlines.respond_by.isoformat(),
+        "due_at": deadlines.resolve_by.isoformat(),
+        "due": f"PT{left}S",
+        # for people (the escalation message): the date-time, not a duration
+        "due_label": formats.date_format(timezone.localtime(deadlines.resolve_by), "SHORT_DATETIME_FORMAT"),
+        "priority": deadlines.priority,
+    }
+    return sla, deadlines
+
+
+def complaint_sla(params: dict, data: dict) -> dict:
+    """On arrival: the complaint's deadlines by its severity (as submitted), stored on the complaint."""
+    from .models import Complaint
+    from .services.service import complaint_update
+
+    complaint = _business_object(data, Complaint)
+    sla, deadlines = _sla("complaint", complaint, complaint.severity)
+    complaint_update(actor=process_actor(), complaint=complaint, due_at=deadlines.resolve_by)
+    return sla
 
 
 def complaint_triaged(params: dict, data: dict) -> dict:
@@ -154,7 +192,10 @@ def complaint_triaged(params: dict, data: dict) -> dict:
         severity=severity,
         status=Complaint.Status.IN_PROGRESS,
     )
-    return {"due": SLA.get(severity, "P3D"), "severity": severity}
+    complaint.refresh_from_db()
+    sla, deadlines = _sla("complaint", complaint, severity)
+    complaint_update(actor=process_actor(), complaint=complaint, due_at=deadlines.resolve_by)
+    return sla
 
 
 def complaint_overdue(params: dict, data: dict) -> dict:
@@ -177,6 +218,14 @@ def complaint_resolved(params: dict, data: dict) -> dict:
         resolution=str(data.get("resolution") or ""),
         status=Complaint.Status.RESOLVED,
     )
+    return {"status": complaint.status}
+
+
+def complaint_reopened(params: dict, data: dict) -> dict:
+    from .models import Complaint
+    from .services.service import complaint_reopen
+
+    complaint = complaint_reopen(actor=process_actor(), complaint=_business_object(data, Complaint))
     return {"status": complaint.status}
 
 
@@ -223,6 +272,17 @@ def technician_workload(params: dict, data: dict) -> list[dict]:
     )
     people = [(u.get_username(), counts.get(u.get_username(), 0)) for u in members_of(group)]
     return [{"username": name, "open": n} for name, n in sorted(people, key=lambda p: (p[1], p[0]))]
+
+
+def service_sla(params: dict, data: dict) -> dict:
+    """On arrival: the service request's deadlines (dispatch, work done), stored on the request."""
+    from .models import ServiceRequest
+    from .services.service import service_request_update
+
+    request = _business_object(data, ServiceRequest)
+    sla, deadlines = _sla("service_request", request)
+    service_request_update(actor=process_actor(), request=request, due_at=deadlines.resolve_by)
+    return sla
 
 
 def service_dispatched(params: dict, data: dict) -> dict:
@@ -416,11 +476,14 @@ CONNECTORS = {
     "crm.close_opportunity": close_opportunity,
     "crm.level_change_info": level_change_info,
     "crm.decide_level_change": decide_level_change,
+    "crm.complaint_sla": complaint_sla,
     "crm.complaint_triaged": complaint_triaged,
+    "crm.complaint_reopened": complaint_reopened,
     "crm.complaint_overdue": complaint_overdue,
     "crm.complaint_resolved": complaint_resolved,
     "crm.complaint_rated": complaint_rated,
     "crm.complaint_closed": complaint_closed,
+    "crm.service_sla": service_sla,
     "crm.technician_workload": technician_workload,
     "crm.service_dispatched": service_dispatched,
     "crm.service_work_recorded": service_work_recorded,

@@ -353,7 +353,11 @@ def seed_demo(stdout) -> None:
         )
         if level == "A" and index % 2 == 0:
             opportunity_close(
-                actor=owner, opportunity=opportunity, won=True, reason="技术方案和服务响应优于竞争对手"
+                actor=owner,
+                opportunity=opportunity,
+                won=True,
+                reason="技术方案和服务响应优于竞争对手",
+                category="product",
             )
             contract = contract_create(
                 actor=owner,
@@ -411,7 +415,13 @@ def seed_demo(stdout) -> None:
                 ],
             )
         elif level == "D" and index % 3 == 0:
-            opportunity_close(actor=owner, opportunity=opportunity, won=False, reason="预算不足，项目延期")
+            opportunity_close(
+                actor=owner,
+                opportunity=opportunity,
+                won=False,
+                reason="预算不足，项目延期",
+                category="budget",
+            )
     for source, campaign in campaigns.items():
         campaign_add_members(
             actor=campaign.owner, campaign=campaign, customers=Customer.objects.filter(source__code=source)

@@ -119,6 +119,16 @@ def _message(error) -> str:
         return _("Enter a value of at least %(n)s.") % {"n": error.validator_value}
     if validator == "maximum":
         return _("Enter a value of at most %(n)s.") % {"n": error.validator_value}
+    if validator == "exclusiveMinimum":
+        return _("Enter a value greater than %(n)s.") % {"n": error.validator_value}
+    if validator == "exclusiveMaximum":
+        return _("Enter a value less than %(n)s.") % {"n": error.validator_value}
+    if validator == "additionalProperties":
+        return _("This row has fields the form does not have.")
+    if validator == "minItems":
+        return _("Add at least %(n)s rows.") % {"n": error.validator_value}
+    if validator == "maxItems":
+        return _("Enter at most %(n)s rows.") % {"n": error.validator_value}
     if validator == "format" and error.validator_value in ("date", "date-time"):
         day = _calendar_day(error.instance)
         return (day and dates.range_error(day)) or _("Enter a date as YYYY-MM-DD.")
@@ -229,3 +239,34 @@ def coerce_form_data(schema: dict, raw: dict) -> dict:
             if field.get("type") == "boolean" and name not in data and not field.get("readOnly"):
                 data[name] = False  # an unticked checkbox is not submitted at all
     return data
+
+
+# The variables a process owns from its start: who started it and what it is about (set by the
+# engine only) and whose it is (the engine, or the start binding that knows better). Nobody's form
+# data, at the start or at a task, may name them; connectors read the record from the instance row.
+ENGINE_VARIABLES = frozenset({"initiator", "business_object"})
+OWNED_VARIABLES = ENGINE_VARIABLES | {"owner"}
+
+
+def only_declared(schema: dict | None, data: dict, current: dict, *, start: bool = False) -> dict:
+    """Per-field errors for what a person may not send: the process's own variables, fields the
+    form does not declare, read-only fields changed. A task without any form (an engine-level
+    deployment; the processes app gives every task one) is held to the first rule only."""
+    fields = declared_fields(schema)
+    if start and fields is None:
+        fields = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name in OWNED_VARIABLES:
+            errors[name] = [_("This value belongs to the process; it cannot be sent.")]
+        elif fields is None:
+            continue
+        elif name not in fields:
+            errors[name] = [
+                _("This process takes no start field with this name.")
+                if start
+                else _("This form has no field with this name.")
+            ]
+        elif fields[name].get("readOnly") and value != current.get(name):
+            errors[name] = [_("This field is read-only.")]
+    return errors

@@ -55,10 +55,29 @@ def user_exists(username) -> bool:
     return user_by_name(username) is not None
 
 
+def business_days(days) -> str:
+    """Now plus `days` working days (Monday to Friday), as an ISO date-time: a due date such as
+    `camunda:dueDate="${business_days(2)}"` that does not fall due over a weekend."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    when = timezone.localtime()
+    left = max(int(days), 0)
+    while left:
+        when += timedelta(days=1)
+        if when.weekday() < 5:
+            left -= 1
+    while when.weekday() >= 5:  # asked on a weekend: the count starts on Monday
+        when += timedelta(days=1)
+    return when.isoformat()
+
+
 def script_helpers() -> dict:
     return {
         "manager_of": manager_of,
         "department_head": department_head,
         "members_of": members_of,
         "user_exists": user_exists,
+        "business_days": business_days,
     }

@@ -19,7 +19,9 @@ from core.errors import Conflict, NotPermitted
 
 from . import runtime
 from .errors import DefinitionNotFound, InstanceNotRunning
+from .human_tasks import is_task_admin
 from .models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
+from .step import finish, load, lock_instance
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -135,20 +137,18 @@ def migrate_instance(instance_id: int, *, to_version: int, user, dry_run: bool =
 
     Ready user tasks keep their identity (and so their assignee and claim); waiting events are
     re-predicted from the new version."""
-    from .services import _finish, _load, _lock_instance, is_task_admin
-
     if not dry_run and not (
         is_task_admin(user) or (user is not None and user.has_perm("engine.change_definitionversion"))
     ):
         raise NotPermitted(_("Only process designers may migrate instances."))
     with transaction.atomic():
-        instance = _lock_instance(instance_id)
+        instance = lock_instance(instance_id)
         if not instance.is_running:
             raise InstanceNotRunning(
                 _("The process instance is already %(status)s.") % {"status": instance.get_status_display()}
             )
         target = _target(instance, to_version)
-        step = _load(instance, actor=user)
+        step = load(instance, actor=user)
         parsed = runtime.parsed_definition(target)
         report, top_diff, sub_diffs = _plan(step.workflow, step.parsed.dialect, parsed)
         report.instance_id, report.key = instance.pk, instance.key
@@ -170,5 +170,5 @@ def migrate_instance(instance_id: int, *, to_version: int, user, dry_run: bool =
             definition_version=target.version
         )
         step.definition, step.parsed = target, parsed
-        _finish(step)
+        finish(step)
         return report

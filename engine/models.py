@@ -55,6 +55,15 @@ class DefinitionVersion(models.Model):
 class ProcessInstanceQuerySet(VisibleQuerySet):
     owner_field = "started_by"
 
+    def involving(self, user):
+        """Instances `user` took part in: started, holds or held a task, is offered one, or acted on."""
+        offered = HumanTaskCandidate.objects.offered_to(user)
+        tasks = HumanTask.objects.filter(
+            Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered.values("task_id"))
+        )
+        acted = InstanceEvent.objects.filter(actor=user).values("instance_id")
+        return self.filter(Q(started_by=user) | Q(pk__in=tasks.values("instance_id")) | Q(pk__in=acted))
+
 
 class ProcessInstance(models.Model):
     class Status(models.TextChoices):
@@ -135,6 +144,39 @@ class HumanTaskQuerySet(VisibleQuerySet):
             .filter(assignee__isnull=True, pk__in=offered.values("task_id"))
             .order_by(models.F("due_at").asc(nulls_last=True), "pk")
         )
+
+    def delegated_by(self, user):
+        """Open tasks `user` handed to someone else (and does not hold again)."""
+        delegated = InstanceEvent.objects.filter(
+            kind=InstanceEvent.Kind.TASK_DELEGATED, actor=user, human_task__isnull=False
+        ).values("human_task_id")
+        return self.open().filter(pk__in=delegated).exclude(assignee=user)
+
+    def done_by(self, user):
+        """Tasks `user` completed."""
+        return self.filter(status=HumanTask.Status.COMPLETED, completed_by=user)
+
+    def offered_to(self, user):
+        """Tasks (open or not) a candidate row offers to `user` or one of their groups."""
+        return self.filter(pk__in=HumanTaskCandidate.objects.offered_to(user).values("task_id"))
+
+    def involving(self, user):
+        """Tasks `user` is involved in: assigned, completed, offered, acted on (e.g. delegated), or
+        of an instance they started. The rule of the task page, staff UI and API alike; a user's
+        permission scope over tasks (`visible_to`) adds the rest."""
+        offered = HumanTaskCandidate.objects.offered_to(user).values("task_id")
+        acted = InstanceEvent.objects.filter(actor=user, human_task__isnull=False).values("human_task_id")
+        return self.filter(
+            Q(assignee=user)
+            | Q(completed_by=user)
+            | Q(instance__started_by=user)
+            | Q(pk__in=offered)
+            | Q(pk__in=acted)
+        )
+
+    def viewable_by(self, user):
+        """Tasks `user` may open: involved in, or within their permission scope over tasks."""
+        return self.involving(user) | self.visible_to(user, "view")
 
     def with_offered(self, user):
         """Each task says whether it is offered to `user` (`offered`: a candidate row names them or

@@ -14,7 +14,9 @@ dialects: the connector name comes from `spiffworkflow:serviceTaskOperator`, `ca
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +65,26 @@ def content_hash(files: dict[str, bytes | str]) -> str:
         digest.update(body.encode() if isinstance(body, str) else body)
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def semantic_digest(files: dict[str, bytes | str]) -> str:
+    """A hash of what the files mean rather than how a modeler serialised them: XML in canonical
+    form (attribute order, empty-element style, indentation between elements do not count), JSON
+    forms with sorted keys. A file that cannot be read hashes as its bytes."""
+    canonical: dict[str, bytes] = {}
+    for name, body in files.items():
+        data = body.encode() if isinstance(body, str) else body
+        try:
+            if name.lower().endswith(".json"):
+                canonical[name] = json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False).encode()
+            else:
+                parser = etree.XMLParser(
+                    resolve_entities=False, no_network=True, remove_blank_text=True, remove_comments=True
+                )
+                canonical[name] = etree.tostring(etree.fromstring(data, parser=parser), method="c14n")
+        except (ValueError, etree.LxmlError):
+            canonical[name] = data
+    return content_hash(canonical)
 
 
 def finding(file="", line=None, element_id="", element_name="", message="") -> dict:
@@ -254,6 +276,7 @@ def parse_files(files: dict[str, bytes | str]) -> ParsedDefinition:
         ) as error:
             findings.append(_finding_from(error, name))
     for name, root in bpmn_roots:
+        _inline_event_definition_refs(root)
         try:
             parser.add_bpmn_xml(root, filename=name)
         except (
@@ -281,8 +304,11 @@ def parse_files(files: dict[str, bytes | str]) -> ParsedDefinition:
         else:
             spec = parser.get_spec(key)
             subprocess_specs = parser.get_subprocess_specs(key)
-        # Processes reachable only through a message start are kept as well.
-        for process_id in parser.process_parsers:
+        # Processes reachable only through a message start are kept as well (pools drawn only
+        # to document a participant are not executable and have nothing to run).
+        for process_id, process_parser in parser.process_parsers.items():
+            if not process_parser.process_executable:
+                continue
             if process_id != key and process_id not in subprocess_specs:
                 subprocess_specs[process_id] = parser.get_spec(process_id)
                 parser.get_subprocess_specs(process_id, subprocess_specs)
@@ -340,6 +366,33 @@ def _finding_from(error: Exception, file_name: str) -> dict:
     )
 
 
+def is_executable(process) -> bool:
+    """A process runs unless it says isExecutable="false": a missing attribute means executable,
+    as in SpiffWorkflow (the validator warns about it)."""
+    return (process.get("isExecutable") or "true").strip().lower() != "false"
+
+
+def _inline_event_definition_refs(root) -> None:
+    """`<eventDefinitionRef>` points at an event definition declared once at the top of the file;
+    SpiffWorkflow reads only definitions written inside the event, so put a copy there."""
+    shared = {
+        node.get("id"): node
+        for node in root
+        if isinstance(node.tag, str)
+        and etree.QName(node).localname.endswith("EventDefinition")
+        and node.get("id")
+    }
+    for ref in list(root.iter(f"{{{BPMN_NS}}}eventDefinitionRef")):
+        definition = shared.get((ref.text or "").strip())
+        event = ref.getparent()
+        if definition is None or event is None:
+            continue
+        copy = deepcopy(definition)
+        copy.set("id", f"{event.get('id')}_{definition.get('id')}")
+        ref.addprevious(copy)
+        event.remove(ref)
+
+
 def _runnable_collaboration(parser, bpmn_roots) -> str | None:
     """A collaboration whose pools hold two or more processes marked executable that no call
     activity uses (those are sub-processes drawn as pools), run as a whole."""
@@ -347,7 +400,9 @@ def _runnable_collaboration(parser, bpmn_roots) -> str | None:
     for _name, root in bpmn_roots:
         called |= {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
         for process in root.iter(f"{{{BPMN_NS}}}process"):
-            if process.get("isExecutable", "false").lower() == "true":
+            # explicitly: a pool without the attribute is more often documentation than a
+            # participant meant to run beside the others
+            if (process.get("isExecutable") or "").lower() == "true":
                 marked.add(process.get("id"))
     for name, process_ids in parser.collaborations.items():
         runnable = [pid for pid in process_ids if pid in parser.process_parsers and pid in marked - called]
@@ -380,7 +435,7 @@ def _choose_key(parser, bpmn_roots) -> str | None:
     called: set[str] = set()
     for _name, root in bpmn_roots:
         for process in root.iter(f"{{{BPMN_NS}}}process"):
-            ordered.append((process.get("id"), process.get("isExecutable", "false").lower() == "true"))
+            ordered.append((process.get("id"), is_executable(process)))
         for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
             called.add(call.get("calledElement"))
     executable = [pid for pid, is_exec in ordered if is_exec and pid in parser.process_parsers]
@@ -473,6 +528,11 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                 element_id = node.get("id")
                 if not element_id:
                     continue
+                # the start of an (event) subprocess fires inside a running instance, never as a
+                # way to start the process
+                event = (
+                    "subprocessStartEvent" if tag == "startEvent" and node.getparent() is not process else tag
+                )
                 elements[element_id] = {"type": tag, "name": node.get("name") or "", "process": pid}
                 if tag in HUMAN_TAGS:
                     props = _properties(node)
@@ -520,7 +580,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                             timers.append(
                                 {
                                     "element_id": element_id,
-                                    "event": tag,
+                                    "event": event,
                                     "process": pid,
                                     "kind": kind,
                                     "expression": (child.text or "").strip(),
@@ -533,7 +593,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                     signals.append(
                         {
                             "element_id": element_id,
-                            "event": tag,
+                            "event": event,
                             "process": pid,
                             "signal": signal_names.get(ref, ref),
                         }
@@ -545,7 +605,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                     messages.append(
                         {
                             "element_id": element_id,
-                            "event": tag,
+                            "event": event,
                             "process": pid,
                             "message": message_names.get(ref, ref),
                             "correlation_keys": keys,
@@ -558,7 +618,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                     messages.append(
                         {
                             "element_id": element_id,
-                            "event": tag,
+                            "event": event,
                             "process": pid,
                             "message": message_names.get(ref, ref),
                             "correlation_keys": keys,

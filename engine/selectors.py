@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
 from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
+from .step import StepResult
+
+TASK_VIEWS = ("mine", "queue", "delegated", "done")
 
 
 def inbox(user) -> QuerySet:
@@ -13,6 +17,62 @@ def inbox(user) -> QuerySet:
 
 def queue(user) -> QuerySet:
     return HumanTask.objects.queue(user).select_related("instance")
+
+
+def task_view(user, view: str) -> QuerySet:
+    """The tasks of one inbox view: `mine` (assigned to me), `queue` (offered to me or my groups,
+    unassigned), `delegated` (by me), `done` (by me); any other name: every task I may view. The
+    one rule behind the staff inbox and the API's task list."""
+    if view == "mine":
+        return HumanTask.objects.inbox(user)
+    if view == "queue":
+        return HumanTask.objects.queue(user)
+    if view == "delegated":
+        return HumanTask.objects.delegated_by(user)
+    if view == "done":
+        return HumanTask.objects.done_by(user)
+    return HumanTask.objects.visible_to(user, "view")
+
+
+def viewable_tasks(user) -> QuerySet:
+    """Every task `user` may open (HumanTaskQuerySet.viewable_by)."""
+    return HumanTask.objects.viewable_by(user)
+
+
+def task_for_user(user, task_id: int, *, related: tuple[str, ...] = ()) -> HumanTask | None:
+    """The task, if `user` may see it: assignee, candidate, completer, starter of the instance,
+    someone who acted on it (e.g. delegated it), or within the user's permission scope over tasks.
+    None otherwise. (HumanTaskQuerySet.involving, with each subquery narrowed to this task.)"""
+    offered = HumanTaskCandidate.objects.filter(task_id=task_id).offered_to(user).values("task_id")
+    acted = InstanceEvent.objects.filter(human_task_id=task_id, actor=user).values("human_task_id")
+    base = HumanTask.objects.filter(pk=task_id)
+    mine = base.filter(
+        Q(assignee=user)
+        | Q(completed_by=user)
+        | Q(instance__started_by=user)
+        | Q(pk__in=offered)
+        | Q(pk__in=acted)
+    )
+    visible = mine | base.visible_to(user, "view")
+    return visible.select_related(*related).first()
+
+
+def task_is_offered_to(user, task: HumanTask) -> bool:
+    return HumanTaskCandidate.objects.filter(task=task).offered_to(user).exists()
+
+
+def task_object_type_ids(limit: int) -> list[int]:
+    """The content types any task is about (at most `limit`), by a skip scan of their index."""
+    from . import persistence
+
+    return persistence.task_object_type_ids(limit)
+
+
+def instance_for_user(user, instance_id: int, *, related: tuple[str, ...] = ()) -> ProcessInstance | None:
+    """The instance, if `user` took part in it or it is within their permission scope."""
+    base = ProcessInstance.objects.filter(pk=instance_id)
+    visible = base.involving(user) | base.visible_to(user, "view")
+    return visible.select_related(*related).first()
 
 
 def instance_history(instance: ProcessInstance) -> QuerySet:
@@ -24,13 +84,14 @@ def open_incidents(instance: ProcessInstance | None = None) -> QuerySet:
     return qs.filter(instance=instance) if instance is not None else qs
 
 
-def next_tasks(instance: ProcessInstance, user) -> list[HumanTask]:
-    """The open tasks of `instance` that `user` can work on now: assigned to them, or unassigned and
-    offered to them or their groups. Read from the step that just moved the instance when it knows
-    every open task (`step_open_tasks`, set by engine.services), else one query."""
+def next_tasks(step: StepResult | ProcessInstance, user) -> list[HumanTask]:
+    """The open tasks of the instance that `user` can work on now: assigned to them, or unassigned
+    and offered to them or their groups. Read from the step that just moved the instance when it
+    knows every open task (StepResult.open_tasks), else one query."""
+    known = step.open_tasks if isinstance(step, StepResult) else None
+    instance = step.instance if isinstance(step, StepResult) else step
     if instance.status in (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED):
         return []
-    known = getattr(instance, "step_open_tasks", None)
     if known is not None:
         from org.selectors import effective_group_ids
 
@@ -43,4 +104,29 @@ def next_tasks(instance: ProcessInstance, user) -> list[HumanTask]:
         .filter(Q(assignee=user) | Q(assignee__isnull=True) & Exists(offered))
         .select_related("assignee")
         .order_by("pk")
+    )
+
+
+# What a person "works on" through the engine: a task they hold (assignee), held (claimed,
+# completed or handed over, from the history) or are offered while it is open.
+_HELD_EVENTS = (
+    InstanceEvent.Kind.TASK_CLAIMED,
+    InstanceEvent.Kind.TASK_COMPLETED,
+    InstanceEvent.Kind.TASK_DELEGATED,
+)
+
+
+def business_objects_involving(user, content_type) -> QuerySet:
+    """Ids (as integers, for `pk__in=`) of the business objects of one type that `user` holds, held
+    or is offered a task on: one subquery over indexed columns (the inbox, candidate and actor
+    indexes), evaluated by the database, never a loop."""
+    offered = HumanTaskCandidate.objects.filter(open=True).offered_to(user).values("task_id")
+    held = InstanceEvent.objects.filter(actor=user, kind__in=_HELD_EVENTS, human_task__isnull=False).values(
+        "human_task_id"
+    )
+    return (
+        HumanTask.objects.filter(business_object_type=content_type)
+        .exclude(business_object_id="")
+        .filter(Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered) | Q(pk__in=held))
+        .values_list(Cast("business_object_id", BigIntegerField()), flat=True)
     )

@@ -8,6 +8,8 @@ imports them. Every signal is sent with `sender=ProcessInstance` and keyword arg
 - instance_started(instance)
 - instance_ended(instance, status)  # completed or cancelled
 - incident_created(instance, incident)
+- message_thrown(name, keys, payload), signal_thrown(name, payload): what a step threw that none of
+  its own tasks caught (engine.tasks delivers them to other instances)
 """
 
 from django.dispatch import Signal
@@ -17,3 +19,5 @@ task_completed = Signal()
 instance_started = Signal()
 instance_ended = Signal()
 incident_created = Signal()
+message_thrown = Signal()
+signal_thrown = Signal()

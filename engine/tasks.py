@@ -1,8 +1,11 @@
-"""Celery wrappers around the engine services (beat runs `engine.fire_due_timers`)."""
+"""Celery wrappers around the engine services (beat runs `engine.fire_due_timers`), and the
+receivers that queue the delivery of what a step threw (imported by EngineConfig.ready)."""
 
 from celery import shared_task
+from django.dispatch import receiver
 
 from . import services
+from . import signals as engine_signals
 
 
 @shared_task(name="engine.fire_due_timers", ignore_result=True)
@@ -21,3 +24,13 @@ def deliver_message(name: str, keys: dict, payload: dict) -> bool:
 def broadcast_signal(name: str, payload=None) -> int:
     """A BPMN signal thrown by one instance, delivered to every instance waiting for it."""
     return len(services.broadcast_signal(name, payload=payload).instances)
+
+
+@receiver(engine_signals.message_thrown, dispatch_uid="engine.deliver_message_later")
+def deliver_message_later(sender, *, name: str, keys: dict, payload: dict, **kwargs) -> None:
+    deliver_message.delay(name, keys, payload)
+
+
+@receiver(engine_signals.signal_thrown, dispatch_uid="engine.broadcast_signal_later")
+def broadcast_signal_later(sender, *, name: str, payload=None, **kwargs) -> None:
+    broadcast_signal.delay(name, payload)

@@ -91,7 +91,9 @@ def send_notification(params: dict, data: dict) -> dict:
     if not users:
         raise ConnectorError(f"nobody to notify among {names}")
     context = {field: params.get(field, data.get(field, "")) for field in template.fields()}
-    sent = notify(recipients=users, template=template.name, context=context)
+    instance = step_instance()
+    url = f"/instances/{instance.pk}/" if instance is not None and instance.pk else ""
+    sent = notify(recipients=users, template=template.name, context=context, url=url)
     return {"notified": sorted({n.recipient.username for n in sent})}
 
 

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from core.events import notification_requested
 from engine import signals as engine_signals
 
-from .services import notify
+from .services import notify, process_name, subject_for
 from .webhooks import publish
 
 
@@ -49,8 +49,8 @@ def _task_created(sender, instance, human_task, **kwargs):
             template="task_assigned",
             context={
                 "task": human_task.name,
-                "process": instance.key,
-                "subject": human_task.business_object_label,
+                "process": process_name(instance),
+                "subject": subject_for(recipients, human_task),
             },
             url=f"/tasks/{human_task.pk}/",
         )

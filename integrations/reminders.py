@@ -17,7 +17,7 @@ from engine.models import HumanTask
 from org.selectors import manager_of
 
 from .models import ReminderLog
-from .services import notify
+from .services import notify, process_name, subject_for
 
 
 def _claim(kind: str, task: HumanTask) -> bool:
@@ -32,11 +32,11 @@ def _claim(kind: str, task: HumanTask) -> bool:
     return True
 
 
-def _context(task: HumanTask) -> dict:
+def _context(task: HumanTask, recipient) -> dict:
     return {
         "task": task.name,
-        "process": task.definition_key,
-        "subject": task.business_object_label,
+        "process": process_name(task.instance),
+        "subject": subject_for([recipient], task),
         "due": formats.date_format(timezone.localtime(task.due_at), "SHORT_DATETIME_FORMAT"),
         "assignee": str(task.assignee) if task.assignee else "",
     }
@@ -47,7 +47,11 @@ def send_task_reminders(now=None) -> dict[str, int]:
     soon = now + timedelta(hours=settings.TASK_DUE_SOON_HOURS)
     escalate_before = now - timedelta(hours=settings.TASK_ESCALATE_AFTER_HOURS)
     sent = {"task_due_soon": 0, "task_overdue": 0, "task_escalated": 0}
-    open_tasks = HumanTask.objects.open().filter(assignee__isnull=False).select_related("assignee")
+    open_tasks = (
+        HumanTask.objects.open()
+        .filter(assignee__isnull=False)
+        .select_related("assignee", "instance__definition")
+    )
     sweeps = [
         ("task_due_soon", open_tasks.filter(due_at__gt=now, due_at__lte=soon)),
         ("task_overdue", open_tasks.filter(due_at__lte=now)),
@@ -58,6 +62,11 @@ def send_task_reminders(now=None) -> dict[str, int]:
             recipient = manager_of(task.assignee) if kind == "task_escalated" else task.assignee
             if recipient is None or not _claim(kind, task):
                 continue
-            notify(recipients=[recipient], template=kind, context=_context(task), url=f"/tasks/{task.pk}/")
+            notify(
+                recipients=[recipient],
+                template=kind,
+                context=_context(task, recipient),
+                url=f"/tasks/{task.pk}/",
+            )
             sent[kind] += 1
     return sent

@@ -75,6 +75,38 @@ def notify(
     return created
 
 
+def process_name(instance) -> str:
+    """A process as people read it (its definition's name), never its key."""
+    definition = getattr(instance, "definition", None)
+    return (definition.name if definition is not None else "") or instance.key
+
+
+def subject_for(recipients, task) -> str:
+    """What a notification about `task` says it is about: the business object's line as the one
+    recipient may see it, else (several recipients, or a record they may not see) its label."""
+    from engine import summaries
+
+    people = [user for user in recipients if user is not None]
+    if len(people) != 1:
+        return task.business_object_label
+    return summaries.line(
+        people[0],
+        type_id=task.business_object_type_id,
+        object_id=task.business_object_id,
+        fallback=task.business_object_label,
+    )
+
+
+def absolute_url(path: str) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path if path else ""
+
+
+def _email_body(notification) -> str:
+    """The notification's text, and the link to what it is about (a task, a request)."""
+    link = absolute_url(notification.url)
+    return f"{notification.body}\n\n{link}" if link else notification.body
+
+
 def _enqueue(delivery_id: int) -> None:
     from .tasks import deliver_notification
 
@@ -101,7 +133,10 @@ def delivery_attempt(delivery_id: int) -> Delivery:
         try:
             if delivery.channel == Channel.EMAIL:
                 send_mail(
-                    notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [delivery.address]
+                    notification.title,
+                    _email_body(notification),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [delivery.address],
                 )
             else:
                 delivery.external_id = sms_backend().send(to=delivery.address, text=delivery.text)

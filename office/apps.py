@@ -8,6 +8,8 @@ class OfficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import connectors
+        from . import connectors, pickers, summaries
 
         connectors.register()
+        summaries.register()
+        pickers.register()

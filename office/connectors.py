@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core.plates import normalise_plate
 from engine.connectors import business_object as _business_object
 from engine.connectors import process_actor
 from engine.services import register_connector, register_form_validator
@@ -32,7 +33,7 @@ def leave_decided(params: dict, data: dict) -> dict:
 
 def assign_vehicle(params: dict, data: dict) -> dict:
     request = _business_object(data, VehicleRequest)
-    vehicle = Vehicle.objects.filter(plate=data.get("vehicle")).first()
+    vehicle = Vehicle.objects.filter(plate=normalise_plate(data.get("vehicle") or "")).first()
     if vehicle is None:
         raise ConnectorRefused(f"no vehicle with the plate {data.get('vehicle')!r}")
     booking = services.vehicle_assign(
@@ -72,7 +73,7 @@ def validate_vehicle_choice(task, data: dict) -> dict[str, list[str]]:
     ):
         return {}
     request = VehicleRequest.objects.filter(pk=instance.business_object_id).first()
-    vehicle = Vehicle.objects.filter(plate=plate, active=True).first()
+    vehicle = Vehicle.objects.filter(plate=normalise_plate(plate), active=True).first()
     if request is None:
         return {}
     if vehicle is None:

@@ -12,7 +12,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.plates import normalise_plate
 
 
 class LeaveType(models.Model):
@@ -131,6 +134,11 @@ class Vehicle(models.Model):
     def __str__(self) -> str:
         return f"{self.plate} {self.name}"
 
+    def save(self, *args, **kwargs) -> None:
+        # one written form ("沪A·12345"), however it was typed, so a plate is found however typed
+        self.plate = normalise_plate(self.plate)
+        super().save(*args, **kwargs)
+
 
 class VehicleRequest(models.Model):
     class Status(models.TextChoices):
@@ -139,6 +147,7 @@ class VehicleRequest(models.Model):
         ASSIGNED = "assigned", _("Vehicle assigned")
         RETURNED = "returned", _("Returned")
         REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Withdrawn")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,7 +172,8 @@ class VehicleRequest(models.Model):
         verbose_name_plural = _("vehicle requests")
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.destination} ({self.starts_at:%Y-%m-%d %H:%M})"
+        # the company's local time: the label is stored on the process and shown as it is
+        return f"{self.user} → {self.destination} ({timezone.localtime(self.starts_at):%Y-%m-%d %H:%M})"
 
 
 class VehicleBooking(models.Model):
@@ -199,7 +209,8 @@ class VehicleBooking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vehicle} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.vehicle} {starts:%Y-%m-%d %H:%M}-{ends:%H:%M}"
 
 
 class Notice(models.Model):

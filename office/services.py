@@ -248,6 +248,51 @@ def vehicle_request_reject(*, actor, request: VehicleRequest, note: str = "") ->
     return request
 
 
+def _require_requester(actor, request) -> None:
+    if user_of(actor) is None or user_of(actor).pk != request.user_id:
+        raise NotPermitted(_("Only the person who asked may withdraw this request."))
+
+
+@transaction.atomic
+def leave_request_withdraw(*, actor, request: LeaveRequest, reason: str = "") -> LeaveRequest:
+    """The requester takes back leave still waiting for approval (after its process was
+    cancelled): it no longer counts against the balance's pending days."""
+    request = LeaveRequest.objects.select_for_update().get(pk=request.pk)
+    _require_requester(actor, request)
+    if request.status != LeaveRequest.Status.PENDING:
+        raise Conflict(_("This leave request has already been decided."))
+    require_process_authority(actor=actor, obj=request, fields=["status"])
+    request.status = LeaveRequest.Status.CANCELLED
+    request.decision_note = reason
+    request.save(update_fields=["status", "decision_note"])
+    audit_record(action="change", actor=actor, obj=request, changes={"status": ["pending", request.status]})
+    return request
+
+
+@transaction.atomic
+def vehicle_request_withdraw(*, actor, request: VehicleRequest, reason: str = "") -> VehicleRequest:
+    """The requester takes back a trip (after its process was cancelled): a vehicle already booked
+    for it is free again for that period."""
+    request = VehicleRequest.objects.select_for_update().get(pk=request.pk)
+    _require_requester(actor, request)
+    open_statuses = {
+        VehicleRequest.Status.PENDING,
+        VehicleRequest.Status.APPROVED,
+        VehicleRequest.Status.ASSIGNED,
+    }
+    if request.status not in open_statuses:
+        raise Conflict(_("This vehicle request is already closed."))
+    booking = VehicleBooking.objects.select_for_update().filter(request=request, cancelled=False).first()
+    if booking is not None:
+        if booking.returned_at is not None:
+            raise Conflict(_("The vehicle has already been returned."))
+        booking.cancelled = True
+        booking.save(update_fields=["cancelled"])
+        audit_record(action="change", actor=actor, obj=booking, changes={"cancelled": [False, True]})
+    _set_status(request, actor, VehicleRequest.Status.CANCELLED)
+    return request
+
+
 def overlapping_booking(
     *, vehicle: Vehicle, starts_at, ends_at, exclude_request=None
 ) -> VehicleBooking | None:

@@ -25,6 +25,10 @@ class OrgConfig(AppConfig):
         post_save.connect(_user_saved, sender=user, dispatch_uid="org_memo_user_saved")
         post_delete.connect(_user_saved, sender=user, dispatch_uid="org_memo_user_deleted")
 
+        from . import pickers
+
+        pickers.register()
+
 
 def _user_saved(sender, instance=None, update_fields=None, **kwargs) -> None:
     """A user switched on or off changes who can work a group's queue (engine.owners remembers

@@ -181,6 +181,12 @@ class GroupProfile(models.Model):
         help_text=_("Which records members see for the entities this group grants."),
     )
     description = models.TextField(_("description"), blank=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=150,
+        blank=True,
+        help_text=_("What people read where a task is offered to this group (its name otherwise)."),
+    )
 
     class Meta:
         verbose_name = _("group profile")

@@ -5,6 +5,10 @@ Every domain model's queryset derives from `VisibleQuerySet`. A user sees rows o
 and roles, nested groups included) and (2) the model's row rule admits the row. The row rule is
 built from the user's row scope (the widest scope of their groups: own / department /
 department tree / all) and the model's owner field, plus whatever the model shares explicitly.
+
+Involvement (DESIGN.md "Additions"): a model may also admit, for `view` only, the rows its
+`involvement_filter` names, the records a user holds, held or is offered a task on, even without
+the entity permission (the warehouse sees the order it ships). Changing still needs both.
 """
 
 from __future__ import annotations
@@ -47,13 +51,29 @@ class VisibleQuerySet(models.QuerySet):
 
     owner_field: str | None = None
 
-    def visible_to(self, user, action: str = "view") -> VisibleQuerySet:
-        if not user_can(user, self.model, action):
-            return self.none()
-        if user.is_superuser:
+    def visible_to(self, user, action: str = "view", *, through_tasks: bool = True) -> VisibleQuerySet:
+        """Rows `user` may act on; `through_tasks=False` leaves out what only involvement admits
+        (the customer card then knows to show its basics only)."""
+        permitted = user_can(user, self.model, action)
+        if permitted and user.is_superuser:
             return self
-        condition = self.row_filter(user, action)
-        return self if condition is None else self.filter(condition)
+        condition = self.row_filter(user, action) if permitted else None
+        if permitted and condition is None:
+            return self
+        involved = self._involved(user, action) if through_tasks else None
+        if not permitted:
+            return self.none() if involved is None else self.filter(involved)
+        return self.filter(condition if involved is None else condition | involved)
+
+    def _involved(self, user, action: str) -> Q | None:
+        if action != "view" or user is None or not user.is_authenticated or not user.is_active:
+            return None
+        return self.involvement_filter(user)
+
+    def involvement_filter(self, user) -> Q | None:
+        """Rows `user` may view because they hold, held or are offered a task on them (or on a
+        record that needs them); None: the model has no such rows."""
+        return None
 
     def row_filter(self, user, action: str) -> Q | None:
         """The Q object for rows `user` may act on; None means every row."""
@@ -69,3 +89,10 @@ class VisibleQuerySet(models.QuerySet):
 
     def shared_filter(self, user, action: str) -> Q | None:
         return None
+
+
+def viewable_through_tasks(model: type[models.Model]) -> bool:
+    """Whether a task about a row of `model` can admit someone to view it without the entity
+    permission (the model's queryset defines an involvement rule)."""
+    queryset = type(model._default_manager.get_queryset())
+    return getattr(queryset, "involvement_filter", None) not in (None, VisibleQuerySet.involvement_filter)

@@ -109,6 +109,25 @@ EMPLOYEES = [
     ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
 ]
 
+# What people read where a task is offered to a group (GroupProfile.display_name).
+GROUP_DISPLAY_NAMES = {
+    "staff": "All staff 全体员工",
+    "sales": "Sales 销售",
+    "sales_east": "Sales East 华东销售组",
+    "sales_north": "Sales North 华北销售组",
+    "sales_managers": "Sales managers 销售经理",
+    "sales_directors": "Sales directors 销售总监",
+    "service": "Customer service 客服",
+    "service_dispatchers": "Service dispatchers 客服调度",
+    "technicians": "Technicians 技术员",
+    "hr": "HR 人事",
+    "vehicle_admins": "Vehicle administrators 车辆管理",
+    "process_designers": "Process designers 流程设计",
+    "management": "Management 管理层",
+    "finance": "Finance 财务",
+    "warehouse": "Warehouse 仓库",
+}
+
 # name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
 GROUPS = [
     (
@@ -203,7 +222,13 @@ def seed_demo(stdout) -> None:
     for name, parent, kind, scope, patterns in GROUPS:
         group, _ = Group.objects.get_or_create(name=name)
         GroupProfile.objects.update_or_create(
-            group=group, defaults={"parent": groups.get(parent), "kind": kind, "row_scope": scope}
+            group=group,
+            defaults={
+                "parent": groups.get(parent),
+                "kind": kind,
+                "row_scope": scope,
+                "display_name": GROUP_DISPLAY_NAMES.get(name, ""),
+            },
         )
         _grant(group, patterns)
         groups[name] = group
@@ -240,6 +265,9 @@ def seed_demo(stdout) -> None:
             Department.objects.filter(code=heads).update(head=employees[username].user)
     for group_name, usernames in WORK_GROUPS.items():
         group, _created = Group.objects.get_or_create(name=group_name)
+        GroupProfile.objects.update_or_create(
+            group=group, defaults={"display_name": GROUP_DISPLAY_NAMES.get(group_name, "")}
+        )
         for username in usernames:
             employees[username].user.groups.add(group)
 

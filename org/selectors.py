@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -189,3 +190,43 @@ def users_in_scope(user, scope: RowScope) -> QuerySet:
     if departments is None:
         return User.objects.filter(pk=user.pk).values("pk")
     return User.objects.filter(employee__department_id__in=departments).values("pk")
+
+
+def group_labels(names) -> dict[str, str]:
+    """Group name → what people read (the profile's display name, else the name), in one query."""
+    names = {n for n in names if n}
+    if not names:
+        return {}
+    labels = dict(
+        GroupProfile.objects.filter(group__name__in=names)
+        .exclude(display_name="")
+        .values_list("group__name", "display_name")
+    )
+    return {name: labels.get(name, name) for name in names}
+
+
+def user_labels(usernames) -> dict[str, str]:
+    """User name → display name (for names kept in process data and history), in one query."""
+    usernames = {u for u in usernames if u and isinstance(u, str)}
+    if not usernames:
+        return {}
+    found = {
+        u.username: str(u)
+        for u in User.objects.filter(username__in=usernames).only(
+            "username", "display_name", "first_name", "last_name"
+        )
+    }
+    return {name: found.get(name, name) for name in usernames}
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    pk: int
+    name: str  # what people read: the display name, else the group's name
+
+
+def group_choices(groups) -> list[GroupChoice]:
+    """Groups for a picker or a list, each under its display name (one query), sorted by it."""
+    groups = list(groups)
+    labels = group_labels(g.name for g in groups)
+    return sorted((GroupChoice(g.pk, labels.get(g.name, g.name)) for g in groups), key=lambda c: c.name)

@@ -253,10 +253,12 @@ def _progress_of(account: PortalAccount, model, objects: list) -> dict[int, Prog
             mine = [t for t in open_tasks if t.assignee_id in own_users]
             task = mine[0] if mine else open_tasks[0]
             dues = [t.due_at for t in open_tasks if t.due_at]
+            # the date the customer was promised (the SLA's resolution due), else the open step's
+            expected = getattr(obj, "due_at", None) or (min(dues) if dues else None)
             result[obj.pk] = Progress(
                 step=labels[task.pk],
                 waiting_for_you=bool(mine),
-                expected=min(dues) if dues else None,
+                expected=expected,
                 task_id=task.pk if mine else None,
             )
         elif instance.status == ProcessInstance.Status.COMPLETED:
@@ -384,3 +386,15 @@ def task_record(account: PortalAccount, task: HumanTask):
             kind = {Complaint: "complaint", ServiceRequest: "service", Order: "order"}[model]
             return (kind, obj) if obj is not None else (None, None)
     return None, None
+
+
+def resolution_of(kind: str | None, record) -> str:
+    """What was done about a complaint or service request, in the staff's words, for the customer
+    to read (before being asked to rate it); empty while nothing is recorded."""
+    if record is None:
+        return ""
+    if kind == "complaint":
+        return record.resolution or ""
+    if kind == "service":
+        return record.work_record or ""
+    return ""

@@ -283,7 +283,13 @@ def _require_account(account: PortalAccount) -> None:
 
 @transaction.atomic
 def portal_complaint_submit(
-    *, account: PortalAccount, category: str, subject: str, description: str, files=None
+    *,
+    account: PortalAccount,
+    category: str,
+    subject: str,
+    description: str,
+    severity: str = "",
+    files=None,
 ) -> Complaint:
     """A complaint from the portal, with attachments (crm's customer-side service writes it and
     starts the process bound to `complaint.submitted`)."""
@@ -297,6 +303,7 @@ def portal_complaint_submit(
         category=category,
         subject=subject,
         description=description,
+        severity=severity,
         errors=errors,
         variables={"attachments": len(checked)},
     )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from core.jsonforms import build_task_form, form_data_from_post
+from core.pickers import PickerContext
 from crm.models import Contact, ServiceRequest
 from crm.selectors.customers import customer_get
 from crm.services import customer_side
@@ -197,6 +198,7 @@ def request_detail(request, account, kind: str, pk: int):
             "kind": kind,
             "obj": obj,
             "progress": selectors.progress_of(account, obj),
+            "resolution": selectors.resolution_of(kind, obj),
             "history": selectors.history(account, obj),
             "attachments": selectors.attachments_of(account, obj),
             "comment_url": reverse("portal:request_comment", kwargs={"kind": kind, "pk": obj.pk})
@@ -228,6 +230,15 @@ def attachment(request, account, pk: int):
     )
 
 
+# The complaint's severity in the customer's words; the SLA policy dates the complaint by it.
+URGENCIES = (
+    ("low", gettext_lazy("It can wait")),
+    ("normal", gettext_lazy("Normal")),
+    ("high", gettext_lazy("Urgent")),
+    ("critical", gettext_lazy("Critical: our work has stopped")),
+)
+
+
 @portal_page
 @require_http_methods(["GET", "POST"])
 def complaint_new(request, account):
@@ -240,6 +251,7 @@ def complaint_new(request, account):
                 category=request.POST.get("category", ""),
                 subject=request.POST.get("subject", ""),
                 description=request.POST.get("description", ""),
+                severity=request.POST.get("severity", ""),
                 files=request.FILES.getlist("attachments"),
             )
         except DomainError as error:
@@ -255,6 +267,7 @@ def complaint_new(request, account):
             "errors": errors,
             "problem": problem,
             "categories": selectors.complaint_categories(),
+            "urgencies": URGENCIES,
             "nav": "new",
         },
         status=400 if problem else 200,
@@ -546,7 +559,9 @@ def _render_task(request, account, task, *, form=None, problem: str = "", status
     spec = task_form_for(task)
     if form is None:
         form = build_task_form(
-            {"schema": spec["schema"], "ui_schema": spec["ui_schema"]}, values=spec["data"]
+            {"schema": spec["schema"], "ui_schema": spec["ui_schema"]},
+            values=spec["data"],
+            pickers=PickerContext(viewer=request.user),
         )
     kind, record = selectors.task_record(account, task)
     return render(
@@ -560,6 +575,7 @@ def _render_task(request, account, task, *, form=None, problem: str = "", status
             "problem": problem,
             "record": record,
             "record_kind": kind,
+            "resolution": selectors.resolution_of(kind, record),
             "nav": "tasks",
         },
         status=status,
@@ -585,10 +601,12 @@ def task_detail(request, account, pk: int):
         messages.error(request, str(error.message))
         return redirect("portal:tasks")
     except ValidationFailed as error:
-        form = build_task_form(form_schema, values=data, errors=error.fields)
+        form = build_task_form(
+            form_schema, values=data, errors=error.fields, pickers=PickerContext(viewer=request.user)
+        )
         return _render_task(request, account, task, form=form, problem=str(error.message), status=400)
     except DomainError as error:  # refused by the step (nothing changed): the task stays open
-        form = build_task_form(form_schema, values=data)
+        form = build_task_form(form_schema, values=data, pickers=PickerContext(viewer=request.user))
         return _render_task(
             request, account, task, form=form, problem=str(error.message), status=error.http_status
         )

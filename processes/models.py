@@ -82,3 +82,43 @@ class DeploymentLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.process_key or ', '.join(self.file_names)}: {self.outcome}"
+
+
+class RecordType(models.TextChoices):
+    """The records a process may be started from (its business object)."""
+
+    NONE = "", _("No record (a request of its own)")
+    CUSTOMER = "crm.customer", _("A customer")
+    OPPORTUNITY = "crm.opportunity", _("An opportunity")
+    ORDER = "crm.order", _("An order")
+    CONTRACT = "crm.contract", _("A contract")
+
+
+class ManualStart(models.Model):
+    """Who may start a process by hand and from where: the "Start a request" menu and the start
+    buttons on records list a process only through its manual start."""
+
+    process_key = models.CharField(_("process key"), max_length=200, unique=True)
+    groups = models.ManyToManyField(
+        "auth.Group",
+        verbose_name=_("who may start it"),
+        blank=True,
+        related_name="+",
+        help_text=_("Members of these groups may start it; nobody chosen means every employee."),
+    )
+    record_type = models.CharField(
+        _("started from"), max_length=40, choices=RecordType.choices, blank=True, default=RecordType.NONE
+    )
+    active = models.BooleanField(_("offered"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("manual start")
+        verbose_name_plural = _("manual starts")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return self.process_key

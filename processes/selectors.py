@@ -42,3 +42,59 @@ def process_name(process_key: str) -> str:
         DefinitionVersion.objects.filter(key=process_key, active=True).values_list("name", flat=True).first()
     )
     return name or process_key
+
+
+def manual_start(process_key: str):
+    from .models import ManualStart
+
+    return ManualStart.objects.prefetch_related("groups").filter(process_key=process_key).first()
+
+
+def _is_employee(user) -> bool:
+    """An active employee, a staff user or a superuser (portal customers are none of these)."""
+    from org.models import Employee
+
+    if user.is_superuser or user.is_staff:
+        return True
+    return Employee.objects.filter(user_id=user.pk, active=True).exists()
+
+
+def may_start_by_hand(user, process_key: str) -> bool:
+    """A process's manual start decides (offered, and the user in one of its groups, nested
+    groups included); a process without one may be started by any employee (through the API)."""
+    from org.selectors import effective_group_ids
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    rule = manual_start(process_key)
+    if rule is None:
+        return _is_employee(user)
+    if not rule.active:
+        return False
+    allowed = {group.pk for group in rule.groups.all()}
+    if not allowed:
+        return _is_employee(user)
+    return bool(allowed & effective_group_ids(user))
+
+
+def startable_processes(user, *, record_type: str = "") -> list[dict]:
+    """The processes `user` may start by hand from `record_type` ("" = the request menu), each
+    with its name and description, sorted by name."""
+    from .models import ManualStart
+
+    rules = ManualStart.objects.filter(active=True, record_type=record_type).prefetch_related("groups")
+    keys = [rule.process_key for rule in rules]
+    names = dict(DefinitionVersion.objects.filter(key__in=keys, active=True).values_list("key", "name"))
+    found = []
+    for rule in rules:
+        if rule.process_key in names and may_start_by_hand(user, rule.process_key):
+            found.append({"key": rule.process_key, "name": names[rule.process_key] or rule.process_key})
+    return sorted(found, key=lambda item: item["name"].lower())
+
+
+def start_form_of(process_key: str) -> dict | None:
+    """The start form (JSON Schema) of the active version, or None when it takes no fields."""
+    from engine.services import start_form_schema
+
+    definition = DefinitionVersion.objects.filter(key=process_key, active=True).first()
+    return start_form_schema(definition) if definition is not None else None

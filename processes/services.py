@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from core.errors import NotPermitted, ValidationFailed
+from core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
+from engine import parsing
 from engine import services as engine
 from engine.models import DefinitionVersion
 
+from . import selectors
 from .forms import start_form, task_form
-from .models import DeploymentLog, StartBinding
+from .models import DeploymentLog, ManualStart, RecordType, StartBinding
 from .validation import FORM_SUFFIXES, Report, definition_validate
 
 logger = logging.getLogger(__name__)
@@ -107,6 +109,12 @@ def definition_deploy(
         before = set(existing.values_list("pk", flat=True))
         if activate is None:
             activate = not existing.filter(active=True).exists()
+        same = _same_meaning(existing, xml, forms)
+        if same is not None:
+            # a modeler saved the model again without changing it: the stored version stands
+            stored = parsing.process_files(same.files)
+            forms = {n: b for n, b in same.files.items() if n not in stored}
+            xml = stored
         definition = engine.definition_deploy(
             files=xml, attachments=forms, task_forms=task_forms, deployed_by=user, activate=activate
         )
@@ -127,6 +135,19 @@ def definition_deploy(
                 extra={"files": sorted(files), "warnings": len(report.warnings)},
             )
     return DeployResult(report=report, definition=definition, created=created)
+
+
+RECENT_VERSIONS = 20
+
+
+def _same_meaning(versions, xml: dict, forms: dict) -> DefinitionVersion | None:
+    """The stored version (of the recent ones) whose files mean the same as the upload."""
+    digest = parsing.semantic_digest({**xml, **forms})
+    for version in versions.order_by("-version")[:RECENT_VERSIONS]:
+        own = {n: b for n, b in version.files.items() if not n.startswith("called/")}
+        if parsing.semantic_digest(own) == digest:
+            return version
+    return None
 
 
 @transaction.atomic
@@ -172,3 +193,86 @@ def start_for_event(*, name: str, business_object=None, actor=None, variables: d
     return engine.start_process(
         binding.process_key, started_by=actor, business_object=business_object, variables=variables
     )
+
+
+# -- starting a process by hand -------------------------------------------------------------------
+
+
+def _refuse_event_started(key: str) -> None:
+    """A process bound to a business event starts with its record (submitting the order starts
+    its approval): started by hand it would run a second time beside the record's own."""
+    event = selectors.bound_event(key)
+    if event is not None:
+        raise Conflict(
+            _("“%(process)s” starts by itself when this happens: %(event)s. It cannot be started by hand.")
+            % {"process": selectors.process_name(key), "event": event}
+        )
+
+
+@transaction.atomic
+def manual_start_set(
+    *, actor, key: str, groups=(), record_type: str = "", active: bool = True
+) -> ManualStart:
+    """Offer `key` for starting by hand: to whom (groups; none = every employee), from which
+    kind of record; `active=False` withdraws the offer."""
+    _require_designer(actor)
+    if not DefinitionVersion.objects.filter(key=key, active=True).exists():
+        raise ValidationFailed(_("No active process '%(key)s' is deployed.") % {"key": key})
+    _refuse_event_started(key)
+    if record_type not in RecordType.values:
+        raise ValidationFailed(
+            _("Choose where the process is started from."), fields={"record_type": [_("Not a choice.")]}
+        )
+    rule = ManualStart.objects.filter(process_key=key).first()
+    before = (
+        {
+            "groups": sorted(g.name for g in rule.groups.all()),
+            "record_type": rule.record_type,
+            "active": rule.active,
+        }
+        if rule
+        else {}
+    )
+    rule = rule or ManualStart(process_key=key)
+    rule.record_type, rule.active = record_type, active
+    rule.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    rule.save()
+    rule.groups.set(groups)
+    after = {"groups": sorted(g.name for g in groups), "record_type": record_type, "active": active}
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    if changes:
+        audit_record(
+            action=AuditEvent.Action.CREATE if not before else AuditEvent.Action.CHANGE,
+            actor=actor,
+            obj=rule,
+            changes=changes,
+        )
+    return rule
+
+
+def process_start_by_hand(*, actor, key: str, form_data: dict | None = None, record=None):
+    """A person starts `key` (from the request menu, a record's page or the API): the process
+    must not be event-bound, its manual start must admit them, and a record it is started from
+    must be of the offered kind and visible to them."""
+    return process_start_by_hand_step(actor=actor, key=key, form_data=form_data, record=record).instance
+
+
+def process_start_by_hand_step(*, actor, key: str, form_data: dict | None = None, record=None):
+    """process_start_by_hand, answering with the engine's step result (what it left open)."""
+    _refuse_event_started(key)
+    if not selectors.may_start_by_hand(actor, key):
+        raise NotPermitted(_("You may not start this process."))
+    rule = selectors.manual_start(key)
+    wanted = rule.record_type if rule is not None else ""
+    if record is not None:
+        kind = f"{record._meta.app_label}.{record._meta.model_name}"
+        if wanted and kind != wanted:
+            raise ValidationFailed(_("This process is not started from this kind of record."))
+        visible = type(record).objects.visible_to(actor, "view").filter(pk=record.pk).exists()
+        if not visible:
+            raise NotFound(_("The record does not exist or is not visible to you."))
+    elif wanted:
+        raise ValidationFailed(
+            _("This process is started from a record: open the record and start it there.")
+        )
+    return engine.start_process_step(key, started_by=actor, business_object=record, form_data=form_data or {})

@@ -274,7 +274,7 @@ def _check_processes(name: str, root, report: Report) -> bool:
     if not processes:
         return False
     for process in processes:
-        if process.get("isExecutable", "").lower() != "true":
+        if not parsing.is_executable(process):
             continue
         for node in process.iter():
             if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN:
@@ -305,26 +305,101 @@ def _check_processes(name: str, root, report: Report) -> bool:
 
 
 def _check_executable(xml_roots: list[tuple[str, object]], report: Report) -> None:
-    executable = [
-        p
-        for _, root in xml_roots
-        for p in root.findall(f"{{{BPMN}}}process")
-        if p.get("isExecutable", "").lower() == "true"
-    ]
-    if executable:
-        return
-    for name, root in xml_roots:
-        for process in root.findall(f"{{{BPMN}}}process"):
-            report.error(
+    processes = [(name, p) for name, root in xml_roots for p in root.findall(f"{{{BPMN}}}process")]
+    for name, process in processes:
+        if process.get("isExecutable") is None:
+            report.warning(
                 _(
-                    "Process '%(id)s' is not marked executable; set isExecutable=\"true\" (in most "
-                    "modelers: the 'Executable' checkbox of the process)."
+                    "Process '%(name)s' does not say whether it is executable (isExecutable); it is "
+                    "deployed as executable. Tick 'Executable' in the modeler to silence this."
                 )
-                % {"id": process.get("id")},
+                % {"name": process.get("name") or process.get("id")},
                 file=name,
                 **_element(process),
             )
-            return
+    if any(parsing.is_executable(p) for _, p in processes):
+        return
+    for name, process in processes[:1]:
+        report.error(
+            _(
+                "Process '%(id)s' is not marked executable; set isExecutable=\"true\" (in most "
+                "modelers: the 'Executable' checkbox of the process)."
+            )
+            % {"id": process.get("id")},
+            file=name,
+            **_element(process),
+        )
+
+
+FLOW_CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
+NOT_CONNECTED = {"boundaryEvent", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation"}
+
+
+def _label(node) -> str:
+    return node.get("name") or node.get("id") or ""
+
+
+def _check_flows(xml_roots, report: Report) -> None:
+    """Sequence flows that lead nowhere or leave an end event, and elements no flow reaches, each
+    named on its element before the engine sees the model."""
+    for name, root in xml_roots:
+        for container in root.iter(*(f"{{{BPMN}}}{tag}" for tag in FLOW_CONTAINERS)):
+            if container.tag == f"{{{BPMN}}}process" and not parsing.is_executable(container):
+                continue
+            children = [n for n in container if isinstance(n.tag, str) and etree.QName(n).namespace == BPMN]
+            nodes = {
+                n.get("id"): n
+                for n in children
+                if n.get("id") and etree.QName(n).localname in SUPPORTED_FLOW_NODES | UNSUPPORTED_FLOW_NODES
+            }
+            flows = [n for n in children if etree.QName(n).localname == "sequenceFlow"]
+            connected: set[str] = set()
+            for flow in flows:
+                for end in ("sourceRef", "targetRef"):
+                    ref = (flow.get(end) or "").strip()
+                    if ref in nodes:
+                        connected.add(ref)
+                        continue
+                    report.error(
+                        _(
+                            "Sequence flow '%(flow)s' %(direction)s '%(ref)s', which is not an element of "
+                            "this %(container)s; connect it to an existing element or delete it."
+                        )
+                        % {
+                            "flow": _label(flow),
+                            "direction": _("starts at") if end == "sourceRef" else _("leads to"),
+                            "ref": ref or "-",
+                            "container": etree.QName(container).localname,
+                        },
+                        file=name,
+                        **_element(flow),
+                    )
+                source = nodes.get((flow.get("sourceRef") or "").strip())
+                if source is not None and etree.QName(source).localname == "endEvent":
+                    report.error(
+                        _(
+                            "End event '%(name)s' has an outgoing sequence flow; an end event ends its "
+                            "path. Delete the flow or use an intermediate event instead."
+                        )
+                        % {"name": _label(source)},
+                        file=name,
+                        **_element(source),
+                    )
+            for node_id, node in nodes.items():
+                local = etree.QName(node).localname
+                if node_id in connected or local in NOT_CONNECTED or len(nodes) == 1:
+                    continue
+                if local == "startEvent" or node.get("triggeredByEvent") == "true":
+                    continue
+                report.warning(
+                    _(
+                        "%(kind)s '%(name)s' is not connected to any sequence flow, so no path reaches "
+                        "it; connect it or delete it."
+                    )
+                    % {"kind": local, "name": _label(node)},
+                    file=name,
+                    **_element(node),
+                )
 
 
 def _split_names(value: str) -> list[str]:
@@ -480,7 +555,26 @@ def _humanize(message: str, element_name: str) -> str:
             "The timer of %(event)s is not an ISO 8601 date, duration (e.g. P3D, PT4H) or cycle "
             "(e.g. R3/PT1H)."
         ) % {"event": label}
+    if "looking for a task spec" in message:
+        return _(
+            "%(element)s is referenced twice or by a flow to an element that does not exist; check "
+            "that every id is unique and every sequence flow connects existing elements."
+        ) % {"element": label}
+    if INTERNAL_TEXT.search(message):
+        # a library's exception text means nothing to a designer (and leaks internals)
+        return _(
+            "%(element)s uses a construct the engine cannot run as modelled; simplify it or see "
+            "bpmn/README.md for the supported elements."
+        ) % {"element": label}
+    for jargon, word in LIBRARY_JARGON.items():
+        message = message.replace(jargon, word)
     return message.replace("..", ".").strip()
+
+
+INTERNAL_TEXT = re.compile(
+    r"\b[A-Z]\w*(Error|Exception)\(|object at 0x[0-9a-f]+|Traceback|NoneType|__\w+__|SpiffWorkflow"
+)
+LIBRARY_JARGON = {"SubWorkflow": "subprocess", "subworkflow": "subprocess", "task spec": "element"}
 
 
 # -- the pipeline ------------------------------------------------------------------------------
@@ -525,6 +619,7 @@ def _run_pipeline(files: dict[str, bytes], report: Report) -> None:
     for name, root in bpmn_roots:
         _check_processes(name, root, report)
     _check_executable(bpmn_roots, report)
+    _check_flows(bpmn_roots, report)
     _check_called_processes(bpmn_roots, report)
     if report.errors:
         return

@@ -465,12 +465,19 @@ def service_report(*, user, filters: ReportFilters) -> dict:
     complaints = apply_filters(
         Complaint.objects.visible_to(user), filters, owner="customer__owner", date="created_at"
     )
+    # Resolved: resolved and not reopened since (a reopened complaint has no resolved_at until its
+    # final resolution). The SLA is measured on complaints with a due date that were resolved, or
+    # are past due unresolved: met when resolved by the due date.
     resolved = Q(resolved_at__isnull=False)
+    met = resolved & Q(due_at__isnull=False, resolved_at__lte=F("due_at"))
+    breached = Q(due_at__isnull=False) & (
+        Q(resolved_at__gt=F("due_at")) | Q(resolved_at__isnull=True, due_at__lt=timezone.now())
+    )
     summary = complaints.aggregate(
         total=Count("pk"),
         resolved=Count("pk", filter=resolved),
-        sla_met=Count("pk", filter=resolved & Q(overdue_since__isnull=True)),
-        sla_breached=Count("pk", filter=Q(overdue_since__isnull=False)),
+        sla_met=Count("pk", filter=met),
+        sla_breached=Count("pk", filter=breached),
         resolution=Avg(
             ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField()),
             filter=resolved,
@@ -499,7 +506,7 @@ def service_report(*, user, filters: ReportFilters) -> dict:
             "resolved": summary["resolved"],
             "sla_met": summary["sla_met"],
             "sla_breached": summary["sla_breached"],
-            "sla_met_rate": _ratio(summary["sla_met"], summary["resolved"]),
+            "sla_met_rate": _ratio(summary["sla_met"], summary["sla_met"] + summary["sla_breached"]),
             "average_resolution_hours": _hours(summary["resolution"]),
             "average_satisfaction": round(summary["avg_satisfaction"], 2)
             if summary["avg_satisfaction"]

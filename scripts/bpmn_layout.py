@@ -340,8 +340,14 @@ APPROVE = "decision == 'approve'"
 REJECT = "decision == 'reject'"
 
 
-def approval_form(title: str) -> dict:
-    return {
+# Form widgets (core.jsonforms): an amount in yuan, two decimals, shown with the locale's separators.
+MONEY = {"x-widget": "money", "x-currency": "CNY"}
+
+
+def approval_form(title: str, *, bulk: bool = True) -> dict:
+    """Approve or reject with a comment; `bulk=False` marks a decision that must be opened (the
+    inbox's bulk approval refuses it, naming it)."""
+    form = {
         "type": "object",
         "title": title,
         "properties": {
@@ -359,6 +365,9 @@ def approval_form(title: str) -> dict:
         "if": {"properties": {"decision": {"const": "reject"}}},
         "then": {"required": ["comment"], "properties": {"comment": {"minLength": 1}}},
     }
+    if not bulk:
+        form["x-bulk"] = False
+    return form
 
 
 def stage_form(title: str, extra: dict | None = None, required: list | None = None) -> dict:
@@ -390,13 +399,25 @@ RATING_FORM = {
     "type": "object",
     "title": "Satisfaction 满意度",
     "properties": {
-        "rating": {"type": "integer", "title": "Rating (1-5) 评分", "minimum": 1, "maximum": 5},
+        "rating": {
+            "type": "integer",
+            "title": "Rating 评分",
+            "minimum": 1,
+            "maximum": 5,
+            "x-widget": "rating",
+        },
         "feedback": {"type": "string", "title": "Feedback 意见", "maxLength": 2000},
     },
     "required": ["rating"],
 }
 
 CUSTOMER = {"audience": "customer"}
+
+# Due dates (camunda:dueDate: an ISO duration or an expression, engine.owners): approvals within two
+# working days; the vehicle's return when the trip ends; complaints and service requests by the SLA
+# policy (crm.SlaPolicy, via the `sla` variable their first connector sets).
+APPROVAL_DUE = "${business_days(2)}"
+SLA_PRIORITY = "${sla['priority']}"
 
 
 def tell(p: Process, id: str, lane: str, col: float, *, outcome: str, row: int = 0, to: str = "${initiator}"):
@@ -443,7 +464,14 @@ def opportunity_stages() -> Process:
             "Opportunity confirmed 商机确认",
             stage_form(
                 "Opportunity confirmed 商机确认",
-                {"expected_amount": {"type": "number", "title": "Expected amount 预计金额", "minimum": 0}},
+                {
+                    "expected_amount": {
+                        "type": "number",
+                        "title": "Expected amount 预计金额",
+                        "minimum": 0,
+                        **MONEY,
+                    }
+                },
             ),
             "contract",
         ),
@@ -453,7 +481,12 @@ def opportunity_stages() -> Process:
             stage_form(
                 "Contract 合同",
                 {
-                    "contract_amount": {"type": "number", "title": "Contract amount 合同金额", "minimum": 0},
+                    "contract_amount": {
+                        "type": "number",
+                        "title": "Contract amount 合同金额",
+                        "minimum": 0,
+                        **MONEY,
+                    },
                     "signed_on": {"type": "string", "format": "date", "title": "Signed on 签订日期"},
                     "discount_percent": {
                         "type": "number",
@@ -471,7 +504,7 @@ def opportunity_stages() -> Process:
             "Receivables 回款",
             stage_form(
                 "Receivables 回款",
-                {"received_amount": {"type": "number", "title": "Received 已回款", "minimum": 0}},
+                {"received_amount": {"type": "number", "title": "Received 已回款", "minimum": 0, **MONEY}},
             ),
             "repeat",
         ),
@@ -484,7 +517,7 @@ def opportunity_stages() -> Process:
     col = 1.4
     for stage, label, form, next_stage in stages:
         task = f"stage_{stage}"
-        p.user(task, label, "sales", col, form=form, camunda__assignee="${owner}")
+        p.user(task, label, "sales", col, form=form, camunda__assignee="${owner}", camunda__dueDate="P7D")
         p.flow(previous, task)
         if stage != "potential":
             p.flow("gw_entry", task, f"at {stage}", f"stage == '{stage}'", over=True)
@@ -504,8 +537,9 @@ def opportunity_stages() -> Process:
                 "Discount approval 折扣审批",
                 "sales_managers",
                 col + 1.5,
-                form=approval_form("Discount approval 折扣审批"),
+                form=approval_form("Discount approval 折扣审批", bulk=False),
                 camunda__assignee="${manager_of(owner)}",
+                camunda__dueDate=APPROVAL_DUE,
             )
             p.flow("gw_discount", "discount_approval", "above 超限", "float(discount_percent or 0) > 10")
             p.gateway("gw_discount_ok", "Approved? 批准", "sales_managers", col + 2.3)
@@ -628,6 +662,7 @@ def level_change() -> Process:
         2,
         form=approval_form("Manager approval 经理审批"),
         camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_manager", "Approved? 同意?", "sales_managers", 3)
     p.gateway("gw_jump", "Two levels or more? 跨两级?", "sales_managers", 4)
@@ -638,6 +673,7 @@ def level_change() -> Process:
         5,
         form=approval_form("Director approval 总监审批"),
         camunda__candidateGroups="sales_directors",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_director", "Approved? 同意?", "sales_directors", 6)
     p.service(
@@ -689,6 +725,15 @@ def complaint() -> Process:
         "complaint overdue.",
     )
     p.start("complaint_submitted", "Complaint submitted 投诉提交", "service_dispatchers", 0)
+    p.service(
+        "sla",
+        "Look up the SLA 查询服务时限",
+        "service_dispatchers",
+        0.5,
+        row=1,
+        connector="crm.complaint_sla",
+        result="sla",
+    )
     p.user(
         "triage",
         "Triage 分派",
@@ -709,8 +754,13 @@ def complaint() -> Process:
                         {"const": "other", "title": "Other 其他"},
                     ],
                 },
-                "department": {"type": "string", "title": "Department code 部门编码", "minLength": 1},
-                "handler": {"type": "string", "title": "Handler (user name) 处理人", "minLength": 1},
+                "department": {
+                    "type": "string",
+                    "title": "Department 部门",
+                    "minLength": 1,
+                    "x-widget": "department",
+                },
+                "handler": {"type": "string", "title": "Handler 处理人", "minLength": 1, "x-widget": "user"},
                 "severity": {
                     "type": "string",
                     "title": "Severity 严重程度",
@@ -720,6 +770,8 @@ def complaint() -> Process:
             "required": ["category", "department", "handler", "severity"],
         },
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${sla['respond_by']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.service(
         "triaged",
@@ -741,6 +793,8 @@ def complaint() -> Process:
             "required": ["resolution"],
         },
         camunda__assignee="${handler}",
+        camunda__dueDate="${sla['due_at']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.timer("sla_breached", "SLA breached 超时", "investigate", duration="${sla['due']}")
     p.service(
@@ -762,7 +816,7 @@ def complaint() -> Process:
             "assignee": "${handler}",
             "task": "Investigate and resolve 调查处理",
             "process": "Complaint handling 投诉处理",
-            "due": "${sla['due']}",
+            "due": "${sla['due_label']}",
             "subject": "${business_object['label']}",
         },
     )
@@ -780,6 +834,7 @@ def complaint() -> Process:
         form=RATING_FORM,
         props=CUSTOMER,
         camunda__assignee="${customer_user}",
+        camunda__dueDate="P7D",
     )
     p.user(
         "staff_rating",
@@ -789,6 +844,7 @@ def complaint() -> Process:
         row=1,
         form=RATING_FORM,
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${business_days(1)}",
     )
     p.service("rated", "Record the rating 记录评价", "service", 7, connector="crm.complaint_rated")
     p.gateway("gw_satisfied", "Satisfied? 满意?", "service", 8)
@@ -804,6 +860,15 @@ def complaint() -> Process:
             "required": ["resolution"],
         },
         camunda__assignee="${department_head(department)}",
+        camunda__dueDate=APPROVAL_DUE,
+        camunda__priority=SLA_PRIORITY,
+    )
+    p.service(
+        "reopen",
+        "Reopen the complaint 重新打开投诉",
+        "department_heads",
+        8.2,
+        connector="crm.complaint_reopened",
     )
     p.service(
         "reopened",
@@ -814,13 +879,14 @@ def complaint() -> Process:
     )
     p.service("close", "Close the complaint 结案", "service", 11, connector="crm.complaint_closed")
     p.end("complaint_closed", "Closed 已结案", "service", 12)
-    p.chain("complaint_submitted", "triage", "triaged", "investigate", "resolved", "gw_portal")
+    p.chain("complaint_submitted", "sla", "triage", "triaged", "investigate", "resolved", "gw_portal")
     p.flow("gw_portal", "customer_rating", "customer 客户", "bool(customer_user)")
     p.flow("gw_portal", "staff_rating", "staff 员工代录", default=True)
     p.flow("customer_rating", "rated")
     p.flow("staff_rating", "rated")
     p.flow("rated", "gw_satisfied")
-    p.flow("gw_satisfied", "head_review", "unsatisfied 不满意", "int(rating) <= 2")
+    p.flow("gw_satisfied", "reopen", "unsatisfied 不满意", "int(rating) <= 2")
+    p.flow("reopen", "head_review")
     p.flow("gw_satisfied", "close", "satisfied 满意", default=True)
     p.chain("head_review", "reopened", "close", "complaint_closed")
     # the steps as the customer reads them in the portal (bilingual, like the task names); the
@@ -851,10 +917,18 @@ def service_dispatch() -> Process:
     )
     p.start("request_submitted", "Service request 服务请求", "service_dispatchers", 0)
     p.service(
+        "sla",
+        "Look up the SLA 查询服务时限",
+        "service_dispatchers",
+        0.6,
+        connector="crm.service_sla",
+        result="sla",
+    )
+    p.service(
         "workload",
         "Technicians' workload 技术员负荷",
         "service_dispatchers",
-        1,
+        1.3,
         connector="crm.technician_workload",
         result="technicians",
     )
@@ -867,13 +941,20 @@ def service_dispatch() -> Process:
             "type": "object",
             "title": "Dispatch 派工",
             "properties": {
-                "technician": {"type": "string", "title": "Technician (user name) 技术员", "minLength": 1},
+                "technician": {
+                    "type": "string",
+                    "title": "Technician 技术员",
+                    "minLength": 1,
+                    "x-widget": "technician",
+                },
                 "scheduled_at": {"type": "string", "format": "date-time", "title": "Scheduled 预约时间"},
                 "instructions": {"type": "string", "title": "Instructions 说明", "maxLength": 2000},
             },
             "required": ["technician"],
         },
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${sla['respond_by']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.service("dispatched", "Dispatch 派单", "service_dispatchers", 3, connector="crm.service_dispatched")
     p.user(
@@ -891,6 +972,8 @@ def service_dispatch() -> Process:
             "required": ["accepted"],
         },
         camunda__assignee="${technician}",
+        camunda__dueDate="PT4H",
+        camunda__priority=SLA_PRIORITY,
     )
     p.timer("not_accepted", "Not accepted in 4 h 4小时未接单", "accept", duration="PT4H", interrupting=True)
     p.gateway("gw_accepted", "Accepted? 接单?", "technicians", 5)
@@ -910,10 +993,16 @@ def service_dispatch() -> Process:
                     "items": {
                         "type": "object",
                         "properties": {
-                            "product": {"type": "string", "title": "Product code 产品编码", "minLength": 1},
+                            "product": {
+                                "type": "string",
+                                "title": "Product 产品",
+                                "minLength": 1,
+                                "x-widget": "product",
+                            },
                             "quantity": {"type": "number", "title": "Quantity 数量", "exclusiveMinimum": 0},
                         },
                         "required": ["product", "quantity"],
+                        "additionalProperties": False,
                     },
                 },
                 "result": {"type": "string", "title": "Result 结果", "minLength": 1},
@@ -921,6 +1010,8 @@ def service_dispatch() -> Process:
             "required": ["hours", "result"],
         },
         camunda__assignee="${technician}",
+        camunda__dueDate="${sla['due_at']}",
+        camunda__priority=SLA_PRIORITY,
     )
     p.service(
         "work_recorded",
@@ -938,6 +1029,7 @@ def service_dispatch() -> Process:
         form=RATING_FORM,
         props=CUSTOMER,
         camunda__assignee="${customer_user}",
+        camunda__dueDate="P7D",
     )
     p.user(
         "staff_confirm",
@@ -947,12 +1039,13 @@ def service_dispatch() -> Process:
         row=1,
         form=RATING_FORM,
         camunda__candidateGroups="service_dispatchers",
+        camunda__dueDate="${business_days(1)}",
     )
     p.service(
         "service_closed", "Close the request 关闭服务单", "technicians", 10, connector="crm.service_closed"
     )
     p.end("request_closed", "Closed 已关闭", "technicians", 11)
-    p.chain("request_submitted", "workload", "assign", "dispatched", "accept", "gw_accepted")
+    p.chain("request_submitted", "sla", "workload", "assign", "dispatched", "accept", "gw_accepted")
     p.flow("not_accepted", "workload")
     p.flow("gw_accepted", "workload", "declined 拒单", "not accepted")
     p.flow("gw_accepted", "work", "accepted 接单", default=True)
@@ -1001,6 +1094,7 @@ def order_approval() -> Process:
         5,
         form=approval_form("Sales manager approval 销售经理审批"),
         camunda__assignee="${manager_of(owner)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.timer(
         "manager_reminder", "Waiting too long 超时提醒", "manager_approval", cycle="${order['remind_cycle']}"
@@ -1029,8 +1123,9 @@ def order_approval() -> Process:
         "Finance approval 财务审批",
         "finance",
         9.6,
-        form=approval_form("Finance approval 财务审批"),
+        form=approval_form("Finance approval 财务审批", bulk=False),
         camunda__candidateGroups="finance",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_finance", "Approved? 同意?", "finance", 10.6)
     p.service(
@@ -1056,6 +1151,7 @@ def order_approval() -> Process:
             "required": ["tracking_number"],
         },
         camunda__candidateGroups="warehouse",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.timer("ship_reminder", "Not shipped in time 发货超时", "ship", cycle="${order['remind_cycle']}")
     p.service(
@@ -1087,7 +1183,7 @@ def order_approval() -> Process:
             "type": "object",
             "title": "Payment 收款",
             "properties": {
-                "amount": {"type": "number", "title": "Amount 金额", "exclusiveMinimum": 0},
+                "amount": {"type": "number", "title": "Amount 金额", "exclusiveMinimum": 0, **MONEY},
                 "paid_on": {"type": "string", "format": "date", "title": "Paid on 收款日期"},
                 "method": {
                     "type": "string",
@@ -1099,6 +1195,7 @@ def order_approval() -> Process:
             "required": ["amount"],
         },
         camunda__candidateGroups="finance",
+        camunda__dueDate="P30D",
     )
     p.service(
         "paid_check",
@@ -1254,6 +1351,7 @@ def leave_request() -> Process:
         1,
         form=approval_form("Manager approval 经理审批"),
         camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_manager", "Approved? 同意?", "managers", 2)
     p.gateway("gw_days", "More than 3 days? 超过3天?", "managers", 3)
@@ -1264,6 +1362,7 @@ def leave_request() -> Process:
         4,
         form=approval_form("Department head approval 部门负责人审批"),
         camunda__assignee="${department_head(manager_of(initiator))}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_head", "Approved? 同意?", "department_heads", 5)
     p.user(
@@ -1277,6 +1376,7 @@ def leave_request() -> Process:
             "properties": {"comment": {"type": "string", "title": "Comment 备注", "maxLength": 2000}},
         },
         camunda__candidateGroups="hr",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.service(
         "leave_approved",
@@ -1331,6 +1431,7 @@ def vehicle_request() -> Process:
         1,
         form=approval_form("Manager approval 经理审批"),
         camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
     )
     p.gateway("gw_manager", "Approved? 同意?", "managers", 2)
     p.user(
@@ -1342,12 +1443,13 @@ def vehicle_request() -> Process:
             "type": "object",
             "title": "Assign a vehicle 派车",
             "properties": {
-                "vehicle": {"type": "string", "title": "Vehicle (plate) 车牌", "minLength": 1},
+                "vehicle": {"type": "string", "title": "Vehicle 车辆", "minLength": 1, "x-widget": "vehicle"},
                 "driver": {"type": "string", "title": "Driver 司机", "maxLength": 100},
             },
             "required": ["vehicle"],
         },
         camunda__candidateGroups="vehicle_admins",
+        camunda__dueDate="${business_days(1)}",
     )
     p.service(
         "book",
@@ -1373,6 +1475,7 @@ def vehicle_request() -> Process:
             "required": ["mileage_km"],
         },
         camunda__assignee="${initiator}",
+        camunda__dueDate="${ends_at}",
     )
     p.service("returned", "Close the booking 结束用车", "staff", 7, connector="office.vehicle_returned")
     p.end("vehicle_done", "Closed 已结束", "staff", 8)

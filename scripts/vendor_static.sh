@@ -15,13 +15,26 @@ PINS=(
   "axe-core@4.14.1"
 )
 
+# The designer's modeler (scripts/modeler/*.js, built into baton-modeler/): bpmn-js with the
+# properties panel showing the Camunda 7 attributes the engine reads, bundled by esbuild into one
+# file (no CDN, no eval).
+BUNDLE_PINS=(
+  "bpmn-js-properties-panel@5.65.3"
+  "@bpmn-io/properties-panel@3.55.0"
+  "camunda-bpmn-moddle@8.0.1"
+  "camunda-bpmn-js-behaviors@1.18.0"
+  "preact@10.29.8"
+  "esbuild@0.28.2"
+)
+
+ROOT="$(pwd)"
 DEST=static/vendor
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 cd "$WORK"
 npm init -y >/dev/null 2>&1
-npm install --no-audit --no-fund --ignore-scripts --save-exact "${PINS[@]}" >/dev/null
+npm install --no-audit --no-fund --ignore-scripts --save-exact "${PINS[@]}" "${BUNDLE_PINS[@]}" >/dev/null
 cd - >/dev/null
 
 rm -rf "$DEST"
@@ -41,6 +54,16 @@ copy bpmn-js dist/assets/bpmn-js.css
 copy bpmn-js dist/assets/bpmn-font/css/bpmn.css bpmn-font/css/bpmn.css
 for f in "$WORK"/node_modules/bpmn-js/dist/assets/bpmn-font/font/*; do
   copy bpmn-js "dist/assets/bpmn-font/font/$(basename "$f")" "bpmn-font/font/$(basename "$f")"
+done
+mkdir -p "$DEST/baton-modeler"
+cp "$ROOT/scripts/modeler/"*.js "$WORK/"
+(cd "$WORK" && node_modules/.bin/esbuild entry.js --bundle --minify --format=iife --legal-comments=none \
+  --outfile=baton-modeler.min.js --log-level=warning)
+cp "$WORK/baton-modeler.min.js" "$DEST/baton-modeler/"
+cp "$WORK/node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css" "$DEST/baton-modeler/"
+for pin in "${BUNDLE_PINS[@]}"; do
+  pkg="${pin%@*}"
+  cp "$WORK/node_modules/$pkg/LICENSE" "$DEST/baton-modeler/LICENSE.${pkg//\//-}" 2>/dev/null || true
 done
 copy chart.js dist/chart.umd.min.js
 copy axe-core axe.min.js
@@ -64,6 +87,7 @@ done
     files="$(cd "$DEST/$pkg" && find . -type f ! -name 'LICENSE*' | sed 's|^\./||' | sort | tr '\n' ' ')"
     echo "| $pkg | $version | $files|"
   done
+  echo "| baton-modeler (scripts/modeler, esbuild) | ${BUNDLE_PINS[*]} | baton-modeler.min.js properties-panel.css |"
 } > "$DEST/README.md"
 
 du -sh "$DEST"

@@ -256,6 +256,66 @@ KINDS: dict[str, RequestKind] = {
 }  # fmt: skip
 
 
+# -- correcting and resubmitting: a finished request's values as the new form's initial data -------
+
+
+def _local(moment):
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else None
+
+
+def _leave_values(request) -> dict:
+    return {
+        "leave_type": request.leave_type_id,
+        "starts_on": request.starts_on,
+        "ends_on": request.ends_on,
+        "reason": request.reason,
+    }
+
+
+def _vehicle_values(request) -> dict:
+    return {
+        "starts_at": _local(request.starts_at),
+        "ends_at": _local(request.ends_at),
+        "destination": request.destination,
+        "passengers": request.passengers,
+        "purpose": request.purpose,
+    }
+
+
+def _level_change_values(request) -> dict:
+    return {"customer": request.customer.code, "to_level": request.to_level_id, "reason": request.reason}
+
+
+def _sales_support_values(request) -> dict:
+    return {
+        "customer": request.customer.code,
+        "kind": request.kind,
+        "subject": request.subject,
+        "description": request.description,
+        "preferred_at": _local(request.preferred_at),
+    }
+
+
+def _order_values(order) -> dict:
+    line = order.lines.select_related("product").order_by("pk").first()
+    values = {"customer": order.customer.code, "delivery_on": order.delivery_on, "notes": order.notes}
+    if line is not None:
+        values.update(product=line.product.code, quantity=line.quantity)
+    return values
+
+
+# business object ("app.model") -> (kind, its form's values from the object)
+RESUBMIT: dict[str, tuple[str, Callable[[Any], dict]]] = {
+    "office.leaverequest": ("leave", _leave_values),
+    "office.vehiclerequest": ("vehicle", _vehicle_values),
+    "crm.levelchangerequest": ("level_change", _level_change_values),
+    "crm.servicerequest": ("sales_support", _sales_support_values),
+    "crm.order": ("order", _order_values),
+}
+
+
 def _field_for(form: forms.Form, key: str) -> str | None:
     """The form field a service's error key belongs to ("lines.1.quantity" -> "quantity")."""
     name = key.rsplit(".", 1)[-1]

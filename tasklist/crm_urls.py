@@ -2,7 +2,21 @@
 
 from django.urls import path
 
-from .views.crm import contracts, customers, documents, imports, merge, pool, quotations, records
+from .views.crm import (
+    calendar,
+    contracts,
+    customers,
+    documents,
+    imports,
+    merge,
+    pipeline,
+    pool,
+    quotations,
+    records,
+    sales,
+    search,
+)
+from .views.objects import object_urls
 
 app_name = "crm"
 
@@ -39,12 +53,24 @@ urlpatterns = [
     path("documents/<int:document_id>/share/", documents.document_share_toggle, name="document_share"),
     path("documents/<int:document_id>/delete/", documents.document_remove, name="document_delete"),
     path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
-    path("contacts/<int:pk>/edit/", records.contact_edit, name="contact_edit"),
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
-    path("opportunities/<int:pk>/edit/", records.opportunity_edit, name="opportunity_edit"),
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
     path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
     path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
+    path("opportunities/board/", pipeline.opportunity_board, name="opportunity_board"),
+    path("opportunities/reasons/", pipeline.opportunity_reasons, name="opportunity_reasons"),
+    path("opportunities/<int:pk>/move/", pipeline.opportunity_move, name="opportunity_move"),
+    path("opportunities/<int:pk>/close/", pipeline.opportunity_close_view, name="opportunity_close"),
+    path("leads/<int:pk>/convert/", pipeline.lead_convert_view, name="lead_convert"),
+    path("leads/<int:pk>/disqualify/", pipeline.lead_disqualify_view, name="lead_disqualify"),
+    path("leads/web-form/", pipeline.lead_form_help, name="lead_form_help"),
+    path("leads/import/", pipeline.lead_import_view, name="lead_import"),
+    path("forms/lead/", pipeline.lead_web_form, name="lead_web_form"),
+    path("activities/<int:pk>/done/", calendar.activity_done, name="activity_done"),
+    path("calendar/", calendar.my_calendar, name="calendar"),
+    path("search/", search.search, name="search"),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
     path("quotations/", quotations.quotation_list, name="quotation_list"),
     path("quotations/new/", quotations.quotation_new, name="quotation_new"),
     path("quotations/<int:pk>/", quotations.quotation_detail, name="quotation_detail"),

@@ -56,9 +56,10 @@ def todays_follow_ups(user) -> list | None:
     return page["rows"]
 
 
-def my_pipeline(user) -> list[dict] | None:
-    """My open opportunities per stage (in the sales process's order) with count and amount;
-    None when the user may not see opportunities."""
+def my_pipeline(user, *, owners: list[int] | None = None) -> list[dict] | None:
+    """My open opportunities per stage (in the sales process's order) with count and amount, or
+    those of `owners` (a manager's team with herself); None when the user may not see
+    opportunities."""
     from crm.models import Opportunity
     from crm.selectors.lists import list_groups
 
@@ -69,7 +70,7 @@ def my_pipeline(user) -> list[dict] | None:
         for row in list_groups(
             user=user,
             entity="opportunity",
-            params={"filters": {"owner": "me", "status": Opportunity.Status.OPEN}},
+            params={"filters": {"owner": owners or "me", "status": Opportunity.Status.OPEN}},
             group_by="stage",
         )
     }
@@ -93,6 +94,36 @@ def reports_of(user):
     direct = Q(employee__manager__user=user)
     by_department = Q(employee__manager__isnull=True, employee__department__head=user)
     return User.objects.filter(direct | by_department, is_active=True).exclude(pk=user.pk)
+
+
+TEAM_DEPTH = 6
+
+
+def team_of(user) -> list[int]:
+    """Everyone below `user` in the org chart (her reports, their reports...), as user ids; one
+    query per level."""
+    team: list[int] = []
+    level = [user.pk]
+    for _depth in range(TEAM_DEPTH):
+        below = [
+            pk
+            for pk in reports_of_any(level).values_list("pk", flat=True)
+            if pk not in team and pk != user.pk
+        ]
+        if not below:
+            break
+        team.extend(below)
+        level = below
+    return team
+
+
+def reports_of_any(manager_ids: list[int]):
+    """Active users reporting to any of `manager_ids` (the reading of reports_of)."""
+    from org.models import User
+
+    direct = Q(employee__manager__user__in=manager_ids)
+    by_department = Q(employee__manager__isnull=True, employee__department__head__in=manager_ids)
+    return User.objects.filter(direct | by_department, is_active=True).distinct()
 
 
 def team_load(user, *, now: datetime | None = None) -> list[TeamMember]:

@@ -4,6 +4,7 @@ and where instances wait (open tasks per element: the heat-map)."""
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from engine.models import DefinitionVersion, HumanTask, Incident, ProcessInstance
 
@@ -167,3 +168,139 @@ def version_diff(older: DefinitionVersion, newer: DefinitionVersion) -> dict[str
                 {"id": i, "kind": after["kind"], "name": after["name"] or before["name"], "what": what}
             )
     return {"added": added, "removed": removed, "changed": changed}
+
+
+OWNER_EXPRESSIONS = (
+    ("${initiator}", _("The person who started the process")),
+    ("${manager_of(initiator)}", _("The starter's manager")),
+    ("${department_head(owner)}", _("Head of the record owner's department")),
+    ("${owner}", _("The record's owner")),
+)
+PRIORITIES = (("30", _("Low")), ("50", _("Normal")), ("70", _("High")), ("90", _("Urgent")))
+
+
+def _group_label(group) -> str:
+    profile = getattr(group, "profile", None)
+    description = (profile.description.strip().splitlines() or [""])[0] if profile else ""
+    return f"{description} ({group.name})" if description else group.name
+
+
+def modeler_choices(definition: DefinitionVersion) -> dict:
+    """What the modeler's pickers offer: owners by name (people, groups, org expressions), the
+    deployment's forms, the registered connectors, priorities. Values are what the engine reads."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from engine import connectors
+
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, employee__isnull=False)
+        .select_related("employee__department")
+        .order_by("display_name", "username")[:MAX_PEOPLE]
+    )
+    people = []
+    for user in users:
+        department = getattr(getattr(user, "employee", None), "department", None)
+        label = str(user.display_name or user.get_full_name() or _("(no name)"))
+        if department is not None:
+            label = f"{label} · {department.name}"
+        people.append({"value": user.username, "label": label})
+    groups = Group.objects.select_related("profile").order_by("name")
+    return {
+        "assignees": [{"value": v, "label": str(label)} for v, label in OWNER_EXPRESSIONS] + people,
+        "groups": [{"value": g.name, "label": _group_label(g)} for g in groups],
+        "forms": [
+            {"value": name, "label": name}
+            for name in sorted(definition.files or {})
+            if name.lower().endswith(".json") and not name.startswith("called/")
+        ],
+        "connectors": [{"value": name, "label": name} for name in connectors.registered_names()],
+        "priorities": [{"value": v, "label": str(label)} for v, label in PRIORITIES],
+    }
+
+
+MAX_PEOPLE = 500
+
+
+# The properties panel's own words (bpmn-js asks its translate service for each), in the page's
+# language; a label not listed stays English.
+MODELER_LABELS = {
+    "General": _("General"),
+    "Name": _("Name"),
+    "ID": _("ID"),
+    "Documentation": _("Documentation"),
+    "Element documentation": _("Element documentation"),
+    "User assignment": _("User assignment"),
+    "Assignee": _("Assignee"),
+    "Candidate groups": _("Candidate groups"),
+    "Candidate users": _("Candidate users"),
+    "Due date": _("Due date"),
+    "Follow up date": _("Follow-up date"),
+    "Priority": _("Priority"),
+    "Form": _("Form"),
+    "Type": _("Type"),
+    "Form key": _("Form key"),
+    "Form fields": _("Form fields"),
+    "Condition": _("Condition"),
+    "Condition type": _("Condition type"),
+    "Expression": _("Expression"),
+    "Script": _("Script"),
+    "Timer": _("Timer"),
+    "Value": _("Value"),
+    "Message": _("Message"),
+    "Signal": _("Signal"),
+    "Implementation": _("Implementation"),
+    "Topic": _("Topic"),
+    "Inputs": _("Inputs"),
+    "Outputs": _("Outputs"),
+    "Extension properties": _("Extension properties"),
+    "Process": _("Process"),
+    "Executable": _("Executable"),
+    "Version tag": _("Version tag"),
+    "(not set)": _("(not set)"),
+    "Candidate group": _("Candidate group"),
+    "Connector": _("Connector"),
+    "Baton: who, form, connector": _("Who, form and connector"),
+    "Select an element to edit its properties.": _("Select an element to edit its properties."),
+    "Forms": _("Forms"),
+    "Task listeners": _("Task listeners"),
+    "Execution listeners": _("Execution listeners"),
+    "Asynchronous continuations": _("Asynchronous continuations"),
+    "The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).": _(
+        "When the task is due: a duration after it opens (P2D, PT4H), a date (2026-06-26T09:00), or "
+        "an expression over the process data."
+    ),
+    "The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).": _(
+        "When to remind the owner: a duration after the task opens (P1D), a date, or an expression."
+    ),
+}
+
+
+def modeler_labels() -> dict[str, str]:
+    return {english: str(label) for english, label in MODELER_LABELS.items()}
+
+
+def start_settings(key: str) -> dict:
+    """The process page's "who may start it" section: the event that starts it by itself, or
+    its manual start (groups, record kind, offered) with the choices to change it."""
+    from django.contrib.auth.models import Group
+
+    from processes import selectors as processes
+    from processes.models import RecordType
+
+    event = processes.bound_event(key)
+    rule = processes.manual_start(key)
+    chosen = {g.pk for g in rule.groups.all()} if rule else set()
+    return {
+        "event": event,
+        "rule": rule,
+        "groups": [
+            {"id": g.pk, "label": _group_label(g), "chosen": g.pk in chosen}
+            for g in Group.objects.select_related("profile").order_by("name")
+        ],
+        "record_types": [
+            {"value": value, "label": label, "chosen": bool(rule) and rule.record_type == value}
+            for value, label in RecordType.choices
+        ],
+    }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.jsonforms import (  # noqa: F401 - the task-form API the views use
     build_task_form,
+    bulk_allowed,
     bulk_approvable,
     form_data_from_post,
 )

@@ -13,14 +13,8 @@ from urllib.parse import urlencode
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from engine.models import (
-    DefinitionVersion,
-    HumanTask,
-    HumanTaskCandidate,
-    Incident,
-    InstanceEvent,
-    ProcessInstance,
-)
+from engine import selectors as engine_selectors
+from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # counts above this show as "999+": counting a huge queue exactly buys nothing
@@ -63,18 +57,9 @@ class InboxPage:
 
 
 def _view_queryset(user, view: str) -> QuerySet:
-    if view == "mine":
-        return HumanTask.objects.inbox(user)
-    if view == "queue":
-        return HumanTask.objects.queue(user)
-    if view == "delegated":
-        delegated = InstanceEvent.objects.filter(
-            kind=InstanceEvent.Kind.TASK_DELEGATED, actor=user, human_task__isnull=False
-        ).values("human_task_id")
-        return HumanTask.objects.open().filter(pk__in=delegated).exclude(assignee=user)
-    if view == "done":
-        return HumanTask.objects.filter(status=HumanTask.Status.COMPLETED, completed_by=user)
-    raise ValueError(view)
+    if view not in VIEWS:
+        raise ValueError(view)
+    return engine_selectors.task_view(user, view)
 
 
 def _day_start(now: datetime) -> datetime:
@@ -198,6 +183,17 @@ def my_open_task_count(user) -> int:
     return capped_count(HumanTask.objects.inbox(user))
 
 
+# An inbox row shows the process's name, not its files (every BPMN and form text of the version, a
+# JSON document decoded per row) nor the instance's data: measured, decoding them was the largest
+# single cost of an inbox page (bench/ui_actions.py).
+ROW_DEFERRED = (
+    "instance__definition__files",
+    "instance__definition__metadata",
+    "instance__variables",
+    "instance__completed_elements",
+)
+
+
 def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
     """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists)."""
     now = now or timezone.now()
@@ -205,11 +201,11 @@ def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> Inbox
     related = ("instance__definition", "assignee", "completed_by")
     if query.view == "queue" and query.sort == "due" and _branches_supported():
         ids = _queue_page_ids(user, query, now, start + PAGE_SIZE + 1)[start:]
-        found = HumanTask.objects.filter(pk__in=ids).select_related(*related).in_bulk()
+        found = HumanTask.objects.filter(pk__in=ids).select_related(*related).defer(*ROW_DEFERRED).in_bulk()
         rows = [found[pk] for pk in ids if pk in found]
     else:
         qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
-        rows = list(qs.select_related(*related)[start : start + PAGE_SIZE + 1])
+        rows = list(qs.select_related(*related).defer(*ROW_DEFERRED)[start : start + PAGE_SIZE + 1])
     for row in rows:
         row.overdue = bool(row.is_open and row.due_at and row.due_at < now)
         row.due_soon = bool(row.is_open and row.due_at and not row.overdue and row.due_at < now + DUE_SOON)
@@ -232,25 +228,6 @@ def process_choices() -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda item: item[1].lower())
 
 
-def _task_object_type_ids(limit: int) -> list[int]:
-    from django.db import connection
-
-    # engine_humantask.business_object_type_id, led by the index engine_task_bo
-    sql = """
-        WITH RECURSIVE kinds(id) AS (
-            (SELECT business_object_type_id FROM engine_humantask WHERE business_object_type_id IS NOT NULL
-             ORDER BY business_object_type_id LIMIT 1)
-            UNION ALL
-            SELECT (SELECT business_object_type_id FROM engine_humantask
-                    WHERE business_object_type_id > kinds.id ORDER BY business_object_type_id LIMIT 1)
-            FROM kinds WHERE kinds.id IS NOT NULL
-        )
-        SELECT id FROM kinds WHERE id IS NOT NULL LIMIT %s"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [limit])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def object_type_choices(user, view: str) -> list[tuple[str, str]]:
     """The kinds of business objects the user's current view is about, for the filter."""
     from django.contrib.contenttypes.models import ContentType
@@ -258,7 +235,7 @@ def object_type_choices(user, view: str) -> list[tuple[str, str]]:
     if view == "queue" and _branches_supported():
         # DISTINCT over a whole group queue costs a scan of all of it: list the kinds any task is
         # about instead, by a skip scan of the (business_object_type, id) index (a few probes).
-        type_ids = _task_object_type_ids(limit=50)
+        type_ids = engine_selectors.task_object_type_ids(limit=50)
     else:
         ids = (
             _view_queryset(user, view)
@@ -295,35 +272,17 @@ def task_name_choices(user, view: str, limit: int = 100) -> list[str]:
 
 
 def task_for_user(user, task_id: int) -> HumanTask | None:
-    """The task, if `user` may see it: assignee, candidate, completer, starter of the instance,
-    someone who acted on it (e.g. delegated it), or within the user's permission scope over tasks.
-    None otherwise (shown as 404)."""
-
-    offered = HumanTaskCandidate.objects.offered_to(user)
-    base = HumanTask.objects.filter(pk=task_id)
-    acted = InstanceEvent.objects.filter(human_task_id=task_id, actor=user).values("human_task_id")
-    mine = base.filter(
-        Q(assignee=user)
-        | Q(completed_by=user)
-        | Q(instance__started_by=user)
-        | Q(pk__in=offered.filter(task_id=task_id).values("task_id"))
-        | Q(pk__in=acted)
-    )
-    visible = mine | base.visible_to(user, "view")
-    return visible.select_related(
-        "instance__definition", "instance__started_by", "assignee", "completed_by"
-    ).first()
+    """The task, if `user` may see it (engine.selectors.task_for_user); None is shown as 404."""
+    related = ("instance__definition", "instance__started_by", "assignee", "completed_by")
+    return engine_selectors.task_for_user(user, task_id, related=related)
 
 
 def task_is_offered_to(user, task: HumanTask) -> bool:
-
-    return HumanTaskCandidate.objects.filter(task=task).offered_to(user).exists()
+    return engine_selectors.task_is_offered_to(user, task)
 
 
 def instance_history(instance: ProcessInstance) -> QuerySet:
-    from engine.selectors import instance_history as engine_history
-
-    return engine_history(instance).order_by("id")
+    return engine_selectors.instance_history(instance).order_by("id")
 
 
 def task_history(task: HumanTask) -> list[InstanceEvent]:
@@ -355,21 +314,8 @@ def delegation_choices(user, limit: int = 200) -> list[tuple[str, str]]:
 # -- process instances: the diagram view and "my requests" -----------------------------------------
 
 
-def _involved_instances(user) -> Q:
-    """Instances a user took part in: started, holds or held a task, is offered one, or acted on."""
-
-    offered = HumanTaskCandidate.objects.offered_to(user)
-    tasks = HumanTask.objects.filter(
-        Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered.values("task_id"))
-    )
-    acted = InstanceEvent.objects.filter(actor=user).values("instance_id")
-    return Q(started_by=user) | Q(pk__in=tasks.values("instance_id")) | Q(pk__in=acted)
-
-
 def instance_for_user(user, instance_id: int) -> ProcessInstance | None:
-    base = ProcessInstance.objects.filter(pk=instance_id)
-    visible = base.filter(_involved_instances(user)) | base.visible_to(user, "view")
-    return visible.select_related("definition", "started_by").first()
+    return engine_selectors.instance_for_user(user, instance_id, related=("definition", "started_by"))
 
 
 def instance_open_tasks(instance: ProcessInstance) -> list[HumanTask]:
@@ -397,9 +343,93 @@ def instance_diagram(instance: ProcessInstance, open_tasks, incidents) -> tuple[
     return xml, {"done": done, "current": current, "incident": failed}
 
 
-def my_requests(user, *, running: bool, page: int = 1) -> tuple[list[ProcessInstance], bool]:
-    """Instances the user started (running or finished), newest first, with their open tasks
-    prefetched so each row can say who holds the current step."""
+@dataclass(frozen=True)
+class Outcome:
+    """Where a request stands, in words: approved / rejected / withdrawn / cancelled / done, or
+    running with its current steps. `by` is a person's display name, `reason` their comment."""
+
+    state: str
+    by: str = ""
+    reason: str = ""
+    at: datetime | None = None
+    steps: tuple[tuple[str, str], ...] = ()  # (step name, who holds it: a person or the lane/groups)
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    instance: ProcessInstance
+    outcome: Outcome
+    can_withdraw: bool
+    resubmit_kind: str = ""  # a rejected or withdrawn request: the kind whose form takes its values
+
+
+DECISION_KEY = "decision"  # the shipped approval forms' field: "approve" | "reject"
+
+
+def _holder(task: HumanTask) -> str:
+    if task.assignee_id:
+        return str(task.assignee)
+    # the lane names the role in words ("Sales manager 销售经理"); the groups' names are the fallback
+    from org.selectors import group_labels
+
+    groups = task.candidate_groups or []
+    return task.lane or ", ".join(group_labels(set(groups)).get(g, g) for g in groups)
+
+
+def request_outcomes(instances: list[ProcessInstance]) -> dict[int, Outcome]:
+    """The outcome of each instance, from its recorded decisions: the last completed task whose
+    form carried a decision, and who cancelled it (the requester: withdrawn). One query for all
+    rows; running rows need their `open_tasks` prefetched (see `my_requests`)."""
+    ids = [i.pk for i in instances]
+    last_decision: dict[int, InstanceEvent] = {}
+    cancelled: dict[int, InstanceEvent] = {}
+    events = (
+        InstanceEvent.objects.filter(instance_id__in=ids)
+        .filter(
+            Q(kind=InstanceEvent.Kind.CANCELLED)
+            | Q(kind=InstanceEvent.Kind.TASK_COMPLETED, data__data__has_key=DECISION_KEY)
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
+    for event in events if ids else ():
+        if event.kind == InstanceEvent.Kind.CANCELLED:
+            cancelled[event.instance_id] = event
+        else:
+            last_decision[event.instance_id] = event
+    outcomes: dict[int, Outcome] = {}
+    for instance in instances:
+        decision = last_decision.get(instance.pk)
+        if instance.status == ProcessInstance.Status.CANCELLED:
+            event = cancelled.get(instance.pk)
+            by_requester = event is not None and event.actor_id and event.actor_id == instance.started_by_id
+            outcomes[instance.pk] = Outcome(
+                "withdrawn" if by_requester else "cancelled",
+                by=str(event.actor) if event is not None and event.actor else "",
+                reason=(event.data or {}).get("reason", "") if event is not None else "",
+                at=instance.ended_at,
+            )
+        elif instance.is_running or instance.status == ProcessInstance.Status.ERROR:
+            steps = tuple((t.name, _holder(t)) for t in getattr(instance, "open_tasks", []))
+            state = "attention" if instance.status == ProcessInstance.Status.ERROR else "running"
+            outcomes[instance.pk] = Outcome(state, steps=steps)
+        elif decision is not None:
+            form = (decision.data or {}).get("data", {})
+            rejected = form.get(DECISION_KEY) == "reject"
+            outcomes[instance.pk] = Outcome(
+                "rejected" if rejected else "approved",
+                by=str(decision.actor) if decision.actor else "",
+                reason=str(form.get("comment") or ""),
+                at=instance.ended_at,
+            )
+        else:
+            outcomes[instance.pk] = Outcome("done", at=instance.ended_at)
+    return outcomes
+
+
+def my_requests(user, *, running: bool, page: int = 1) -> tuple[list[RequestRow], bool]:
+    """Instances the user started (running or finished), newest first, each with its outcome in
+    words; the open tasks are prefetched so a running row can say who holds the current step."""
     statuses = ["running", "error"] if running else ["completed", "cancelled"]
     qs = (
         ProcessInstance.objects.filter(started_by=user, status__in=statuses)
@@ -414,8 +444,57 @@ def my_requests(user, *, running: bool, page: int = 1) -> tuple[list[ProcessInst
         .order_by("-started_at", "-pk")
     )
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    instances = list(qs[start : start + PAGE_SIZE + 1])
+    has_next = len(instances) > PAGE_SIZE
+    instances = instances[:PAGE_SIZE]
+    outcomes = request_outcomes(instances)
+    kinds = resubmit_kinds() if not running else {}
+    rows = [
+        RequestRow(
+            instance=i,
+            outcome=outcomes[i.pk],
+            can_withdraw=i.is_running and i.started_by_id == user.pk,
+            resubmit_kind=kinds.get(i.business_object_type_id, "")
+            if outcomes[i.pk].state in ("rejected", "withdrawn")
+            else "",
+        )
+        for i in instances
+    ]
+    return rows, has_next
+
+
+def resubmit_values(user, instance_id: int) -> tuple[str, dict] | None:
+    """(kind, form values) of a finished request of the user's, to correct and send again; None for
+    someone else's request, a running one, or a kind that cannot be started from a form."""
+    from .applications import RESUBMIT
+
+    instance = (
+        ProcessInstance.objects.filter(pk=instance_id, started_by=user, status__in=["completed", "cancelled"])
+        .select_related("business_object_type")
+        .first()
+    )
+    content_type = instance.business_object_type if instance is not None else None
+    if content_type is None or not instance.business_object_id:
+        return None
+    entry = RESUBMIT.get(f"{content_type.app_label}.{content_type.model}")
+    obj = content_type.model_class()._default_manager.filter(pk=instance.business_object_id).first()
+    if entry is None or obj is None:
+        return None
+    kind, values = entry
+    return kind, values(obj)
+
+
+def resubmit_kinds() -> dict[str, str]:
+    """business object type id -> the request kind that resubmits it (for the My requests links)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .applications import RESUBMIT
+
+    found = {}
+    for label, (kind, _values) in RESUBMIT.items():
+        app_label, model = label.split(".")
+        found[ContentType.objects.get_by_natural_key(app_label, model).pk] = kind
+    return found
 
 
 # -- saved filters ----------------------------------------------------------------------------------
@@ -458,7 +537,9 @@ def saved_filter_query(saved) -> InboxQuery:
 
 def sharing_groups(user) -> list:
     """The groups a user can share a filter with: the ones they belong to directly."""
-    return list(user.groups.order_by("name"))
+    from org.selectors import group_choices
+
+    return group_choices(user.groups.order_by("name"))
 
 
 def instance_attachments(instance) -> list:

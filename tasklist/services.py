@@ -6,7 +6,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.errors import NotPermitted, ValidationFailed
+from core.errors import Conflict, NotPermitted, ValidationFailed
+from engine import services as engine_services
+from engine.models import ProcessInstance
 
 from .models import SavedFilter, TaskAttachment
 from .selectors import VIEWS
@@ -75,3 +77,62 @@ def attachment_add(*, actor, task, upload) -> TaskAttachment:
             size=upload.size,
             uploaded_by=actor,
         )
+
+
+# -- withdrawing a request ------------------------------------------------------------------------
+
+
+def _release_order(*, actor, obj, reason):
+    from crm.models import Order
+    from crm.services.commerce import order_set_status
+
+    if obj.status == Order.Status.SUBMITTED:  # cancelling releases its reserved stock
+        order_set_status(actor=actor, order=obj, status=Order.Status.CANCELLED, note=reason)
+
+
+def _release_service_request(*, actor, obj, reason):
+    from crm.models import ServiceRequest
+    from crm.services.service import service_request_update
+
+    if obj.status == ServiceRequest.Status.OPEN:
+        service_request_update(actor=actor, request=obj, status=ServiceRequest.Status.CANCELLED)
+
+
+def _releases() -> dict:
+    """What a withdrawn request gives back, per business object ("app.model")."""
+    from crm.services.levels import customer_level_change_withdraw
+    from office.services import leave_request_withdraw, vehicle_request_withdraw
+
+    return {
+        "office.leaverequest": lambda *, actor, obj, reason: leave_request_withdraw(
+            actor=actor, request=obj, reason=reason
+        ),
+        "office.vehiclerequest": lambda *, actor, obj, reason: vehicle_request_withdraw(
+            actor=actor, request=obj, reason=reason
+        ),
+        "crm.levelchangerequest": lambda *, actor, obj, reason: customer_level_change_withdraw(
+            actor=actor, request=obj, reason=reason
+        ),
+        "crm.order": _release_order,
+        "crm.servicerequest": _release_service_request,
+    }
+
+
+@transaction.atomic
+def request_withdraw(*, actor, instance: ProcessInstance, reason: str = "") -> ProcessInstance:
+    """The requester takes back a running request: its process is cancelled through the engine
+    (who and why recorded in its history) and what the request held is released in the same
+    transaction (pending leave days, a booked vehicle's period, an order's reserved stock)."""
+    reason = (reason or "").strip()[:500]
+    if instance.started_by_id is None or instance.started_by_id != getattr(actor, "pk", None):
+        raise NotPermitted(_("Only the person who made a request may withdraw it."))
+    if not instance.is_running:
+        raise Conflict(_("This request has already ended."))
+    instance = engine_services.cancel_instance(instance.pk, user=actor, reason=reason)
+    content_type = instance.business_object_type
+    if content_type is not None and instance.business_object_id:
+        release = _releases().get(f"{content_type.app_label}.{content_type.model}")
+        obj = content_type.model_class()._default_manager.filter(pk=instance.business_object_id).first()
+        if release is not None and obj is not None:
+            release(actor=actor, obj=obj, reason=reason)
+    return instance

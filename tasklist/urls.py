@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, attachments, bulk, filters, inbox, instances, mailings, task
+from .views import account, attachments, bulk, filters, inbox, instances, mailings, starts, task
 
 app_name = "tasklist"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/unclaim/", task.task_unclaim, name="task_unclaim"),
     path("tasks/<int:task_id>/delegate/", task.task_delegate, name="task_delegate"),
     path("tasks/<int:task_id>/comment/", task.task_comment, name="task_comment"),
+    path("tasks/<int:task_id>/pickers/", task.task_picker, name="task_picker"),
     path("tasks/<int:task_id>/attachments/", attachments.attachment_upload, name="attachment_upload"),
     path(
         "tasks/<int:task_id>/attachments/<int:attachment_id>/",
@@ -35,5 +36,7 @@ urlpatterns = [
     path("requests/", instances.my_requests, name="requests"),
     path("mailings/new/", mailings.mailing_new, name="mailing_new"),
     path("requests/new/<slug:kind>/", instances.request_new, name="request_new"),
+    path("requests/start/<str:key>/", starts.process_start, name="process_start"),
+    path("requests/<int:instance_id>/withdraw/", instances.request_withdraw, name="request_withdraw"),
     path("account/language/", account.language_switch, name="language"),
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engine import summaries
 from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 
-from .base import OutputModelSerializer
+from .base import OutputModelSerializer, _NoContext
 from .org import UserBriefSerializer
 
 
@@ -151,9 +153,21 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TaskSummarySerializer(serializers.Serializer):
+    type = serializers.CharField(help_text='"app_label.model" of the business object.')
+    id = serializers.CharField()
+    line = serializers.CharField(help_text="The business object in one line, as the inbox shows it.")
+    data = serializers.DictField(
+        allow_null=True,
+        help_text="What the task page shows about it (one task's answers only, not lists); null "
+        "when you may not see the record.",
+    )
+
+
 class HumanTaskSerializer(OutputModelSerializer):
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
     business_object = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
 
     class Meta:
         model = HumanTask
@@ -175,6 +189,7 @@ class HumanTaskSerializer(OutputModelSerializer):
             "form_key",
             "form_schema",
             "business_object",
+            "summary",
             "created_at",
             "claimed_at",
             "completed_at",
@@ -183,6 +198,51 @@ class HumanTaskSerializer(OutputModelSerializer):
 
     def get_business_object(self, obj) -> dict | None:
         return business_object_ref(obj)
+
+    @extend_schema_field(TaskSummarySerializer(allow_null=True))
+    def get_summary(self, obj) -> dict | None:
+        return None  # the shared fields never see the request: filled in by to_representation
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["summary"] = self._summary(instance)
+        return data
+
+    def _request_user(self):
+        context = self.context
+        if isinstance(context, _NoContext):  # nested in another shared output serializer
+            return None
+        user = getattr(context.get("request"), "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+    def _lines(self, user, obj) -> dict[int, str]:
+        """A list's lines are read once for the whole page (one query per kind of object)."""
+        parent = self.parent
+        rows = getattr(parent, "instance", None) if isinstance(parent, serializers.ListSerializer) else None
+        if rows is None or isinstance(rows, dict):
+            return summaries.task_lines(user, [obj])
+        cached = getattr(parent, "_summary_lines", None)
+        if cached is None:
+            cached = summaries.task_lines(user, list(rows))
+            parent._summary_lines = cached
+        return cached
+
+    def _summary(self, obj) -> dict | None:
+        """The business object as the caller may see it: its line (the label where they may not
+        see the record); for one task also what its page shows (`data`)."""
+        user = self._request_user()
+        ref = business_object_ref(obj)
+        if ref is None or user is None:
+            return None
+        in_list = isinstance(self.parent, serializers.ListSerializer)
+        return {
+            "type": ref["type"],
+            "id": ref["id"],
+            "line": self._lines(user, obj).get(obj.pk) or obj.business_object_label,
+            "data": None
+            if in_list
+            else summaries.data(user, type_id=obj.business_object_type_id, object_id=obj.business_object_id),
+        }
 
 
 class ProcessStepSerializer(ProcessInstanceSerializer):

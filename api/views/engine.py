@@ -23,7 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Conflict, DomainError, NotFound, NotPermitted, ValidationFailed
+from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from engine import selectors as engine_selectors
 from engine import services as engine
 from engine.errors import TaskNotFound
@@ -35,8 +35,8 @@ from engine.models import (
     ProcessInstance,
 )
 from org.permissions import user_can
-from processes import selectors as process_selectors
 from processes import services as process_services
+from processes.services import process_start_by_hand_step
 from processes.validation import definition_validate
 
 from ..filters import BIGINT_MAX, IdFilter
@@ -203,20 +203,10 @@ def _business_object(user, ref: dict | None):
     return obj
 
 
-def _refuse_event_started(key: str) -> None:
-    """A process bound to a business event starts with its record (submitting the order starts
-    its approval): started by hand it would run a second time beside the record's own."""
-    event = process_selectors.bound_event(key)
-    if event is not None:
-        raise Conflict(
-            _("“%(process)s” starts by itself when this happens: %(event)s. It cannot be started by hand.")
-            % {"process": process_selectors.process_name(key), "event": event}
-        )
-
-
-def _step(instance: ProcessInstance, user) -> dict:
+def _step(step: engine.StepResult, user) -> dict:
     """The instance with the open tasks of it that `user` can work on now."""
-    instance.next_tasks = engine_selectors.next_tasks(instance, user)
+    instance = step.instance
+    instance.next_tasks = engine_selectors.next_tasks(step, user)
     return ProcessStepSerializer(instance).data
 
 
@@ -253,19 +243,18 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     def create(self, request):
         data = ProcessStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = data.validated_data["key"]
-        _refuse_event_started(key)
         business_object = _business_object(request.user, data.validated_data.get("business_object"))
-        instance = engine.start_process(
-            key,
-            started_by=request.user,
-            business_object=business_object,
-            # what a caller sends is held to the process's start form (the engine audits the start)
+        # the same rule as the UI's "Start a request": not event-bound, the manual start admits the
+        # caller; what a caller sends is held to the start form (the engine audits the start)
+        step = process_start_by_hand_step(
+            actor=request.user,
+            key=data.validated_data["key"],
+            record=business_object,
             form_data=data.validated_data["variables"],
         )
         # The engine's instance is the committed one (its definition, starter and business object
         # are loaded): answered without reading it again.
-        return Response(_step(instance, request.user), status=201)
+        return Response(_step(step, request.user), status=201)
 
     @extend_schema(
         summary="The instance's history (append-only events)", responses=InstanceEventSerializer(many=True)
@@ -396,21 +385,6 @@ class HumanTaskFilter(filters.FilterSet):
         return queryset
 
 
-def _task_view(user, view: str):
-    if view == "mine":
-        return HumanTask.objects.inbox(user)
-    if view == "queue":
-        return HumanTask.objects.queue(user)
-    if view == "delegated":
-        delegated = InstanceEvent.objects.filter(
-            kind=InstanceEvent.Kind.TASK_DELEGATED, actor=user, human_task__isnull=False
-        ).values("human_task_id")
-        return HumanTask.objects.open().filter(pk__in=delegated).exclude(assignee=user)
-    if view == "done":
-        return HumanTask.objects.filter(status=HumanTask.Status.COMPLETED, completed_by=user)
-    return HumanTask.objects.visible_to(user, "view")
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="My tasks: inbox, group queue, delegated, done (same filters as the task list)"
@@ -435,15 +409,6 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         "comment": "view",
     }
 
-    def _visible_ids(self):
-        user = self.request.user
-        offered = HumanTask.objects.filter(
-            Q(assignee=user) | Q(completed_by=user) | Q(pk__in=HumanTask.objects.queue(user).values("pk"))
-        )
-        return Q(pk__in=HumanTask.objects.visible_to(user, "view").values("pk")) | Q(
-            pk__in=offered.values("pk")
-        )
-
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HumanTask.objects.none()
@@ -456,11 +421,11 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             if view not in TASK_VIEWS:
                 view = "mine"  # the filterset rejects it with a 400
             return (
-                _task_view(user, view)
+                engine_selectors.task_view(user, view)
                 .select_related(*related)
                 .order_by(F("due_at").asc(nulls_last=True), "-priority", "pk")
             )
-        return HumanTask.objects.filter(self._visible_ids()).select_related(*related).order_by("-id")
+        return engine_selectors.viewable_tasks(user).select_related(*related).order_by("-id")
 
     def _task_pk(self) -> int:
         """The task id of the URL; beyond the id column's range: not found, without a query."""
@@ -501,12 +466,16 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         def capped(qs):
             return qs.order_by()[:1000].count()
 
-        counts = {view: capped(_task_view(user, view)) for view in ("mine", "queue", "delegated", "done")}
-        counts["overdue"] = capped(_task_view(user, "mine").filter(due_at__lt=now))
+        counts = {
+            view: capped(engine_selectors.task_view(user, view))
+            for view in ("mine", "queue", "delegated", "done")
+        }
+        counts["overdue"] = capped(engine_selectors.task_view(user, "mine").filter(due_at__lt=now))
         return Response(TaskCountsSerializer(counts).data)
 
     def _answer(self, task_id):
-        return Response(HumanTaskSerializer(self.get_queryset().get(pk=task_id)).data)
+        task = self.get_queryset().get(pk=task_id)
+        return Response(HumanTaskSerializer(task, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Claim an offered task into my inbox", request=None, responses=HumanTaskSerializer)
     @action(detail=True, methods=["post"])
@@ -556,7 +525,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise ValidationError(data.errors)
         form = data.validated_data["data"]
         try:
-            instance = engine.complete_task(pk, user=user, data=form)  # (the engine audits it)
+            step = engine.complete_task_step(pk, user=user, data=form)  # (the engine audits it)
         except DomainError:
             # Whatever the engine refused (not offered, already completed, a bad form), a caller
             # who may not see the task is told only that it does not exist.
@@ -564,7 +533,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
             raise
         # The engine completes a task only for its assignee or a candidate (both see it) or an
         # administrator (checked above): the common case needs no visibility query of its own.
-        return Response(_step(instance, user))  # (the engine's instance, as committed)
+        return Response(_step(step, user))  # (the engine's instance, as committed)
 
     @extend_schema(
         summary="Set or clear the due time", request=TaskDueSerializer, responses=HumanTaskSerializer

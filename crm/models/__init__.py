@@ -53,10 +53,11 @@ from .sales import (
     CampaignTask,
     Competitor,
     Lead,
+    LeadAssignmentRule,
     Opportunity,
     OpportunityStageSpell,
 )
-from .service import Complaint, ServiceRecord, ServiceRequest
+from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
 
 __all__ = [
     "Activity",
@@ -92,6 +93,7 @@ __all__ = [
     "Instalment",
     "Invoice",
     "Lead",
+    "LeadAssignmentRule",
     "LevelChangeRequest",
     "Opportunity",
     "OpportunityStageSpell",
@@ -106,6 +108,7 @@ __all__ = [
     "ServiceRecord",
     "ServiceRequest",
     "ShareLevel",
+    "SlaPolicy",
     "StockLevel",
     "StockMove",
     "StockReservation",

@@ -83,10 +83,46 @@ class CustomerScopedQuerySet(VisibleQuerySet):
         return Q(customer_id__in=CustomerShare.objects.granting(user, action).values("customer_id"))
 
 
-class OwnedOrCustomerQuerySet(CustomerScopedQuerySet):
-    """Rows with their own owner (opportunities, activities, orders); the customer's shares also admit."""
+class TaskRecordQuerySet(CustomerScopedQuerySet):
+    """Customer records a process runs on (level change requests...): also seen, read-only, by
+    whoever holds, held or is offered a task about them (crm.access)."""
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import involved
+
+        return involved(user, self.model)
+
+
+class OwnedOrCustomerQuerySet(TaskRecordQuerySet):
+    """Rows with their own owner (opportunities, activities, orders); the customer's shares also
+    admit, and so does a task about the row."""
 
     owner_field = "owner"
+
+
+class ServiceCaseQuerySet(TaskRecordQuerySet):
+    """Complaints and service requests: the customer's owner sees them, and so does the service
+    side: the person working the case (`worker_field`) and everyone whose row scope covers that
+    person (the service manager sees his team's cases)."""
+
+    worker_field = ""
+
+    def row_filter(self, user, action: str) -> Q | None:
+        from org.selectors import user_row_scope, users_in_scope
+
+        condition = super().row_filter(user, action)
+        if condition is None:
+            return None
+        workers = users_in_scope(user, user_row_scope(user))
+        return condition | Q(**{f"{self.worker_field}__in": workers})
+
+
+class ComplaintQuerySet(ServiceCaseQuerySet):
+    worker_field = "handler"
+
+
+class ServiceRequestQuerySet(ServiceCaseQuerySet):
+    worker_field = "technician"
 
 
 class TimeStamped(models.Model):

@@ -19,6 +19,7 @@ from .base import (
     ConfigQuerySet,
     CustomerScopedQuerySet,
     NullsLastIndex,
+    TaskRecordQuerySet,
     TimeStamped,
 )
 
@@ -57,6 +58,11 @@ class CustomerQuerySet(VisibleQuerySet):
 
     def shared_filter(self, user, action: str) -> Q | None:
         return Q(pk__in=CustomerShare.objects.granting(user, action).values("customer_id"))
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import customers_involved
+
+        return customers_involved(user)
 
 
 def _option(choice_list: str, verbose: str):
@@ -294,7 +300,18 @@ class CustomerChange(models.Model):
         indexes = [models.Index(fields=["customer", "-changed_at"], name="crm_change_customer")]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.field}: {self.old_value} → {self.new_value}"
+        return f"{self.customer_id} {self.field_label}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """The changed field as people read it ("Level", not `level`)."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            name = Customer._meta.get_field(self.field).verbose_name
+        except FieldDoesNotExist:
+            return self.field
+        return str(name)[:1].upper() + str(name)[1:]
 
 
 class CustomerMerge(models.Model):
@@ -334,6 +351,7 @@ class LevelChangeRequest(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="level_requests")
     from_level = models.ForeignKey(
@@ -358,7 +376,7 @@ class LevelChangeRequest(models.Model):
         field: "customer_level_change" for field in ("status", "decided_by", "decided_at", "decision_note")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = TaskRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]
@@ -374,7 +392,17 @@ class LevelChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id}: {self.from_level_id} → {self.to_level_id} ({self.status})"
+        # in words, and without the status, which changes after the label is copied onto tasks
+        return f"{self.customer}: {self.from_level or '—'} → {self.to_level}"
+
+
+class ContactQuerySet(CustomerScopedQuerySet):
+    """Contacts go with their customer, and are part of the basics a task's holder sees."""
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import customers_involved
+
+        return Q(customer_id__in=Customer.objects.filter(customers_involved(user)).values("pk"))
 
 
 class Contact(TimeStamped):
@@ -401,13 +429,14 @@ class Contact(TimeStamped):
     email = models.EmailField(_("e-mail"), blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     interests = models.CharField(_("interests"), max_length=300, blank=True)
+    family = models.TextField(_("family"), blank=True, help_text=_("e.g. spouse, children, their birthdays"))
     notes = models.TextField(_("notes"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     active = models.BooleanField(_("active"), default=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     phone_digits = models.CharField(max_length=30, editable=False, default="")
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["customer", "department", "name"]

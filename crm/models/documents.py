@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from org.permissions import ACTIONS
@@ -15,11 +16,18 @@ class DocumentQuerySet(models.QuerySet):
     card's rules, not a second permission set to keep in step."""
 
     def visible_to(self, user, action: str = "view") -> DocumentQuerySet:
+        from ..access import involved
         from .customers import Customer
+        from .orders import Contract, Order
 
         customer_action = "view" if action in ("view", "export") else "change"
-        customers = Customer.objects.visible_to(user, customer_action)
-        return self.filter(customer_id__in=customers.values("pk"))
+        customers = Customer.objects.visible_to(user, customer_action, through_tasks=False)
+        condition = Q(customer_id__in=customers.values("pk"))
+        if action == "view" and user is not None and user.is_authenticated:
+            # A task about an order or a contract opens that record's own documents, not the card's.
+            condition |= Q(order_id__in=Order.objects.filter(involved(user, Order)).values("pk"))
+            condition |= Q(contract_id__in=Contract.objects.filter(involved(user, Contract)).values("pk"))
+        return self.filter(condition)
 
     def shared_with(self, customer_id: int) -> DocumentQuerySet:
         """What the customer company sees in the portal."""

@@ -28,6 +28,10 @@ class Activity(TimeStamped):
         MEETING = "meeting", _("Meeting")
         OTHER = "other", _("Other")
 
+    class Status(models.TextChoices):
+        DONE = "done", _("Done")
+        PLANNED = "planned", _("Planned")
+
     customer = models.ForeignKey(
         "crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="activities"
     )
@@ -48,6 +52,7 @@ class Activity(TimeStamped):
         related_name="activities",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CALL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DONE)
     subject = models.CharField(_("subject"), max_length=200)
     occurred_at = models.DateTimeField(_("when"))
     outcome = models.TextField(_("outcome"), blank=True)
@@ -67,6 +72,7 @@ class Activity(TimeStamped):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="crm_activity_customer"),
             models.Index(fields=["owner", "next_follow_up"], name="crm_activity_follow"),
+            models.Index(fields=["owner", "status", "occurred_at"], name="crm_activity_planned"),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +108,24 @@ class Lead(TimeStamped):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"choice_list": ChoiceList.SOURCE},
+    )
+    region = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.REGION},
+    )
+    industry = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.INDUSTRY},
     )
     quality = models.CharField(_("quality"), max_length=10, choices=Quality.choices, default=Quality.WARM)
     priority = models.PositiveSmallIntegerField(
@@ -145,6 +169,49 @@ class Lead(TimeStamped):
         return self.company_name
 
 
+class LeadAssignmentRule(models.Model):
+    """Who gets a new lead without an owner (线索分配): the first active rule (by order) whose region
+    and industry match (blank matches any) hands the lead to the next member of its team in turn
+    (round robin)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    team = models.ForeignKey("auth.Group", verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.REGION},
+    )
+    industry = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.INDUSTRY},
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("lead assignment rule")
+        verbose_name_plural = _("lead assignment rules")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Competitor(models.Model):
     """A competitor (竞争对手) or a partner (合作伙伴)."""
 
@@ -185,6 +252,22 @@ class Opportunity(TimeStamped):
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
+    class Importance(models.IntegerChoices):
+        KEY = 1, _("Key deal")
+        NORMAL = 2, _("Normal")
+        LOW = 3, _("Low")
+
+    class CloseReason(models.TextChoices):
+        """Why a deal was won or lost (赢单/丢单原因), for the reasons report."""
+
+        PRICE = "price", _("Price")
+        PRODUCT = "product", _("Product fit")
+        RELATIONSHIP = "relationship", _("Relationship")
+        COMPETITOR = "competitor", _("Competitor")
+        BUDGET = "budget", _("Budget")
+        TIMING = "timing", _("Timing")
+        OTHER = "other", _("Other")
+
     customer = models.ForeignKey(
         "crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="opportunities"
     )
@@ -197,6 +280,21 @@ class Opportunity(TimeStamped):
     probability = models.PositiveSmallIntegerField(_("probability %"), default=10)
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.POTENTIAL)
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    source = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.SOURCE},
+    )
+    importance = models.PositiveSmallIntegerField(
+        _("importance"), choices=Importance.choices, default=Importance.NORMAL
+    )
+    close_reason = models.CharField(
+        _("reason category"), max_length=15, choices=CloseReason.choices, blank=True
+    )
     win_loss_reason = models.TextField(_("win/loss reason"), blank=True)
     competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True)
     campaign = models.ForeignKey(

@@ -1,4 +1,5 @@
-"""Service records (服务记录), complaints (投诉) and service requests (服务请求) as records.
+"""Service records (服务记录), complaints (投诉) and service requests (服务请求) as records, and the
+service-level policy (服务时限 = SLA policy) that sets how soon they are due.
 
 Their processes (triage, dispatch 派工, survey) come from BPMN; these rows are what they move.
 """
@@ -12,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from org.models import Department
 from org.permissions import ACTIONS
 
-from .base import ChoiceList, ChoiceOption, CustomerScopedQuerySet, TimeStamped
+from .base import (
+    ChoiceList,
+    ChoiceOption,
+    ComplaintQuerySet,
+    ConfigQuerySet,
+    CustomerScopedQuerySet,
+    ServiceRequestQuerySet,
+    TimeStamped,
+)
 
 
 class ServiceRecord(TimeStamped):
@@ -101,14 +110,17 @@ class Complaint(TimeStamped):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     # Set by the complaint process when its SLA timer fires before the complaint is resolved.
     overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    # When it must be resolved, from the SLA policy (set by the complaint process; the portal's
+    # "Expected by" and the service report's SLA read it).
+    due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
 
     # Changed only by the named process while it runs on the record (engine.ownership).
     PROCESS_OWNED_FIELDS = {
         field: "complaint"
-        for field in ("status", "handler", "department", "severity", "resolution", "satisfaction")
+        for field in ("status", "handler", "department", "severity", "resolution", "satisfaction", "due_at")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ComplaintQuerySet.as_manager()
 
     @property
     def is_overdue(self) -> bool:
@@ -162,14 +174,16 @@ class ServiceRequest(TimeStamped):
     scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
     work_record = models.TextField(_("work record"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+    # When the work must be done, from the SLA policy (set by the service dispatch process).
+    due_at = models.DateTimeField(_("done by"), null=True, blank=True)
 
     # Changed only by the named process while it runs on the record (engine.ownership).
     PROCESS_OWNED_FIELDS = {
         field: "service_dispatch"
-        for field in ("status", "technician", "scheduled_at", "work_record", "satisfaction")
+        for field in ("status", "technician", "scheduled_at", "work_record", "satisfaction", "due_at")
     }
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ServiceRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -180,3 +194,63 @@ class ServiceRequest(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject}"
+
+
+class SlaPolicy(models.Model):
+    """How soon a complaint or a service request must be answered (its first task: triage,
+    dispatch) and resolved, by severity, optionally only for a category or a customer level.
+
+    The most specific active row wins (crm.selectors.service.sla_policy_for); administrators edit
+    the table, the processes read it when the record arrives and again at triage.
+    """
+
+    class Record(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        SERVICE_REQUEST = "service_request", _("Service request")
+
+    record = models.CharField(
+        _("applies to"), max_length=16, choices=Record.choices, default=Record.COMPLAINT
+    )
+    severity = models.CharField(
+        _("severity"),
+        max_length=10,
+        choices=Complaint.Severity.choices,
+        blank=True,
+        help_text=_("empty: any"),
+    )
+    category = models.ForeignKey(
+        ChoiceOption,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"choice_list": ChoiceList.COMPLAINT_CATEGORY},
+        help_text=_("empty: any"),
+    )
+    customer_level = models.ForeignKey(
+        "crm.CustomerLevel",
+        verbose_name=_("customer level"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("empty: any"),
+    )
+    response_time = models.DurationField(_("respond within"))
+    resolution_time = models.DurationField(_("resolve within"))
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=50, help_text=_("of its tasks: 70 and above is high, 30 and below low")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["record", "severity", "pk"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return f"{self.get_record_display()} · {self.get_severity_display() or _('any severity')}"

@@ -43,6 +43,8 @@ def customer_get(*, user, pk, action: str = "view") -> Customer:
 def customer_card(*, user, pk) -> dict:
     """Everything the card shows, in a fixed number of queries whatever the customer holds."""
     customer = customer_get(user=user, pk=pk)
+    if not Customer.objects.visible_to(user, through_tasks=False).filter(pk=customer.pk).exists():
+        return _card_basics(user=user, customer=customer)
     contacts = list(
         Contact.objects.filter(customer=customer).select_related("superior").order_by("department", "name")
     )
@@ -51,6 +53,7 @@ def customer_card(*, user, pk) -> dict:
         by_department.setdefault(contact.department, []).append(contact)
     return {
         "customer": customer,
+        "basics_only": False,
         "contacts_by_department": by_department,
         "former_contacts": list(
             ContactEmployment.objects.filter(customer=customer, ended_on__isnull=False).select_related(
@@ -83,6 +86,37 @@ def _with_paid(contracts: list[Contract]) -> list[Contract]:
     for contract in contracts:
         contract.paid = paid.get(contract.pk, 0)
     return contracts
+
+
+def _card_basics(*, user, customer: Customer) -> dict:
+    """The card of a customer seen only through a task (crm.access): its basics and contacts, and
+    of its records only those the task is about; no sales history, money or documents."""
+    contacts = list(
+        Contact.objects.filter(customer=customer).select_related("superior").order_by("department", "name")
+    )
+    by_department: dict[str, list[Contact]] = {}
+    for contact in contacts:
+        by_department.setdefault(contact.department, []).append(contact)
+
+    def involved(model):
+        return list(model.objects.visible_to(user).filter(customer=customer)[:CARD_TAB_LIMIT])
+
+    return {
+        "customer": customer,
+        "basics_only": True,
+        "contacts_by_department": by_department,
+        "former_contacts": [],
+        "activities": [],
+        "opportunities": involved(Opportunity),
+        "orders": involved(Order),
+        "contracts": [],
+        "payments": [],
+        "complaints": involved(Complaint),
+        "service_requests": involved(ServiceRequest),
+        "documents": [],
+        "history": [],
+        "receivable": None,
+    }
 
 
 def receivables(*, user, limit: int = 100) -> list[dict]:

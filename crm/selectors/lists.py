@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ValidationFailed
 
 from ..models import Activity, Complaint, Contact, Customer, Lead, Opportunity, Order, Product, ServiceRequest
-from ..normalize import fold
 
 COUNT_CAP = 1_000
 # A name search considers at most this many matching names; a prefix that broad is refined by
@@ -168,6 +167,9 @@ LISTS: dict[str, ListSpec] = {
             "expected_close": Field("expected_close", "date"),
             "probability": Field("probability", "int"),
             "campaign": Field("campaign", "fk"),
+            "source": Field("source", "fk"),
+            "importance": Field("importance", "int"),
+            "close_reason": Field("close_reason"),
         },
         sorts={
             "-amount": (F("amount").desc(), F("id").desc()),
@@ -179,6 +181,9 @@ LISTS: dict[str, ListSpec] = {
             "owner": ("owner", "owner__display_name"),
             "stage": ("stage", "stage"),
             "status": ("status", "status"),
+            "importance": ("importance", "importance"),
+            "source": ("source", "source__label"),
+            "close_reason": ("close_reason", "close_reason"),
         },
         sums=("amount",),
         select_related=("customer", "owner"),
@@ -299,6 +304,9 @@ LISTS: dict[str, ListSpec] = {
             "quality": Field("quality"),
             "priority": Field("priority", "int"),
             "source": Field("source", "fk"),
+            "region": Field("region", "fk"),
+            "industry": Field("industry", "fk"),
+            "next_follow_up": Field("next_follow_up", "date"),
         },
         sorts={"priority": (F("priority").asc(), F("id").desc()), "-created": (F("id").desc(),)},
         default_sort="priority",
@@ -323,12 +331,17 @@ LISTS: dict[str, ListSpec] = {
             "customer": Field("customer", "fk"),
             "owner": Field("owner", "user"),
             "kind": Field("kind"),
+            "status": Field("status"),
             "occurred_at": Field("occurred_at", "datetime"),
             "next_follow_up": Field("next_follow_up", "date"),
         },
         sorts={"-occurred_at": (F("occurred_at").desc(), F("id").desc())},
         default_sort="-occurred_at",
-        groups={"owner": ("owner", "owner__display_name"), "kind": ("kind", "kind")},
+        groups={
+            "owner": ("owner", "owner__display_name"),
+            "kind": ("kind", "kind"),
+            "status": ("status", "status"),
+        },
         sums=("cost",),
         select_related=("customer", "owner"),
         search_fields=("subject",),
@@ -476,12 +489,14 @@ def list_queryset(*, user, entity: str, params: dict | None = None, action: str 
     qs = spec.model.objects.visible_to(user, action).filter(parsed.condition)
     if parsed.search:
         if entity == "customer":
-            # The name prefix search runs on the folded name (full-width, case) by index. The ids
-            # of the visible matches are read first, unordered (one bounded index range), then the
-            # page is sorted from them: left to itself the planner may walk the sort index hoping
-            # to meet 50 visible matches soon, and read the whole table when there are only a few.
-            matches = qs.filter(search_name__startswith=fold(parsed.search)).order_by()
-            ids = list(matches.values_list("pk", flat=True)[:SEARCH_CANDIDATES])
+            # Any part of the name, short name, code, phone or a contact's name (crm.selectors.
+            # search, trigram-indexed on PostgreSQL). The ids of the visible matches are read
+            # first, unordered and bounded, then the page is sorted from them: left to itself the
+            # planner may walk the sort index hoping to meet 50 visible matches soon, and read the
+            # whole table when there are only a few.
+            from .search import customer_match_ids
+
+            ids = customer_match_ids(qs, parsed.search, limit=SEARCH_CANDIDATES)
             qs = spec.model.objects.filter(pk__in=ids)
         else:
             search = Q()

@@ -57,11 +57,13 @@ def customer_complaint_submit(
     category,
     subject: str,
     description: str,
+    severity: str = Complaint.Severity.NORMAL,
     errors: dict | None = None,
     variables: dict | None = None,
 ) -> Complaint:
     """A complaint by the customer: category (from the complaint-category list), subject and
-    description are required; starts the process bound to `complaint.submitted`."""
+    description are required, the severity is how urgent the customer says it is (the SLA policy
+    dates it by that until triage); starts the process bound to `complaint.submitted`."""
     _require_customer_user(user, customer, contact)
     errors = dict(errors or {})
     fields = clean_complaint(
@@ -69,6 +71,7 @@ def customer_complaint_submit(
         category=category,
         subject=subject,
         description=description,
+        severity=severity or Complaint.Severity.NORMAL,
         channel=Complaint.Channel.PORTAL,
         category_required=True,
     )

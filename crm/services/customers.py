@@ -385,6 +385,7 @@ CONTACT_TEXT = {
     "mobile": 50,
     "email": 254,
     "interests": 300,
+    "family": 10_000,
     "notes": 100_000,
 }
 

@@ -127,6 +127,26 @@ def customer_level_decide(
 
 
 @transaction.atomic
+def customer_level_change_withdraw(
+    *, actor, request: LevelChangeRequest, reason: str = ""
+) -> LevelChangeRequest:
+    """The requester takes back a level change still waiting (after its process was cancelled):
+    the customer keeps the level and may be asked about again."""
+    request = LevelChangeRequest.objects.select_for_update().get(pk=request.pk)
+    user = user_of(actor)
+    if user is None or request.requested_by_id != user.pk:
+        raise NotPermitted(_g("Only the person who asked may withdraw this request."))
+    if request.status != LevelChangeRequest.Status.PENDING:
+        raise Conflict(_("This level change has already been decided."))
+    require_process_authority(actor=actor, obj=request, fields=["status"])
+    request.status = LevelChangeRequest.Status.WITHDRAWN
+    request.decision_note = reason
+    request.save(update_fields=["status", "decision_note"])
+    audit_record(action="change", actor=actor, obj=request, changes={"status": ["pending", request.status]})
+    return request
+
+
+@transaction.atomic
 def customer_level_set(*, actor, customer: Customer, level: CustomerLevel, reason: str = "") -> Customer:
     """An administrator sets the level directly (no process); not while a level change for the
     customer waits in its process (Conflict naming the process and its task)."""

@@ -127,6 +127,8 @@ def lead_create(
     next_follow_up=None,
     owner=...,
     campaign=None,
+    region=None,
+    industry=None,
 ) -> Lead:
     require_permission(actor, Lead, "add")
     errors: dict = {}
@@ -136,6 +138,8 @@ def lead_create(
         if message:
             errors.setdefault(field, []).append(message)
     source_option = resolve_option(source, ChoiceList.SOURCE, "source", errors)
+    region_option = resolve_option(region, ChoiceList.REGION, "region", errors)
+    industry_option = resolve_option(industry, ChoiceList.INDUSTRY, "industry", errors)
     if quality not in Lead.Quality.values:
         errors.setdefault("quality", []).append(_g("Unknown quality."))
     if priority not in Lead.Priority.values:
@@ -149,6 +153,8 @@ def lead_create(
         phone=phone.strip(),
         email=email.strip(),
         source=source_option,
+        region=region_option,
+        industry=industry_option,
         quality=quality,
         priority=priority,
         description=description,
@@ -281,6 +287,16 @@ def _clean_opportunity(data: dict, errors: dict) -> dict:
         if data["stage"] not in Opportunity.Stage.values:
             errors.setdefault("stage", []).append(_g("Unknown stage."))
         cleaned["stage"] = data["stage"]
+    if "source" in data:
+        cleaned["source"] = resolve_option(data["source"], ChoiceList.SOURCE, "source", errors)
+    if "importance" in data and data["importance"] not in (None, ""):
+        try:
+            importance = int(data["importance"])
+        except (TypeError, ValueError):
+            importance = -1
+        if importance not in Opportunity.Importance.values:
+            errors.setdefault("importance", []).append(_g("Unknown importance."))
+        cleaned["importance"] = importance
     for key in ("contact", "campaign"):
         if key in data:
             cleaned[key] = data[key]
@@ -302,12 +318,16 @@ def opportunity_create(
     competitors: list[Competitor] | None = None,
     owner=...,
     custom: dict | None = None,
+    source=None,
+    importance=None,
 ) -> Opportunity:
     require_permission(actor, Opportunity, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
     cleaned = _clean_opportunity(
         {
+            "source": source,
+            "importance": importance,
             "name": name,
             "amount": amount,
             "expected_close": expected_close,
@@ -351,6 +371,8 @@ def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **f
         "stage",
         "contact",
         "campaign",
+        "source",
+        "importance",
     }
     for key in unknown:
         errors.setdefault(key, []).append(_g("Unknown field."))
@@ -386,17 +408,23 @@ def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **f
 
 
 @transaction.atomic
-def opportunity_close(*, actor, opportunity: Opportunity, won: bool, reason: str) -> Opportunity:
-    """Win or lose a deal; a reason is required either way. Winning refreshes the customer."""
+def opportunity_close(
+    *, actor, opportunity: Opportunity, won: bool, reason: str, category: str = ""
+) -> Opportunity:
+    """Win or lose a deal; a reason is required either way (and may name its category, for the
+    reasons report). Winning refreshes the customer."""
     require_row(actor, opportunity, "change")
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if opportunity.status != Opportunity.Status.OPEN:
         raise Conflict(_("This opportunity is already closed."))
     if not reason or not reason.strip():
         raise ValidationFailed(_("Give the reason."), fields={"reason": [_g("This field is required.")]})
+    if category and category not in Opportunity.CloseReason.values:
+        raise ValidationFailed(_("Give the reason."), fields={"category": [_g("Unknown reason category.")]})
     now = timezone.now()
     opportunity.status = Opportunity.Status.WON if won else Opportunity.Status.LOST
     opportunity.win_loss_reason = reason.strip()
+    opportunity.close_reason = category
     opportunity.closed_at = now
     opportunity.probability = 100 if won else 0
     opportunity.save()

@@ -267,6 +267,7 @@ def service_request_update(*, actor, request: ServiceRequest, **fields) -> Servi
         "serial_number",
         "preferred_at",
         "address",
+        "due_at",
     }
     errors: dict = {}
     for key in set(fields) - allowed:
@@ -294,7 +295,16 @@ def _changed(obj, fields: dict) -> list[str]:
 @transaction.atomic
 def complaint_update(*, actor, complaint: Complaint, **fields) -> Complaint:
     require_row(actor, complaint, "change")
-    allowed = {"status", "handler", "department", "resolution", "satisfaction", "severity", "category"}
+    allowed = {
+        "status",
+        "handler",
+        "department",
+        "resolution",
+        "satisfaction",
+        "severity",
+        "category",
+        "due_at",
+    }
     errors: dict = {}
     if "category" in fields:
         fields["category"] = resolve_option(
@@ -316,6 +326,21 @@ def complaint_update(*, actor, complaint: Complaint, **fields) -> Complaint:
     if fields.get("status") == Complaint.Status.RESOLVED and complaint.resolved_at is None:
         complaint.resolved_at = timezone.now()
     complaint.save()
+    audit_record(action="change", actor=actor, obj=complaint, changes=diff(before, snapshot(complaint)))
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, actor, complaint: Complaint) -> Complaint:
+    """The customer was unsatisfied: the complaint is open again (in progress, no longer resolved)
+    until its final resolution, so reports never count it resolved meanwhile."""
+    require_row(actor, complaint, "change")
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    require_process_authority(actor=actor, obj=complaint, fields=["status"])
+    before = snapshot(complaint)
+    complaint.status = Complaint.Status.IN_PROGRESS
+    complaint.resolved_at = None
+    complaint.save(update_fields=["status", "resolved_at", "updated_at"])
     audit_record(action="change", actor=actor, obj=complaint, changes=diff(before, snapshot(complaint)))
     return complaint
 

@@ -81,8 +81,31 @@ def process_detail(request, key: str):
         "counts": waiting,
         "incident_counts": incidents,
         "waiting": sorted(waiting.items(), key=lambda item: -item[1]),
+        "starting": selectors.start_settings(key),
     }
     return render(request, "tasklist/designer/process.html", context)
+
+
+@designer_required
+@require_POST
+def start_settings(request, key: str):
+    """Who may start the process by hand, and from which kind of record."""
+    from django.contrib.auth.models import Group
+
+    ids = [int(v) for v in request.POST.getlist("groups") if v.isdigit()]
+    try:
+        processes.manual_start_set(
+            actor=request.user,
+            key=key,
+            groups=list(Group.objects.filter(pk__in=ids)),
+            record_type=request.POST.get("record_type", ""),
+            active=request.POST.get("active") == "on",
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Saved who may start this process."))
+    return redirect(reverse("designer:process", args=[key]) + "#starting-heading")
 
 
 @designer_required
@@ -118,7 +141,12 @@ def edit(request, key: str):
     definition = selectors.version_of(key, int(version) if version.isdigit() else None)
     if definition is None:
         raise Http404(_("No process with this key is deployed."))
-    context = {"definition": definition, "diagram_xml": selectors.main_bpmn(definition)}
+    context = {
+        "definition": definition,
+        "diagram_xml": selectors.main_bpmn(definition),
+        "choices": selectors.modeler_choices(definition),
+        "labels": selectors.modeler_labels(),
+    }
     return render(request, "tasklist/designer/edit.html", context)
 
 

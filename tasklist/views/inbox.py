@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from .. import selectors
 from ..forms import InboxFilterForm, bulk_approvable, parse_inbox_query
+from ..summaries import set_about_lines, set_offered_to
 
 
 def _view_labels() -> dict[str, str]:
@@ -84,6 +85,8 @@ def inbox(request):
     )
     query = form.inbox_query()
     page = selectors.inbox_page(user, query)
+    set_about_lines(user, page.rows)
+    set_offered_to(page.rows)
     for row in page.rows:
         row.bulk_approvable = query.view == "mine" and bulk_approvable(row.form_schema)
     counts = selectors.inbox_counts(user, query)

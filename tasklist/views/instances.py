@@ -12,10 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from engine import services
+from engine import services, summaries
 from engine.models import ProcessInstance
+from processes.selectors import startable_processes
 
 from .. import selectors
+from ..history import decisions, history_lines
+from ..summaries import set_about_lines, set_offered_to
 
 
 def _instance_or_404(request, instance_id: int) -> ProcessInstance:
@@ -37,13 +40,17 @@ def instance_detail(request, instance_id: int):
     incidents = selectors.instance_open_incidents(instance)
     xml, marks = selectors.instance_diagram(instance, open_tasks, incidents)
     admin = _is_process_admin(request.user)
+    history = history_lines(selectors.instance_history(instance))
+    set_offered_to(open_tasks)
     context = {
         "instance": instance,
         "open_tasks": open_tasks,
         "incidents": incidents,
         "diagram_xml": xml,
         "diagram_marks": marks,
-        "history": list(selectors.instance_history(instance)),
+        "history": history,
+        "decisions": decisions(history),
+        "about": summaries.task_lines(request.user, [instance]).get(instance.pk, ""),
         "show_data": admin,
         "variables": sorted((instance.variables or {}).items()) if admin else [],
         "can_cancel": instance.is_running and (admin or instance.started_by_id == request.user.pk),
@@ -55,9 +62,15 @@ def instance_detail(request, instance_id: int):
 @login_required
 @require_POST
 def instance_cancel(request, instance_id: int):
+    from ..services import request_withdraw
+
     instance = _instance_or_404(request, instance_id)
+    reason = request.POST.get("reason", "")[:500]
     try:
-        services.cancel_instance(instance.pk, user=request.user, reason=request.POST.get("reason", "")[:500])
+        if instance.started_by_id == request.user.pk:  # the requester: what the request held is released
+            request_withdraw(actor=request.user, instance=instance, reason=reason)
+        else:
+            services.cancel_instance(instance.pk, user=request.user, reason=reason)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -98,8 +111,13 @@ def my_requests(request):
     except ValueError:
         page = 1
     rows, has_next = selectors.my_requests(request.user, running=not finished, page=page)
+    kinds = selectors.request_kinds_for(request.user)
+    offered = {kind.key for kind in kinds}
+    set_about_lines(request.user, [row.instance for row in rows])
     context = {
-        "kinds": selectors.request_kinds_for(request.user),
+        "kinds": kinds,
+        "startable": startable_processes(request.user),
+        "offered": offered,
         "rows": rows,
         "finished": finished,
         "page": page,
@@ -107,6 +125,22 @@ def my_requests(request):
         "has_previous": page > 1,
     }
     return render(request, "tasklist/requests.html", context)
+
+
+@login_required
+@require_POST
+def request_withdraw(request, instance_id: int):
+    """The requester withdraws a running request of theirs (with an optional reason)."""
+    from ..services import request_withdraw as withdraw
+
+    instance = _instance_or_404(request, instance_id)
+    try:
+        withdraw(actor=request.user, instance=instance, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your request has been withdrawn."))
+    return redirect(reverse("tasklist:requests"))
 
 
 # -- starting a request ------------------------------------------------------------------------------
@@ -121,7 +155,12 @@ def request_new(request, kind: str):
     if kind not in offered:
         raise Http404(_("You cannot start this kind of request."))
     request_kind = offered[kind]
-    form = request_kind.form(request.POST or None, user=request.user)
+    initial, resubmitting = {}, False
+    if request.method == "GET" and request.GET.get("from", "").isdigit():
+        previous = selectors.resubmit_values(request.user, int(request.GET["from"]))
+        if previous is not None and previous[0] == kind:
+            initial, resubmitting = previous[1], True
+    form = request_kind.form(request.POST or None, user=request.user, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
@@ -142,6 +181,7 @@ def request_new(request, kind: str):
     context = {
         "kind": request_kind,
         "form": form,
+        "resubmitting": resubmitting,
         "customer_hints": selectors.customer_hints(request.user) if "customer" in form.fields else [],
         "product_hints": selectors.product_hints() if "product" in form.fields else [],
     }

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, ValidationFailed
+from core.pickers import PickerContext, picker_kind, picker_source
 from engine import services
 from engine.errors import TaskAlreadyCompleted, TaskNotActive
 from engine.models import HumanTask, InstanceEvent
@@ -21,7 +22,8 @@ from org.models import User
 
 from .. import selectors
 from ..forms import build_task_form, form_data_from_post
-from ..summaries import business_object_summary
+from ..history import decisions, history_lines
+from ..summaries import about_line, business_object_summary, set_offered_to
 
 
 def _task_or_404(request, task_id: int) -> HumanTask:
@@ -64,24 +66,84 @@ def _customer_facing(task: HumanTask) -> bool:
     return content_type is not None and (content_type.app_label, content_type.model) in _CUSTOMER_FACING
 
 
+def _pickers(request, task: HumanTask) -> PickerContext:
+    """Who picks in this task's form: the viewer, the process data, the business object."""
+    content_type = task.business_object_type
+    return PickerContext(
+        viewer=request.user,
+        variables=task.instance.variables or {},
+        object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        object_id=str(task.business_object_id or ""),
+    )
+
+
+def _task_form(request, task: HumanTask, **kwargs):
+    return build_task_form(
+        task.form_schema,
+        known=task.instance.variables,
+        pickers=_pickers(request, task),
+        search_url=reverse("tasklist:task_picker", args=[task.pk]),
+        **kwargs,
+    )
+
+
+def _log_activity_url(user, task: HumanTask) -> str:
+    """ "Log an activity" about the task's customer or opportunity (a call made for this step)."""
+    if not task.business_object_type_id or not user.has_perm("crm.add_activity"):
+        return ""
+    from django.contrib.contenttypes.models import ContentType
+
+    model = ContentType.objects.get_for_id(task.business_object_type_id).model
+    key = {"customer": "customer", "opportunity": "opportunity"}.get(model)
+    if key is None or not task.business_object_id.isdigit():
+        return ""
+    query = urlencode({key: task.business_object_id, "next": reverse("tasklist:task", args=[task.pk])})
+    return f"{reverse('crm:activity_new')}?{query}"
+
+
+def _handover_schema() -> dict:
+    """The hand-over's one field: a colleague picked by name (the user picker), never typed by
+    login name."""
+    return {
+        "type": "object",
+        "properties": {"to_user": {"type": "string", "title": _("Colleague"), "x-widget": "user"}},
+    }
+
+
+def _handover_field(request, task: HumanTask):
+    form = build_task_form(
+        _handover_schema(),
+        pickers=_pickers(request, task),
+        search_url=reverse("tasklist:task_picker", args=[task.pk]) + "?form=handover",
+    )
+    handover = form.fields[0]
+    handover.id_prefix = "handover-"  # beside the task's own form on the page
+    return handover
+
+
 def _render_task(request, task: HumanTask, *, form=None, problem: str = "", status: int = 200, comment=""):
     abilities = _abilities(request.user, task)
-    history = selectors.task_history(task)
+    history = history_lines(selectors.task_history(task))
     comments = [e for e in history if e.kind == InstanceEvent.Kind.COMMENT]
+    set_offered_to([task])
     if form is None:
-        form = build_task_form(task.form_schema, known=task.instance.variables)
+        form = _task_form(request, task)
     context = {
         "task": task,
         "instance": task.instance,
         "form": form,
         "problem": problem,
         "history": history,
+        "decisions": decisions(history),
+        "about": about_line(request.user, task),
         "comments": comments,
         "comment_text": comment,
         "customer_facing": _customer_facing(task),
         "now": timezone.now(),
         "attachments": selectors.instance_attachments(task.instance),
-        "colleagues": selectors.delegation_choices(request.user) if abilities["can_delegate"] else [],
+        "handover": _handover_field(request, task) if abilities["can_delegate"] else None,
+        "next_url": _next_url(request, ""),
+        "log_activity_url": _log_activity_url(request.user, task),
         "summary": business_object_summary(
             request.user, type_id=task.business_object_type_id, object_id=task.business_object_id
         ),
@@ -93,7 +155,13 @@ def _render_task(request, task: HumanTask, *, form=None, problem: str = "", stat
 @login_required
 @require_GET
 def task_detail(request, task_id: int):
-    return _render_task(request, _task_or_404(request, task_id))
+    """The task page; GET values named like fields of its form preset them (the pipeline board
+    opens a stage task with "move on" chosen), and `next` is where completing it returns."""
+    task = _task_or_404(request, task_id)
+    properties = (task.form_schema or {}).get("properties") or {}
+    preset = {k: request.GET[k][:200] for k in properties if k in request.GET}
+    form = build_task_form(task.form_schema, values=preset, known=task.instance.variables) if preset else None
+    return _render_task(request, task, form=form)
 
 
 @login_required
@@ -110,12 +178,10 @@ def task_complete(request, task_id: int):
         task = _task_or_404(request, task_id)
         return _render_task(request, task, problem=str(error.message), status=409)
     except ValidationFailed as error:
-        form = build_task_form(
-            task.form_schema, values=data, errors=error.fields, known=task.instance.variables
-        )
+        form = _task_form(request, task, values=data, errors=error.fields)
         return _render_task(request, task, form=form, problem=str(error.message), status=400)
     except DomainError as error:  # e.g. the vehicle was booked meanwhile: the task stays open
-        form = build_task_form(task.form_schema, values=data, known=task.instance.variables)
+        form = _task_form(request, task, values=data, errors=getattr(error, "fields", None))
         return _render_task(request, task, form=form, problem=str(error.message), status=error.http_status)
     if decision == "approve":
         messages.success(request, _("Approved: “%(task)s”.") % {"task": task.name})
@@ -124,6 +190,33 @@ def task_complete(request, task_id: int):
     else:
         messages.success(request, _("Done: “%(task)s”.") % {"task": task.name})
     return redirect(_next_url(request, reverse("tasklist:inbox")))
+
+
+@login_required
+@require_GET
+def task_picker(request, task_id: int):
+    """Search-as-you-type for a picker field of the task's form ("technician", or "parts.product"
+    for a line table's column): the options the viewer may pick, as JSON; only for whoever may
+    work the task (a colleague following it has nothing to pick)."""
+    task = _task_or_404(request, task_id)
+    if not _abilities(request.user, task)["can_work"]:
+        raise Http404(_("No such task, or it is not yours to see."))
+    path = (request.GET.get("field") or "").split(".")
+    schema = _handover_schema() if request.GET.get("form") == "handover" else task.form_schema
+    properties = (schema or {}).get("properties") or {}
+    prop = properties.get(path[0]) if path and path[0] else None
+    if isinstance(prop, dict) and len(path) == 2 and prop.get("type") == "array":
+        prop = ((prop.get("items") or {}).get("properties") or {}).get(path[1])
+    elif len(path) != 1:
+        prop = None
+    source = picker_source(picker_kind(prop)) if isinstance(prop, dict) else None
+    if source is None:
+        raise Http404(_("This form has no such field to pick from."))
+    query = (request.GET.get("q") or "").strip()[:100]
+    options = source.options(_pickers(request, task).for_field(prop), query=query)
+    return JsonResponse(
+        {"results": [{"value": o.value, "label": o.label, "detail": o.detail} for o in options]}
+    )
 
 
 def _act(request, task_id: int, action, success: str):

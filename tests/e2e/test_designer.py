@@ -73,3 +73,88 @@ def test_a_designer_renames_a_task_in_the_modeler_and_saves_v2(discounts, live_s
 
     v2 = DefinitionVersion.objects.get(key="tl_discount", version=2)
     assert "Pack and ship the order" in next(iter(v2.files.values()))
+
+
+def test_a_designer_routes_a_task_to_a_group_with_a_due_date_in_the_properties_panel(
+    discounts,  # noqa: F811
+    live_server,
+    page,
+    sign_in,
+):
+    # given lin.feng edits the discount process in the modeler, in Chinese
+    sign_in(page, "lin.feng")
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.goto(f"{live_server.url}/designer/processes/tl_discount/edit/")
+    expect(page.locator("#modeler")).to_have_attribute("data-state", "ready")
+    # when she selects the "fulfil" task on the canvas
+    page.locator('#modeler [data-element-id="fulfil"]').click()
+    panel = page.locator("#properties")
+    # then the panel speaks her language and offers the org chart's groups by name
+    expect(panel.locator(".bio-properties-panel-group-header", has_text="任务分配")).to_be_visible()
+    panel.locator(".bio-properties-panel-group-header", has_text="处理人、表单与连接器").click()
+    panel.locator("#bio-properties-panel-baton-candidate-groups").select_option("warehouse")
+    panel.locator("#bio-properties-panel-baton-priority").select_option(label="高")
+    # and she sets a due date two days after the task opens
+    panel.locator(".bio-properties-panel-group-header", has_text="任务分配").click()
+    due = panel.locator("#bio-properties-panel-dueDate")
+    due.fill("P2D")
+    due.press("Tab")
+    screenshot(page, "designer-properties-panel")
+    page.locator("#save-form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+    # then version 2 routes the task to the warehouse, high priority, due in two days
+    from engine.models import DefinitionVersion
+
+    v2 = DefinitionVersion.objects.get(key="tl_discount", version=2)
+    fulfil = v2.metadata["user_tasks"]["fulfil"]
+    assert fulfil["candidate_groups"] == "warehouse"
+    assert fulfil["priority"] == "70" and fulfil["due_date"] == "P2D"
+
+    # and saving again without a change deploys nothing new
+    page.goto(f"{live_server.url}/designer/processes/tl_discount/edit/")
+    expect(page.locator("#modeler")).to_have_attribute("data-state", "ready")
+    page.locator("#save-form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert not DefinitionVersion.objects.filter(key="tl_discount", version=3).exists()
+
+
+def test_a_designer_offers_a_process_on_customers_and_a_salesperson_starts_it_there(
+    demo_org, live_server, page, sign_in
+):
+    from engine.models import ProcessInstance
+    from org.models import User
+    from processes.services import definition_deploy
+    from tests.crm.factories import CustomerFactory
+    from tests.processes.test_manual_start import VISIT
+
+    definition_deploy(files={"visit.bpmn": VISIT.encode()})
+    zhang = User.objects.get(username="zhang.wei")
+    customer = CustomerFactory(owner=zhang, name="杭州湖畔食品有限公司")
+
+    # given lin.feng offers the visit report to the sales team, started from a customer
+    sign_in(page, "lin.feng", next_path="/designer/processes/visit_report/")
+    settings = page.locator("#start-settings")
+    settings.get_by_label("sales", exact=True).check()
+    settings.get_by_label("Started from").select_option("crm.customer")
+    settings.get_by_role("button", name="Save").click()
+    expect(page.locator("#messages")).to_contain_text("Saved who may start this process")
+    screenshot(page, "designer-who-may-start")
+
+    # when zhang.wei opens his customer's card, the process is offered there
+    page.context.clear_cookies()
+    sign_in(page, "zhang.wei", next_path=f"/customers/{customer.pk}/")
+    page.get_by_role("link", name="Start: Customer visit report").click()
+    # and its start form asks for the purpose; sent empty, it says so on the field
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(page.locator(".field-errors")).to_be_visible()
+    assert not ProcessInstance.objects.filter(key="visit_report").exists()
+    page.get_by_label("Purpose of the visit").fill("Quarterly review")
+    page.get_by_role("button", name="Start", exact=True).click()
+
+    # then the process runs about that customer and the first step is his
+    instance = ProcessInstance.objects.get(key="visit_report")
+    assert instance.business_object_id == str(customer.pk) and instance.started_by == zhang
+    expect(page.locator("#messages")).to_contain_text("Started: Customer visit report")
+    expect(page.get_by_text("Review the report").first).to_be_visible()
+    screenshot(page, "process-started-from-customer")

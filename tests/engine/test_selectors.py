@@ -63,3 +63,31 @@ def test_visible_to_shows_own_offered_and_team_tasks(deploy, org):
     assert set(HumanTask.objects.visible_to(org.carol)) == set()
     # the boss sees his own review and his department's work
     assert set(HumanTask.objects.visible_to(org.boss)) == {review, review2, fulfil}
+
+
+def test_one_rule_answers_each_inbox_view_and_who_may_open_a_task(deploy, org):
+    # given: alice starts two approvals; boss approves one and delegates the other's review to carol
+    deploy("approval.bpmn")
+    first = services.start_process("approval", started_by=org.alice)
+    review = HumanTask.objects.get(instance=first, element_id="review")
+    services.complete_task(review.pk, user=org.boss, data={"approved": True})
+    fulfil = HumanTask.objects.get(instance=first, element_id="fulfil")
+    second = services.start_process("approval", started_by=org.alice)
+    review2 = HumanTask.objects.get(instance=second, element_id="review")
+    services.delegate(review2.pk, user=org.boss, to_user=org.carol)
+
+    def view(user, name):
+        return {t.pk for t in selectors.task_view(user, name)}
+
+    # then: each view holds what its name says
+    assert view(org.carol, "mine") == {review2.pk}
+    assert view(org.bob, "queue") == {fulfil.pk}
+    assert view(org.boss, "delegated") == {review2.pk}
+    assert view(org.boss, "done") == {review.pk}
+    # and the task page and the API's task detail open the same tasks for everyone
+    tasks = [review, fulfil, review2]
+    for user in (org.alice, org.bob, org.boss, org.carol):
+        viewable = {t.pk for t in selectors.viewable_tasks(user)}
+        assert viewable == {t.pk for t in tasks if selectors.task_for_user(user, t.pk)}, user.username
+    assert {t.pk for t in selectors.viewable_tasks(org.alice)} == {review.pk, fulfil.pk, review2.pk}
+    assert {t.pk for t in selectors.viewable_tasks(org.bob)} == {fulfil.pk}

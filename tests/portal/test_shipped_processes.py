@@ -107,3 +107,31 @@ def test_the_submitter_hears_when_the_request_moves_on(client, shipped, django_c
     investigate = HumanTask.objects.get(status="ready")
     assert task_label(investigate) in to_customer[0].body
     assert "/portal/requests/complaint/" in to_customer[0].body
+
+
+def test_the_customer_reads_the_resolution_before_rating_it(client, shipped):
+    from engine.services import complete_task
+    from org.models import User
+
+    # given a portal complaint triaged to a handler who resolved it
+    client.force_login(shipped.user)
+    client.post(
+        reverse("portal:complaint_new"),
+        {"category": "product", "subject": "Pump leaks", "description": "Water on the floor."},
+    )
+    instance = ProcessInstance.objects.get(key="complaint")
+    triage = HumanTask.objects.get(instance=instance, status="ready")
+    triaged = {"category": "product", "department": "SERVICE", "handler": "zhou.jie", "severity": "high"}
+    complete_task(triage.pk, user=User.objects.get(username="xu.li"), data=triaged)
+    investigate = HumanTask.objects.get(instance=instance, status="ready")
+    resolution = "更换了密封圈，已试机两小时无渗漏。"
+    complete_task(investigate.pk, user=User.objects.get(username="zhou.jie"), data={"resolution": resolution})
+    rating = HumanTask.objects.get(instance=instance, status="ready")
+    # when the customer opens the rating task
+    page = client.get(reverse("portal:task", args=[rating.pk])).content.decode()
+    # then the resolution is shown above the rating form
+    assert "How we resolved it" in page and resolution in page
+    assert page.index(resolution) < page.index('name="rating"')
+    # and on the request's page too
+    complaint_page = client.get(reverse("portal:requests")).content.decode()
+    assert "Pump leaks" in complaint_page

@@ -103,7 +103,9 @@ def test_unsatisfied_customer_reopens_once_to_the_department_head(demo, customer
     complete(demo.xu_li, STAFF_RATING, {"rating": 1, "feedback": "Still leaking"})
 
     complaint.refresh_from_db()
-    assert complaint.status == Complaint.Status.RESOLVED and complaint.satisfaction == 1
+    # reopened: in progress again, no longer resolved, until the head's final resolution
+    assert complaint.status == Complaint.Status.IN_PROGRESS and complaint.satisfaction == 1
+    assert complaint.resolved_at is None
     assert inbox(demo.huang_qiang) == [HEAD_REVIEW]
     complete(demo.huang_qiang, HEAD_REVIEW, {"resolution": "Pump exchanged"})
 

@@ -5,6 +5,7 @@ completion leaves the same audit row whichever way it came."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import threading
 
@@ -173,14 +174,8 @@ def test_a_conflict_in_the_step_answers_409_and_keeps_the_task_open(demo, deploy
     complete_task(first.pk, user=demo.ma_chao, data={"vehicle": car.plate})
     # when the second is assigned the same car past the form's check (the booking came meanwhile),
     # through the process's connector: the service refuses with a conflict
-    from engine import services as engine_services
-
-    engine_services.unregister_form_validator(_vehicle_validator())
-    try:
-        with pytest.raises(Conflict) as refused:
-            complete_task(second.pk, user=demo.ma_chao, data={"vehicle": car.plate})
-    finally:
-        engine_services.register_form_validator(_vehicle_validator())
+    with _past_the_form_checks(), pytest.raises(Conflict) as refused:
+        complete_task(second.pk, user=demo.ma_chao, data={"vehicle": car.plate})
     # then the admin is told why, the task is still open, and no incident was parked
     assert car.plate in refused.value.message
     second.refresh_from_db()
@@ -198,13 +193,8 @@ def test_the_task_page_says_why_a_step_was_refused_and_keeps_the_form(demo, depl
     complete_task(first.pk, user=demo.ma_chao, data={"vehicle": car.plate})
     browser = Client()
     browser.force_login(demo.ma_chao)
-    from engine import services as engine_services
-
-    engine_services.unregister_form_validator(_vehicle_validator())
-    try:
+    with _past_the_form_checks():
         page = browser.post(f"/tasks/{second.pk}/complete/", {"vehicle": car.plate, "driver": "老王"})
-    finally:
-        engine_services.register_form_validator(_vehicle_validator())
     assert page.status_code == 409
     text = page.content.decode()
     assert car.plate in text and "老王" in text  # the reason, and what he typed is still there
@@ -216,6 +206,27 @@ def _vehicle_validator():
     from office.connectors import validate_vehicle_choice
 
     return validate_vehicle_choice
+
+
+@contextlib.contextmanager
+def _past_the_form_checks():
+    """As if the booking came between the form's checks and the step: the vehicle form check and
+    the vehicle picker (which offers only free vehicles) let any active vehicle through."""
+    from core.pickers import FunctionSource, Option, picker_source, register_picker
+    from engine import services as engine_services
+
+    picker = picker_source("vehicle")
+
+    def any_vehicle(ctx, value):
+        return Option(value=value, label=value) if Vehicle.objects.filter(plate=value).exists() else None
+
+    engine_services.unregister_form_validator(_vehicle_validator())
+    register_picker("vehicle", FunctionSource(picker.options_fn, any_vehicle))
+    try:
+        yield
+    finally:
+        register_picker("vehicle", picker)
+        engine_services.register_form_validator(_vehicle_validator())
 
 
 @pytest.mark.postgres

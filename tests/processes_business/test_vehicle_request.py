@@ -59,6 +59,7 @@ def test_request_assign_return(demo, vehicles):
     assert (booking.vehicle, booking.starts_at, booking.driver) == (vehicles[0], START, "老王")
     assert booking.booked_by == demo.ma_chao
     assert inbox(demo.zhang_wei) == [RETURN]
+    assert open_task(demo.zhang_wei, RETURN).due_at == START + datetime.timedelta(hours=4)  # trip's end
     assert notified(demo.zhang_wei, "process_outcome")
 
     complete(demo.zhang_wei, RETURN, {"mileage_km": 86, "fuel_litres": 12.5})

@@ -181,9 +181,10 @@ def contracts(customers):
 
 @pytest.fixture
 def service(company, customers):
-    """Complaints (created T0): Q1 zhang resolved +10 h, quality, rated 4, SLA kept;
-    Q2 zhang closed +30 h, quality, rated 2, SLA breached; Q3 zhang open, delivery;
-    Q4 yang resolved +2 h, delivery, rated 5, SLA kept.
+    """Complaints (created T0, due T0 + 24 h by their SLA): Q1 zhang resolved +10 h, quality,
+    rated 4, SLA kept; Q2 zhang closed +30 h, quality, rated 2, SLA breached (its breach timer never
+    marked it overdue); Q3 zhang open, delivery, past due; Q4 yang resolved +2 h, delivery, rated 5,
+    SLA kept.
     Service requests: S1 zhang open (tech), S2 yang done (tech), rated 3."""
     quality = ChoiceOptionFactory(
         choice_list=ChoiceList.COMPLAINT_CATEGORY, code="r_quality", label="Quality"
@@ -194,7 +195,7 @@ def service(company, customers):
     hours = datetime.timedelta(hours=1)
     rows = [
         ("Q1", customers.zhang, quality, "resolved", 10, 4, False),
-        ("Q2", customers.zhang, quality, "closed", 30, 2, True),
+        ("Q2", customers.zhang, quality, "closed", 30, 2, False),
         ("Q3", customers.zhang, delivery, "open", None, None, False),
         ("Q4", customers.yang, delivery, "resolved", 2, 5, False),
     ]
@@ -208,6 +209,7 @@ def service(company, customers):
             satisfaction=rating,
             resolved_at=T0 + took * hours if took is not None else None,
             overdue_since=T0 + 24 * hours if breached else None,
+            due_at=T0 + 24 * hours,
         )
         Complaint.objects.filter(pk=complaint.pk).update(created_at=T0)
     ServiceRequest.objects.create(code="S1", customer=customers.zhang, subject="S1", technician=company.tech)

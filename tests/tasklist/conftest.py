@@ -49,3 +49,33 @@ def approve(task, user):
     """Approve a review; returns the "Prepare the order" task it creates in the sales queue."""
     services.complete_task(task.pk, user=user, data={"decision": "approve", "comment": ""})
     return HumanTask.objects.get(instance=task.instance, status=HumanTask.Status.READY)
+
+
+OFFICE_PROCESSES = (
+    "leave_request",
+    "vehicle_request",
+    "customer_level_change",
+    "service_dispatch",
+    "order_approval",
+)
+
+
+@pytest.fixture
+def office(db):
+    import io
+
+    from office.seed import seed_demo as seed_office
+    from org.models import User
+    from org.seed import seed_demo as seed_org
+    from processes.services import binding_set, definition_deploy
+
+    seed_org(io.StringIO())
+    seed_office(io.StringIO())
+    from tests.processes_business.conftest import BINDINGS, shipped_files
+
+    for key in OFFICE_PROCESSES:
+        definition_deploy(files=shipped_files(key), actor=None, activate=True)
+        for event, process_key in BINDINGS.items():
+            if process_key == key:
+                binding_set(actor=None, event=event, process_key=key)
+    return User.objects.get(username="zhang.wei")

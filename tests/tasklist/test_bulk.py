@@ -29,10 +29,23 @@ def test_claiming_several_tasks_from_the_queue(client, team):
 
 def test_approving_several_decisions_at_once(client, team):
     reviews = [start_discount(team.alice) for _ in range(3)]
+    HumanTask.objects.filter(pk=reviews[0].pk).update(business_object_label="Order SO000123")
+    reviews[0].refresh_from_db()
     client.force_login(team.boss)
     page = client.get(reverse("tasklist:inbox")).content.decode()
     assert 'value="approve"' in page
-    client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [r.pk for r in reviews[:2]]})
+    # first the list of what would be approved, nothing done yet
+    asked = client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [r.pk for r in reviews[:2]]})
+    text = asked.content.decode()
+    assert asked.status_code == 200 and "Approve the selected tasks?" in text and "Approve 2 tasks" in text
+    listed = text.split('id="bulk-approve-list"')[1].split("</ul>")[0]
+    assert listed.count("<li>") == 2 and "Order SO000123" in listed
+    assert {HumanTask.objects.get(pk=r.pk).status for r in reviews} == {"ready"}
+    # then confirmed
+    client.post(
+        reverse("tasklist:bulk"),
+        {"action": "approve", "confirmed": "yes", "task": [r.pk for r in reviews[:2]]},
+    )
     statuses = {r.pk: HumanTask.objects.get(pk=r.pk).status for r in reviews}
     assert statuses == {reviews[0].pk: "completed", reviews[1].pk: "completed", reviews[2].pk: "ready"}
 
@@ -50,7 +63,11 @@ def test_a_task_whose_form_needs_answers_is_not_approved_in_bulk(client, team):
 def test_bulk_skips_what_is_not_yours_and_reports_it(client, team):
     review = start_discount(team.alice)
     client.force_login(team.carol)
-    response = client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [review.pk]}, follow=True)
+    asked = client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [review.pk]})
+    assert "1 selected task is not yours to see." in asked.content.decode()
+    response = client.post(
+        reverse("tasklist:bulk"), {"action": "approve", "confirmed": "yes", "task": [review.pk]}, follow=True
+    )
     assert f"Task {review.pk} is not yours to see." in response.content.decode()
     review.refresh_from_db()
     assert review.status == "ready"
@@ -73,3 +90,27 @@ def test_delegating_several_tasks_at_once(client, team):
         follow=True,
     )
     assert "There is no active user called “ghost”." in response.content.decode()
+
+
+def test_a_form_that_declares_itself_not_bulk_approvable_is_named_and_left(client, team):
+    # given two decisions, one whose form says "x-bulk": false
+    careful, plain = start_discount(team.alice), start_discount(team.alice)
+    careful.form_schema = {**careful.form_schema, "x-bulk": False}
+    careful.save(update_fields=["form_schema"])
+    client.force_login(team.boss)
+    # when both are approved in bulk
+    asked = client.post(reverse("tasklist:bulk"), {"action": "approve", "task": [careful.pk, plain.pk]})
+    # then the confirmation offers only the plain one and names the careful one with why
+    text = asked.content.decode()
+    assert "Approve 1 task" in text
+    refused = text.split('id="bulk-refused-list"')[1].split("</ul>")[0]
+    assert careful.name in refused and "must be opened and decided on its own page" in refused
+    # and forcing it through the confirmed post still refuses it, naming it
+    response = client.post(
+        reverse("tasklist:bulk"),
+        {"action": "approve", "confirmed": "yes", "task": [careful.pk, plain.pk]},
+        follow=True,
+    )
+    assert "must be opened and decided on its own page" in response.content.decode()
+    assert HumanTask.objects.get(pk=careful.pk).status == "ready"
+    assert HumanTask.objects.get(pk=plain.pk).status == "completed"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.models import Activity, Opportunity
 from engine.models import HumanTask
+from org.permissions import RowScope
 from tests.crm.factories import CustomerFactory, OpportunityFactory
 from tests.factories import GroupFactory
 
@@ -74,6 +75,27 @@ def test_my_pipeline_sums_my_open_opportunities_per_stage(client, team):
     lead = html.split('data-stage="lead"')[1].split("</tr>")[0]
     assert '<td class="num">0</td>' in lead  # the lost one and bob's are not alice's open pipeline
     assert "My pipeline by stage" not in page(client, team.carol)  # no CRM permission
+
+
+def test_a_managers_pipeline_is_her_teams(client, team):
+    # given a manager who sees her department's records and owns no deals, and her two sellers'
+    sellers(team)
+    team.boss.groups.add(
+        GroupFactory(name="t_crm_managers", perms=SELLING, profile__row_scope=RowScope.DEPARTMENT_TREE)
+    )
+    OpportunityFactory(
+        customer=CustomerFactory(owner=team.alice), stage=Opportunity.Stage.CONTRACT, amount=1200
+    )
+    OpportunityFactory(customer=CustomerFactory(owner=team.bob), stage=Opportunity.Stage.CONTRACT, amount=800)
+    OpportunityFactory(customer=CustomerFactory(owner=team.carol), stage=Opportunity.Stage.CONTRACT, amount=5)
+    # when she opens the dashboard
+    html = page(client, team.boss)
+    # then the pipeline is her team's, not her own empty one
+    assert "My team's pipeline by stage" in html
+    contract = html.split('data-stage="contract"')[1].split("</tr>")[0]
+    assert '<td class="num">2</td>' in contract and "2,000.00" in contract  # carol is not her team
+    # and a seller still sees only her own
+    assert "My pipeline by stage" in page(client, team.alice)
 
 
 def test_todays_follow_ups_show_only_mine_due_today(client, team):

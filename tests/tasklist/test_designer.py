@@ -79,7 +79,7 @@ def test_the_modeler_saves_an_edit_as_a_new_version(client, designer):
     client.force_login(designer)
     upload(client, GOOD)
     page = client.get(reverse("designer:edit", args=["tl_discount"]))
-    assert page.status_code == 200 and "bpmn-modeler.production.min.js" in page.content.decode()
+    assert page.status_code == 200 and "baton-modeler.min.js" in page.content.decode()
     assert 'id="diagram-xml"' in page.content.decode()
     response = client.post(reverse("designer:save", args=["tl_discount", 1]), {"xml": CHANGED}, follow=True)
     assert "as version 2" in response.content.decode()

@@ -67,8 +67,8 @@ def test_my_requests_show_the_current_step_and_who_holds_it(client, team, django
     response = client.get(reverse("tasklist:requests"))
     page = response.content.decode()
     assert page.count("Discount approval</a>") == 2
-    assert "Approve the discount — Boss Wang" in page
-    assert "Prepare the order — sales" in page
+    assert "At “Approve the discount” with Boss Wang" in page
+    assert "At “Prepare the order” with sales" in page
     # the current steps are prefetched: more requests cost no more queries
     with CaptureQueriesContext(connection) as baseline:
         client.get(reverse("tasklist:requests"))

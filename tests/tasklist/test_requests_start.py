@@ -11,39 +11,12 @@ from engine.models import HumanTask, ProcessInstance
 from office.models import LeaveRequest, LeaveType, VehicleRequest
 from tests.crm.factories import CustomerFactory, CustomerLevelFactory, ProductFactory, WarehouseFactory
 from tests.factories import UserFactory
-from tests.processes_business.conftest import BINDINGS, shipped_files
 
 from .test_task_page import field_errors
 
 pytestmark = pytest.mark.django_db
 
 YEAR = datetime.date.today().year + 1
-PROCESSES = (
-    "leave_request",
-    "vehicle_request",
-    "customer_level_change",
-    "service_dispatch",
-    "order_approval",
-)
-
-
-@pytest.fixture
-def office(db):
-    import io
-
-    from office.seed import seed_demo as seed_office
-    from org.models import User
-    from org.seed import seed_demo as seed_org
-    from processes.services import binding_set, definition_deploy
-
-    seed_org(io.StringIO())
-    seed_office(io.StringIO())
-    for key in PROCESSES:
-        definition_deploy(files=shipped_files(key), actor=None, activate=True)
-        for event, process_key in BINDINGS.items():
-            if process_key == key:
-                binding_set(actor=None, event=event, process_key=key)
-    return User.objects.get(username="zhang.wei")
 
 
 def start(client, user, kind, data):

@@ -30,10 +30,15 @@ def test_the_task_page_shows_the_customer_card(client, team):
     assert "Ningbo Harbour Logistics 宁波港物流" in page and "0574-8888 1234" in page
 
 
-def test_no_card_for_someone_who_may_not_see_the_customer(client, team):
-    customer = CustomerFactory(name="Secret Customer", owner=team.carol)
+def test_the_reviewer_sees_the_card_through_the_task_and_nobody_else_does(client, team):
+    # given a customer of carol's, which the boss has no right to see as such
+    customer = CustomerFactory(name="Secret Customer", owner=team.carol, phone="021-1234")
     review = start_for(customer, team.alice)
+    # then the boss, who holds the review, sees its basics beside the task (involvement)
     client.force_login(team.boss)
     page = client.get(reverse("tasklist:task", args=[review.pk])).content.decode()
-    assert 'id="business-object"' not in page
-    assert "Secret Customer" in page  # the task's own label still says what it is about
+    assert 'id="business-object"' in page and "021-1234" in page
+    # and bob, who has no task about it, sees neither the task nor the customer
+    client.force_login(team.bob)
+    assert client.get(reverse("tasklist:task", args=[review.pk])).status_code == 404
+    assert client.get(reverse("crm:customer_detail", args=[customer.pk])).status_code == 404

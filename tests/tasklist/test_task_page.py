@@ -188,7 +188,14 @@ def test_delegating_hands_the_task_over(client, team):
     review = start_discount(team.alice)
     client.force_login(team.boss)
     page = client.get(reverse("tasklist:task", args=[review.pk])).content.decode()
-    assert '<option value="alice">' in page  # colleagues are suggested
+    assert '<option value="alice">Alice Li' in page  # colleagues are offered by name
+    assert "(user name)" not in page
+    # the hand-over's search finds a colleague by name
+    found = client.get(
+        reverse("tasklist:task_picker", args=[review.pk]),
+        {"form": "handover", "field": "to_user", "q": "Alice"},
+    )
+    assert [(r["value"], r["label"]) for r in found.json()["results"]] == [("alice", "Alice Li")]
     client.post(reverse("tasklist:task_delegate", args=[review.pk]), {"to_user": "bob"})
     review.refresh_from_db()
     assert review.assignee == team.bob

@@ -1,13 +1,20 @@
-/* The bpmn-js modeler (vendored): edit a version's diagram; saving posts the XML, which the server
-   validates and deploys as a new version. */
+/* The process modeler (bpmn-js with the properties panel, bundled in static/vendor/baton-modeler):
+   edit a version's diagram and each element's owners, form, due date, conditions and timers;
+   saving posts the XML, which the server validates and deploys as a new version. */
 (function () {
   "use strict";
   function start() {
     var container = document.getElementById("modeler");
     var form = document.getElementById("save-form");
     if (!container || !form) return;
-    if (!window.BpmnJS) { container.dataset.state = "unavailable"; return; }
-    var modeler = new window.BpmnJS({ container: container });
+    if (!window.BatonModeler) { container.dataset.state = "unavailable"; return; }
+    var choices = JSON.parse(document.getElementById("modeler-choices").textContent);
+    var modeler = window.BatonModeler({
+      container: container,
+      panel: document.getElementById("properties"),
+      choices: choices,
+      labels: JSON.parse(document.getElementById("modeler-labels").textContent)
+    });
     window.batonModeler = modeler;
     var xml = JSON.parse(document.getElementById("diagram-xml").textContent);
     modeler.importXML(xml).then(function () {

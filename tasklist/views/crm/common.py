@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ChoiceList, ChoiceOption, CreditLevel, CustomFieldDefinition
+from org.permissions import user_can, viewable_through_tasks
 
 
 def permission(perm: str):
@@ -21,6 +22,24 @@ def permission(perm: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def viewable(model):
+    """A record's page: signed in, and holding the entity's view permission or, for a model a task
+    can open (org.permissions.viewable_through_tasks), anybody; `visible_to` then answers 404 for
+    rows the caller neither may see nor works on."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not user_can(request.user, model, "view") and not viewable_through_tasks(model):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -33,7 +33,7 @@ from org.selectors import user_row_scope, users_in_scope
 
 from .common import paginate, permission
 from .quotations import _errors, _visible_or_404
-from .records import _record_form, processes_of
+from .records import processes_of
 
 
 @permission("crm.view_contract")
@@ -240,3 +240,45 @@ def targets(request):
             "people": list(people.order_by("username")[:300]) if can_set else [],
         },
     )
+
+
+def _record_form(request, *, obj, names, save, back, title, kinds=None, maxlength=None):
+    """GET: the record's fields; POST: the crm service saves them or its errors land on the fields."""
+    kinds, maxlength = kinds or {}, maxlength or {}
+    model = type(obj)
+    errors: dict = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in names}
+        try:
+            save(values)
+        except DomainError as error:
+            errors = {k: [str(m) for m in v] for k, v in error.fields.items()} or {
+                "__all__": [str(error.message)]
+            }
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(back)
+    else:
+        values = {name: "" if getattr(obj, name) is None else str(getattr(obj, name)) for name in names}
+    fields = [
+        {
+            "name": name,
+            "label": model._meta.get_field(name).verbose_name,
+            "value": values[name],
+            "errors": errors.get(name, []),
+            "kind": kinds.get(name, "text"),
+            "maxlength": maxlength.get(name),
+            "required": not model._meta.get_field(name).blank,
+        }
+        for name in names
+    ]
+    context = {
+        "obj": obj,
+        "customer": obj.customer,
+        "title": title,
+        "back": back,
+        "fields": fields,
+        "errors": errors,
+        "general_errors": errors.get("__all__", []),
+    }
+    return render(request, "tasklist/crm/contract_form.html", context, status=400 if errors else 200)

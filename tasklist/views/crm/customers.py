@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core import jsonlimits
@@ -51,39 +52,52 @@ from crm.services.pools import pool_release
 from engine.models import ProcessInstance
 from org.models import Department
 from org.permissions import RowScope
-from org.selectors import user_row_scope, users_in_scope
+from org.selectors import group_choices, user_row_scope, users_in_scope
 
-from .common import custom_definitions, form_rows, form_values, initial_values, option_choices, permission
+from .common import (
+    custom_definitions,
+    form_rows,
+    form_values,
+    initial_values,
+    option_choices,
+    permission,
+    viewable,
+)
 
 User = get_user_model()
 
 FILTERS = ("status", "level", "customer_type", "source", "industry", "region", "owner")
 SORTS = (
-    ("-last_activity", _("Last activity, newest first")),
-    ("name", _("Name")),
-    ("code", _("Code")),
-    ("-annual_revenue", _("Annual revenue, largest first")),
-    ("next_follow_up", _("Next follow-up")),
-    ("-created", _("Newest")),
+    ("-last_activity", gettext_lazy("Last activity, newest first")),
+    ("name", gettext_lazy("Name")),
+    ("code", gettext_lazy("Code")),
+    ("-annual_revenue", gettext_lazy("Annual revenue, largest first")),
+    ("next_follow_up", gettext_lazy("Next follow-up")),
+    ("-created", gettext_lazy("Newest")),
 )
 GROUPS = (
-    ("level", _("Level")),
-    ("owner", _("Customer manager")),
-    ("status", _("Status")),
-    ("industry", _("Industry")),
-    ("region", _("Region")),
-    ("credit_level", _("Credit level")),
+    ("level", gettext_lazy("Level")),
+    ("owner", gettext_lazy("Customer manager")),
+    ("status", gettext_lazy("Status")),
+    ("industry", gettext_lazy("Industry")),
+    ("region", gettext_lazy("Region")),
+    ("credit_level", gettext_lazy("Credit level")),
 )
 TABS = (
-    ("overview", _("Overview")),
-    ("contacts", _("Contacts")),
-    ("activities", _("Activities")),
-    ("opportunities", _("Opportunities")),
-    ("orders", _("Orders, contracts, payments")),
-    ("service", _("Complaints and service")),
-    ("documents", _("Documents")),
-    ("history", _("Change history")),
-    ("processes", _("Processes")),
+    ("overview", gettext_lazy("Overview")),
+    ("contacts", gettext_lazy("Contacts")),
+    ("activities", gettext_lazy("Activities")),
+    ("opportunities", gettext_lazy("Opportunities")),
+    ("orders", gettext_lazy("Orders, contracts, payments")),
+    ("service", gettext_lazy("Complaints and service")),
+    ("documents", gettext_lazy("Documents")),
+    ("history", gettext_lazy("Change history")),
+    ("processes", gettext_lazy("Processes")),
+)
+
+# Seen only through a task (crm.access): the basics, the contacts and the records the task is about.
+BASICS_TABS = tuple(
+    (key, label) for key, label in TABS if key in ("overview", "contacts", "orders", "service")
 )
 
 
@@ -197,7 +211,9 @@ def customer_list(request):
         else "",
         "saved_queries": saved,
         "current_saved": next((s for s in saved if s.query_string == query), None),
-        "sharing_groups": list(Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")),
+        "sharing_groups": group_choices(
+            Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")
+        ),
         "filtered": bool(query),
         "can_add": user.has_perm("crm.add_customer"),
         "can_export": user.has_perm("crm.export_customer"),
@@ -322,7 +338,7 @@ def _documents(customer, user) -> list:
     return list(documents_for_customer(user=user, customer=customer)[:100])
 
 
-@permission("crm.view_customer")
+@viewable(Customer)
 @require_GET
 def customer_detail(request, pk: int):
     user = request.user
@@ -331,7 +347,8 @@ def customer_detail(request, pk: int):
     except DomainError:
         raise Http404(_("No such customer, or it is not yours to see.")) from None
     customer = card["customer"]
-    tab = request.GET.get("tab") if request.GET.get("tab") in dict(TABS) else "overview"
+    tabs = BASICS_TABS if card["basics_only"] else TABS
+    tab = request.GET.get("tab") if request.GET.get("tab") in dict(tabs) else "overview"
     contacts = [c for group in card["contacts_by_department"].values() for c in group]
     employments: dict[int, list] = {}
     if tab == "contacts" and contacts:
@@ -345,12 +362,12 @@ def customer_detail(request, pk: int):
     context = {
         **card,
         "tab": tab,
-        "tabs": TABS,
+        "tabs": tabs,
         "can_change": can_change,
         "can_merge": user.has_perm("crm.delete_customer"),
         "processes": customer_processes(customer) if tab == "processes" else [],
         "documents": _documents(customer, user) if tab == "documents" else None,
-        "shares": list(customer.shares.select_related("user", "group", "department"))
+        "shares": list(customer.shares.select_related("user", "group__profile", "department"))
         if tab == "overview"
         else [],
         "levels": list(CustomerLevel.objects.filter(active=True)) if can_change else [],
@@ -374,7 +391,7 @@ def customer_detail(request, pk: int):
     }
     if can_change and tab == "overview":
         context["share_users"] = list(User.objects.filter(is_active=True).order_by("username")[:500])
-        context["share_groups"] = list(Group.objects.order_by("name"))
+        context["share_groups"] = group_choices(Group.objects.order_by("name"))
         context["share_departments"] = list(Department.objects.order_by("name"))
     return render(request, "tasklist/crm/customer_detail.html", context)
 

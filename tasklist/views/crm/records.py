@@ -1,25 +1,22 @@
 """Read-only pages of the records around a customer (contact, opportunity, order, complaint,
-service request) with their processes; the contact can be edited through crm's service."""
+service request) with their processes; contacts and opportunities are edited through the generic
+object views (tasklist.views.crm.sales)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from core.errors import DomainError
 from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
 from crm.selectors.receivables import order_balance
-from crm.services.customers import CONTACT_TEXT, contact_update
-from crm.services.sales import opportunity_update
 from engine.models import ProcessInstance
 
-from .common import permission
+from .common import viewable
 
 
 def _visible_or_404(user, model, pk, *related, action="view"):
@@ -70,7 +67,7 @@ def _page(request, *, obj, title, facts, extra=None, edit_url=""):
     return render(request, "tasklist/crm/record_detail.html", context)
 
 
-@permission("crm.view_contact")
+@viewable(Contact)
 @require_GET
 def contact_detail(request, pk: int):
     contact = _visible_or_404(request.user, Contact, pk, "customer", "superior")
@@ -100,101 +97,12 @@ def contact_detail(request, pk: int):
     )
 
 
-CONTACT_FORM = (
-    "name",
-    "department",
-    "title",
-    "role",
-    "phone",
-    "mobile",
-    "email",
-    "birthday",
-    "interests",
-    "notes",
-)
-
-
-def _record_form(request, *, obj, names, save, back, title, kinds=None, maxlength=None):
-    """GET: the record's fields; POST: the crm service saves them or its errors land on the fields."""
-    kinds, maxlength = kinds or {}, maxlength or {}
-    model = type(obj)
-    errors: dict = {}
-    if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in names}
-        try:
-            save(values)
-        except DomainError as error:
-            errors = {k: [str(m) for m in v] for k, v in error.fields.items()} or {
-                "__all__": [str(error.message)]
-            }
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(back)
-    else:
-        values = {name: "" if getattr(obj, name) is None else str(getattr(obj, name)) for name in names}
-    fields = [
-        {
-            "name": name,
-            "label": model._meta.get_field(name).verbose_name,
-            "value": values[name],
-            "errors": errors.get(name, []),
-            "kind": kinds.get(name, "text"),
-            "maxlength": maxlength.get(name),
-            "required": not model._meta.get_field(name).blank,
-        }
-        for name in names
-    ]
-    context = {
-        "obj": obj,
-        "customer": obj.customer,
-        "title": title,
-        "back": back,
-        "fields": fields,
-        "errors": errors,
-        "general_errors": errors.get("__all__", []),
-    }
-    return render(request, "tasklist/crm/record_form.html", context, status=400 if errors else 200)
-
-
-@permission("crm.change_contact")
-def contact_edit(request, pk: int):
-    contact = _visible_or_404(request.user, Contact, pk, "customer", action="change")
-    return _record_form(
-        request,
-        obj=contact,
-        names=CONTACT_FORM,
-        save=lambda values: contact_update(actor=request.user, contact=contact, **values),
-        back=reverse("crm:contact_detail", args=[contact.pk]),
-        title=_("Edit %(name)s") % {"name": contact.name},
-        kinds={"birthday": "date", "notes": "textarea", "email": "email", "phone": "tel", "mobile": "tel"},
-        maxlength=CONTACT_TEXT,
-    )
-
-
-# The stage moves with the opportunity's stage process, and closing has its own action; the form
-# edits the facts a salesperson keeps up to date.
-OPPORTUNITY_FORM = ("name", "amount", "expected_close", "probability")
-
-
-@permission("crm.change_opportunity")
-def opportunity_edit(request, pk: int):
-    opportunity = _visible_or_404(request.user, Opportunity, pk, "customer", action="change")
-    return _record_form(
-        request,
-        obj=opportunity,
-        names=OPPORTUNITY_FORM,
-        save=lambda values: opportunity_update(actor=request.user, opportunity=opportunity, **values),
-        back=reverse("crm:opportunity_detail", args=[opportunity.pk]),
-        title=_("Edit %(name)s") % {"name": opportunity.name},
-        kinds={"expected_close": "date", "amount": "number", "probability": "number"},
-        maxlength={"name": 200},
-    )
-
-
-@permission("crm.view_opportunity")
+@viewable(Opportunity)
 @require_GET
 def opportunity_detail(request, pk: int):
-    opportunity = _visible_or_404(request.user, Opportunity, pk, "customer", "contact", "owner", "campaign")
+    opportunity = _visible_or_404(
+        request.user, Opportunity, pk, "customer", "contact", "owner", "campaign", "source"
+    )
     return _page(
         request,
         obj=opportunity,
@@ -210,18 +118,28 @@ def opportunity_detail(request, pk: int):
                 "contact",
                 "owner",
                 "campaign",
+                "source",
+                "importance",
+                "close_reason",
                 "win_loss_reason",
                 "closed_at",
             ],
         ),
-        extra={"kind": gettext_lazy("Opportunity"), "stages": Opportunity.Stage.choices},
+        extra={
+            "kind": gettext_lazy("Opportunity"),
+            "stages": Opportunity.Stage.choices,
+            "close_reasons": Opportunity.CloseReason.choices,
+            "can_close": opportunity.status == Opportunity.Status.OPEN
+            and Opportunity.objects.visible_to(request.user, "change").filter(pk=opportunity.pk).exists(),
+            "activities": list(opportunity.activities.select_related("owner").order_by("-occurred_at")[:20]),
+        },
         edit_url=_edit_url(request.user, opportunity, "crm:opportunity_edit")
         if opportunity.status == Opportunity.Status.OPEN
         else "",
     )
 
 
-@permission("crm.view_order")
+@viewable(Order)
 @require_GET
 def order_detail(request, pk: int):
     order = _visible_or_404(request.user, Order, pk, "customer", "contract", "opportunity", "owner")
@@ -253,7 +171,7 @@ def order_detail(request, pk: int):
     )
 
 
-@permission("crm.view_complaint")
+@viewable(Complaint)
 @require_GET
 def complaint_detail(request, pk: int):
     complaint = _visible_or_404(request.user, Complaint, pk, "customer", "contact", "department", "handler")
@@ -266,6 +184,7 @@ def complaint_detail(request, pk: int):
             [
                 "status",
                 "severity",
+                "due_at",
                 "channel",
                 "contact",
                 "department",
@@ -279,7 +198,7 @@ def complaint_detail(request, pk: int):
     )
 
 
-@permission("crm.view_servicerequest")
+@viewable(ServiceRequest)
 @require_GET
 def service_request_detail(request, pk: int):
     service_request = _visible_or_404(
@@ -298,6 +217,7 @@ def service_request_detail(request, pk: int):
                 "product",
                 "technician",
                 "scheduled_at",
+                "due_at",
                 "description",
                 "work_record",
             ],

@@ -1,4 +1,4 @@
-"""engine.step_reads: the hand-written reads every task step starts with must give what the ORM
+"""engine.persistence: the hand-written reads every task step starts with must give what the ORM
 gives (every field, converted the same way), and the same "offered to" answer."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from engine import services, step_reads
+from engine import persistence, services
 from engine.models import HumanTask, ProcessInstance
 from tests.factories import GroupFactory, UserFactory
 
@@ -22,7 +22,7 @@ def test_the_locked_instance_is_the_one_the_orm_reads(deploy, org):
     instance = services.start_process("approval", started_by=org.alice, variables={"amount": 12.5})
     task = HumanTask.objects.get(instance=instance, status="ready")
     with transaction.atomic():
-        locked = step_reads.lock_instance_of_task(task.pk, with_starter=True)
+        locked = persistence.lock_instance_of_task(task.pk, with_starter=True)
         expected = ProcessInstance.objects.select_related("definition", "state", "started_by").get(
             pk=instance.pk
         )
@@ -36,8 +36,8 @@ def test_the_locked_instance_is_the_one_the_orm_reads(deploy, org):
         assert _values(locked.state) == _values(expected.state)
         assert locked.started_by.username == "alice"
         # without the starter: not read (an access would be a query of its own)
-        assert "started_by" not in step_reads.lock_instance_of_task(task.pk)._state.fields_cache
-    assert step_reads.lock_instance_of_task(10**12) is None
+        assert "started_by" not in persistence.lock_instance_of_task(task.pk)._state.fields_cache
+    assert persistence.lock_instance_of_task(10**12) is None
 
 
 def test_offered_says_what_with_offered_says_for_every_user(deploy, org):
@@ -51,13 +51,15 @@ def test_offered_says_what_with_offered_says_for_every_user(deploy, org):
     task.candidates.create(group=org.sales)  # (whatever the process offered: sales now too)
     users = [org.alice, org.bob, org.boss, org.carol, nested]
     for user in users:
-        rows = step_reads.task_and_open_tasks(task.pk, instance.pk, worker=user)
-        assert [r.pk for r in rows] == [task.pk]
+        rows = persistence.task_and_open_tasks(task.pk, instance.pk, worker=user)
+        assert [r.task.pk for r in rows] == [task.pk]
         expected = HumanTask.objects.with_offered(user).get(pk=task.pk).offered
         assert rows[0].offered is expected, user.username
-    assert {
-        u.username for u in users if step_reads.task_and_open_tasks(task.pk, instance.pk, worker=u)[0].offered
-    } >= {"bob", "dave"}
-    assert not step_reads.task_and_open_tasks(task.pk, instance.pk, worker=org.carol)[0].offered
+    offered = persistence.task_and_open_tasks
+    assert {u.username for u in users if offered(task.pk, instance.pk, worker=u)[0].offered} >= {
+        "bob",
+        "dave",
+    }
+    assert not persistence.task_and_open_tasks(task.pk, instance.pk, worker=org.carol)[0].offered
     # without a worker there is no answer to give (the engine then asks the candidates itself)
-    assert not hasattr(step_reads.task_and_open_tasks(task.pk, instance.pk)[0], "offered")
+    assert persistence.task_and_open_tasks(task.pk, instance.pk)[0].offered is None

@@ -1,4 +1,6 @@
-"""The two reads every task step starts with, in SQL written once per process.
+"""The engine's hand-built SQL, in one place: the two reads every task step starts with, and the
+few reads whose best plan the ORM cannot express. Nothing outside `engine` imports this module
+(an import-linter contract); its equivalence with the ORM is tested in tests/engine/test_persistence.py.
 
 Completing, claiming or delegating a task first locks its instance (with the definition, the
 state and the starter) and reads the task with the instance's other open tasks. Built through the
@@ -10,9 +12,12 @@ through the fields' own database converters, as the ORM's would.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connections
+
+from org.models import GroupProfile
 
 from .models import DefinitionVersion, HumanTask, HumanTaskCandidate, InstanceState, ProcessInstance
 
@@ -113,14 +118,24 @@ def lock_instance_of_task(human_task_id: int, *, using: str = "default", with_st
 
 
 @cache
-def _tasks_sql(using: str, groups: int | None) -> str:
+def _tasks_sql(using: str, with_worker: bool) -> str:
     n = _names(using)
     offered = ""
-    if groups is not None:
-        in_groups = f" OR c.group_id IN ({', '.join(['%s'] * groups)})" if groups else ""
+    if with_worker:
+        # The worker's groups and every group they are nested in (org.selectors.effective_group_ids,
+        # read here in the same statement instead of two to three queries of its own).
+        quote = connections[using].ops.quote_name
+        membership = _STARTER.model._meta.get_field("groups").remote_field.through._meta
+        user_column = quote(membership.get_field("user").column)
+        group_column = quote(membership.get_field("group").column)
+        nesting = GroupProfile._meta
+        child, parent = (quote(nesting.get_field(f).column) for f in ("group", "parent"))
         offered = (
             f", EXISTS (SELECT 1 FROM {n['candidate']} c"  # noqa: S608 (see _names)
-            f" WHERE c.task_id = t.id AND (c.user_id = %s{in_groups})) AS offered"
+            " WHERE c.task_id = t.id AND (c.user_id = %s OR c.group_id IN ("
+            f"WITH RECURSIVE g(id) AS (SELECT {group_column} FROM {quote(membership.db_table)}"
+            f" WHERE {user_column} = %s UNION SELECT p.{parent} FROM {quote(nesting.db_table)} p"
+            f" INNER JOIN g ON p.{child} = g.id WHERE p.{parent} IS NOT NULL) SELECT id FROM g))) AS offered"
         )
     return (
         f"SELECT {_TASK.sql(connections[using].ops.quote_name)}{offered} FROM {n['task']} t"  # noqa: S608
@@ -128,27 +143,48 @@ def _tasks_sql(using: str, groups: int | None) -> str:
     )
 
 
-def task_and_open_tasks(human_task_id: int, instance_id: int, *, worker=None, using: str = "default"):
-    """The task and the instance's open tasks. With `worker` (a signed-in user), each says whether
-    it is offered to them (`offered`: a candidate row names them or one of their groups, nested
-    groups included), as HumanTaskQuerySet.with_offered does."""
-    from org.selectors import effective_group_ids
+@dataclass(frozen=True)
+class TaskRow:
+    """A task row read under the instance lock, and whether it is offered to the worker who asked
+    (a candidate row names them or one of their groups, nested groups included, as
+    HumanTaskQuerySet.with_offered says); None when nobody asked."""
 
-    params: list = []
-    groups = None
-    if worker is not None:
-        group_ids = sorted(effective_group_ids(worker))
-        groups = len(group_ids)
-        params += [worker.pk, *group_ids]
+    task: HumanTask
+    offered: bool | None = None
+
+
+def task_and_open_tasks(
+    human_task_id: int, instance_id: int, *, worker=None, using: str = "default"
+) -> list[TaskRow]:
+    """The task and the instance's open tasks, each saying whether it is offered to `worker` (a
+    signed-in user) when one is given."""
+    params: list = [worker.pk, worker.pk] if worker is not None else []
     params += [human_task_id, instance_id, HumanTask.Status.READY]
     with connections[using].cursor() as cursor:
-        cursor.execute(_tasks_sql(using, groups), params)
+        cursor.execute(_tasks_sql(using, worker is not None), params)
         rows = cursor.fetchall()
-    tasks = []
     width = len(_TASK.fields)
-    for row in rows:
-        task = _TASK.instance(using, list(row[:width]))
-        if groups is not None:
-            task.offered = bool(row[width])
-        tasks.append(task)
-    return tasks
+    return [
+        TaskRow(_TASK.instance(using, list(row[:width])), bool(row[width]) if worker is not None else None)
+        for row in rows
+    ]
+
+
+def task_object_type_ids(limit: int, *, using: str = "default") -> list[int]:
+    """The distinct business object types of all tasks (at most `limit`), by a skip scan of the
+    (business_object_type, ...) index: a few index probes, where DISTINCT would read every task.
+    A recursive CTE with a parenthesised, limited first branch: PostgreSQL."""
+    quote = connections[using].ops.quote_name
+    table = quote(HumanTask._meta.db_table)
+    column = quote(HumanTask._meta.get_field("business_object_type").column)
+    sql = f"""
+        WITH RECURSIVE kinds(id) AS (
+            (SELECT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY {column} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT {column} FROM {table} WHERE {column} > kinds.id ORDER BY {column} LIMIT 1)
+            FROM kinds WHERE kinds.id IS NOT NULL
+        )
+        SELECT id FROM kinds WHERE id IS NOT NULL LIMIT %s"""  # noqa: S608 (names from the model)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,169 @@
+"""Reads of the sales workspace: the pipeline board, an opportunity's stage task, the win/loss
+reasons report, duplicates of a lead. All start from `visible_to(user, …)`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, Sum
+
+from engine.models import HumanTask, HumanTaskCandidate
+from org.models import Employee
+
+from ..models import Customer, Lead, Opportunity
+from ..selectors.dedup import customer_find_duplicates
+
+STAGE_PROCESS = "opportunity_stages"
+# Cards shown per board column; the column's count and total cover all its deals.
+CARDS_PER_COLUMN = 50
+STAGES = list(Opportunity.Stage)
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    label: str
+    count: int = 0
+    total: Decimal = Decimal(0)
+    cards: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    owner_id: int | None = None
+    department_id: int | None = None
+    close_from: datetime.date | None = None
+    close_to: datetime.date | None = None
+
+
+def next_stage(stage: str) -> str | None:
+    values = [s.value for s in STAGES]
+    i = values.index(stage) if stage in values else -1
+    return values[i + 1] if 0 <= i < len(values) - 1 else None
+
+
+def _board_queryset(user, filters: BoardFilters):
+    qs = Opportunity.objects.visible_to(user).filter(status=Opportunity.Status.OPEN)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.department_id:
+        qs = qs.filter(
+            owner_id__in=Employee.objects.filter(department_id=filters.department_id).values("user_id")
+        )
+    if filters.close_from:
+        qs = qs.filter(expected_close__gte=filters.close_from)
+    if filters.close_to:
+        qs = qs.filter(expected_close__lte=filters.close_to)
+    return qs
+
+
+def pipeline_board(*, user, filters: BoardFilters = BoardFilters()) -> list[BoardColumn]:
+    """Open deals by stage: per column the count and amount of all its deals and the first
+    CARDS_PER_COLUMN cards (largest first). A fixed number of queries, whatever the data."""
+    qs = _board_queryset(user, filters)
+    columns = {s.value: BoardColumn(s.value, str(s.label)) for s in STAGES}
+    for row in qs.order_by().values("stage").annotate(n=Count("pk"), total=Sum("amount")):
+        if row["stage"] in columns:
+            columns[row["stage"]].count = row["n"]
+            columns[row["stage"]].total = row["total"] or Decimal(0)
+    for stage, column in columns.items():
+        if column.count:
+            column.cards = list(
+                qs.filter(stage=stage)
+                .select_related("customer", "owner")
+                .order_by("-amount", "-pk")[:CARDS_PER_COLUMN]
+            )
+    return list(columns.values())
+
+
+def stage_task(*, opportunity: Opportunity) -> HumanTask | None:
+    """The open task of the opportunity's stage process (the one that moves it on), if any."""
+    content_type = ContentType.objects.get_for_model(Opportunity)
+    return (
+        HumanTask.objects.open()
+        .filter(
+            business_object_type=content_type,
+            business_object_id=str(opportunity.pk),
+            definition_key=STAGE_PROCESS,
+            element_id__startswith="stage_",
+        )
+        .select_related("assignee")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def task_is_for(user, task: HumanTask) -> bool:
+    """The user holds the task or it is offered to them (and nobody holds it)."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk
+    return HumanTaskCandidate.objects.filter(task=task, open=True).offered_to(user).exists()
+
+
+@dataclass(frozen=True)
+class ReasonRow:
+    status: str
+    reason: str
+    count: int
+    amount: Decimal
+
+
+def close_reasons(*, user, since: datetime.date | None = None, until: datetime.date | None = None):
+    """Won and lost deals by reason category (the win/loss reasons report)."""
+    qs = Opportunity.objects.visible_to(user).exclude(status=Opportunity.Status.OPEN)
+    if since:
+        qs = qs.filter(closed_at__date__gte=since)
+    if until:
+        qs = qs.filter(closed_at__date__lte=until)
+    rows = (
+        qs.order_by()
+        .values("status", "close_reason")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by("status", "-n")
+    )
+    return [ReasonRow(r["status"], r["close_reason"], r["n"], r["amount"] or Decimal(0)) for r in rows]
+
+
+def recent_close_notes(*, user, limit: int = 20):
+    return list(
+        Opportunity.objects.visible_to(user)
+        .exclude(status=Opportunity.Status.OPEN)
+        .exclude(win_loss_reason="")
+        .select_related("customer")
+        .order_by("-closed_at", "-pk")[:limit]
+    )
+
+
+@dataclass
+class LeadDuplicates:
+    customers: list = field(default_factory=list)  # DuplicateMatch, with `visible`
+    leads: list = field(default_factory=list)
+
+
+def lead_duplicates(*, user, lead: Lead) -> LeadDuplicates:
+    """Customers and other open leads that look like this lead's company (same phone, e-mail or
+    a similar name). Customers the user may not open are named without a link."""
+    matches = customer_find_duplicates(name=lead.company_name, phone=lead.phone, email=lead.email, limit=10)
+    visible = set(
+        Customer.objects.visible_to(user)
+        .filter(pk__in=[m.customer_id for m in matches])
+        .values_list("pk", flat=True)
+    )
+    condition = Q(company_name__iexact=lead.company_name)
+    if lead.phone:
+        condition |= Q(phone=lead.phone)
+    if lead.email:
+        condition |= Q(email__iexact=lead.email)
+    leads = list(
+        Lead.objects.visible_to(user)
+        .filter(condition)
+        .exclude(pk=lead.pk)
+        .exclude(status=Lead.Status.DISQUALIFIED)
+        .order_by("-pk")[:10]
+    )
+    return LeadDuplicates(
+        customers=[dict(m.as_dict(), visible=m.customer_id in visible) for m in matches], leads=leads
+    )

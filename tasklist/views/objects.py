@@ -1,0 +1,625 @@
+"""Generic object views: a CRM or office entity declares its list, detail, form and operations
+(an `ObjectType`); the staff pages, their URLs and the permission check (entity x operation x row)
+come from here, so a new entity declares and does not copy.
+
+The list reads through `crm.selectors.lists` (filters, saved queries, grouping with totals,
+capped counts, export), the writes through the entity's services (which take `actor` and write
+the audit row); a domain error lands on the form's fields, never as a 500.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from core import jsonlimits
+from core.errors import DomainError, ValidationFailed
+from crm.selectors.lists import LISTS, list_groups, list_page, list_totals
+from crm.selectors.misc import saved_queries_for
+from crm.services.imports import list_export
+from crm.services.misc import saved_query_save
+from org.permissions import user_can
+
+OPERATIONS = ("view", "add", "change", "delete", "export")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A list column: an attribute path on the row (dots follow relations) and its header."""
+
+    path: str
+    label: str
+    kind: str = "text"  # text, money, date, datetime, choice, user
+    link: bool = False  # the cell links to the row's detail page
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A select box over a list field of `crm.selectors.lists`; `choices(user)` lists (value, label)."""
+
+    name: str
+    label: str
+    choices: Callable[[object], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str = ""  # default: the model field's verbose name
+    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool
+    required: bool = False
+    maxlength: int | None = None
+    choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An action on the ticked rows; `run(actor, rows)` calls a service and returns how many it did."""
+
+    name: str
+    label: str
+    operation: str
+    run: Callable[[object, list], int]
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    """What an entity declares to get its staff pages.
+
+    `create(actor, values, request)` and `update(actor, obj, values)` call the entity's services
+    with the posted form values (strings); `delete(actor, obj)` likewise. An operation without
+    its callable has no page. `own_pages` names pages the entity keeps in its own module (their
+    URL names stay `<key>_<page>`).
+    """
+
+    key: str
+    model: type[models.Model]
+    list_entity: str
+    url_prefix: str
+    title: str
+    title_plural: str
+    columns: tuple[Column, ...]
+    filters: tuple[Filter, ...] = ()
+    sorts: tuple[tuple[str, str], ...] = ()
+    groups: tuple[tuple[str, str], ...] = ()
+    search_label: str = gettext_lazy("Search")
+    detail_fields: tuple[str, ...] = ()
+    form_fields: tuple[FormField, ...] = ()
+    edit_fields: tuple[FormField, ...] | None = None  # default: form_fields
+    create: Callable | None = None
+    update: Callable | None = None
+    delete: Callable | None = None
+    bulk_actions: tuple[BulkAction, ...] = ()
+    select_related: tuple[str, ...] = ()
+    initial: Callable[[object, dict], dict] | None = None  # (user, GET) -> initial form values
+    own_pages: tuple[str, ...] = ()
+    detail_panels: str = ""  # a template included beside the facts (gets `obj`, `otype`, `extra`)
+    detail_context: Callable[[object, object], dict] | None = None  # (request, obj) -> `extra`
+    list_actions: tuple[tuple[str, str], ...] = ()  # extra buttons on the list: (url name, label)
+    namespace: str = "crm"
+
+    def url_name(self, page: str) -> str:
+        return f"{self.namespace}:{self.key}_{page}"
+
+    def url(self, page: str, obj=None) -> str:
+        return reverse(self.url_name(page), args=[obj.pk] if obj is not None else [])
+
+    def fields(self, page: str) -> tuple[FormField, ...]:
+        if page == "edit" and self.edit_fields is not None:
+            return self.edit_fields
+        return self.form_fields
+
+    def has_page(self, page: str) -> bool:
+        if page in self.own_pages:
+            return True
+        return {
+            "list": True,
+            "detail": True,
+            "export": True,
+            "new": self.create is not None,
+            "edit": self.update is not None,
+            "delete": self.delete is not None,
+            "bulk": bool(self.bulk_actions),
+        }.get(page, False)
+
+
+REGISTRY: dict[str, ObjectType] = {}
+
+
+def register(otype: ObjectType) -> ObjectType:
+    REGISTRY[otype.key] = otype
+    return otype
+
+
+# --- permissions: entity x operation x row, in one place -----------------------------------------
+
+
+def allowed(user, otype: ObjectType, operation: str, obj=None) -> bool:
+    """The user holds the entity permission and, given a row, the row rule admits it."""
+    if operation not in OPERATIONS or not user_can(user, otype.model, operation):
+        return False
+    if obj is None:
+        return True
+    return otype.model.objects.visible_to(user, operation).filter(pk=obj.pk).exists()
+
+
+def require(user, otype: ObjectType, operation: str) -> None:
+    """No entity permission → 403 (the page exists, it is not theirs to use)."""
+    if not user_can(user, otype.model, operation):
+        raise PermissionDenied
+
+
+def get_or_404(user, otype: ObjectType, pk, operation: str = "view"):
+    """A row the user may `operation`; a row outside their row rule is not found (404), so its
+    existence does not leak."""
+    require(user, otype, operation)
+    obj = (
+        otype.model.objects.visible_to(user, operation)
+        .select_related(*otype.select_related)
+        .filter(pk=pk)
+        .first()
+    )
+    if obj is None:
+        raise Http404(_("Not found, or not yours to see."))
+    return obj
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def attribute(obj, path: str):
+    """`a.b.c` on obj; a choice field gives its label; a missing link gives None."""
+    value = obj
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if value is None:
+            return None
+        if i == len(parts) - 1 and hasattr(value, f"get_{part}_display"):
+            return getattr(value, f"get_{part}_display")()
+        value = getattr(value, part)
+    return value
+
+
+def _user_label(user) -> str:
+    return (user.get_full_name() or str(user)) if user is not None else ""
+
+
+def display(value):
+    """A value for a cell or a fact; people by their display name, never their login."""
+    if value is None or value == "":
+        return None
+    if hasattr(value, "get_full_name"):
+        return _user_label(value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+
+def list_params(otype: ObjectType, get) -> dict:
+    """The GET parameters of a list page as crm list params (what a saved query stores)."""
+    names = {f.name for f in otype.filters}
+    params: dict = {"filters": {name: get[name] for name in names if get.get(name)}}
+    for key, name in (("q", "search"), ("sort", "sort"), ("group", "group_by")):
+        if get.get(key):
+            params[name] = get[key]
+    return params
+
+
+def params_query(otype: ObjectType, params: dict) -> str:
+    names = {f.name for f in otype.filters}
+    query = {k: v for k, v in (params.get("filters") or {}).items() if k in names}
+    for name, key in (("search", "q"), ("sort", "sort"), ("group_by", "group")):
+        if params.get(name):
+            query[key] = params[name]
+    return urlencode(query)
+
+
+def _select_fields(otype: ObjectType, user, get, errors: dict) -> list[dict]:
+    any_ = [("", _("Any"))]
+    fields = [(f.name, f.label, any_ + list(f.choices(user)), f.name) for f in otype.filters]
+    if otype.groups:
+        fields.append(
+            (
+                "group",
+                _("Group by"),
+                [("", _("No grouping"))] + [(k, str(v)) for k, v in otype.groups],
+                "group_by",
+            )
+        )
+    if otype.sorts:
+        fields.append(("sort", _("Sort"), [(k, str(v)) for k, v in otype.sorts], "sort"))
+    return [
+        {
+            "name": name,
+            "label": label,
+            "choices": [(str(v), str(lbl)) for v, lbl in choices],
+            "selected": get.get(name, ""),
+            "errors": errors.get(key, []),
+        }
+        for name, label, choices, key in fields
+    ]
+
+
+def _rows(otype: ObjectType, rows, user) -> list[dict]:
+    return [
+        {
+            "obj": obj,
+            "url": otype.url("detail", obj),
+            "cells": [
+                {"column": c, "value": display(attribute(obj, c.path)), "link": c.link} for c in otype.columns
+            ],
+        }
+        for obj in rows
+    ]
+
+
+def _sum_fields(otype: ObjectType) -> list[tuple[str, str]]:
+    """(sum key, label) of the list's summed fields, labelled by the model field."""
+    return [
+        (f"sum_{name}", str(otype.model._meta.get_field(name).verbose_name))
+        for name in LISTS[otype.list_entity].sums
+    ]
+
+
+def _list_actions(otype: ObjectType) -> list[tuple[str, str]]:
+    actions = []
+    for name, label in otype.list_actions:
+        try:
+            actions.append((reverse(name), label))
+        except NoReverseMatch:
+            continue
+    return actions
+
+
+def object_list(request, otype: ObjectType):
+    user = request.user
+    require(user, otype, "view")
+    params = list_params(otype, request.GET)
+    try:
+        page_number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page_number = 1
+    errors: dict = {}
+    page = {"rows": [], "count": 0, "count_capped": False, "page": 1, "page_size": 50}
+    groups, totals = [], {}
+    try:
+        page = list_page(user=user, entity=otype.list_entity, params=params, page=page_number)
+        totals = list_totals(user=user, entity=otype.list_entity, params=params)
+        if params.get("group_by"):
+            groups = list_groups(user=user, entity=otype.list_entity, params=params)
+    except ValidationFailed as error:
+        errors = {k: [str(m) for m in v] for k, v in error.fields.items()}
+    query = params_query(otype, params)
+    saved = list(saved_queries_for(user=user, entity=otype.list_entity))
+    for entry in saved:
+        entry.query_string = params_query(otype, entry.params)
+    sums = _sum_fields(otype)
+    context = {
+        "otype": otype,
+        "page": page,
+        "rows": _rows(otype, page["rows"], user),
+        "groups": [{**g, "sums": [(label, g.get(key) or 0) for key, label in sums]} for g in groups],
+        "totals": [(label, totals.get(key) or 0) for key, label in sums],
+        "errors": errors,
+        "get": request.GET,
+        "select_fields": _select_fields(otype, user, request.GET, errors),
+        "params_json": json.dumps(params, ensure_ascii=False),
+        "query": query,
+        "filtered": bool(query),
+        "next_query": urlencode({**dict(request.GET.items()), "page": page_number + 1})
+        if len(page["rows"]) == page["page_size"]
+        else "",
+        "previous_query": urlencode({**dict(request.GET.items()), "page": page_number - 1})
+        if page_number > 1
+        else "",
+        "saved_queries": saved,
+        "current_saved": next((s for s in saved if s.query_string == query), None),
+        "sharing_groups": list(Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")),
+        "can_add": otype.has_page("new") and allowed(user, otype, "add"),
+        "can_export": allowed(user, otype, "export"),
+        "can_save_query": user.has_perm("crm.add_savedquery"),
+        "bulk_actions": [a for a in otype.bulk_actions if allowed(user, otype, a.operation)],
+        "list_actions": _list_actions(otype),
+    }
+    results_id = f"{otype.key}-results"
+    template = (
+        "tasklist/objects/_results.html"
+        if request.htmx and request.htmx.target == results_id
+        else "tasklist/objects/list.html"
+    )
+    return render(request, template, context)
+
+
+def object_export(request, otype: ObjectType):
+    require(request.user, otype, "export")
+    try:
+        data = list_export(
+            actor=request.user, entity=otype.list_entity, params=list_params(otype, request.GET)
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(otype.url("list") + "?" + request.GET.urlencode())
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{otype.url_prefix}.xlsx"'
+    return response
+
+
+def object_save_query(request, otype: ObjectType):
+    if not request.user.has_perm("crm.add_savedquery"):
+        raise PermissionDenied
+    try:
+        params = jsonlimits.loads(request.POST.get("params") or "{}")
+    except ValueError:
+        params = {}
+    group = None
+    if request.POST.get("shared_with", "").isdigit():
+        group = Group.objects.filter(pk=int(request.POST["shared_with"])).first()
+    try:
+        saved = saved_query_save(
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            entity=otype.list_entity,
+            params=params if isinstance(params, dict) else {},
+            shared_with=group,
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(otype.url("list"))
+    messages.success(request, _("Saved the query “%(name)s”.") % {"name": saved.name})
+    return redirect(otype.url("list") + "?" + params_query(otype, saved.params))
+
+
+def object_bulk(request, otype: ObjectType):
+    """Run a bulk action on the ticked rows the user may act on (others are skipped, not errors)."""
+    action = next((a for a in otype.bulk_actions if a.name == request.POST.get("action")), None)
+    if action is None:
+        messages.error(request, _("Choose an action."))
+        return redirect(otype.url("list"))
+    require(request.user, otype, action.operation)
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:500]
+    rows = list(otype.model.objects.visible_to(request.user, action.operation).filter(pk__in=ids))
+    try:
+        done = action.run(request.user, rows)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("%(action)s: %(n)d done.") % {"action": action.label, "n": done})
+    return redirect(otype.url("list"))
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+
+def facts(obj, names) -> list[tuple[str, object]]:
+    """(label, value) of the named model fields, choices by label, people by display name."""
+    rows = []
+    for name in names:
+        model_field = type(obj)._meta.get_field(name)
+        rows.append((model_field.verbose_name, display(attribute(obj, name))))
+    return rows
+
+
+def object_detail(request, otype: ObjectType, pk: int):
+    obj = get_or_404(request.user, otype, pk, "view")
+    user = request.user
+    context = {
+        "otype": otype,
+        "obj": obj,
+        "facts": facts(obj, otype.detail_fields),
+        "edit_url": otype.url("edit", obj)
+        if otype.has_page("edit") and allowed(user, otype, "change", obj)
+        else "",
+        "delete_url": otype.url("delete", obj)
+        if otype.has_page("delete") and allowed(user, otype, "delete", obj)
+        else "",
+        "can_change": allowed(user, otype, "change", obj),
+        "extra": otype.detail_context(request, obj) if otype.detail_context else {},
+    }
+    return render(request, "tasklist/objects/detail.html", context)
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+def located(error: DomainError) -> dict[str, list[str]]:
+    """A domain error's messages by field; one without fields goes to the form as a whole."""
+    return {k: [str(m) for m in v] for k, v in error.fields.items()} or {"__all__": [str(error.message)]}
+
+
+def posted_values(otype: ObjectType, post, page: str) -> dict:
+    values = {}
+    for spec in otype.fields(page):
+        if spec.kind == "bool":
+            values[spec.name] = post.get(spec.name) == "on"
+        else:
+            values[spec.name] = post.get(spec.name, "").strip()
+    return values
+
+
+def _initial_value(obj, name: str):
+    value = getattr(obj, f"{name}_id") if hasattr(obj, f"{name}_id") else getattr(obj, name)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, Decimal | datetime.date):
+        return value.isoformat() if isinstance(value, datetime.date) else str(value)
+    return "" if value is None else str(value)
+
+
+def form_fields(otype: ObjectType, page: str, user, values: dict, errors: dict) -> list[dict]:
+    rows = []
+    for spec in otype.fields(page):
+        label = spec.label
+        if not label:
+            try:
+                label = otype.model._meta.get_field(spec.name).verbose_name
+            except Exception:
+                label = spec.name
+        rows.append(
+            {
+                "name": spec.name,
+                "label": label,
+                "kind": spec.kind,
+                "value": values.get(spec.name, ""),
+                "choices": [(str(v), str(lbl)) for v, lbl in spec.choices(user)] if spec.choices else [],
+                "required": spec.required,
+                "maxlength": spec.maxlength,
+                "help": spec.help,
+                "errors": errors.get(spec.name, []),
+            }
+        )
+    return rows
+
+
+def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, title="", back=""):
+    page = "new" if obj is None else "edit"
+    names = {f.name for f in otype.fields(page)}
+    context = {
+        "otype": otype,
+        "obj": obj,
+        "title": title,
+        "back": back,
+        "fields": form_fields(otype, page, request.user, values, errors),
+        "errors": errors,
+        # errors of fields the form does not show (e.g. the service's own checks) go on top
+        "general_errors": [m for k, ms in errors.items() if k not in names for m in ms],
+    }
+    return render(request, "tasklist/objects/form.html", context, status=status)
+
+
+def object_create(request, otype: ObjectType):
+    require(request.user, otype, "add")
+    title = _("New %(entity)s") % {"entity": otype.title}
+    back = request.GET.get("next") or otype.url("list")
+    if not back.startswith("/") or back.startswith("//"):
+        back = otype.url("list")
+    if request.method != "POST":
+        initial = otype.initial(request.user, request.GET) if otype.initial else {}
+        return render_form(request, otype, obj=None, values=initial, errors={}, title=title, back=back)
+    values = posted_values(otype, request.POST, "new")
+    try:
+        obj = otype.create(request.user, values, request)
+    except DomainError as error:
+        return render_form(
+            request, otype, obj=None, values=values, errors=located(error), status=400, title=title, back=back
+        )
+    messages.success(request, _("Created: %(name)s.") % {"name": obj})
+    return redirect(otype.url("detail", obj))
+
+
+def object_edit(request, otype: ObjectType, pk: int):
+    obj = get_or_404(request.user, otype, pk, "change")
+    title = _("Edit %(name)s") % {"name": obj}
+    back = otype.url("detail", obj)
+    if request.method != "POST":
+        values = {spec.name: _initial_value(obj, spec.name) for spec in otype.fields("edit")}
+        return render_form(request, otype, obj=obj, values=values, errors={}, title=title, back=back)
+    values = posted_values(otype, request.POST, "edit")
+    try:
+        otype.update(request.user, obj, values)
+    except DomainError as error:
+        return render_form(
+            request, otype, obj=obj, values=values, errors=located(error), status=400, title=title, back=back
+        )
+    messages.success(request, _("Saved."))
+    return redirect(back)
+
+
+def object_delete(request, otype: ObjectType, pk: int):
+    obj = get_or_404(request.user, otype, pk, "delete")
+    if request.method != "POST":
+        return render(request, "tasklist/objects/delete.html", {"otype": otype, "obj": obj})
+    try:
+        otype.delete(request.user, obj)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(otype.url("detail", obj))
+    messages.success(request, _("Deleted: %(name)s.") % {"name": obj})
+    return redirect(otype.url("list"))
+
+
+# --- URLs -----------------------------------------------------------------------------------------
+
+
+def _bind(view, otype: ObjectType, *decorators):
+    def bound(request, *args, **kwargs):
+        return view(request, otype, *args, **kwargs)
+
+    bound.__name__ = f"{otype.key}_{view.__name__}"
+    for decorator in decorators:
+        bound = decorator(bound)
+    return login_required(bound)
+
+
+def object_urls(otype: ObjectType) -> list:
+    """The URL patterns of an entity's generic pages (names `<key>_list`, `<key>_detail`…);
+    pages listed in `own_pages` are left to the entity's own module."""
+    register(otype)
+    prefix = otype.url_prefix
+    pages = [
+        ("list", f"{prefix}/", object_list, (require_GET,)),
+        ("export", f"{prefix}/export/", object_export, (require_GET,)),
+        ("query", f"{prefix}/queries/", object_save_query, (require_POST,)),
+        ("new", f"{prefix}/new/", object_create, ()),
+        ("bulk", f"{prefix}/bulk/", object_bulk, (require_POST,)),
+        ("detail", f"{prefix}/<int:pk>/", object_detail, (require_GET,)),
+        ("edit", f"{prefix}/<int:pk>/edit/", object_edit, ()),
+        ("delete", f"{prefix}/<int:pk>/delete/", object_delete, ()),
+    ]
+    return [
+        path(route, _bind(view, otype, *decorators), name=f"{otype.key}_{page}")
+        for page, route, view, decorators in pages
+        if page not in otype.own_pages and (page == "query" or otype.has_page(page))
+    ]
+
+
+def detail_url(obj) -> str:
+    """The staff page of any registered object (for links from cards, calendars, search)."""
+    for otype in REGISTRY.values():
+        if isinstance(obj, otype.model):
+            try:
+                return otype.url("detail", obj)
+            except NoReverseMatch:
+                return ""
+    return ""
+
+
+def declared(key: str) -> ObjectType:
+    return REGISTRY[key]
+
+
+__all__ = [
+    "BulkAction",
+    "Column",
+    "Filter",
+    "FormField",
+    "ObjectType",
+    "allowed",
+    "declared",
+    "detail_url",
+    "get_or_404",
+    "object_urls",
+]
