@@ -203,8 +203,10 @@ def _approve_through_the_process(order: Order) -> bool:
 
 def seed_demo(stdout) -> None:
     from .services.commerce import contract_create, order_create, order_set_status, payment_record, stock_in
+    from .services.contracts import instalment_add
     from .services.customers import contact_create, customer_create
     from .services.misc import campaign_add_members
+    from .services.quotations import quotation_create
     from .services.sales import activity_create, opportunity_close, opportunity_create
 
     rng = random.Random(2026)
@@ -365,6 +367,16 @@ def seed_demo(stdout) -> None:
                 signed_on=(now - datetime.timedelta(days=20)).date(),
                 opportunity=opportunity,
             )
+            # 回款计划: half ten days after signing (overdue now), the rest in two months
+            half = (contract.amount / 2).quantize(Decimal("0.01"))
+            for days, amount in ((-10, half), (40, contract.amount - half)):
+                instalment_add(
+                    actor=owner,
+                    contract=contract,
+                    due_on=(now + datetime.timedelta(days=days)).date(),
+                    amount=amount,
+                    note="首付款" if days < 0 else "尾款",
+                )
             order = order_create(
                 actor=owner,
                 customer=customer,
@@ -388,6 +400,20 @@ def seed_demo(stdout) -> None:
                     amount=order.total_amount / 2,
                     reference="首付款",
                 )
+        elif level == "B" and index % 3 == 0:
+            quotation_create(
+                actor=owner,
+                customer=customer,
+                contact=head,
+                opportunity=opportunity,
+                title=f"{product.name}报价",
+                valid_until=(now + datetime.timedelta(days=30)).date(),
+                terms="含税价；交货期 30 天；质保 12 个月",
+                lines=[
+                    {"product": product, "quantity": rng.randint(1, 5), "discount_percent": 5},
+                    {"product": products["BT-310"], "quantity": 1},
+                ],
+            )
         elif level == "D" and index % 3 == 0:
             opportunity_close(
                 actor=owner,

@@ -1265,7 +1265,7 @@ def contract_approval() -> Process:
         "contract_approval",
         "Contract approval 合同审批",
         [
-            ("sales", "Sales 销售", 1),
+            ("sales", "Sales 销售", 2),
             ("managers", "Manager 经理", 1),
             ("sales_directors", "Sales director 销售总监", 1),
         ],

@@ -125,7 +125,10 @@ def test_orders_contracts_and_amounts_due(client, world):
         notes="OWNER-NOTE-991",
     )
     order.lines.create(product=product, unit="pcs", quantity=10, price=50, amount=500)
-    Payment.objects.create(customer=world.acme, order=order, amount=200, paid_on="2026-02-01")
+    # (linked to the order's contract, as crm.services.commerce.payment_record links it)
+    Payment.objects.create(
+        customer=world.acme, order=order, contract=contract, amount=200, paid_on="2026-02-01"
+    )
     client.force_login(world.alice.user)
     orders = client.get(reverse("portal:orders")).content.decode()
     assert "SO-PT-1" in orders
@@ -134,8 +137,9 @@ def test_orders_contracts_and_amounts_due(client, world):
     contracts = client.get(reverse("portal:contracts")).content.decode()
     assert "Supply 2026" in contracts and "Draft deal" not in contracts
     payments = client.get(reverse("portal:payments"))
-    assert payments.context["outstanding"] == 300
-    assert "¥300" in payments.content.decode()
+    # the signed contract is what is owed (its order is a delivery under it): 1,000 - 200
+    assert payments.context["outstanding"] == 800
+    assert "¥800" in payments.content.decode()
 
 
 def test_list_pages_do_not_grow_queries_with_rows(

@@ -28,6 +28,7 @@ from crm.services.contracts import (
     invoice_create,
     invoice_set_status,
 )
+from crm.services.documents import document_upload
 from org.permissions import RowScope
 from org.selectors import user_row_scope, users_in_scope
 
@@ -125,7 +126,7 @@ def _flash(request, error: DomainError) -> None:
 @permission("crm.change_contract")
 @require_POST
 def contract_action(request, pk: int, action: str):
-    """submit / sign / instalment / payment / invoice / invoice_status on one contract."""
+    """submit / sign / instalment / payment / invoice / invoice_status / attachment on one contract."""
     user = request.user
     post = request.POST
     contract = _visible_or_404(user, Contract, pk, "customer", action="view")
@@ -177,6 +178,16 @@ def contract_action(request, pk: int, action: str):
                 kind=post.get("kind") or Invoice.Kind.VAT_SPECIAL,
             )
             messages.success(request, _("Invoice recorded."))
+        elif action == "attachment":
+            document = document_upload(
+                actor=user,
+                customer=contract.customer,
+                upload=request.FILES.get("file"),
+                title=post.get("title", ""),
+                kind=Document.Kind.CONTRACT,
+                contract=contract,
+            )
+            messages.success(request, _("Added the document “%(title)s”.") % {"title": document.title})
         elif action == "invoice_status":
             invoice = (
                 Invoice.objects.visible_to(user, "change")
@@ -281,4 +292,4 @@ def _record_form(request, *, obj, names, save, back, title, kinds=None, maxlengt
         "errors": errors,
         "general_errors": errors.get("__all__", []),
     }
-    return render(request, "tasklist/crm/record_form.html", context, status=400 if errors else 200)
+    return render(request, "tasklist/crm/contract_form.html", context, status=400 if errors else 200)

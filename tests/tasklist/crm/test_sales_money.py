@@ -3,11 +3,12 @@
 import io
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from crm.models import BudgetLine, Contract, Order, Payment, Quotation, StockLevel
+from crm.models import BudgetLine, Contract, Document, Order, Payment, Quotation, StockLevel
 from crm.services.budgets import sales_target_set
 from crm.services.commerce import contract_create
 from crm.services.contracts import instalment_add
@@ -132,3 +133,24 @@ def test_targets_on_the_dashboard(client, org):
     assert BudgetLine.objects.get(salesperson=org.liu).planned == Decimal("2500")
     dashboard = client.get("/").content.decode()
     assert "2,500.00" in dashboard and "6,000.00" in dashboard
+
+
+def test_a_draft_contract_is_edited_with_located_errors(client, org):
+    customer = CustomerFactory(owner=org.zhang)
+    contract = contract_create(actor=org.zhang, customer=customer, title="维保合同", amount="9000")
+    client.force_login(org.zhang)
+    url = reverse("crm:contract_edit", args=[contract.pk])
+    assert client.get(url).status_code == 200
+    fields = {"title": "维保合同", "amount": "9000", "starts_on": "2027-01-01", "ends_on": "2026-01-01"}
+    bad = client.post(url, {**fields, "terms": "", "customer_signer": ""})
+    assert bad.status_code == 400 and "The end comes before the start." in bad.content.decode()
+    client.post(url, {**fields, "ends_on": "2027-12-31", "terms": "分两期付款", "customer_signer": "李总"})
+    contract.refresh_from_db()
+    assert (contract.terms, contract.customer_signer) == ("分两期付款", "李总")
+
+    # a signed scan is attached to the contract (a document on the card, kind contract)
+    scan = SimpleUploadedFile("合同扫描件.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
+    client.post(reverse("crm:contract_action", args=[contract.pk, "attachment"]), {"file": scan})
+    document = Document.objects.get()
+    assert (document.contract, document.customer, document.kind) == (contract, customer, "contract")
+    assert "合同扫描件" in client.get(reverse("crm:contract_detail", args=[contract.pk])).content.decode()
