@@ -22,7 +22,7 @@ def quotation_html(quotation: Quotation) -> str:
                 "address": settings.COMPANY_ADDRESS,
                 "phone": settings.COMPANY_PHONE,
             },
-            "owner_name": quotation.owner.get_full_name() or quotation.owner.get_username(),
+            "owner_name": str(quotation.owner),
             "owner_email": quotation.owner.email,
             "contact": quotation.contact,
         },

@@ -81,7 +81,7 @@ def _sales_rows(lines: list[BudgetLine], period) -> list[BudgetRow]:
     return [
         BudgetRow(
             line,
-            line.salesperson.get_full_name() or line.salesperson.get_username(),
+            str(line.salesperson),
             line.planned,
             totals.get(line.salesperson_id) or Decimal(0),
         )

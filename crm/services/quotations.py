@@ -207,7 +207,7 @@ def quotation_send(*, actor, quotation: Quotation, to: str, message: str = "") -
         raise ValidationFailed(_("The quotation could not be sent."), fields={"to": [problem]})
     pdf = quotation_pdf(quotation)
     name = quotation_pdf_name(quotation)
-    sender = actor.get_full_name() or actor.get_username()
+    sender = str(actor)
     subject = _g("Quotation %(code)s: %(title)s") % {"code": quotation, "title": quotation.title}
     body = message or _g("Please find our quotation %(code)s attached.\n\nBest regards,\n%(sender)s") % {
         "code": quotation,
