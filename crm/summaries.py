@@ -265,6 +265,7 @@ class OpportunitySummary:
             return None
         return {
             "template": "tasklist/summaries/opportunity.html",
+            "placement": "main",
             "opportunity": opportunity,
             "activities": activities,
             "amount": money(opportunity.amount),

@@ -159,8 +159,8 @@ class TaskSummarySerializer(serializers.Serializer):
     line = serializers.CharField(help_text="The business object in one line, as the inbox shows it.")
     data = serializers.DictField(
         allow_null=True,
-        help_text="What the task page shows about it (one task's answers only, not lists); null "
-        "when you may not see the record.",
+        help_text="What the task page shows about it: in the answer for one task (lists give null), "
+        "and null when you may not see the record.",
     )
 
 

@@ -122,6 +122,7 @@ def test_the_order_after_approval_reaches_warehouse_with_the_decision_in_words(
     expect(decisions).to_contain_text("Good customer, go ahead 同意发货")
     screenshot(page, "instance-decisions")
     # the warehouse's shipping task names the order and its customer
+    page.context.clear_cookies()
     sign_in(page, "ma.chao", next_path="/tasks/?view=queue")
     expect(page.locator("#inbox-results")).to_contain_text(world.order.code)
     open_task(page, live_server, world.order)
@@ -130,7 +131,7 @@ def test_the_order_after_approval_reaches_warehouse_with_the_decision_in_words(
 
 
 def test_the_service_people_see_whom_the_task_is_about(world, live_server, page, sign_in):
-    from tests.processes_business.world import CUSTOMER
+    from tests.processes_business.world import ADDRESS, CUSTOMER, MOBILE
 
     # the triage waits in the dispatchers' queue, named as people read it
     sign_in(page, "xu.li", next_path="/tasks/?view=queue")
@@ -142,6 +143,18 @@ def test_the_service_people_see_whom_the_task_is_about(world, live_server, page,
     open_task(page, live_server, world.service)
     expect(page.locator("main")).to_contain_text("Repair the pump 水泵维修")
     screenshot(page, "task-service-dispatch")
+    # the panels themselves, as someone who may see the records (the administrator) has them
+    page.context.clear_cookies()
+    sign_in(page, "admin", next_path="/tasks/")
+    open_task(page, live_server, world.complaint)
+    panel = page.locator("#business-object")
+    for fact in (CUSTOMER, "李经理 Manager Li", "High", "leaks at the seal"):
+        expect(panel).to_contain_text(fact)
+    screenshot(page, "task-complaint-panel")
+    open_task(page, live_server, world.service)
+    expect(panel).to_contain_text(ADDRESS)
+    expect(panel.locator("a[href^='tel:']")).to_contain_text(MOBILE)
+    screenshot(page, "task-service-request-panel")
 
 
 @pytest.mark.xfail(
@@ -155,7 +168,7 @@ def test_the_technician_sees_the_address_and_phone(world, live_server, page, sig
     complete(world.service, "xu.li", {"technician": "zhou.jie", "scheduled_at": "2030-01-05T09:00:00+08:00"})
     sign_in(page, "zhou.jie", next_path="/tasks/")
     open_task(page, live_server, world.service)
-    screenshot(page, "task-technician-accept")
     panel = page.locator("#business-object")
     expect(panel).to_contain_text(ADDRESS, timeout=2_000)
     expect(panel.locator("a[href^='tel:']")).to_contain_text(MOBILE, timeout=2_000)
+    screenshot(page, "task-technician-accept")
