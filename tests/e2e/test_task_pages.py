@@ -157,11 +157,6 @@ def test_the_service_people_see_whom_the_task_is_about(world, live_server, page,
     screenshot(page, "task-service-request-panel")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the technician may see the service request only through his task: issue #20 item 2 "
-    "(access through involvement, another slice); remove this mark when it lands",
-)
 def test_the_technician_sees_the_address_and_phone(world, live_server, page, sign_in):
     from tests.processes_business.world import ADDRESS, MOBILE
 
