@@ -304,7 +304,13 @@ EARLIER_COMPLAINTS = 3
 
 def _attachments(obj) -> list[dict]:
     return [
-        {"name": a.name, "size": a.size, "is_image": a.content_type.startswith("image/"), "at": a.uploaded_at}
+        {
+            "id": a.pk,
+            "name": a.name,
+            "size": a.size,
+            "is_image": a.content_type.startswith("image/"),
+            "at": a.uploaded_at,
+        }
         for a in obj.portal_attachments.order_by("uploaded_at", "pk")
     ]
 

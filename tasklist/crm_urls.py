@@ -56,6 +56,11 @@ urlpatterns = [
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
     path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
+    path(
+        "<str:kind>/<int:pk>/portal-files/<int:attachment_id>/",
+        records.portal_attachment,
+        name="portal_attachment",
+    ),
     path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
     path("opportunities/board/", pipeline.opportunity_board, name="opportunity_board"),
     path("opportunities/reasons/", pipeline.opportunity_reasons, name="opportunity_reasons"),

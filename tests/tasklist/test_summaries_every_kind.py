@@ -210,3 +210,34 @@ def test_the_assigned_notification_names_the_process_and_links_the_task(world, s
     # the e-mail (sent after commit) carries the link to the task
     link = settings.PUBLIC_BASE_URL.rstrip("/") + note.url
     assert [m for m in mailoutbox if link in m.body and m.subject == note.title]
+
+
+def test_the_customers_photo_from_the_portal_opens_for_the_service_people_only(client, world):
+    from django.core.files.base import ContentFile
+
+    from portal.models import RequestAttachment
+
+    # given the customer attached a photo of the leak to the complaint in the portal
+    photo = RequestAttachment(
+        customer=world.complaint.customer,
+        complaint=world.complaint,
+        name="leak.png",
+        size=8,
+        content_type="image/png",
+    )
+    photo.file.save("leak.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+    url = reverse("crm:portal_attachment", args=["complaints", world.complaint.pk, photo.pk])
+    # then the complaint's panel links it, and the service manager opens it in the browser
+    client.force_login(user("huang.qiang"))
+    page = client.get(reverse("tasklist:task", args=[open_task_on(world.complaint).pk])).content.decode()
+    assert f'href="{url}"' in page
+    opened = client.get(url)
+    assert opened.status_code == 200 and b"".join(opened.streaming_content).startswith(b"\x89PNG")
+    assert opened["Content-Type"] == "image/png"
+    # while a salesperson of another team, with no part in the complaint, gets nothing
+    client.force_login(user("chen.jing"))
+    assert client.get(url).status_code == 404
+    # and the file cannot be reached through another record's address
+    other = reverse("crm:portal_attachment", args=["service-requests", world.service.pk, photo.pk])
+    client.force_login(user("admin"))
+    assert client.get(other).status_code == 404

@@ -4,8 +4,9 @@ object views (tasklist.views.crm.sales)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -224,3 +225,27 @@ def service_request_detail(request, pk: int):
         ),
         extra={"kind": gettext_lazy("Service request")},
     )
+
+
+PORTAL_ATTACHMENT_RECORDS = {"complaints": Complaint, "service-requests": ServiceRequest}
+
+
+@login_required
+@require_GET
+def portal_attachment(request, kind: str, pk: int, attachment_id: int):
+    """A file the customer attached in the portal, for whoever may see the record (its handlers and
+    the people holding a task on it included); images open in the browser, other files download."""
+    model = PORTAL_ATTACHMENT_RECORDS.get(kind)
+    record = model.objects.visible_to(request.user, "view").filter(pk=pk).first() if model else None
+    attachment = record.portal_attachments.filter(pk=attachment_id).first() if record else None
+    if attachment is None:
+        raise Http404(_("No such attachment."))
+    image = attachment.content_type in INLINE_IMAGE_TYPES
+    response = FileResponse(attachment.file.open("rb"), as_attachment=not image, filename=attachment.name)
+    if image:
+        response["Content-Type"] = attachment.content_type
+    return response
+
+
+# Shown inline only when the browser cannot be talked into running them (no SVG, no HTML).
+INLINE_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
