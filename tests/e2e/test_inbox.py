@@ -73,7 +73,7 @@ def test_a_manager_approves_a_discount_from_the_inbox(discounts, live_server, pa
     expect(page.locator("#messages")).to_contain_text("A new task is waiting for you")
 
     # when she searches for the Hangzhou customer and opens the task
-    page.get_by_label("Search").fill("Hangzhou")
+    page.get_by_role("searchbox", name="Search", exact=True).fill("Hangzhou")
     expect(page.locator("#inbox-results tbody tr")).to_have_count(1)
     assert "text=Hangzhou" in page.url  # the filter is in the address (shareable, back button)
     page.get_by_role("link", name="Approve the discount").click()

@@ -119,7 +119,9 @@ def customer_world(demo_org):
         owner=owner,
     )
     order.lines.create(product=pump, unit="台", quantity=2, price="1280.00", amount="2560.00")
-    Payment.objects.create(customer=customer, order=order, amount="1000.00", paid_on=timezone.localdate())
+    Payment.objects.create(
+        customer=customer, order=order, contract=contract, amount="1000.00", paid_on=timezone.localdate()
+    )
     return customer
 
 
@@ -174,7 +176,8 @@ def test_a_customer_makes_a_complaint_and_finds_it_in_my_requests(customer_world
     expect(page.locator("tbody")).to_contain_text("SO000901")
     assert_accessible(page, context="orders")
     page.get_by_role("link", name="Payments and amounts due").click()
-    expect(page.locator("#due-h")).to_contain_text("1560.00")
+    # (the signed contract is what she owes; the order is part of it)
+    expect(page.locator("#due-h")).to_contain_text("49,000.00")
     assert_accessible(page, context="payments")
 
     # and she orders online from the catalogue

@@ -29,6 +29,9 @@ CSRF_EXEMPT_ON_PURPOSE: dict[str, str] = {
     # RFC 8058 one-click unsubscribe: the mail client posts without a session; the secret token in
     # the URL is the credential, so a forged request cannot name anybody else's subscription.
     "/unsubscribe/1/": "one-click unsubscribe (RFC 8058), authorised by the token in the URL",
+    # The lead form is embedded in the company's own web site and posted by strangers without a
+    # session: no ambient credential to ride on; a honeypot and a per-address rate limit guard it.
+    "/forms/lead/": "public web form for leads (no session, honeypot, rate limit)",
 }
 
 
