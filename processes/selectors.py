@@ -59,36 +59,44 @@ def _is_employee(user) -> bool:
     return Employee.objects.filter(user_id=user.pk, active=True).exists()
 
 
-def may_start_by_hand(user, process_key: str) -> bool:
-    """A process's manual start decides (offered, and the user in one of its groups, nested
-    groups included); a process without one may be started by any employee (through the API)."""
+def _admits(user, rule) -> bool:
+    """A manual start admits the user: offered, and the user in one of its groups (nested groups
+    included); without groups, every employee."""
     from org.selectors import effective_group_ids
 
-    if not getattr(user, "is_authenticated", False):
-        return False
-    rule = manual_start(process_key)
-    if rule is None:
-        return _is_employee(user)
     if not rule.active:
         return False
     allowed = {group.pk for group in rule.groups.all()}
-    if not allowed:
-        return _is_employee(user)
-    return bool(allowed & effective_group_ids(user))
+    return bool(allowed & effective_group_ids(user)) if allowed else _is_employee(user)
+
+
+def may_start_by_hand(user, process_key: str) -> bool:
+    """A process's manual start decides; a process without one may be started by any employee
+    (through the API)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    rule = manual_start(process_key)
+    return _is_employee(user) if rule is None else _admits(user, rule)
 
 
 def startable_processes(user, *, record_type: str = "") -> list[dict]:
     """The processes `user` may start by hand from `record_type` ("" = the request menu), each
-    with its name and description, sorted by name."""
+    with its name, sorted by name."""
     from .models import ManualStart
 
-    rules = ManualStart.objects.filter(active=True, record_type=record_type).prefetch_related("groups")
-    keys = [rule.process_key for rule in rules]
-    names = dict(DefinitionVersion.objects.filter(key__in=keys, active=True).values_list("key", "name"))
-    found = []
-    for rule in rules:
-        if rule.process_key in names and may_start_by_hand(user, rule.process_key):
-            found.append({"key": rule.process_key, "name": names[rule.process_key] or rule.process_key})
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rules = list(ManualStart.objects.filter(active=True, record_type=record_type).prefetch_related("groups"))
+    names = dict(
+        DefinitionVersion.objects.filter(key__in=[r.process_key for r in rules], active=True).values_list(
+            "key", "name"
+        )
+    )
+    found = [
+        {"key": rule.process_key, "name": names[rule.process_key] or rule.process_key}
+        for rule in rules
+        if rule.process_key in names and _admits(user, rule)
+    ]
     return sorted(found, key=lambda item: item["name"].lower())
 
 
