@@ -339,6 +339,31 @@ def _label(node) -> str:
     return node.get("name") or node.get("id") or ""
 
 
+CONDITIONAL_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
+
+
+def _check_defaults(file_name: str, nodes: dict, flows: list, report: Report) -> None:
+    """A deciding gateway whose every way out has a condition and none is the default stops the
+    instance with an incident when no condition holds: a warning on the gateway."""
+    outgoing: dict[str, list] = {}
+    for flow in flows:
+        outgoing.setdefault((flow.get("sourceRef") or "").strip(), []).append(flow)
+    for node_id, node in nodes.items():
+        ways = outgoing.get(node_id, [])
+        if etree.QName(node).localname not in CONDITIONAL_GATEWAYS or len(ways) < 2 or node.get("default"):
+            continue
+        if all(flow.find(f"{{{BPMN}}}conditionExpression") is not None for flow in ways):
+            report.warning(
+                _(
+                    "Gateway '%(name)s' has no default flow: when none of its conditions holds, the "
+                    "instance stops with an incident. Mark one flow as the default."
+                )
+                % {"name": _label(node)},
+                file=file_name,
+                **_element(node),
+            )
+
+
 def _check_flows(xml_roots, report: Report) -> None:
     """Sequence flows that lead nowhere or leave an end event, and elements no flow reaches, each
     named on its element before the engine sees the model."""
@@ -385,6 +410,7 @@ def _check_flows(xml_roots, report: Report) -> None:
                         file=name,
                         **_element(source),
                     )
+            _check_defaults(name, nodes, flows, report)
             for node_id, node in nodes.items():
                 local = etree.QName(node).localname
                 if node_id in connected or local in NOT_CONNECTED or len(nodes) == 1:

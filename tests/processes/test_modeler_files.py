@@ -251,3 +251,30 @@ def test_library_jargon_is_translated_into_modeling_words():
     from processes.validation import _humanize
 
     assert "SubWorkflow" not in _humanize("SubWorkflow 'x' failed to load", "")
+
+
+def test_a_deciding_gateway_without_a_default_is_a_warning_on_the_gateway():
+    decide = """
+    <bpmn:exclusiveGateway id="gw" name="Large order?"><bpmn:incoming>g0</bpmn:incoming>
+      <bpmn:outgoing>g1</bpmn:outgoing><bpmn:outgoing>g2</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:startEvent id="start"><bpmn:outgoing>g0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:endEvent id="big"><bpmn:incoming>g1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="small"><bpmn:incoming>g2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="g0" sourceRef="start" targetRef="gw" />
+    <bpmn:sequenceFlow id="g1" sourceRef="gw" targetRef="big">
+      <bpmn:conditionExpression>amount &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="g2" sourceRef="gw" targetRef="small">
+      <bpmn:conditionExpression>amount &lt; 50</bpmn:conditionExpression></bpmn:sequenceFlow>
+    """
+    report = definition_validate(
+        upload(f'<bpmn:process id="sizes" isExecutable="true">{decide}</bpmn:process>')
+    )
+    assert report.ok, messages(report)
+    warning = next(f for f in report.warnings if f.element_id == "gw")
+    assert "Large order?" in warning.message and "default" in warning.message
+    # with a default flow there is nothing to say
+    with_default = decide.replace('name="Large order?"', 'name="Large order?" default="g2"')
+    report = definition_validate(
+        upload(f'<bpmn:process id="sizes" isExecutable="true">{with_default}</bpmn:process>')
+    )
+    assert not any(f.element_id == "gw" for f in report.warnings)
