@@ -70,13 +70,16 @@ def _admits(user, rule) -> bool:
     return bool(allowed & effective_group_ids(user)) if allowed else _is_employee(user)
 
 
-def may_start_by_hand(user, process_key: str) -> bool:
-    """A process's manual start decides; a process without one may be started by any employee
-    (through the API)."""
+def rule_admits(user, rule) -> bool:
+    """Whether `user` may start by hand the process of `rule` (a ManualStart, or None: a process
+    without one may be started by any employee, through the API)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    rule = manual_start(process_key)
     return _is_employee(user) if rule is None else _admits(user, rule)
+
+
+def may_start_by_hand(user, process_key: str) -> bool:
+    return rule_admits(user, manual_start(process_key))
 
 
 def startable_processes(user, *, record_type: str = "") -> list[dict]:

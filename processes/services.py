@@ -260,9 +260,9 @@ def process_start_by_hand(*, actor, key: str, form_data: dict | None = None, rec
 def process_start_by_hand_step(*, actor, key: str, form_data: dict | None = None, record=None):
     """process_start_by_hand, answering with the engine's step result (what it left open)."""
     _refuse_event_started(key)
-    if not selectors.may_start_by_hand(actor, key):
-        raise NotPermitted(_("You may not start this process."))
     rule = selectors.manual_start(key)
+    if not selectors.rule_admits(actor, rule):
+        raise NotPermitted(_("You may not start this process."))
     wanted = rule.record_type if rule is not None else ""
     if record is not None:
         kind = f"{record._meta.app_label}.{record._meta.model_name}"
