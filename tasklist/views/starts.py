@@ -17,10 +17,9 @@ from processes import selectors as processes
 from processes.services import process_start_by_hand
 
 
-def _record(request, key: str):
+def _record(request, rule):
     """The record the process is started from (?record=<pk>), of the kind its manual start names."""
-    rule = processes.manual_start(key)
-    if rule is None or not rule.record_type:
+    if not rule.record_type:
         return None
     pk = request.GET.get("record") or request.POST.get("record") or ""
     if not pk.isdigit():
@@ -34,9 +33,10 @@ def _record(request, key: str):
 
 @login_required
 def process_start(request, key: str):
-    if not processes.may_start_by_hand(request.user, key) or processes.manual_start(key) is None:
+    rule = processes.manual_start(key)
+    if rule is None or not processes.rule_admits(request.user, rule):
         raise Http404(_("You cannot start this process."))
-    record = _record(request, key)
+    record = _record(request, rule)
     schema = processes.start_form_of(key)
     values, errors = {}, {}
     if request.method == "POST":
