@@ -179,10 +179,13 @@ OWNER_EXPRESSIONS = (
 PRIORITIES = (("30", _("Low")), ("50", _("Normal")), ("70", _("High")), ("90", _("Urgent")))
 
 
-def _group_label(group) -> str:
-    profile = getattr(group, "profile", None)
-    description = (profile.description.strip().splitlines() or [""])[0] if profile else ""
-    return f"{description} ({group.name})" if description else group.name
+def _group_options(groups) -> list[tuple[object, str]]:
+    """(group, what people read: its display name, else its name) in name order."""
+    from org.selectors import group_labels
+
+    groups = list(groups)
+    labels = group_labels({g.name for g in groups})
+    return [(g, labels.get(g.name, g.name)) for g in groups]
 
 
 def modeler_choices(definition: DefinitionVersion) -> dict:
@@ -206,10 +209,10 @@ def modeler_choices(definition: DefinitionVersion) -> dict:
         if department is not None:
             label = f"{label} · {department.name}"
         people.append({"value": user.username, "label": label})
-    groups = Group.objects.select_related("profile").order_by("name")
+    groups = _group_options(Group.objects.order_by("name"))
     return {
         "assignees": [{"value": v, "label": str(label)} for v, label in OWNER_EXPRESSIONS] + people,
-        "groups": [{"value": g.name, "label": _group_label(g)} for g in groups],
+        "groups": [{"value": g.name, "label": label} for g, label in groups],
         "forms": [
             {"value": name, "label": name}
             for name in sorted(definition.files or {})
@@ -296,8 +299,8 @@ def start_settings(key: str) -> dict:
         "event": event,
         "rule": rule,
         "groups": [
-            {"id": g.pk, "label": _group_label(g), "chosen": g.pk in chosen}
-            for g in Group.objects.select_related("profile").order_by("name")
+            {"id": g.pk, "label": label, "chosen": g.pk in chosen}
+            for g, label in _group_options(Group.objects.order_by("name"))
         ],
         "record_types": [
             {"value": value, "label": label, "chosen": bool(rule) and rule.record_type == value}

@@ -92,7 +92,7 @@ def test_a_designer_routes_a_task_to_a_group_with_a_due_date_in_the_properties_p
     # then the panel speaks her language and offers the org chart's groups by name
     expect(panel.locator(".bio-properties-panel-group-header", has_text="任务分配")).to_be_visible()
     panel.locator(".bio-properties-panel-group-header", has_text="处理人、表单与连接器").click()
-    panel.locator("#bio-properties-panel-baton-candidate-groups").select_option("warehouse")
+    panel.locator("#bio-properties-panel-baton-candidate-groups").select_option("warehouse")  # (the value)
     panel.locator("#bio-properties-panel-baton-priority").select_option(label="高")
     # and she sets a due date two days after the task opens
     panel.locator(".bio-properties-panel-group-header", has_text="任务分配").click()
@@ -135,7 +135,7 @@ def test_a_designer_offers_a_process_on_customers_and_a_salesperson_starts_it_th
     # given lin.feng offers the visit report to the sales team, started from a customer
     sign_in(page, "lin.feng", next_path="/designer/processes/visit_report/")
     settings = page.locator("#start-settings")
-    settings.get_by_label("sales", exact=True).check()
+    settings.get_by_label("Sales 销售", exact=True).check()
     settings.get_by_label("Started from").select_option("crm.customer")
     settings.get_by_role("button", name="Save").click()
     expect(page.locator("#messages")).to_contain_text("Saved who may start this process")
