@@ -55,3 +55,36 @@ def test_the_admin_refuses_a_department_loop(client):
     assert "cannot be placed under itself" in response.content.decode()
     hq.refresh_from_db()
     assert hq.parent is None
+
+
+def test_the_top_bar_groups_a_sales_managers_screens_into_menus(client, django_user_model):
+    # given a user who may see customers, leads and contracts (three sales screens)
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory()
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="crm", codename__in=["view_customer", "view_lead", "view_contract"]
+        )
+    )
+    client.force_login(user)
+    # when they open any page
+    html = client.get(reverse("tasklist:inbox")).content.decode()
+    # then the sales screens sit in one "Sales" menu and the inbox stays on the bar
+    menu = html[html.index('<li class="nav-menu">') :]
+    menu = menu[: menu.index("</details>")]
+    assert ">Sales</summary>" in menu
+    for name in ("crm:customer_list", "crm:lead_list", "crm:contract_list"):
+        assert f'href="{reverse(name)}"' in menu
+    assert f'href="{reverse("tasklist:inbox")}"' not in menu
+
+
+def test_a_section_with_one_screen_is_a_plain_link(client):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory()
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="crm", codename="view_customer"))
+    client.force_login(user)
+    html = client.get(reverse("tasklist:inbox")).content.decode()
+    assert 'class="nav-menu"' not in html
+    assert f'href="{reverse("crm:customer_list")}"' in html

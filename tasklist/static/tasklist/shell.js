@@ -57,4 +57,17 @@
     else index = index < 0 ? 0 : Math.max(index - 1, 0);
     links[index].focus();
   });
+
+  /* Menus of the top bar: one open at a time; a click elsewhere or Escape closes them. */
+  function closeMenus(except) {
+    document.querySelectorAll(".nav-menu details[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest(".nav-menu details") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
 })();
