@@ -31,6 +31,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
+from engine.juel import JuelUnsupported, is_wrapped
+from engine.juel import to_python as juel_to_python
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -277,6 +280,8 @@ def parse_files(files: dict[str, bytes | str]) -> ParsedDefinition:
             findings.append(_finding_from(error, name))
     for name, root in bpmn_roots:
         _inline_event_definition_refs(root)
+        _name_anonymous_flows(root)
+        findings.extend(_translate_juel(root, name))
         try:
             parser.add_bpmn_xml(root, filename=name)
         except (
@@ -391,6 +396,90 @@ def _inline_event_definition_refs(root) -> None:
         copy.set("id", f"{event.get('id')}_{definition.get('id')}")
         ref.addprevious(copy)
         event.remove(ref)
+
+
+def _name_anonymous_flows(root) -> None:
+    """BPMN makes `id` optional and Java engines accept sequence flows without one; SpiffWorkflow
+    keys flows by id, so nameless flows would overwrite each other and an instance could end at
+    its start event. Give each an id from its ends."""
+    taken = {node.get("id") for node in root.iter() if isinstance(node.tag, str) and node.get("id")}
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        if flow.get("id"):
+            continue
+        base = f"Flow_{flow.get('sourceRef', '')}_{flow.get('targetRef', '')}"
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        taken.add(candidate)
+        flow.set("id", candidate)
+
+
+# Where modelers of Java engines write JUEL (`${...}`) that SpiffWorkflow would evaluate as Python.
+_JUEL_PLACES = (
+    (f"{{{BPMN_NS}}}conditionExpression", "condition"),
+    (f"{{{BPMN_NS}}}condition", "condition"),
+    (f"{{{BPMN_NS}}}loopCardinality", "number of instances"),
+    (f"{{{BPMN_NS}}}completionCondition", "completion condition"),
+    (f"{{{BPMN_NS}}}timeDate", "timer"),
+    (f"{{{BPMN_NS}}}timeDuration", "timer"),
+    (f"{{{BPMN_NS}}}timeCycle", "timer"),
+)
+_FOREIGN_LANGUAGES = ("javascript", "ecmascript", "groovy", "js", "ruby", "jruby", "juel", "java", "feel")
+
+
+def _owner_element(node):
+    """The element a finding about `node` points at: the nearest ancestor with an id."""
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node
+
+
+def _translate_juel(root, file_name: str) -> list[dict]:
+    """Rewrite the `${...}` expressions of Camunda/Activiti/Flowable files into Python in the
+    parsed tree (the stored file is unchanged); one that cannot run here is a finding on its
+    element. Scripts and conditions in another language are findings too."""
+    found = []
+    for tag, what in _JUEL_PLACES:
+        for node in root.iter(tag):
+            text = (node.text or "").strip()
+            language = (node.get("language") or "").strip().lower()
+            element = _owner_element(node)
+            where = (file_name, node.sourceline, element.get("id", ""), element.get("name", ""))
+            if language and language.rsplit("/", 1)[-1] in _FOREIGN_LANGUAGES and not is_wrapped(text):
+                found.append(
+                    finding(
+                        *where,
+                        f"The {what} is written in {language.rsplit('/', 1)[-1]}; Baton evaluates Python "
+                        "expressions on the process data, e.g. amount > 1000 and not urgent.",
+                    )
+                )
+                continue
+            if not is_wrapped(text):
+                continue
+            try:
+                node.text = juel_to_python(text)
+            except JuelUnsupported as error:
+                found.append(
+                    finding(
+                        *where,
+                        f"The {what} “{text}” cannot run here: {error}. Write it as an expression "
+                        "on the process data, e.g. ${amount > 1000 && !urgent}.",
+                    )
+                )
+    for node in root.iter(f"{{{BPMN_NS}}}scriptTask"):
+        script_format = (node.get("scriptFormat") or "").strip().lower()
+        if script_format and script_format.rsplit("/", 1)[-1] in _FOREIGN_LANGUAGES:
+            found.append(
+                finding(
+                    file_name,
+                    node.sourceline,
+                    node.get("id", ""),
+                    node.get("name", ""),
+                    f"The script is written in {script_format}; Baton runs scripts in Python only.",
+                )
+            )
+    return found
 
 
 def _runnable_collaboration(parser, bpmn_roots) -> str | None:
