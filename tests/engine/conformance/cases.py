@@ -11,6 +11,7 @@ from .driver import (
     ExpectFailure,
     ExpectOpen,
     Message,
+    Signal,
     Start,
     Wait,
 )
@@ -806,5 +807,27 @@ CASES = [
         [Start({"dueDate": "2020-01-01T00:00:00+00:00"}), Wait(1)],
         origin="camunda IntermediateTimerEventTest.testExpression (#{dueDate})",
         path=["timer", "theEnd"],
+    ),
+    Case(
+        "camunda-signal-boundary-interrupts-the-task",
+        [f"{CP}SignalEventTests.catchAlertSignalBoundary.bpmn20.xml"],
+        [Start(), ExpectOpen(["task"]), Signal("alert"), ExpectOpen([])],
+        origin="camunda SignalEventTest.testSignalCatchBoundary",
+        path=["boundary", "end"],
+        not_path=["task"],
+    ),
+    Case(
+        "camunda-signal-boundary-non-interrupting",
+        [f"{CP}SignalEventTest.testNonInterruptingSignal.bpmn20.xml"],
+        [
+            Start(),
+            Signal("alert"),
+            ExpectOpen(["theUserTask", "theUserTask2"]),
+            Complete("theUserTask"),
+            ExpectOpen(["theUserTask2"]),
+            Complete("theUserTask2"),
+        ],
+        origin="camunda SignalEventTest.testNonInterruptingSignal",
+        path=["signal", "theEnd", "theEnd2"],
     ),
 ]
