@@ -830,4 +830,27 @@ CASES = [
         origin="camunda SignalEventTest.testNonInterruptingSignal",
         path=["signal", "theEnd", "theEnd2"],
     ),
+    Case(
+        "camunda-intermediate-message-catch",
+        [f"{CP}MessageIntermediateEventTest.testSingleIntermediateMessageEvent.bpmn20.xml"],
+        [Start(), ExpectOpen([]), Message("newInvoiceMessage"), ExpectOpen(["task"]), CompleteAll()],
+        origin="camunda MessageIntermediateEventTest.testSingleIntermediateMessageEvent",
+        path=["messageCatch", "task", "theEnd"],
+    ),
+    Case(
+        "camunda-error-end-caught-on-embedded-subprocess",
+        [f"{CP}BoundaryErrorEventTest.testCatchErrorOnEmbeddedSubprocess.bpmn20.xml"],
+        [Start(), Complete("subprocessTask"), ExpectOpen(["taskAfterErrorCatch"]), CompleteAll()],
+        origin="camunda BoundaryErrorEventTest.testCatchErrorOnEmbeddedSubprocess",
+        status="completed",
+        path=["catchError", "taskAfterErrorCatch"],
+        not_path=["theEnd"],
+    ),
+    Case(
+        "camunda-embedded-subprocess",
+        [f"{CP}SubProcessTest.testSimpleSubProcess.bpmn20.xml"],
+        [Start(), ExpectOpen(["subProcessTask"]), CompleteAll()],
+        origin="camunda SubProcessTest.testSimpleSubProcess",
+        path=["subProcessEnd", "subProcess", "theEnd"],
+    ),
 ]
