@@ -33,16 +33,23 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
 from engine.juel import JuelUnsupported, is_wrapped
 from engine.juel import to_python as juel_to_python
+from engine.terms import split_terms
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# Flowable and Activiti (the engines behind most Chinese BPM products and their modelers) write
+# the same task attributes as Camunda under their own namespaces.
+FLOWABLE_NS = "http://flowable.org/bpmn"
+ACTIVITI_NS = "http://activiti.org/bpmn"
+ROUTING_NAMESPACES = (CAMUNDA_NS, FLOWABLE_NS, ACTIVITI_NS)
 DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
     "https://www.omg.org/spec/DMN/20230324/MODEL/",
 )
+BPMN_RESOURCE = f"{{{BPMN_NS}}}resourceAssignmentExpression"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
 
 HUMAN_TAGS = ("userTask", "manualTask")
@@ -553,7 +560,69 @@ def _properties(node) -> dict[str, str]:
 
 
 def _camunda(node, attr: str) -> str:
-    return (node.get(f"{{{CAMUNDA_NS}}}{attr}") or "").strip()
+    """A Camunda task attribute, or its Flowable/Activiti twin of the same name."""
+    for namespace in ROUTING_NAMESPACES:
+        value = (node.get(f"{{{namespace}}}{attr}") or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _resource_assignments(node) -> tuple[str, str, str]:
+    """BPMN's own task assignment: `humanPerformer` (the assignee) and `potentialOwner` (the
+    candidates), each a `resourceAssignmentExpression`. As in Activiti and Flowable, a potential
+    owner is a group unless written `user(name)`; `group(name)` is accepted too.
+    Returns (assignee, candidate users, candidate groups) in Baton's comma-separated form."""
+    performer = ""
+    users: list[str] = []
+    groups: list[str] = []
+    for tag in ("humanPerformer", "performer", "potentialOwner"):
+        for holder in node.findall(f"{{{BPMN_NS}}}{tag}"):
+            expression = holder.find(
+                f"{{{BPMN_NS}}}resourceAssignmentExpression/{{{BPMN_NS}}}formalExpression"
+            )
+            text = (expression.text or "").strip() if expression is not None else ""
+            if not text:
+                continue
+            if tag != "potentialOwner":
+                performer = performer or text
+                continue
+            for term in split_terms(text):
+                match = re.fullmatch(r"(user|group)\((.+)\)", term)
+                if match is None:
+                    groups.append(term)
+                elif match.group(1) == "user":
+                    users.append(match.group(2).strip())
+                else:
+                    groups.append(match.group(2).strip())
+    return performer, ", ".join(users), ", ".join(groups)
+
+
+def _form_properties(node) -> list[dict]:
+    """Flowable/Activiti `formProperty` fields, in the shape of Camunda's `formField`."""
+    fields = []
+    for namespace in (FLOWABLE_NS, ACTIVITI_NS):
+        for prop in node.findall(f"{{{BPMN_NS}}}extensionElements/{{{namespace}}}formProperty"):
+            if not prop.get("id"):
+                continue
+            kind = (prop.get("type") or "string").strip()
+            fields.append(
+                {
+                    "id": prop.get("id"),
+                    "label": prop.get("name") or prop.get("id"),
+                    "type": kind,
+                    "default": prop.get("default"),
+                    "required": (prop.get("required") or "").lower() == "true",
+                    "readonly": (prop.get("writable") or "").lower() == "false",
+                    "enum": [
+                        {"id": value.get("id"), "name": value.get("name") or value.get("id")}
+                        for value in prop.findall(f"{{{namespace}}}value")
+                        if value.get("id")
+                    ],
+                    "constraints": {},
+                }
+            )
+    return fields
 
 
 def _form_fields(node) -> list[dict]:
@@ -579,7 +648,7 @@ def _form_fields(node) -> list[dict]:
         for value in form_field.findall(f"{{{CAMUNDA_NS}}}value"):
             entry["enum"].append({"id": value.get("id"), "name": value.get("name") or value.get("id")})
         fields.append(entry)
-    return fields
+    return fields or _form_properties(node)
 
 
 def _documentation(node) -> str:
@@ -595,6 +664,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
     timers: list[dict] = []
     messages: list[dict] = []
     signals: list[dict] = []
+    initiator_variables: list[str] = []
     service_tasks: dict[str, dict] = {}
     elements: dict[str, dict] = {}
     for file_name, root in bpmn_roots:
@@ -625,17 +695,20 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                 elements[element_id] = {"type": tag, "name": node.get("name") or "", "process": pid}
                 if tag in HUMAN_TAGS:
                     props = _properties(node)
+                    performer, owner_users, owner_groups = _resource_assignments(node)
                     user_tasks[element_id] = {
                         "name": node.get("name") or element_id,
                         "type": tag,
                         "process": pid,
                         "file": file_name,
                         "line": node.sourceline,
-                        "assignee": _camunda(node, "assignee") or props.get("assignee", ""),
+                        "assignee": _camunda(node, "assignee") or props.get("assignee", "") or performer,
                         "candidate_users": _camunda(node, "candidateUsers")
-                        or props.get("candidateUsers", ""),
+                        or props.get("candidateUsers", "")
+                        or owner_users,
                         "candidate_groups": _camunda(node, "candidateGroups")
-                        or props.get("candidateGroups", ""),
+                        or props.get("candidateGroups", "")
+                        or owner_groups,
                         "due_date": _camunda(node, "dueDate") or props.get("dueDate", ""),
                         "follow_up_date": _camunda(node, "followUpDate") or props.get("followUpDate", ""),
                         "priority": _camunda(node, "priority") or props.get("priority", ""),
@@ -649,6 +722,9 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                 elif tag == "serviceTask":
                     service_tasks[element_id] = {"name": node.get("name") or element_id, "process": pid}
                 elif tag == "startEvent" and node.getparent() is process:
+                    initiator = _camunda(node, "initiator")
+                    if re.fullmatch(r"[A-Za-z_]\w*", initiator) and initiator not in initiator_variables:
+                        initiator_variables.append(initiator)
                     # What a person may send when starting the process (nothing else is accepted).
                     props = _properties(node)
                     start_forms[element_id] = {
@@ -727,6 +803,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
         "messages": messages,
         "signals": signals,
         "elements": elements,
+        "initiator_variables": initiator_variables,
     }
 
 

@@ -322,6 +322,10 @@ def start(
     rows.insert([instance])
     workflow = runtime.new_workflow(parsed)
     data = _initial_data(started_by, business_object, variables, form_data)
+    for name in parsed.metadata.get("initiator_variables", ()):
+        # `camunda:initiator` / `flowable:initiator`: the file names the variable holding the starter
+        if "initiator" in data and name not in ENGINE_VARIABLES:
+            data[name] = data["initiator"]
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=runtime.TaskState.READY):
         task.data.update(data)
