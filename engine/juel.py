@@ -17,6 +17,8 @@ import keyword
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from engine.sandbox import FORBIDDEN_NAMES
 
 _TOKEN = re.compile(
@@ -67,7 +69,9 @@ def _tokens(source: str) -> list[_Token]:
     while position < len(source):
         match = _TOKEN.match(source, position)
         if match is None:
-            raise JuelUnsupported(f"the character “{source[position]}” is not part of an expression")
+            raise JuelUnsupported(
+                _("the character “%(char)s” is not part of an expression") % {"char": source[position]}
+            )
         position = match.end()
         kind = match.lastgroup
         text = match.group()
@@ -106,13 +110,13 @@ class _Parser:
     def expect(self, op: str) -> None:
         if self.accept(op) is None:
             found = self.peek().text or "the end"
-            raise JuelUnsupported(f"“{op}” was expected before {found}")
+            raise JuelUnsupported(_("“%(op)s” was expected before %(found)s") % {"op": op, "found": found})
 
     # -- grammar ----------------------------------------------------------------------------
     def parse(self) -> str:
         result = self.conditional()
         if self.peek().kind != "end":
-            raise JuelUnsupported(f"unexpected “{self.peek().text}”")
+            raise JuelUnsupported(_("unexpected “%(text)s”") % {"text": self.peek().text})
         return result
 
     def conditional(self) -> str:
@@ -157,10 +161,11 @@ class _Parser:
             if self.accept("."):
                 member = self.take()
                 if member.kind != "name":
-                    raise JuelUnsupported("a property name was expected after “.”")
+                    raise JuelUnsupported(_("a property name was expected after “.”"))
                 if self.peek().kind == "op" and self.peek().text == "(":
                     raise JuelUnsupported(
-                        f"it calls the Java method “{member.text}()”, which only a Java engine can run"
+                        _("it calls the Java method “%(method)s()”, which only a Java engine can run")
+                        % {"method": member.text}
                     )
                 value = f"{value}[{member.text!r}]"
             elif self.accept("["):
@@ -169,7 +174,7 @@ class _Parser:
                 value = f"{value}[{index}]"
             elif self.accept("("):
                 if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-                    raise JuelUnsupported("only the engine's helper functions can be called")
+                    raise JuelUnsupported(_("only the engine's helper functions can be called"))
                 value = f"{value}({self.arguments()})"
             else:
                 return value
@@ -187,17 +192,18 @@ class _Parser:
         """`execution.getVariable('x')` is the variable x; nothing else of `execution` exists here."""
         self.take()
         if not self.accept("."):
-            raise JuelUnsupported("“execution” (the Java engine's execution object) does not exist here")
+            raise JuelUnsupported(_("“execution” (the Java engine's execution object) does not exist here"))
         method = self.take()
         if method.text != "getVariable" or not self.accept("("):
             raise JuelUnsupported(
-                f"“execution.{method.text}” belongs to the Java engine; read the variable by its name instead"
+                _("“execution.%(method)s” belongs to the Java engine; read the variable by its name instead")
+                % {"method": method.text}
             )
         name = self.take()
         self.expect(")")
         variable = name.text[1:-1] if name.kind == "string" else ""
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable) or keyword.iskeyword(variable):
-            raise JuelUnsupported("execution.getVariable() needs the variable's name in quotes")
+            raise JuelUnsupported(_("execution.getVariable() needs the variable's name in quotes"))
         return variable
 
     def primary(self) -> str:
@@ -210,18 +216,21 @@ class _Parser:
             if token.text in _LITERALS:
                 return _LITERALS[token.text]
             if token.text == "instanceof":
-                raise JuelUnsupported("“instanceof” tests Java types, which do not exist here")
+                raise JuelUnsupported(_("“instanceof” tests Java types, which do not exist here"))
             if keyword.iskeyword(token.text) or token.text in FORBIDDEN_NAMES or token.text[0] in "_$":
                 raise JuelUnsupported(
-                    f"the variable name “{token.text}” is reserved in Baton's expressions; "
-                    f"rename the variable (e.g. {token.text.strip('_$')}_value)"
+                    _(
+                        "the name “%(name)s” is reserved in Baton's expressions; "
+                        "rename the variable (e.g. %(suggestion)s)"
+                    )
+                    % {"name": token.text, "suggestion": f"{token.text.strip('_$')}_value"}
                 )
             return token.text
         if token.kind == "op" and token.text == "(":
             inner = self.conditional()
             self.expect(")")
             return f"({inner})"
-        raise JuelUnsupported(f"unexpected “{token.text or 'end of the expression'}”")
+        raise JuelUnsupported(_("unexpected “%(text)s”") % {"text": token.text or _("end of the expression")})
 
 
 def _unescape(body: str) -> str:
@@ -235,5 +244,5 @@ def to_python(text: str) -> str:
     if is_wrapped(stripped):
         stripped = stripped[2:-1].strip()
     if not stripped:
-        raise JuelUnsupported("the expression is empty")
+        raise JuelUnsupported(_("the expression is empty"))
     return _Parser(stripped).parse()

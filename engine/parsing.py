@@ -20,6 +20,8 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
@@ -424,13 +426,13 @@ def _name_anonymous_flows(root) -> None:
 
 # Where modelers of Java engines write JUEL (`${...}`) that SpiffWorkflow would evaluate as Python.
 _JUEL_PLACES = (
-    (f"{{{BPMN_NS}}}conditionExpression", "condition"),
-    (f"{{{BPMN_NS}}}condition", "condition"),
-    (f"{{{BPMN_NS}}}loopCardinality", "number of instances"),
-    (f"{{{BPMN_NS}}}completionCondition", "completion condition"),
-    (f"{{{BPMN_NS}}}timeDate", "timer"),
-    (f"{{{BPMN_NS}}}timeDuration", "timer"),
-    (f"{{{BPMN_NS}}}timeCycle", "timer"),
+    (f"{{{BPMN_NS}}}conditionExpression", gettext_lazy("condition")),
+    (f"{{{BPMN_NS}}}condition", gettext_lazy("condition")),
+    (f"{{{BPMN_NS}}}loopCardinality", gettext_lazy("number of instances")),
+    (f"{{{BPMN_NS}}}completionCondition", gettext_lazy("completion condition")),
+    (f"{{{BPMN_NS}}}timeDate", gettext_lazy("timer")),
+    (f"{{{BPMN_NS}}}timeDuration", gettext_lazy("timer")),
+    (f"{{{BPMN_NS}}}timeCycle", gettext_lazy("timer")),
 )
 _FOREIGN_LANGUAGES = ("javascript", "ecmascript", "groovy", "js", "ruby", "jruby", "juel", "java", "feel")
 
@@ -457,8 +459,11 @@ def _translate_juel(root, file_name: str) -> list[dict]:
                 found.append(
                     finding(
                         *where,
-                        f"The {what} is written in {language.rsplit('/', 1)[-1]}; Baton evaluates Python "
-                        "expressions on the process data, e.g. amount > 1000 and not urgent.",
+                        _(
+                            "The %(what)s is written in %(language)s; Baton evaluates Python expressions "
+                            "on the process data, e.g. amount > 1000 and not urgent."
+                        )
+                        % {"what": what, "language": language.rsplit("/", 1)[-1]},
                     )
                 )
                 continue
@@ -470,8 +475,11 @@ def _translate_juel(root, file_name: str) -> list[dict]:
                 found.append(
                     finding(
                         *where,
-                        f"The {what} “{text}” cannot run here: {error}. Write it as an expression "
-                        "on the process data, e.g. ${amount > 1000 && !urgent}.",
+                        _(
+                            "The %(what)s “%(text)s” cannot run here: %(reason)s. Write it as an expression "
+                            "on the process data, e.g. ${amount > 1000 && !urgent}."
+                        )
+                        % {"what": what, "text": text, "reason": error},
                     )
                 )
     for node in root.iter(f"{{{BPMN_NS}}}scriptTask"):
@@ -483,7 +491,8 @@ def _translate_juel(root, file_name: str) -> list[dict]:
                     node.sourceline,
                     node.get("id", ""),
                     node.get("name", ""),
-                    f"The script is written in {script_format}; Baton runs scripts in Python only.",
+                    _("The script is written in %(language)s; Baton runs scripts in Python only.")
+                    % {"language": script_format},
                 )
             )
     return found
