@@ -46,6 +46,8 @@ _WORD_OPERATORS = {
     "mod": "%",
 }
 _LITERALS = {"true": "True", "false": "False", "null": "None"}
+# Variables a Java engine keeps for a multi-instance activity; Baton's engine has no such counters.
+_JAVA_COUNTERS = {"nrOfInstances", "nrOfActiveInstances", "nrOfCompletedInstances", "loopCounter"}
 
 
 class JuelUnsupported(ValueError):
@@ -215,6 +217,14 @@ class _Parser:
         if token.kind == "name":
             if token.text in _LITERALS:
                 return _LITERALS[token.text]
+            if token.text in _JAVA_COUNTERS:
+                raise JuelUnsupported(
+                    _(
+                        "“%(name)s” is a counter of the Java engine's multi-instance activities, "
+                        "which Baton does not keep"
+                    )
+                    % {"name": token.text}
+                )
             if token.text == "instanceof":
                 raise JuelUnsupported(_("“instanceof” tests Java types, which do not exist here"))
             if keyword.iskeyword(token.text) or token.text in FORBIDDEN_NAMES or token.text[0] in "_$":

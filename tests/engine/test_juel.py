@@ -47,6 +47,7 @@ def test_a_juel_condition_means_the_same_in_python(juel, variables, expected):
         ("${input == 1}", "“input” is reserved"),
         ("${execution.getProcessInstanceId() != null}", "execution.getProcessInstanceId"),
         ("${amount > }", "unexpected"),
+        ("${nrOfCompletedInstances / nrOfInstances >= 0.6}", "multi-instance"),
     ],
 )
 def test_what_only_a_java_engine_can_run_is_refused_with_the_reason(juel, reason):
