@@ -29,6 +29,7 @@ NAVIGATION = [
     ("sales", "crm:lead_list", _("Leads"), "crm.view_lead", False),
     ("sales", "crm:opportunity_board", _("Pipeline"), "crm.view_opportunity", False),
     ("sales", "crm:contract_list", _("Contracts"), "crm.view_contract", False),
+    ("office", "tasklist:directory", _("Address book"), None, False),
     ("reports", "reports:index", _("Reports"), None, False),
     ("designer", "designer:index", _("Designer"), "processes.add_deploymentlog", False),
     ("admin", "admin:index", _("Django admin"), None, True),

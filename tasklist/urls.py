@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, attachments, bulk, filters, inbox, instances, mailings, starts, task
+from .views import account, attachments, bulk, directory, filters, inbox, instances, mailings, starts, task
 
 app_name = "tasklist"
 
@@ -39,4 +39,7 @@ urlpatterns = [
     path("requests/start/<str:key>/", starts.process_start, name="process_start"),
     path("requests/<int:instance_id>/withdraw/", instances.request_withdraw, name="request_withdraw"),
     path("account/language/", account.language_switch, name="language"),
+    path("people/", directory.address_book, name="directory"),
+    path("people/vcard/", directory.vcard, name="directory_vcard"),
+    path("people/<int:employee_id>/", directory.person, name="directory_person"),
 ]
