@@ -2,8 +2,8 @@ import pytest
 
 from core.errors import NotPermitted, ValidationFailed
 from crm.models import Complaint, FavouriteList, ServiceRecord
-from crm.selectors.misc import campaign_roi, expense_totals_by_category
-from crm.services.misc import (
+from crm.marketing.selectors import campaign_roi, expense_totals_by_category
+from crm.marketing.services import (
     campaign_add_cost,
     campaign_add_members,
     campaign_add_task,
