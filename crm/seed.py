@@ -427,6 +427,9 @@ def seed_demo(stdout) -> None:
             actor=campaign.owner, campaign=campaign, customers=Customer.objects.filter(source__code=source)
         )
     _seed_budgets(admin, travel, now.date())
+    from .marketing.demo import seed_marketing
+
+    seed_marketing(admin=admin, campaigns=campaigns, today=timezone.localdate(), stdout=stdout)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "

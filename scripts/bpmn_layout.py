@@ -1395,7 +1395,7 @@ def expense_approval() -> Process:
             "type": "object",
             "title": "Correct or withdraw the expense 修改或撤回报销",
             "description": "Correct the expense on its page (amount, receipt…), then send it again; "
-            "or withdraw it. 先在报销单页面修改，再重新提交；或撤回。",
+            "or withdraw it. 先在报销单页面修改, 再重新提交, 或撤回。",
             "properties": {
                 "decision": {
                     "type": "string",

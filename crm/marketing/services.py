@@ -100,7 +100,9 @@ def favourite_list_update(
     before = snapshot(favourite_list)
     favourite_list.name, favourite_list.shared_with = name, shared_with
     favourite_list.save(update_fields=["name", "shared_with", "updated_at"])
-    audit_record(action="change", actor=actor, obj=favourite_list, changes=diff(before, snapshot(favourite_list)))
+    audit_record(
+        action="change", actor=actor, obj=favourite_list, changes=diff(before, snapshot(favourite_list))
+    )
     return favourite_list
 
 
