@@ -16,8 +16,7 @@ def opportunity_competitors(context, opportunity):
     user = getattr(request, "user", None)
     chosen = list(opportunity.competitors.order_by("kind", "name"))
     can_change = (
-        user is not None
-        and Opportunity.objects.visible_to(user, "change").filter(pk=opportunity.pk).exists()
+        user is not None and Opportunity.objects.visible_to(user, "change").filter(pk=opportunity.pk).exists()
     )
     return {
         "opportunity": opportunity,
