@@ -27,7 +27,13 @@ class TestCampaignViews(ObjectViewTestCases):
         return Campaign.objects.create(name=f"活动{Campaign.objects.count()}", owner=owner)
 
     def create_data(self, org):
-        return {"name": "春季推广", "channel": "email", "status": "planned", "budget": "15000", "goal": "线索 50 条"}
+        return {
+            "name": "春季推广",
+            "channel": "email",
+            "status": "planned",
+            "budget": "15000",
+            "goal": "线索 50 条",
+        }
 
     def update_data(self, org, obj):
         return {"name": obj.name, "status": "running", "goal": "签约 5 家", "budget": "1000"}
@@ -112,7 +118,12 @@ class TestExpenseViews(ObjectViewTestCases):
         }
 
     def update_data(self, org, obj):
-        return {"category": obj.category_id, "amount": "100", "spent_on": "2026-11-02", "description": "出租车"}
+        return {
+            "category": obj.category_id,
+            "amount": "100",
+            "spent_on": "2026-11-02",
+            "description": "出租车",
+        }
 
     def test_a_receipt_that_is_not_what_it_claims_is_refused_on_its_field(self, client, org):
         client.force_login(org.zhang)
