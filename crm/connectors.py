@@ -471,6 +471,47 @@ def contract_status(params: dict, data: dict) -> dict:
     return {"status": contract.status}
 
 
+# -- expenses --------------------------------------------------------------------------------------
+
+
+def expense_facts(params: dict, data: dict) -> dict:
+    """What the approval routes on: the amount (finance approves above a limit) and the claimant."""
+    from .models import Expense
+
+    expense = _business_object(data, Expense)
+    return {
+        "amount": float(expense.amount),
+        "category": expense.category.name,
+        "claimant": _username(expense.owner),
+    }
+
+
+EXPENSE_STEPS = {"approved", "rejected", "submitted", "withdrawn"}
+
+
+def expense_status(params: dict, data: dict) -> dict:
+    """Apply the approval's outcome to the expense: approved / rejected (with the approver's comment),
+    resubmitted or withdrawn by the claimant after a rejection."""
+    from core.errors import Conflict, ValidationFailed
+
+    from .marketing.services import expense_set_status
+    from .models import Expense
+
+    expense = _business_object(data, Expense)
+    status = params.get("status")
+    if status not in EXPENSE_STEPS:
+        raise ConnectorRefused(f"a process may not set an expense to {status!r}")
+    if expense.status == status:
+        return {"status": expense.status}  # a retried step
+    try:
+        expense = expense_set_status(
+            actor=process_actor(), expense=expense, status=status, note=str(data.get("comment") or "")
+        )
+    except (ValidationFailed, Conflict) as error:
+        raise _refused(error) from None
+    return {"status": expense.status}
+
+
 CONNECTORS = {
     "crm.set_opportunity_stage": set_opportunity_stage,
     "crm.close_opportunity": close_opportunity,
@@ -495,6 +536,8 @@ CONNECTORS = {
     "crm.order_payment": order_payment,
     "crm.contract_facts": contract_facts,
     "crm.contract_status": contract_status,
+    "crm.expense_facts": expense_facts,
+    "crm.expense_status": expense_status,
 }
 
 

@@ -202,10 +202,10 @@ def _approve_through_the_process(order: Order) -> bool:
 
 
 def seed_demo(stdout) -> None:
+    from .marketing.services import campaign_add_members
     from .services.commerce import contract_create, order_create, order_set_status, payment_record, stock_in
     from .services.contracts import instalment_add
     from .services.customers import contact_create, customer_create
-    from .services.misc import campaign_add_members
     from .services.quotations import quotation_create
     from .services.sales import activity_create, opportunity_close, opportunity_create
 
@@ -427,6 +427,9 @@ def seed_demo(stdout) -> None:
             actor=campaign.owner, campaign=campaign, customers=Customer.objects.filter(source__code=source)
         )
     _seed_budgets(admin, travel, now.date())
+    from .marketing.demo import seed_marketing
+
+    seed_marketing(admin=admin, campaigns=campaigns, today=timezone.localdate(), stdout=stdout)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "
@@ -437,7 +440,7 @@ def seed_demo(stdout) -> None:
 def _seed_campaigns(admin, today: datetime.date) -> dict[str, Campaign]:
     """Two campaigns (市场活动) with their costs, by the customer source they bring: a trade fair and
     an online launch; the opportunities of customers from that source are credited to them."""
-    from .services.misc import campaign_add_cost, campaign_create
+    from .marketing.services import campaign_add_cost, campaign_create
 
     owner = _user("wang.fang") or admin
     found = {}

@@ -19,6 +19,7 @@ from .models import (
     Complaint,
     Contract,
     Customer,
+    Expense,
     LevelChangeRequest,
     Opportunity,
     Order,
@@ -498,6 +499,49 @@ class ContractSummary:
         }
 
 
+class ExpenseSummary:
+    """An expense claim as its approver reads it: who spent how much on what, against which
+    customer, deal or campaign, with the receipt to open."""
+
+    def label(self, obj) -> str:
+        return f"{obj.category.name} ¥{obj.amount} {_person(obj.owner)}"
+
+    def _visible(self, user):
+        return Expense.objects.visible_to(user, "view").select_related(
+            "category", "owner", "customer", "opportunity", "campaign"
+        )
+
+    def lines(self, user, ids):
+        return {
+            str(e.pk): _join(_person(e.owner), e.category.name, money(e.amount), short_date(e.spent_on))
+            for e in self._visible(user).filter(pk__in=_ints(ids))
+        }
+
+    def panel(self, user, object_id):
+        expense = self._visible(user).filter(pk=int(object_id)).first()
+        if expense is None:
+            return None
+        return {"template": "tasklist/summaries/expense.html", "expense": expense, "placement": "main"}
+
+    def data(self, user, object_id):
+        expense = self._visible(user).filter(pk=int(object_id)).first()
+        if expense is None:
+            return None
+        return {
+            "amount": str(expense.amount),
+            "category": expense.category.name,
+            "spent_on": expense.spent_on,
+            "description": expense.description,
+            "status": expense.status,
+            "status_display": str(expense.get_status_display()),
+            "claimant": _person(expense.owner),
+            "customer": expense.customer.name if expense.customer else None,
+            "opportunity": expense.opportunity.name if expense.opportunity else None,
+            "campaign": expense.campaign.name if expense.campaign else None,
+            "has_receipt": bool(expense.receipt),
+        }
+
+
 def register() -> None:
     summaries.register("crm.customer", CustomerSummary())
     summaries.register("crm.levelchangerequest", LevelChangeSummary())
@@ -506,3 +550,4 @@ def register() -> None:
     summaries.register("crm.complaint", ComplaintSummary())
     summaries.register("crm.servicerequest", ServiceRequestSummary())
     summaries.register("crm.contract", ContractSummary())
+    summaries.register("crm.expense", ExpenseSummary())

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from html import escape
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -29,6 +30,7 @@ from .sms import SmsError, sms_backend
 
 logger = logging.getLogger(__name__)
 SALT = "integrations.unsubscribe"
+OPEN_SALT = "integrations.mailing-opened"
 
 
 def normalize(channel: str, address: str) -> str:
@@ -60,10 +62,48 @@ def opt_out(*, token: str) -> OptOut:
         return OptOut.objects.get(channel=channel, address=address)
 
 
+NAME_PLACEHOLDER = re.compile(r"\{\{\s*name\s*\}\}")
+
+
+def personalize(text: str, name: str) -> str:
+    """The text as one recipient reads it: `{{ name }}` becomes their name (the only variable; any
+    other text is sent as written)."""
+    return NAME_PLACEHOLDER.sub(lambda _m: name or "", text or "")
+
+
+def open_token(message_id: int) -> str:
+    return signing.dumps(message_id, salt=OPEN_SALT)
+
+
+def open_url(message_id: int) -> str:
+    path = reverse("mailing_opened", args=[open_token(message_id)])
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def mailing_opened(*, token: str) -> bool:
+    """Record the first time an e-mail's tracking image was loaded; a bad token changes nothing."""
+    try:
+        message_id = signing.loads(token, salt=OPEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return False
+    return bool(
+        MailingMessage.objects.filter(pk=message_id, opened_at__isnull=True).update(opened_at=timezone.now())
+    )
+
+
 def mailing_create(
-    *, actor, name: str, channel: str, body: str, recipients: list[dict], subject: str = "", source: str = ""
+    *,
+    actor,
+    name: str,
+    channel: str,
+    body: str,
+    recipients: list[dict],
+    subject: str = "",
+    source: str = "",
+    topic: str = "",
 ) -> Mailing:
-    """Snapshot the recipients ({"name", "address"}) and start sending after commit."""
+    """Snapshot the recipients ({"name", "address"}) and start sending after commit; `topic` tags
+    the mailing for the app it was sent from (e.g. "crm.campaign:12")."""
     if not actor.has_perm("integrations.add_mailing"):
         raise NotPermitted(_("You may not send mass mailings."))
     with transaction.atomic():
@@ -75,8 +115,9 @@ def mailing_create(
             recipients=recipients,
             subject=subject,
             source=source,
+            topic=topic,
         )
-        audit_record(action="create", actor=actor, obj=mailing, extra={"source": source})
+        audit_record(action="create", actor=actor, obj=mailing, extra={"source": source, "topic": topic})
     return mailing
 
 
@@ -94,7 +135,7 @@ def greeting_send(*, sender, channel: str, address: str, name: str, subject: str
     )
 
 
-def _mailing_create(*, sender, name, channel, body, recipients, subject, source) -> Mailing:
+def _mailing_create(*, sender, name, channel, body, recipients, subject, source, topic="") -> Mailing:
     errors: dict[str, list[str]] = {}
     if channel not in (Channel.EMAIL, Channel.SMS):
         errors["channel"] = [_("Choose e-mail or SMS.")]
@@ -123,6 +164,7 @@ def _mailing_create(*, sender, name, channel, body, recipients, subject, source)
             subject=subject.strip(),
             body=body,
             source=source,
+            topic=topic[:100],
             created_by=sender,
         )
         MailingMessage.objects.bulk_create(
@@ -148,16 +190,24 @@ def _kick() -> None:
 
 def _send(message: MailingMessage) -> None:
     mailing = message.mailing
+    body = personalize(mailing.body, message.name)
     if mailing.channel == Channel.SMS:
-        sms_backend().send(to=message.address, text=mailing.body)
+        sms_backend().send(to=message.address, text=body)
         return
     link = unsubscribe_url(Channel.EMAIL, message.address)
-    email = EmailMessage(
-        subject=mailing.subject,
-        body=f"{mailing.body}\n\n--\n{_('Unsubscribe')}: {link}",
+    email = EmailMultiAlternatives(
+        subject=personalize(mailing.subject, message.name),
+        body=f"{body}\n\n--\n{_('Unsubscribe')}: {link}",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.address],
         headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    # the HTML twin carries a one-pixel image: its first load marks the message opened
+    html = "<br>".join(escape(line) for line in body.splitlines())
+    email.attach_alternative(
+        f'<div>{html}</div><hr><p><a href="{escape(link)}">{escape(_("Unsubscribe"))}</a></p>'
+        f'<img src="{escape(open_url(message.pk))}" width="1" height="1" alt="">',
+        "text/html",
     )
     email.send()
 
@@ -210,6 +260,25 @@ def _attempt(message: MailingMessage, now) -> None:
 def mailing_progress(mailing: Mailing) -> dict[str, int]:
     counts = mailing.messages.aggregate(
         total=Count("pk"),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
         **{status: Count("pk", filter=Q(status=status)) for status in MailingMessage.Status.values},
     )
     return counts
+
+
+def mailings_for_topic(*, user, topic: str) -> list[tuple[Mailing, dict[str, int]]]:
+    """The mailings of a topic the user may see, newest first, each with its delivery and open
+    counts (one query for the counts of all of them)."""
+    mailings = list(Mailing.objects.visible_to(user).filter(topic=topic).order_by("-created_at", "-pk")[:50])
+    counts = {
+        row["mailing"]: row
+        for row in MailingMessage.objects.filter(mailing__in=mailings)
+        .values("mailing")
+        .annotate(
+            total=Count("pk"),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            **{status: Count("pk", filter=Q(status=status)) for status in MailingMessage.Status.values},
+        )
+    }
+    empty = {"total": 0, "opened": 0, **{status: 0 for status in MailingMessage.Status.values}}
+    return [(m, counts.get(m.pk, empty)) for m in mailings]

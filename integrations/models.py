@@ -223,6 +223,9 @@ class Mailing(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"))
     source = models.CharField(_("recipients from"), max_length=200, blank=True)
+    # what the mailing is for, as its sender's app names it (e.g. "crm.campaign:12"), so that app can
+    # show the mailings and their delivery/open counts on its own record without a link back here
+    topic = models.CharField(_("topic"), max_length=100, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SENDING)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -256,6 +259,7 @@ class MailingMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mailing", "address"], name="integ_mailing_once")]

@@ -154,3 +154,15 @@ register_template(
     body=_("{notes}"),
     channels=(Channel.IN_APP, Channel.EMAIL),
 )
+register_template(
+    "campaign_task_assigned",
+    title=_("Campaign task: {task}"),
+    body=_("{by} gave you a task in the campaign “{campaign}”: {task} (due {due})."),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "campaign_task_done",
+    title=_("Done: {task}"),
+    body=_("{by} finished “{task}” in the campaign “{campaign}”."),
+    channels=(Channel.IN_APP,),
+)

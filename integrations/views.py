@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -81,6 +82,22 @@ def unsubscribe(request, token: str):
             error = _("This unsubscribe link is not valid.")
     status = 400 if error else 200
     return render(request, "integrations/unsubscribe.html", {"done": done, "error": error}, status=status)
+
+
+# a transparent 1x1 GIF
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+    b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+@require_http_methods(["GET"])
+def mailing_opened(request, token: str):
+    """Public: the tracking image of a mailing's e-mail; its first load marks the message opened."""
+    mailings.mailing_opened(token=token)
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _visible_mailing(user, mailing_id: int) -> Mailing:

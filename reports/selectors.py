@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.marketing.selectors import with_campaign_figures
 from crm.models import (
     Campaign,
     Complaint,
@@ -39,7 +40,6 @@ from crm.models import (
     Payment,
     ServiceRequest,
 )
-from crm.selectors.misc import with_campaign_figures
 from engine.models import HumanTask, HumanTaskCandidate, Incident, ProcessInstance
 from org.models import User
 from org.permissions import user_can

@@ -1330,6 +1330,126 @@ def contract_approval() -> Process:
     return p
 
 
+def expense_approval() -> Process:
+    p = Process(
+        "expense_approval",
+        "Expense approval 费用报销审批",
+        [
+            ("staff", "Claimant 报销人", 3),
+            ("managers", "Manager 直属经理", 1),
+            ("finance", "Finance 财务", 1),
+        ],
+        "The claimant's manager approves; an expense of 5 000 or more also needs finance (the limit is "
+        "the condition on the gateway). Approved, the expense counts (campaign return on cost, budgets); "
+        "rejected, it goes back to the claimant, who corrects it and sends it again, or withdraws it.",
+    )
+    p.start("expense_submitted", "Expense submitted 报销提交", "staff", 0)
+    p.service("facts", "Expense facts 报销信息", "staff", 1, connector="crm.expense_facts", result="expense")
+    p.user(
+        "manager_approval",
+        "Manager approval 经理审批",
+        "managers",
+        2,
+        form=approval_form("Expense approval 费用审批"),
+        camunda__assignee="${manager_of(owner)}",
+        camunda__dueDate="${business_days(2)}",
+    )
+    p.gateway("gw_manager", "Approved? 同意?", "managers", 3)
+    p.gateway("gw_limit", "5 000 or more? 大额?", "managers", 4)
+    p.user(
+        "finance_approval",
+        "Finance approval 财务审批",
+        "finance",
+        5,
+        form=approval_form("Expense approval (finance) 费用审批（财务）"),
+        camunda__candidateGroups="finance",
+        camunda__dueDate="${business_days(2)}",
+    )
+    p.gateway("gw_finance", "Approved? 同意?", "finance", 6)
+    p.service(
+        "approved",
+        "Expense approved 报销已批准",
+        "staff",
+        7,
+        connector="crm.expense_status",
+        params={"status": "approved"},
+    )
+    tell(p, "tell_approved", "staff", 8, outcome="approved 已批准", to="${owner}")
+    p.end("expense_approved", "Approved 已批准", "staff", 9)
+    p.service(
+        "rejected",
+        "Expense rejected 报销驳回",
+        "staff",
+        5,
+        row=1,
+        connector="crm.expense_status",
+        params={"status": "rejected"},
+    )
+    p.user(
+        "fix",
+        "Correct or withdraw 修改或撤回",
+        "staff",
+        6,
+        row=1,
+        form={
+            "type": "object",
+            "title": "Correct or withdraw the expense 修改或撤回报销",
+            "description": "Correct the expense on its page (amount, receipt…), then send it again; "
+            "or withdraw it. 先在报销单页面修改, 再重新提交, 或撤回。",
+            "properties": {
+                "decision": {
+                    "type": "string",
+                    "title": "Decision 决定",
+                    "oneOf": [
+                        {"const": "resubmit", "title": "Send it again 重新提交"},
+                        {"const": "withdraw", "title": "Withdraw 撤回"},
+                    ],
+                },
+                "comment": {"type": "string", "title": "Comment 说明", "maxLength": 2000},
+            },
+            "required": ["decision"],
+            "x-bulk": False,
+        },
+        camunda__assignee="${owner}",
+        camunda__dueDate="P7D",
+    )
+    p.gateway("gw_fix", "Send again? 重新提交?", "staff", 7, row=1)
+    p.service(
+        "resubmitted",
+        "Sent again 重新提交",
+        "staff",
+        8,
+        row=1,
+        connector="crm.expense_status",
+        params={"status": "submitted"},
+    )
+    p.service(
+        "withdrawn",
+        "Expense withdrawn 报销撤回",
+        "staff",
+        8,
+        row=2,
+        connector="crm.expense_status",
+        params={"status": "withdrawn"},
+    )
+    p.end("expense_withdrawn", "Withdrawn 已撤回", "staff", 9, row=2)
+    p.chain("expense_submitted", "facts", "manager_approval", "gw_manager")
+    p.flow("gw_manager", "rejected", "reject 驳回", REJECT)
+    p.flow("gw_manager", "gw_limit", "approve 同意", default=True)
+    p.flow("gw_limit", "finance_approval", "≥ 5 000", "float(expense['amount']) >= 5000")
+    p.flow("gw_limit", "approved", "smaller 小额", default=True)
+    p.flow("finance_approval", "gw_finance")
+    p.flow("gw_finance", "rejected", "reject 驳回", REJECT)
+    p.flow("gw_finance", "approved", "approve 同意", default=True)
+    p.chain("approved", "tell_approved", "expense_approved")
+    p.chain("rejected", "fix", "gw_fix")
+    p.flow("gw_fix", "withdrawn", "withdraw 撤回", "decision == 'withdraw'")
+    p.flow("gw_fix", "resubmitted", "send again 重新提交", default=True)
+    p.flow("resubmitted", "facts", over=True)
+    p.flow("withdrawn", "expense_withdrawn")
+    return p
+
+
 def leave_request() -> Process:
     p = Process(
         "leave_request",
@@ -1548,6 +1668,7 @@ BINDINGS = {
     "contract.submitted": "contract_approval",
     "leave.requested": "leave_request",
     "vehicle.requested": "vehicle_request",
+    "expense.submitted": "expense_approval",
 }
 
 PROCESSES = [
@@ -1557,6 +1678,7 @@ PROCESSES = [
     service_dispatch,
     order_approval,
     contract_approval,
+    expense_approval,
     leave_request,
     vehicle_request,
 ]

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from audit.services import snapshot
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
+from crm.marketing import services as marketing
+from crm.marketing.selectors import campaign_roi
 from crm.selectors.merge import merge_default_side, merge_moving_counts
-from crm.selectors.misc import campaign_roi
-from crm.services import commerce, contracts, customers, levels, misc, pools, sales, service
+from crm.services import commerce, contracts, customers, levels, pools, sales, service
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
 from ..errors import ErrorSerializer
@@ -474,7 +475,7 @@ class CampaignViewSet(CrmViewSet):
     }
 
     def create_service(self, actor, data):
-        return misc.campaign_create(actor=actor, **data)
+        return marketing.campaign_create(actor=actor, **data)
 
     def _children(self, related: str, serializer):
         campaign = self.get_object()
@@ -501,7 +502,7 @@ class CampaignViewSet(CrmViewSet):
     def add_members(self, request, pk=None):
         campaign = self.get_object()
         added = self._change_records(
-            lambda data: misc.campaign_add_members(actor=request.user, campaign=campaign, **data),
+            lambda data: marketing.campaign_add_members(actor=request.user, campaign=campaign, **data),
         )
         return Response({"count": added}, status=status.HTTP_201_CREATED)
 
@@ -517,7 +518,7 @@ class CampaignViewSet(CrmViewSet):
     )
     @tasks.mapping.post
     def add_task(self, request, pk=None):
-        return self._add_child(misc.campaign_add_task, sm.CampaignTaskSerializer)
+        return self._add_child(marketing.campaign_add_task, sm.CampaignTaskSerializer)
 
     @extend_schema(summary="The campaign's costs", responses=sm.CampaignCostSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -531,7 +532,7 @@ class CampaignViewSet(CrmViewSet):
     )
     @costs.mapping.post
     def add_cost(self, request, pk=None):
-        return self._add_child(misc.campaign_add_cost, sm.CampaignCostSerializer)
+        return self._add_child(marketing.campaign_add_cost, sm.CampaignCostSerializer)
 
     @extend_schema(
         summary="Costs against revenue won through the campaign", responses=sm.CampaignRoiSerializer

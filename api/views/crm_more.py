@@ -19,10 +19,11 @@ from audit.services import audit_view
 from core import jsonlimits
 from core.errors import ValidationFailed
 from crm import models as crm
+from crm.marketing import services as marketing
+from crm.marketing.selectors import expense_totals_by_category
 from crm.selectors.budgets import budget_report
 from crm.selectors.lists import LISTS
-from crm.selectors.misc import expense_totals_by_category
-from crm.services import budgets, documents, imports, misc
+from crm.services import budgets, documents, imports
 
 from ..parsers import BoundedJSONParser
 from ..permissions import IsStaffMember
@@ -164,7 +165,7 @@ class FavouriteListViewSet(CrmViewSet):
     action_permissions = {"items": "view", "add": "change", "remove": "change"}
 
     def create_service(self, actor, data):
-        return misc.favourite_list_create(actor=actor, **data)
+        return marketing.favourite_list_create(actor=actor, **data)
 
     @extend_schema(
         summary="The customers and contacts on the list", responses=s.FavouriteItemSerializer(many=True)
@@ -193,7 +194,7 @@ class FavouriteListViewSet(CrmViewSet):
     )
     @action(detail=True, methods=["post"])
     def add(self, request, pk=None):
-        added = self._change_items(request, misc.favourite_add, "added")
+        added = self._change_items(request, marketing.favourite_add, "added")
         return Response({"count": added})
 
     @extend_schema(
@@ -201,7 +202,7 @@ class FavouriteListViewSet(CrmViewSet):
     )
     @action(detail=True, methods=["post"])
     def remove(self, request, pk=None):
-        self._change_items(request, misc.favourite_remove, "removed")
+        self._change_items(request, marketing.favourite_remove, "removed")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -219,7 +220,7 @@ class ExpenseViewSet(CrmViewSet):
     ordering_fields = ["spent_on", "amount", "created_at"]
 
     def create_service(self, actor, data):
-        return misc.expense_create(actor=actor, **data)
+        return marketing.expense_create(actor=actor, **data)
 
 
 @_schema("expense categories", create=s.ExpenseCategoryCreateInput, read=s.ExpenseCategorySerializer)
@@ -233,7 +234,7 @@ class ExpenseCategoryViewSet(CrmViewSet):
     action_permissions = {"move": "change", "totals": "view"}
 
     def create_service(self, actor, data):
-        return misc.expense_category_create(actor=actor, **data)
+        return marketing.expense_category_create(actor=actor, **data)
 
     @extend_schema(
         summary="Put the category under another one (or at the top)",
@@ -244,7 +245,7 @@ class ExpenseCategoryViewSet(CrmViewSet):
     def move(self, request, pk=None):
         category = self.get_object()
         parent = self._input("move").validated_data["parent"]
-        category = misc.expense_category_move(actor=request.user, category=category, parent=parent)
+        category = marketing.expense_category_move(actor=request.user, category=category, parent=parent)
         return self._answer(category)
 
     @extend_schema(

@@ -157,7 +157,27 @@ class ExpenseCategory(models.Model):
         return self.name
 
 
+class ExpenseQuerySet(OwnedQuerySet):
+    """The claimant's expenses (widened by the row scope: a manager sees the team's), and, read-only,
+    the expenses a user holds, held or is offered an approval task on (finance)."""
+
+    def involvement_filter(self, user) -> Q | None:
+        from ..access import involved
+
+        return involved(user, self.model)
+
+
 class Expense(TimeStamped):
+    """An expense claim (费用报销): booked against a customer, an opportunity or a campaign, with
+    its receipt; submitting it starts the `expense_approval` process, which owns its status."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
     category = models.ForeignKey(
         ExpenseCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="expenses"
     )
@@ -168,13 +188,31 @@ class Expense(TimeStamped):
         "crm.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses"
     )
     campaign = models.ForeignKey(
-        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses"
+        "crm.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expenses",
     )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity",
+        verbose_name=_("opportunity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expenses",
+    )
+    receipt = models.FileField(_("receipt"), upload_to="crm/receipts/%Y/%m/", blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    decision_note = models.TextField(_("approver's comment"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("spent by"), on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = OwnedQuerySet.as_manager()
+    PROCESS_OWNED_FIELDS = {"status": "expense_approval"}
+
+    objects = ExpenseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-spent_on", "-id"]

@@ -224,6 +224,11 @@ class Competitor(models.Model):
     website = models.CharField(_("website"), max_length=200, blank=True)
     strengths = models.TextField(_("strengths"), blank=True)
     weaknesses = models.TextField(_("weaknesses"), blank=True)
+    products = models.TextField(
+        _("competing products"),
+        blank=True,
+        help_text=_("Their products that compete with ours, or what a partner offers."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ConfigQuerySet.as_manager()
@@ -372,6 +377,17 @@ class OpportunityStageSpell(models.Model):
         return f"{self.opportunity_id}: {self.stage}"
 
 
+class CampaignQuerySet(OwnedQuerySet):
+    """Campaigns are the company's: everyone with the permission views them all (to credit a deal,
+    book an expense, do a campaign task); changing one is for its owner and whoever's row scope
+    covers the owner."""
+
+    def row_filter(self, user, action: str):
+        if action in ("view", "export"):
+            return None
+        return super().row_filter(user, action)
+
+
 class Campaign(TimeStamped):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -379,8 +395,19 @@ class Campaign(TimeStamped):
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+        EVENT = "event", _("Event or trade fair")
+        ONLINE = "online", _("Online advertising")
+        PHONE = "phone", _("Telephone")
+        PRINT = "print", _("Print and mail")
+        OTHER = "other", _("Other")
+
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=60, blank=True, help_text=_("e.g. trade fair, seminar"))
+    goal = models.TextField(_("goal"), blank=True, help_text=_("What the campaign should achieve."))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
@@ -391,7 +418,7 @@ class Campaign(TimeStamped):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = OwnedQuerySet.as_manager()
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -432,6 +459,15 @@ class CampaignTask(models.Model):
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = child_queryset("campaign").as_manager()
 
@@ -460,3 +496,25 @@ class CampaignCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.amount}"
+
+
+class Cooperation(TimeStamped):
+    """What the company did with a partner (合作记录): a joint project, a referral, a reseller deal."""
+
+    partner = models.ForeignKey(
+        Competitor, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="cooperations"
+    )
+    happened_on = models.DateField(_("date"))
+    subject = models.CharField(_("what"), max_length=300)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, default=0)
+
+    objects = child_queryset("partner").as_manager()
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+        verbose_name = _("cooperation record")
+        verbose_name_plural = _("cooperation records")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.happened_on} {self.subject}"

@@ -157,7 +157,7 @@ def budget_report(*, user, budget: Budget | int) -> dict:
         rows = _sales_rows(lines, period)
     else:
         trees = _subtrees([line.category_id for line in lines])
-        expenses = Expense.objects.filter(spent_on__range=period)
+        expenses = Expense.objects.filter(spent_on__range=period).exclude(status=Expense.Status.WITHDRAWN)
         if budget.department_id:
             expenses = expenses.filter(owner_id__in=users_in_department(budget.department).values("pk"))
         all_ids = set().union(*trees.values()) if trees else set()

@@ -19,7 +19,21 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
 
-from ..models import Activity, Complaint, Contact, Customer, Lead, Opportunity, Order, Product, ServiceRequest
+from ..models import (
+    Activity,
+    Campaign,
+    Competitor,
+    Complaint,
+    Contact,
+    Customer,
+    Expense,
+    FavouriteList,
+    Lead,
+    Opportunity,
+    Order,
+    Product,
+    ServiceRequest,
+)
 
 COUNT_CAP = 1_000
 # A name search considers at most this many matching names; a prefix that broad is refined by
@@ -368,6 +382,105 @@ LISTS: dict[str, ListSpec] = {
             ("price", _("price")),
             ("active", _("active")),
         ),
+    ),
+    # -- marketing (crm.marketing) --
+    "campaign": ListSpec(
+        model=Campaign,
+        fields={
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "channel": Field("channel"),
+            "starts_on": Field("starts_on", "date"),
+            "ends_on": Field("ends_on", "date"),
+            "budget": Field("budget", "decimal"),
+        },
+        sorts={
+            "-starts_on": (_desc("starts_on"), F("id").desc()),
+            "starts_on": (_asc("starts_on"), F("id").asc()),
+            "-created": (F("id").desc(),),
+        },
+        default_sort="-starts_on",
+        groups={
+            "status": ("status", "status"),
+            "channel": ("channel", "channel"),
+            "owner": ("owner", "owner__display_name"),
+        },
+        sums=("budget",),
+        select_related=("owner",),
+        search_fields=("name",),
+        columns=(
+            ("name", _("name")),
+            ("kind", _("kind")),
+            ("channel", _("channel")),
+            ("status", _("status")),
+            ("starts_on", _("from")),
+            ("ends_on", _("until")),
+            ("budget", _("budget")),
+            ("owner", _("owner")),
+        ),
+    ),
+    "competitor": ListSpec(
+        model=Competitor,
+        fields={"kind": Field("kind"), "name": Field("name")},
+        sorts={"name": (F("name").asc(), F("id").asc()), "-created": (F("id").desc(),)},
+        default_sort="name",
+        groups={"kind": ("kind", "kind")},
+        search_fields=("name",),
+        columns=(
+            ("kind", _("kind")),
+            ("name", _("name")),
+            ("website", _("website")),
+            ("products", _("competing products")),
+            ("strengths", _("strengths")),
+            ("weaknesses", _("weaknesses")),
+        ),
+    ),
+    "expense": ListSpec(
+        model=Expense,
+        fields={
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "category": Field("category", "fk"),
+            "customer": Field("customer", "fk"),
+            "opportunity": Field("opportunity", "fk"),
+            "campaign": Field("campaign", "fk"),
+            "spent_on": Field("spent_on", "date"),
+            "amount": Field("amount", "decimal"),
+        },
+        sorts={
+            "-spent_on": (F("spent_on").desc(), F("id").desc()),
+            "-amount": (F("amount").desc(), F("id").desc()),
+            "-created": (F("id").desc(),),
+        },
+        default_sort="-spent_on",
+        groups={
+            "owner": ("owner", "owner__display_name"),
+            "status": ("status", "status"),
+            "category": ("category", "category__name"),
+            "campaign": ("campaign", "campaign__name"),
+        },
+        sums=("amount",),
+        select_related=("owner", "category", "customer", "campaign"),
+        search_fields=("description",),
+        columns=(
+            ("spent_on", _("date")),
+            ("owner", _("spent by")),
+            ("category", _("category")),
+            ("amount", _("amount")),
+            ("status", _("status")),
+            ("customer", _("customer")),
+            ("campaign", _("campaign")),
+            ("description", _("description")),
+        ),
+    ),
+    "favourite_list": ListSpec(
+        model=FavouriteList,
+        fields={"owner": Field("owner", "user"), "shared_with": Field("shared_with", "fk")},
+        sorts={"name": (F("name").asc(), F("id").asc()), "-created": (F("id").desc(),)},
+        default_sort="name",
+        select_related=("owner", "shared_with"),
+        search_fields=("name",),
+        columns=(("name", _("name")), ("owner", _("owner")), ("shared_with", _("shared with"))),
     ),
 }
 

@@ -62,7 +62,7 @@ class Filter:
 class FormField:
     name: str
     label: str = ""  # default: the model field's verbose name
-    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool
+    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool, file
     required: bool = False
     maxlength: int | None = None
     choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
@@ -71,12 +71,35 @@ class FormField:
 
 @dataclass(frozen=True)
 class BulkAction:
-    """An action on the ticked rows; `run(actor, rows)` calls a service and returns how many it did."""
+    """An action on the ticked rows; `run(actor, rows)` calls a service and returns how many it did.
+
+    With `choices(user) -> [(value, label)]` the bar also offers a select (e.g. which favourite
+    group to add the rows to) and `run(actor, rows, value)` gets the chosen value.
+    """
 
     name: str
     label: str
     operation: str
-    run: Callable[[object, list], int]
+    run: Callable[..., int]
+    choices: Callable[[object], list[tuple[str, str]]] | None = None
+    choices_label: str = ""
+
+
+# Bulk actions another module offers on every list of a model (e.g. "add to a favourite group" on
+# any list whose rows are customers): `register_bulk_action(Customer, action)`.
+MODEL_BULK_ACTIONS: dict[type, list[BulkAction]] = {}
+
+
+def register_bulk_action(model: type[models.Model], action: BulkAction) -> BulkAction:
+    actions = MODEL_BULK_ACTIONS.setdefault(model, [])
+    if all(a.name != action.name for a in actions):
+        actions.append(action)
+    return action
+
+
+def bulk_actions_of(otype) -> tuple[BulkAction, ...]:
+    """The entity's own bulk actions and those registered for its model."""
+    return (*otype.bulk_actions, *MODEL_BULK_ACTIONS.get(otype.model, ()))
 
 
 @dataclass(frozen=True)
@@ -136,7 +159,7 @@ class ObjectType:
             "new": self.create is not None,
             "edit": self.update is not None,
             "delete": self.delete is not None,
-            "bulk": bool(self.bulk_actions),
+            "bulk": bool(bulk_actions_of(self)),
         }.get(page, False)
 
 
@@ -338,7 +361,16 @@ def object_list(request, otype: ObjectType):
         "can_add": otype.has_page("new") and allowed(user, otype, "add"),
         "can_export": allowed(user, otype, "export"),
         "can_save_query": user.has_perm("crm.add_savedquery"),
-        "bulk_actions": [a for a in otype.bulk_actions if allowed(user, otype, a.operation)],
+        "bulk_actions": [
+            {
+                "name": a.name,
+                "label": a.label,
+                "choices": [(str(v), str(lbl)) for v, lbl in a.choices(user)] if a.choices else [],
+                "choices_label": a.choices_label,
+            }
+            for a in bulk_actions_of(otype)
+            if allowed(user, otype, a.operation)
+        ],
         "list_actions": _list_actions(otype),
     }
     results_id = f"{otype.key}-results"
@@ -393,7 +425,7 @@ def object_save_query(request, otype: ObjectType):
 
 def object_bulk(request, otype: ObjectType):
     """Run a bulk action on the ticked rows the user may act on (others are skipped, not errors)."""
-    action = next((a for a in otype.bulk_actions if a.name == request.POST.get("action")), None)
+    action = next((a for a in bulk_actions_of(otype) if a.name == request.POST.get("action")), None)
     if action is None:
         messages.error(request, _("Choose an action."))
         return redirect(otype.url("list"))
@@ -401,11 +433,17 @@ def object_bulk(request, otype: ObjectType):
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:500]
     rows = list(otype.model.objects.visible_to(request.user, action.operation).filter(pk__in=ids))
     try:
-        done = action.run(request.user, rows)
+        if action.choices is not None:
+            done = action.run(request.user, rows, request.POST.get(f"value_{action.name}", ""))
+        else:
+            done = action.run(request.user, rows)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("%(action)s: %(n)d done.") % {"action": action.label, "n": done})
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
     return redirect(otype.url("list"))
 
 
@@ -448,11 +486,14 @@ def located(error: DomainError) -> dict[str, list[str]]:
     return {k: [str(m) for m in v] for k, v in error.fields.items()} or {"__all__": [str(error.message)]}
 
 
-def posted_values(otype: ObjectType, post, page: str) -> dict:
+def posted_values(otype: ObjectType, post, page: str, files=None) -> dict:
+    """The posted form values (strings; a "bool" a bool; a "file" the upload or None)."""
     values = {}
     for spec in otype.fields(page):
         if spec.kind == "bool":
             values[spec.name] = post.get(spec.name) == "on"
+        elif spec.kind == "file":
+            values[spec.name] = files.get(spec.name) if files is not None else None
         else:
             values[spec.name] = post.get(spec.name, "").strip()
     return values
@@ -460,6 +501,8 @@ def posted_values(otype: ObjectType, post, page: str) -> dict:
 
 def _initial_value(obj, name: str):
     value = getattr(obj, f"{name}_id") if hasattr(obj, f"{name}_id") else getattr(obj, name)
+    if isinstance(value, models.fields.files.FieldFile):
+        return ""  # a file input is never pre-filled; an empty one keeps the stored file
     if isinstance(value, bool):
         return value
     if isinstance(value, datetime.datetime):
@@ -506,6 +549,7 @@ def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, 
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
         "general_errors": [m for k, ms in errors.items() if k not in names for m in ms],
+        "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
     }
     return render(request, "tasklist/objects/form.html", context, status=status)
 
@@ -519,7 +563,7 @@ def object_create(request, otype: ObjectType):
     if request.method != "POST":
         initial = otype.initial(request.user, request.GET) if otype.initial else {}
         return render_form(request, otype, obj=None, values=initial, errors={}, title=title, back=back)
-    values = posted_values(otype, request.POST, "new")
+    values = posted_values(otype, request.POST, "new", request.FILES)
     try:
         obj = otype.create(request.user, values, request)
     except DomainError as error:
@@ -537,7 +581,7 @@ def object_edit(request, otype: ObjectType, pk: int):
     if request.method != "POST":
         values = {spec.name: _initial_value(obj, spec.name) for spec in otype.fields("edit")}
         return render_form(request, otype, obj=obj, values=values, errors={}, title=title, back=back)
-    values = posted_values(otype, request.POST, "edit")
+    values = posted_values(otype, request.POST, "edit", request.FILES)
     try:
         otype.update(request.user, obj, values)
     except DomainError as error:
@@ -618,8 +662,10 @@ __all__ = [
     "FormField",
     "ObjectType",
     "allowed",
+    "bulk_actions_of",
     "declared",
     "detail_url",
     "get_or_404",
     "object_urls",
+    "register_bulk_action",
 ]

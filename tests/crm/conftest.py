@@ -27,6 +27,7 @@ SALES_PERMS = [
         "servicerequest",
         "servicerecord",
         "campaign",
+        "competitor",
         "expense",
         "quotation",
         "instalment",

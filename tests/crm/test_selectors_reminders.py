@@ -2,8 +2,8 @@ import datetime
 
 from django.utils import timezone
 
+from crm.marketing.services import favourite_add, favourite_list_create
 from crm.selectors.reminders import birthdays_coming, favourite_list_recipients, follow_ups_due
-from crm.services.misc import favourite_add, favourite_list_create
 
 from .factories import ContactFactory, CustomerFactory
 

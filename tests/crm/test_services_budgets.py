@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 
 from core.errors import NotFound, NotPermitted, ValidationFailed
+from crm.marketing.services import expense_create
 from crm.models import Budget, ExpenseCategory, Order
 from crm.selectors.budgets import budget_report
 from crm.services.budgets import budget_create, budget_line_adjust
-from crm.services.misc import expense_create
 
 from .factories import CustomerFactory
 

@@ -1,9 +1,8 @@
 import pytest
 
 from core.errors import NotPermitted, ValidationFailed
-from crm.models import Complaint, FavouriteList, ServiceRecord
-from crm.selectors.misc import campaign_roi, expense_totals_by_category
-from crm.services.misc import (
+from crm.marketing.selectors import campaign_roi, expense_totals_by_category
+from crm.marketing.services import (
     campaign_add_cost,
     campaign_add_members,
     campaign_add_task,
@@ -15,6 +14,7 @@ from crm.services.misc import (
     favourite_add,
     favourite_list_create,
 )
+from crm.models import Complaint, FavouriteList, ServiceRecord
 from crm.services.sales import opportunity_close, opportunity_create
 from crm.services.service import complaint_submit, service_record_create, service_request_submit
 from crm.signals import business_event
