@@ -45,8 +45,9 @@ class Column:
 
     path: str
     label: str
-    kind: str = "text"  # text, money, date, datetime, choice, user
+    kind: str = "text"  # text, money, number, date, datetime, choice, user, image
     link: bool = False  # the cell links to the row's detail page
+    src: Callable[[object], str] | None = None  # kind "image": (row) -> the picture's URL
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,12 @@ class Filter:
 class FormField:
     name: str
     label: str = ""  # default: the model field's verbose name
-    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool
+    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool, file
     required: bool = False
     maxlength: int | None = None
     choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
     help: str = ""
+    accept: str = ""  # kind "file": the file types offered (the input's `accept`)
 
 
 @dataclass(frozen=True)
@@ -260,14 +262,19 @@ def _select_fields(otype: ObjectType, user, get, errors: dict) -> list[dict]:
     ]
 
 
+def _cell(column: Column, obj):
+    value = display(attribute(obj, column.path))
+    if column.kind == "image":
+        return column.src(obj) if value is not None and column.src is not None else None
+    return value
+
+
 def _rows(otype: ObjectType, rows, user) -> list[dict]:
     return [
         {
             "obj": obj,
             "url": otype.url("detail", obj),
-            "cells": [
-                {"column": c, "value": display(attribute(obj, c.path)), "link": c.link} for c in otype.columns
-            ],
+            "cells": [{"column": c, "value": _cell(c, obj), "link": c.link} for c in otype.columns],
         }
         for obj in rows
     ]
@@ -448,10 +455,14 @@ def located(error: DomainError) -> dict[str, list[str]]:
     return {k: [str(m) for m in v] for k, v in error.fields.items()} or {"__all__": [str(error.message)]}
 
 
-def posted_values(otype: ObjectType, post, page: str) -> dict:
+def posted_values(otype: ObjectType, post, page: str, files=None) -> dict:
+    """The form's values as strings (a box as a bool; a file as the upload, None when none was
+    chosen, so an edit keeps the stored one)."""
     values = {}
     for spec in otype.fields(page):
-        if spec.kind == "bool":
+        if spec.kind == "file":
+            values[spec.name] = files.get(spec.name) if files is not None else None
+        elif spec.kind == "bool":
             values[spec.name] = post.get(spec.name) == "on"
         else:
             values[spec.name] = post.get(spec.name, "").strip()
@@ -488,6 +499,7 @@ def form_fields(otype: ObjectType, page: str, user, values: dict, errors: dict) 
                 "required": spec.required,
                 "maxlength": spec.maxlength,
                 "help": spec.help,
+                "accept": spec.accept,
                 "errors": errors.get(spec.name, []),
             }
         )
@@ -503,6 +515,7 @@ def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, 
         "title": title,
         "back": back,
         "fields": form_fields(otype, page, request.user, values, errors),
+        "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
         "general_errors": [m for k, ms in errors.items() if k not in names for m in ms],
@@ -519,7 +532,7 @@ def object_create(request, otype: ObjectType):
     if request.method != "POST":
         initial = otype.initial(request.user, request.GET) if otype.initial else {}
         return render_form(request, otype, obj=None, values=initial, errors={}, title=title, back=back)
-    values = posted_values(otype, request.POST, "new")
+    values = posted_values(otype, request.POST, "new", request.FILES)
     try:
         obj = otype.create(request.user, values, request)
     except DomainError as error:
@@ -537,7 +550,7 @@ def object_edit(request, otype: ObjectType, pk: int):
     if request.method != "POST":
         values = {spec.name: _initial_value(obj, spec.name) for spec in otype.fields("edit")}
         return render_form(request, otype, obj=obj, values=values, errors={}, title=title, back=back)
-    values = posted_values(otype, request.POST, "edit")
+    values = posted_values(otype, request.POST, "edit", request.FILES)
     try:
         otype.update(request.user, obj, values)
     except DomainError as error:
