@@ -741,9 +741,9 @@ def inventory_report(*, user, filters: ReportFilters, limit: int = 200) -> dict:
     def qty(kind):
         return Coalesce(Sum("quantity", filter=Q(kind=kind)), ZERO)
 
-    per_product = list(
-        moves.values("product_id")
-        .annotate(
+    # one pass over the period's moves: every product's figures, the totals summed from them
+    all_products = list(
+        moves.values("product_id").annotate(
             moves=Count("pk"),
             received=qty(kinds.IN),
             issued=qty(kinds.OUT),
@@ -751,8 +751,10 @@ def inventory_report(*, user, filters: ReportFilters, limit: int = 200) -> dict:
             counted=qty(kinds.COUNT),
             net=Coalesce(Sum("quantity"), ZERO),
         )
-        .order_by("-moves", "product_id")[:limit]
     )
+    totals = {key: sum((row[key] for row in all_products), ZERO) for key in ("received", "issued", "counted")}
+    totals["moves"] = sum(row["moves"] for row in all_products)
+    per_product = sorted(all_products, key=lambda row: (-row["moves"], row["product_id"]))[:limit]
     ids = [row["product_id"] for row in per_product]
     names = {p.pk: p for p in Product.objects.filter(pk__in=ids).only("code", "name", "price")}
     movements = []
@@ -771,9 +773,6 @@ def inventory_report(*, user, filters: ReportFilters, limit: int = 200) -> dict:
                 "net_value": row["net"] * (product.price if product else ZERO),
             }
         )
-    totals = moves.aggregate(
-        moves=Count("pk"), received=qty(kinds.IN), issued=qty(kinds.OUT), counted=qty(kinds.COUNT)
-    )
     return {
         "period": (period.date_from, period.date_to),
         "by_warehouse": by_warehouse,
