@@ -276,6 +276,10 @@ def seed_demo(stdout) -> None:
                     reference="期初",
                 )
 
+    from .catalogue.seed import seed_catalogue
+
+    seed_catalogue(admin=admin, stdout=stdout)
+
     now = timezone.now()
     campaigns = _seed_campaigns(admin, now.date())
     created_customers = 0

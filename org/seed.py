@@ -178,6 +178,26 @@ GROUPS = [
     ("service_dispatchers", "service", "role", RowScope.DEPARTMENT_TREE, ["reports.view_*"]),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),
+    (
+        # the warehouse clerk (ma.chao): the catalogue, stock moves and reorder levels, no deletes
+        "warehouse",
+        "staff",
+        "role",
+        RowScope.ALL,
+        [
+            "crm.*_product",
+            "crm.*_productcategory",
+            "crm.*_pricelist",
+            "crm.*_productprice",
+            "crm.*_warehouse",
+            "crm.*_stockmove",
+            "crm.*_stocklevel",
+            "crm.view_stockreservation",
+            "crm.add_savedquery",
+            "crm.view_savedquery",
+            "!crm.delete_*",
+        ],
+    ),
     ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
     ("process_designers", "staff", "role", RowScope.OWN, ["processes.*", "engine.*"]),
     (

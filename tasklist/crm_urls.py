@@ -4,6 +4,7 @@ from django.urls import path
 
 from .views.crm import (
     calendar,
+    catalogue,
     contracts,
     customers,
     documents,
@@ -79,6 +80,8 @@ urlpatterns = [
     *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
     *marketing.urlpatterns,
     *(url for otype in marketing.MARKETING_TYPES for url in object_urls(otype)),
+    path("products/<int:pk>/image/", catalogue.product_image, name="product_image"),
+    *(url for otype in catalogue.CATALOGUE_TYPES for url in object_urls(otype)),
     path("quotations/", quotations.quotation_list, name="quotation_list"),
     path("quotations/new/", quotations.quotation_new, name="quotation_new"),
     path("quotations/<int:pk>/", quotations.quotation_detail, name="quotation_detail"),

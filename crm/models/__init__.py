@@ -42,7 +42,16 @@ from .misc import (
 )
 from .orders import Contract, Order, OrderLine, Payment
 from .pools import CustomerPool, PoolMove
-from .products import Product, StockLevel, StockMove, StockReservation, Warehouse
+from .products import (
+    PriceList,
+    Product,
+    ProductCategory,
+    ProductPrice,
+    StockLevel,
+    StockMove,
+    StockReservation,
+    Warehouse,
+)
 from .quotations import Quotation, QuotationLine
 from .receivables import Instalment, Invoice
 from .sales import (
@@ -103,7 +112,10 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PoolMove",
+    "PriceList",
     "Product",
+    "ProductCategory",
+    "ProductPrice",
     "Quotation",
     "QuotationLine",
     "SavedQuery",

@@ -31,7 +31,6 @@ from ..models import (
     Lead,
     Opportunity,
     Order,
-    Product,
     ServiceRequest,
 )
 
@@ -367,22 +366,6 @@ LISTS: dict[str, ListSpec] = {
             ("owner", _("by")),
         ),
     ),
-    "product": ListSpec(
-        model=Product,
-        fields={"code": Field("code"), "active": Field("active", "bool"), "price": Field("price", "decimal")},
-        sorts={"code": (F("code").asc(),), "name": (F("name").asc(), F("id").asc())},
-        default_sort="code",
-        custom_entity="product",
-        search_fields=("code", "name"),
-        columns=(
-            ("code", _("code")),
-            ("name", _("name")),
-            ("unit", _("unit")),
-            ("spec", _("specification")),
-            ("price", _("price")),
-            ("active", _("active")),
-        ),
-    ),
     # -- marketing (crm.marketing) --
     "campaign": ListSpec(
         model=Campaign,
@@ -693,3 +676,8 @@ def list_totals(*, user, entity: str, params: dict | None = None) -> dict:
     spec = LISTS[entity]
     qs = list_queryset(user=user, entity=entity, params=params).order_by()
     return qs.aggregate(**{f"sum_{name}": Sum(name) for name in spec.sums}) if spec.sums else {}
+
+
+# The catalogue's lists (products, categories, price lists, warehouses, stock) are declared with
+# their sub-domain and join the registry here.
+from ..catalogue import lists as _catalogue_lists  # noqa: E402,F401

@@ -45,8 +45,9 @@ class Column:
 
     path: str
     label: str
-    kind: str = "text"  # text, money, date, datetime, choice, user
+    kind: str = "text"  # text, money, number, date, datetime, choice, user, image
     link: bool = False  # the cell links to the row's detail page
+    src: Callable[[object], str] | None = None  # kind "image": (row) -> the picture's URL
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class FormField:
     maxlength: int | None = None
     choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
     help: str = ""
+    accept: str = ""  # kind "file": the file types offered (the input's `accept`)
 
 
 @dataclass(frozen=True)
@@ -283,14 +285,19 @@ def _select_fields(otype: ObjectType, user, get, errors: dict) -> list[dict]:
     ]
 
 
+def _cell(column: Column, obj):
+    value = display(attribute(obj, column.path))
+    if column.kind == "image":
+        return column.src(obj) if value is not None and column.src is not None else None
+    return value
+
+
 def _rows(otype: ObjectType, rows, user) -> list[dict]:
     return [
         {
             "obj": obj,
             "url": otype.url("detail", obj),
-            "cells": [
-                {"column": c, "value": display(attribute(obj, c.path)), "link": c.link} for c in otype.columns
-            ],
+            "cells": [{"column": c, "value": _cell(c, obj), "link": c.link} for c in otype.columns],
         }
         for obj in rows
     ]
@@ -487,13 +494,14 @@ def located(error: DomainError) -> dict[str, list[str]]:
 
 
 def posted_values(otype: ObjectType, post, page: str, files=None) -> dict:
-    """The posted form values (strings; a "bool" a bool; a "file" the upload or None)."""
+    """The form's values as strings (a box as a bool; a file as the upload, None when none was
+    chosen, so an edit keeps the stored one)."""
     values = {}
     for spec in otype.fields(page):
-        if spec.kind == "bool":
-            values[spec.name] = post.get(spec.name) == "on"
-        elif spec.kind == "file":
+        if spec.kind == "file":
             values[spec.name] = files.get(spec.name) if files is not None else None
+        elif spec.kind == "bool":
+            values[spec.name] = post.get(spec.name) == "on"
         else:
             values[spec.name] = post.get(spec.name, "").strip()
     return values
@@ -502,7 +510,8 @@ def posted_values(otype: ObjectType, post, page: str, files=None) -> dict:
 def _initial_value(obj, name: str):
     value = getattr(obj, f"{name}_id") if hasattr(obj, f"{name}_id") else getattr(obj, name)
     if isinstance(value, models.fields.files.FieldFile):
-        return ""  # a file input is never pre-filled; an empty one keeps the stored file
+        # a file input is never pre-filled: the form names the stored file, an empty input keeps it
+        return value.name.rsplit("/", 1)[-1] if value else ""
     if isinstance(value, bool):
         return value
     if isinstance(value, datetime.datetime):
@@ -531,6 +540,7 @@ def form_fields(otype: ObjectType, page: str, user, values: dict, errors: dict) 
                 "required": spec.required,
                 "maxlength": spec.maxlength,
                 "help": spec.help,
+                "accept": spec.accept,
                 "errors": errors.get(spec.name, []),
             }
         )
@@ -546,10 +556,10 @@ def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, 
         "title": title,
         "back": back,
         "fields": form_fields(otype, page, request.user, values, errors),
+        "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
         "general_errors": [m for k, ms in errors.items() if k not in names for m in ms],
-        "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
     }
     return render(request, "tasklist/objects/form.html", context, status=status)
 

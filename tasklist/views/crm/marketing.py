@@ -482,7 +482,12 @@ EXPENSE_FIELDS = (
     FormField("customer", _("customer"), kind="select", choices=customers),
     FormField("opportunity", _("opportunity"), kind="select", choices=_open_opportunities),
     FormField("campaign", _("campaign"), kind="select", choices=_campaigns),
-    FormField("receipt", kind="file", help=_("A photo or PDF of the receipt or invoice (at most 10 MB).")),
+    FormField(
+        "receipt",
+        kind="file",
+        accept=".pdf,.png,.jpg,.jpeg,.gif,image/*",
+        help=_("A photo or PDF of the receipt or invoice (at most 10 MB)."),
+    ),
 )
 
 
