@@ -62,7 +62,7 @@ class Filter:
 class FormField:
     name: str
     label: str = ""  # default: the model field's verbose name
-    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool
+    kind: str = "text"  # text, textarea, number, date, datetime, email, tel, select, bool, file
     required: bool = False
     maxlength: int | None = None
     choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
@@ -451,6 +451,8 @@ def located(error: DomainError) -> dict[str, list[str]]:
 def posted_values(otype: ObjectType, post, page: str) -> dict:
     values = {}
     for spec in otype.fields(page):
+        if spec.kind == "file":  # the uploads are in request.FILES, for the entity's create/update
+            continue
         if spec.kind == "bool":
             values[spec.name] = post.get(spec.name) == "on"
         else:
@@ -503,6 +505,8 @@ def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, 
         "title": title,
         "back": back,
         "fields": form_fields(otype, page, request.user, values, errors),
+        # a `file` field (images: phones offer their camera) makes the form multipart
+        "multipart": any(f.kind == "file" for f in otype.fields(page)),
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
         "general_errors": [m for k, ms in errors.items() if k not in names for m in ms],
