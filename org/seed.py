@@ -179,6 +179,7 @@ GROUPS = [
             "crm.*_servicerecord",
             # a problem found in a complaint or on a job goes to product development (field slice)
             "crm.add_productissue",
+            "crm.view_productissue",
         ],
     ),
     (
@@ -186,7 +187,7 @@ GROUPS = [
         "service",
         "role",
         RowScope.DEPARTMENT_TREE,
-        ["reports.view_*", "crm.*_technicianprofile", "crm.view_productissue"],
+        ["reports.view_*", "crm.*_technicianprofile"],
     ),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),

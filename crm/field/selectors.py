@@ -237,7 +237,7 @@ LISTS["product_issue"] = ListSpec(
     columns=(
         ("code", _("code")),
         ("summary", _("what is wrong")),
-        ("product.name", _("product")),
+        ("product", _("product")),
         ("severity", _("severity")),
         ("status", _("status")),
         ("reported_by", _("reported by")),

@@ -50,15 +50,15 @@ class TechnicianProfile(models.Model):
 
 
 class ProductIssueQuerySet(VisibleQuerySet):
-    """Product development sees every issue; whoever reported one, or holds a task on it, sees it
-    too (view only)."""
+    """Issues belong to their reporter: product development (row scope "all") sees every one, a
+    service manager his team's, a technician his own; a task on one also admits (view only)."""
 
-    owner_field = None
+    owner_field = "reported_by"
 
     def involvement_filter(self, user) -> Q | None:
         from ..access import involved
 
-        return Q(reported_by=user) | involved(user, self.model)
+        return involved(user, self.model)
 
 
 class ProductIssue(TimeStamped):

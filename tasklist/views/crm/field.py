@@ -185,6 +185,9 @@ def job_accept_view(request, pk: int):
     return redirect(_back(request, reverse("crm:technician_today")))
 
 
+WORK_FIELDS = {"hours", "result", "photos", "signature", "confirmed_by"}
+
+
 def _part_choices() -> list[tuple[str, str]]:
     rows = Product.objects.filter(active=True).order_by("code").values_list("code", "name", "unit")[:500]
     return [(code, f"{name} · {code}" + (f" ({unit})" if unit else "")) for code, name, unit in rows]
@@ -263,6 +266,10 @@ def job_work(request, pk: int):
         "parts": _part_choices(),
         "stock": stock,
         "errors": errors,
+        # what no field of the form shows (a stock race on the parts, the step gone meanwhile)
+        "general_errors": [
+            m for k, ms in errors.items() if k not in WORK_FIELDS and not k.startswith("parts.") for m in ms
+        ],
         "photos": job_photos(service_request),
         "can_report_issue": allowed(request.user, PRODUCT_ISSUES, "add"),
     }
@@ -352,7 +359,7 @@ PRODUCT_ISSUES = ObjectType(
     ),
     sorts=(("-created", gettext_lazy("Newest first")), ("status", gettext_lazy("Status"))),
     groups=(("status", gettext_lazy("Status")), ("product", gettext_lazy("Product"))),
-    search_label=gettext_lazy("Code, summary or product"),
+    search_label=gettext_lazy("Code or summary"),
     detail_fields=(
         "code",
         "product",
