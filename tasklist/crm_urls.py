@@ -91,6 +91,7 @@ urlpatterns = [
     path("targets/", contracts.targets, name="targets"),
     path("field/dispatch/", field.dispatch_board, name="dispatch_board"),
     path("field/dispatch/<int:pk>/", field.dispatch_assign_view, name="dispatch_assign"),
+    path("field/technicians/<int:user_id>/", field.technician_skills, name="technician_skills"),
     path("field/today/", field.technician_today, name="technician_today"),
     path("field/jobs/<int:pk>/", field.job_work, name="job_work"),
     path("field/jobs/<int:pk>/accept/", field.job_accept_view, name="job_accept"),

@@ -31,7 +31,13 @@ from crm.field.selectors import (
     technician_day,
     technicians,
 )
-from crm.field.services import dispatch_assign, job_accept, product_issue_report, work_record_submit
+from crm.field.services import (
+    dispatch_assign,
+    job_accept,
+    product_issue_report,
+    technician_profile_set,
+    work_record_submit,
+)
 from crm.models import Complaint, FieldPhoto, Product, ProductIssue, ServiceRequest, StockLevel
 from crm.summaries import map_link
 
@@ -142,6 +148,27 @@ def dispatch_assign_view(request, pk: int):
         % {"request": service_request.code, "technician": service_request.technician},
     )
     return redirect(reverse("crm:dispatch_board") + "?" + urlencode({"week": day.isoformat()}))
+
+
+@permission("crm.change_technicianprofile")
+@require_POST
+def technician_skills(request, user_id: int):
+    """The skills and area the dispatcher reads beside a technician (edited on the board)."""
+    person = next((t for t in technicians() if t.pk == user_id), None)
+    if person is None:
+        raise Http404(_("Not found, or not yours to see."))
+    try:
+        technician_profile_set(
+            actor=request.user,
+            user=person,
+            skills=request.POST.get("skills", ""),
+            area=request.POST.get("area", ""),
+        )
+    except DomainError as error:
+        messages.error(request, " ".join(m for ms in located(error).values() for m in ms))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(_back(request, reverse("crm:dispatch_board")))
 
 
 # --- the technician's day (phone) ---------------------------------------------------------------
