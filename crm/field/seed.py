@@ -30,6 +30,7 @@ JOBS = [
 
 def seed_field(stdout, *, products: dict, now: datetime.datetime) -> None:
     from ..services.service import service_request_submit
+    from .selectors import ASSIGN, open_task
     from .services import dispatch_assign, job_accept, product_issue_report
 
     User = get_user_model()
@@ -57,7 +58,7 @@ def seed_field(stdout, *, products: dict, now: datetime.datetime) -> None:
             contact=customer.contacts.order_by("pk").first(),
         )
         first = first or request
-        if plan is None:
+        if plan is None or open_task(request, ASSIGN) is None:  # no dispatch process deployed
             continue
         technician, offset, hour = plan
         dispatch_assign(
@@ -70,12 +71,13 @@ def seed_field(stdout, *, products: dict, now: datetime.datetime) -> None:
         if technician in people and offset == 0:
             job_accept(actor=people[technician], request=request)
     if first is not None and first.product is not None and "zhou.jie" in people:
+        first.refresh_from_db()
         product_issue_report(
             actor=people["zhou.jie"],
             product=first.product,
             summary="密封圈批次老化开裂",
             details="同一批次设备半年内第三次在底部密封处漏水，疑似密封圈材质问题。",
             severity=ProductIssue.Severity.HIGH,
-            service_request=first,
+            service_request=first if first.technician_id == people["zhou.jie"].pk else None,
         )
     stdout.write(f"  field service: {ServiceRequest.objects.count()} service requests")
