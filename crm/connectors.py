@@ -639,9 +639,10 @@ def wire() -> None:
     from engine.services import register_connector, register_form_validator
 
     from . import signals
+    from .field.connectors import CONNECTORS as FIELD_CONNECTORS
     from .models import Opportunity
 
-    for connector_name, fn in CONNECTORS.items():
+    for connector_name, fn in {**CONNECTORS, **FIELD_CONNECTORS}.items():
         register_connector(connector_name, fn)
     register_form_validator(validate_people)
     signals.business_event.connect(bridge_business_event, dispatch_uid="crm_processes_bridge")

@@ -434,6 +434,9 @@ def seed_demo(stdout) -> None:
     from .marketing.demo import seed_marketing
 
     seed_marketing(admin=admin, campaigns=campaigns, today=timezone.localdate(), stdout=stdout)
+    from .field.seed import seed_field
+
+    seed_field(stdout, products=products, now=now)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "

@@ -24,6 +24,7 @@ DEPARTMENTS = [
     ("SALES-N", "Sales North 华北销售组", "SALES"),
     ("SERVICE", "Customer Service 客服部", "HQ"),
     ("ADMIN", "Administration & HR 行政人事部", "HQ"),
+    ("RND", "Product development 产品研发部", "HQ"),
 ]
 
 POSITIONS = [
@@ -38,6 +39,7 @@ POSITIONS = [
     ("HR", "HR specialist 人事专员"),
     ("FLEET", "Vehicle administrator 车辆管理员"),
     ("BPM", "Process designer 流程设计师"),
+    ("PD-ENG", "Product engineer 产品工程师"),
 ]
 
 # Work queues the order process routes to (its lanes "finance" and "warehouse"), with their members:
@@ -107,6 +109,7 @@ EMPLOYEES = [
     ("zhu.lin", "朱琳 Zhu Lin", "E014", "ADMIN", "HR", "sun.hong", ["hr"], None),
     ("ma.chao", "马超 Ma Chao", "E015", "ADMIN", "FLEET", "sun.hong", ["vehicle_admins"], None),
     ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
+    ("gao.yuan", "高远 Gao Yuan", "E030", "RND", "PD-ENG", "zheng.hua", ["product_development"], "RND"),
 ]
 
 # What people read where a task is offered to a group (GroupProfile.display_name).
@@ -126,6 +129,7 @@ GROUP_DISPLAY_NAMES = {
     "management": "Management 管理层",
     "finance": "Finance 财务",
     "warehouse": "Warehouse 仓库",
+    "product_development": "Product development 产品研发",
 }
 
 # name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
@@ -173,9 +177,18 @@ GROUPS = [
             "crm.*_complaint",
             "crm.*_servicerequest",
             "crm.*_servicerecord",
+            # a problem found in a complaint or on a job goes to product development (field slice)
+            "crm.add_productissue",
+            "crm.view_productissue",
         ],
     ),
-    ("service_dispatchers", "service", "role", RowScope.DEPARTMENT_TREE, ["reports.view_*"]),
+    (
+        "service_dispatchers",
+        "service",
+        "role",
+        RowScope.DEPARTMENT_TREE,
+        ["reports.view_*", "crm.*_technicianprofile"],
+    ),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),
     (
@@ -200,6 +213,13 @@ GROUPS = [
     ),
     ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
     ("process_designers", "staff", "role", RowScope.OWN, ["processes.*", "engine.*"]),
+    (
+        "product_development",
+        "staff",
+        "role",
+        RowScope.ALL,
+        ["crm.*_productissue", "crm.view_product", "crm.view_complaint", "crm.view_servicerequest"],
+    ),
     (
         "management",
         "staff",

@@ -13,7 +13,8 @@ Glossary (Chinese business term = English name used in code):
 服务请求 = service request; 资料/文档 = document; 派工 = dispatch; 服务记录/咨询 = service record;
 收藏夹 = favourite list; 自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export;
 预算 = budget; 预留 = reservation; 报价单 = quotation; 回款计划 = payment plan (instalments);
-发票 = invoice; 销售目标 = sales target (a line of a sales budget).
+发票 = invoice; 销售目标 = sales target (a line of a sales budget); 上门服务 = field service;
+工单 = work record; 技能 = skills; 产品问题 = product issue; 产品研发 = product development.
 """
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
@@ -31,6 +32,7 @@ from .customers import (
     ShareLevel,
 )
 from .documents import Document
+from .field import FieldPhoto, ProductIssue, TechnicianProfile
 from .misc import (
     CustomFieldDefinition,
     Expense,
@@ -100,6 +102,7 @@ __all__ = [
     "ExpenseCategory",
     "FavouriteItem",
     "FavouriteList",
+    "FieldPhoto",
     "ImportJob",
     "Instalment",
     "Invoice",
@@ -115,6 +118,7 @@ __all__ = [
     "PriceList",
     "Product",
     "ProductCategory",
+    "ProductIssue",
     "ProductPrice",
     "Quotation",
     "QuotationLine",
@@ -126,5 +130,6 @@ __all__ = [
     "StockLevel",
     "StockMove",
     "StockReservation",
+    "TechnicianProfile",
     "Warehouse",
 ]

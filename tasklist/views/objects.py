@@ -69,6 +69,8 @@ class FormField:
     choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
     help: str = ""
     accept: str = ""  # kind "file": the file types offered (the input's `accept`)
+    multiple: bool = False  # kind "file": several files at once (the entity reads request.FILES)
+    capture: bool = False  # kind "file": a phone offers its camera first
 
 
 @dataclass(frozen=True)
@@ -541,6 +543,8 @@ def form_fields(otype: ObjectType, page: str, user, values: dict, errors: dict) 
                 "maxlength": spec.maxlength,
                 "help": spec.help,
                 "accept": spec.accept,
+                "multiple": spec.multiple,
+                "capture": spec.capture,
                 "errors": errors.get(spec.name, []),
             }
         )
