@@ -427,6 +427,9 @@ def seed_demo(stdout) -> None:
             actor=campaign.owner, campaign=campaign, customers=Customer.objects.filter(source__code=source)
         )
     _seed_budgets(admin, travel, now.date())
+    from .service.seed import seed_service_desk
+
+    seed_service_desk(stdout)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "

@@ -173,6 +173,13 @@ GROUPS = [
             "crm.*_complaint",
             "crm.*_servicerequest",
             "crm.*_servicerecord",
+            # the service desk (crm.service): consultations, the shared "breaching today" views,
+            # and turning a pre-sale question into a lead
+            "crm.*_consultation",
+            "crm.view_savedquery",
+            "crm.add_savedquery",
+            "crm.view_lead",
+            "crm.add_lead",
         ],
     ),
     ("service_dispatchers", "service", "role", RowScope.DEPARTMENT_TREE, ["reports.view_*"]),

@@ -111,4 +111,4 @@ def favourite_lists_for(*, user):
 
 
 def saved_queries_for(*, user, entity: str):
-    return SavedQuery.objects.visible_to(user).filter(entity=entity).select_related("owner")
+    return SavedQuery.objects.visible_to(user).filter(entity=entity).select_related("owner", "shared_with")
