@@ -182,7 +182,14 @@ GROUPS = [
             "crm.add_lead",
         ],
     ),
-    ("service_dispatchers", "service", "role", RowScope.DEPARTMENT_TREE, ["reports.view_*"]),
+    (
+        "service_dispatchers",
+        "service",
+        "role",
+        RowScope.DEPARTMENT_TREE,
+        # stopping a process: merging a duplicate complaint cancels the duplicate's process
+        ["reports.view_*", "engine.change_processinstance"],
+    ),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),
     ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
