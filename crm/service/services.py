@@ -140,6 +140,12 @@ def case_merge(*, actor, keep, duplicate, note: str = ""):
     before = snapshot(duplicate)
     duplicate.duplicate_of = keep
     duplicate.status = model.Status.CLOSED
+    # filed with the case that absorbed it, so whoever works that one still opens the duplicate
+    if model is Complaint:
+        duplicate.handler = duplicate.handler or keep.handler
+        duplicate.department = duplicate.department or keep.department
+    else:
+        duplicate.technician = duplicate.technician or keep.technician
     text = reason + (f" {note}" if note else "")
     if model is Complaint:
         duplicate.resolution = text
@@ -385,23 +391,32 @@ def consultation_to_opportunity(*, actor, consultation: Consultation, name: str 
 def consultation_to_service_request(*, actor, consultation: Consultation) -> ServiceRequest:
     """An after-sale question that needs work becomes a service request of the customer (the
     service dispatch process starts on it); the consultation links to it."""
-    from ..services.service import service_request_submit
+    from ..services.service import clean_service_request, create_service_request
 
+    # The authority comes from the consultation: the service desk may open a request for the
+    # customer who asked, though its row scope may not reach that customer's card.
+    require_permission(actor, ServiceRequest, "add")
     require_row(actor, consultation, "change")
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     _require_convertible(consultation, Consultation.Kind.AFTER_SALE)
-    if consultation.customer is None:
+    customer = consultation.customer
+    if customer is None:
         raise ValidationFailed(
             _("A service request needs a customer."),
             fields={"customer": [_g("Choose the customer first.")]},
         )
-    request = service_request_submit(
-        actor=actor,
-        customer=consultation.customer,
-        contact=consultation.contact,
-        subject=consultation.question.splitlines()[0][:200],
-        description=_summary(consultation),
-        address=consultation.customer.address[:300],
+    errors: dict = {}
+    fields = clean_service_request(
+        errors,
+        kind=ServiceRequest.Kind.REPAIR,
+        subject=consultation.question.strip().splitlines()[0][:200],
+        description=_summary(consultation)[:10_000],
+        address=customer.address[:300],
+    )
+    if errors:
+        raise ValidationFailed(_("The service request could not be saved."), fields=errors)
+    request = create_service_request(
+        actor=actor, customer=customer, contact=consultation.contact, fields=fields, variables={}
     )
     _mark_converted(actor, consultation, service_request=request)
     return request

@@ -67,12 +67,12 @@ class TestConsultationViews(ObjectViewTestCases):
             code=next_code("consultation", "ZX"),
             customer=CustomerFactory(owner=owner),
             handled_by=owner,
-            question="5 吨纯水够用吗？",
+            question="5 吨纯水够用吗?",
         )
 
     def create_data(self, org):
         customer = CustomerFactory(owner=org.zhang)
-        return {"kind": "pre_sale", "channel": "phone", "customer": customer.pk, "question": "报价多少？"}
+        return {"kind": "pre_sale", "channel": "phone", "customer": customer.pk, "question": "报价多少?"}
 
     def update_data(self, org, obj):
         return {
