@@ -152,8 +152,12 @@ class Complaint(TimeStamped):
         default_permissions = ACTIONS
         indexes = [
             models.Index(fields=["customer", "status"], name="crm_complaint_customer"),
-            # the service desk's SLA views: unresolved cases by deadline
-            models.Index(fields=["status", "due_at"], name="crm_complaint_sla"),
+            # the service desk's SLA views: unresolved cases, soonest due first
+            models.Index(
+                fields=["due_at", "id"],
+                name="crm_complaint_sla",
+                condition=models.Q(status__in=["open", "in_progress"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,7 +228,11 @@ class ServiceRequest(TimeStamped):
         default_permissions = ACTIONS
         indexes = [
             models.Index(fields=["customer", "status"], name="crm_servicereq_customer"),
-            models.Index(fields=["status", "due_at"], name="crm_servicereq_sla"),
+            models.Index(
+                fields=["due_at", "id"],
+                name="crm_servicereq_sla",
+                condition=models.Q(status__in=["open", "dispatched"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -39,20 +39,18 @@ def _end_of_today(now: datetime.datetime) -> datetime.datetime:
 
 
 def sla_condition(model, state: str, *, now: datetime.datetime | None = None) -> Q | None:
-    """The cases of `model` in an SLA state, among the unresolved ones: `breached` (past due, or
-    marked overdue by the process), `due_today` (due before midnight, not yet breached), `on_time`
-    (due later, or no deadline yet). None for an unknown state."""
+    """The cases of `model` in an SLA state, among the unresolved ones: `breached` (past due),
+    `due_today` (due before midnight, not yet past), `on_time` (due later, or no deadline yet).
+    None for an unknown state. Read from `due_at` alone, one range of the partial SLA index (the
+    process's overdue mark follows the same deadline)."""
     now = now or timezone.now()
     unresolved = Q(status__in=OPEN_STATUSES[model])
-    overdue = Q(due_at__lt=now)
-    if model is Complaint:
-        overdue |= Q(overdue_since__isnull=False)
     if state == "breached":
-        return unresolved & overdue
+        return unresolved & Q(due_at__lt=now)
     if state == "due_today":
-        return unresolved & ~overdue & Q(due_at__gte=now, due_at__lt=_end_of_today(now))
+        return unresolved & Q(due_at__gte=now, due_at__lt=_end_of_today(now))
     if state == "on_time":
-        return unresolved & ~overdue & (Q(due_at__gte=_end_of_today(now)) | Q(due_at__isnull=True))
+        return unresolved & (Q(due_at__gte=_end_of_today(now)) | Q(due_at__isnull=True))
     return None
 
 
@@ -61,7 +59,7 @@ def sla_state_of(case, *, now: datetime.datetime | None = None) -> str:
     now = now or timezone.now()
     if case.status not in OPEN_STATUSES[type(case)]:
         return ""
-    if getattr(case, "overdue_since", None) is not None or (case.due_at and case.due_at < now):
+    if case.due_at and case.due_at < now:
         return "breached"
     if case.due_at and case.due_at < _end_of_today(now):
         return "due_today"
