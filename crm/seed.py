@@ -437,6 +437,9 @@ def seed_demo(stdout) -> None:
     from .field.seed import seed_field
 
     seed_field(stdout, products=products, now=now)
+    from .service.seed import seed_service_desk
+
+    seed_service_desk(stdout)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "

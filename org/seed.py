@@ -180,6 +180,13 @@ GROUPS = [
             # a problem found in a complaint or on a job goes to product development (field slice)
             "crm.add_productissue",
             "crm.view_productissue",
+            # the service desk (crm.service): consultations, the shared "breaching today" views,
+            # and turning a pre-sale question into a lead
+            "crm.*_consultation",
+            "crm.view_savedquery",
+            "crm.add_savedquery",
+            "crm.view_lead",
+            "crm.add_lead",
         ],
     ),
     (
@@ -187,7 +194,8 @@ GROUPS = [
         "service",
         "role",
         RowScope.DEPARTMENT_TREE,
-        ["reports.view_*", "crm.*_technicianprofile"],
+        # stopping a process: merging a duplicate complaint cancels the duplicate's process
+        ["reports.view_*", "crm.*_technicianprofile", "engine.change_processinstance"],
     ),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),

@@ -18,6 +18,7 @@ from .views.crm import (
     records,
     sales,
     search,
+    service,
 )
 from .views.objects import object_urls
 
@@ -58,13 +59,24 @@ urlpatterns = [
     path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
-    path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
+    path("complaints/<int:pk>/", service.complaint_detail, name="complaint_detail"),
+    path("service-requests/<int:pk>/", service.service_request_detail, name="service_request_detail"),
+    *(
+        path(f"{kind}/<int:pk>/{page}/", view, {"kind": kind}, name=f"{key}_{page}")
+        for kind, key in (("complaints", "complaint"), ("service-requests", "service_request"))
+        for page, view in (("messages", service.case_message), ("merge", service.case_merge_view))
+    ),
+    path(
+        "consultations/<int:pk>/convert/<str:target>/",
+        service.consultation_convert,
+        name="consultation_convert",
+    ),
+    *(url for otype in service.SERVICE_TYPES for url in object_urls(otype)),
     path(
         "<str:kind>/<int:pk>/portal-files/<int:attachment_id>/",
         records.portal_attachment,
         name="portal_attachment",
     ),
-    path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
     path("opportunities/board/", pipeline.opportunity_board, name="opportunity_board"),
     path("opportunities/reasons/", pipeline.opportunity_reasons, name="opportunity_reasons"),
     path("opportunities/<int:pk>/move/", pipeline.opportunity_move, name="opportunity_move"),

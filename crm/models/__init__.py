@@ -10,7 +10,8 @@ Glossary (Chinese business term = English name used in code):
 竞争对手 = competitor; 合作伙伴 = partner; 产品 = product; 库存 = stock; 仓库 = warehouse;
 入库/出库/调拨/盘点 = stock in / out / transfer / count; 合同 = contract; 订单 = order;
 回款 = payment; 应收款 = receivable; 费用 = expense; 市场活动 = campaign; 投诉 = complaint;
-服务请求 = service request; 资料/文档 = document; 派工 = dispatch; 服务记录/咨询 = service record;
+服务请求 = service request;
+咨询 = consultation; 资料/文档 = document; 派工 = dispatch; 服务记录 = service record;
 收藏夹 = favourite list; 自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export;
 预算 = budget; 预留 = reservation; 报价单 = quotation; 回款计划 = payment plan (instalments);
 发票 = invoice; 销售目标 = sales target (a line of a sales budget); 上门服务 = field service;
@@ -19,6 +20,7 @@ Glossary (Chinese business term = English name used in code):
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
 from .budgets import Budget, BudgetAdjustment, BudgetLine
+from .consultations import CaseMessage, Consultation
 from .customers import (
     Contact,
     ContactEmployment,
@@ -80,11 +82,13 @@ __all__ = [
     "CampaignCost",
     "CampaignMember",
     "CampaignTask",
+    "CaseMessage",
     "ChoiceList",
     "ChoiceOption",
     "CodeSequence",
     "Competitor",
     "Complaint",
+    "Consultation",
     "Contact",
     "ContactEmployment",
     "Contract",

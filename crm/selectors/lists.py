@@ -10,6 +10,7 @@ most `COUNT_CAP + 1` rows, so a list over a million rows never runs an unbounded
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -24,6 +25,7 @@ from ..models import (
     Campaign,
     Competitor,
     Complaint,
+    Consultation,
     Contact,
     Customer,
     Expense,
@@ -33,6 +35,7 @@ from ..models import (
     Order,
     ServiceRequest,
 )
+from ..service.selectors import sla_condition
 
 COUNT_CAP = 1_000
 # A name search considers at most this many matching names; a prefix that broad is refined by
@@ -54,9 +57,14 @@ LOOKUPS = {
 
 @dataclass(frozen=True)
 class Field:
+    """A filterable field. kind "computed": `condition(value)` gives the Q of a derived state
+    (e.g. a case's SLA state from its deadline), None for a value it does not know; it takes the
+    plain `name` form only (no comparisons)."""
+
     path: str
-    kind: str = "text"  # text, int, decimal, date, datetime, bool, user, fk, choice
+    kind: str = "text"  # text, int, decimal, date, datetime, bool, user, fk, choice, computed
     label: str = ""
+    condition: Callable[[str], Q | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -249,17 +257,26 @@ LISTS: dict[str, ListSpec] = {
             "status": Field("status"),
             "channel": Field("channel"),
             "handler": Field("handler", "user"),
+            "department": Field("department", "fk"),
+            "sla": Field("due_at", "computed", condition=lambda v: sla_condition(Complaint, v)),
+            "due_at": Field("due_at", "datetime"),
             "created": Field("created_at", "datetime"),
         },
-        sorts={"-created": (F("id").desc(),), "created": (F("id").asc(),)},
+        sorts={
+            "-created": (F("id").desc(),),
+            "created": (F("id").asc(),),
+            "due_at": (_asc("due_at"), F("id").asc()),
+        },
         default_sort="-created",
         groups={
             "category": ("category", "category__label"),
             "status": ("status", "status"),
             "severity": ("severity", "severity"),
             "customer": ("customer", "customer__name"),
+            "handler": ("handler", "handler__display_name"),
+            "department": ("department", "department__name"),
         },
-        select_related=("customer", "category", "handler"),
+        select_related=("customer", "category", "handler", "department"),
         search_fields=("code",),
         columns=(
             ("code", _("code")),
@@ -269,6 +286,9 @@ LISTS: dict[str, ListSpec] = {
             ("severity", _("severity")),
             ("status", _("status")),
             ("channel", _("channel")),
+            ("department", _("department")),
+            ("handler", _("handler")),
+            ("due_at", _("resolve by")),
             ("created_at", _("created")),
         ),
     ),
@@ -282,17 +302,21 @@ LISTS: dict[str, ListSpec] = {
             "technician": Field("technician", "user"),
             "serial_number": Field("serial_number"),
             "preferred_at": Field("preferred_at", "datetime"),
+            "sla": Field("due_at", "computed", condition=lambda v: sla_condition(ServiceRequest, v)),
+            "due_at": Field("due_at", "datetime"),
             "created": Field("created_at", "datetime"),
         },
         sorts={
             "-created": (F("id").desc(),),
             "preferred_at": (F("preferred_at").asc(nulls_last=True), F("id").asc()),
+            "due_at": (_asc("due_at"), F("id").asc()),
         },
         default_sort="-created",
         groups={
             "kind": ("kind", "kind"),
             "status": ("status", "status"),
             "customer": ("customer", "customer__name"),
+            "technician": ("technician", "technician__display_name"),
         },
         select_related=("customer", "product", "technician"),
         search_fields=("code",),
@@ -306,6 +330,44 @@ LISTS: dict[str, ListSpec] = {
             ("preferred_at", _("preferred time")),
             ("address", _("address")),
             ("status", _("status")),
+            ("technician", _("technician")),
+            ("due_at", _("done by")),
+            ("created_at", _("created")),
+        ),
+    ),
+    "consultation": ListSpec(
+        model=Consultation,
+        fields={
+            "customer": Field("customer", "fk"),
+            "kind": Field("kind"),
+            "category": Field("category", "fk"),
+            "channel": Field("channel"),
+            "status": Field("status"),
+            "handled_by": Field("handled_by", "user"),
+            "created": Field("created_at", "datetime"),
+        },
+        sorts={"-created": (F("id").desc(),), "created": (F("id").asc(),)},
+        default_sort="-created",
+        groups={
+            "kind": ("kind", "kind"),
+            "category": ("category", "category__label"),
+            "status": ("status", "status"),
+            "channel": ("channel", "channel"),
+            "handled_by": ("handled_by", "handled_by__display_name"),
+        },
+        select_related=("customer", "category", "handled_by"),
+        search_fields=("code", "prospect_name"),
+        columns=(
+            ("code", _("code")),
+            ("kind", _("kind")),
+            ("category", _("category")),
+            ("customer", _("customer")),
+            ("prospect_name", _("name (not a customer yet)")),
+            ("channel", _("channel")),
+            ("question", _("question")),
+            ("answer", _("answer")),
+            ("status", _("status")),
+            ("handled_by", _("handled by")),
             ("created_at", _("created")),
         ),
     ),
@@ -558,6 +620,13 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
             spec_field = spec.fields.get(name)
             if spec_field is None:
                 errors.setdefault(key, []).append(_g("Unknown field."))
+                continue
+            if spec_field.kind == "computed":
+                derived = spec_field.condition(str(value)) if op == "eq" else None
+                if derived is None:
+                    errors.setdefault(key, []).append(_g("Unknown value."))
+                else:
+                    condition &= derived
                 continue
             coerced = _coerce(spec_field.kind, value, user, key, errors)
             path = spec_field.path

@@ -35,6 +35,7 @@ from crm.selectors.misc import saved_queries_for
 from crm.services.imports import list_export
 from crm.services.misc import saved_query_save
 from org.permissions import user_can
+from org.selectors import group_labels
 
 OPERATIONS = ("view", "add", "change", "delete", "export")
 
@@ -343,8 +344,16 @@ def object_list(request, otype: ObjectType):
         errors = {k: [str(m) for m in v] for k, v in error.fields.items()}
     query = params_query(otype, params)
     saved = list(saved_queries_for(user=user, entity=otype.list_entity))
+    sharing_groups = list(Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name"))
+    # groups by the name people read (their profile's display name), never their id
+    group_names = group_labels(
+        [g.name for g in sharing_groups] + [e.shared_with.name for e in saved if e.shared_with_id]
+    )
     for entry in saved:
         entry.query_string = params_query(otype, entry.params)
+        entry.shared_label = group_names.get(entry.shared_with.name, "") if entry.shared_with_id else ""
+    for group in sharing_groups:
+        group.label = group_names.get(group.name, group.name)
     sums = _sum_fields(otype)
     context = {
         "otype": otype,
@@ -366,7 +375,7 @@ def object_list(request, otype: ObjectType):
         else "",
         "saved_queries": saved,
         "current_saved": next((s for s in saved if s.query_string == query), None),
-        "sharing_groups": list(Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")),
+        "sharing_groups": sharing_groups,
         "can_add": otype.has_page("new") and allowed(user, otype, "add"),
         "can_export": allowed(user, otype, "export"),
         "can_save_query": user.has_perm("crm.add_savedquery"),
