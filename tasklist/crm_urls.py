@@ -21,14 +21,7 @@ from .views.objects import object_urls
 app_name = "crm"
 
 urlpatterns = [
-    path("customers/", customers.customer_list, name="customer_list"),
-    path("customers/export/", customers.customer_export, name="customer_export"),
-    path("customers/queries/", customers.saved_query_create, name="saved_query_create"),
-    path(
-        "customers/queries/<int:saved_query_id>/delete/",
-        customers.saved_query_delete_view,
-        name="saved_query_delete",
-    ),
+    *object_urls(customers.CUSTOMERS),
     path("customers/new/", customers.customer_new, name="customer_new"),
     path("customers/duplicates/", customers.customer_duplicates, name="customer_duplicates"),
     path("customers/merge/", merge.customer_merge_view, name="customer_merge"),
