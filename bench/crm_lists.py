@@ -2,7 +2,8 @@
 
 1,000,000 customers (100,000 with --quick), 200 salespeople in 10 teams, shares on 2% of the
 cards. Timed through the list selector exactly as a page is served (a fresh user object per
-request, so permission lookups are included; rows + capped count):
+request, so permission lookups are included, inside a request memo as `RequestMemoMiddleware`
+opens one, so each lookup runs once per page; rows + capped count):
 a) "my customers, level A, most recently active first" for a random salesperson;
 b) a search over the customers the salesperson may see, by a name prefix;
 c) the team view of a manager (row scope department tree), level A, by last activity;
@@ -181,12 +182,15 @@ def timed(fn, iterations: int) -> tuple[list[float], list[float], int]:
     """Wall time per page, time inside the database driver per page, queries per page."""
     from django.db import connection, reset_queries
 
+    from core.memo import request_memo
+
     samples, sql, queries = [], [], 0
     for i in range(iterations):
         connection.force_debug_cursor = True
         reset_queries()
         started = time.perf_counter()
-        fn(i)
+        with request_memo():
+            fn(i)
         samples.append((time.perf_counter() - started) * 1000)
         queries = len(connection.queries)
         sql.append(sum(float(q["time"]) for q in connection.queries) * 1000)

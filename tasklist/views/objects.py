@@ -308,11 +308,9 @@ def _rows(otype: ObjectType, rows, columns: list[Column]) -> list[dict]:
 
 
 def _sum_fields(otype: ObjectType) -> list[tuple[str, str]]:
-    """(sum key, label) of the list's summed fields, labelled by the model field."""
-    return [
-        (f"sum_{name}", str(otype.model._meta.get_field(name).verbose_name))
-        for name in LISTS[otype.list_entity].sums
-    ]
+    """(sum key, label) of the list's summed fields, labelled by the model field or annotation."""
+    spec = LISTS[otype.list_entity]
+    return [(f"sum_{name}", spec.label(name)) for name in spec.sums]
 
 
 def _list_actions(otype: ObjectType, user) -> list[tuple[str, str]]:

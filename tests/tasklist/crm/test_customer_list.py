@@ -219,7 +219,9 @@ def test_ticked_customers_are_transferred_and_released_only_where_the_manager_ma
     # a transfer without whom to: a located message, nothing changes
     refused = client.post(reverse("crm:customer_bulk"), {"action": "transfer", "ids": ids}, follow=True)
     assert "This field is required." in refused.content.decode()
-    client.post(reverse("crm:customer_bulk"), {"action": "transfer", "ids": ids, "param_transfer": org.liu.pk})
+    client.post(
+        reverse("crm:customer_bulk"), {"action": "transfer", "ids": ids, "param_transfer": org.liu.pk}
+    )
     owners = dict(Customer.objects.values_list("pk", "owner_id"))
     assert [owners[c.pk] for c in mine] == [org.liu.pk, org.liu.pk] and owners[outside.pk] == org.yang.pk
     client.post(reverse("crm:customer_bulk"), {"action": "release", "ids": ids, "param_release": "无意向"})
