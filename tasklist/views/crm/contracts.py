@@ -37,7 +37,7 @@ from ..objects import BulkAction, Column, Filter, ObjectType
 from .common import permission
 from .quotations import _errors, _visible_or_404
 from .records import processes_of
-from .sales import model_choices, people
+from .sales import BY_STATUS_OWNER_CUSTOMER, model_choices, people, status_and_owner
 
 
 def _submit(actor, contracts) -> int:
@@ -69,21 +69,14 @@ CONTRACTS = ObjectType(
         Column("customer_signer", gettext_lazy("signed by (customer)"), default=False),
         Column("owner", gettext_lazy("owner")),
     ),
-    filters=(
-        Filter("status", gettext_lazy("Status"), model_choices(Contract.Status)),
-        Filter("owner", gettext_lazy("Owner"), people),
-    ),
+    filters=status_and_owner(Contract.Status),
     sorts=(
         ("-created", gettext_lazy("Newest")),
         ("-amount", gettext_lazy("Amount, largest first")),
         ("-signed_on", gettext_lazy("Signed, newest first")),
         ("ends_on", gettext_lazy("Ends soonest")),
     ),
-    groups=(
-        ("status", gettext_lazy("Status")),
-        ("owner", gettext_lazy("Owner")),
-        ("customer", gettext_lazy("Customer")),
-    ),
+    groups=BY_STATUS_OWNER_CUSTOMER,
     search_label=gettext_lazy("Code or title starts with"),
     select_related=("customer", "owner"),
     bulk_actions=(BulkAction("submit", gettext_lazy("Submit for approval"), "change", _submit),),

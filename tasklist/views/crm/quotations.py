@@ -27,9 +27,9 @@ from crm.services.quotations import (
     quotation_send,
 )
 
-from ..objects import BulkAction, Column, Filter, FormField, ObjectType
+from ..objects import BulkAction, Column, FormField, ObjectType
 from .common import permission
-from .sales import model_choices, people
+from .sales import BY_STATUS_OWNER_CUSTOMER, status_and_owner
 
 EMPTY_ROWS = 3
 
@@ -213,21 +213,14 @@ QUOTATIONS = ObjectType(
         Column("sent_to", gettext_lazy("sent to"), default=False),
         Column("owner", gettext_lazy("owner")),
     ),
-    filters=(
-        Filter("status", gettext_lazy("Status"), model_choices(Quotation.Status)),
-        Filter("owner", gettext_lazy("Owner"), people),
-    ),
+    filters=status_and_owner(Quotation.Status),
     sorts=(
         ("-created", gettext_lazy("Newest")),
         ("-quoted_on", gettext_lazy("Date, newest first")),
         ("-total_amount", gettext_lazy("Total, largest first")),
         ("valid_until", gettext_lazy("Valid until")),
     ),
-    groups=(
-        ("status", gettext_lazy("Status")),
-        ("owner", gettext_lazy("Owner")),
-        ("customer", gettext_lazy("Customer")),
-    ),
+    groups=BY_STATUS_OWNER_CUSTOMER,
     search_label=gettext_lazy("Code or title starts with"),
     select_related=("customer", "owner"),
     bulk_actions=(

@@ -58,6 +58,15 @@ def people(user) -> list[tuple[str, str]]:
     return result + [(str(u.pk), u.get_full_name() or str(u)) for u in users.order_by("display_name")[:300]]
 
 
+def status_and_owner(status_enum) -> tuple[Filter, Filter]:
+    """The two filters every money record's list has: its status and its owner."""
+    return (Filter("status", _("Status"), model_choices(status_enum)), Filter("owner", _("Owner"), people))
+
+
+# grouping of the money records (quotations, contracts, invoices)
+BY_STATUS_OWNER_CUSTOMER = (("status", _("Status")), ("owner", _("Owner")), ("customer", _("Customer")))
+
+
 def customers(user) -> list[tuple[str, str]]:
     """Customers the user may add records to (their own and shared ones, by name)."""
     rows = Customer.objects.visible_to(user, "view").order_by("search_name").values_list("pk", "name")[:500]
