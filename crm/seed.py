@@ -202,12 +202,12 @@ def _approve_through_the_process(order: Order) -> bool:
 
 
 def seed_demo(stdout) -> None:
+    from .sales.services import activity_create, opportunity_close, opportunity_create
     from .services.commerce import contract_create, order_create, order_set_status, payment_record, stock_in
     from .services.contracts import instalment_add, invoice_create
     from .services.customers import contact_create, customer_create
     from .services.misc import campaign_add_members
     from .services.quotations import quotation_create
-    from .services.sales import activity_create, opportunity_close, opportunity_create
 
     rng = random.Random(2026)
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from audit.services import snapshot
 from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
+from crm.sales import services as sales
 from crm.selectors.merge import merge_default_side, merge_moving_counts
 from crm.selectors.misc import campaign_roi
-from crm.services import commerce, contracts, customers, levels, misc, pools, sales, service
+from crm.services import commerce, contracts, customers, levels, misc, pools, service
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
 from ..errors import ErrorSerializer

@@ -2,6 +2,7 @@ import pytest
 
 from core.errors import NotPermitted, ValidationFailed
 from crm.models import Complaint, FavouriteList, ServiceRecord
+from crm.sales.services import opportunity_close, opportunity_create
 from crm.selectors.misc import campaign_roi, expense_totals_by_category
 from crm.services.misc import (
     campaign_add_cost,
@@ -15,7 +16,6 @@ from crm.services.misc import (
     favourite_add,
     favourite_list_create,
 )
-from crm.services.sales import opportunity_close, opportunity_create
 from crm.services.service import complaint_submit, service_record_create, service_request_submit
 from crm.signals import business_event
 

@@ -10,15 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ValidationFailed
 from crm.models import Activity, ChoiceList, ChoiceOption, Contact, Customer, Lead, Opportunity
 from crm.sales.selectors import lead_duplicates
-from crm.sales.services import activity_plan, lead_delete, lead_update
-from crm.services.customers import contact_create, contact_update
-from crm.services.sales import (
+from crm.sales.services import (
     activity_create,
+    activity_plan,
     lead_create,
+    lead_delete,
     lead_disqualify,
+    lead_update,
     opportunity_create,
     opportunity_update,
 )
+from crm.services.customers import contact_create, contact_update
 from org.permissions import RowScope
 from org.selectors import user_row_scope, users_in_scope
 
