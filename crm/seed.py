@@ -203,11 +203,11 @@ def _approve_through_the_process(order: Order) -> bool:
 
 def seed_demo(stdout) -> None:
     from .marketing.services import campaign_add_members
+    from .sales.services import activity_create, opportunity_close, opportunity_create
     from .services.commerce import contract_create, order_create, order_set_status, payment_record, stock_in
-    from .services.contracts import instalment_add
+    from .services.contracts import instalment_add, invoice_create
     from .services.customers import contact_create, customer_create
     from .services.quotations import quotation_create
-    from .services.sales import activity_create, opportunity_close, opportunity_create
 
     rng = random.Random(2026)
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
@@ -403,6 +403,14 @@ def seed_demo(stdout) -> None:
                     order=order,
                     amount=order.total_amount / 2,
                     reference="首付款",
+                )
+                # 发票: the VAT special invoice for the down payment
+                invoice_create(
+                    actor=owner,
+                    customer=customer,
+                    contract=contract,
+                    number=f"{44_030_000 + contract.pk:08d}",
+                    amount=(order.total_amount / 2).quantize(Decimal("0.01")),
                 )
         elif level == "B" and index % 3 == 0:
             quotation_create(

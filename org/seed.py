@@ -152,6 +152,11 @@ GROUPS = [
             "crm.change_*",
             "crm.export_customer",
             "crm.export_contact",
+            # their quotations, contracts, invoices and receivables as Excel (the generic lists)
+            "crm.export_quotation",
+            "crm.export_contract",
+            "crm.export_invoice",
+            "crm.export_instalment",
             # mass e-mail/SMS to their favourites (seed 004)
             "integrations.add_mailing",
             "integrations.view_mailing",

@@ -5,6 +5,10 @@ Params are plain JSON (what a saved query stores):
      "search": "北京华", "sort": "-last_activity", "group_by": "owner"}
 Every query starts from `Model.objects.visible_to(user, action)`. Counts are capped: we count at
 most `COUNT_CAP + 1` rows, so a list over a million rows never runs an unbounded COUNT(*).
+
+A list may also declare computed values (`annotations`, e.g. what was paid on an instalment:
+filterable, sortable, summed and exported like fields) and named conditions (`conditions`, a
+filter whose values are rules such as "overdue" rather than stored values).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -27,12 +33,17 @@ from ..models import (
     Complaint,
     Consultation,
     Contact,
+    Contract,
     Customer,
     Expense,
     FavouriteList,
+    Instalment,
+    Invoice,
     Lead,
     Opportunity,
     Order,
+    Payment,
+    Quotation,
     ServiceRequest,
 )
 from ..service.selectors import sla_condition
@@ -68,6 +79,14 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A computed value of each row (an expression built when the list is read)."""
+
+    label: str
+    expression: Callable[[], object]
+
+
+@dataclass(frozen=True)
 class ListSpec:
     model: type
     fields: dict[str, Field]
@@ -79,6 +98,14 @@ class ListSpec:
     custom_entity: str | None = None
     search_fields: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = ()  # (attribute path, header) for export
+    annotations: dict[str, Annotation] = field(default_factory=dict)
+    conditions: dict[str, dict[str, Callable[[], Q]]] = field(default_factory=dict)  # name -> value -> rule
+
+    def label(self, name: str) -> str:
+        """What a summed or computed value is called (its model field's name, else the annotation's)."""
+        if name in self.annotations:
+            return str(self.annotations[name].label)
+        return str(self.model._meta.get_field(name).verbose_name)
 
 
 def _desc(name):
@@ -87,6 +114,37 @@ def _desc(name):
 
 def _asc(name):
     return F(name).asc(nulls_last=True)
+
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _paid_on(link: str) -> Callable[[], object]:
+    """What was paid against each row (payments whose `link` is the row), 0 when nothing."""
+
+    def expression():
+        paid = (
+            Payment.objects.filter(**{link: OuterRef("pk")})
+            .order_by()
+            .values(link)
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return Coalesce(Subquery(paid, output_field=MONEY), Value(0, output_field=MONEY))
+
+    return expression
+
+
+def _outstanding():
+    return Greatest(F("amount") - F("paid"), Value(0, output_field=MONEY), output_field=MONEY)
+
+
+def _due(days: int) -> Callable[[], Q]:
+    def rule() -> Q:
+        today = timezone.localdate()
+        return Q(settled=False, due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
+
+    return rule
 
 
 LISTS: dict[str, ListSpec] = {
@@ -527,6 +585,173 @@ LISTS: dict[str, ListSpec] = {
         search_fields=("name",),
         columns=(("name", _("name")), ("owner", _("owner")), ("shared_with", _("shared with"))),
     ),
+    "quotation": ListSpec(
+        model=Quotation,
+        fields={
+            "code": Field("code"),
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "quoted_on": Field("quoted_on", "date"),
+            "valid_until": Field("valid_until", "date"),
+            "total_amount": Field("total_amount", "decimal"),
+        },
+        sorts={
+            "-created": (F("id").desc(),),
+            "-quoted_on": (F("quoted_on").desc(), F("id").desc()),
+            "-total_amount": (F("total_amount").desc(), F("id").desc()),
+            "valid_until": (_asc("valid_until"), F("id").asc()),
+        },
+        default_sort="-created",
+        groups={
+            "status": ("status", "status"),
+            "owner": ("owner", "owner__display_name"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("total_amount",),
+        select_related=("customer", "owner"),
+        search_fields=("code", "title"),
+        columns=(
+            ("code", _("code")),
+            ("version", _("version")),
+            ("title", _("title")),
+            ("customer", _("customer")),
+            ("status", _("status")),
+            ("quoted_on", _("date")),
+            ("valid_until", _("valid until")),
+            ("total_amount", _("total")),
+            ("owner", _("owner")),
+        ),
+    ),
+    "contract": ListSpec(
+        model=Contract,
+        fields={
+            "code": Field("code"),
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "signed_on": Field("signed_on", "date"),
+            "ends_on": Field("ends_on", "date"),
+            "amount": Field("amount", "decimal"),
+            "paid": Field("paid", "decimal"),
+        },
+        sorts={
+            "-created": (F("id").desc(),),
+            "-amount": (F("amount").desc(), F("id").desc()),
+            "-signed_on": (_desc("signed_on"), F("id").desc()),
+            "ends_on": (_asc("ends_on"), F("id").asc()),
+        },
+        default_sort="-created",
+        groups={
+            "status": ("status", "status"),
+            "owner": ("owner", "owner__display_name"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("amount", "paid"),
+        select_related=("customer", "owner"),
+        search_fields=("code", "title"),
+        columns=(
+            ("code", _("code")),
+            ("title", _("title")),
+            ("customer", _("customer")),
+            ("status", _("status")),
+            ("amount", _("amount")),
+            ("paid", _("paid")),
+            ("signed_on", _("signed")),
+            ("starts_on", _("from")),
+            ("ends_on", _("until")),
+            ("owner", _("owner")),
+        ),
+        annotations={"paid": Annotation(_("paid"), _paid_on("contract"))},
+    ),
+    "invoice": ListSpec(
+        model=Invoice,
+        fields={
+            "number": Field("number"),
+            "customer": Field("customer", "fk"),
+            "contract": Field("contract", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "kind": Field("kind"),
+            "issued_on": Field("issued_on", "date"),
+            "amount": Field("amount", "decimal"),
+        },
+        sorts={
+            "-issued_on": (F("issued_on").desc(), F("id").desc()),
+            "-amount": (F("amount").desc(), F("id").desc()),
+            "-created": (F("id").desc(),),
+        },
+        default_sort="-issued_on",
+        groups={
+            "status": ("status", "status"),
+            "kind": ("kind", "kind"),
+            "owner": ("owner", "owner__display_name"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("amount",),
+        select_related=("customer", "contract", "order", "owner"),
+        search_fields=("number",),
+        columns=(
+            ("number", _("invoice number")),
+            ("kind", _("kind")),
+            ("customer", _("customer")),
+            ("contract", _("contract")),
+            ("order", _("order")),
+            ("amount", _("amount")),
+            ("issued_on", _("invoice date")),
+            ("status", _("status")),
+            ("owner", _("owner")),
+        ),
+    ),
+    "instalment": ListSpec(
+        model=Instalment,
+        fields={
+            "customer": Field("customer", "fk"),
+            "contract": Field("contract", "fk"),
+            "owner": Field("contract__owner", "user"),
+            "due_on": Field("due_on", "date"),
+            "amount": Field("amount", "decimal"),
+            "settled": Field("settled", "bool"),
+            "outstanding": Field("outstanding", "decimal"),
+        },
+        sorts={
+            "due_on": (F("due_on").asc(), F("id").asc()),
+            "-due_on": (F("due_on").desc(), F("id").desc()),
+            "-outstanding": (F("outstanding").desc(), F("id").desc()),
+        },
+        default_sort="due_on",
+        groups={
+            "customer": ("customer", "customer__name"),
+            "owner": ("contract__owner", "contract__owner__display_name"),
+            "contract": ("contract", "contract__code"),
+        },
+        sums=("amount", "paid", "outstanding"),
+        select_related=("contract", "customer", "contract__owner"),
+        search_fields=("contract__code",),
+        columns=(
+            ("contract", _("contract")),
+            ("sequence", _("instalment")),
+            ("customer", _("customer")),
+            ("due_on", _("due on")),
+            ("amount", _("amount")),
+            ("paid", _("paid")),
+            ("outstanding", _("outstanding")),
+            ("note", _("note")),
+        ),
+        annotations={
+            "paid": Annotation(_("paid"), _paid_on("instalment")),
+            "outstanding": Annotation(_("outstanding"), _outstanding),
+        },
+        conditions={
+            "due": {
+                "overdue": lambda: Q(settled=False, due_on__lt=timezone.localdate()),
+                "week": _due(7),
+                "month": _due(30),
+                "open": lambda: Q(settled=False),
+                "settled": lambda: Q(settled=True),
+            }
+        },
+    ),
 }
 
 
@@ -601,6 +826,13 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
         if op not in LOOKUPS:
             errors.setdefault(key, []).append(_g("Unknown comparison."))
             continue
+        if name in spec.conditions:
+            rule = spec.conditions[name].get(str(value))
+            if rule is None:
+                errors.setdefault(key, []).append(_g("Unknown choice."))
+            else:
+                condition &= rule()
+            continue
         if name.startswith("custom."):
             custom_key = name[len("custom.") :]
             definition = custom_defs.get(custom_key)
@@ -651,7 +883,10 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
 def list_queryset(*, user, entity: str, params: dict | None = None, action: str = "view") -> QuerySet:
     spec = LISTS[entity]
     parsed = parse_params(spec, params or {}, user)
-    qs = spec.model.objects.visible_to(user, action).filter(parsed.condition)
+    qs = spec.model.objects.visible_to(user, action)
+    for name, annotation in spec.annotations.items():  # in order: a later one may use an earlier one
+        qs = qs.annotate(**{name: annotation.expression()})
+    qs = qs.filter(parsed.condition)
     if parsed.search:
         if entity == "customer":
             # Any part of the name, short name, code, phone or a contact's name (crm.selectors.

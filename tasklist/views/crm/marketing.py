@@ -712,6 +712,9 @@ def _add_contacts(actor, rows, value) -> int:
     return favourite_add(actor=actor, favourite_list=_favourite_group(actor, value), contacts=rows)
 
 
+FAVOURITE_GROUP_PARAM = FormField(
+    "favourite_list", _("Favourite group"), kind="select", required=True, choices=_my_favourite_groups
+)
 ADD_CUSTOMERS_TO_GROUP = register_bulk_action(
     Customer,
     BulkAction(
@@ -719,8 +722,7 @@ ADD_CUSTOMERS_TO_GROUP = register_bulk_action(
         _("Add to a favourite group"),
         "view",
         _add_customers,
-        choices=_my_favourite_groups,
-        choices_label=_("Favourite group"),
+        param=FAVOURITE_GROUP_PARAM,
     ),
 )
 ADD_CONTACTS_TO_GROUP = register_bulk_action(
@@ -730,8 +732,7 @@ ADD_CONTACTS_TO_GROUP = register_bulk_action(
         _("Add to a favourite group"),
         "view",
         _add_contacts,
-        choices=_my_favourite_groups,
-        choices_label=_("Favourite group"),
+        param=FAVOURITE_GROUP_PARAM,
     ),
 )
 

@@ -1,5 +1,5 @@
-"""Writes of the sales workspace: leads (edit, delete, web capture, assignment rules, convert),
-planned activities, lead import. Each takes `actor`, checks it, and writes the audit row."""
+"""Leads (线索): create, edit, delete, web capture with assignment rules, disqualify, import, and
+convert into customer + contact + opportunity in one step."""
 
 from __future__ import annotations
 
@@ -14,21 +14,155 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_record
 from core.errors import Conflict, ValidationFailed
 
-from ..models import Activity, ChoiceList, Customer, Lead, LeadAssignmentRule, Opportunity
-from ..services.common import (
+from ...models import (
+    ChoiceList,
+    Contact,
+    Customer,
+    Lead,
+    LeadAssignmentRule,
+    Opportunity,
+)
+from ...services.common import (
     check_email,
     check_phone,
     parse_date,
-    parse_datetime,
     require_permission,
     require_row,
     resolve_option,
 )
-from ..services.sales import lead_create
+from ...services.customers import contact_create, customer_create
+from .opportunities import opportunity_create
 
 User = get_user_model()
 
 LEAD_TEXT = {"company_name": 200, "contact_name": 100, "phone": 50, "email": 254}
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    actor,
+    company_name: str,
+    contact_name: str = "",
+    phone: str = "",
+    email: str = "",
+    source=None,
+    quality: str = Lead.Quality.WARM,
+    priority: int = Lead.Priority.NORMAL,
+    description: str = "",
+    next_follow_up=None,
+    owner=...,
+    campaign=None,
+    region=None,
+    industry=None,
+) -> Lead:
+    require_permission(actor, Lead, "add")
+    errors: dict = {}
+    if not company_name.strip():
+        errors.setdefault("company_name", []).append(_g("This field is required."))
+    for name, message in (("phone", check_phone(phone)), ("email", check_email(email))):
+        if message:
+            errors.setdefault(name, []).append(message)
+    source_option = resolve_option(source, ChoiceList.SOURCE, "source", errors)
+    region_option = resolve_option(region, ChoiceList.REGION, "region", errors)
+    industry_option = resolve_option(industry, ChoiceList.INDUSTRY, "industry", errors)
+    if quality not in Lead.Quality.values:
+        errors.setdefault("quality", []).append(_g("Unknown quality."))
+    if priority not in Lead.Priority.values:
+        errors.setdefault("priority", []).append(_g("Unknown priority."))
+    follow_up = parse_date(next_follow_up, "next_follow_up", errors)
+    if errors:
+        raise ValidationFailed(_("The lead could not be saved."), fields=errors)
+    lead = Lead.objects.create(
+        company_name=company_name.strip(),
+        contact_name=contact_name.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        source=source_option,
+        region=region_option,
+        industry=industry_option,
+        quality=quality,
+        priority=priority,
+        description=description,
+        next_follow_up=follow_up,
+        owner=actor if owner is ... else owner,
+        campaign=campaign,
+        created_by=actor,
+    )
+    audit_record(action="create", actor=actor, obj=lead)
+    return lead
+
+
+@transaction.atomic
+def lead_disqualify(*, actor, lead: Lead, reason: str = "") -> Lead:
+    require_row(actor, lead, "change")
+    if lead.status == Lead.Status.CONVERTED:
+        raise Conflict(_("A converted lead cannot be disqualified."))
+    lead.status = Lead.Status.DISQUALIFIED
+    lead.description = (lead.description + "\n" + reason).strip()
+    lead.save(update_fields=["status", "description", "updated_at"])
+    audit_record(action="change", actor=actor, obj=lead, changes={"status": ["", "disqualified"]})
+    return lead
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    actor,
+    lead: Lead,
+    customer: Customer | None = None,
+    opportunity_name: str = "",
+    amount=0,
+    expected_close=None,
+    allow_duplicate: bool = False,
+) -> tuple[Customer, Contact | None, Opportunity]:
+    """Turn a lead into customer + contact + opportunity in one transaction.
+
+    The customer goes through the duplicate check; pass an existing `customer` to attach the lead
+    to it instead (what the user does after seeing the duplicate).
+    """
+    require_row(actor, lead, "change")
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.status in (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED):
+        raise Conflict(_("This lead is already closed."))
+    if customer is None:
+        customer = customer_create(
+            actor=actor,
+            name=lead.company_name,
+            phone=lead.phone,
+            email=lead.email,
+            source=lead.source,
+            allow_duplicate=allow_duplicate,
+        )
+    else:
+        require_row(actor, customer, "change")
+    contact = None
+    if lead.contact_name:
+        contact = contact_create(
+            actor=actor,
+            customer=customer,
+            name=lead.contact_name,
+            mobile=lead.phone,
+            email=lead.email,
+        )
+    opportunity = opportunity_create(
+        actor=actor,
+        customer=customer,
+        name=opportunity_name or lead.company_name,
+        amount=amount,
+        expected_close=expected_close,
+        stage=Opportunity.Stage.LEAD,
+        contact=contact,
+        campaign=lead.campaign,
+    )
+    lead.status = Lead.Status.CONVERTED
+    lead.converted_customer = customer
+    lead.converted_contact = contact
+    lead.converted_opportunity = opportunity
+    lead.converted_at = timezone.now()
+    lead.save()
+    audit_record(action="change", actor=actor, obj=lead, changes={"status": ["", "converted"]})
+    return customer, contact, opportunity
 
 
 def _clean_lead(data: dict, errors: dict) -> dict:
@@ -111,9 +245,6 @@ def lead_delete(*, actor, lead: Lead) -> None:
     lead.delete()
 
 
-# --- assignment rules -----------------------------------------------------------------------------
-
-
 def _team_members(rule: LeadAssignmentRule) -> list:
     return list(User.objects.filter(groups=rule.team, is_active=True).order_by("pk"))
 
@@ -194,78 +325,6 @@ def lead_capture(
     return lead
 
 
-# --- activities -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def activity_plan(
-    *,
-    actor,
-    customer: Customer,
-    subject: str,
-    kind: str = Activity.Kind.CALL,
-    planned_at=None,
-    opportunity: Opportunity | None = None,
-    outcome: str = "",
-) -> Activity:
-    """Plan a call/visit/meeting for later (计划活动): it shows in the calendar until done."""
-    require_permission(actor, Activity, "add")
-    require_row(actor, customer, "view")
-    errors: dict = {}
-    if not (subject or "").strip():
-        errors.setdefault("subject", []).append(_g("This field is required."))
-    if kind not in Activity.Kind.values:
-        errors.setdefault("kind", []).append(_g("Unknown kind."))
-    when = parse_datetime(planned_at, "planned_at", errors)
-    if when is None and "planned_at" not in errors:
-        errors.setdefault("planned_at", []).append(_g("This field is required."))
-    if opportunity is not None and opportunity.customer_id != customer.pk:
-        errors.setdefault("opportunity", []).append(_g("The opportunity belongs to another customer."))
-    if errors:
-        raise ValidationFailed(_("The activity could not be planned."), fields=errors)
-    activity = Activity.objects.create(
-        customer=customer,
-        opportunity=opportunity,
-        kind=kind,
-        status=Activity.Status.PLANNED,
-        subject=subject.strip()[:200],
-        occurred_at=when,
-        outcome=outcome,
-        owner=actor,
-        created_by=actor,
-    )
-    audit_record(action="create", actor=actor, obj=activity, extra={"planned": True})
-    return activity
-
-
-@transaction.atomic
-def activity_complete(*, actor, activity: Activity, outcome: str = "", next_follow_up=None) -> Activity:
-    """A planned activity took place now: it becomes part of the customer's history."""
-    require_row(actor, activity, "change")
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    if activity.status != Activity.Status.PLANNED:
-        raise Conflict(_("This activity is already done."))
-    errors: dict = {}
-    follow_up = parse_date(next_follow_up, "next_follow_up", errors)
-    now = timezone.now()
-    if follow_up and follow_up < now.date():
-        errors.setdefault("next_follow_up", []).append(_g("The next follow-up must come after the activity."))
-    if errors:
-        raise ValidationFailed(_("The activity could not be saved."), fields=errors)
-    activity.status = Activity.Status.DONE
-    activity.occurred_at = min(activity.occurred_at, now) if activity.occurred_at else now
-    activity.outcome = (outcome or activity.outcome).strip()
-    activity.next_follow_up = follow_up
-    activity.save()
-    Customer.objects.filter(pk=activity.customer_id).update(last_activity_at=now)
-    if follow_up:
-        Customer.objects.filter(pk=activity.customer_id).update(next_follow_up=follow_up)
-    audit_record(action="change", actor=actor, obj=activity, changes={"status": ["planned", "done"]})
-    return activity
-
-
-# --- import -----------------------------------------------------------------------------------------
-
 # Column headers a lead sheet may use (English or Chinese), per lead field.
 LEAD_COLUMNS = {
     "company_name": ("company", "company name", "公司", "公司名称", "客户名称", "单位"),
@@ -277,6 +336,8 @@ LEAD_COLUMNS = {
     "source": ("source", "来源"),
     "description": ("description", "notes", "备注", "需求"),
 }
+
+
 LEAD_IMPORT_MAX_ROWS = 2_000
 
 
@@ -290,7 +351,7 @@ def lead_import(*, actor, data: bytes, filename: str) -> LeadImportResult:
     """Leads from an Excel or CSV sheet: each good row becomes a lead through `lead_create_assigned`
     (owner by the assignment rules), each bad row is reported with its row number and field and
     changes nothing."""
-    from ..services.imports import _header, _open_rows
+    from ...services.imports import _header, _open_rows
 
     require_permission(actor, Lead, "add")
     rows = _open_rows(data, filename)

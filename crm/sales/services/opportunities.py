@@ -1,4 +1,5 @@
-"""Activities (联系记录), leads (线索) and opportunities (销售机会)."""
+"""Opportunities (销售机会): create, update and close (won/lost with the reason); the stages
+themselves are moved by the opportunity-stage process."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +16,14 @@ from core import dates
 from core.errors import Conflict, ValidationFailed
 from engine.ownership import require_process_authority
 
-from ..models import Activity, ChoiceList, Competitor, Contact, Customer, Lead, Opportunity
-from ..signals import business_event
-from .common import (
-    check_email,
-    check_phone,
+from ...models import (
+    ChoiceList,
+    Competitor,
+    Contact,
+    Customer,
+    Opportunity,
+)
+from ...services.common import (
     clean_custom_fields,
     parse_date,
     parse_decimal,
@@ -28,221 +31,11 @@ from .common import (
     require_row,
     resolve_option,
 )
-from .customers import contact_create, customer_create
-
-
-def _as_datetime(value, field: str, errors: dict) -> datetime.datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.datetime.fromisoformat(str(value))
-        except ValueError:
-            errors.setdefault(field, []).append(_g("Enter a date and time."))
-            return None
-    problem = dates.range_error(parsed)
-    if problem:
-        errors.setdefault(field, []).append(problem)
-        return None
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
-
-
-@transaction.atomic
-def activity_create(
-    *,
-    actor,
-    customer: Customer,
-    subject: str,
-    kind: str = Activity.Kind.CALL,
-    occurred_at=None,
-    contact: Contact | None = None,
-    opportunity: Opportunity | None = None,
-    outcome: str = "",
-    cost=0,
-    next_follow_up=None,
-) -> Activity:
-    """Log a call/visit/e-mail/meeting; it refreshes the customer's follow-up dates (pool rule)."""
-    require_permission(actor, Activity, "add")
-    require_row(actor, customer, "view")
-    errors: dict = {}
-    if not subject or not subject.strip():
-        errors.setdefault("subject", []).append(_g("This field is required."))
-    if kind not in Activity.Kind.values:
-        errors.setdefault("kind", []).append(_g("Unknown kind."))
-    when = _as_datetime(occurred_at, "occurred_at", errors) or timezone.now()
-    if when > timezone.now() + datetime.timedelta(minutes=5):
-        errors.setdefault("occurred_at", []).append(_g("An activity cannot be logged in the future."))
-    amount = parse_decimal(cost, "cost", errors, Activity._meta.get_field("cost")) or Decimal(0)
-    if amount < 0:
-        errors.setdefault("cost", []).append(_g("Cannot be negative."))
-    follow_up = parse_date(next_follow_up, "next_follow_up", errors)
-    if follow_up and follow_up < when.date():
-        errors.setdefault("next_follow_up", []).append(_g("The next follow-up must come after the activity."))
-    if contact is not None and contact.customer_id != customer.pk:
-        errors.setdefault("contact", []).append(_g("The contact works at another customer."))
-    if opportunity is not None and opportunity.customer_id != customer.pk:
-        errors.setdefault("opportunity", []).append(_g("The opportunity belongs to another customer."))
-    if errors:
-        raise ValidationFailed(_("The activity could not be saved."), fields=errors)
-    activity = Activity.objects.create(
-        customer=customer,
-        contact=contact,
-        opportunity=opportunity,
-        kind=kind,
-        subject=subject.strip()[:200],
-        occurred_at=when,
-        outcome=outcome,
-        cost=amount,
-        next_follow_up=follow_up,
-        owner=actor,
-        created_by=actor,
-    )
-    # Newer facts win; a late entry of an old call does not move the dates back.
-    Customer.objects.filter(pk=customer.pk).filter(
-        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)
-    ).update(last_activity_at=when)
-    if follow_up:
-        Customer.objects.filter(pk=customer.pk).update(next_follow_up=follow_up)
-    audit_record(action="create", actor=actor, obj=activity, extra={"customer": customer.pk})
-    return activity
-
-
-# --- Leads ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def lead_create(
-    *,
-    actor,
-    company_name: str,
-    contact_name: str = "",
-    phone: str = "",
-    email: str = "",
-    source=None,
-    quality: str = Lead.Quality.WARM,
-    priority: int = Lead.Priority.NORMAL,
-    description: str = "",
-    next_follow_up=None,
-    owner=...,
-    campaign=None,
-    region=None,
-    industry=None,
-) -> Lead:
-    require_permission(actor, Lead, "add")
-    errors: dict = {}
-    if not company_name.strip():
-        errors.setdefault("company_name", []).append(_g("This field is required."))
-    for field, message in (("phone", check_phone(phone)), ("email", check_email(email))):
-        if message:
-            errors.setdefault(field, []).append(message)
-    source_option = resolve_option(source, ChoiceList.SOURCE, "source", errors)
-    region_option = resolve_option(region, ChoiceList.REGION, "region", errors)
-    industry_option = resolve_option(industry, ChoiceList.INDUSTRY, "industry", errors)
-    if quality not in Lead.Quality.values:
-        errors.setdefault("quality", []).append(_g("Unknown quality."))
-    if priority not in Lead.Priority.values:
-        errors.setdefault("priority", []).append(_g("Unknown priority."))
-    follow_up = parse_date(next_follow_up, "next_follow_up", errors)
-    if errors:
-        raise ValidationFailed(_("The lead could not be saved."), fields=errors)
-    lead = Lead.objects.create(
-        company_name=company_name.strip(),
-        contact_name=contact_name.strip(),
-        phone=phone.strip(),
-        email=email.strip(),
-        source=source_option,
-        region=region_option,
-        industry=industry_option,
-        quality=quality,
-        priority=priority,
-        description=description,
-        next_follow_up=follow_up,
-        owner=actor if owner is ... else owner,
-        campaign=campaign,
-        created_by=actor,
-    )
-    audit_record(action="create", actor=actor, obj=lead)
-    return lead
-
-
-@transaction.atomic
-def lead_disqualify(*, actor, lead: Lead, reason: str = "") -> Lead:
-    require_row(actor, lead, "change")
-    if lead.status == Lead.Status.CONVERTED:
-        raise Conflict(_("A converted lead cannot be disqualified."))
-    lead.status = Lead.Status.DISQUALIFIED
-    lead.description = (lead.description + "\n" + reason).strip()
-    lead.save(update_fields=["status", "description", "updated_at"])
-    audit_record(action="change", actor=actor, obj=lead, changes={"status": ["", "disqualified"]})
-    return lead
-
-
-@transaction.atomic
-def lead_convert(
-    *,
-    actor,
-    lead: Lead,
-    customer: Customer | None = None,
-    opportunity_name: str = "",
-    amount=0,
-    expected_close=None,
-    allow_duplicate: bool = False,
-) -> tuple[Customer, Contact | None, Opportunity]:
-    """Turn a lead into customer + contact + opportunity in one transaction.
-
-    The customer goes through the duplicate check; pass an existing `customer` to attach the lead
-    to it instead (what the user does after seeing the duplicate).
-    """
-    require_row(actor, lead, "change")
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if lead.status in (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED):
-        raise Conflict(_("This lead is already closed."))
-    if customer is None:
-        customer = customer_create(
-            actor=actor,
-            name=lead.company_name,
-            phone=lead.phone,
-            email=lead.email,
-            source=lead.source,
-            allow_duplicate=allow_duplicate,
-        )
-    else:
-        require_row(actor, customer, "change")
-    contact = None
-    if lead.contact_name:
-        contact = contact_create(
-            actor=actor,
-            customer=customer,
-            name=lead.contact_name,
-            mobile=lead.phone,
-            email=lead.email,
-        )
-    opportunity = opportunity_create(
-        actor=actor,
-        customer=customer,
-        name=opportunity_name or lead.company_name,
-        amount=amount,
-        expected_close=expected_close,
-        stage=Opportunity.Stage.LEAD,
-        contact=contact,
-        campaign=lead.campaign,
-    )
-    lead.status = Lead.Status.CONVERTED
-    lead.converted_customer = customer
-    lead.converted_contact = contact
-    lead.converted_opportunity = opportunity
-    lead.converted_at = timezone.now()
-    lead.save()
-    audit_record(action="change", actor=actor, obj=lead, changes={"status": ["", "converted"]})
-    return customer, contact, opportunity
-
-
-# --- Opportunities -------------------------------------------------------------------------
+from ...signals import business_event
 
 # How far from today an opportunity's expected close date may lie, both ways (ten years).
 CLOSE_WITHIN = datetime.timedelta(days=3653)
+
 
 STAGE_PROBABILITY = {
     Opportunity.Stage.POTENTIAL: 10,
