@@ -89,6 +89,8 @@ class ProcessInstance(models.Model):
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # An administrator paused it: its tasks cannot be completed, its timers and messages wait.
+    suspended = models.BooleanField(_("suspended"), default=False)
 
     objects = ProcessInstanceQuerySet.as_manager()
 
@@ -372,6 +374,8 @@ class InstanceEvent(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
         MIGRATED = "migrated", _("Moved to another version")
+        SUSPENDED = "suspended", _("Suspended")
+        RESUMED = "resumed", _("Resumed")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -405,6 +409,8 @@ class Incident(models.Model):
         CONNECTOR = "connector", _("Service call failed")
         NO_OWNER = "no_owner", _("Nobody to do the task")
         ENGINE = "engine", _("Engine error")
+        STUCK = "stuck", _("Stuck: nothing left to wait for")
+        LIMIT = "limit", _("Too many processes started in a chain")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
