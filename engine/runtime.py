@@ -38,6 +38,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
 from . import parsing
@@ -100,6 +101,9 @@ def _serializer(dialect: str) -> BpmnWorkflowSerializer:
         cache = _local.serializers = {}
     if dialect not in cache:
         config = dict(CAMUNDA_CONFIG if dialect == "camunda" else SPIFF_CONFIG)
+        # Service tasks are parsed as Spiff's (engine.parsing routes them to connectors) in both
+        # dialects: the migration's spec diff must be able to convert them too.
+        config.setdefault(SpiffServiceTask, SPIFF_CONFIG[SpiffServiceTask])
         config[BpmnWorkflow] = SpeclessWorkflowConverter
         cache[dialect] = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
     return cache[dialect]

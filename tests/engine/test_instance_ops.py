@@ -183,3 +183,24 @@ def test_migration_dry_run_reports_each_instance_then_moves_the_movable(deploy, 
     second.refresh_from_db()
     assert first.definition == v2 and second.definition == v1
     assert first.events.filter(kind=InstanceEvent.Kind.MIGRATED).exists()
+
+
+def test_the_dry_run_compares_processes_with_service_tasks(deploy, org, admin):
+    from engine.connectors import register_connector, unregister_connector
+
+    register_connector("test.erp", lambda params, data: {"total": params["amount"]})
+    try:
+        v1 = deploy("service.bpmn")
+        instance = services.start_process(
+            "service", started_by=org.alice, variables={"amount": 5, "divisor": 1}
+        )
+        text = (
+            bpmn("service.bpmn")["service.bpmn"].decode().replace("Check the result", "Check the ERP result")
+        )
+        v2 = services.definition_deploy(files={"service.bpmn": text.encode()})
+        # a Camunda-dialect process with a service task is compared, not refused as unreadable
+        (line,) = operations.migration_plan("service", to_version=v2.version, user=admin)
+        assert line.instance == instance and line.possible, line.reason
+        assert v1.version == 1
+    finally:
+        unregister_connector("test.erp")
