@@ -68,7 +68,7 @@ def test_reassigning_a_task_nobody_could_be_found_for_closes_its_incident(deploy
     assert instance.events.filter(kind=InstanceEvent.Kind.TASK_DELEGATED, actor=admin).exists()
 
 
-def test_exclusive_split_joined_by_a_parallel_gateway_is_a_stuck_incident_in_words(deploy, org):
+def test_exclusive_split_joined_by_a_parallel_gateway_is_a_stuck_incident_in_words(deploy, org, admin):
     deploy("deadlock.bpmn")
     instance = services.start_process("deadlock", started_by=org.alice, variables={"express": False})
     instance.refresh_from_db()
@@ -79,6 +79,11 @@ def test_exclusive_split_joined_by_a_parallel_gateway_is_a_stuck_incident_in_wor
     assert "“Both packed”" in incident.message
     assert "“express packed”" in incident.message and "“Pack express”" in incident.message
     assert "Pack normal" not in incident.message
+    # retrying looks again: still stuck, the same incident stays open (no second one)
+    services.retry_incident(incident.pk, user=admin)
+    incident.refresh_from_db()
+    assert incident.status == "open" and incident.attempts == 2
+    assert Incident.objects.filter(instance=instance).count() == 1
 
 
 def test_a_chain_of_processes_starting_processes_is_bounded_with_an_incident(
