@@ -302,6 +302,8 @@ class Timer(models.Model):
         WAITING = "waiting", _("Waiting")
         FIRED = "fired", _("Fired")
         CANCELLED = "cancelled", _("Cancelled")
+        # its instance is suspended: beat passes it by (an index range, no join) until the resume
+        SUSPENDED = "suspended", _("Suspended")
 
     instance = models.ForeignKey(
         ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
@@ -319,6 +321,9 @@ class Timer(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
     fired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # a timer not fired yet (waiting, or held while its instance is suspended)
+    PENDING = (Status.WAITING, Status.SUSPENDED)
 
     class Meta:
         indexes = [

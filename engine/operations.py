@@ -16,7 +16,7 @@ from . import runtime
 from .errors import InstanceNotRunning, NotPermitted, ValidationFailed
 from .human_tasks import lock_task, resolve_no_owner
 from .migration import MigrationNotPossible, MigrationReport, migrate_instance
-from .models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
+from .models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance, Timer
 from .step import audit, finish, load, lock_instance, real_user
 
 
@@ -61,6 +61,10 @@ def _set_suspended(instance_id: int, *, user, suspended: bool, reason: str) -> P
         instance.suspended = suspended
         instance.updated_at = timezone.now()
         instance.save(update_fields=["suspended", "updated_at"])
+        held, free = Timer.Status.SUSPENDED, Timer.Status.WAITING
+        Timer.objects.filter(instance=instance, status=free if suspended else held).update(
+            status=held if suspended else free
+        )
         kind = InstanceEvent.Kind.SUSPENDED if suspended else InstanceEvent.Kind.RESUMED
         InstanceEvent.objects.create(
             instance=instance, kind=kind, actor=real_user(user), data={"reason": (reason or "")[:500]}

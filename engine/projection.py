@@ -187,7 +187,7 @@ def sync_waits(step: Step) -> None:
     for start, kind, name in event_starts:
         messages[(None, SIGNAL_PREFIX + name if kind == "signal" else name)] = start
 
-    existing = {t.task_id: t for t in Timer.objects.filter(instance=instance, status=Timer.Status.WAITING)}
+    existing = {t.task_id: t for t in Timer.objects.filter(instance=instance, status__in=Timer.PENDING)}
     stale = [t.pk for task_id, t in existing.items() if task_id not in timers]
     if stale:
         Timer.objects.filter(pk__in=stale).delete()
@@ -203,6 +203,7 @@ def sync_waits(step: Step) -> None:
                 expression=str(getattr(definition, "expression", ""))[:255],
                 interrupting=getattr(task.task_spec, "cancel_activity", True),
                 due_at=due,
+                status=Timer.Status.SUSPENDED if instance.suspended else Timer.Status.WAITING,
             )
         elif row.due_at != due:
             row.due_at = due

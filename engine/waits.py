@@ -225,12 +225,10 @@ def fire_due_timers(now=None, *, limit: int = 500) -> int:
     skipped: set[int] = set()
     while fired + len(skipped) < limit:
         with transaction.atomic():
-            # (a suspended instance's timers wait until it is resumed)
-            qs = (
-                Timer.objects.filter(status=Timer.Status.WAITING, due_at__lte=now, created_at__lte=cutoff)
-                .exclude(pk__in=skipped)
-                .exclude(instance__suspended=True)
-            )
+            # (a suspended instance's timers are held as SUSPENDED until it is resumed)
+            qs = Timer.objects.filter(
+                status=Timer.Status.WAITING, due_at__lte=now, created_at__lte=cutoff
+            ).exclude(pk__in=skipped)
             if skip_locked_supported():
                 qs = qs.select_for_update(skip_locked=True)
             timer = qs.order_by("due_at", "pk").first()
