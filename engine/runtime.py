@@ -201,6 +201,11 @@ def run_engine(workflow, outcome: StepOutcome | None = None, *, max_rounds: int 
         if len(workflow.subprocesses) > limit:
             from django.utils.translation import gettext
 
+            # named at the call activity that opened the subprocess, not inside it
+            sub = task.workflow
+            if sub is not workflow and getattr(sub, "parent_task_id", None) is not None:
+                task = workflow.get_task_from_id(sub.parent_task_id) or task
+
             raise ChainTooLong(
                 gettext(
                     "More than %(limit)d subprocesses or called processes run in this instance at once "

@@ -100,6 +100,17 @@ def test_a_chain_of_processes_starting_processes_is_bounded_with_an_incident(
     assert "“ping”" in incident.message and "was not delivered" in incident.message
 
 
+def test_a_process_calling_itself_without_end_is_stopped_with_an_incident(deploy, org, settings):
+    settings.ENGINE_MAX_SUBPROCESSES = 10
+    deploy("recursive_call.bpmn")
+    instance = services.start_process("recursive_call", started_by=org.alice)
+    instance.refresh_from_db()
+    incident = Incident.objects.get(instance=instance, status="open")
+    assert instance.status == ProcessInstance.Status.ERROR
+    assert incident.kind == Incident.Kind.LIMIT and incident.element_name == "Call myself again"
+    assert "More than 10 subprocesses" in incident.message
+
+
 def test_event_subprocesses_catch_signals_messages_and_timers_in_a_running_instance(deploy, org):
     deploy("event_subprocesses.bpmn")
     instance = services.start_process("event_subs", started_by=org.alice)
