@@ -702,6 +702,10 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                     "subprocessStartEvent" if tag == "startEvent" and node.getparent() is not process else tag
                 )
                 elements[element_id] = {"type": tag, "name": node.get("name") or "", "process": pid}
+                if tag == "sequenceFlow":  # (a stuck join names the flows it waits for)
+                    elements[element_id].update(
+                        source=node.get("sourceRef", ""), target=node.get("targetRef", "")
+                    )
                 if tag in HUMAN_TAGS:
                     props = _properties(node)
                     performer, owner_users, owner_groups = _resource_assignments(node)

@@ -7,7 +7,8 @@ the same transaction as the state; signals go out after commit.
 
 This module is the front: the work is done in engine.definitions (deploying), engine.instances
 (start, cancel), engine.human_tasks (complete, claim, delegate...), engine.waits (messages,
-signals, timers) and engine.incidents, each moving an instance through engine.step.
+signals, timers), engine.incidents and engine.operations (what administrators do to running
+instances: suspend, reassign, migrate...), each moving an instance through engine.step.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ from .human_tasks import (
 from .incidents import retry_due_incidents, retry_incident
 from .instances import cancel_instance, start_process, start_process_step
 from .migration import migrate_instance
+from .operations import (
+    MigrationLine,
+    instance_resume,
+    instance_suspend,
+    instance_variables,
+    is_process_admin,
+    migrate_instances,
+    migration_plan,
+    task_reassign,
+    task_set_due,
+)
 from .projection import OpenTask, correlation_hash
 from .step import StepResult
 from .waits import CorrelationResult, broadcast_signal, correlate_message, fire_due_timers
@@ -38,6 +50,7 @@ __all__ = [
     "ENGINE_VARIABLES",
     "OWNED_VARIABLES",
     "CorrelationResult",
+    "MigrationLine",
     "OpenTask",
     "StepResult",
     "add_comment",
@@ -52,8 +65,14 @@ __all__ = [
     "definition_deploy",
     "delegate",
     "fire_due_timers",
+    "instance_resume",
+    "instance_suspend",
+    "instance_variables",
+    "is_process_admin",
     "is_task_admin",
     "migrate_instance",
+    "migrate_instances",
+    "migration_plan",
     "register_connector",
     "register_form_validator",
     "retry_due_incidents",
@@ -62,6 +81,8 @@ __all__ = [
     "start_form_schema",
     "start_process",
     "start_process_step",
+    "task_reassign",
+    "task_set_due",
     "unclaim",
     "unregister_form_validator",
     "with_called_definitions",

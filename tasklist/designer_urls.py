@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import designer
+from .views import designer, instance_ops
 
 app_name = "designer"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("processes/<str:key>/diff/", designer.diff, name="diff"),
     path("processes/<str:key>/versions/<int:version>/save/", designer.save, name="save"),
     path("processes/<str:key>/versions/<int:version>/activate/", designer.activate, name="activate"),
+    path("processes/<str:key>/migrate/", instance_ops.migrate, name="migrate"),
 ]

@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from .views import account, attachments, bulk, directory, filters, inbox, instances, mailings, starts, task
+from .views import (
+    account,
+    attachments,
+    bulk,
+    directory,
+    filters,
+    inbox,
+    instance_ops,
+    instances,
+    mailings,
+    starts,
+    task,
+)
 
 app_name = "tasklist"
 
@@ -32,6 +44,17 @@ urlpatterns = [
         "instances/<int:instance_id>/incidents/<int:incident_id>/retry/",
         instances.incident_retry,
         name="incident_retry",
+    ),
+    path("instances/<int:instance_id>/suspend/", instance_ops.instance_suspend, name="instance_suspend"),
+    path(
+        "instances/<int:instance_id>/tasks/<int:task_id>/reassign/",
+        instance_ops.task_reassign,
+        name="instance_task_reassign",
+    ),
+    path(
+        "instances/<int:instance_id>/tasks/<int:task_id>/due/",
+        instance_ops.task_due,
+        name="instance_task_due",
     ),
     path("requests/", instances.my_requests, name="requests"),
     path("mailings/new/", mailings.mailing_new, name="mailing_new"),
