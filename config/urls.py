@@ -25,6 +25,12 @@ urlpatterns = [
     path("notifications/", include("integrations.urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
+    path("manage/", include("tasklist.admin_urls")),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/login/?password_set=1"),
+        name="set_password",
+    ),
     path("", include("tasklist.urls")),
     path("", include("tasklist.crm_urls")),
 ]

@@ -106,7 +106,16 @@ EMPLOYEES = [
     ("sun.hong", "孙红 Sun Hong", "E013", "ADMIN", "HR-MGR", "zheng.hua", ["hr"], "ADMIN"),
     ("zhu.lin", "朱琳 Zhu Lin", "E014", "ADMIN", "HR", "sun.hong", ["hr"], None),
     ("ma.chao", "马超 Ma Chao", "E015", "ADMIN", "FLEET", "sun.hong", ["vehicle_admins"], None),
-    ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
+    (
+        "lin.feng",
+        "林峰 Lin Feng",
+        "E016",
+        "ADMIN",
+        "BPM",
+        "sun.hong",
+        ["process_designers", "it_admins"],
+        None,
+    ),
 ]
 
 # What people read where a task is offered to a group (GroupProfile.display_name).
@@ -126,6 +135,7 @@ GROUP_DISPLAY_NAMES = {
     "management": "Management 管理层",
     "finance": "Finance 财务",
     "warehouse": "Warehouse 仓库",
+    "it_admins": "IT administrators 信息技术",
 }
 
 # name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
@@ -180,6 +190,15 @@ GROUPS = [
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),
     ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
     ("process_designers", "staff", "role", RowScope.OWN, ["processes.*", "engine.*"]),
+    # the administration area's Integrations section (webhooks, API tokens); HR holds the
+    # Organisation and Notices sections through "org.*" and "office.*"
+    (
+        "it_admins",
+        "staff",
+        "role",
+        RowScope.OWN,
+        ["integrations.*_webhooksubscription", "integrations.manage_webhooks"],
+    ),
     (
         "management",
         "staff",

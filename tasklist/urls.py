@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import account, attachments, bulk, filters, inbox, instances, mailings, starts, task
+from .views.admin import notices as admin_notices
 
 app_name = "tasklist"
 
@@ -39,4 +40,6 @@ urlpatterns = [
     path("requests/start/<str:key>/", starts.process_start, name="process_start"),
     path("requests/<int:instance_id>/withdraw/", instances.request_withdraw, name="request_withdraw"),
     path("account/language/", account.language_switch, name="language"),
+    path("notices/", admin_notices.my_notices, name="notices"),
+    path("notices/<int:pk>/", admin_notices.my_notice, name="notice"),
 ]
