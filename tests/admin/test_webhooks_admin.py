@@ -9,7 +9,6 @@ from audit.models import AuditEvent
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.webhooks import webhook_retry, webhook_send_test
 from tests.factories import UserFactory
-from tests.integrations.conftest import fake_server  # noqa: F401  (a real HTTP server on 127.0.0.1)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def it_admin(client, settings):
     return user
 
 
-def test_the_secret_is_never_shown_again_and_an_empty_field_keeps_it(client, it_admin, fake_server):  # noqa: F811
+def test_the_secret_is_never_shown_again_and_an_empty_field_keeps_it(client, it_admin, fake_server):
     # when IT creates a subscription with a secret
     response = client.post(
         reverse("manage:webhook_new"),
@@ -83,7 +82,7 @@ def test_a_failed_delivery_is_retried_from_the_log_and_a_test_event_reaches_the_
     assert AuditEvent.objects.filter(extra__retry_delivery=first.pk, actor=it_admin).exists()
 
 
-def test_the_log_page_shows_status_code_and_duration(client, it_admin, fake_server):  # noqa: F811
+def test_the_log_page_shows_status_code_and_duration(client, it_admin, fake_server):
     subscription = WebhookSubscription.objects.create(
         name="ERP", url=fake_server.url + "/h", secret="s", events=["*"]
     )
