@@ -36,6 +36,7 @@ NAVIGATION = [
     ("admin", "manage:access", _("Who can see what"), "org.manage_org", False),
     ("admin", "manage:notices", _("Publish notices"), "office.manage_notices", False),
     ("admin", "manage:webhooks", _("Webhooks"), "integrations.manage_webhooks", False),
+    ("admin", "api_tokens", _("API tokens"), "integrations.manage_webhooks", False),
     ("admin", "admin:index", _("Django admin"), None, True),
 ]
 

@@ -231,6 +231,7 @@ def demo_pages() -> list[tuple[str, str]]:
     if notice is not None:
         pages += [("sun.hong", f"/manage/notices/{notice.pk}/"), ("zhang.wei", f"/notices/{notice.pk}/")]
     pages += [("zhang.wei", "/notices/"), ("lin.feng", "/manage/integrations/webhooks/")]
+    pages += [("lin.feng", "/manage/integrations/tokens/"), ("lin.feng", "/manage/integrations/audit/")]
     hook = WebhookSubscription.objects.order_by("pk").first()
     if hook is not None:
         pages += [("lin.feng", f"/manage/integrations/webhooks/{hook.pk}/{tail}") for tail in ("", "edit/")]

@@ -3,6 +3,7 @@ receiver are logged with status, code and duration, a failed one is retried from
 test event shows whether the receiver answers."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -92,3 +93,39 @@ def test_the_log_page_shows_status_code_and_duration(client, it_admin, fake_serv
     html = response.content.decode()
     assert "Delivered: the receiver answered 200" in html
     assert "webhook.test" in html and " ms" in html
+
+
+def test_it_issues_a_token_for_an_integration_account_shown_once_and_revokes_it(client, it_admin):
+    from api.models import ApiToken
+    from tests.factories import EmployeeFactory
+
+    # given a technical account (no employee record) and a colleague
+    client.post(
+        reverse("api_tokens"), {"action": "account", "username": "bi.tool", "display_name": "BI 报表"}
+    )
+    colleague = EmployeeFactory().user
+    account = ApiToken._meta.get_field("user").related_model.objects.get(username="bi.tool")
+    # when IT issues a token for the account
+    response = client.post(
+        reverse("api_tokens"), {"action": "issue", "user": account.pk, "name": "BI nightly"}
+    )
+    secret = response.context["secret"]
+    # then the secret is on that answer only, and it signs in to the API
+    assert secret and secret in response.content.decode()
+    assert secret not in client.get(reverse("api_tokens")).content.decode()
+    api = Client()
+    assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {secret}").status_code == 200
+    # and a token for a colleague (an employee) is refused on the account field
+    refused = client.post(reverse("api_tokens"), {"action": "issue", "user": colleague.pk, "name": "x"})
+    assert refused.status_code == 400 and "integration accounts only" in refused.content.decode()
+    assert not ApiToken.objects.filter(user=colleague).exists()
+    # when it is revoked, the API refuses it
+    token = ApiToken.objects.get(user=account)
+    client.post(reverse("api_tokens"), {"action": "revoke", "token": token.pk})
+    assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {secret}").status_code == 401
+    assert AuditEvent.objects.filter(object_type="api.apitoken", actor=it_admin).count() == 2
+
+
+def test_the_token_page_is_403_without_the_integrations_permission(client):
+    client.force_login(UserFactory(perms=["org.manage_org"]))
+    assert client.get(reverse("api_tokens")).status_code == 403

@@ -28,7 +28,10 @@ OBJECT_TYPES = {
         ("org.user", gettext_lazy("Accounts")),
     ],
     "notices": [("office.notice", gettext_lazy("Notices"))],
-    "integrations": [("integrations.webhooksubscription", gettext_lazy("Webhook subscriptions"))],
+    "integrations": [
+        ("integrations.webhooksubscription", gettext_lazy("Webhook subscriptions")),
+        ("api.apitoken", gettext_lazy("API tokens")),
+    ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [
