@@ -241,8 +241,7 @@ def group_member_add(*, actor, group: Group, user: User) -> None:
         action=AuditEvent.Action.CHANGE,
         actor=actor,
         obj=group,
-        changes={"members": [None, user.get_username()]},
-        extra={"member_added": str(user)},
+        changes={"members": [None, str(user)]},
     )
 
 
@@ -256,8 +255,7 @@ def group_member_remove(*, actor, group: Group, user: User) -> None:
         action=AuditEvent.Action.CHANGE,
         actor=actor,
         obj=group,
-        changes={"members": [user.get_username(), None]},
-        extra={"member_removed": str(user)},
+        changes={"members": [str(user), None]},
     )
 
 

@@ -43,6 +43,9 @@ def test_moving_a_department_under_its_sub_department_comes_back_on_the_parent_f
     assert response.status_code == 302
     event = AuditEvent.objects.filter(object_type="org.department", action="change").get()
     assert event.changes == {"parent_id": [sales.pk, hq.pk]} and event.actor == hr
+    # and the section's audit page reads it with names, not ids
+    html = client.get(reverse("manage:audit", args=["org"])).content.decode()
+    assert "<del>Sales</del> → <ins>HQ</ins>" in html
 
 
 def test_the_matrix_is_saved_in_one_go_and_audited_with_its_diff(hr):

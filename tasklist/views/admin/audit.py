@@ -80,18 +80,23 @@ def section_audit(request, section: str):
             at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
         )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    events = list(page)
+    names = _reference_labels(events)
     rows = [
         {
             "event": event,
             "who": str(event.actor) if event.actor else event.actor_label,
             "what": labels.get(event.object_type, event.object_type),
             "changes": [
-                (name, values[0] if len(values) > 0 else None, values[1] if len(values) > 1 else None)
-                for name, values in (event.changes or {}).items()
-                if isinstance(values, list)
+                (
+                    name.removesuffix("_id"),
+                    names.get((_target(event.object_type, name), old), old),
+                    names.get((_target(event.object_type, name), new), new),
+                )
+                for name, (old, new) in _pairs(event.changes)
             ],
         }
-        for event in page
+        for event in events
     ]
     context = {
         "section": SECTION_BY_KEY[section],
@@ -103,3 +108,53 @@ def section_audit(request, section: str):
         "query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
     }
     return render(request, "tasklist/admin/audit.html", context, status=400 if errors else 200)
+
+
+def _pairs(changes) -> list[tuple[str, tuple]]:
+    return [
+        (name, (values[0], values[1]))
+        for name, values in (changes or {}).items()
+        if isinstance(values, list) and len(values) == 2
+    ]
+
+
+def _target(object_type: str, field: str):
+    """The model a changed reference field points to, so the diff shows names, not ids."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from org.models import Department, Employee, Position
+
+    if field == "parent_id":
+        return Group if object_type == "org.groupprofile" else Department
+    return {
+        "head_id": get_user_model(),
+        "department_id": Department,
+        "position_id": Position,
+        "manager_id": Employee,
+        "user_id": get_user_model(),
+        "group_id": Group,
+        "author_id": get_user_model(),
+        "created_by_id": get_user_model(),
+    }.get(field)
+
+
+def _reference_labels(events) -> dict[tuple, str]:
+    """{(model, id): what people read} for the references in a page's diffs, one query per model."""
+    from django.contrib.auth.models import Group
+
+    from org.selectors import group_labels
+
+    wanted: dict = {}
+    for event in events:
+        for name, values in _pairs(event.changes):
+            model = _target(event.object_type, name)
+            if model is not None:
+                wanted.setdefault(model, set()).update(v for v in values if isinstance(v, int))
+    found: dict[tuple, str] = {}
+    for model, ids in wanted.items():
+        objects = list(model.objects.filter(pk__in=ids))
+        readable = group_labels(o.name for o in objects) if model is Group else {}
+        for obj in objects:
+            found[(model, obj.pk)] = readable.get(obj.name, obj.name) if model is Group else str(obj)
+    return found
