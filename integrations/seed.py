@@ -27,6 +27,9 @@ def seed_demo(stdout) -> None:
             "url": "https://erp.example.com/baton/hook",
             "secret": secrets.token_hex(32),
             "events": ["customer.created", "order.status_changed", "task.completed"],
+            # off: the demo's own events must not go out to a made-up host while it seeds
+            "active": False,
+            "disabled_reason": "Demo subscription: switch it on once the ERP's URL is real.",
         },
     )
     if created:
