@@ -17,6 +17,10 @@ from .models import ApiToken
 from .services import MANAGE_TOKENS, integration_user_create, is_integration_user, token_create, token_revoke
 
 
+def _pk(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 def _integration_users():
     users = get_user_model().objects.filter(
         is_active=True, is_superuser=False, employee__isnull=True, is_staff=True
@@ -42,14 +46,13 @@ def tokens(request):
                 messages.success(request, _("Integration account created: %(name)s.") % {"name": account})
                 return redirect("api_tokens")
             if action == "revoke":
-                token = get_object_or_404(ApiToken, pk=request.POST.get("token", "0") or 0)
+                token = get_object_or_404(ApiToken, pk=_pk(request.POST.get("token")))
                 token_revoke(actor=request.user, token=token, request=request)
                 messages.success(request, _("Token revoked: %(name)s.") % {"name": token})
                 return redirect("api_tokens")
-            user = get_user_model().objects.filter(pk=request.POST.get("user") or 0).first()
+            user = get_user_model().objects.filter(pk=_pk(request.POST.get("user"))).first()
             if user is None:
-                raise_message = _("Choose an integration account.")
-                errors = {"user": [raise_message]}
+                errors = {"user": [_("Choose an integration account.")]}
             else:
                 token, secret = token_create(
                     user=user,

@@ -59,5 +59,3 @@ urlpatterns = [
     path("integrations/webhooks/<int:pk>/edit/", integrations.webhook_form, name="webhook_edit"),
     path("integrations/webhooks/<int:pk>/do/", integrations.webhook_action, name="webhook_action"),
 ]
-
-__all__ = ["PermissionDenied", "urlpatterns"]

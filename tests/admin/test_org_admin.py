@@ -197,3 +197,24 @@ def test_hr_sees_the_org_audit_filtered_by_what(client, hr):
     assert response.status_code == 200 and "质量部 Quality" in html
     assert client.get(reverse("manage:audit", args=["org"]), {"from": "yesterday"}).status_code == 400
     assert group.pk
+
+
+def test_junk_in_the_administration_forms_is_never_a_server_error(client):
+    client.force_login(
+        UserFactory(perms=["org.manage_org", "office.manage_notices", "integrations.manage_webhooks"])
+    )
+    department = Department.objects.create(code="X", name="X")
+    posts = [
+        (reverse("manage:department_move", args=[department.pk]), {"parent": "abc"}),
+        (reverse("manage:department", args=[department.pk]), {"name": "", "code": "X", "head": "999999"}),
+        (reverse("manage:employees"), {}),
+        (reverse("manage:positions"), {"position": "zz", "code": "", "name": ""}),
+        (reverse("manage:groups"), {"name": "", "kind": "nonsense", "parent": "x"}),
+        (reverse("manage:user_invite"), {"username": "a b", "email": "x", "hire_date": "31/31/2026"}),
+        (reverse("manage:notice_new"), {"title": "t", "body": "b", "kind": "memo", "meeting_on": "soon"}),
+        (reverse("manage:webhook_new"), {"name": "n", "url": "ftp://x", "events": ["nope"]}),
+        (reverse("api_tokens"), {"action": "revoke", "token": "abc"}),
+        (reverse("api_tokens"), {"action": "issue", "user": "abc", "name": "t"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code in (200, 302, 400, 404), url

@@ -21,7 +21,7 @@ from integrations.webhooks import (
     webhook_update,
 )
 
-from . import field, general_errors, located, section_required
+from . import field, general_errors, located, pk_or_none, section_required
 
 INTEGRATIONS = "integrations"
 
@@ -141,7 +141,7 @@ def webhook_action(request, pk: int):
             _report(request, delivery)
         elif action == "retry":
             delivery = get_object_or_404(
-                WebhookDelivery, pk=request.POST.get("delivery", "0") or 0, subscription=subscription
+                WebhookDelivery, pk=pk_or_none(request.POST.get("delivery")), subscription=subscription
             )
             delivery = webhook_retry(actor=request.user, delivery=delivery)
             _report(request, delivery)
