@@ -218,3 +218,15 @@ def test_junk_in_the_administration_forms_is_never_a_server_error(client):
     ]
     for url, data in posts:
         assert client.post(url, data).status_code in (200, 302, 400, 404), url
+
+
+def test_nesting_a_group_inside_its_own_sub_group_is_refused_on_the_parent_field(client, hr):
+    outer = GroupFactory(name="outer")
+    inner = GroupFactory(name="inner", profile__parent=outer)
+    response = client.post(
+        reverse("manage:group", args=[outer.pk]), {"action": "rename", "display_name": "外层", "parent": inner.pk}
+    )
+    assert response.status_code == 400
+    assert "nested inside itself" in response.content.decode()
+    outer.profile.refresh_from_db()
+    assert (outer.profile.parent_id, outer.profile.display_name) == (None, "")  # nothing saved

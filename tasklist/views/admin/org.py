@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +31,7 @@ from org.services import (
     group_member_add,
     group_member_remove,
     group_set_display_name,
+    group_update,
     position_create,
     position_update,
     require_manager,
@@ -478,12 +480,8 @@ def group_detail(request, pk: int):
         try:
             action = request.POST.get("action")
             if action == "rename":
-                group_set_display_name(
-                    actor=request.user,
-                    group=group,
-                    display_name=request.POST.get("display_name", ""),
-                    description=request.POST.get("description", ""),
-                )
+                with transaction.atomic():
+                    _rename_group(request, group, profile)
             elif action == "add":
                 user = User.objects.filter(pk=pk_or_none(request.POST.get("user"))).first()
                 if user is None:
@@ -515,6 +513,15 @@ def group_detail(request, pk: int):
                 "display_name", _("Display name"), value=profile.display_name, errors=errors, maxlength=150
             ),
             field("description", _("Description"), kind="textarea", value=profile.description, errors=errors),
+            field(
+                "parent",
+                _("Parent group"),
+                kind="select",
+                value=profile.parent_id or "",
+                choices=[(r["group"].pk, r["label"]) for r in _group_rows() if r["group"].pk != group.pk],
+                errors=errors,
+                help=_("Members of this group are also members of the parent group."),
+            ),
         ],
         "add_fields": [
             field("user", _("Person"), kind="select", choices=candidates, errors=errors, required=True)
@@ -522,6 +529,19 @@ def group_detail(request, pk: int):
         "errors": errors,
     }
     return render(request, "tasklist/admin/group_detail.html", context, status=400 if errors else 200)
+
+
+def _rename_group(request, group: Group, profile: GroupProfile) -> None:
+    group_set_display_name(
+        actor=request.user,
+        group=group,
+        display_name=request.POST.get("display_name", ""),
+        description=request.POST.get("description", ""),
+    )
+    parent = Group.objects.filter(pk=pk_or_none(request.POST.get("parent"))).first()
+    if parent != profile.parent:
+        # a nesting loop comes back located on "parent group" (GroupProfile.clean)
+        group_update(actor=request.user, group=group, profile={"parent": parent})
 
 
 @section_required(ORG)
