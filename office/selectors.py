@@ -21,10 +21,12 @@ def vehicles_free(*, starts_at, ends_at) -> QuerySet[Vehicle]:
 
 
 def notices_for(*, user) -> QuerySet[Notice]:
-    """Notices newest first, each with `is_read` for this user."""
-    return Notice.objects.annotate(
-        is_read=Exists(NoticeReceipt.objects.filter(notice=OuterRef("pk"), user=user))
-    ).select_related("author")
+    """Published notices newest first, each with `is_read` for this user."""
+    return (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .annotate(is_read=Exists(NoticeReceipt.objects.filter(notice=OuterRef("pk"), user=user)))
+        .select_related("author")
+    )
 
 
 def notice_readers(*, notice: Notice):
