@@ -50,6 +50,12 @@ NAVIGATION = [
     ("sales", "crm:invoice_list", _("Invoices"), "crm.view_invoice", False),
     ("reports", "reports:index", _("Reports"), None, False),
     ("designer", "designer:index", _("Designer"), "processes.add_deploymentlog", False),
+    ("office", "tasklist:notices", _("Notices"), None, False),
+    ("admin", "manage:departments", _("Organisation"), "org.manage_org", False),
+    ("admin", "manage:access", _("Who can see what"), "org.manage_org", False),
+    ("admin", "manage:notices", _("Publish notices"), "office.manage_notices", False),
+    ("admin", "manage:webhooks", _("Webhooks"), "integrations.manage_webhooks", False),
+    ("admin", "api_tokens", _("API tokens"), "integrations.manage_webhooks", False),
     ("admin", "admin:index", _("Django admin"), None, True),
 ]
 

@@ -73,6 +73,9 @@ class Department(models.Model):
         ordering = ["sort_order", "code"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+        # The administration area's "Organisation" section (departments, positions, employees,
+        # groups and roles, accounts, the permission matrix): delegated to HR, no superuser needed.
+        permissions = [("manage_org", _("Can administer the organisation, people and roles"))]
 
     def __str__(self) -> str:
         return self.name

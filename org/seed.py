@@ -108,7 +108,16 @@ EMPLOYEES = [
     ("sun.hong", "孙红 Sun Hong", "E013", "ADMIN", "HR-MGR", "zheng.hua", ["hr"], "ADMIN"),
     ("zhu.lin", "朱琳 Zhu Lin", "E014", "ADMIN", "HR", "sun.hong", ["hr"], None),
     ("ma.chao", "马超 Ma Chao", "E015", "ADMIN", "FLEET", "sun.hong", ["vehicle_admins"], None),
-    ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
+    (
+        "lin.feng",
+        "林峰 Lin Feng",
+        "E016",
+        "ADMIN",
+        "BPM",
+        "sun.hong",
+        ["process_designers", "it_admins"],
+        None,
+    ),
     ("gao.yuan", "高远 Gao Yuan", "E030", "RND", "PD-ENG", "zheng.hua", ["product_development"], "RND"),
 ]
 
@@ -130,6 +139,7 @@ GROUP_DISPLAY_NAMES = {
     "finance": "Finance 财务",
     "warehouse": "Warehouse 仓库",
     "product_development": "Product development 产品研发",
+    "it_admins": "IT administrators 信息技术",
 }
 
 # name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
@@ -226,6 +236,15 @@ GROUPS = [
     ),
     ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
     ("process_designers", "staff", "role", RowScope.OWN, ["processes.*", "engine.*"]),
+    # the administration area's Integrations section (webhooks, API tokens); HR holds the
+    # Organisation and Notices sections through "org.*" and "office.*"
+    (
+        "it_admins",
+        "staff",
+        "role",
+        RowScope.OWN,
+        ["integrations.*_webhooksubscription", "integrations.manage_webhooks"],
+    ),
     (
         "product_development",
         "staff",

@@ -15,6 +15,7 @@ from .views import (
     starts,
     task,
 )
+from .views.admin import notices as admin_notices
 
 app_name = "tasklist"
 
@@ -65,4 +66,6 @@ urlpatterns = [
     path("people/", directory.address_book, name="directory"),
     path("people/vcard/", directory.vcard, name="directory_vcard"),
     path("people/<int:employee_id>/", directory.person, name="directory_person"),
+    path("notices/", admin_notices.my_notices, name="notices"),
+    path("notices/<int:pk>/", admin_notices.my_notice, name="notice"),
 ]
