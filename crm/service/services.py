@@ -337,7 +337,7 @@ def _summary(consultation: Consultation) -> str:
 def consultation_to_lead(*, actor, consultation: Consultation) -> Lead:
     """A pre-sale question from someone not yet (or already) a customer becomes a lead with the
     asker's name and phone; the consultation links to it."""
-    from ..services.sales import lead_create
+    from ..sales.services import lead_create
 
     require_row(actor, consultation, "change")
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
@@ -364,7 +364,7 @@ def consultation_to_lead(*, actor, consultation: Consultation) -> Lead:
 def consultation_to_opportunity(*, actor, consultation: Consultation, name: str = "") -> Opportunity:
     """A pre-sale question of a customer becomes an opportunity of that customer (its manager owns
     it); the consultation links to it."""
-    from ..services.sales import opportunity_create
+    from ..sales.services import opportunity_create
 
     require_row(actor, consultation, "change")
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
