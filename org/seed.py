@@ -328,6 +328,8 @@ def seed_demo(stdout) -> None:
                 "department": departments[dept],
                 "position": positions[position],
                 "email": user.email,
+                # a made-up mobile number per person, so the address book can call them
+                "phone": f"138-0013-{int(code.lstrip('E')):04d}",
             },
         )
     for username, *_rest, manager, _groups, heads in EMPLOYEES:
