@@ -271,7 +271,10 @@ def require_not_suspended(instance: ProcessInstance) -> None:
 
 
 def resolve_no_owner(step, task: HumanTask, user) -> None:
-    """Close the open "nobody to do it" incidents of `task` (it was done or given to someone)."""
+    """Close the open "nobody to do it" incidents of `task` (it was done or given to someone).
+    Only an instance with an open incident is in ERROR: the others are spared the query."""
+    if step.instance.status != ProcessInstance.Status.ERROR:
+        return
     for incident in Incident.objects.filter(
         human_task=task, kind=Incident.Kind.NO_OWNER, status=Incident.Status.OPEN
     ):

@@ -180,12 +180,13 @@ def finish(step: Step) -> StepResult:
     if instance.status != ProcessInstance.Status.CANCELLED:
         check_stuck(step)
     if workflow.is_completed() and instance.status != ProcessInstance.Status.CANCELLED:
-        # what was about its tasks or its standstill is over with it
-        Incident.objects.filter(
-            instance=instance,
-            status=Incident.Status.OPEN,
-            kind__in=[Incident.Kind.NO_OWNER, Incident.Kind.STUCK],
-        ).update(status=Incident.Status.RESOLVED, resolved_at=now, resolved_by=real_user(step.actor))
+        if instance.status == ProcessInstance.Status.ERROR:  # (open incidents make it ERROR)
+            # what was about its tasks or its standstill is over with it
+            Incident.objects.filter(
+                instance=instance,
+                status=Incident.Status.OPEN,
+                kind__in=[Incident.Kind.NO_OWNER, Incident.Kind.STUCK],
+            ).update(status=Incident.Status.RESOLVED, resolved_at=now, resolved_by=real_user(step.actor))
         instance.status = ProcessInstance.Status.COMPLETED
         instance.ended_at = now
         step.event(InstanceEvent.Kind.COMPLETED)
