@@ -13,7 +13,9 @@ signals, timers) and engine.incidents, each moving an instance through engine.st
 from __future__ import annotations
 
 from .connectors import register_connector
+from .decisions import decision_tables, decision_test
 from .definitions import definition_activate, definition_deploy, start_form_schema, with_called_definitions
+from .dryrun import DryRun, SampleRejected, dry_run
 from .forms import ENGINE_VARIABLES, OWNED_VARIABLES
 from .human_tasks import (
     add_comment,
@@ -38,7 +40,9 @@ __all__ = [
     "ENGINE_VARIABLES",
     "OWNED_VARIABLES",
     "CorrelationResult",
+    "DryRun",
     "OpenTask",
+    "SampleRejected",
     "StepResult",
     "add_comment",
     "broadcast_signal",
@@ -48,9 +52,12 @@ __all__ = [
     "complete_task_step",
     "correlate_message",
     "correlation_hash",
+    "decision_tables",
+    "decision_test",
     "definition_activate",
     "definition_deploy",
     "delegate",
+    "dry_run",
     "fire_due_timers",
     "is_task_admin",
     "migrate_instance",

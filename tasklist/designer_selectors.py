@@ -89,10 +89,9 @@ def version_of(key: str, version: int | None) -> DefinitionVersion | None:
 
 
 def main_bpmn_name(definition: DefinitionVersion) -> str:
-    files = definition.files or {}
-    marker = f'id="{definition.key}"'
-    names = [name for name in files if name.lower().endswith(".bpmn")]
-    return next((n for n in names if marker in files[n]), names[0] if names else f"{definition.key}.bpmn")
+    from processes.selectors import main_bpmn_name as name
+
+    return name(definition)
 
 
 # -- comparing two versions -----------------------------------------------------------------------
@@ -307,3 +306,112 @@ def start_settings(key: str) -> dict:
             for value, label in RecordType.choices
         ],
     }
+
+
+# -- drafts and test runs -------------------------------------------------------------------------
+
+
+def start_schema(definition: DefinitionVersion) -> dict | None:
+    from engine.services import start_form_schema
+
+    return start_form_schema(definition)
+
+
+def draft_versions(versions: list[DefinitionVersion]) -> set[int]:
+    """The drafts: versions saved after the active one (or with none active), waiting for a test
+    run and activation. An older inactive version is retired; activating it is a rollback."""
+    active = next((v.version for v in versions if v.active), 0)
+    return {v.version for v in versions if not v.active and v.version > active}
+
+
+def test_run_view(run) -> dict:
+    """A test run as the page shows it: owners and elements by name, the gateways' choices, the
+    diagram's marks (done / waiting / failed)."""
+    from org.selectors import group_labels, user_labels
+
+    task = run.task
+    names = {element_id: name or element_id for element_id, name, _kind in run.path}
+    owners = {}
+    if task is not None:
+        people = user_labels([task.assignee, *task.users])
+        groups = group_labels(task.groups)
+        owners = {
+            "assignee": people.get(task.assignee, "") if task.assignee else "",
+            "users": [people[u] for u in task.users],
+            "groups": [groups[g] for g in task.groups],
+        }
+    return {
+        "path": [
+            {"id": element_id, "name": name or element_id, "kind": kind}
+            for element_id, name, kind in run.path
+            if not kind.endswith("StartEvent") or name
+        ],
+        "decisions": [
+            {
+                "gateway": d["name"] or d["gateway"],
+                "taken": [name or names.get(element_id, element_id) for element_id, name in d["taken"]],
+            }
+            for d in run.decisions
+        ],
+        "task": task,
+        "owners": owners,
+        "waits": run.waits,
+        "service_calls": run.service_calls,
+        "finished": run.finished,
+        "error": run.error,
+        "error_element": run.error_element,
+        "marks": {
+            "done": sorted({element_id for element_id, _n, _k in run.path}),
+            "current": sorted(
+                ([task.element_id] if task else []) + [w.element_id for w in run.waits if not w.boundary]
+            ),
+            "incident": [run.error_element] if run.error_element else [],
+        },
+    }
+
+
+FORM_SOURCES = {
+    "file": _("JSON form"),
+    "camunda": _("Camunda form fields, converted"),
+    "approval": _("No form of its own: the standard approve/reject form"),
+    "default": _("No form: only a comment box"),
+}
+
+
+def task_forms(definition: DefinitionVersion) -> list[dict]:
+    """Per user task and start event of a version: which form it renders, from where (a JSON
+    file, converted Camunda fields, or none — a warning), with the form file's name."""
+    metadata = definition.metadata or {}
+    rows = []
+    for kind, items in (
+        ("start", metadata.get("start_forms") or {}),
+        ("task", metadata.get("user_tasks") or {}),
+    ):
+        for element_id, meta in items.items():
+            form = meta.get("form") or {}
+            source = form.get("source") or ("camunda" if meta.get("form_fields") else "")
+            if kind == "start" and not source:
+                continue
+            props = meta.get("properties") or {}
+            file_name = props.get("formJsonSchemaFilename") or (
+                meta.get("form_key") if str(meta.get("form_key") or "").endswith(".json") else ""
+            )
+            rows.append(
+                {
+                    "id": element_id,
+                    "name": meta.get("name") or element_id,
+                    "kind": kind,
+                    "source": source or "default",
+                    "label": FORM_SOURCES.get(source or "default", ""),
+                    "file": file_name,
+                    "warn": source in ("default", "approval", ""),
+                    "fields": len(((form.get("schema") or {}).get("properties")) or {}),
+                }
+            )
+    return rows
+
+
+def decision_tables(files: dict[str, str]) -> list:
+    from engine.services import decision_tables as tables
+
+    return tables(files)

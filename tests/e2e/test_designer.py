@@ -43,7 +43,7 @@ def test_a_designer_fixes_a_broken_upload_and_deploys_v2(discounts, live_server,
     page.get_by_label("Files").set_input_files(str(fixed))
     page.get_by_role("button", name="Validate and deploy").click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#messages")).to_contain_text("as version 2")
+    expect(page.locator("#messages")).to_contain_text("as draft version 2")
     assert page.get_by_role("heading", level=1).inner_text().endswith("v2")
 
     # the v1 page shows its three instances waiting at the review
@@ -68,7 +68,7 @@ def test_a_designer_renames_a_task_in_the_modeler_and_saves_v2(discounts, live_s
     )
     page.get_by_role("button", name="Validate and save as a new version").click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#messages")).to_contain_text("as version 2")
+    expect(page.locator("#messages")).to_contain_text("as draft version 2")
     from engine.models import DefinitionVersion
 
     v2 = DefinitionVersion.objects.get(key="tl_discount", version=2)
