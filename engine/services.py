@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .connectors import register_connector
 from .decisions import decision_tables, decision_test
+from .decisions import literal as decision_literal
 from .definitions import definition_activate, definition_deploy, start_form_schema, with_called_definitions
 from .dryrun import DryRun, SampleRejected, dry_run
 from .forms import ENGINE_VARIABLES, OWNED_VARIABLES
@@ -52,6 +53,7 @@ __all__ = [
     "complete_task_step",
     "correlate_message",
     "correlation_hash",
+    "decision_literal",
     "decision_tables",
     "decision_test",
     "definition_activate",

@@ -281,10 +281,19 @@ def process_start_by_hand_step(*, actor, key: str, form_data: dict | None = None
 # -- drafts: test runs ----------------------------------------------------------------------------
 
 
-def draft_test_run(*, actor, key: str, version: int, start_data: dict | None = None, answers=None):
+def draft_test_run(
+    *,
+    actor,
+    key: str,
+    version: int,
+    start_data: dict | None = None,
+    answers=None,
+    variables: dict | None = None,
+):
     """Rehearse a version (a draft, usually) with sample data, in memory: see engine.dryrun. The
     start data must fit the start form; the last answer must fit its task's form
-    (ValidationFailed with the messages per field, nothing stored either way)."""
+    (ValidationFailed with the messages per field, nothing stored either way). `variables` stand
+    for what a start binding or record would give the process (e.g. the days of a leave)."""
     from engine.forms import validate_form_data
 
     _require_designer(actor)
@@ -299,7 +308,8 @@ def draft_test_run(*, actor, key: str, version: int, start_data: dict | None = N
         if errors:
             raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     try:
-        return engine.dry_run(definition, started_by=actor, start_data=start_data, answers=answers)
+        sample = {**(variables or {}), **(start_data or {})}
+        return engine.dry_run(definition, started_by=actor, start_data=sample, answers=answers)
     except engine.SampleRejected as rejected:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=rejected.fields) from None
 

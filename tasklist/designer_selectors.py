@@ -276,6 +276,48 @@ MODELER_LABELS = {
     "The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).": _(
         "When to remind the owner: a duration after the task opens (P1D), a date, or an expression."
     ),
+    # the timer in words (scripts/modeler/timer-words.js)
+    "Timer in words": _("Timer in words"),
+    "When it fires": _("When it fires"),
+    "{n} year": _("{n} year"),
+    "{n} years": _("{n} years"),
+    "{n} month": _("{n} month"),
+    "{n} months": _("{n} months"),
+    "{n} week": _("{n} week"),
+    "{n} weeks": _("{n} weeks"),
+    "{n} day": _("{n} day"),
+    "{n} days": _("{n} days"),
+    "{n} hour": _("{n} hour"),
+    "{n} hours": _("{n} hours"),
+    "{n} minute": _("{n} minute"),
+    "{n} minutes": _("{n} minutes"),
+    "{n} second": _("{n} second"),
+    "{n} seconds": _("{n} seconds"),
+    "Monday": _("Monday"),
+    "Tuesday": _("Tuesday"),
+    "Wednesday": _("Wednesday"),
+    "Thursday": _("Thursday"),
+    "Friday": _("Friday"),
+    "Saturday": _("Saturday"),
+    "Sunday": _("Sunday"),
+    "after the task is created": _("after the task is created"),
+    "after the step starts": _("after the step starts"),
+    "after the process is activated": _("after the process is activated"),
+    "after the process reaches this point": _("after the process reaches this point"),
+    "{duration} {after}": _("{duration} {after}"),
+    "No time set yet.": _("No time set yet."),
+    "Computed from the process data: {expression}": _("Computed from the process data: {expression}"),
+    "Not an ISO 8601 duration (e.g. P2D, PT4H).": _("Not an ISO 8601 duration (e.g. P2D, PT4H)."),
+    "Not an ISO 8601 date (e.g. 2026-12-24T09:00).": _("Not an ISO 8601 date (e.g. 2026-12-24T09:00)."),
+    "Not an ISO 8601 cycle (e.g. R/2026-12-07T09:00/P1W).": _(
+        "Not an ISO 8601 cycle (e.g. R/2026-12-07T09:00/P1W)."
+    ),
+    "Once, on {day} {time}": _("Once, on {day} {time}"),
+    "every {weekday} {time}": _("every {weekday} {time}"),
+    "every day at {time}": _("every day at {time}"),
+    "every {duration} from {day} {time}": _("every {duration} from {day} {time}"),
+    "every {duration}": _("every {duration}"),
+    "{words}, {n} times": _("{words}, {n} times"),
 }
 
 

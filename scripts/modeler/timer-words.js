@@ -71,8 +71,8 @@ export function timerWords(kind, text, where, t) {
   const start = startText ? parseDate(startText) : null;
   if (!every || (startText && !start)) return t("Not an ISO 8601 cycle (e.g. R/2026-12-07T09:00/P1W).");
   const parts = parseDuration(period);
-  const weekly = parts.every((n, i) => (i === 2 ? n === 1 : i === 3 ? false : n === 0)) ||
-    parts.every((n, i) => (i === 3 ? n === 7 : n === 0));
+  const weekly =
+    parts.every((n, i) => (i === 2 ? n === 1 : n === 0)) || parts.every((n, i) => (i === 3 ? n === 7 : n === 0));
   const daily = parts.every((n, i) => (i === 3 ? n === 1 : n === 0));
   let words;
   if (start && weekly && start.time) words = t("every {weekday} {time}", { weekday: t(start.weekday), time: start.time });

@@ -33,12 +33,30 @@ def _state(request) -> dict:
     if not isinstance(state, dict):
         return {"start": {}, "answers": []}
     start = state.get("start") if isinstance(state.get("start"), dict) else {}
+    variables = state.get("variables") if isinstance(state.get("variables"), dict) else {}
     answers = (
         [a for a in state.get("answers") or [] if isinstance(a, dict)]
         if isinstance(state.get("answers"), list)
         else []
     )
-    return {"start": start, "answers": answers}
+    return {"start": start, "answers": answers, "variables": variables}
+
+
+def _variables(text: str) -> tuple[dict, list[str]]:
+    """Sample process data, one `name = value` per line (value read as JSON, else as text)."""
+    from engine.services import decision_literal
+
+    variables, problems = {}, []
+    for number, line in enumerate((text or "").splitlines()[:100], start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or name.startswith("_"):
+            problems.append(_("Line %(n)s: write name = value.") % {"n": number})
+            continue
+        variables[name] = decision_literal(value[:1000])
+    return variables, problems
 
 
 def _errors(error: DomainError) -> dict[str, list[str]]:
@@ -57,9 +75,13 @@ def test_run(request, key: str, version: int):
     action = request.POST.get("action", "") if request.method == "POST" else ""
     state = _state(request) if action else {"start": {}, "answers": []}
     values, errors, started = {}, {}, bool(action) and action != "restart"
+    sample_text = request.POST.get("variables", "") if action == "start" else ""
     if action == "start":
         values = form_data_from_post(start_schema, request.POST) if start_schema else {}
-        state = {"start": values, "answers": []}
+        variables, problems = _variables(sample_text)
+        state = {"start": values, "answers": [], "variables": variables}
+        if problems:
+            errors, started = {"variables": problems}, False
     run = None
     if started:
         try:
@@ -69,6 +91,7 @@ def test_run(request, key: str, version: int):
                 version=version,
                 start_data=state["start"],
                 answers=state["answers"],
+                variables=state.get("variables"),
             )
         except DomainError as error:
             errors, started = _errors(error), False
@@ -77,7 +100,12 @@ def test_run(request, key: str, version: int):
         answers = [*state["answers"], {"task": run.task.element_id, "data": values}]
         try:
             run = processes.draft_test_run(
-                actor=request.user, key=key, version=version, start_data=state["start"], answers=answers
+                actor=request.user,
+                key=key,
+                version=version,
+                start_data=state["start"],
+                answers=answers,
+                variables=state.get("variables"),
             )
         except DomainError as error:
             errors = _errors(error)
@@ -86,7 +114,12 @@ def test_run(request, key: str, version: int):
     elif run is not None and action == "fire" and request.POST.get("timer"):
         answers = [*state["answers"], {"timer": request.POST["timer"]}]
         run = processes.draft_test_run(
-            actor=request.user, key=key, version=version, start_data=state["start"], answers=answers
+            actor=request.user,
+            key=key,
+            version=version,
+            start_data=state["start"],
+            answers=answers,
+            variables=state.get("variables"),
         )
         state["answers"] = answers
     context = {
@@ -102,6 +135,8 @@ def test_run(request, key: str, version: int):
         if run is not None and run.task is not None
         else None,
         "errors": errors.get("__all__", []),
+        "variable_errors": errors.get("variables", []),
+        "sample_text": sample_text,
     }
     context["marks"] = context["run"]["marks"] if context["run"] else {}
     return render(request, "tasklist/designer/test_run.html", context, status=400 if errors else 200)

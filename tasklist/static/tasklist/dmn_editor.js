@@ -8,7 +8,7 @@
     var form = document.getElementById("decision-tests");
     if (!container || !form) return;
     if (!window.DmnJS) { container.dataset.state = "unavailable"; return; }
-    var modeler = new window.DmnJS({ container: container, common: { keyboard: { bindTo: document } } });
+    var modeler = new window.DmnJS({ container: container });
     window.batonDmn = modeler;
     var wanted = container.dataset.decision;
     var xml = JSON.parse(document.getElementById("dmn-xml").textContent);
