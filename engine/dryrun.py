@@ -76,7 +76,10 @@ def _wait_of(task) -> RehearsedWait:
     boundary = kind == "BoundaryEvent"
     timer = runtime.timer_of(task)
     if timer is not None:
-        return RehearsedWait(element_id, name, "timer", str(getattr(timer, "expression", "")), boundary)
+        expression = str(getattr(timer, "expression", "")).strip()
+        if len(expression) >= 2 and expression[0] == expression[-1] and expression[0] in "'\"":
+            expression = expression[1:-1]  # a literal duration/date, quoted for the expression engine
+        return RehearsedWait(element_id, name, "timer", expression, boundary)
     messages = runtime.messages_of(task)
     if messages:
         return RehearsedWait(element_id, name, "message", messages[0].name, boundary)

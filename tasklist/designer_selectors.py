@@ -3,6 +3,8 @@ and where instances wait (open tasks per element: the heat-map)."""
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -399,6 +401,12 @@ def test_run_view(run) -> dict:
         "owners": owners,
         "waits": run.waits,
         "service_calls": run.service_calls,
+        "data": json.dumps(
+            {k: v for k, v in run.data.items() if k != "data_objects"},
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )[:20000],
         "finished": run.finished,
         "error": run.error,
         "error_element": run.error_element,
