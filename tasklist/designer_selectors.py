@@ -425,6 +425,7 @@ FORM_SOURCES = {
     "camunda": _("Camunda form fields, converted"),
     "approval": _("No form of its own: the standard approve/reject form"),
     "default": _("No form: only a comment box"),
+    "none": _("No start form: it starts without asking anything"),
 }
 
 
@@ -441,7 +442,7 @@ def task_forms(definition: DefinitionVersion) -> list[dict]:
             form = meta.get("form") or {}
             source = form.get("source") or ("camunda" if meta.get("form_fields") else "")
             if kind == "start" and not source:
-                continue
+                source = "none"
             props = meta.get("properties") or {}
             file_name = props.get("formJsonSchemaFilename") or (
                 meta.get("form_key") if str(meta.get("form_key") or "").endswith(".json") else ""
@@ -454,7 +455,7 @@ def task_forms(definition: DefinitionVersion) -> list[dict]:
                     "source": source or "default",
                     "label": FORM_SOURCES.get(source or "default", ""),
                     "file": file_name,
-                    "warn": source in ("default", "approval", ""),
+                    "warn": (source or "default") in ("default", "approval"),
                     "fields": len(((form.get("schema") or {}).get("properties")) or {}),
                 }
             )

@@ -80,7 +80,8 @@ def _context(request, definition, meta, element_id, title, rows, errors=None):
                 "errors": {k.rsplit(".", 1)[-1]: v for k, v in errors.items() if k.startswith(where + ".")},
             }
         )
-    source = (meta.get("form") or {}).get("source") or ("camunda" if meta.get("form_fields") else "default")
+    source = (meta.get("form") or {}).get("source") or ("camunda" if meta.get("form_fields") else "")
+    source = source or ("none" if meta["kind"] == "start" else "default")
     return {
         "key": definition.key,
         "definition": definition,

@@ -115,6 +115,9 @@ def test_the_form_editor_saves_a_json_form_as_a_draft_and_locates_bad_rows(clien
     assert schema["properties"]["carrier"]["oneOf"][0] == {"const": "sf", "title": "SF Express"}
     form = v2.metadata["user_tasks"]["fulfil"]["form"]
     assert form["source"] == "file" and form["schema"]["title"] == "Ship it"
+    # and the start event, which asks nothing yet, can be given a form the same way
+    start = client.get(reverse("designer:form", args=["tl_discount", 2, "start"]))
+    assert start.status_code == 200 and start.context["source"] == "none"
     page = client.get(reverse("designer:process", args=["tl_discount"]) + "?version=2")
     fulfil = next(f for f in page.context["task_forms"] if f["id"] == "fulfil")
     assert fulfil["source"] == "file" and fulfil["file"] == "tl_discount.fulfil.json"
