@@ -426,3 +426,76 @@ def decision_save(
 def decision_tests_run(*, files: dict[str, str], decision_id: str, tests: list[dict]):
     """Run test rows against a decision table (of stored or edited files): pass/fail per row."""
     return engine.decision_test(files, decision_id, _clean_test_rows(tests))
+
+
+DMN_SKELETON = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"
+    xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/"
+    xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/"
+    id="{id}_defs" name="{name}" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="{id}" name="{name}">
+    <decisionTable id="{id}_table" hitPolicy="FIRST">
+      <input id="{id}_in1" label="{input_label}">
+        <inputExpression id="{id}_in1_expr" typeRef="string"><text>{input_expression}</text></inputExpression>
+      </input>
+      <output id="{id}_out1" label="{output_label}" name="{output_name}" typeRef="string" />
+    </decisionTable>
+  </decision>
+  <dmndi:DMNDI>
+    <dmndi:DMNDiagram id="{id}_diagram">
+      <dmndi:DMNShape id="{id}_shape" dmnElementRef="{id}">
+        <dc:Bounds height="80" width="180" x="160" y="100" />
+      </dmndi:DMNShape>
+    </dmndi:DMNDiagram>
+  </dmndi:DMNDI>
+</definitions>
+"""
+
+
+def decision_create(
+    *,
+    actor,
+    key: str,
+    version: int,
+    decision_id: str,
+    name: str,
+    input_label: str,
+    input_expression: str,
+    output_name: str,
+    output_label: str = "",
+) -> DeployResult:
+    """A new, empty decision table (one input column, one output column, no rules yet) added to
+    a version as `<decision id>.dmn`, saved as a new draft; a business rule task then names it
+    (camunda:decisionRef) in the modeler. Located errors, nothing saved."""
+    import re
+    from xml.sax.saxutils import escape
+
+    _require_designer(actor)
+    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    if definition is None:
+        raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
+    files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
+    identifier = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    errors: dict[str, list[str]] = {}
+    if not identifier.match(decision_id or ""):
+        errors["decision_id"] = [_("Use letters, digits and _ only, starting with a letter.")]
+    elif f"{decision_id}.dmn" in files or any(
+        t.decision_id == decision_id for t in engine.decision_tables(files)
+    ):
+        errors["decision_id"] = [_("This process already has a decision with this id.")]
+    if not (input_expression or "").strip():
+        errors["input_expression"] = [_("Say what the column reads from the process data, e.g. amount.")]
+    if not identifier.match(output_name or ""):
+        errors["output_name"] = [_("Use letters, digits and _ only, starting with a letter.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    quote = {'"': "&quot;"}
+    files[f"{decision_id}.dmn"] = DMN_SKELETON.format(
+        id=decision_id,
+        name=escape(name.strip() or decision_id, quote),
+        input_label=escape(input_label.strip() or input_expression.strip(), quote),
+        input_expression=escape(input_expression.strip()),
+        output_name=output_name,
+        output_label=escape(output_label.strip() or output_name, quote),
+    )
+    return definition_deploy(files=files, actor=actor, activate=False)

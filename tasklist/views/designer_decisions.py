@@ -44,6 +44,8 @@ def decisions(request, key: str, version: int):
     definition = selectors.version_of(key, version)
     if definition is None:
         raise Http404(_("No such version."))
+    if request.POST.get("action") == "create":
+        return _create(request, definition)
     files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
     xml_text = request.POST.get("xml", "") if request.method == "POST" else ""
     if len(xml_text) > MAX_XML_BYTES:
@@ -51,7 +53,14 @@ def decisions(request, key: str, version: int):
     tables = selectors.decision_tables(files)
     wanted = request.POST.get("decision") or request.GET.get("decision") or ""
     table = next((t for t in tables if t.decision_id == wanted), tables[0] if tables else None)
-    context = {"key": key, "definition": definition, "tables": tables, "table": table, "results": None}
+    context = {
+        "key": key,
+        "definition": definition,
+        "tables": tables,
+        "table": table,
+        "results": None,
+        "new_fields": _new_fields({}, {}),
+    }
     if table is None:
         return render(request, "tasklist/designer/decisions.html", context)
     edited = {**files, table.file: xml_text} if xml_text else files
@@ -132,3 +141,56 @@ def decisions(request, key: str, version: int):
         }
     )
     return render(request, "tasklist/designer/decisions.html", context, status=status)
+
+
+CREATE_FIELDS = ("decision_id", "name", "input_label", "input_expression", "output_name", "output_label")
+
+
+def _new_fields(values: dict, errors: dict) -> list[dict]:
+    labels = {
+        "decision_id": _("Decision id"),
+        "name": _("Name"),
+        "input_label": _("Input column"),
+        "input_expression": _("It reads (an expression over the process data)"),
+        "output_name": _("Output variable"),
+        "output_label": _("Output column"),
+    }
+    return [
+        {"name": n, "label": labels[n], "value": values.get(n, ""), "errors": errors.get(n, [])}
+        for n in CREATE_FIELDS
+    ]
+
+
+def _create(request, definition):
+    """A new, empty decision table in a new draft (then opened in the editor)."""
+    values = {name: request.POST.get(name, "").strip()[:200] for name in CREATE_FIELDS}
+    try:
+        result = processes.decision_create(
+            actor=request.user, key=definition.key, version=definition.version, **values
+        )
+    except DefinitionRejected as rejected:
+        errors = {"decision_id": [f"{f.location()} {f.message}" for f in rejected.report.errors]}
+    except DomainError as error:
+        errors = {k: [str(m) for m in v] for k, v in (error.fields or {}).items()} or {
+            "decision_id": [str(error.message)]
+        }
+    else:
+        saved = result.definition
+        messages.success(
+            request,
+            _("Added the decision table as draft version %(version)s: fill in its rules.")
+            % {"version": saved.version},
+        )
+        url = reverse("designer:decisions", args=[definition.key, saved.version])
+        return redirect(f"{url}?decision={values['decision_id']}")
+    files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
+    tables = selectors.decision_tables(files)
+    context = {
+        "key": definition.key,
+        "definition": definition,
+        "tables": tables,
+        "table": None,
+        "results": None,
+        "new_fields": _new_fields(values, errors),
+    }
+    return render(request, "tasklist/designer/decisions.html", context, status=400)

@@ -121,3 +121,27 @@ def test_the_form_editor_saves_a_json_form_as_a_draft_and_locates_bad_rows(clien
     page = client.get(reverse("designer:process", args=["tl_discount"]) + "?version=2")
     fulfil = next(f for f in page.context["task_forms"] if f["id"] == "fulfil")
     assert fulfil["source"] == "file" and fulfil["file"] == "tl_discount.fulfil.json"
+
+
+def test_a_new_decision_table_is_added_as_a_draft_and_opens_in_the_editor(client, team, designer):  # noqa: F811
+    client.force_login(designer)
+    url = reverse("designer:decisions", args=["tl_discount", 1])
+    assert "This version has no DMN decision table yet." in client.get(url).content.decode()
+    table = {
+        "action": "create",
+        "decision_id": "discount level",
+        "input_expression": "",
+        "output_name": "level",
+    }
+    # when the id is not an identifier and the input reads nothing, the errors sit on the fields
+    bad = client.post(url, table)
+    errors = {f["name"]: f["errors"] for f in bad.context["new_fields"]}
+    assert bad.status_code == 400 and errors["decision_id"] and errors["input_expression"]
+    assert not DefinitionVersion.objects.filter(key="tl_discount", version=2).exists()
+    # when corrected, draft v2 holds the new table, which the editor opens
+    page = client.post(
+        url, {**table, "decision_id": "discount_level", "input_expression": "amount"}, follow=True
+    )
+    assert "discount_level.dmn" in DefinitionVersion.objects.get(key="tl_discount", version=2).files
+    assert page.context["table"].decision_id == "discount_level"
+    assert [c["expression"] for c in page.context["table"].inputs] == ["amount"]
