@@ -14,7 +14,10 @@ instances: suspend, reassign, migrate...), each moving an instance through engin
 from __future__ import annotations
 
 from .connectors import register_connector
+from .decisions import decision_tables, decision_test
+from .decisions import literal as decision_literal
 from .definitions import definition_activate, definition_deploy, start_form_schema, with_called_definitions
+from .dryrun import DryRun, SampleRejected, dry_run
 from .forms import ENGINE_VARIABLES, OWNED_VARIABLES
 from .human_tasks import (
     add_comment,
@@ -50,8 +53,10 @@ __all__ = [
     "ENGINE_VARIABLES",
     "OWNED_VARIABLES",
     "CorrelationResult",
+    "DryRun",
     "MigrationLine",
     "OpenTask",
+    "SampleRejected",
     "StepResult",
     "add_comment",
     "broadcast_signal",
@@ -61,9 +66,13 @@ __all__ = [
     "complete_task_step",
     "correlate_message",
     "correlation_hash",
+    "decision_literal",
+    "decision_tables",
+    "decision_test",
     "definition_activate",
     "definition_deploy",
     "delegate",
+    "dry_run",
     "fire_due_timers",
     "instance_resume",
     "instance_suspend",

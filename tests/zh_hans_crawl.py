@@ -200,6 +200,17 @@ def demo_pages() -> list[tuple[str, str]]:
         pages.append(("lin.feng", reverse("designer:process", args=[key])))
         instance = ProcessInstance.objects.filter(key=key).order_by("-pk").first()
         pages.append(("admin", reverse("tasklist:instance", args=[instance.pk])))
+    from engine.models import DefinitionVersion
+
+    # the designer's form editor, test run and decision tables, on the order process
+    order_process = DefinitionVersion.objects.filter(key="order_approval", active=True).first()
+    if order_process is not None:
+        args = ["order_approval", order_process.version]
+        pages += [
+            ("lin.feng", reverse("designer:form", args=[*args, "manager_approval"])),
+            ("lin.feng", reverse("designer:test_run", args=args)),
+            ("lin.feng", reverse("designer:decisions", args=args)),
+        ]
     from reports.catalogue import REPORTS
 
     for slug in REPORTS:
