@@ -243,16 +243,24 @@ def work_record_submit(
         "parts": [{"product": p.code, "quantity": float(q)} for p, q in used],
         "confirmed_by": confirmed_by or _g("signed on the technician's phone"),
     }
-    with transaction.atomic():
-        for upload in checked:
-            _keep(actor, request, FieldPhoto.Kind.PHOTO, upload.upload, upload.name, upload.content_type)
-        if png is not None:
-            name = f"{request.code}-signature.png"
-            _keep(actor, request, FieldPhoto.Kind.SIGNATURE, ContentFile(png, name=name), name, "image/png")
-        try:
-            complete_task(task.pk, user=actor, data=data)
-        except Conflict as error:  # stock taken meanwhile: the connector refused, all rolled back
-            raise ValidationFailed(error.message, fields={"parts": [str(error.message)]}) from error
+    kept: list[FieldPhoto] = []
+    try:
+        with transaction.atomic():
+            for upload in checked:
+                file, name, content_type = upload.upload, upload.name, upload.content_type
+                kept.append(_keep(actor, request, FieldPhoto.Kind.PHOTO, file, name, content_type))
+            if png is not None:
+                name = f"{request.code}-signature.png"
+                content = ContentFile(png, name=name)
+                kept.append(_keep(actor, request, FieldPhoto.Kind.SIGNATURE, content, name, "image/png"))
+            try:
+                complete_task(task.pk, user=actor, data=data)
+            except Conflict as error:  # stock taken meanwhile: the connector refused, all rolled back
+                raise ValidationFailed(error.message, fields={"parts": [str(error.message)]}) from error
+    except Exception:
+        for photo in kept:  # the rows rolled back; their files must not stay behind
+            photo.file.delete(save=False)
+        raise
     request.refresh_from_db()
     return request
 

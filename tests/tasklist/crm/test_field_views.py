@@ -6,6 +6,8 @@ import base64
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,6 +82,14 @@ def test_board_and_phone_page_as_the_dispatcher_and_the_technician(client, demo,
     client.force_login(demo.xu_li)
     board = client.get(reverse("crm:dispatch_board")).content.decode()
     assert f'data-job="{dispatched.pk}"' in board and f'id="waiting-{waiting.pk}"' in board
+    # the board's queries do not grow with the jobs on it
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("crm:dispatch_board"))
+    more = service_request_submit(actor=demo.zhang_wei, customer=customer, subject="Filter 滤芯")
+    dispatch_assign(actor=demo.xu_li, request=more, technician="wu.tao", day=today, time="11:00")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("crm:dispatch_board"))
+    assert len(many.captured_queries) == len(few.captured_queries)
     # a bad drop (no technician) is an error on the card's field, nothing assigned
     response = client.post(reverse("crm:dispatch_assign", args=[waiting.pk]), {"day": today.isoformat()})
     assert response.status_code == 400
