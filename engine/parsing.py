@@ -24,11 +24,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+)
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffEndEventParser
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
@@ -169,10 +180,38 @@ def _camunda_expression(text: str) -> str:
     return repr(text)
 
 
+# SpiffWorkflow's end event parser reads no signal definition, so a signal end event would end
+# its path silently; BPMN says it throws the signal (as an intermediate throw event does).
+_END_EVENT_DEFINITIONS = [
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+]
+
+
+class _SignalEndMixin:
+    def create_task(self):
+        task = self._create_task(self.get_event_definition(_END_EVENT_DEFINITIONS))
+        task.connect(self.spec.end)
+        return task
+
+
+class BatonSpiffEndEventParser(_SignalEndMixin, SpiffEndEventParser):
+    pass
+
+
+class BatonCamundaEndEventParser(_SignalEndMixin, CamundaEndEventParser):
+    pass
+
+
 class BatonSpiffParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ConnectorTaskParser, ServiceTask),
+        full_tag("endEvent"): (BatonSpiffEndEventParser, EndEvent),
     }
 
 
@@ -180,6 +219,7 @@ class BatonCamundaParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ConnectorTaskParser, ServiceTask),
+        full_tag("endEvent"): (BatonCamundaEndEventParser, EndEvent),
     }
 
 
