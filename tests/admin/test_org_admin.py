@@ -231,3 +231,21 @@ def test_nesting_a_group_inside_its_own_sub_group_is_refused_on_the_parent_field
     assert "nested inside itself" in response.content.decode()
     outer.profile.refresh_from_db()
     assert (outer.profile.parent_id, outer.profile.display_name) == (None, "")  # nothing saved
+
+
+def test_the_people_lists_cost_the_same_queries_for_2_or_12_people(client, hr):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    manager = EmployeeFactory()
+    EmployeeFactory(manager=manager)
+    few = {url: queries(url) for url in (reverse("manage:employees"), reverse("manage:users"))}
+    for _ in range(10):
+        EmployeeFactory(manager=manager, department=manager.department)
+    many = {url: queries(url) for url in few}
+    assert many == few
