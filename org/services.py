@@ -289,7 +289,10 @@ def group_matrix_save(*, actor, group: Group, grants: set[tuple[str, str]], row_
 # --- user accounts --------------------------------------------------------------------------------
 
 
-def _set_password_link(user: User, base_url: str) -> str:
+def _set_password_link(user: User) -> str:
+    """Built from PUBLIC_BASE_URL, never from the request's Host header (a forged request could
+    otherwise send a person a link to another server)."""
+    from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
     from django.urls import reverse
     from django.utils.encoding import force_bytes
@@ -302,13 +305,13 @@ def _set_password_link(user: User, base_url: str) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return base_url.rstrip("/") + path
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
-def _mail_set_password_link(user: User, base_url: str, *, invited: bool) -> None:
+def _mail_set_password_link(user: User, *, invited: bool) -> None:
     from django.core.mail import send_mail
 
-    link = _set_password_link(user, base_url)
+    link = _set_password_link(user)
     if invited:
         subject = _("Your Baton account")
         body = _(
@@ -332,7 +335,6 @@ def user_invite(
     username: str,
     display_name: str,
     email: str,
-    base_url: str,
     department: Department | None = None,
     position: Position | None = None,
     manager: Employee | None = None,
@@ -373,7 +375,7 @@ def user_invite(
             email=email,
             hire_date=hire_date,
         )
-    _mail_set_password_link(user, base_url, invited=True)
+    _mail_set_password_link(user, invited=True)
     return user
 
 
@@ -396,7 +398,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def user_send_password_reset(*, actor, user: User, base_url: str) -> None:
+def user_send_password_reset(*, actor, user: User) -> None:
     """E-mail the person a link to choose a new password (Django's one-time token: it stops
     working once the password changes)."""
     require_manager(actor)
@@ -406,4 +408,4 @@ def user_send_password_reset(*, actor, user: User, base_url: str) -> None:
             fields={"email": [_("This account has no e-mail address.")]},
         )
     audit_record(action=AuditEvent.Action.CHANGE, actor=actor, obj=user, extra={"password_reset_sent": True})
-    _mail_set_password_link(user, base_url, invited=False)
+    _mail_set_password_link(user, invited=False)

@@ -99,7 +99,7 @@ def test_without_the_section_permission_the_matrix_cannot_be_saved():
 
 
 def test_an_invited_person_chooses_a_password_through_the_mailed_link(
-    client, hr, django_capture_on_commit_callbacks
+    client, hr, settings, django_capture_on_commit_callbacks
 ):
     department = Department.objects.create(code="SVC", name="Service")
     with django_capture_on_commit_callbacks(execute=True):
@@ -108,13 +108,13 @@ def test_an_invited_person_chooses_a_password_through_the_mailed_link(
             username="new.person",
             display_name="新人 New Person",
             email="new@example.com",
-            base_url="http://testserver/",
             department=department,
             employee_code="E900",
         )
     assert not person.has_usable_password()
     assert Employee.objects.get(user=person).department == department
-    link = re.search(r"http://testserver(/accounts/set-password/\S+)", mail.outbox[0].body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/set-password/\S+)", mail.outbox[0].body).group(1)
+    assert mail.outbox[0].body.count(settings.PUBLIC_BASE_URL) == 1  # never the request's host
     client.logout()
     form = client.get(link, follow=True)
     response = client.post(
@@ -231,3 +231,21 @@ def test_nesting_a_group_inside_its_own_sub_group_is_refused_on_the_parent_field
     assert "nested inside itself" in response.content.decode()
     outer.profile.refresh_from_db()
     assert (outer.profile.parent_id, outer.profile.display_name) == (None, "")  # nothing saved
+
+
+def test_the_people_lists_cost_the_same_queries_for_2_or_12_people(client, hr):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    manager = EmployeeFactory()
+    EmployeeFactory(manager=manager)
+    few = {url: queries(url) for url in (reverse("manage:employees"), reverse("manage:users"))}
+    for _ in range(10):
+        EmployeeFactory(manager=manager, department=manager.department)
+    many = {url: queries(url) for url in few}
+    assert many == few

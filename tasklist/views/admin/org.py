@@ -631,9 +631,7 @@ def user_detail(request, pk: int):
                     _("Account switched off.") if action == "deactivate" else _("Account switched on."),
                 )
             elif action == "reset":
-                user_send_password_reset(
-                    actor=request.user, user=person, base_url=request.build_absolute_uri("/")
-                )
+                user_send_password_reset(actor=request.user, user=person)
                 messages.success(
                     request,
                     _("A link to choose a new password was sent to %(email)s.") % {"email": person.email},
@@ -684,7 +682,6 @@ def user_invite_view(request):
                 username=values["username"],
                 display_name=values["display_name"],
                 email=values["email"],
-                base_url=request.build_absolute_uri("/"),
                 department=Department.objects.filter(pk=pk_or_none(values["department"])).first(),
                 position=Position.objects.filter(pk=pk_or_none(values["position"])).first(),
                 manager=Employee.objects.filter(pk=pk_or_none(values["manager"])).first(),
