@@ -894,9 +894,16 @@ def list_queryset(*, user, entity: str, params: dict | None = None, action: str 
             # first, unordered and bounded, then the page is sorted from them: left to itself the
             # planner may walk the sort index hoping to meet 50 visible matches soon, and read the
             # whole table when there are only a few.
-            from .search import customer_match_ids
+            # Each branch of the row rule is searched on its own (search.visible_customer_match_ids).
+            from .search import visible_customer_match_ids
 
-            ids = customer_match_ids(qs, parsed.search, limit=SEARCH_CANDIDATES)
+            ids = visible_customer_match_ids(
+                user=user,
+                text=parsed.search,
+                action=action,
+                filters=parsed.condition,
+                limit=SEARCH_CANDIDATES,
+            )
             qs = spec.model.objects.filter(pk__in=ids)
         else:
             search = Q()

@@ -25,7 +25,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -510,22 +510,26 @@ def object_bulk(request, otype: ObjectType):
         return redirect(back)
     rows = list(otype.model.objects.visible_to(request.user, action.operation).filter(pk__in=ids))
     try:
-        if action.param is not None:
-            value = request.POST.get(f"param_{action.name}", "").strip()
-            if action.param.required and not value:
-                raise ValidationFailed(
-                    _("%(field)s: this field is required.") % {"field": action.param.label},
-                    fields={action.param.name: [_("This field is required.")]},
-                )
-            done = action.run(request.user, rows, value)
-        else:
-            done = action.run(request.user, rows)
+        with transaction.atomic():  # all the ticked rows or none of them
+            done = _run_bulk(request, action, rows)
     except DomainError as error:
         for message in [m for ms in located(error).values() for m in ms]:
             messages.error(request, f"{action.label}: {message}")
     else:
         messages.success(request, _("%(action)s: %(n)d done.") % {"action": action.label, "n": done})
     return redirect(back)
+
+
+def _run_bulk(request, action: BulkAction, rows: list) -> int:
+    if action.param is not None:
+        value = request.POST.get(f"param_{action.name}", "").strip()
+        if action.param.required and not value:
+            raise ValidationFailed(
+                _("%(field)s: this field is required.") % {"field": action.param.label},
+                fields={action.param.name: [_("This field is required.")]},
+            )
+        return action.run(request.user, rows, value)
+    return action.run(request.user, rows)
 
 
 # --- detail -------------------------------------------------------------------------------------

@@ -97,3 +97,26 @@ def test_child_rows_follow_their_parent(org, cards):
     assert OrderLine.objects.visible_to(org.zhang).count() == 1
     assert OrderLine.objects.visible_to(org.wang).count() == 1
     assert OrderLine.objects.visible_to(org.yang).count() == 0
+
+
+@pytest.mark.parametrize("action", ["view", "change"])
+def test_the_rule_split_into_branches_admits_what_visible_to_admits(org, cards, action):
+    # given shares that reach yang (read) and department B (edit), and a superuser
+    from django.db.models import Q
+
+    from tests.factories import UserFactory
+
+    customer_share(actor=org.zhang, customer=cards["zhang"], user=org.yang)
+    customer_share(actor=org.zhang, customer=cards["zhang"], department=org.dept_b, level="edit")
+    admin = UserFactory(is_superuser=True)
+    for user in (org.zhang, org.wang, org.yang, org.outsider, org.no_perms, admin):
+        # when the rule is read as branches (what the customer search runs one by one)
+        branches = Customer.objects.visible_branches(user, action)
+        by_branches = (
+            set(Customer.objects.values_list("name", flat=True))
+            if branches is None
+            else {n for b in branches for n in Customer.objects.filter(b).values_list("name", flat=True)}
+        )
+        # then together they admit exactly the rows visible_to admits
+        assert by_branches == names(user, action), user
+        assert branches is None or all(isinstance(b, Q) for b in branches)
