@@ -325,21 +325,23 @@ def history(account: PortalAccount, obj) -> list[HistoryItem]:
         ).values_list("id", flat=True)
     )
     items = [HistoryItem(at=obj.created_at, text=str(_("Received")))]
+    own_users = {a.user_id: str(a.user) for a in colleagues(account)}
     if isinstance(obj, Complaint | ServiceRequest):
-        # replies the service desk wrote from the record (never its internal comments)
+        # replies the service desk wrote from the record (never its internal comments), and what
+        # the company's own people wrote while no process ran
         for message in portal_replies(obj):
+            ours = message.kind == "reply"
             items.append(
                 HistoryItem(
                     at=message.created_at,
-                    text=str(_("Reply") if message.kind == "reply" else _("Comment")),
+                    text=str(_("Reply") if ours else _("Comment")),
                     comment=message.text,
-                    author=str(_("Our service team")),
+                    author=str(_("Our service team")) if ours else own_users.get(message.author_id, ""),
                 )
             )
         items.sort(key=lambda item: item.at)
     if not instance_ids:
         return items
-    own_users = {a.user_id: str(a.user) for a in colleagues(account)}
     kinds = [
         InstanceEvent.Kind.TASK_COMPLETED,
         InstanceEvent.Kind.COMMENT,

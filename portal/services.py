@@ -30,7 +30,7 @@ from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
 from crm.files import CheckedFile, check_upload
 from crm.models import Complaint, Consultation, Contact, Customer, Order, ServiceRequest
-from crm.service.services import customer_consultation_ask
+from crm.service.services import customer_case_message_add, customer_consultation_ask
 from crm.services import customer_side
 from engine import services as engine
 from engine.models import HumanTask, ProcessInstance
@@ -397,6 +397,9 @@ def portal_comment_add(*, account: PortalAccount, obj, text: str):
             or tasks.order_by("-id").first()
         )
     if task is None:
+        if isinstance(obj, Complaint | ServiceRequest):
+            # no process runs on it (yet): the message waits on the case for the service desk
+            return customer_case_message_add(user=account.user, case=obj, text=text)
         raise ValidationFailed(_("Nobody is working on this request yet; please write again a little later."))
     if instance.started_by_id != account.user_id:
         raise NotPermitted(_("Only the person who submitted this request can add messages to it."))

@@ -145,6 +145,13 @@ class Complaint(TimeStamped):
     def is_overdue(self) -> bool:
         return self.overdue_since is not None and self.resolved_at is None
 
+    @property
+    def sla_label(self) -> str:
+        """On time / Due today / Breached while unresolved (crm.service.selectors), else empty."""
+        from ..service.selectors import sla_label
+
+        return sla_label(self)
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("complaint")
@@ -237,6 +244,12 @@ class ServiceRequest(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject}"
+
+    @property
+    def sla_label(self) -> str:
+        from ..service.selectors import sla_label
+
+        return sla_label(self)
 
 
 class SlaPolicy(models.Model):

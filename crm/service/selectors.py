@@ -66,6 +66,10 @@ def sla_state_of(case, *, now: datetime.datetime | None = None) -> str:
     return "on_time"
 
 
+def sla_label(case) -> str:
+    return str(dict(SLA_STATES).get(sla_state_of(case), ""))
+
+
 # --- the timeline ---------------------------------------------------------------------------------
 
 

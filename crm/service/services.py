@@ -69,6 +69,25 @@ def case_message_add(*, actor, case, text: str, internal: bool = False) -> CaseM
     return message
 
 
+@transaction.atomic
+def customer_case_message_add(*, user, case, text: str) -> CaseMessage:
+    """A message the customer writes in the portal on their own case while no process runs on it
+    (the portal has established that `user` submitted it); staff read it on the timeline."""
+    if not isinstance(case, CASE_MODELS) or case.created_by_id != getattr(user, "pk", None):
+        raise NotPermitted(_("Only the person who submitted this request can add messages to it."))
+    errors: dict = {}
+    text = clean_text(text, "text", errors, required=True, limit=MESSAGE_LIMIT)
+    if errors:
+        raise ValidationFailed(_("The message could not be saved."), fields=errors)
+    message = CaseMessage.objects.create(
+        **{_case_field(case): case}, kind=CaseMessage.Kind.CUSTOMER, text=text, author=user
+    )
+    audit_record(
+        action="change", actor=user, obj=case, extra={"message": "customer", "message_id": message.pk}
+    )
+    return message
+
+
 # --- merging duplicates ------------------------------------------------------------------------------
 
 

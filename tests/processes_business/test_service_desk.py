@@ -175,3 +175,21 @@ def test_a_question_asked_in_the_portal_is_answered_by_the_desk_and_read_back(de
     with pytest.raises(ValidationFailed) as error:
         portal_question_ask(account=account, question="")
     assert "question" in error.value.fields
+
+
+def test_a_customer_message_without_a_process_waits_on_the_case_for_the_desk(demo, customer, account):
+    from crm.services.common import next_code
+    from portal.services import portal_comment_add
+
+    # given a complaint of the customer's that no process runs on
+    case = Complaint.objects.create(
+        code=next_code("complaint", "TS"), customer=customer, subject="漏水", created_by=account.user
+    )
+    # when the customer writes about it in the portal
+    portal_comment_add(account=account, obj=case, text="还在漏水")
+    # then the desk reads it on the timeline, and the customer in the history, as theirs
+    waiting = [(i.kind, i.text) for i in case_timeline(case) if i.kind == "customer"]
+    assert waiting == [("customer", "还在漏水")]
+    assert [(i.comment, i.author) for i in portal.history(account, case) if i.comment] == [
+        ("还在漏水", str(account.user))
+    ]

@@ -110,6 +110,7 @@ COMPLAINTS = ObjectType(
         Column("status", _("status")),
         Column("handler", _("handler")),
         Column("due_at", _("resolve by"), kind="datetime"),
+        Column("sla_label", _("SLA")),
     ),
     filters=(
         Filter("sla", _("SLA"), _sla_states),
@@ -196,6 +197,7 @@ SERVICE_REQUESTS = ObjectType(
         Column("status", _("status")),
         Column("technician", _("technician")),
         Column("due_at", _("done by"), kind="datetime"),
+        Column("sla_label", _("SLA")),
     ),
     filters=(
         Filter("sla", _("SLA"), _sla_states),
