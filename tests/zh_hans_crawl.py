@@ -246,6 +246,16 @@ def demo_pages() -> list[tuple[str, str]]:
     hook = WebhookSubscription.objects.order_by("pk").first()
     if hook is not None:
         pages += [("lin.feng", f"/manage/integrations/webhooks/{hook.pk}/{tail}") for tail in ("", "edit/")]
+    # the warehouse clerk's screens (catalogue and stock)
+    from crm.models import Product
+
+    product = Product.objects.filter(low_stock=True).order_by("pk").first()
+    pages += [
+        ("ma.chao", url)
+        for url in ("/products/", "/stock/?low=true", "/stock-moves/", "/stock-moves/new/", "/warehouses/")
+    ]
+    if product is not None:
+        pages.append(("ma.chao", f"/products/{product.pk}/"))
     # a task page of each kind of step, opened by someone who may work on it
     seen = set()
     for task in HumanTask.objects.filter(status="ready").select_related("assignee").order_by("pk"):

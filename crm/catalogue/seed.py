@@ -202,7 +202,7 @@ def seed_catalogue(*, admin, stdout) -> None:
 
         saved_query_save(
             actor=admin,
-            name="低库存 Low stock",
+            name="低库存",
             entity="stock_level",
             params={"filters": {"low": "true"}},
             shared_with=clerk,

@@ -305,8 +305,18 @@ def campaigns(company, customers):
 
 
 @pytest.fixture
-def everything(opportunities, orders, contracts, service, processes, campaigns):
+def everything(opportunities, orders, contracts, service, processes, campaigns, stock):
     return True
+
+
+@pytest.fixture
+def stock(company):
+    """12 pumps received into one warehouse (the inventory report's rows)."""
+    from crm.catalogue.services import stock_in
+    from tests.crm.factories import WarehouseFactory
+
+    pump = ProductFactory(code="R-PUMP", name="Pump", price=1000)
+    return stock_in(actor=company.admin, product=pump, warehouse=WarehouseFactory(), quantity=12)
 
 
 def money(value) -> Decimal:
