@@ -134,6 +134,7 @@ class ObjectType:
     initial: Callable[[object, dict], dict] | None = None  # (user, GET) -> initial form values
     own_pages: tuple[str, ...] = ()
     detail_panels: str = ""  # a template included beside the facts (gets `obj`, `otype`, `extra`)
+    detail_wide: str = ""  # a template included below facts and panels, full width (same context)
     detail_context: Callable[[object, object], dict] | None = None  # (request, obj) -> `extra`
     list_actions: tuple[tuple[str, str], ...] = ()  # extra buttons on the list: (url name, label)
     namespace: str = "crm"
