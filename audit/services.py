@@ -139,7 +139,7 @@ def audit_changes(*, actor, changes: list[tuple], extra: dict | None = None) -> 
 
 
 # Never copied into the audit log.
-_SECRET_FIELDS = {"password", "key_hash"}
+_SECRET_FIELDS = {"password", "key_hash", "secret"}
 
 
 def snapshot(obj: models.Model) -> dict:

@@ -2,12 +2,15 @@
 
 1,000,000 customers (100,000 with --quick), 200 salespeople in 10 teams, shares on 2% of the
 cards. Timed through the list selector exactly as a page is served (a fresh user object per
-request, so permission lookups are included; rows + capped count):
+request, so permission lookups are included, inside a request memo as `RequestMemoMiddleware`
+opens one, so each lookup runs once per page; rows + capped count):
 a) "my customers, level A, most recently active first" for a random salesperson;
 b) a search over the customers the salesperson may see, by a name prefix;
 c) the team view of a manager (row scope department tree), level A, by last activity;
 d) the any-part search (crm.selectors.search) as the list's search box runs it: a word from the
-   middle of the name (2 characters, e.g. 东方 in 北京东方…), 3 characters, and 4 phone digits.
+   middle of the name (2 characters, e.g. 东方 in 北京东方…), 3 characters, 4 phone digits, a
+   short name (4 characters), 5 digits of a customer code and a contact's full name (one customer
+   in four has a contact).
 Target: p95 <= 50 ms for (a), (b) and (d). Queries per page are reported (constant by design).
 
     python -m bench crm_lists [--quick]
@@ -27,6 +30,29 @@ TEAMS = 10
 PER_TEAM = 20
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "武汉", "成都", "西安", "青岛", "宁波"]
 SUFFIXES = ["有限公司", "股份有限公司", "集团有限公司", "有限责任公司"]
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+)
+GIVEN = [
+    "建国",
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+]
 
 
 def _words(rng: random.Random, count: int) -> list[str]:
@@ -85,7 +111,8 @@ def fill_customers(n: int, owners: list[int], level_ids: list[int], seed: int = 
                 custom, search_name, name_key, name_bucket, phone_digits, email_key, tax_id_key,
                 owner_id, owned_since, level_id, last_activity_at, annual_revenue
             )
-            SELECT now(), now(), 'C' || lpad(g::text, 7, '0'), n.name, '', '', '', '', '', '', '', '', '', '',
+            SELECT now(), now(), 'C' || lpad(g::text, 7, '0'), n.name, n.short_name, '', '', '', '', '',
+                   '', '', '', '',
                    '', '', false, '{}'::jsonb, n.name, n.name, substr(n.name, 3, 2), n.phone, '', '',
                    (%(owners)s::bigint[])[1 + (g %% %(owner_count)s)], now(),
                    (%(levels)s::bigint[])[1 + (hashint4(g) & 3)],
@@ -98,7 +125,10 @@ def fill_customers(n: int, owners: list[int], level_ids: list[int], seed: int = 
                                  || (%(second)s::text[])[1 + (hashint4(g * 11) & 2147483647) %% 100]
                                  || (%(suffixes)s::text[])[1 + (g %% 4)] AS name,
                                  '13' || lpad(((hashint4(g * 17) & 2147483647) %% 1000000000)::text, 9, '0')
-                                     AS phone) AS n
+                                     AS phone,
+                                 (%(second)s::text[])[1 + (hashint4(g * 19) & 2147483647) %% 100]
+                                 || (%(first)s::text[])[1 + (hashint4(g * 23) & 2147483647) %% 100]
+                                     AS short_name) AS n
             """,
             {
                 "owners": owners,
@@ -120,6 +150,25 @@ def fill_customers(n: int, owners: list[int], level_ids: list[int], seed: int = 
             """,
             {"owners": owners, "owner_count": len(owners)},
         )
+        cursor.execute(
+            """
+            INSERT INTO crm_contact (
+                created_at, updated_at, customer_id, name, department, title, role, gender, phone,
+                mobile, email, interests, family, notes, is_primary, active, custom, phone_digits
+            )
+            SELECT now(), now(), c.id,
+                   (%(surnames)s::text[])[1 + (hashint4(c.id::int * 29) & 2147483647) %% %(surname_count)s]
+                   || (%(given)s::text[])[1 + (hashint4(c.id::int * 31) & 2147483647) %% %(given_count)s],
+                   '', '', '', '', '', '', '', '', '', '', true, true, '{}'::jsonb, ''
+            FROM crm_customer c WHERE c.id %% 4 = 0
+            """,
+            {
+                "surnames": SURNAMES,
+                "surname_count": len(SURNAMES),
+                "given": GIVEN,
+                "given_count": len(GIVEN),
+            },
+        )
         cursor.execute("ANALYZE")
     return [city + word for city in CITIES for word in first], first, second
 
@@ -133,12 +182,15 @@ def timed(fn, iterations: int) -> tuple[list[float], list[float], int]:
     """Wall time per page, time inside the database driver per page, queries per page."""
     from django.db import connection, reset_queries
 
+    from core.memo import request_memo
+
     samples, sql, queries = [], [], 0
     for i in range(iterations):
         connection.force_debug_cursor = True
         reset_queries()
         started = time.perf_counter()
-        fn(i)
+        with request_memo():
+            fn(i)
         samples.append((time.perf_counter() - started) * 1000)
         queries = len(connection.queries)
         sql.append(sum(float(q["time"]) for q in connection.queries) * 1000)
@@ -168,6 +220,9 @@ def run(quick: bool) -> dict:
             "anywhere2": first_words,  # the word after the city: 东方 in 北京东方…
             "anywhere3": [a[1] + b for a, b in zip(first_words, second_words, strict=True)],
             "phone4": [f"{rng_digits:04d}" for rng_digits in random.Random(5).sample(range(10000), 100)],
+            "short_name": [b + a for a, b in zip(first_words, second_words, strict=True)],
+            "code5": [f"{digits:05d}" for digits in random.Random(7).sample(range(n // 100), 100)],
+            "contact_name": [s + g for s in SURNAMES for g in GIVEN],
         }
         print(f"  {n} customers inserted and analyzed in {time.perf_counter() - started:.0f} s", flush=True)
         rng = random.Random(3)

@@ -263,6 +263,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": env_int("ENGINE_TIMER_SECONDS", 10),
     },
 }
+# Bounds on processes starting processes: how many instances may hand a message or signal on in
+# one chain, and how many subprocesses/called processes one instance may run at once. Past them
+# the engine parks an incident instead of working without end.
+ENGINE_MAX_CHAIN_DEPTH = env_int("ENGINE_MAX_CHAIN_DEPTH", 20)
+ENGINE_MAX_SUBPROCESSES = env_int("ENGINE_MAX_SUBPROCESSES", 200)
 # Seconds between runs of the in-process ticker that replaces beat in embedded mode.
 BATON_TICKER_SECONDS = env_int("BATON_TICKER_SECONDS", 5)
 # CRM: customers neglected beyond their pool's rules go back to the pool (公海), hourly.

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api import pages as api_pages
 from core import views as core_views
 from integrations import views as integrations_views
 from tasklist.views import dashboard as dashboard_views
@@ -26,6 +27,13 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),
     path("admin/", admin.site.urls),
+    path("manage/integrations/tokens/", api_pages.tokens, name="api_tokens"),
+    path("manage/", include("tasklist.admin_urls")),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/login/?password_set=1"),
+        name="set_password",
+    ),
     path("", include("tasklist.urls")),
     path("", include("tasklist.crm_urls")),
 ]

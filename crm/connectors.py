@@ -60,7 +60,7 @@ def portal_user(user) -> str | None:
 
 def set_opportunity_stage(params: dict, data: dict) -> dict:
     from .models import Opportunity
-    from .services.sales import opportunity_update
+    from .sales.services import opportunity_update
 
     opportunity = _business_object(data, Opportunity)
     if opportunity.status != Opportunity.Status.OPEN:
@@ -78,7 +78,7 @@ def set_opportunity_stage(params: dict, data: dict) -> dict:
 
 def close_opportunity(params: dict, data: dict) -> dict:
     from .models import Opportunity
-    from .services.sales import opportunity_close
+    from .sales.services import opportunity_close
 
     opportunity = _business_object(data, Opportunity)
     won = str(params.get("won", "yes")).lower() in {"yes", "true", "1"}
@@ -619,7 +619,7 @@ def bridge_business_event(sender, name, obj=None, actor=None, data=None, **kwarg
 
 
 def opportunity_created(sender, instance, created, raw=False, **kwargs):
-    """crm.services.sales.opportunity_create announces nothing; a new opportunity starts its stages."""
+    """crm.sales.services.opportunity_create announces nothing; a new opportunity starts its stages."""
     if not created or raw:
         return
     from core.events import emit_business_event
@@ -639,9 +639,10 @@ def wire() -> None:
     from engine.services import register_connector, register_form_validator
 
     from . import signals
+    from .field.connectors import CONNECTORS as FIELD_CONNECTORS
     from .models import Opportunity
 
-    for connector_name, fn in CONNECTORS.items():
+    for connector_name, fn in {**CONNECTORS, **FIELD_CONNECTORS}.items():
         register_connector(connector_name, fn)
     register_form_validator(validate_people)
     signals.business_event.connect(bridge_business_event, dispatch_uid="crm_processes_bridge")

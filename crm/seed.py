@@ -203,11 +203,11 @@ def _approve_through_the_process(order: Order) -> bool:
 
 def seed_demo(stdout) -> None:
     from .marketing.services import campaign_add_members
+    from .sales.services import activity_create, opportunity_close, opportunity_create
     from .services.commerce import contract_create, order_create, order_set_status, payment_record, stock_in
-    from .services.contracts import instalment_add
+    from .services.contracts import instalment_add, invoice_create
     from .services.customers import contact_create, customer_create
     from .services.quotations import quotation_create
-    from .services.sales import activity_create, opportunity_close, opportunity_create
 
     rng = random.Random(2026)
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
@@ -275,6 +275,10 @@ def seed_demo(stdout) -> None:
                     quantity=rng.randint(20, 200),
                     reference="期初",
                 )
+
+    from .catalogue.seed import seed_catalogue
+
+    seed_catalogue(admin=admin, stdout=stdout)
 
     now = timezone.now()
     campaigns = _seed_campaigns(admin, now.date())
@@ -400,6 +404,14 @@ def seed_demo(stdout) -> None:
                     amount=order.total_amount / 2,
                     reference="首付款",
                 )
+                # 发票: the VAT special invoice for the down payment
+                invoice_create(
+                    actor=owner,
+                    customer=customer,
+                    contract=contract,
+                    number=f"{44_030_000 + contract.pk:08d}",
+                    amount=(order.total_amount / 2).quantize(Decimal("0.01")),
+                )
         elif level == "B" and index % 3 == 0:
             quotation_create(
                 actor=owner,
@@ -430,6 +442,12 @@ def seed_demo(stdout) -> None:
     from .marketing.demo import seed_marketing
 
     seed_marketing(admin=admin, campaigns=campaigns, today=timezone.localdate(), stdout=stdout)
+    from .field.seed import seed_field
+
+    seed_field(stdout, products=products, now=now)
+    from .service.seed import seed_service_desk
+
+    seed_service_desk(stdout)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "

@@ -549,5 +549,8 @@ def register() -> None:
     summaries.register("crm.opportunity", OpportunitySummary())
     summaries.register("crm.complaint", ComplaintSummary())
     summaries.register("crm.servicerequest", ServiceRequestSummary())
+    from .field.summaries import ProductIssueSummary
+
+    summaries.register("crm.productissue", ProductIssueSummary())
     summaries.register("crm.contract", ContractSummary())
     summaries.register("crm.expense", ExpenseSummary())

@@ -133,12 +133,33 @@ def get_connector(name: str) -> Connector | None:
     return _registry.get(name)
 
 
+# A test run of a draft (engine.dryrun) records the calls instead of making them: a connector
+# changes records, sends messages, calls other systems — none of which a rehearsal may do.
+_rehearsal: contextvars.ContextVar = contextvars.ContextVar("baton_rehearsal", default=None)
+
+
+def rehearse(calls: list) -> contextvars.Token:
+    """From now on in this context, service calls are appended to `calls` and answer null."""
+    return _rehearsal.set(calls)
+
+
+def end_rehearsal(token: contextvars.Token) -> None:
+    _rehearsal.reset(token)
+
+
 def registered_names() -> list[str]:
     return sorted(_registry)
 
 
 def call_service(context: dict, *, operation_name: str, operation_params: dict | None = None, **_):
     """The sandbox's service handler: look the connector up and call it (outside the sandbox)."""
+    rehearsal = _rehearsal.get()
+    if rehearsal is not None:
+        params = {
+            n: (p.get("value") if isinstance(p, dict) else p) for n, p in (operation_params or {}).items()
+        }
+        rehearsal.append({"connector": operation_name, "params": params})
+        return json.dumps(None)
     connector = _registry.get(operation_name)
     if connector is None:
         raise ConnectorFailed(None, operation_name, f"no connector named {operation_name!r} is registered")

@@ -84,3 +84,9 @@ class IncidentNotOpen(Conflict):
 
 class ConnectorNotFound(DomainError):
     code = "connector_not_found"
+
+
+class InstanceSuspended(Conflict):
+    """An administrator suspended the instance: its tasks wait until it is resumed."""
+
+    code = "instance_suspended"

@@ -18,6 +18,7 @@ from core.pickers import PickerContext, picker_errors
 from . import persistence, runtime
 from . import signals as engine_signals
 from .errors import (
+    InstanceSuspended,
     NotPermitted,
     TaskAlreadyCompleted,
     TaskNotActive,
@@ -199,6 +200,7 @@ def complete_task_step(human_task_id: int, *, user, data: dict | None) -> StepRe
         instance, task = locked.instance, locked.task
         _require_open(task)
         _require_worker(task, user, locked.offered)
+        require_not_suspended(instance)
         clean = _validate_form(task, data, instance.variables or {}, user)
         step = load(instance, actor=user)
         step.open_rows = locked.open_rows
@@ -244,6 +246,8 @@ def complete_task_step(human_task_id: int, *, user, data: dict | None) -> StepRe
             step.send(
                 engine_signals.task_completed, instance=instance, human_task=task, user=user, data=clean
             )
+            # Somebody did it: "nobody to do it" no longer holds, whatever follows.
+            resolve_no_owner(step, task, user)
             runtime.run_engine(step.workflow, step.outcome)
         raise_user_fixable(step)
         result = finish(step)
@@ -259,12 +263,31 @@ def complete_task_step(human_task_id: int, *, user, data: dict | None) -> StepRe
     return result
 
 
+def require_not_suspended(instance: ProcessInstance) -> None:
+    if instance.suspended:
+        raise InstanceSuspended(
+            _("This process is suspended by an administrator; its tasks wait until it is resumed.")
+        )
+
+
+def resolve_no_owner(step, task: HumanTask, user) -> None:
+    """Close the open "nobody to do it" incidents of `task` (it was done or given to someone).
+    Only an instance with an open incident is in ERROR: the others are spared the query."""
+    if step.instance.status != ProcessInstance.Status.ERROR:
+        return
+    for incident in Incident.objects.filter(
+        human_task=task, kind=Incident.Kind.NO_OWNER, status=Incident.Status.OPEN
+    ):
+        resolve(step, incident, user)
+
+
 def claim(human_task_id: int, *, user) -> HumanTask:
     """Take an offered task into one's own inbox."""
     with transaction.atomic():
         locked = lock_task(human_task_id)
         instance, task = locked.instance, locked.task
         _require_open(task)
+        require_not_suspended(instance)
         if task.assignee_id == getattr(user, "pk", None):
             return task
         if task.assignee_id is not None:
@@ -323,15 +346,47 @@ def delegate(human_task_id: int, *, user, to_user) -> HumanTask:
             user,
             {"from": previous, "to": to_user.get_username()},
         )
+        _close_no_owner(instance, task, user)
     return task
 
 
-def set_due(human_task_id: int, *, user, due_at) -> HumanTask:
+def _close_no_owner(instance: ProcessInstance, task: HumanTask, user) -> None:
+    """The task has a holder now: its "nobody to do it" incidents close (outside a step)."""
+    now = timezone.now()
+    closed = False
+    for incident in Incident.objects.filter(
+        human_task=task, kind=Incident.Kind.NO_OWNER, status=Incident.Status.OPEN
+    ):
+        incident.status = Incident.Status.RESOLVED
+        incident.resolved_at = now
+        incident.resolved_by = real_user(user)
+        incident.save(update_fields=["status", "resolved_at", "resolved_by"])
+        InstanceEvent.objects.create(
+            instance=instance,
+            kind=InstanceEvent.Kind.INCIDENT_RESOLVED,
+            actor=real_user(user),
+            element_id=incident.element_id,
+            human_task=task,
+            data={"incident": incident.pk},
+        )
+        closed = True
+    if (
+        closed
+        and instance.status == ProcessInstance.Status.ERROR
+        and not instance.incidents.filter(status=Incident.Status.OPEN).exists()
+    ):
+        ProcessInstance.objects.filter(pk=instance.pk).update(status=ProcessInstance.Status.RUNNING)
+
+
+def set_due(human_task_id: int, *, user, due_at, admin: bool = False) -> HumanTask:
+    """Move a task's due date: its worker, or (`admin`, checked by engine.operations) a process
+    administrator."""
     with transaction.atomic():
         locked = lock_task(human_task_id)
         instance, task = locked.instance, locked.task
         _require_open(task)
-        _require_worker(task, user)
+        if not admin:
+            _require_worker(task, user)
         previous = task.due_at
         task.due_at = due_at
         task.save(update_fields=["due_at"])

@@ -49,6 +49,13 @@ def retry_incident(incident_id: int, *, user) -> Incident:
         step = load(instance, actor=user)
         if incident.kind == Incident.Kind.NO_OWNER:
             _retry_owner(step, incident, user)
+        elif incident.kind == Incident.Kind.STUCK:
+            # nothing to run again: the end of the step looks once more (a migration or a message
+            # may have freed it); still stuck, the same incident stays open
+            incident.attempts += 1
+            incident.save(update_fields=["attempts"])
+        elif incident.kind == Incident.Kind.LIMIT and incident.task_id is None:
+            resolve(step, incident, user)  # what was not delivered is gone; acknowledged
         else:
             _retry_element(step, incident, user)
         finish(step)

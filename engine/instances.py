@@ -142,7 +142,7 @@ def cancel_instance(instance_id: int, *, user, reason: str = "") -> ProcessInsta
         open_tasks = HumanTask.objects.filter(instance=instance, status=HumanTask.Status.READY)
         HumanTaskCandidate.objects.filter(task__in=open_tasks).update(open=False)
         open_tasks.update(status=HumanTask.Status.CANCELLED)
-        Timer.objects.filter(instance=instance, status=Timer.Status.WAITING).update(
+        Timer.objects.filter(instance=instance, status__in=Timer.PENDING).update(
             status=Timer.Status.CANCELLED
         )
         MessageSubscription.objects.filter(instance=instance).delete()

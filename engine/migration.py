@@ -21,7 +21,7 @@ from . import runtime
 from .errors import DefinitionNotFound, InstanceNotRunning
 from .human_tasks import is_task_admin
 from .models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
-from .step import finish, load, lock_instance
+from .step import audit, finish, load, lock_instance
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -171,4 +171,11 @@ def migrate_instance(instance_id: int, *, to_version: int, user, dry_run: bool =
         )
         step.definition, step.parsed = target, parsed
         finish(step)
+        audit(
+            user,
+            instance,
+            "migrate",
+            changes={"version": [report.from_version, report.to_version]},
+            process=instance.key,
+        )
         return report

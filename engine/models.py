@@ -89,6 +89,8 @@ class ProcessInstance(models.Model):
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # An administrator paused it: its tasks cannot be completed, its timers and messages wait.
+    suspended = models.BooleanField(_("suspended"), default=False)
 
     objects = ProcessInstanceQuerySet.as_manager()
 
@@ -300,6 +302,8 @@ class Timer(models.Model):
         WAITING = "waiting", _("Waiting")
         FIRED = "fired", _("Fired")
         CANCELLED = "cancelled", _("Cancelled")
+        # its instance is suspended: beat passes it by (an index range, no join) until the resume
+        SUSPENDED = "suspended", _("Suspended")
 
     instance = models.ForeignKey(
         ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
@@ -317,6 +321,9 @@ class Timer(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
     fired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # a timer not fired yet (waiting, or held while its instance is suspended)
+    PENDING = (Status.WAITING, Status.SUSPENDED)
 
     class Meta:
         indexes = [
@@ -372,6 +379,8 @@ class InstanceEvent(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
         MIGRATED = "migrated", _("Moved to another version")
+        SUSPENDED = "suspended", _("Suspended")
+        RESUMED = "resumed", _("Resumed")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -405,6 +414,8 @@ class Incident(models.Model):
         CONNECTOR = "connector", _("Service call failed")
         NO_OWNER = "no_owner", _("Nobody to do the task")
         ENGINE = "engine", _("Engine error")
+        STUCK = "stuck", _("Stuck: nothing left to wait for")
+        LIMIT = "limit", _("Too many processes started in a chain")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

@@ -22,6 +22,7 @@ from core.memo import remembered
 
 from . import runtime
 from .forms import schema_from_camunda_fields
+from .terms import split_terms
 
 _CALL = re.compile(r"^[A-Za-z_]\w*\s*\(.*\)$", re.S)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*$")
@@ -42,30 +43,6 @@ class Resolution:
     @property
     def anybody(self) -> bool:
         return bool(self.assignee or self.users or (self.groups and not self.groups_empty))
-
-
-def split_terms(text: str) -> list[str]:
-    """Split 'a, ${f(x, y)}, b' on the commas that are not inside brackets or quotes."""
-    terms, depth, quote, current = [], 0, None, []
-    for char in text or "":
-        if quote:
-            current.append(char)
-            if char == quote:
-                quote = None
-            continue
-        if char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            terms.append("".join(current).strip())
-            current = []
-            continue
-        current.append(char)
-    terms.append("".join(current).strip())
-    return [t for t in terms if t]
 
 
 def _unwrap(term: str) -> tuple[str, bool]:

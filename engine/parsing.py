@@ -20,26 +20,49 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+)
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffEndEventParser
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
+from engine.juel import JuelUnsupported, is_wrapped
+from engine.juel import to_python as juel_to_python
+from engine.terms import split_terms
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# Flowable and Activiti (the engines behind most Chinese BPM products and their modelers) write
+# the same task attributes as Camunda under their own namespaces.
+FLOWABLE_NS = "http://flowable.org/bpmn"
+ACTIVITI_NS = "http://activiti.org/bpmn"
+ROUTING_NAMESPACES = (CAMUNDA_NS, FLOWABLE_NS, ACTIVITI_NS)
 DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
     "https://www.omg.org/spec/DMN/20230324/MODEL/",
 )
+BPMN_RESOURCE = f"{{{BPMN_NS}}}resourceAssignmentExpression"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
 
 HUMAN_TAGS = ("userTask", "manualTask")
@@ -157,10 +180,38 @@ def _camunda_expression(text: str) -> str:
     return repr(text)
 
 
+# SpiffWorkflow's end event parser reads no signal definition, so a signal end event would end
+# its path silently; BPMN says it throws the signal (as an intermediate throw event does).
+_END_EVENT_DEFINITIONS = [
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+]
+
+
+class _SignalEndMixin:
+    def create_task(self):
+        task = self._create_task(self.get_event_definition(_END_EVENT_DEFINITIONS))
+        task.connect(self.spec.end)
+        return task
+
+
+class BatonSpiffEndEventParser(_SignalEndMixin, SpiffEndEventParser):
+    pass
+
+
+class BatonCamundaEndEventParser(_SignalEndMixin, CamundaEndEventParser):
+    pass
+
+
 class BatonSpiffParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ConnectorTaskParser, ServiceTask),
+        full_tag("endEvent"): (BatonSpiffEndEventParser, EndEvent),
     }
 
 
@@ -168,6 +219,7 @@ class BatonCamundaParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ConnectorTaskParser, ServiceTask),
+        full_tag("endEvent"): (BatonCamundaEndEventParser, EndEvent),
     }
 
 
@@ -277,6 +329,8 @@ def parse_files(files: dict[str, bytes | str]) -> ParsedDefinition:
             findings.append(_finding_from(error, name))
     for name, root in bpmn_roots:
         _inline_event_definition_refs(root)
+        _name_anonymous_flows(root)
+        findings.extend(_translate_juel(root, name))
         try:
             parser.add_bpmn_xml(root, filename=name)
         except (
@@ -393,6 +447,97 @@ def _inline_event_definition_refs(root) -> None:
         event.remove(ref)
 
 
+def _name_anonymous_flows(root) -> None:
+    """BPMN makes `id` optional and Java engines accept sequence flows without one; SpiffWorkflow
+    keys flows by id, so nameless flows would overwrite each other and an instance could end at
+    its start event. Give each an id from its ends."""
+    taken = {node.get("id") for node in root.iter() if isinstance(node.tag, str) and node.get("id")}
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        if flow.get("id"):
+            continue
+        base = f"Flow_{flow.get('sourceRef', '')}_{flow.get('targetRef', '')}"
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        taken.add(candidate)
+        flow.set("id", candidate)
+
+
+# Where modelers of Java engines write JUEL (`${...}`) that SpiffWorkflow would evaluate as Python.
+_JUEL_PLACES = (
+    (f"{{{BPMN_NS}}}conditionExpression", gettext_lazy("condition")),
+    (f"{{{BPMN_NS}}}condition", gettext_lazy("condition")),
+    (f"{{{BPMN_NS}}}loopCardinality", gettext_lazy("number of instances")),
+    (f"{{{BPMN_NS}}}completionCondition", gettext_lazy("completion condition")),
+    (f"{{{BPMN_NS}}}timeDate", gettext_lazy("timer")),
+    (f"{{{BPMN_NS}}}timeDuration", gettext_lazy("timer")),
+    (f"{{{BPMN_NS}}}timeCycle", gettext_lazy("timer")),
+)
+_FOREIGN_LANGUAGES = ("javascript", "ecmascript", "groovy", "js", "ruby", "jruby", "juel", "java", "feel")
+
+
+def _owner_element(node):
+    """The element a finding about `node` points at: the nearest ancestor with an id."""
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node
+
+
+def _translate_juel(root, file_name: str) -> list[dict]:
+    """Rewrite the `${...}` expressions of Camunda/Activiti/Flowable files into Python in the
+    parsed tree (the stored file is unchanged); one that cannot run here is a finding on its
+    element. Scripts and conditions in another language are findings too."""
+    found = []
+    for tag, what in _JUEL_PLACES:
+        for node in root.iter(tag):
+            text = (node.text or "").strip()
+            language = (node.get("language") or "").strip().lower()
+            element = _owner_element(node)
+            where = (file_name, node.sourceline, element.get("id", ""), element.get("name", ""))
+            if language and language.rsplit("/", 1)[-1] in _FOREIGN_LANGUAGES and not is_wrapped(text):
+                found.append(
+                    finding(
+                        *where,
+                        _(
+                            "The %(what)s is written in %(language)s; Baton evaluates Python expressions "
+                            "on the process data, e.g. amount > 1000 and not urgent."
+                        )
+                        % {"what": what, "language": language.rsplit("/", 1)[-1]},
+                    )
+                )
+                continue
+            if not is_wrapped(text):
+                continue
+            try:
+                node.text = juel_to_python(text)
+            except JuelUnsupported as error:
+                found.append(
+                    finding(
+                        *where,
+                        _(
+                            "The %(what)s “%(text)s” cannot run here: %(reason)s. Write it as an expression "
+                            "on the process data, e.g. ${amount > 1000 && !urgent}."
+                        )
+                        % {"what": what, "text": text, "reason": error},
+                    )
+                )
+    for node in root.iter(f"{{{BPMN_NS}}}scriptTask"):
+        script_format = (node.get("scriptFormat") or "").strip().lower()
+        if script_format and script_format.rsplit("/", 1)[-1] in _FOREIGN_LANGUAGES:
+            found.append(
+                finding(
+                    file_name,
+                    node.sourceline,
+                    node.get("id", ""),
+                    node.get("name", ""),
+                    _("The script is written in %(language)s; Baton runs scripts in Python only.")
+                    % {"language": script_format},
+                )
+            )
+    return found
+
+
 def _runnable_collaboration(parser, bpmn_roots) -> str | None:
     """A collaboration whose pools hold two or more processes marked executable that no call
     activity uses (those are sub-processes drawn as pools), run as a whole."""
@@ -464,7 +609,69 @@ def _properties(node) -> dict[str, str]:
 
 
 def _camunda(node, attr: str) -> str:
-    return (node.get(f"{{{CAMUNDA_NS}}}{attr}") or "").strip()
+    """A Camunda task attribute, or its Flowable/Activiti twin of the same name."""
+    for namespace in ROUTING_NAMESPACES:
+        value = (node.get(f"{{{namespace}}}{attr}") or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _resource_assignments(node) -> tuple[str, str, str]:
+    """BPMN's own task assignment: `humanPerformer` (the assignee) and `potentialOwner` (the
+    candidates), each a `resourceAssignmentExpression`. As in Activiti and Flowable, a potential
+    owner is a group unless written `user(name)`; `group(name)` is accepted too.
+    Returns (assignee, candidate users, candidate groups) in Baton's comma-separated form."""
+    performer = ""
+    users: list[str] = []
+    groups: list[str] = []
+    for tag in ("humanPerformer", "performer", "potentialOwner"):
+        for holder in node.findall(f"{{{BPMN_NS}}}{tag}"):
+            expression = holder.find(
+                f"{{{BPMN_NS}}}resourceAssignmentExpression/{{{BPMN_NS}}}formalExpression"
+            )
+            text = (expression.text or "").strip() if expression is not None else ""
+            if not text:
+                continue
+            if tag != "potentialOwner":
+                performer = performer or text
+                continue
+            for term in split_terms(text):
+                match = re.fullmatch(r"(user|group)\((.+)\)", term)
+                if match is None:
+                    groups.append(term)
+                elif match.group(1) == "user":
+                    users.append(match.group(2).strip())
+                else:
+                    groups.append(match.group(2).strip())
+    return performer, ", ".join(users), ", ".join(groups)
+
+
+def _form_properties(node) -> list[dict]:
+    """Flowable/Activiti `formProperty` fields, in the shape of Camunda's `formField`."""
+    fields = []
+    for namespace in (FLOWABLE_NS, ACTIVITI_NS):
+        for prop in node.findall(f"{{{BPMN_NS}}}extensionElements/{{{namespace}}}formProperty"):
+            if not prop.get("id"):
+                continue
+            kind = (prop.get("type") or "string").strip()
+            fields.append(
+                {
+                    "id": prop.get("id"),
+                    "label": prop.get("name") or prop.get("id"),
+                    "type": kind,
+                    "default": prop.get("default"),
+                    "required": (prop.get("required") or "").lower() == "true",
+                    "readonly": (prop.get("writable") or "").lower() == "false",
+                    "enum": [
+                        {"id": value.get("id"), "name": value.get("name") or value.get("id")}
+                        for value in prop.findall(f"{{{namespace}}}value")
+                        if value.get("id")
+                    ],
+                    "constraints": {},
+                }
+            )
+    return fields
 
 
 def _form_fields(node) -> list[dict]:
@@ -490,7 +697,7 @@ def _form_fields(node) -> list[dict]:
         for value in form_field.findall(f"{{{CAMUNDA_NS}}}value"):
             entry["enum"].append({"id": value.get("id"), "name": value.get("name") or value.get("id")})
         fields.append(entry)
-    return fields
+    return fields or _form_properties(node)
 
 
 def _documentation(node) -> str:
@@ -506,6 +713,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
     timers: list[dict] = []
     messages: list[dict] = []
     signals: list[dict] = []
+    initiator_variables: list[str] = []
     service_tasks: dict[str, dict] = {}
     elements: dict[str, dict] = {}
     for file_name, root in bpmn_roots:
@@ -534,19 +742,26 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                     "subprocessStartEvent" if tag == "startEvent" and node.getparent() is not process else tag
                 )
                 elements[element_id] = {"type": tag, "name": node.get("name") or "", "process": pid}
+                if tag == "sequenceFlow":  # (a stuck join names the flows it waits for)
+                    elements[element_id].update(
+                        source=node.get("sourceRef", ""), target=node.get("targetRef", "")
+                    )
                 if tag in HUMAN_TAGS:
                     props = _properties(node)
+                    performer, owner_users, owner_groups = _resource_assignments(node)
                     user_tasks[element_id] = {
                         "name": node.get("name") or element_id,
                         "type": tag,
                         "process": pid,
                         "file": file_name,
                         "line": node.sourceline,
-                        "assignee": _camunda(node, "assignee") or props.get("assignee", ""),
+                        "assignee": _camunda(node, "assignee") or props.get("assignee", "") or performer,
                         "candidate_users": _camunda(node, "candidateUsers")
-                        or props.get("candidateUsers", ""),
+                        or props.get("candidateUsers", "")
+                        or owner_users,
                         "candidate_groups": _camunda(node, "candidateGroups")
-                        or props.get("candidateGroups", ""),
+                        or props.get("candidateGroups", "")
+                        or owner_groups,
                         "due_date": _camunda(node, "dueDate") or props.get("dueDate", ""),
                         "follow_up_date": _camunda(node, "followUpDate") or props.get("followUpDate", ""),
                         "priority": _camunda(node, "priority") or props.get("priority", ""),
@@ -560,6 +775,9 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
                 elif tag == "serviceTask":
                     service_tasks[element_id] = {"name": node.get("name") or element_id, "process": pid}
                 elif tag == "startEvent" and node.getparent() is process:
+                    initiator = _camunda(node, "initiator")
+                    if re.fullmatch(r"[A-Za-z_]\w*", initiator) and initiator not in initiator_variables:
+                        initiator_variables.append(initiator)
                     # What a person may send when starting the process (nothing else is accepted).
                     props = _properties(node)
                     start_forms[element_id] = {
@@ -638,6 +856,7 @@ def extract_metadata(bpmn_roots, *, key: str, dialect: str, findings: list[dict]
         "messages": messages,
         "signals": signals,
         "elements": elements,
+        "initiator_variables": initiator_variables,
     }
 
 

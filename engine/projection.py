@@ -168,7 +168,9 @@ def sync_waits(step: Step) -> None:
     """Timer and MessageSubscription rows mirror the workflow's waiting catch events."""
     instance, workflow = step.instance, step.workflow
     waiting = runtime.waiting_event_tasks(workflow) if not workflow.is_completed() else []
-    if not waiting and not step.had_waits:
+    # Event subprocesses started by a message or signal wait under their start event (no task yet).
+    event_starts = runtime.event_subprocess_starts(workflow)
+    if not waiting and not event_starts and not step.had_waits:
         return
     timers = {}
     messages = {}
@@ -182,8 +184,10 @@ def sync_waits(step: Step) -> None:
             messages[(task.id, message.name)] = task
         for signal in runtime.signals_of(task):
             messages[(task.id, SIGNAL_PREFIX + signal.name)] = task
+    for start, kind, name in event_starts:
+        messages[(None, SIGNAL_PREFIX + name if kind == "signal" else name)] = start
 
-    existing = {t.task_id: t for t in Timer.objects.filter(instance=instance, status=Timer.Status.WAITING)}
+    existing = {t.task_id: t for t in Timer.objects.filter(instance=instance, status__in=Timer.PENDING)}
     stale = [t.pk for task_id, t in existing.items() if task_id not in timers]
     if stale:
         Timer.objects.filter(pk__in=stale).delete()
@@ -199,6 +203,7 @@ def sync_waits(step: Step) -> None:
                 expression=str(getattr(definition, "expression", ""))[:255],
                 interrupting=getattr(task.task_spec, "cancel_activity", True),
                 due_at=due,
+                status=Timer.Status.SUSPENDED if instance.suspended else Timer.Status.WAITING,
             )
         elif row.due_at != due:
             row.due_at = due
@@ -209,7 +214,12 @@ def sync_waits(step: Step) -> None:
     if gone:
         MessageSubscription.objects.filter(pk__in=gone).delete()
     for (task_id, message_name), task in messages.items():
-        keys = {} if message_name.startswith(SIGNAL_PREFIX) else _subscription_keys(step, task)
+        if task_id is None:  # `task` is the start event spec of an event subprocess
+            element_id = getattr(task, "bpmn_id", None) or task.name
+            keys = {} if message_name.startswith(SIGNAL_PREFIX) else _start_keys(step, element_id)
+        else:
+            element_id = runtime.element_of(task)[0]
+            keys = {} if message_name.startswith(SIGNAL_PREFIX) else _subscription_keys(step, task)
         row = subs.get((task_id, message_name))
         digest = correlation_hash(keys)
         if row is None:
@@ -217,7 +227,7 @@ def sync_waits(step: Step) -> None:
                 instance=instance,
                 task_id=task_id,
                 message_name=message_name,
-                element_id=runtime.element_of(task)[0],
+                element_id=element_id,
                 correlation=runtime.json_safe(keys),
                 correlation_hash=digest,
             )
@@ -225,6 +235,15 @@ def sync_waits(step: Step) -> None:
             row.correlation = runtime.json_safe(keys)
             row.correlation_hash = digest
             row.save(update_fields=["correlation", "correlation_hash"])
+
+
+def _start_keys(step: Step, element_id: str) -> dict:
+    """The correlation keys of an event subprocess's message start, valued from the process data."""
+    for message in step.parsed.metadata.get("messages", []):
+        if message["element_id"] == element_id and message["correlation_keys"]:
+            data = runtime.variables_snapshot(step.workflow)
+            return {key: data.get(key) for key in message["correlation_keys"]}
+    return {}
 
 
 def _subscription_keys(step: Step, task) -> dict:

@@ -38,6 +38,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
 from . import parsing
@@ -100,6 +101,9 @@ def _serializer(dialect: str) -> BpmnWorkflowSerializer:
         cache = _local.serializers = {}
     if dialect not in cache:
         config = dict(CAMUNDA_CONFIG if dialect == "camunda" else SPIFF_CONFIG)
+        # Service tasks are parsed as Spiff's (engine.parsing routes them to connectors) in both
+        # dialects: the migration's spec diff must be able to convert them too.
+        config.setdefault(SpiffServiceTask, SPIFF_CONFIG[SpiffServiceTask])
         config[BpmnWorkflow] = SpeclessWorkflowConverter
         cache[dialect] = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
     return cache[dialect]
@@ -154,6 +158,21 @@ def remember_parsed(definition, parsed: parsing.ParsedDefinition) -> None:
 # -- running ---------------------------------------------------------------------------------------
 
 
+class ChainTooLong(Exception):
+    """A step started more subprocesses (call activities) than settings.ENGINE_MAX_SUBPROCESSES
+    allows: a process calling itself without end is stopped here, with an incident."""
+
+    def __init__(self, message: str, task=None):
+        super().__init__(message)
+        self.task = task
+
+
+def max_subprocesses() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "ENGINE_MAX_SUBPROCESSES", 200))
+
+
 @dataclass
 class StepOutcome:
     completed: list = field(default_factory=list)  # (element_id, name, type) in order
@@ -174,10 +193,27 @@ def run_engine(workflow, outcome: StepOutcome | None = None, *, max_rounds: int 
     """Run every READY engine task (gateways, scripts, service calls, events) until only human
     tasks and waiting events are left. A failing task stays at its element (state ERROR)."""
     outcome = outcome or StepOutcome()
+    limit = max_subprocesses()
 
     def did_complete(task):
         if task.task_spec.__class__.__name__ not in _INTERNAL_SPECS:
             outcome.completed.append(element_of(task))
+        if len(workflow.subprocesses) > limit:
+            from django.utils.translation import gettext
+
+            # named at the call activity that opened the subprocess, not inside it
+            sub = task.workflow
+            if sub is not workflow and getattr(sub, "parent_task_id", None) is not None:
+                task = workflow.get_task_from_id(sub.parent_task_id) or task
+
+            raise ChainTooLong(
+                gettext(
+                    "More than %(limit)d subprocesses or called processes run in this instance at once "
+                    "(does a process call itself without end?); it was stopped here."
+                )
+                % {"limit": limit},
+                task,
+            )
 
     try:
         for _ in range(max_rounds):
@@ -503,3 +539,86 @@ def _remove_subtree(wf, top, task) -> int:
     if parent is not None and task.id in parent._children:
         parent._children.remove(task.id)
     return count
+
+
+# -- event subprocesses ----------------------------------------------------------------------------
+
+
+def event_subprocess_starts(workflow) -> list:
+    """The signal and message start events of the top process's event subprocesses, as
+    (start event spec, "signal" | "message", name): what a running instance can still be woken by
+    besides its waiting tasks. (Timer starts of event subprocesses wait as tasks of their own.)"""
+    if workflow.is_completed():
+        return []
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", None) or []:
+        spec = workflow.subprocess_specs.get(name)
+        for start in getattr(spec, "bpmn_start_events", None) or []:
+            definition = getattr(start, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition):
+                found.append((start, "message", definition.name))
+            elif isinstance(definition, SignalEventDefinition):
+                found.append((start, "signal", definition.name))
+    return found
+
+
+def catch_in_event_subprocess(workflow, kind: str, name: str, payload, dialect: str) -> bool:
+    """Start the event subprocess whose start event catches this message or signal (SpiffWorkflow
+    creates it and lets it catch the event). False when none does."""
+    for start, start_kind, start_name in event_subprocess_starts(workflow):
+        if start_kind != kind or start_name != name:
+            continue
+        definition = start.event_definition
+        if kind == "message":
+            data = payload if isinstance(payload, dict) else {}
+            body = {"payload": data, "result_var": None} if dialect == "camunda" else dict(data)
+        else:
+            body = payload
+        caught = workflow.event_manager.catch(BpmnEvent(definition, payload=body), internal=False)
+        if caught and kind == "message" and isinstance(payload, dict):
+            # as deliver_message: the message's fields become process data of the subprocess
+            for task in workflow.get_tasks(spec_name=start.name, state=TaskState.READY | TaskState.COMPLETED):
+                task.data.update(payload)
+        return bool(caught)
+    return False
+
+
+# -- stuck instances -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StuckJoin:
+    """A gateway waiting for tokens that nothing left in the instance can bring."""
+
+    element_id: str
+    name: str
+    missing_from: tuple[tuple[str, str], ...]  # (element id, name) of the sources still awaited
+
+
+def stuck_joins(workflow) -> list[StuckJoin] | None:
+    """None while the instance can still move (a ready, failed or waiting task, or an event
+    subprocess that may start); else the joins it is stuck at (empty when it ends nowhere known)."""
+    if workflow.is_completed():
+        return None
+    if workflow.get_tasks(state=TaskState.READY | TaskState.ERROR):
+        return None
+    if waiting_event_tasks(workflow) or event_subprocess_starts(workflow):
+        return None
+    stuck = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        spec = task.task_spec
+        if not isinstance(spec, Join):
+            continue
+        arrived = {
+            t.parent.task_spec
+            for t in task.workflow.get_tasks(spec_name=spec.name)
+            if t.parent is not None and t.parent.has_state(TaskState.COMPLETED)
+        }
+        missing = tuple(
+            (getattr(s, "bpmn_id", None) or s.name, getattr(s, "bpmn_name", None) or "")
+            for s in spec.inputs
+            if s not in arrived
+        )
+        element_id, name, _type = element_of(task)
+        stuck.append(StuckJoin(element_id, name, missing))
+    return stuck

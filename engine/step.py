@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from .errors import (
     DefinitionInvalid,
     InstanceNotFound,
 )
-from .failures import record_failure, user_fixable
+from .failures import limit_incident, record_failure, stuck_incident, user_fixable
 from .forms import ENGINE_VARIABLES
 from .models import (
     DefinitionVersion,
@@ -61,6 +62,9 @@ class Step:
     # when loaded); if it neither waited then nor waits now, syncing them needs no query.
     had_waits: bool = False
     new: bool = False
+    # How many instances handed this step on (a message or signal thrown by one instance that
+    # reached this one, and so on): bounded by settings.ENGINE_MAX_CHAIN_DEPTH.
+    depth: int = 0
     # The instance's open task rows, when the step already read them under the instance lock
     # (complete_task); None: sync_human_tasks queries them.
     open_rows: dict | None = None
@@ -147,7 +151,7 @@ def load(instance: ProcessInstance, actor=None) -> Step:
         state = InstanceState.objects.get(instance=instance)
     workflow = runtime.load(state.data, parsed)
     step = Step(instance=instance, definition=definition, parsed=parsed, workflow=workflow, actor=actor)
-    step.had_waits = bool(runtime.waiting_event_tasks(workflow))
+    step.had_waits = bool(runtime.waiting_event_tasks(workflow) or runtime.event_subprocess_starts(workflow))
     return step
 
 
@@ -173,7 +177,16 @@ def finish(step: Step) -> StepResult:
     runtime.compact(workflow)
     sync_human_tasks(step)
     sync_waits(step)
+    if instance.status != ProcessInstance.Status.CANCELLED:
+        check_stuck(step)
     if workflow.is_completed() and instance.status != ProcessInstance.Status.CANCELLED:
+        if instance.status == ProcessInstance.Status.ERROR:  # (open incidents make it ERROR)
+            # what was about its tasks or its standstill is over with it
+            Incident.objects.filter(
+                instance=instance,
+                status=Incident.Status.OPEN,
+                kind__in=[Incident.Kind.NO_OWNER, Incident.Kind.STUCK],
+            ).update(status=Incident.Status.RESOLVED, resolved_at=now, resolved_by=real_user(step.actor))
         instance.status = ProcessInstance.Status.COMPLETED
         instance.ended_at = now
         step.event(InstanceEvent.Kind.COMPLETED)
@@ -208,16 +221,62 @@ _INSTANCE_STEP_FIELDS = [
 THROWING = ("intermediateThrowEvent", "endEvent", "sendTask")
 
 
+def max_chain_depth() -> int:
+    return int(getattr(settings, "ENGINE_MAX_CHAIN_DEPTH", 20))
+
+
+def check_stuck(step: Step) -> None:
+    """An instance that has not ended but has nothing left to wait for gets a "stuck" incident
+    naming the gateway and the flows it waits for; one that moves again has it resolved."""
+    joins = runtime.stuck_joins(step.workflow)
+    if joins is not None:
+        flows = {
+            (e["source"], e["target"]): e.get("name", "")
+            for e in (step.parsed.metadata.get("elements") or {}).values()
+            if e.get("type") == "sequenceFlow" and e.get("source")
+        }
+        stuck_incident(step, joins, flows)
+        return
+    if step.instance.status == ProcessInstance.Status.ERROR:
+        for incident in Incident.objects.filter(
+            instance=step.instance, status=Incident.Status.OPEN, kind=Incident.Kind.STUCK
+        ):
+            incident.status = Incident.Status.RESOLVED
+            incident.resolved_at = timezone.now()
+            incident.resolved_by = real_user(step.actor)
+            incident.save(update_fields=["status", "resolved_at", "resolved_by"])
+            step.event(
+                InstanceEvent.Kind.INCIDENT_RESOLVED,
+                element_id=incident.element_id,
+                data={"incident": incident.pk},
+            )
+
+
 def _route_thrown_messages(step: Step) -> None:
     """A message no task of this instance caught goes to other instances, after this step
     commits and in its own transaction (engine.tasks receives the signal and queues a Celery task;
     inline in the embedded mode), so two instances messaging each other never wait on each
     other's locks."""
     messages, signals = runtime.thrown_events(step.workflow)
+    depth = step.depth + 1
+    if (messages or signals) and depth > max_chain_depth():
+        names = [name for name, _payload in signals] + [name for name, _payload, _keys in messages]
+        limit_incident(
+            step,
+            str(
+                _(
+                    "This process was started or woken by a chain of %(depth)d processes handing on "
+                    "messages or signals; to stop a chain without end, what it sent now (%(names)s) "
+                    "was not delivered."
+                )
+            )
+            % {"depth": step.depth, "names": ", ".join(f"“{n}”" for n in names)},
+        )
+        return
     for name, payload in signals:
         body = runtime.json_safe(payload) if payload is not None else None
         step.event(InstanceEvent.Kind.MESSAGE, data={"direction": "sent", "signal": name, "payload": body})
-        step.send(engine_signals.signal_thrown, name=name, payload=body)
+        step.send(engine_signals.signal_thrown, name=name, payload=body, depth=depth)
     for name, payload, correlations in messages:
         body = runtime.json_safe(payload if isinstance(payload, dict) else {"payload": payload})
         key_names = next(
@@ -234,7 +293,7 @@ def _route_thrown_messages(step: Step) -> None:
             InstanceEvent.Kind.MESSAGE,
             data={"direction": "sent", "message": name, "keys": keys, "payload": body},
         )
-        step.send(engine_signals.message_thrown, name=name, keys=keys, payload=body)
+        step.send(engine_signals.message_thrown, name=name, keys=keys, payload=body, depth=depth)
 
 
 def save_state(step: Step) -> None:
@@ -310,7 +369,14 @@ def _initial_data(started_by, business_object, variables, form_data=None) -> dic
 
 
 def start(
-    definition, *, started_by, business_object=None, variables=None, form_data=None, before_run=None
+    definition,
+    *,
+    started_by,
+    business_object=None,
+    variables=None,
+    form_data=None,
+    before_run=None,
+    depth: int = 0,
 ) -> Step:
     parsed = runtime.parsed_definition(definition)
     instance = ProcessInstance(
@@ -322,11 +388,16 @@ def start(
     rows.insert([instance])
     workflow = runtime.new_workflow(parsed)
     data = _initial_data(started_by, business_object, variables, form_data)
+    for name in parsed.metadata.get("initiator_variables", ()):
+        # `camunda:initiator` / `flowable:initiator`: the file names the variable holding the starter
+        if "initiator" in data and name not in ENGINE_VARIABLES:
+            data[name] = data["initiator"]
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=runtime.TaskState.READY):
         task.data.update(data)
     step = Step(instance=instance, definition=definition, parsed=parsed, workflow=workflow, actor=started_by)
     step.new = True
+    step.depth = depth
     step.event(InstanceEvent.Kind.STARTED, data={"variables": data, "version": definition.version})
     step.send(engine_signals.instance_started, instance=instance)
     runtime.run_engine(workflow, step.outcome)

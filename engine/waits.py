@@ -56,11 +56,13 @@ class CorrelationResult:
 
 
 def correlate_message(
-    name: str, *, keys: dict | None = None, payload: dict | None = None, actor=None
+    name: str, *, keys: dict | None = None, payload: dict | None = None, actor=None, depth: int = 0
 ) -> CorrelationResult:
-    """Deliver a message to the instances waiting for it with these correlation keys, else start
-    the processes whose start event catches it. `actor`: the person (or integration's user) who
-    sent it, for the audit log."""
+    """Deliver a message to the instances waiting for it with these correlation keys (a waiting
+    task, or the message start event of an event subprocess), else start the processes whose start
+    event catches it. `actor`: the person (or integration's user) who sent it, for the audit log;
+    `depth`: how many instances handed it on (engine.step bounds such chains). Suspended
+    instances do not take messages."""
     keys = runtime.json_safe(keys or {})
     payload = runtime.json_safe(payload or {})
     if not isinstance(payload, dict):
@@ -73,14 +75,16 @@ def correlate_message(
         )
     result = CorrelationResult(message_name=name)
     with transaction.atomic():
-        _correlate(name, keys, payload, result)
+        _correlate(name, keys, payload, result, depth)
         if result.matched:
             instances = result.instances
             audit(actor, instances[0], "message", message=name, instances=[i.pk for i in instances])
     return result
 
 
-def _correlate(name: str, keys: dict, payload: dict, result: CorrelationResult) -> CorrelationResult:
+def _correlate(
+    name: str, keys: dict, payload: dict, result: CorrelationResult, depth: int = 0
+) -> CorrelationResult:
     digest = correlation_hash(keys)
     with transaction.atomic():
         instance_ids = sorted(
@@ -97,14 +101,24 @@ def _correlate(name: str, keys: dict, payload: dict, result: CorrelationResult) 
                     instance=instance, message_name=name, correlation_hash=digest
                 )
             )
-            if not subs or not instance.is_running:
+            if not subs or not instance.is_running or instance.suspended:
                 continue
             step = load(instance)
+            step.depth = depth
             delivered = False
-            for sub in subs:
-                task = spiff_task(step, sub.task_id)
-                if task is not None and task.has_state(runtime.TaskState.WAITING):
-                    runtime.deliver_message(step.workflow, task, payload, step.parsed.dialect, name)
+            for sub in sorted(subs, key=lambda s: s.task_id is None):
+                if sub.task_id is None:  # the start event of an event subprocess
+                    if delivered:
+                        continue
+                    caught = runtime.catch_in_event_subprocess(
+                        step.workflow, "message", name, payload, step.parsed.dialect
+                    )
+                else:
+                    task = spiff_task(step, sub.task_id)
+                    caught = task is not None and task.has_state(runtime.TaskState.WAITING)
+                    if caught:
+                        runtime.deliver_message(step.workflow, task, payload, step.parsed.dialect, name)
+                if caught:
                     step.event(
                         InstanceEvent.Kind.MESSAGE,
                         element_id=sub.element_id,
@@ -132,14 +146,15 @@ def _correlate(name: str, keys: dict, payload: dict, result: CorrelationResult) 
                         data={"message": name, "keys": keys, "payload": payload},
                     )
 
-            step = start(sub.definition, started_by=None, variables=keys, before_run=deliver)
+            step = start(sub.definition, started_by=None, variables=keys, before_run=deliver, depth=depth)
             finish(step)
             result.started.append(step.instance)
     return result
 
 
-def broadcast_signal(name: str, *, payload: dict | None = None) -> CorrelationResult:
-    """Deliver a BPMN signal to every instance waiting for it and start the processes whose
+def broadcast_signal(name: str, *, payload: dict | None = None, depth: int = 0) -> CorrelationResult:
+    """Deliver a BPMN signal to every instance waiting for it (a waiting task, or the signal start
+    event of an event subprocess; suspended instances excepted) and start the processes whose
     start event catches it. Each instance advances in its own transaction: a broadcast to many
     instances never holds many locks at once."""
     result = CorrelationResult(message_name=name)
@@ -156,14 +171,22 @@ def broadcast_signal(name: str, *, payload: dict | None = None) -> CorrelationRe
         with transaction.atomic():
             instance = lock_instance(instance_id)
             subs = list(MessageSubscription.objects.filter(instance=instance, message_name=topic))
-            if not subs or not instance.is_running:
+            if not subs or not instance.is_running or instance.suspended:
                 continue
             step = load(instance)
+            step.depth = depth
             delivered = False
-            for sub in subs:
-                task = spiff_task(step, sub.task_id)
-                if task is not None and task.has_state(runtime.TaskState.WAITING):
-                    runtime.deliver_signal(step.workflow, task, name, payload)
+            for sub in sorted(subs, key=lambda s: s.task_id is None):
+                if sub.task_id is None:  # the start event of an event subprocess
+                    caught = runtime.catch_in_event_subprocess(
+                        step.workflow, "signal", name, payload, step.parsed.dialect
+                    )
+                else:
+                    task = spiff_task(step, sub.task_id)
+                    caught = task is not None and task.has_state(runtime.TaskState.WAITING)
+                    if caught:
+                        runtime.deliver_signal(step.workflow, task, name, payload)
+                if caught:
                     step.event(InstanceEvent.Kind.MESSAGE, element_id=sub.element_id, data={"signal": name})
                     delivered = True
             if delivered:
@@ -182,7 +205,7 @@ def broadcast_signal(name: str, *, payload: dict | None = None) -> CorrelationRe
                 step.event(InstanceEvent.Kind.MESSAGE, element_id=sub.element_id, data={"signal": name})
 
         with transaction.atomic():
-            step = start(sub.definition, started_by=None, before_run=deliver)
+            step = start(sub.definition, started_by=None, before_run=deliver, depth=depth)
             finish(step)
         result.started.append(step.instance)
     return result
@@ -202,6 +225,7 @@ def fire_due_timers(now=None, *, limit: int = 500) -> int:
     skipped: set[int] = set()
     while fired + len(skipped) < limit:
         with transaction.atomic():
+            # (a suspended instance's timers are held as SUSPENDED until it is resumed)
             qs = Timer.objects.filter(
                 status=Timer.Status.WAITING, due_at__lte=now, created_at__lte=cutoff
             ).exclude(pk__in=skipped)

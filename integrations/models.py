@@ -141,6 +141,8 @@ class WebhookSubscription(models.Model):
         verbose_name = _("webhook subscription")
         verbose_name_plural = _("webhook subscriptions")
         default_permissions = ACTIONS
+        # The administration area's "Integrations" section (webhooks, API tokens): delegated to IT.
+        permissions = [("manage_webhooks", _("Can administer webhooks and API tokens"))]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"
@@ -163,6 +165,7 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     response_status = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -166,3 +166,10 @@ register_template(
     body=_("{by} finished “{task}” in the campaign “{campaign}”."),
     channels=(Channel.IN_APP,),
 )
+register_template(
+    "stock_low",
+    title=_("Low stock: {product} in {warehouse}"),
+    body=_("{product} in {warehouse}: {available} available, below its reorder level of {reorder_level}."),
+    sms=_("Baton: low stock {product} in {warehouse}: {available} left"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)

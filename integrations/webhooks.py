@@ -26,6 +26,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record, diff, snapshot
 from core.errors import NotPermitted, ValidationFailed
 from core.memo import remembered
 
@@ -44,6 +46,8 @@ EVENTS = (
     "customer.merged",
     "order.status_changed",
 )
+# sent by the "send test event" button only; no subscription needs to ask for it
+TEST_EVENT = "webhook.test"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -68,10 +72,37 @@ def _check_url(url: str) -> None:
 def webhook_subscribe(
     *, actor, name: str, url: str, events: list[str], secret: str = ""
 ) -> WebhookSubscription:
+    _require_manager(actor, "integrations.add_webhooksubscription")
+    _check_subscription(name, url, events)
+    subscription = WebhookSubscription.objects.create(
+        name=name.strip(),
+        url=url,
+        events=list(events),
+        secret=secret or secrets.token_hex(32),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    # the secret never reaches the audit log (audit.services leaves it out of snapshots)
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        actor=actor,
+        obj=subscription,
+        changes=diff({}, snapshot(subscription)),
+    )
+    return subscription
+
+
+def _require_manager(actor, permission: str) -> None:
     if actor is not None and not (
-        actor.is_superuser or actor.has_perm("integrations.add_webhooksubscription")
+        actor.is_superuser or actor.has_perm(permission) or actor.has_perm("integrations.manage_webhooks")
     ):
         raise NotPermitted(_("You may not manage webhooks."))
+
+
+def _check_subscription(name: str, url: str, events: list[str]) -> None:
+    if not (name or "").strip():
+        raise ValidationFailed(
+            _("A subscription needs a name."), fields={"name": [_("This field is required.")]}
+        )
     _check_url(url)
     unknown = sorted(set(events) - set(EVENTS) - {"*"})
     if not events or unknown:
@@ -79,14 +110,97 @@ def webhook_subscribe(
             "names": ", ".join(unknown) or "-",
             "known": ", ".join(EVENTS),
         }
+        if not events:
+            message = _("Choose at least one event.")
         raise ValidationFailed(message, fields={"events": [message]})
-    return WebhookSubscription.objects.create(
-        name=name,
-        url=url,
-        events=list(events),
-        secret=secret or secrets.token_hex(32),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+
+
+@transaction.atomic
+def webhook_update(
+    *, actor, subscription: WebhookSubscription, name: str, url: str, events: list[str], secret: str = ""
+) -> WebhookSubscription:
+    """Change a subscription; an empty `secret` keeps the stored one (it is write-only: set or
+    replaced, never shown)."""
+    _require_manager(actor, "integrations.change_webhooksubscription")
+    _check_subscription(name, url, events)
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    before = snapshot(subscription)
+    subscription.name, subscription.url, subscription.events = name.strip(), url, list(events)
+    replaced = bool(secret)
+    if replaced:
+        subscription.secret = secret
+    subscription.save()
+    changes = diff(before, snapshot(subscription))
+    if changes or replaced:
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=actor,
+            obj=subscription,
+            changes=changes,
+            extra={"secret_replaced": True} if replaced else None,
+        )
+    return subscription
+
+
+@transaction.atomic
+def webhook_set_active(*, actor, subscription: WebhookSubscription, active: bool) -> WebhookSubscription:
+    """Switch a subscription on (its failure count starts again) or off."""
+    _require_manager(actor, "integrations.change_webhooksubscription")
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    before = snapshot(subscription)
+    subscription.active = active
+    if active:
+        subscription.consecutive_failures, subscription.disabled_reason = 0, ""
+    subscription.save(update_fields=["active", "consecutive_failures", "disabled_reason"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=actor,
+        obj=subscription,
+        changes=diff(before, snapshot(subscription)),
     )
+    return subscription
+
+
+def webhook_retry(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a failed or waiting delivery again now (same event id: the receiver drops a
+    duplicate); the attempt is made at once and its outcome returned."""
+    _require_manager(actor, "integrations.change_webhooksubscription")
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.status == WebhookDelivery.Status.DELIVERED:
+            raise ValidationFailed(
+                _("This delivery has arrived already."),
+                fields={"delivery": [_("This delivery has arrived already.")]},
+            )
+        before = delivery.status
+        delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.RETRYING, None
+        if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.attempts = settings.WEBHOOK_MAX_ATTEMPTS - 1  # one more try, not a new series
+        delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=actor,
+            obj=delivery.subscription,
+            extra={"retry_delivery": delivery.pk, "event": delivery.event, "status_before": before},
+        )
+    return webhook_attempt(delivery.pk)
+
+
+def webhook_send_test(*, actor, subscription: WebhookSubscription) -> WebhookDelivery:
+    """A "ping" event to this subscription alone, sent at once, so an administrator sees the
+    receiver answer (or not) before real events flow."""
+    _require_manager(actor, "integrations.change_webhooksubscription")
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription,
+            event=TEST_EVENT,
+            event_id=uuid.uuid4().hex,
+            payload={"test": True, "subscription": subscription.name, "sent_by": str(actor) if actor else ""},
+        )
+        audit_record(
+            action=AuditEvent.Action.CHANGE, actor=actor, obj=subscription, extra={"test_event": delivery.pk}
+        )
+    return webhook_attempt(delivery.pk)
 
 
 def _active_subscriptions() -> tuple[tuple[int, frozenset[str]], ...]:
@@ -173,6 +287,7 @@ def webhook_attempt(delivery_id: int) -> WebhookDelivery:
         before = (subscription.consecutive_failures, subscription.active)
         delivery.attempts += 1
         error = ""
+        started = time.monotonic()
         try:
             delivery.response_status = _post(subscription, delivery)
         except urllib.error.HTTPError as http_error:
@@ -180,6 +295,7 @@ def webhook_attempt(delivery_id: int) -> WebhookDelivery:
             error = f"HTTP {http_error.code}"
         except (urllib.error.URLError, TimeoutError, ConnectionError) as network_error:
             error = f"{getattr(network_error, 'reason', network_error)}"
+        delivery.duration_ms = int((time.monotonic() - started) * 1000)
         now = timezone.now()
         if not error and 200 <= (delivery.response_status or 0) < 300:
             delivery.status, delivery.delivered_at, delivery.last_error = (

@@ -219,20 +219,32 @@ class Notice(models.Model):
         POLICY = "policy", _("Policy")
         MEETING = "meeting", _("Meeting record")
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTICE)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, default=timezone.now)
     requires_receipt = models.BooleanField(_("read receipt required"), default=False)
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
+    # The audience: members of these departments (and their sub-departments) and of these groups
+    # (and the groups nested in them); neither set = the whole company.
+    departments = models.ManyToManyField(
+        "org.Department", verbose_name=_("departments"), blank=True, related_name="+"
+    )
+    groups = models.ManyToManyField("auth.Group", verbose_name=_("groups"), blank=True, related_name="+")
 
     class Meta:
         ordering = ["-published_at", "-pk"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
+        permissions = [("manage_notices", _("Can write and publish notices and see their read receipts"))]
 
     def __str__(self) -> str:
         return self.title

@@ -55,4 +55,49 @@ def seed_demo(stdout) -> None:
             "vehicles are booked through the vehicle request.",
             requires_receipt=True,
         )
+    _seed_notices()
     stdout.write(f"  office: {len(types)} leave types, {Vehicle.objects.count()} vehicles")
+
+
+# title, body, kind, audience department codes, group names, who has read it already
+NOTICES = [
+    (
+        "Q1 sales kick-off 一季度销售启动会",
+        "All sales staff meet on Monday 9:00 in the large meeting room 大会议室. Bring your Q1 pipeline.",
+        "meeting",
+        ["SALES"],
+        [],
+        ["li.ming", "wang.fang", "zhang.wei"],
+    ),
+    (
+        "New service hotline 客服热线升级",
+        "From next week the service hotline 400-820-1234 also answers on Saturdays.",
+        "notice",
+        [],
+        ["service"],
+        ["huang.qiang"],
+    ),
+]
+
+
+def _seed_notices() -> None:
+    """Notices addressed to a department and to a group, some already read (receipts)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from org.models import Department
+
+    from .models import NoticeReceipt
+
+    users = get_user_model().objects
+    author = users.filter(username="sun.hong").first()
+    for title, body, kind, departments, groups, readers in NOTICES:
+        if Notice.objects.filter(title=title).exists():
+            continue
+        notice = Notice.objects.create(
+            title=title, body=body, kind=kind, author=author, requires_receipt=True
+        )
+        notice.departments.set(Department.objects.filter(code__in=departments))
+        notice.groups.set(Group.objects.filter(name__in=groups))
+        for reader in users.filter(username__in=readers):
+            NoticeReceipt.objects.get_or_create(notice=notice, user=reader)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import LeaveBalance, Notice, NoticeReceipt, Vehicle, VehicleBooking
 
@@ -19,14 +21,115 @@ def vehicles_free(*, starts_at, ends_at) -> QuerySet[Vehicle]:
 
 
 def notices_for(*, user) -> QuerySet[Notice]:
-    """Notices newest first, each with `is_read` for this user."""
-    return Notice.objects.annotate(
-        is_read=Exists(NoticeReceipt.objects.filter(notice=OuterRef("pk"), user=user))
-    ).select_related("author")
+    """Published notices newest first, each with `is_read` for this user."""
+    return (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .annotate(is_read=Exists(NoticeReceipt.objects.filter(notice=OuterRef("pk"), user=user)))
+        .select_related("author")
+    )
 
 
 def notice_readers(*, notice: Notice):
     return notice.receipts.select_related("user").order_by("read_at")
+
+
+def _addressed(user) -> Q:
+    """Published notices whose audience takes `user` in: everybody, one of the departments above
+    theirs (or theirs), or one of their (nested) groups."""
+    from org.models import Department, Employee
+    from org.selectors import department_ancestors, effective_group_ids
+
+    everybody = Q(departments__isnull=True, groups__isnull=True)
+    condition = everybody | Q(groups__in=effective_group_ids(user))
+    department_id = Employee.objects.filter(user_id=user.pk).values_list("department_id", flat=True).first()
+    if department_id is not None:
+        department = Department.objects.get(pk=department_id)
+        condition |= Q(departments__in=[department.pk, *(d.pk for d in department_ancestors(department))])
+    return condition
+
+
+def notices_addressed_to(*, user) -> QuerySet[Notice]:
+    """The published notices addressed to `user`, unread first, then newest first; each with
+    `is_read`."""
+    ids = Notice.objects.filter(_addressed(user), status=Notice.Status.PUBLISHED).values("pk")
+    return (
+        Notice.objects.filter(pk__in=ids)
+        .annotate(is_read=Exists(NoticeReceipt.objects.filter(notice=OuterRef("pk"), user=user)))
+        .select_related("author")
+        .order_by("is_read", "-published_at", "-pk")
+    )
+
+
+def notice_is_addressed_to(*, notice: Notice, user) -> bool:
+    return Notice.objects.filter(_addressed(user), pk=notice.pk, status=Notice.Status.PUBLISHED).exists()
+
+
+def notice_audience(*, notice: Notice) -> QuerySet:
+    """The active people a notice is addressed to (staff with an employee record, and the
+    members of its groups)."""
+    from django.contrib.auth import get_user_model
+
+    from org.selectors import department_ids_below, members_of
+
+    users = get_user_model().objects.filter(is_active=True)
+    department_ids = list(notice.departments.values_list("pk", flat=True))
+    groups = list(notice.groups.all())
+    if not department_ids and not groups:
+        return users.filter(employee__isnull=False)
+    condition = Q(pk__in=[])
+    if department_ids:
+        condition |= Q(employee__department_id__in=department_ids_below(department_ids))
+    for group in groups:
+        condition |= Q(pk__in=members_of(group).values("pk"))
+    return users.filter(condition).distinct()
+
+
+@dataclass
+class DepartmentReceipts:
+    department: str
+    read: list[tuple[str, object]]  # (name, read at)
+    unread: list[str]
+
+    @property
+    def total(self) -> int:
+        return len(self.read) + len(self.unread)
+
+
+@dataclass
+class NoticeReceipts:
+    audience: int
+    read_count: int
+    departments: list[DepartmentReceipts]
+
+    @property
+    def unread_count(self) -> int:
+        return self.audience - self.read_count
+
+
+def notice_receipts(*, notice: Notice) -> NoticeReceipts:
+    """Who of the audience has read the notice and who has not yet, by department (three queries)."""
+    read_at = dict(notice.receipts.values_list("user_id", "read_at"))
+    people = (
+        notice_audience(notice=notice)
+        .select_related("employee__department")
+        .order_by("display_name", "username")
+    )
+    by_department: dict[str, DepartmentReceipts] = {}
+    count = 0
+    for person in people:
+        count += 1
+        employee = getattr(person, "employee", None)
+        department = employee.department.name if employee is not None else "—"
+        entry = by_department.setdefault(department, DepartmentReceipts(department, [], []))
+        if person.pk in read_at:
+            entry.read.append((str(person), read_at[person.pk]))
+        else:
+            entry.unread.append(str(person))
+    return NoticeReceipts(
+        audience=count,
+        read_count=sum(len(d.read) for d in by_department.values()),
+        departments=sorted(by_department.values(), key=lambda d: d.department),
+    )
 
 
 # -- requests as the people deciding on them see them ----------------------------------------------

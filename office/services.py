@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
+from audit.services import audit_record, diff, snapshot
 from core.errors import Conflict, NotPermitted, ValidationFailed
 from core.events import emit_business_event
 from engine.connectors import user_of
@@ -408,6 +408,8 @@ def notice_publish(
         author=actor,
         requires_receipt=requires_receipt,
         meeting_on=meeting_on,
+        status=Notice.Status.PUBLISHED,
+        published_at=timezone.now(),
     )
     audit_record(action="create", actor=actor, obj=notice)
     return notice
@@ -417,6 +419,81 @@ def notice_mark_read(*, actor, notice: Notice) -> NoticeReceipt:
     """Record that `actor` read the notice (once; reading again keeps the first time)."""
     receipt, _created = NoticeReceipt.objects.get_or_create(notice=notice, user=actor)
     return receipt
+
+
+# -- notices as the administration area writes them: a draft, its audience, then published ----------
+
+
+def _require_notice_manager(actor) -> None:
+    if not (actor.is_superuser or actor.has_perm("office.manage_notices")):
+        raise NotPermitted(_("You may not publish notices."))
+
+
+def _notice_snapshot(notice: Notice) -> dict:
+    values = snapshot(notice)
+    if notice.pk is not None:
+        values["departments"] = sorted(notice.departments.values_list("pk", flat=True))
+        values["groups"] = sorted(notice.groups.values_list("pk", flat=True))
+    return values
+
+
+@transaction.atomic
+def notice_draft_save(
+    *,
+    actor,
+    notice: Notice | None = None,
+    title: str,
+    body: str,
+    kind: str = Notice.Kind.NOTICE,
+    requires_receipt: bool = False,
+    meeting_on=None,
+    departments=(),
+    groups=(),
+) -> Notice:
+    """Write a new draft or change one (a published notice is not rewritten: publish a new one).
+    The audience is departments (their sub-departments included) and groups; none = everybody."""
+    _require_notice_manager(actor)
+    errors = {}
+    if not title or not title.strip():
+        errors["title"] = [_("This field is required.")]
+    if not body or not body.strip():
+        errors["body"] = [_("This field is required.")]
+    if kind not in Notice.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if notice is not None and notice.status != Notice.Status.DRAFT:
+        errors["title"] = [_("A published notice cannot be changed.")]
+    if errors:
+        raise ValidationFailed(_("The notice could not be saved."), fields=errors)
+    creating = notice is None
+    if creating:
+        notice = Notice(author=actor, status=Notice.Status.DRAFT, published_at=None)
+        before = None
+    else:
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        before = _notice_snapshot(notice)
+    notice.kind, notice.title, notice.body = kind, title.strip()[:200], body
+    notice.requires_receipt, notice.meeting_on = requires_receipt, meeting_on
+    notice.save()
+    notice.departments.set(departments)
+    notice.groups.set(groups)
+    changes = diff(before or {}, _notice_snapshot(notice))
+    if creating or changes:
+        audit_record(action="create" if creating else "change", actor=actor, obj=notice, changes=changes)
+    return notice
+
+
+@transaction.atomic
+def notice_release(*, actor, notice: Notice) -> Notice:
+    """Publish a draft: from now on its audience finds it on their "Notices" page."""
+    _require_notice_manager(actor)
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status != Notice.Status.DRAFT:
+        raise Conflict(_("This notice is already published."))
+    before = snapshot(notice)
+    notice.status, notice.published_at = Notice.Status.PUBLISHED, timezone.now()
+    notice.save(update_fields=["status", "published_at"])
+    audit_record(action="change", actor=actor, obj=notice, changes=diff(before, snapshot(notice)))
+    return notice
 
 
 def database_guards_bookings() -> bool:

@@ -73,6 +73,9 @@ class Department(models.Model):
         ordering = ["sort_order", "code"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+        # The administration area's "Organisation" section (departments, positions, employees,
+        # groups and roles, accounts, the permission matrix): delegated to HR, no superuser needed.
+        permissions = [("manage_org", _("Can administer the organisation, people and roles"))]
 
     def __str__(self) -> str:
         return self.name
@@ -135,6 +138,8 @@ class Employee(models.Model):
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # "wang fang wangfang wf": what the address book matches when someone types pinyin
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=300, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -143,6 +148,14 @@ class Employee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        from .pinyin import searchable_pinyin
+
+        self.name_pinyin = searchable_pinyin(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_pinyin"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.manager_id is not None and self.manager_id == self.pk:

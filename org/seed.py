@@ -24,6 +24,7 @@ DEPARTMENTS = [
     ("SALES-N", "Sales North 华北销售组", "SALES"),
     ("SERVICE", "Customer Service 客服部", "HQ"),
     ("ADMIN", "Administration & HR 行政人事部", "HQ"),
+    ("RND", "Product development 产品研发部", "HQ"),
 ]
 
 POSITIONS = [
@@ -38,6 +39,7 @@ POSITIONS = [
     ("HR", "HR specialist 人事专员"),
     ("FLEET", "Vehicle administrator 车辆管理员"),
     ("BPM", "Process designer 流程设计师"),
+    ("PD-ENG", "Product engineer 产品工程师"),
 ]
 
 # Work queues the order process routes to (its lanes "finance" and "warehouse"), with their members:
@@ -106,7 +108,17 @@ EMPLOYEES = [
     ("sun.hong", "孙红 Sun Hong", "E013", "ADMIN", "HR-MGR", "zheng.hua", ["hr"], "ADMIN"),
     ("zhu.lin", "朱琳 Zhu Lin", "E014", "ADMIN", "HR", "sun.hong", ["hr"], None),
     ("ma.chao", "马超 Ma Chao", "E015", "ADMIN", "FLEET", "sun.hong", ["vehicle_admins"], None),
-    ("lin.feng", "林峰 Lin Feng", "E016", "ADMIN", "BPM", "sun.hong", ["process_designers"], None),
+    (
+        "lin.feng",
+        "林峰 Lin Feng",
+        "E016",
+        "ADMIN",
+        "BPM",
+        "sun.hong",
+        ["process_designers", "it_admins"],
+        None,
+    ),
+    ("gao.yuan", "高远 Gao Yuan", "E030", "RND", "PD-ENG", "zheng.hua", ["product_development"], "RND"),
 ]
 
 # What people read where a task is offered to a group (GroupProfile.display_name).
@@ -126,6 +138,8 @@ GROUP_DISPLAY_NAMES = {
     "management": "Management 管理层",
     "finance": "Finance 财务",
     "warehouse": "Warehouse 仓库",
+    "product_development": "Product development 产品研发",
+    "it_admins": "IT administrators 信息技术",
 }
 
 # name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
@@ -148,6 +162,11 @@ GROUPS = [
             "crm.change_*",
             "crm.export_customer",
             "crm.export_contact",
+            # their quotations, contracts, invoices and receivables as Excel (the generic lists)
+            "crm.export_quotation",
+            "crm.export_contract",
+            "crm.export_invoice",
+            "crm.export_instalment",
             # mass e-mail/SMS to their favourites (seed 004)
             "integrations.add_mailing",
             "integrations.view_mailing",
@@ -173,13 +192,66 @@ GROUPS = [
             "crm.*_complaint",
             "crm.*_servicerequest",
             "crm.*_servicerecord",
+            # a problem found in a complaint or on a job goes to product development (field slice)
+            "crm.add_productissue",
+            "crm.view_productissue",
+            # the service desk (crm.service): consultations, the shared "breaching today" views,
+            # and turning a pre-sale question into a lead
+            "crm.*_consultation",
+            "crm.view_savedquery",
+            "crm.add_savedquery",
+            "crm.view_lead",
+            "crm.add_lead",
         ],
     ),
-    ("service_dispatchers", "service", "role", RowScope.DEPARTMENT_TREE, ["reports.view_*"]),
+    (
+        "service_dispatchers",
+        "service",
+        "role",
+        RowScope.DEPARTMENT_TREE,
+        # stopping a process: merging a duplicate complaint cancels the duplicate's process
+        ["reports.view_*", "crm.*_technicianprofile", "engine.change_processinstance"],
+    ),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),
+    (
+        # the warehouse clerk (ma.chao): the catalogue, stock moves and reorder levels, no deletes
+        "warehouse",
+        "staff",
+        "role",
+        RowScope.ALL,
+        [
+            "crm.*_product",
+            "crm.*_productcategory",
+            "crm.*_pricelist",
+            "crm.*_productprice",
+            "crm.*_warehouse",
+            "crm.*_stockmove",
+            "crm.*_stocklevel",
+            "crm.view_stockreservation",
+            "crm.add_savedquery",
+            "crm.view_savedquery",
+            "!crm.delete_*",
+        ],
+    ),
     ("vehicle_admins", "staff", "role", RowScope.ALL, ["office.*_vehicle*"]),
     ("process_designers", "staff", "role", RowScope.OWN, ["processes.*", "engine.*"]),
+    # the administration area's Integrations section (webhooks, API tokens); HR holds the
+    # Organisation and Notices sections through "org.*" and "office.*"
+    (
+        "it_admins",
+        "staff",
+        "role",
+        RowScope.OWN,
+        ["integrations.*_webhooksubscription", "integrations.manage_webhooks"],
+    ),
+    (
+        "product_development",
+        "staff",
+        "role",
+        RowScope.ALL,
+        ["crm.*_productissue", "crm.view_product", "crm.view_complaint", "crm.view_servicerequest"],
+    ),
     (
         "management",
         "staff",
@@ -256,6 +328,8 @@ def seed_demo(stdout) -> None:
                 "department": departments[dept],
                 "position": positions[position],
                 "email": user.email,
+                # a made-up mobile number per person, so the address book can call them
+                "phone": f"138-0013-{int(code.lstrip('E')):04d}",
             },
         )
     for username, *_rest, manager, _groups, heads in EMPLOYEES:

@@ -172,10 +172,12 @@ def user_row_scope(user) -> RowScope:
     return remembered(("row_scope", user.pk), read)
 
 
-def users_in_scope(user, scope: RowScope) -> QuerySet:
-    """Users whose records `user` may see under `scope` (a subquery-able queryset of ids)."""
+def departments_in_scope(user, scope: RowScope) -> frozenset[int] | None:
+    """The departments `scope` covers for `user` (their own, or their own and those below, plus
+    the ones they head); None for the own-records scope or a user without a department. Records
+    filed under a department (a complaint's) are in scope when their department is."""
     if scope == RowScope.OWN:
-        return User.objects.filter(pk=user.pk).values("pk")
+        return None
 
     def read() -> frozenset[int] | None:
         employee = Employee.objects.filter(user_id=user.pk).values_list("department_id", flat=True).first()
@@ -186,7 +188,14 @@ def users_in_scope(user, scope: RowScope) -> QuerySet:
         roots = {employee, *Department.objects.filter(head=user).values_list("id", flat=True)}
         return frozenset(department_ids_below(roots))
 
-    departments = remembered(("scope_departments", user.pk, scope), read)
+    return remembered(("scope_departments", user.pk, scope), read)
+
+
+def users_in_scope(user, scope: RowScope) -> QuerySet:
+    """Users whose records `user` may see under `scope` (a subquery-able queryset of ids)."""
+    if scope == RowScope.OWN:
+        return User.objects.filter(pk=user.pk).values("pk")
+    departments = departments_in_scope(user, scope)
     if departments is None:
         return User.objects.filter(pk=user.pk).values("pk")
     return User.objects.filter(employee__department_id__in=departments).values("pk")

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from crm.models import Customer
+from crm.service.services import customer_consultation_ask
 from org.seed import DEMO_PASSWORD
 
 from .models import PortalAccount
@@ -30,5 +31,13 @@ def seed_demo(stdout) -> None:
         contact=customer.contacts.order_by("pk").first(),
         is_customer_admin=True,
         activated_at=timezone.now(),
+    )
+    customer.portal_enabled = True
+    customer_consultation_ask(
+        user=user,
+        customer=customer,
+        contact=customer.contacts.order_by("pk").first(),
+        question="智能监控终端能否接入我们自己的 MES 系统?",
+        category="selection",
     )
     stdout.write(f"  portal: {DEMO_EMAIL} signs in at /portal/ for {customer.name}")

@@ -22,6 +22,7 @@ from core.errors import NotFound
 from crm.models import ChoiceList, ChoiceOption, Complaint, Contract, Order, Payment, Product, ServiceRequest
 from crm.selectors.documents import document_shared_get, documents_shared_with
 from crm.selectors.receivables import owed_contracts, owed_orders, paid_by_contract, paid_by_order
+from crm.service.selectors import customer_consultations, portal_replies
 from engine.models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
 
 from .models import PortalAccount, RequestAttachment
@@ -67,6 +68,20 @@ def complaint_categories() -> list[tuple[str, str]]:
 
 
 # --- the company's records -----------------------------------------------------------------
+
+
+def consultations(account: PortalAccount) -> list:
+    """The company's questions with their answers (asked in the portal or logged by staff)."""
+    return customer_consultations(account.customer_id)
+
+
+def consultation_categories() -> list[tuple[str, str]]:
+    return [
+        (o.code, o.label)
+        for o in ChoiceOption.objects.filter(
+            choice_list=ChoiceList.CONSULTATION_CATEGORY, active=True
+        ).order_by("sort_order", "code")
+    ]
 
 
 def complaints(account: PortalAccount) -> QuerySet:
@@ -310,6 +325,18 @@ def history(account: PortalAccount, obj) -> list[HistoryItem]:
         ).values_list("id", flat=True)
     )
     items = [HistoryItem(at=obj.created_at, text=str(_("Received")))]
+    if isinstance(obj, Complaint | ServiceRequest):
+        # replies the service desk wrote from the record (never its internal comments)
+        for message in portal_replies(obj):
+            items.append(
+                HistoryItem(
+                    at=message.created_at,
+                    text=str(_("Reply") if message.kind == "reply" else _("Comment")),
+                    comment=message.text,
+                    author=str(_("Our service team")),
+                )
+            )
+        items.sort(key=lambda item: item.at)
     if not instance_ids:
         return items
     own_users = {a.user_id: str(a.user) for a in colleagues(account)}
@@ -347,6 +374,7 @@ def history(account: PortalAccount, obj) -> list[HistoryItem]:
             items.append(HistoryItem(at=event.at, text=str(_("Closed"))))
         elif event.kind == InstanceEvent.Kind.CANCELLED:
             items.append(HistoryItem(at=event.at, text=str(_("Withdrawn"))))
+    items.sort(key=lambda item: item.at)
     return items
 
 

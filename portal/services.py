@@ -29,7 +29,8 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
 from crm.files import CheckedFile, check_upload
-from crm.models import Complaint, Contact, Customer, Order, ServiceRequest
+from crm.models import Complaint, Consultation, Contact, Customer, Order, ServiceRequest
+from crm.service.services import customer_consultation_ask
 from crm.services import customer_side
 from engine import services as engine
 from engine.models import HumanTask, ProcessInstance
@@ -400,3 +401,17 @@ def portal_comment_add(*, account: PortalAccount, obj, text: str):
     if instance.started_by_id != account.user_id:
         raise NotPermitted(_("Only the person who submitted this request can add messages to it."))
     return engine.add_comment(task.pk, user=account.user, text=text, public=True)
+
+
+def portal_question_ask(*, account: PortalAccount, question: str, category: str = "", kind: str = ""):
+    """A question the customer asks: a consultation of the company, answered by the service
+    desk; the answer shows on the portal's questions page."""
+    _require_account(account)
+    return customer_consultation_ask(
+        user=account.user,
+        customer=account.customer,
+        contact=account.contact,
+        question=question,
+        category=category or None,
+        kind=kind or Consultation.Kind.PRE_SALE,
+    )

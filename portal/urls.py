@@ -18,6 +18,7 @@ urlpatterns = [
     path("requests/<str:kind>/<int:pk>/", views.request_detail, name="request"),
     path("requests/<str:kind>/<int:pk>/comment/", views.request_comment, name="request_comment"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("questions/", views.questions, name="questions"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("service/new/", views.service_new, name="service_new"),
     path("submitted/<str:kind>/<int:pk>/", views.submitted, name="submitted"),

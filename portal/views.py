@@ -223,6 +223,41 @@ def request_comment(request, account, kind: str, pk: int):
 
 
 @portal_page
+@require_http_methods(["GET", "POST"])
+def questions(request, account):
+    """Ask a question (a consultation) and read the answers to the company's questions."""
+    values, errors, problem = {}, {}, ""
+    if request.method == "POST":
+        values = request.POST
+        try:
+            services.portal_question_ask(
+                account=account,
+                question=request.POST.get("question", ""),
+                category=request.POST.get("category", ""),
+                kind=request.POST.get("kind", ""),
+            )
+        except DomainError as error:
+            errors, problem = _errors(error), str(error.message)
+        else:
+            messages.success(request, _("Your question was sent; the answer will appear here."))
+            return redirect("portal:questions")
+    return render(
+        request,
+        "portal/questions.html",
+        {
+            "account": account,
+            "values": values,
+            "errors": errors,
+            "problem": problem,
+            "categories": selectors.consultation_categories(),
+            "questions": selectors.consultations(account),
+            "nav": "questions",
+        },
+        status=400 if problem else 200,
+    )
+
+
+@portal_page
 def attachment(request, account, pk: int):
     item = selectors.attachment_get(account, pk)
     return FileResponse(

@@ -109,3 +109,35 @@ def start_form_of(process_key: str) -> dict | None:
 
     definition = DefinitionVersion.objects.filter(key=process_key, active=True).first()
     return start_form_schema(definition) if definition is not None else None
+
+
+def main_bpmn_name(definition: DefinitionVersion) -> str:
+    """The file of a version that holds its executable process (the one the designer edits)."""
+    files = definition.files or {}
+    marker = f'id="{definition.key}"'
+    names = [name for name in files if name.lower().endswith(".bpmn") and not name.startswith("called/")]
+    return next((n for n in names if marker in files[n]), names[0] if names else f"{definition.key}.bpmn")
+
+
+def form_element(definition: DefinitionVersion, element_id: str) -> dict | None:
+    """The parsed metadata of a user task or top-level start event of a version (with its form),
+    or None when the version has no such element."""
+    metadata = definition.metadata or {}
+    for kind in ("user_tasks", "start_forms"):
+        meta = (metadata.get(kind) or {}).get(element_id)
+        if meta is not None:
+            return {**meta, "kind": "task" if kind == "user_tasks" else "start"}
+    return None
+
+
+def decision_tests(definition: DefinitionVersion, dmn_file: str, decision_id: str) -> list[dict]:
+    """The test rows saved with a decision table ([] when none)."""
+    import json
+
+    name = dmn_file.rsplit(".", 1)[0] + ".tests.json"
+    try:
+        stored = json.loads((definition.files or {}).get(name) or "{}")
+    except ValueError:
+        return []
+    rows = stored.get(decision_id) if isinstance(stored, dict) else None
+    return rows if isinstance(rows, list) else []

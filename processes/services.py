@@ -276,3 +276,226 @@ def process_start_by_hand_step(*, actor, key: str, form_data: dict | None = None
             _("This process is started from a record: open the record and start it there.")
         )
     return engine.start_process_step(key, started_by=actor, business_object=record, form_data=form_data or {})
+
+
+# -- drafts: test runs ----------------------------------------------------------------------------
+
+
+def draft_test_run(
+    *,
+    actor,
+    key: str,
+    version: int,
+    start_data: dict | None = None,
+    answers=None,
+    variables: dict | None = None,
+):
+    """Rehearse a version (a draft, usually) with sample data, in memory: see engine.dryrun. The
+    start data must fit the start form; the last answer must fit its task's form
+    (ValidationFailed with the messages per field, nothing stored either way). `variables` stand
+    for what a start binding or record would give the process (e.g. the days of a leave)."""
+    from engine.forms import validate_form_data
+
+    _require_designer(actor)
+    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    if definition is None:
+        raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
+    if not isinstance(start_data, dict | type(None)) or not isinstance(answers, list | type(None)):
+        raise ValidationFailed(_("The sample data of the test run cannot be read."))
+    schema = engine.start_form_schema(definition)
+    if schema and not answers:
+        errors = validate_form_data(schema, start_data or {})
+        if errors:
+            raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    try:
+        sample = {**(variables or {}), **(start_data or {})}
+        return engine.dry_run(definition, started_by=actor, start_data=sample, answers=answers)
+    except engine.SampleRejected as rejected:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=rejected.fields) from None
+
+
+# -- the form editor ------------------------------------------------------------------------------
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+
+def _bind_form_file(xml: str, element_id: str, file_name: str) -> str:
+    """The BPMN with `element_id` rendering the JSON form `file_name` (camunda:formKey); its
+    Camunda form fields, replaced by the JSON form, are removed."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    root = etree.fromstring(xml.encode("utf-8"), parser)
+    node = next((n for n in root.iter() if isinstance(n.tag, str) and n.get("id") == element_id), None)
+    if node is None:
+        raise ValidationFailed(_("The diagram has no element “%(id)s”.") % {"id": element_id})
+    node.set(f"{{{CAMUNDA_NS}}}formKey", file_name)
+    for form_data in node.iter(f"{{{CAMUNDA_NS}}}formData"):
+        parent = form_data.getparent()
+        parent.remove(form_data)
+        if len(parent) == 0 and etree.QName(parent).localname == "extensionElements":
+            parent.getparent().remove(parent)
+    etree.cleanup_namespaces(root, top_nsmap={"camunda": CAMUNDA_NS})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+def task_form_save(
+    *, actor, key: str, version: int, element_id: str, title: str, rows: list[dict]
+) -> DeployResult:
+    """Save the form editor's rows as the JSON form of a user task or start event: a new draft
+    version (the version's other files kept; the form written to the task's own form file, else to
+    `<key>.<element>.json`, which the task then names). Located errors per row, nothing saved."""
+    import json
+
+    from .form_editor import schema_from_rows
+
+    _require_designer(actor)
+    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    if definition is None:
+        raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
+    meta = selectors.form_element(definition, element_id)
+    if meta is None:
+        raise NotFound(_("This process has no user task or start event “%(id)s”.") % {"id": element_id})
+    form = meta.get("form") or {}
+    previous = form.get("schema") if form.get("source") == "file" else {}
+    schema = schema_from_rows(title, rows, previous=previous or {})
+    files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
+    props = meta.get("properties") or {}
+    own = props.get("formJsonSchemaFilename") or (
+        meta.get("form_key") if str(meta.get("form_key") or "").endswith(".json") else ""
+    )
+    existing = next((n for n in files if own and n.rsplit("/", 1)[-1] == own.rsplit("/", 1)[-1]), None)
+    name = existing or f"{key}.{element_id}.json"
+    files[name] = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+    if existing is None:
+        bpmn = selectors.main_bpmn_name(definition)
+        files[bpmn] = _bind_form_file(files[bpmn], element_id, name)
+    return definition_deploy(files=files, actor=actor, activate=False)
+
+
+# -- decision tables ------------------------------------------------------------------------------
+
+
+def decision_tests_name(dmn_file: str) -> str:
+    """The file holding a DMN file's test tables (sample inputs, expected outputs per decision)."""
+    return dmn_file.rsplit(".", 1)[0] + ".tests.json"
+
+
+def _clean_test_rows(rows) -> list[dict]:
+    clean = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        inputs = [str(v)[:200] for v in row.get("inputs") or []][:50]
+        expected = {str(k)[:100]: str(v)[:200] for k, v in (row.get("expected") or {}).items()}
+        if any(v.strip() for v in inputs) or any(v.strip() for v in expected.values()):
+            clean.append({"inputs": inputs, "expected": expected})
+    return clean[:200]
+
+
+def decision_save(
+    *, actor, key: str, version: int, dmn_file: str, xml: str, decision_id: str, tests: list[dict]
+) -> DeployResult:
+    """Save a decision table edited in the browser, with its test rows, as a new draft version
+    (the version's other files kept). The DMN is validated with the process like any upload."""
+    import json
+
+    _require_designer(actor)
+    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    if definition is None:
+        raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
+    files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
+    if dmn_file not in files or not dmn_file.lower().endswith(".dmn"):
+        raise ValidationFailed(_("This version has no decision file “%(name)s”.") % {"name": dmn_file})
+    if not xml.strip():
+        raise ValidationFailed(_("There is no decision table to save."))
+    files[dmn_file] = xml
+    tests_name = decision_tests_name(dmn_file)
+    stored = {}
+    if tests_name in files:
+        try:
+            stored = json.loads(files[tests_name])
+        except ValueError:
+            stored = {}
+    stored = stored if isinstance(stored, dict) else {}
+    stored[decision_id] = _clean_test_rows(tests)
+    files[tests_name] = json.dumps(stored, ensure_ascii=False, indent=2) + "\n"
+    return definition_deploy(files=files, actor=actor, activate=False)
+
+
+def decision_tests_run(*, files: dict[str, str], decision_id: str, tests: list[dict]):
+    """Run test rows against a decision table (of stored or edited files): pass/fail per row."""
+    return engine.decision_test(files, decision_id, _clean_test_rows(tests))
+
+
+DMN_SKELETON = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"
+    xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/"
+    xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/"
+    id="{id}_defs" name="{name}" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="{id}" name="{name}">
+    <decisionTable id="{id}_table" hitPolicy="FIRST">
+      <input id="{id}_in1" label="{input_label}">
+        <inputExpression id="{id}_in1_expr" typeRef="string"><text>{input_expression}</text></inputExpression>
+      </input>
+      <output id="{id}_out1" label="{output_label}" name="{output_name}" typeRef="string" />
+    </decisionTable>
+  </decision>
+  <dmndi:DMNDI>
+    <dmndi:DMNDiagram id="{id}_diagram">
+      <dmndi:DMNShape id="{id}_shape" dmnElementRef="{id}">
+        <dc:Bounds height="80" width="180" x="160" y="100" />
+      </dmndi:DMNShape>
+    </dmndi:DMNDiagram>
+  </dmndi:DMNDI>
+</definitions>
+"""
+
+
+def decision_create(
+    *,
+    actor,
+    key: str,
+    version: int,
+    decision_id: str,
+    name: str,
+    input_label: str,
+    input_expression: str,
+    output_name: str,
+    output_label: str = "",
+) -> DeployResult:
+    """A new, empty decision table (one input column, one output column, no rules yet) added to
+    a version as `<decision id>.dmn`, saved as a new draft; a business rule task then names it
+    (camunda:decisionRef) in the modeler. Located errors, nothing saved."""
+    import re
+    from xml.sax.saxutils import escape
+
+    _require_designer(actor)
+    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    if definition is None:
+        raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
+    files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
+    identifier = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    errors: dict[str, list[str]] = {}
+    if not identifier.match(decision_id or ""):
+        errors["decision_id"] = [_("Use letters, digits and _ only, starting with a letter.")]
+    elif f"{decision_id}.dmn" in files or any(
+        t.decision_id == decision_id for t in engine.decision_tables(files)
+    ):
+        errors["decision_id"] = [_("This process already has a decision with this id.")]
+    if not (input_expression or "").strip():
+        errors["input_expression"] = [_("Say what the column reads from the process data, e.g. amount.")]
+    if not identifier.match(output_name or ""):
+        errors["output_name"] = [_("Use letters, digits and _ only, starting with a letter.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    quote = {'"': "&quot;"}
+    files[f"{decision_id}.dmn"] = DMN_SKELETON.format(
+        id=decision_id,
+        name=escape(name.strip() or decision_id, quote),
+        input_label=escape(input_label.strip() or input_expression.strip(), quote),
+        input_expression=escape(input_expression.strip()),
+        output_name=output_name,
+        output_label=escape(output_label.strip() or output_name, quote),
+    )
+    return definition_deploy(files=files, actor=actor, activate=False)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import Campaign, Complaint, Contract, Customer, Opportunity, Order
+from crm.models import Campaign, Complaint, Contract, Customer, Opportunity, Order, StockMove
 from engine.models import ProcessInstance
 
 from . import selectors
@@ -354,6 +354,75 @@ def _customer_chart(data):
     return Chart("doughnut", [str(r["label"]) for r in rows], [(_("Customers"), [r["count"] for r in rows])])
 
 
+def _inventory_tables(data):
+    start, end = data["period"]
+    period = f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}" if start and end else ""
+    return [
+        Table(
+            _("Stock per warehouse"),
+            [
+                ("warehouse", _("Warehouse")),
+                ("products", _("Products in stock")),
+                ("on_hand", _("On hand")),
+                ("reserved", _("Reserved")),
+                ("value", _("Value")),
+                ("low", _("Below reorder level")),
+            ],
+            data["by_warehouse"],
+            "warehouses",
+        ),
+        Table(
+            _("Stock levels, most valuable first"),
+            [
+                ("code", _("Code")),
+                ("product", _("Product")),
+                ("warehouse", _("Warehouse")),
+                ("on_hand", _("On hand")),
+                ("reserved", _("Reserved")),
+                ("available", _("Available")),
+                ("reorder_level", _("Reorder level")),
+                ("price", _("Price")),
+                ("value", _("Value")),
+                ("low", _("Below reorder level")),
+            ],
+            data["levels"],
+            "levels",
+        ),
+        Table(
+            _("Movements %(period)s") % {"period": period} if period else _("Movements"),
+            [
+                ("code", _("Code")),
+                ("product", _("Product")),
+                ("moves", _("Moves")),
+                ("received", _("Received")),
+                ("issued", _("Issued")),
+                ("transferred", _("Transferred")),
+                ("counted", _("Count adjustments")),
+                ("net", _("Net change")),
+                ("net_value", _("Net change in value")),
+            ],
+            data["movements"],
+            "movements",
+        ),
+    ]
+
+
+def _inventory_chart(data):
+    rows = data["by_warehouse"]
+    return Chart("bar", [r["warehouse"] for r in rows], [(_("Value"), [r["value"] for r in rows])])
+
+
+def _inventory_summary(data):
+    return [
+        (_("Stock value"), data["value"], ""),
+        (_("On hand"), data["on_hand"], ""),
+        (_("Levels below reorder level"), data["low"], ""),
+        (_("Moves in the period"), data["moves"], ""),
+        (_("Received in the period"), data["received"], ""),
+        (_("Issued in the period"), data["issued"], ""),
+    ]
+
+
 REPORTS: dict[str, Report] = {
     report.slug: report
     for report in (
@@ -421,6 +490,19 @@ REPORTS: dict[str, Report] = {
             _service_tables,
             _service_chart,
             _service_summary,
+        ),
+        Report(
+            "inventory",
+            gettext_lazy("Inventory"),
+            gettext_lazy(
+                "Stock on hand and its value per warehouse and product, and the movements of the "
+                "period (the last 30 days unless you choose one)."
+            ),
+            StockMove,
+            lambda user, filters: selectors.inventory_report(user=user, filters=filters),
+            _inventory_tables,
+            _inventory_chart,
+            _inventory_summary,
         ),
         Report(
             "processes",

@@ -15,6 +15,7 @@ from django.db.models import (
     Avg,
     Count,
     DateTimeField,
+    DecimalField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -659,4 +660,129 @@ def customer_counts(*, user, filters: ReportFilters) -> dict:
         "by_level": _counts(customers, "level_id", label_field="level__name"),
         "by_source": _counts(customers, "source_id", label_field="source__label"),
         "by_region": _counts(customers, "region_id", label_field="region__label"),
+    }
+
+
+# -- inventory -------------------------------------------------------------------------------------
+
+INVENTORY_DEFAULT_DAYS = 30
+
+
+def _inventory_period(filters: ReportFilters) -> ReportFilters:
+    """The period of the movements: the filter's, else the last 30 days (the whole ledger of a
+    busy warehouse is years of rows; a period keeps the page quick and the figures current)."""
+    if filters.date_from or filters.date_to:
+        return filters
+    today = timezone.localdate()
+    return ReportFilters(date_from=today - datetime.timedelta(days=INVENTORY_DEFAULT_DAYS - 1), date_to=today)
+
+
+def inventory_report(*, user, filters: ReportFilters, limit: int = 200) -> dict:
+    """Stock now (per warehouse, and the `limit` most valuable product x warehouse levels, value =
+    on hand x the product's base price) and the movements of the period per product (received,
+    issued, transferred, counted). Reads only what the user may see; a fixed number of queries."""
+    from crm.models import Product, StockLevel, StockMove
+
+    _require(user, Product, StockLevel, StockMove)
+    value = ExpressionWrapper(F("on_hand") * F("product__price"), output_field=DecimalField())
+    levels = StockLevel.objects.visible_to(user)
+    by_warehouse = [
+        {
+            "warehouse": row["warehouse__name"],
+            "products": row["products"],
+            "on_hand": row["total_on_hand"] or ZERO,
+            "reserved": row["total_reserved"] or ZERO,
+            "value": row["total_value"] or ZERO,
+            "low": row["low_levels"],
+        }
+        for row in levels.order_by()
+        .values("warehouse__name")
+        .annotate(
+            products=Count("pk", filter=Q(on_hand__gt=0)),
+            total_value=Sum(value),
+            total_on_hand=Sum("on_hand"),
+            total_reserved=Sum("reserved"),
+            low_levels=Count("pk", filter=Q(low=True)),
+        )
+        .order_by("warehouse__name")
+    ]
+    top = [
+        {
+            "code": row["product__code"],
+            "product": row["product__name"],
+            "warehouse": row["warehouse__name"],
+            "on_hand": row["on_hand"],
+            "reserved": row["reserved"],
+            "available": row["on_hand"] - row["reserved"],
+            "reorder_level": row["reorder_level"],
+            "price": row["product__price"],
+            "value": row["value"],
+            "low": row["low"],
+        }
+        for row in levels.filter(on_hand__gt=0)
+        .annotate(value=value)
+        .order_by("-value", "product__code", "warehouse__name")
+        .values(
+            "product__code",
+            "product__name",
+            "warehouse__name",
+            "on_hand",
+            "reserved",
+            "reorder_level",
+            "product__price",
+            "value",
+            "low",
+        )[:limit]
+    ]
+    period = _inventory_period(filters)
+    moves = apply_filters(StockMove.objects.visible_to(user), period, owner=None, date="at").order_by()
+    kinds = StockMove.Kind
+
+    def qty(kind):
+        return Coalesce(Sum("quantity", filter=Q(kind=kind)), ZERO)
+
+    # one pass over the period's moves: every product's figures, the totals summed from them
+    all_products = list(
+        moves.values("product_id").annotate(
+            moves=Count("pk"),
+            received=qty(kinds.IN),
+            issued=qty(kinds.OUT),
+            transferred=qty(kinds.TRANSFER_IN),
+            counted=qty(kinds.COUNT),
+            net=Coalesce(Sum("quantity"), ZERO),
+        )
+    )
+    totals = {key: sum((row[key] for row in all_products), ZERO) for key in ("received", "issued", "counted")}
+    totals["moves"] = sum(row["moves"] for row in all_products)
+    per_product = sorted(all_products, key=lambda row: (-row["moves"], row["product_id"]))[:limit]
+    ids = [row["product_id"] for row in per_product]
+    names = {p.pk: p for p in Product.objects.filter(pk__in=ids).only("code", "name", "price")}
+    movements = []
+    for row in per_product:
+        product = names.get(row["product_id"])
+        movements.append(
+            {
+                "code": product.code if product else "",
+                "product": product.name if product else "",
+                "moves": row["moves"],
+                "received": row["received"],
+                "issued": -row["issued"],
+                "transferred": row["transferred"],
+                "counted": row["counted"],
+                "net": row["net"],
+                "net_value": row["net"] * (product.price if product else ZERO),
+            }
+        )
+    return {
+        "period": (period.date_from, period.date_to),
+        "by_warehouse": by_warehouse,
+        "levels": top,
+        "movements": movements,
+        "value": sum((w["value"] for w in by_warehouse), ZERO),
+        "on_hand": sum((w["on_hand"] for w in by_warehouse), ZERO),
+        "low": sum(w["low"] for w in by_warehouse),
+        "moves": totals["moves"],
+        "received": totals["received"],
+        "issued": -totals["issued"],
+        "counted": totals["counted"],
     }

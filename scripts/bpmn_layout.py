@@ -1006,8 +1006,14 @@ def service_dispatch() -> Process:
                     },
                 },
                 "result": {"type": "string", "title": "Result 结果", "minLength": 1},
+                "confirmed_by": {
+                    "type": "string",
+                    "title": "Confirmed by the customer 客户确认人",
+                    "maxLength": 100,
+                },
             },
             "required": ["hours", "result"],
+            "x-order": ["hours", "result", "parts", "confirmed_by"],
         },
         camunda__assignee="${technician}",
         camunda__dueDate="${sla['due_at']}",
@@ -1063,6 +1069,102 @@ def service_dispatch() -> Process:
             "staff_confirm": "Confirming the work is done 正在确认服务完成",
         }
     )
+    return p
+
+
+def product_issue() -> Process:
+    p = Process(
+        "product_issue",
+        "Product issue 产品问题",
+        [
+            ("service", "Reporter 报告人", 2),
+            ("product_development", "Product development 产品研发", 2),
+        ],
+        "A product problem found in a complaint or on a job: product development accepts or rejects "
+        "it (with a reason), records the fix later; the reporter is told each outcome.",
+    )
+    p.start("issue_reported", "Product issue reported 报告产品问题", "service", 0)
+    p.user(
+        "triage",
+        "Triage the product issue 评估产品问题",
+        "product_development",
+        1,
+        form={
+            "type": "object",
+            "title": "Triage 评估",
+            "properties": {
+                "decision": {
+                    "type": "string",
+                    "title": "Decision 决定",
+                    "oneOf": [
+                        {"const": "accept", "title": "Accept 受理"},
+                        {"const": "reject", "title": "Reject 不受理"},
+                    ],
+                },
+                "reason": {"type": "string", "title": "Reason 理由", "maxLength": 2000},
+            },
+            "required": ["decision"],
+            "x-order": ["decision", "reason"],
+            "if": {"properties": {"decision": {"const": "reject"}}},
+            "then": {"required": ["reason"], "properties": {"reason": {"minLength": 1}}},
+            "x-bulk": False,
+        },
+        camunda__candidateGroups="product_development",
+        camunda__dueDate="${business_days(3)}",
+    )
+    p.gateway("gw_triage", "Accepted? 受理?", "product_development", 2)
+    p.service(
+        "accepted",
+        "Record the acceptance 记录受理",
+        "product_development",
+        3,
+        connector="crm.product_issue_triaged",
+        params={"status": "accepted"},
+    )
+    p.service(
+        "rejected",
+        "Record the rejection 记录不受理",
+        "service",
+        3,
+        row=1,
+        connector="crm.product_issue_triaged",
+        params={"status": "rejected"},
+    )
+    tell(p, "tell_accepted", "service", 4, outcome="accepted 已受理")
+    tell(p, "tell_rejected", "service", 4, row=1, outcome="rejected 不受理")
+    p.end("issue_rejected", "Rejected 不受理", "service", 5, row=1)
+    p.user(
+        "record_fix",
+        "Record the fix 记录改进措施",
+        "product_development",
+        5,
+        form={
+            "type": "object",
+            "title": "Fix 改进措施",
+            "properties": {
+                "fix": {
+                    "type": "string",
+                    "title": "What was changed 改进内容",
+                    "minLength": 1,
+                    "maxLength": 5000,
+                }
+            },
+            "required": ["fix"],
+            "x-bulk": False,
+        },
+        camunda__candidateGroups="product_development",
+        camunda__dueDate="P30D",
+    )
+    p.service(
+        "fixed", "Record the fix 记录改进", "product_development", 6, connector="crm.product_issue_fixed"
+    )
+    tell(p, "tell_fixed", "service", 7, outcome="fixed 已改进")
+    p.end("issue_fixed", "Fixed 已改进", "service", 8)
+    p.chain("issue_reported", "triage", "gw_triage")
+    p.flow("gw_triage", "rejected", "reject 不受理", "decision == 'reject'")
+    p.flow("gw_triage", "accepted", "accept 受理", default=True)
+    p.chain("rejected", "tell_rejected", "issue_rejected")
+    p.chain("accepted", "tell_accepted", "record_fix", "fixed", "tell_fixed", "issue_fixed")
     return p
 
 
@@ -1669,6 +1771,7 @@ BINDINGS = {
     "leave.requested": "leave_request",
     "vehicle.requested": "vehicle_request",
     "expense.submitted": "expense_approval",
+    "product_issue.reported": "product_issue",
 }
 
 PROCESSES = [
@@ -1681,6 +1784,7 @@ PROCESSES = [
     expense_approval,
     leave_request,
     vehicle_request,
+    product_issue,
 ]
 
 

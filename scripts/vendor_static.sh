@@ -13,6 +13,7 @@ PINS=(
   "bpmn-js@18.31.1"
   "chart.js@4.6.1"
   "axe-core@4.14.1"
+  "dmn-js@17.10.2"
 )
 
 # The designer's modeler (scripts/modeler/*.js, built into baton-modeler/): bpmn-js with the
@@ -64,6 +65,15 @@ cp "$WORK/node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.cs
 for pin in "${BUNDLE_PINS[@]}"; do
   pkg="${pin%@*}"
   cp "$WORK/node_modules/$pkg/LICENSE" "$DEST/baton-modeler/LICENSE.${pkg//\//-}" 2>/dev/null || true
+done
+# The decision-table editor (designer's DMN page): the prebuilt modeler, its styles and icon font.
+copy dmn-js dist/dmn-modeler.production.min.js
+for f in "$WORK"/node_modules/dmn-js/dist/assets/*.css; do
+  copy dmn-js "dist/assets/$(basename "$f")" "$(basename "$f")"
+done
+copy dmn-js dist/assets/dmn-font/css/dmn.css dmn-font/css/dmn.css
+for f in "$WORK"/node_modules/dmn-js/dist/assets/dmn-font/font/*; do
+  copy dmn-js "dist/assets/dmn-font/font/$(basename "$f")" "dmn-font/font/$(basename "$f")"
 done
 copy chart.js dist/chart.umd.min.js
 copy axe-core axe.min.js

@@ -4,9 +4,11 @@ from django.urls import path
 
 from .views.crm import (
     calendar,
+    catalogue,
     contracts,
     customers,
     documents,
+    field,
     imports,
     marketing,
     merge,
@@ -16,20 +18,14 @@ from .views.crm import (
     records,
     sales,
     search,
+    service,
 )
 from .views.objects import object_urls
 
 app_name = "crm"
 
 urlpatterns = [
-    path("customers/", customers.customer_list, name="customer_list"),
-    path("customers/export/", customers.customer_export, name="customer_export"),
-    path("customers/queries/", customers.saved_query_create, name="saved_query_create"),
-    path(
-        "customers/queries/<int:saved_query_id>/delete/",
-        customers.saved_query_delete_view,
-        name="saved_query_delete",
-    ),
+    *object_urls(customers.CUSTOMERS),
     path("customers/new/", customers.customer_new, name="customer_new"),
     path("customers/duplicates/", customers.customer_duplicates, name="customer_duplicates"),
     path("customers/merge/", merge.customer_merge_view, name="customer_merge"),
@@ -56,13 +52,24 @@ urlpatterns = [
     path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
     path("opportunities/<int:pk>/", records.opportunity_detail, name="opportunity_detail"),
     path("orders/<int:pk>/", records.order_detail, name="order_detail"),
-    path("complaints/<int:pk>/", records.complaint_detail, name="complaint_detail"),
+    path("complaints/<int:pk>/", service.complaint_detail, name="complaint_detail"),
+    path("service-requests/<int:pk>/", service.service_request_detail, name="service_request_detail"),
+    *(
+        path(f"{kind}/<int:pk>/{page}/", view, {"kind": kind}, name=f"{key}_{page}")
+        for kind, key in (("complaints", "complaint"), ("service-requests", "service_request"))
+        for page, view in (("messages", service.case_message), ("merge", service.case_merge_view))
+    ),
+    path(
+        "consultations/<int:pk>/convert/<str:target>/",
+        service.consultation_convert,
+        name="consultation_convert",
+    ),
+    *(url for otype in service.SERVICE_TYPES for url in object_urls(otype)),
     path(
         "<str:kind>/<int:pk>/portal-files/<int:attachment_id>/",
         records.portal_attachment,
         name="portal_attachment",
     ),
-    path("service-requests/<int:pk>/", records.service_request_detail, name="service_request_detail"),
     path("opportunities/board/", pipeline.opportunity_board, name="opportunity_board"),
     path("opportunities/reasons/", pipeline.opportunity_reasons, name="opportunity_reasons"),
     path("opportunities/<int:pk>/move/", pipeline.opportunity_move, name="opportunity_move"),
@@ -79,16 +86,28 @@ urlpatterns = [
     *(url for otype in sales.SALES_TYPES for url in object_urls(otype)),
     *marketing.urlpatterns,
     *(url for otype in marketing.MARKETING_TYPES for url in object_urls(otype)),
-    path("quotations/", quotations.quotation_list, name="quotation_list"),
+    path("products/<int:pk>/image/", catalogue.product_image, name="product_image"),
+    *(url for otype in catalogue.CATALOGUE_TYPES for url in object_urls(otype)),
+    *object_urls(quotations.QUOTATIONS),
     path("quotations/new/", quotations.quotation_new, name="quotation_new"),
     path("quotations/<int:pk>/", quotations.quotation_detail, name="quotation_detail"),
     path("quotations/<int:pk>/revise/", quotations.quotation_revise_view, name="quotation_revise"),
     path("quotations/<int:pk>/pdf/", quotations.quotation_pdf_view, name="quotation_pdf"),
     path("quotations/<int:pk>/<str:action>/", quotations.quotation_action, name="quotation_action"),
     path("orders/new/", quotations.order_new, name="order_new"),
-    path("contracts/", contracts.contract_list, name="contract_list"),
+    *object_urls(contracts.CONTRACTS),
+    *object_urls(contracts.INVOICES),
+    *object_urls(contracts.INSTALMENTS),
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
     path("contracts/<int:pk>/<str:action>/", contracts.contract_action, name="contract_action"),
     path("targets/", contracts.targets, name="targets"),
+    path("field/dispatch/", field.dispatch_board, name="dispatch_board"),
+    path("field/dispatch/<int:pk>/", field.dispatch_assign_view, name="dispatch_assign"),
+    path("field/technicians/<int:user_id>/", field.technician_skills, name="technician_skills"),
+    path("field/today/", field.technician_today, name="technician_today"),
+    path("field/jobs/<int:pk>/", field.job_work, name="job_work"),
+    path("field/jobs/<int:pk>/accept/", field.job_accept_view, name="job_accept"),
+    path("field/photos/<int:pk>/", field.field_photo, name="field_photo"),
+    *object_urls(field.PRODUCT_ISSUES),
 ]

@@ -3,6 +3,8 @@ and where instances wait (open tasks per element: the heat-map)."""
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -89,10 +91,9 @@ def version_of(key: str, version: int | None) -> DefinitionVersion | None:
 
 
 def main_bpmn_name(definition: DefinitionVersion) -> str:
-    files = definition.files or {}
-    marker = f'id="{definition.key}"'
-    names = [name for name in files if name.lower().endswith(".bpmn")]
-    return next((n for n in names if marker in files[n]), names[0] if names else f"{definition.key}.bpmn")
+    from processes.selectors import main_bpmn_name as name
+
+    return name(definition)
 
 
 # -- comparing two versions -----------------------------------------------------------------------
@@ -277,6 +278,48 @@ MODELER_LABELS = {
     "The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).": _(
         "When to remind the owner: a duration after the task opens (P1D), a date, or an expression."
     ),
+    # the timer in words (scripts/modeler/timer-words.js)
+    "Timer in words": _("Timer in words"),
+    "When it fires": _("When it fires"),
+    "{n} year": _("{n} year"),
+    "{n} years": _("{n} years"),
+    "{n} month": _("{n} month"),
+    "{n} months": _("{n} months"),
+    "{n} week": _("{n} week"),
+    "{n} weeks": _("{n} weeks"),
+    "{n} day": _("{n} day"),
+    "{n} days": _("{n} days"),
+    "{n} hour": _("{n} hour"),
+    "{n} hours": _("{n} hours"),
+    "{n} minute": _("{n} minute"),
+    "{n} minutes": _("{n} minutes"),
+    "{n} second": _("{n} second"),
+    "{n} seconds": _("{n} seconds"),
+    "Monday": _("Monday"),
+    "Tuesday": _("Tuesday"),
+    "Wednesday": _("Wednesday"),
+    "Thursday": _("Thursday"),
+    "Friday": _("Friday"),
+    "Saturday": _("Saturday"),
+    "Sunday": _("Sunday"),
+    "after the task is created": _("after the task is created"),
+    "after the step starts": _("after the step starts"),
+    "after the process is activated": _("after the process is activated"),
+    "after the process reaches this point": _("after the process reaches this point"),
+    "{duration} {after}": _("{duration} {after}"),
+    "No time set yet.": _("No time set yet."),
+    "Computed from the process data: {expression}": _("Computed from the process data: {expression}"),
+    "Not an ISO 8601 duration (e.g. P2D, PT4H).": _("Not an ISO 8601 duration (e.g. P2D, PT4H)."),
+    "Not an ISO 8601 date (e.g. 2026-12-24T09:00).": _("Not an ISO 8601 date (e.g. 2026-12-24T09:00)."),
+    "Not an ISO 8601 cycle (e.g. R/2026-12-07T09:00/P1W).": _(
+        "Not an ISO 8601 cycle (e.g. R/2026-12-07T09:00/P1W)."
+    ),
+    "Once, on {day} {time}": _("Once, on {day} {time}"),
+    "every {weekday} {time}": _("every {weekday} {time}"),
+    "every day at {time}": _("every day at {time}"),
+    "every {duration} from {day} {time}": _("every {duration} from {day} {time}"),
+    "every {duration}": _("every {duration}"),
+    "{words}, {n} times": _("{words}, {n} times"),
 }
 
 
@@ -307,3 +350,119 @@ def start_settings(key: str) -> dict:
             for value, label in RecordType.choices
         ],
     }
+
+
+# -- drafts and test runs -------------------------------------------------------------------------
+
+
+def start_schema(definition: DefinitionVersion) -> dict | None:
+    from engine.services import start_form_schema
+
+    return start_form_schema(definition)
+
+
+def draft_versions(versions: list[DefinitionVersion]) -> set[int]:
+    """The drafts: versions saved after the active one (or with none active), waiting for a test
+    run and activation. An older inactive version is retired; activating it is a rollback."""
+    active = next((v.version for v in versions if v.active), 0)
+    return {v.version for v in versions if not v.active and v.version > active}
+
+
+def test_run_view(run) -> dict:
+    """A test run as the page shows it: owners and elements by name, the gateways' choices, the
+    diagram's marks (done / waiting / failed)."""
+    from org.selectors import group_labels, user_labels
+
+    task = run.task
+    names = {element_id: name or element_id for element_id, name, _kind in run.path}
+    owners = {}
+    if task is not None:
+        people = user_labels([task.assignee, *task.users])
+        groups = group_labels(task.groups)
+        owners = {
+            "assignee": people.get(task.assignee, "") if task.assignee else "",
+            "users": [people[u] for u in task.users],
+            "groups": [groups[g] for g in task.groups],
+        }
+    return {
+        "path": [
+            {"id": element_id, "name": name or element_id, "kind": kind}
+            for element_id, name, kind in run.path
+            if not kind.endswith("StartEvent") or name
+        ],
+        "decisions": [
+            {
+                "gateway": d["name"] or d["gateway"],
+                "taken": [name or names.get(element_id, element_id) for element_id, name in d["taken"]],
+            }
+            for d in run.decisions
+        ],
+        "task": task,
+        "owners": owners,
+        "waits": run.waits,
+        "service_calls": run.service_calls,
+        "data": json.dumps(
+            {k: v for k, v in run.data.items() if k != "data_objects"},
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )[:20000],
+        "finished": run.finished,
+        "error": run.error,
+        "error_element": run.error_element,
+        "marks": {
+            "done": sorted({element_id for element_id, _n, _k in run.path}),
+            "current": sorted(
+                ([task.element_id] if task else []) + [w.element_id for w in run.waits if not w.boundary]
+            ),
+            "incident": [run.error_element] if run.error_element else [],
+        },
+    }
+
+
+FORM_SOURCES = {
+    "file": _("JSON form"),
+    "camunda": _("Camunda form fields, converted"),
+    "approval": _("No form of its own: the standard approve/reject form"),
+    "default": _("No form: only a comment box"),
+    "none": _("No start form: it starts without asking anything"),
+}
+
+
+def task_forms(definition: DefinitionVersion) -> list[dict]:
+    """Per user task and start event of a version: which form it renders, from where (a JSON
+    file, converted Camunda fields, or none — a warning), with the form file's name."""
+    metadata = definition.metadata or {}
+    rows = []
+    for kind, items in (
+        ("start", metadata.get("start_forms") or {}),
+        ("task", metadata.get("user_tasks") or {}),
+    ):
+        for element_id, meta in items.items():
+            form = meta.get("form") or {}
+            source = form.get("source") or ("camunda" if meta.get("form_fields") else "")
+            if kind == "start" and not source:
+                source = "none"
+            props = meta.get("properties") or {}
+            file_name = props.get("formJsonSchemaFilename") or (
+                meta.get("form_key") if str(meta.get("form_key") or "").endswith(".json") else ""
+            )
+            rows.append(
+                {
+                    "id": element_id,
+                    "name": meta.get("name") or element_id,
+                    "kind": kind,
+                    "source": source or "default",
+                    "label": FORM_SOURCES.get(source or "default", ""),
+                    "file": file_name,
+                    "warn": (source or "default") in ("default", "approval"),
+                    "fields": len(((form.get("schema") or {}).get("properties")) or {}),
+                }
+            )
+    return rows
+
+
+def decision_tables(files: dict[str, str]) -> list:
+    from engine.services import decision_tables as tables
+
+    return tables(files)

@@ -145,7 +145,9 @@ def history_lines(events) -> list[HistoryLine]:
             line.quote = data.get("text", "")
         elif event.kind == InstanceEvent.Kind.INCIDENT:
             line.text = data.get("message", "")
-        elif event.kind == InstanceEvent.Kind.CANCELLED and data.get("reason"):
+        elif event.kind in (InstanceEvent.Kind.CANCELLED, InstanceEvent.Kind.SUSPENDED) and data.get(
+            "reason"
+        ):
             line.quote = data["reason"]
         lines.append(line)
     return lines

@@ -81,3 +81,20 @@ class TaskAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ListColumns(models.Model):
+    """The columns one person chose for one staff list (a generic object view), in their order."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    list_key = models.CharField(_("list"), max_length=60)  # "<namespace>:<entity key>"
+    columns = models.JSONField(_("columns"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("list columns")
+        verbose_name_plural = _("list columns")
+        constraints = [models.UniqueConstraint(fields=["user", "list_key"], name="tasklist_listcolumns_user")]
+
+    def __str__(self) -> str:
+        return self.list_key

@@ -597,3 +597,11 @@ def product_hints() -> list[tuple[str, str]]:
 
     products = Product.objects.filter(active=True).order_by("code")
     return list(products.values_list("code", "name")[:CUSTOMER_HINTS])
+
+
+def list_columns_for(*, user, list_key: str) -> list[str] | None:
+    """The columns `user` chose for a generic list, or None for the list's defaults."""
+    from .models import ListColumns
+
+    row = ListColumns.objects.filter(user=user, list_key=list_key).values_list("columns", flat=True).first()
+    return list(row) if row else None

@@ -10,7 +10,7 @@ from core.errors import Conflict, NotPermitted, ValidationFailed
 from engine import services as engine_services
 from engine.models import ProcessInstance
 
-from .models import SavedFilter, TaskAttachment
+from .models import ListColumns, SavedFilter, TaskAttachment
 from .selectors import VIEWS
 
 PARAM_NAMES = ("view", "process", "task_name", "object_type", "due", "priority", "text", "sort")
@@ -36,6 +36,17 @@ def saved_filter_delete(*, actor, saved_filter: SavedFilter) -> None:
     if saved_filter.owner_id != actor.pk:
         raise NotPermitted(_("Only the person who saved a filter can delete it."))
     saved_filter.delete()
+
+
+def list_columns_set(*, actor, list_key: str, columns: list[str], offered: list[str]) -> list[str]:
+    """Keep the columns `actor` chose for a list, in the offered order; none chosen goes back to
+    the list's defaults. A personal view setting: no audit row."""
+    chosen = [name for name in offered if name in set(columns)]
+    if not chosen:
+        ListColumns.objects.filter(user=actor, list_key=list_key).delete()
+        return []
+    ListColumns.objects.update_or_create(user=actor, list_key=list_key, defaults={"columns": chosen})
+    return chosen
 
 
 # -- attachments ------------------------------------------------------------------------------------

@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from .views import account, attachments, bulk, filters, inbox, instances, mailings, starts, task
+from .views import (
+    account,
+    attachments,
+    bulk,
+    directory,
+    filters,
+    inbox,
+    instance_ops,
+    instances,
+    mailings,
+    starts,
+    task,
+)
+from .views.admin import notices as admin_notices
 
 app_name = "tasklist"
 
@@ -33,10 +46,26 @@ urlpatterns = [
         instances.incident_retry,
         name="incident_retry",
     ),
+    path("instances/<int:instance_id>/suspend/", instance_ops.instance_suspend, name="instance_suspend"),
+    path(
+        "instances/<int:instance_id>/tasks/<int:task_id>/reassign/",
+        instance_ops.task_reassign,
+        name="instance_task_reassign",
+    ),
+    path(
+        "instances/<int:instance_id>/tasks/<int:task_id>/due/",
+        instance_ops.task_due,
+        name="instance_task_due",
+    ),
     path("requests/", instances.my_requests, name="requests"),
     path("mailings/new/", mailings.mailing_new, name="mailing_new"),
     path("requests/new/<slug:kind>/", instances.request_new, name="request_new"),
     path("requests/start/<str:key>/", starts.process_start, name="process_start"),
     path("requests/<int:instance_id>/withdraw/", instances.request_withdraw, name="request_withdraw"),
     path("account/language/", account.language_switch, name="language"),
+    path("people/", directory.address_book, name="directory"),
+    path("people/vcard/", directory.vcard, name="directory_vcard"),
+    path("people/<int:employee_id>/", directory.person, name="directory_person"),
+    path("notices/", admin_notices.my_notices, name="notices"),
+    path("notices/<int:pk>/", admin_notices.my_notice, name="notice"),
 ]

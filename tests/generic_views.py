@@ -13,6 +13,8 @@ An entity's test module declares, and gets its CRUD and permission tests:
 
 The world is the `org` fixture (tests/crm/conftest.py): t.zhang owns the rows; t.yang sells in the
 other team (row scope "own"), so zhang's rows are not his; t.noperm holds no CRM permission.
+Reference data every permitted user sees whole (products, warehouses, the stock ledger) declares
+`row_scoped = False`: then "yang's" row is zhang's to see too, and the tests expect that.
 Pages an entity does not declare are skipped with the reason.
 """
 
@@ -35,6 +37,7 @@ class ObjectViewTestCases:
     api_list: str = ""
     invalid_data: tuple[dict, str] | None = None
     updated: tuple[str, object] | None = None
+    row_scoped: bool = True  # False: every permitted user sees every row (reference data)
 
     # --- what the entity's module declares ---
 
@@ -72,9 +75,10 @@ class ObjectViewTestCases:
         client.force_login(org.zhang)
         # when zhang opens the list
         response = client.get(self.otype.url("list"))
-        # then he sees his row only, with a link to it
+        # then he sees his row only (reference data: both), with a link to it
         assert response.status_code == 200
-        assert mine.pk in self.rows_on(response) and theirs.pk not in self.rows_on(response)
+        assert mine.pk in self.rows_on(response)
+        assert (theirs.pk in self.rows_on(response)) is not self.row_scoped
         assert self.otype.url("detail", mine) in response.content.decode()
 
     def test_list_queries_do_not_grow_with_the_rows(self, client, org):
@@ -102,7 +106,8 @@ class ObjectViewTestCases:
         response = client.get(self.otype.url("export"))
         assert response.status_code == 200
         sheet = load_workbook(io.BytesIO(response.content)).active
-        assert len(list(sheet.iter_rows())) == 2  # the header and zhang's row, not yang's
+        # the header and zhang's row, not yang's (reference data: both)
+        assert len(list(sheet.iter_rows())) == (2 if self.row_scoped else 3)
         assert mine.pk != theirs.pk
 
     # --- detail ---
@@ -111,7 +116,7 @@ class ObjectViewTestCases:
         mine, theirs = self.make(org, org.zhang), self.make(org, org.yang)
         client.force_login(org.zhang)
         assert client.get(self.otype.url("detail", mine)).status_code == 200
-        assert client.get(self.otype.url("detail", theirs)).status_code == 404
+        assert client.get(self.otype.url("detail", theirs)).status_code == (404 if self.row_scoped else 200)
         client.force_login(org.no_perms)
         assert client.get(self.otype.url("detail", mine)).status_code in (403, 404)
 
@@ -161,6 +166,8 @@ class ObjectViewTestCases:
         mine.refresh_from_db()
         field, value = self.updated
         assert getattr(mine, field) == value
+        if not self.row_scoped:
+            return
         assert client.get(self.otype.url("edit", theirs)).status_code == 404
         assert client.post(self.otype.url("edit", theirs), self.update_data(org, theirs)).status_code == 404
 

@@ -76,6 +76,10 @@ def bilingual_data() -> set[str]:
     found = set(HumanTask.objects.values_list("name", flat=True).distinct())
     found |= set(HumanTask.objects.values_list("lane", flat=True).distinct())
     found |= set(DefinitionVersion.objects.values_list("name", flat=True).distinct())
+    # the org chart's names as HR typed them ("Process designer 流程设计师"), shown on its pages
+    from org.models import Position
+
+    found |= set(Position.objects.values_list("name", flat=True))
 
     def titles(node):
         if isinstance(node, dict):
@@ -227,10 +231,52 @@ def demo_pages() -> list[tuple[str, str]]:
         pages.append(("lin.feng", reverse("designer:process", args=[key])))
         instance = ProcessInstance.objects.filter(key=key).order_by("-pk").first()
         pages.append(("admin", reverse("tasklist:instance", args=[instance.pk])))
+    from engine.models import DefinitionVersion
+
+    # the designer's form editor, test run and decision tables, on the order process
+    order_process = DefinitionVersion.objects.filter(key="order_approval", active=True).first()
+    if order_process is not None:
+        args = ["order_approval", order_process.version]
+        pages += [
+            ("lin.feng", reverse("designer:form", args=[*args, "manager_approval"])),
+            ("lin.feng", reverse("designer:test_run", args=args)),
+            ("lin.feng", reverse("designer:decisions", args=args)),
+        ]
     from reports.catalogue import REPORTS
 
     for slug in REPORTS:
         pages.append(("admin", reverse("reports:report", args=[slug])))
+    # the administration area: HR (organisation, notices) and IT (webhooks); everybody's notices
+    from django.contrib.auth.models import Group
+
+    from integrations.models import WebhookSubscription
+
+    pages += [
+        ("sun.hong", f"/manage/{tail}")
+        for tail in ("", "org/departments/", "org/positions/", "org/employees/")
+    ]
+    pages += [("sun.hong", f"/manage/{tail}") for tail in ("org/groups/", "org/users/", "org/users/invite/")]
+    pages += [("sun.hong", f"/manage/{tail}") for tail in ("org/audit/", "notices/", "notices/new/")]
+    sales = Group.objects.filter(name="sales").first()
+    if sales is not None:
+        pages += [("sun.hong", f"/manage/org/groups/{sales.pk}/{tail}") for tail in ("", "permissions/")]
+    seller = User.objects.filter(username="zhang.wei").first()
+    if seller is not None:
+        pages += [
+            ("sun.hong", f"/manage/org/access/?user={seller.pk}"),
+            ("sun.hong", f"/manage/org/users/{seller.pk}/"),
+        ]
+    from office.selectors import notices_addressed_to
+
+    # (one written for a department: the company-wide policy of the seed quotes English terms)
+    notice = notices_addressed_to(user=seller).filter(departments__isnull=False).first() if seller else None
+    if notice is not None:
+        pages += [("sun.hong", f"/manage/notices/{notice.pk}/"), ("zhang.wei", f"/notices/{notice.pk}/")]
+    pages += [("zhang.wei", "/notices/"), ("lin.feng", "/manage/integrations/webhooks/")]
+    pages += [("lin.feng", "/manage/integrations/tokens/"), ("lin.feng", "/manage/integrations/audit/")]
+    hook = WebhookSubscription.objects.order_by("pk").first()
+    if hook is not None:
+        pages += [("lin.feng", f"/manage/integrations/webhooks/{hook.pk}/{tail}") for tail in ("", "edit/")]
     # a task page of each kind of step, opened by someone who may work on it
     seen = set()
     for task in HumanTask.objects.filter(status="ready").select_related("assignee").order_by("pk"):

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from engine import summaries
 from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
+from engine.operations import masked
 
 from .base import OutputModelSerializer, _NoContext
 from .org import UserBriefSerializer
@@ -100,6 +101,7 @@ class ProcessInstanceSerializer(OutputModelSerializer):
             "definition",
             "definition_version",
             "status",
+            "suspended",
             "started_by",
             "business_object",
             "variables",
@@ -111,6 +113,49 @@ class ProcessInstanceSerializer(OutputModelSerializer):
 
     def get_business_object(self, obj) -> dict | None:
         return business_object_ref(obj)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if "variables" in data:  # values under secret-looking names never leave masked
+            data["variables"] = masked(data["variables"] or {})
+        return data
+
+
+class InstanceSuspendSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class InstanceTaskReassignSerializer(serializers.Serializer):
+    task = serializers.IntegerField(min_value=1, help_text="Id of an open task of this instance.")
+    assignee = serializers.IntegerField(min_value=1, help_text="Id of the user who gets the task.")
+
+
+class InstanceTaskDueSerializer(serializers.Serializer):
+    task = serializers.IntegerField(min_value=1, help_text="Id of an open task of this instance.")
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class MigrationRequestSerializer(serializers.Serializer):
+    instances = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=True,
+        max_length=1000,
+        help_text="Ids of running instances to move (the dry run: all running instances when left out).",
+    )
+
+
+class MigrationLineSerializer(serializers.Serializer):
+    instance = serializers.IntegerField()
+    label = serializers.CharField()
+    from_version = serializers.IntegerField()
+    possible = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class MigrationResultSerializer(serializers.Serializer):
+    moved = serializers.ListField(child=serializers.IntegerField())
+    refused = MigrationLineSerializer(many=True)
 
 
 class ProcessStartSerializer(serializers.Serializer):

@@ -17,8 +17,9 @@ from core.errors import NotFound, NotPermitted, ValidationFailed
 from crm import models as crm
 from crm.marketing import services as marketing
 from crm.marketing.selectors import campaign_roi
+from crm.sales import services as sales
 from crm.selectors.merge import merge_default_side, merge_moving_counts
-from crm.services import commerce, contracts, customers, levels, pools, sales, service
+from crm.services import commerce, contracts, customers, levels, pools, service
 from crm.services.merge import MERGEABLE_FIELDS, customer_merge
 
 from ..errors import ErrorSerializer

@@ -50,7 +50,13 @@ from ..serializers.engine import (
     HumanTaskSerializer,
     IncidentSerializer,
     InstanceEventSerializer,
+    InstanceSuspendSerializer,
+    InstanceTaskDueSerializer,
+    InstanceTaskReassignSerializer,
     MessageSerializer,
+    MigrationLineSerializer,
+    MigrationRequestSerializer,
+    MigrationResultSerializer,
     ProcessInstanceSerializer,
     ProcessStartSerializer,
     ProcessStepSerializer,
@@ -84,7 +90,50 @@ class DefinitionVersionViewSet(BatonReadOnlyViewSet):
     filterset_fields = ["key", "active", "version"]
     search_fields = ["key", "name"]
     ordering_fields = ["key", "version", "deployed_at"]
-    action_permissions = {"bpmn": "view", "validate": "add", "deploy": "add", "activate": "change"}
+    action_permissions = {
+        "bpmn": "view",
+        "validate": "add",
+        "deploy": "add",
+        "activate": "change",
+        "migration_plan": "change",
+        "migrate": "change",
+    }
+
+    @extend_schema(
+        summary="Dry run: which running instances of this process can move to this version, and why not",
+        request=MigrationRequestSerializer,
+        responses=MigrationLineSerializer(many=True),
+    )
+    @action(detail=True, methods=["post"], url_path="migration-plan")
+    def migration_plan(self, request, pk=None):
+        definition = self.get_object()
+        data = MigrationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lines = engine.migration_plan(
+            definition.key,
+            to_version=definition.version,
+            user=request.user,
+            instance_ids=data.validated_data.get("instances"),
+        )
+        return Response(MigrationLineSerializer([line.as_dict() for line in lines], many=True).data)
+
+    @extend_schema(
+        summary="Move the listed running instances to this version (each re-checked as in the dry run)",
+        request=MigrationRequestSerializer,
+        responses=MigrationResultSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def migrate(self, request, pk=None):
+        definition = self.get_object()
+        data = MigrationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data.get("instances") or []
+        if not ids:
+            raise ValidationError({"instances": [_("List the instances to move (see the dry run).")]})
+        moved, refused = engine.migrate_instances(
+            definition.key, to_version=definition.version, user=request.user, instance_ids=ids
+        )
+        return Response({"moved": moved, "refused": [line.as_dict() for line in refused]})
 
     @extend_schema(
         summary="Make this version the one new instances start on (also a rollback)",
@@ -229,7 +278,18 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     ordering_fields = ["started_at", "updated_at", "key"]
     # Starting: any employee may start a process (the engine records who did); cancel: the service
     # decides (the starter or an administrator).
-    action_permissions = {"create": None, "history": "view", "cancel": "view", "incidents": "view"}
+    # Administrators' operations: "change" on instances, and the engine checks the same again.
+    action_permissions = {
+        "create": None,
+        "history": "view",
+        "cancel": "view",
+        "incidents": "view",
+        "suspend": "change",
+        "resume": "change",
+        "variables": "change",
+        "reassign": "change",
+        "set_due": "change",
+    }
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -283,6 +343,75 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         engine.cancel_instance(instance.pk, user=request.user, reason=data.validated_data["reason"])
         return Response(ProcessInstanceSerializer(self.base_queryset().get(pk=instance.pk)).data)
+
+    def _fresh(self, instance) -> Response:
+        return Response(ProcessInstanceSerializer(self.base_queryset().get(pk=instance.pk)).data)
+
+    @extend_schema(
+        summary="Suspend a running instance (its tasks and timers wait)",
+        request=InstanceSuspendSerializer,
+        responses=ProcessInstanceSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        instance = self.get_object()
+        data = InstanceSuspendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        engine.instance_suspend(instance.pk, user=request.user, reason=data.validated_data["reason"])
+        return self._fresh(instance)
+
+    @extend_schema(summary="Resume a suspended instance", request=None, responses=ProcessInstanceSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        instance = self.get_object()
+        engine.instance_resume(instance.pk, user=request.user)
+        return self._fresh(instance)
+
+    @extend_schema(
+        summary="The instance's process data (read only; secrets masked)",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"])
+    def variables(self, request, pk=None):
+        instance = self.get_object()
+        return Response(engine.instance_variables(instance, user=request.user))
+
+    def _open_task(self, instance, task_id: int) -> HumanTask:
+        task = HumanTask.objects.filter(instance=instance, pk=task_id).first()
+        if task is None:
+            raise ValidationError({"task": [_("No such task on this process instance.")]})
+        return task
+
+    @extend_schema(
+        summary="Give an open task of the instance to a person (administrators)",
+        request=InstanceTaskReassignSerializer,
+        responses=HumanTaskSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        instance = self.get_object()
+        data = InstanceTaskReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = self._open_task(instance, data.validated_data["task"])
+        to_user = get_user_model().objects.filter(pk=data.validated_data["assignee"], is_active=True).first()
+        if to_user is None:
+            raise ValidationError({"assignee": [_("Choose an active person.")]})
+        task = engine.task_reassign(task.pk, user=request.user, to_user=to_user)
+        return Response(HumanTaskSerializer(task, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Change the due date of an open task of the instance (administrators)",
+        request=InstanceTaskDueSerializer,
+        responses=HumanTaskSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="set-due")
+    def set_due(self, request, pk=None):
+        instance = self.get_object()
+        data = InstanceTaskDueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = self._open_task(instance, data.validated_data["task"])
+        task = engine.task_set_due(task.pk, user=request.user, due_at=data.validated_data["due_at"])
+        return Response(HumanTaskSerializer(task, context=self.get_serializer_context()).data)
 
 
 class IncidentFilter(filters.FilterSet):

@@ -10,14 +10,17 @@ Glossary (Chinese business term = English name used in code):
 竞争对手 = competitor; 合作伙伴 = partner; 产品 = product; 库存 = stock; 仓库 = warehouse;
 入库/出库/调拨/盘点 = stock in / out / transfer / count; 合同 = contract; 订单 = order;
 回款 = payment; 应收款 = receivable; 费用 = expense; 市场活动 = campaign; 投诉 = complaint;
-服务请求 = service request; 资料/文档 = document; 派工 = dispatch; 服务记录/咨询 = service record;
+服务请求 = service request;
+咨询 = consultation; 资料/文档 = document; 派工 = dispatch; 服务记录 = service record;
 收藏夹 = favourite list; 自定义字段 = custom field; 查询收藏 = saved query; 导入/导出 = import / export;
 预算 = budget; 预留 = reservation; 报价单 = quotation; 回款计划 = payment plan (instalments);
-发票 = invoice; 销售目标 = sales target (a line of a sales budget).
+发票 = invoice; 销售目标 = sales target (a line of a sales budget); 上门服务 = field service;
+工单 = work record; 技能 = skills; 产品问题 = product issue; 产品研发 = product development.
 """
 
 from .base import ChoiceList, ChoiceOption, CodeSequence
 from .budgets import Budget, BudgetAdjustment, BudgetLine
+from .consultations import CaseMessage, Consultation
 from .customers import (
     Contact,
     ContactEmployment,
@@ -31,6 +34,7 @@ from .customers import (
     ShareLevel,
 )
 from .documents import Document
+from .field import FieldPhoto, ProductIssue, TechnicianProfile
 from .misc import (
     CustomFieldDefinition,
     Expense,
@@ -42,7 +46,16 @@ from .misc import (
 )
 from .orders import Contract, Order, OrderLine, Payment
 from .pools import CustomerPool, PoolMove
-from .products import Product, StockLevel, StockMove, StockReservation, Warehouse
+from .products import (
+    PriceList,
+    Product,
+    ProductCategory,
+    ProductPrice,
+    StockLevel,
+    StockMove,
+    StockReservation,
+    Warehouse,
+)
 from .quotations import Quotation, QuotationLine
 from .receivables import Instalment, Invoice
 from .sales import (
@@ -69,11 +82,13 @@ __all__ = [
     "CampaignCost",
     "CampaignMember",
     "CampaignTask",
+    "CaseMessage",
     "ChoiceList",
     "ChoiceOption",
     "CodeSequence",
     "Competitor",
     "Complaint",
+    "Consultation",
     "Contact",
     "ContactEmployment",
     "Contract",
@@ -91,6 +106,7 @@ __all__ = [
     "ExpenseCategory",
     "FavouriteItem",
     "FavouriteList",
+    "FieldPhoto",
     "ImportJob",
     "Instalment",
     "Invoice",
@@ -103,7 +119,11 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PoolMove",
+    "PriceList",
     "Product",
+    "ProductCategory",
+    "ProductIssue",
+    "ProductPrice",
     "Quotation",
     "QuotationLine",
     "SavedQuery",
@@ -114,5 +134,6 @@ __all__ = [
     "StockLevel",
     "StockMove",
     "StockReservation",
+    "TechnicianProfile",
     "Warehouse",
 ]

@@ -100,10 +100,20 @@ class Complaint(TimeStamped):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.STAFF)
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     resolution = models.TextField(_("resolution"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
@@ -113,6 +123,15 @@ class Complaint(TimeStamped):
     # When it must be resolved, from the SLA policy (set by the complaint process; the portal's
     # "Expected by" and the service report's SLA read it).
     due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # Set when the complaint was merged into another one about the same thing (crm.service).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
 
     # Changed only by the named process while it runs on the record (engine.ownership).
     PROCESS_OWNED_FIELDS = {
@@ -131,7 +150,15 @@ class Complaint(TimeStamped):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         default_permissions = ACTIONS
-        indexes = [models.Index(fields=["customer", "status"], name="crm_complaint_customer")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="crm_complaint_customer"),
+            # the service desk's SLA views: unresolved cases, soonest due first
+            models.Index(
+                fields=["due_at", "id"],
+                name="crm_complaint_sla",
+                condition=models.Q(status__in=["open", "in_progress"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject}"
@@ -176,6 +203,15 @@ class ServiceRequest(TimeStamped):
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
     # When the work must be done, from the SLA policy (set by the service dispatch process).
     due_at = models.DateTimeField(_("done by"), null=True, blank=True)
+    # Set when the request was merged into another one about the same thing (crm.service).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
 
     # Changed only by the named process while it runs on the record (engine.ownership).
     PROCESS_OWNED_FIELDS = {
@@ -190,7 +226,14 @@ class ServiceRequest(TimeStamped):
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
         default_permissions = ACTIONS
-        indexes = [models.Index(fields=["customer", "status"], name="crm_servicereq_customer")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="crm_servicereq_customer"),
+            models.Index(
+                fields=["due_at", "id"],
+                name="crm_servicereq_sla",
+                condition=models.Q(status__in=["open", "dispatched"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject}"

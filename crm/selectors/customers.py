@@ -9,6 +9,7 @@ from core.errors import NotFound
 from ..models import (
     Activity,
     Complaint,
+    Consultation,
     Contact,
     ContactEmployment,
     Contract,
@@ -72,6 +73,7 @@ def customer_card(*, user, pk) -> dict:
         "payments": list(Payment.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "complaints": list(Complaint.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "service_requests": list(ServiceRequest.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
+        "consultations": list(Consultation.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "documents": list(
             Document.objects.filter(customer=customer).select_related("uploaded_by")[:CARD_TAB_LIMIT]
         ),
@@ -113,6 +115,7 @@ def _card_basics(*, user, customer: Customer) -> dict:
         "payments": [],
         "complaints": involved(Complaint),
         "service_requests": involved(ServiceRequest),
+        "consultations": [],
         "documents": [],
         "history": [],
         "receivable": None,

@@ -5,15 +5,22 @@ Params are plain JSON (what a saved query stores):
      "search": "北京华", "sort": "-last_activity", "group_by": "owner"}
 Every query starts from `Model.objects.visible_to(user, action)`. Counts are capped: we count at
 most `COUNT_CAP + 1` rows, so a list over a million rows never runs an unbounded COUNT(*).
+
+A list may also declare computed values (`annotations`, e.g. what was paid on an instalment:
+filterable, sortable, summed and exported like fields) and named conditions (`conditions`, a
+filter whose values are rules such as "overdue" rather than stored values).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -24,16 +31,22 @@ from ..models import (
     Campaign,
     Competitor,
     Complaint,
+    Consultation,
     Contact,
+    Contract,
     Customer,
     Expense,
     FavouriteList,
+    Instalment,
+    Invoice,
     Lead,
     Opportunity,
     Order,
-    Product,
+    Payment,
+    Quotation,
     ServiceRequest,
 )
+from ..service.selectors import sla_condition
 
 COUNT_CAP = 1_000
 # A name search considers at most this many matching names; a prefix that broad is refined by
@@ -55,9 +68,22 @@ LOOKUPS = {
 
 @dataclass(frozen=True)
 class Field:
+    """A filterable field. kind "computed": `condition(value)` gives the Q of a derived state
+    (e.g. a case's SLA state from its deadline), None for a value it does not know; it takes the
+    plain `name` form only (no comparisons)."""
+
     path: str
-    kind: str = "text"  # text, int, decimal, date, datetime, bool, user, fk, choice
+    kind: str = "text"  # text, int, decimal, date, datetime, bool, user, fk, choice, computed
     label: str = ""
+    condition: Callable[[str], Q | None] | None = None
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A computed value of each row (an expression built when the list is read)."""
+
+    label: str
+    expression: Callable[[], object]
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,14 @@ class ListSpec:
     custom_entity: str | None = None
     search_fields: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = ()  # (attribute path, header) for export
+    annotations: dict[str, Annotation] = field(default_factory=dict)
+    conditions: dict[str, dict[str, Callable[[], Q]]] = field(default_factory=dict)  # name -> value -> rule
+
+    def label(self, name: str) -> str:
+        """What a summed or computed value is called (its model field's name, else the annotation's)."""
+        if name in self.annotations:
+            return str(self.annotations[name].label)
+        return str(self.model._meta.get_field(name).verbose_name)
 
 
 def _desc(name):
@@ -80,6 +114,37 @@ def _desc(name):
 
 def _asc(name):
     return F(name).asc(nulls_last=True)
+
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _paid_on(link: str) -> Callable[[], object]:
+    """What was paid against each row (payments whose `link` is the row), 0 when nothing."""
+
+    def expression():
+        paid = (
+            Payment.objects.filter(**{link: OuterRef("pk")})
+            .order_by()
+            .values(link)
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return Coalesce(Subquery(paid, output_field=MONEY), Value(0, output_field=MONEY))
+
+    return expression
+
+
+def _outstanding():
+    return Greatest(F("amount") - F("paid"), Value(0, output_field=MONEY), output_field=MONEY)
+
+
+def _due(days: int) -> Callable[[], Q]:
+    def rule() -> Q:
+        today = timezone.localdate()
+        return Q(settled=False, due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
+
+    return rule
 
 
 LISTS: dict[str, ListSpec] = {
@@ -250,17 +315,26 @@ LISTS: dict[str, ListSpec] = {
             "status": Field("status"),
             "channel": Field("channel"),
             "handler": Field("handler", "user"),
+            "department": Field("department", "fk"),
+            "sla": Field("due_at", "computed", condition=lambda v: sla_condition(Complaint, v)),
+            "due_at": Field("due_at", "datetime"),
             "created": Field("created_at", "datetime"),
         },
-        sorts={"-created": (F("id").desc(),), "created": (F("id").asc(),)},
+        sorts={
+            "-created": (F("id").desc(),),
+            "created": (F("id").asc(),),
+            "due_at": (_asc("due_at"), F("id").asc()),
+        },
         default_sort="-created",
         groups={
             "category": ("category", "category__label"),
             "status": ("status", "status"),
             "severity": ("severity", "severity"),
             "customer": ("customer", "customer__name"),
+            "handler": ("handler", "handler__display_name"),
+            "department": ("department", "department__name"),
         },
-        select_related=("customer", "category", "handler"),
+        select_related=("customer", "category", "handler", "department"),
         search_fields=("code",),
         columns=(
             ("code", _("code")),
@@ -270,6 +344,9 @@ LISTS: dict[str, ListSpec] = {
             ("severity", _("severity")),
             ("status", _("status")),
             ("channel", _("channel")),
+            ("department", _("department")),
+            ("handler", _("handler")),
+            ("due_at", _("resolve by")),
             ("created_at", _("created")),
         ),
     ),
@@ -283,17 +360,21 @@ LISTS: dict[str, ListSpec] = {
             "technician": Field("technician", "user"),
             "serial_number": Field("serial_number"),
             "preferred_at": Field("preferred_at", "datetime"),
+            "sla": Field("due_at", "computed", condition=lambda v: sla_condition(ServiceRequest, v)),
+            "due_at": Field("due_at", "datetime"),
             "created": Field("created_at", "datetime"),
         },
         sorts={
             "-created": (F("id").desc(),),
             "preferred_at": (F("preferred_at").asc(nulls_last=True), F("id").asc()),
+            "due_at": (_asc("due_at"), F("id").asc()),
         },
         default_sort="-created",
         groups={
             "kind": ("kind", "kind"),
             "status": ("status", "status"),
             "customer": ("customer", "customer__name"),
+            "technician": ("technician", "technician__display_name"),
         },
         select_related=("customer", "product", "technician"),
         search_fields=("code",),
@@ -307,6 +388,44 @@ LISTS: dict[str, ListSpec] = {
             ("preferred_at", _("preferred time")),
             ("address", _("address")),
             ("status", _("status")),
+            ("technician", _("technician")),
+            ("due_at", _("done by")),
+            ("created_at", _("created")),
+        ),
+    ),
+    "consultation": ListSpec(
+        model=Consultation,
+        fields={
+            "customer": Field("customer", "fk"),
+            "kind": Field("kind"),
+            "category": Field("category", "fk"),
+            "channel": Field("channel"),
+            "status": Field("status"),
+            "handled_by": Field("handled_by", "user"),
+            "created": Field("created_at", "datetime"),
+        },
+        sorts={"-created": (F("id").desc(),), "created": (F("id").asc(),)},
+        default_sort="-created",
+        groups={
+            "kind": ("kind", "kind"),
+            "category": ("category", "category__label"),
+            "status": ("status", "status"),
+            "channel": ("channel", "channel"),
+            "handled_by": ("handled_by", "handled_by__display_name"),
+        },
+        select_related=("customer", "category", "handled_by"),
+        search_fields=("code", "prospect_name"),
+        columns=(
+            ("code", _("code")),
+            ("kind", _("kind")),
+            ("category", _("category")),
+            ("customer", _("customer")),
+            ("prospect_name", _("name (not a customer yet)")),
+            ("channel", _("channel")),
+            ("question", _("question")),
+            ("answer", _("answer")),
+            ("status", _("status")),
+            ("handled_by", _("handled by")),
             ("created_at", _("created")),
         ),
     ),
@@ -365,22 +484,6 @@ LISTS: dict[str, ListSpec] = {
             ("kind", _("kind")),
             ("subject", _("subject")),
             ("owner", _("by")),
-        ),
-    ),
-    "product": ListSpec(
-        model=Product,
-        fields={"code": Field("code"), "active": Field("active", "bool"), "price": Field("price", "decimal")},
-        sorts={"code": (F("code").asc(),), "name": (F("name").asc(), F("id").asc())},
-        default_sort="code",
-        custom_entity="product",
-        search_fields=("code", "name"),
-        columns=(
-            ("code", _("code")),
-            ("name", _("name")),
-            ("unit", _("unit")),
-            ("spec", _("specification")),
-            ("price", _("price")),
-            ("active", _("active")),
         ),
     ),
     # -- marketing (crm.marketing) --
@@ -482,6 +585,173 @@ LISTS: dict[str, ListSpec] = {
         search_fields=("name",),
         columns=(("name", _("name")), ("owner", _("owner")), ("shared_with", _("shared with"))),
     ),
+    "quotation": ListSpec(
+        model=Quotation,
+        fields={
+            "code": Field("code"),
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "quoted_on": Field("quoted_on", "date"),
+            "valid_until": Field("valid_until", "date"),
+            "total_amount": Field("total_amount", "decimal"),
+        },
+        sorts={
+            "-created": (F("id").desc(),),
+            "-quoted_on": (F("quoted_on").desc(), F("id").desc()),
+            "-total_amount": (F("total_amount").desc(), F("id").desc()),
+            "valid_until": (_asc("valid_until"), F("id").asc()),
+        },
+        default_sort="-created",
+        groups={
+            "status": ("status", "status"),
+            "owner": ("owner", "owner__display_name"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("total_amount",),
+        select_related=("customer", "owner"),
+        search_fields=("code", "title"),
+        columns=(
+            ("code", _("code")),
+            ("version", _("version")),
+            ("title", _("title")),
+            ("customer", _("customer")),
+            ("status", _("status")),
+            ("quoted_on", _("date")),
+            ("valid_until", _("valid until")),
+            ("total_amount", _("total")),
+            ("owner", _("owner")),
+        ),
+    ),
+    "contract": ListSpec(
+        model=Contract,
+        fields={
+            "code": Field("code"),
+            "customer": Field("customer", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "signed_on": Field("signed_on", "date"),
+            "ends_on": Field("ends_on", "date"),
+            "amount": Field("amount", "decimal"),
+            "paid": Field("paid", "decimal"),
+        },
+        sorts={
+            "-created": (F("id").desc(),),
+            "-amount": (F("amount").desc(), F("id").desc()),
+            "-signed_on": (_desc("signed_on"), F("id").desc()),
+            "ends_on": (_asc("ends_on"), F("id").asc()),
+        },
+        default_sort="-created",
+        groups={
+            "status": ("status", "status"),
+            "owner": ("owner", "owner__display_name"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("amount", "paid"),
+        select_related=("customer", "owner"),
+        search_fields=("code", "title"),
+        columns=(
+            ("code", _("code")),
+            ("title", _("title")),
+            ("customer", _("customer")),
+            ("status", _("status")),
+            ("amount", _("amount")),
+            ("paid", _("paid")),
+            ("signed_on", _("signed")),
+            ("starts_on", _("from")),
+            ("ends_on", _("until")),
+            ("owner", _("owner")),
+        ),
+        annotations={"paid": Annotation(_("paid"), _paid_on("contract"))},
+    ),
+    "invoice": ListSpec(
+        model=Invoice,
+        fields={
+            "number": Field("number"),
+            "customer": Field("customer", "fk"),
+            "contract": Field("contract", "fk"),
+            "owner": Field("owner", "user"),
+            "status": Field("status"),
+            "kind": Field("kind"),
+            "issued_on": Field("issued_on", "date"),
+            "amount": Field("amount", "decimal"),
+        },
+        sorts={
+            "-issued_on": (F("issued_on").desc(), F("id").desc()),
+            "-amount": (F("amount").desc(), F("id").desc()),
+            "-created": (F("id").desc(),),
+        },
+        default_sort="-issued_on",
+        groups={
+            "status": ("status", "status"),
+            "kind": ("kind", "kind"),
+            "owner": ("owner", "owner__display_name"),
+            "customer": ("customer", "customer__name"),
+        },
+        sums=("amount",),
+        select_related=("customer", "contract", "order", "owner"),
+        search_fields=("number",),
+        columns=(
+            ("number", _("invoice number")),
+            ("kind", _("kind")),
+            ("customer", _("customer")),
+            ("contract", _("contract")),
+            ("order", _("order")),
+            ("amount", _("amount")),
+            ("issued_on", _("invoice date")),
+            ("status", _("status")),
+            ("owner", _("owner")),
+        ),
+    ),
+    "instalment": ListSpec(
+        model=Instalment,
+        fields={
+            "customer": Field("customer", "fk"),
+            "contract": Field("contract", "fk"),
+            "owner": Field("contract__owner", "user"),
+            "due_on": Field("due_on", "date"),
+            "amount": Field("amount", "decimal"),
+            "settled": Field("settled", "bool"),
+            "outstanding": Field("outstanding", "decimal"),
+        },
+        sorts={
+            "due_on": (F("due_on").asc(), F("id").asc()),
+            "-due_on": (F("due_on").desc(), F("id").desc()),
+            "-outstanding": (F("outstanding").desc(), F("id").desc()),
+        },
+        default_sort="due_on",
+        groups={
+            "customer": ("customer", "customer__name"),
+            "owner": ("contract__owner", "contract__owner__display_name"),
+            "contract": ("contract", "contract__code"),
+        },
+        sums=("amount", "paid", "outstanding"),
+        select_related=("contract", "customer", "contract__owner"),
+        search_fields=("contract__code",),
+        columns=(
+            ("contract", _("contract")),
+            ("sequence", _("instalment")),
+            ("customer", _("customer")),
+            ("due_on", _("due on")),
+            ("amount", _("amount")),
+            ("paid", _("paid")),
+            ("outstanding", _("outstanding")),
+            ("note", _("note")),
+        ),
+        annotations={
+            "paid": Annotation(_("paid"), _paid_on("instalment")),
+            "outstanding": Annotation(_("outstanding"), _outstanding),
+        },
+        conditions={
+            "due": {
+                "overdue": lambda: Q(settled=False, due_on__lt=timezone.localdate()),
+                "week": _due(7),
+                "month": _due(30),
+                "open": lambda: Q(settled=False),
+                "settled": lambda: Q(settled=True),
+            }
+        },
+    ),
 }
 
 
@@ -556,6 +826,13 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
         if op not in LOOKUPS:
             errors.setdefault(key, []).append(_g("Unknown comparison."))
             continue
+        if name in spec.conditions:
+            rule = spec.conditions[name].get(str(value))
+            if rule is None:
+                errors.setdefault(key, []).append(_g("Unknown choice."))
+            else:
+                condition &= rule()
+            continue
         if name.startswith("custom."):
             custom_key = name[len("custom.") :]
             definition = custom_defs.get(custom_key)
@@ -575,6 +852,13 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
             spec_field = spec.fields.get(name)
             if spec_field is None:
                 errors.setdefault(key, []).append(_g("Unknown field."))
+                continue
+            if spec_field.kind == "computed":
+                derived = spec_field.condition(str(value)) if op == "eq" else None
+                if derived is None:
+                    errors.setdefault(key, []).append(_g("Unknown value."))
+                else:
+                    condition &= derived
                 continue
             coerced = _coerce(spec_field.kind, value, user, key, errors)
             path = spec_field.path
@@ -599,7 +883,10 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
 def list_queryset(*, user, entity: str, params: dict | None = None, action: str = "view") -> QuerySet:
     spec = LISTS[entity]
     parsed = parse_params(spec, params or {}, user)
-    qs = spec.model.objects.visible_to(user, action).filter(parsed.condition)
+    qs = spec.model.objects.visible_to(user, action)
+    for name, annotation in spec.annotations.items():  # in order: a later one may use an earlier one
+        qs = qs.annotate(**{name: annotation.expression()})
+    qs = qs.filter(parsed.condition)
     if parsed.search:
         if entity == "customer":
             # Any part of the name, short name, code, phone or a contact's name (crm.selectors.
@@ -693,3 +980,8 @@ def list_totals(*, user, entity: str, params: dict | None = None) -> dict:
     spec = LISTS[entity]
     qs = list_queryset(user=user, entity=entity, params=params).order_by()
     return qs.aggregate(**{f"sum_{name}": Sum(name) for name in spec.sums}) if spec.sums else {}
+
+
+# The catalogue's lists (products, categories, price lists, warehouses, stock) are declared with
+# their sub-domain and join the registry here.
+from ..catalogue import lists as _catalogue_lists  # noqa: E402,F401

@@ -7,4 +7,4 @@ from ..models import SavedQuery
 
 
 def saved_queries_for(*, user, entity: str):
-    return SavedQuery.objects.visible_to(user).filter(entity=entity).select_related("owner")
+    return SavedQuery.objects.visible_to(user).filter(entity=entity).select_related("owner", "shared_with")

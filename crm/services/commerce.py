@@ -1,4 +1,5 @@
-"""Products, inventory ledger (出入库), contracts, orders with lines, payments (回款)."""
+"""Contracts, orders with lines, payments (回款). Products and stock moved to `crm.catalogue.services`;
+their service names stay importable from here for the callers that know them by this module."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record, diff, snapshot
+from audit.services import audit_record
 from core.errors import Conflict, ValidationFailed
 from engine.connectors import user_of
 from engine.ownership import require_process_authority
 
+from ..catalogue.services import (  # noqa: F401  (re-exported, see the docstring)
+    product_create,
+    product_update,
+    stock_available,
+    stock_count,
+    stock_in,
+    stock_out,
+    stock_out_anywhere,
+    stock_transfer,
+)
 from ..models import (
     Contract,
     Customer,
@@ -23,14 +34,10 @@ from ..models import (
     OrderLine,
     Payment,
     Product,
-    StockLevel,
-    StockMove,
-    Warehouse,
 )
 from ..signals import business_event
 from .common import (
     check_fits,
-    clean_custom_fields,
     next_code,
     parse_date,
     parse_decimal,
@@ -39,247 +46,6 @@ from .common import (
 )
 
 CENT = Decimal("0.01")
-
-# --- Products ------------------------------------------------------------------------------
-
-
-def _clean_product(data: dict, errors: dict) -> dict:
-    cleaned = {}
-    for key, limit in (("code", 40), ("name", 200), ("unit", 20), ("spec", 200), ("description", 100_000)):
-        if key in data:
-            cleaned[key] = ("" if data[key] is None else str(data[key])).strip()
-            if len(cleaned[key]) > limit:
-                errors.setdefault(key, []).append(_g("At most %(n)d characters.") % {"n": limit})
-    for key in ("code", "name", "unit"):
-        if key in cleaned and not cleaned[key]:
-            errors.setdefault(key, []).append(_g("This field is required."))
-    if "price" in data:
-        price = parse_decimal(data["price"], "price", errors, Product._meta.get_field("price"))
-        if price is not None and price < 0:
-            errors.setdefault("price", []).append(_g("Cannot be negative."))
-        cleaned["price"] = price if price is not None else Decimal(0)
-    if "active" in data:
-        cleaned["active"] = bool(data["active"])
-    if "image" in data:
-        cleaned["image"] = data["image"]
-    return cleaned
-
-
-@transaction.atomic
-def product_create(
-    *, actor, code: str, name: str, unit: str = "pcs", custom: dict | None = None, **fields
-) -> Product:
-    require_permission(actor, Product, "add")
-    errors: dict = {}
-    unknown = set(fields) - {"spec", "price", "description", "active", "image"}
-    for key in unknown:
-        errors.setdefault(key, []).append(_g("Unknown field."))
-    cleaned = _clean_product({"code": code, "name": name, "unit": unit, **fields}, errors)
-    if cleaned.get("code") and Product.objects.filter(code=cleaned["code"]).exists():
-        errors.setdefault("code", []).append(_g("A product with this code exists."))
-    try:
-        custom_values = clean_custom_fields("product", custom)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    if errors:
-        raise ValidationFailed(_("The product could not be saved."), fields=errors)
-    product = Product.objects.create(created_by=actor, custom=custom_values, **cleaned)
-    audit_record(action="create", actor=actor, obj=product)
-    return product
-
-
-@transaction.atomic
-def product_update(*, actor, product: Product, **fields) -> Product:
-    require_row(actor, product, "change")
-    errors: dict = {}
-    cleaned = _clean_product(fields, errors)
-    if cleaned.get("code") and Product.objects.filter(code=cleaned["code"]).exclude(pk=product.pk).exists():
-        errors.setdefault("code", []).append(_g("A product with this code exists."))
-    if errors:
-        raise ValidationFailed(_("The product could not be saved."), fields=errors)
-    product = Product.objects.select_for_update().get(pk=product.pk)
-    before = snapshot(product)
-    for key, value in cleaned.items():
-        setattr(product, key, value)
-    product.save()
-    changes = diff(before, snapshot(product))
-    if changes:
-        audit_record(action="change", actor=actor, obj=product, changes=changes)
-    return product
-
-
-# --- Inventory -----------------------------------------------------------------------------
-
-
-def _quantity(value, errors: dict, *, allow_zero: bool = False) -> Decimal:
-    quantity = parse_decimal(value, "quantity", errors, StockMove._meta.get_field("quantity"))
-    if quantity is None or quantity < 0 or (quantity == 0 and not allow_zero):
-        errors.setdefault("quantity", []).append(_g("Enter a quantity greater than 0."))
-        return Decimal(0)
-    return quantity
-
-
-def _locked_level(product: Product, warehouse: Warehouse) -> StockLevel:
-    StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
-    return StockLevel.objects.select_for_update().get(product=product, warehouse=warehouse)
-
-
-def _move(*, actor, level: StockLevel, kind: str, delta: Decimal, reference: str, order=None) -> StockMove:
-    if level.on_hand + delta < 0:
-        raise Conflict(
-            _g("Not enough stock of %(product)s in %(warehouse)s: %(have)s on hand.")
-            % {"product": level.product, "warehouse": level.warehouse, "have": level.on_hand}
-        )
-    level.on_hand += delta
-    level.save(update_fields=["on_hand"])
-    move = StockMove.objects.create(
-        product_id=level.product_id,
-        warehouse_id=level.warehouse_id,
-        kind=kind,
-        quantity=delta,
-        balance=level.on_hand,
-        reference=reference[:100],
-        order=order,
-        actor=user_of(actor),
-    )
-    audit_record(action="create", actor=actor, obj=move)
-    return move
-
-
-@transaction.atomic
-def stock_in(*, actor, product: Product, warehouse: Warehouse, quantity, reference: str = "") -> StockMove:
-    require_permission(actor, StockMove, "add")
-    errors: dict = {}
-    qty = _quantity(quantity, errors)
-    if errors:
-        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
-    return _move(
-        actor=actor,
-        level=_locked_level(product, warehouse),
-        kind=StockMove.Kind.IN,
-        delta=qty,
-        reference=reference,
-    )
-
-
-@transaction.atomic
-def stock_out(
-    *,
-    actor,
-    product: Product,
-    warehouse: Warehouse,
-    quantity,
-    reference: str = "",
-    order: Order | None = None,
-) -> StockMove:
-    require_permission(actor, StockMove, "add")
-    errors: dict = {}
-    qty = _quantity(quantity, errors)
-    if errors:
-        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
-    level = _locked_level(product, warehouse)
-    if level.on_hand - level.reserved < qty:
-        raise Conflict(
-            _g("Only %(n)s of %(product)s available in %(warehouse)s.")
-            % {"n": level.on_hand - level.reserved, "product": product, "warehouse": warehouse}
-        )
-    return _move(
-        actor=actor, level=level, kind=StockMove.Kind.OUT, delta=-qty, reference=reference, order=order
-    )
-
-
-@transaction.atomic
-def stock_out_anywhere(
-    *, actor, product: Product, quantity, reference: str = "", order: Order | None = None
-) -> list[StockMove]:
-    """Book `quantity` of `product` out of the warehouses that have it available, fullest first
-    (parts used on a service job, order lines shipped without a reservation). Not enough in all
-    warehouses together: Conflict, nothing booked."""
-    require_permission(actor, StockMove, "add")
-    errors: dict = {}
-    qty = _quantity(quantity, errors)
-    if errors:
-        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
-    levels = list(StockLevel.objects.select_for_update().filter(product=product).order_by("-on_hand", "pk"))
-    available = sum((level.on_hand - level.reserved for level in levels), Decimal(0))
-    if available < qty:
-        raise Conflict(_g("Only %(n)s of %(product)s available.") % {"n": available, "product": product})
-    moves, left = [], qty
-    for level in levels:
-        take = min(left, level.on_hand - level.reserved)
-        if take <= 0:
-            continue
-        moves.append(
-            _move(
-                actor=actor,
-                level=level,
-                kind=StockMove.Kind.OUT,
-                delta=-take,
-                reference=reference,
-                order=order,
-            )
-        )
-        left -= take
-        if left <= 0:
-            break
-    return moves
-
-
-@transaction.atomic
-def stock_transfer(
-    *, actor, product: Product, source: Warehouse, target: Warehouse, quantity, reference: str = ""
-) -> tuple[StockMove, StockMove]:
-    require_permission(actor, StockMove, "add")
-    errors: dict = {}
-    qty = _quantity(quantity, errors)
-    if source.pk == target.pk:
-        errors.setdefault("target", []).append(_g("Choose a different warehouse."))
-    if errors:
-        raise ValidationFailed(_("Invalid stock movement."), fields=errors)
-    # Lock both levels in a fixed order so opposite transfers cannot deadlock.
-    first, second = sorted([source, target], key=lambda w: w.pk)
-    levels = {w.pk: _locked_level(product, w) for w in (first, second)}
-    if levels[source.pk].on_hand - levels[source.pk].reserved < qty:
-        raise Conflict(_g("Not enough available stock in %(warehouse)s.") % {"warehouse": source})
-    out = _move(
-        actor=actor,
-        level=levels[source.pk],
-        kind=StockMove.Kind.TRANSFER_OUT,
-        delta=-qty,
-        reference=reference,
-    )
-    into = _move(
-        actor=actor, level=levels[target.pk], kind=StockMove.Kind.TRANSFER_IN, delta=qty, reference=reference
-    )
-    return out, into
-
-
-@transaction.atomic
-def stock_count(
-    *, actor, product: Product, warehouse: Warehouse, counted, reference: str = ""
-) -> StockMove | None:
-    """Record a physical count (盘点): the ledger gets the difference, None if it matched."""
-    require_permission(actor, StockMove, "add")
-    errors: dict = {}
-    qty = _quantity(counted, errors, allow_zero=True)
-    if errors:
-        raise ValidationFailed(_("Invalid stock count."), fields=errors)
-    level = _locked_level(product, warehouse)
-    delta = qty - level.on_hand
-    if delta == 0:
-        return None
-    return _move(
-        actor=actor, level=level, kind=StockMove.Kind.COUNT, delta=delta, reference=reference or "count"
-    )
-
-
-def stock_available(*, product: Product, warehouse: Warehouse | None = None) -> Decimal:
-    qs = StockLevel.objects.filter(product=product)
-    if warehouse is not None:
-        qs = qs.filter(warehouse=warehouse)
-    totals = qs.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
-    return (totals["on_hand"] or 0) - (totals["reserved"] or 0)
-
 
 # --- Contracts and orders ------------------------------------------------------------------
 

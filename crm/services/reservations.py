@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, ValidationFailed
 
+from ..catalogue.services import stock_levels_recheck
 from ..models import Order, StockLevel, StockMove, StockReservation
 
 
@@ -79,6 +80,7 @@ def order_reserve_stock(*, actor, order: Order) -> list[StockReservation]:
             if left <= 0:
                 break
     StockLevel.objects.bulk_update(touched, ["reserved"])
+    stock_levels_recheck(levels=touched)  # a reservation lowers what is available
     return StockReservation.objects.bulk_create(reservations)
 
 
@@ -100,6 +102,7 @@ def order_release_stock(*, actor, order: Order) -> int:
     """Give back what a cancelled or rejected order held; returns how many reservations ended."""
     released, levels = _close(order, StockReservation.Status.RELEASED)
     StockLevel.objects.bulk_update(list(levels.values()), ["reserved"])
+    stock_levels_recheck(levels=list(levels.values()))
     return len(released)
 
 
@@ -133,4 +136,5 @@ def order_ship_stock(*, actor, order: Order) -> dict[int, Decimal]:
         )
     StockLevel.objects.bulk_update(list(levels.values()), ["reserved", "on_hand"])
     StockMove.objects.bulk_create(moves)
+    stock_levels_recheck(levels=list(levels.values()))
     return dict(by_product)

@@ -5,6 +5,7 @@ import { h } from "preact";
 import { SelectEntry, isSelectEntryEdited } from "@bpmn-io/properties-panel";
 import { useService } from "bpmn-js-properties-panel";
 import { getBusinessObject, is } from "bpmn-js/lib/util/ModelUtil";
+import { timerWords } from "./timer-words.js";
 
 const LOW_PRIORITY = 400;
 
@@ -33,8 +34,41 @@ function attributeSelect(id, label, attribute, options) {
   };
 }
 
+// The timer of an event in words ("every Monday 09:00", "2 days after the task is created"),
+// redrawn by the panel whenever the timer's value changes.
+function timerOf(element) {
+  const bo = getBusinessObject(element);
+  return (bo.get("eventDefinitions") || []).find((d) => is(d, "bpmn:TimerEventDefinition"));
+}
+
+function TimerPreview(props) {
+  const { element } = props;
+  const translate = useService("translate");
+  const timer = timerOf(element);
+  const kinds = [["timeDuration", "duration"], ["timeCycle", "cycle"], ["timeDate", "date"]];
+  const found = kinds.find(([attribute]) => timer && timer.get(attribute));
+  const kind = found ? found[1] : "duration";
+  const body = found ? timer.get(found[0]).get("body") : "";
+  let where = "intermediate";
+  if (is(element, "bpmn:StartEvent")) where = "start";
+  if (is(element, "bpmn:BoundaryEvent")) {
+    const host = getBusinessObject(element).get("attachedToRef");
+    where = host && (is(host, "bpmn:UserTask") || is(host, "bpmn:ManualTask")) ? "boundary-task" : "boundary";
+  }
+  const words = timerWords(kind, body, where, translate);
+  return h(
+    "div",
+    { class: "bio-properties-panel-entry baton-timer-preview", "data-entry-id": "baton-timer-preview" },
+    h("p", { class: "bio-properties-panel-label" }, translate("When it fires")),
+    h("p", { class: "baton-timer-words", "aria-live": "polite" }, words),
+  );
+}
+
 function entries(choices, element) {
   const list = [];
+  if (timerOf(element)) {
+    list.push({ id: "baton-timer-preview", component: TimerPreview, isEdited: () => false });
+  }
   if (is(element, "bpmn:UserTask")) {
     list.push({
       id: "baton-assignee",
@@ -78,7 +112,8 @@ function BatonPropertiesProvider(propertiesPanel, translate, config) {
     return function (groups) {
       const list = entries(choices, element);
       if (list.length) {
-        groups.splice(1, 0, { id: "baton", label: translate("Baton: who, form, connector"), entries: list });
+        const label = timerOf(element) && list.length === 1 ? "Timer in words" : "Baton: who, form, connector";
+        groups.splice(1, 0, { id: "baton", label: translate(label), entries: list });
       }
       return groups;
     };

@@ -1,6 +1,10 @@
 """Designer pages (/designer/, for the process designers): upload BPMN/DMN/forms, see the
-validation findings located on the diagram, deploy, list versions with their running instances,
-see where instances wait (heat-map), activate an older version (rollback)."""
+validation findings located on the diagram, deploy as a draft, list versions with their running
+instances, see where instances wait (heat-map), activate a draft (or an older version: rollback).
+
+Uploads and modeler saves deploy a *draft*: a stored version no one starts until the designer
+test-runs and activates it (views.designer_runs). The API and the `deploy` command still
+activate directly."""
 
 from __future__ import annotations
 
@@ -82,6 +86,8 @@ def process_detail(request, key: str):
         "incident_counts": incidents,
         "waiting": sorted(waiting.items(), key=lambda item: -item[1]),
         "starting": selectors.start_settings(key),
+        "drafts": selectors.draft_versions(versions),
+        "task_forms": selectors.task_forms(shown),
     }
     return render(request, "tasklist/designer/process.html", context)
 
@@ -167,7 +173,7 @@ def save(request, key: str, version: int):
 
 def _deploy(request, files: dict[str, bytes]):
     try:
-        result = processes.definition_deploy(files=files, actor=request.user, activate=True)
+        result = processes.definition_deploy(files=files, actor=request.user, activate=False)
     except DefinitionRejected as rejected:
         findings = [f.as_dict() for f in rejected.report.findings]
         context = {
@@ -185,7 +191,7 @@ def _deploy(request, files: dict[str, bytes]):
     if result.created:
         messages.success(
             request,
-            _("Deployed “%(name)s” as version %(version)s.")
+            _("Saved “%(name)s” as draft version %(version)s: test-run it, then activate it.")
             % {"name": definition.name or definition.key, "version": definition.version},
         )
     else:
@@ -194,7 +200,7 @@ def _deploy(request, files: dict[str, bytes]):
         )
     for warning in result.report.warnings:
         messages.warning(request, f"{warning.location()}: {warning.message}")
-    return redirect(reverse("designer:process", args=[definition.key]))
+    return redirect(reverse("designer:process", args=[definition.key]) + f"?version={definition.version}")
 
 
 @designer_required

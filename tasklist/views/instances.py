@@ -3,6 +3,8 @@ elements, the open steps and who holds them, the history; cancel and retry. Also
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -29,7 +31,11 @@ def _instance_or_404(request, instance_id: int) -> ProcessInstance:
 
 
 def _is_process_admin(user) -> bool:
-    return user.is_superuser or user.has_perm("engine.change_processinstance")
+    return services.is_process_admin(user)
+
+
+def _pretty(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
 
 
 @login_required
@@ -42,6 +48,8 @@ def instance_detail(request, instance_id: int):
     admin = _is_process_admin(request.user)
     history = history_lines(selectors.instance_history(instance))
     set_offered_to(open_tasks)
+    from .instance_ops import reassign_choices
+
     context = {
         "instance": instance,
         "open_tasks": open_tasks,
@@ -52,9 +60,11 @@ def instance_detail(request, instance_id: int):
         "decisions": decisions(history),
         "about": summaries.task_lines(request.user, [instance]).get(instance.pk, ""),
         "show_data": admin,
-        "variables": sorted((instance.variables or {}).items()) if admin else [],
+        "variables_json": _pretty(services.instance_variables(instance, user=request.user)) if admin else "",
         "can_cancel": instance.is_running and (admin or instance.started_by_id == request.user.pk),
         "can_retry": admin,
+        "can_operate": admin and instance.is_running,
+        "people": reassign_choices() if admin and instance.is_running and open_tasks else [],
     }
     return render(request, "tasklist/instance.html", context)
 

@@ -5,6 +5,11 @@ come from here, so a new entity declares and does not copy.
 The list reads through `crm.selectors.lists` (filters, saved queries, grouping with totals,
 capped counts, export), the writes through the entity's services (which take `actor` and write
 the audit row); a domain error lands on the form's fields, never as a 500.
+
+Every list also gets: column choice per person (columns declared with `default=False` are
+offered but hidden until chosen; `tasklist.models.ListColumns` keeps the choice), saved queries
+that their owner deletes, group totals with a total row, bulk actions on the ticked rows (one
+may ask for a value, e.g. whom to transfer to), and extra buttons that need a permission.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from core.errors import DomainError, ValidationFailed
 from crm.selectors.lists import LISTS, list_groups, list_page, list_totals
 from crm.selectors.misc import saved_queries_for
 from crm.services.imports import list_export
-from crm.services.misc import saved_query_save
+from crm.services.misc import saved_query_delete, saved_query_save
 from org.permissions import user_can
+from org.selectors import group_choices, group_labels
+from tasklist.services import list_columns_set
 
 OPERATIONS = ("view", "add", "change", "delete", "export")
 
@@ -45,8 +52,14 @@ class Column:
 
     path: str
     label: str
-    kind: str = "text"  # text, money, date, datetime, choice, user
+    kind: str = "text"  # text, money, number, date, datetime, choice, user, tel (a link to call), image
     link: bool = False  # the cell links to the row's detail page
+    default: bool = True  # shown until the person chooses their columns; False: offered only
+    src: Callable[[object], str] | None = None  # kind "image": (row) -> the picture's URL
+
+    @property
+    def name(self) -> str:
+        return self.path
 
 
 @dataclass(frozen=True)
@@ -67,22 +80,21 @@ class FormField:
     maxlength: int | None = None
     choices: Callable[[object], list[tuple[str, str]]] | None = None  # (user) -> [(value, label)]
     help: str = ""
+    accept: str = ""  # kind "file": the file types offered (the input's `accept`)
+    multiple: bool = False  # kind "file": several files at once (the entity reads request.FILES)
+    capture: bool = False  # kind "file": a phone offers its camera first
 
 
 @dataclass(frozen=True)
 class BulkAction:
     """An action on the ticked rows; `run(actor, rows)` calls a service and returns how many it did.
-
-    With `choices(user) -> [(value, label)]` the bar also offers a select (e.g. which favourite
-    group to add the rows to) and `run(actor, rows, value)` gets the chosen value.
-    """
+    With `param` the bar asks for one value (a select or a text) and `run(actor, rows, value)` gets it."""
 
     name: str
     label: str
     operation: str
     run: Callable[..., int]
-    choices: Callable[[object], list[tuple[str, str]]] | None = None
-    choices_label: str = ""
+    param: FormField | None = None
 
 
 # Bulk actions another module offers on every list of a model (e.g. "add to a favourite group" on
@@ -123,6 +135,7 @@ class ObjectType:
     sorts: tuple[tuple[str, str], ...] = ()
     groups: tuple[tuple[str, str], ...] = ()
     search_label: str = gettext_lazy("Search")
+    search_placeholder: str = ""
     detail_fields: tuple[str, ...] = ()
     form_fields: tuple[FormField, ...] = ()
     edit_fields: tuple[FormField, ...] | None = None  # default: form_fields
@@ -136,8 +149,13 @@ class ObjectType:
     detail_panels: str = ""  # a template included beside the facts (gets `obj`, `otype`, `extra`)
     detail_wide: str = ""  # a template included below facts and panels, full width (same context)
     detail_context: Callable[[object, object], dict] | None = None  # (request, obj) -> `extra`
-    list_actions: tuple[tuple[str, str], ...] = ()  # extra buttons on the list: (url name, label)
+    # extra buttons on the list: (url name, label) or (url name, label, "app.permission")
+    list_actions: tuple[tuple[str, ...], ...] = ()
     namespace: str = "crm"
+
+    @property
+    def list_key(self) -> str:
+        return f"{self.namespace}:{self.key}"
 
     def url_name(self, page: str) -> str:
         return f"{self.namespace}:{self.key}_{page}"
@@ -161,6 +179,8 @@ class ObjectType:
             "edit": self.update is not None,
             "delete": self.delete is not None,
             "bulk": bool(bulk_actions_of(self)),
+            "columns": True,
+            "query_delete": True,
         }.get(page, False)
 
 
@@ -284,35 +304,64 @@ def _select_fields(otype: ObjectType, user, get, errors: dict) -> list[dict]:
     ]
 
 
-def _rows(otype: ObjectType, rows, user) -> list[dict]:
+def shown_columns(otype: ObjectType, user) -> list[Column]:
+    """The columns this person chose for the list, else the declared defaults."""
+    from tasklist.selectors import list_columns_for
+
+    chosen = list_columns_for(user=user, list_key=otype.list_key)
+    if chosen:
+        columns = [c for c in otype.columns if c.name in set(chosen)]
+        if columns:
+            return columns
+    return [c for c in otype.columns if c.default]
+
+
+def _cell(column: Column, obj):
+    value = display(attribute(obj, column.path))
+    if column.kind == "image":
+        return column.src(obj) if value is not None and column.src is not None else None
+    return value
+
+
+def _rows(otype: ObjectType, rows, columns: list[Column]) -> list[dict]:
     return [
         {
             "obj": obj,
             "url": otype.url("detail", obj),
-            "cells": [
-                {"column": c, "value": display(attribute(obj, c.path)), "link": c.link} for c in otype.columns
-            ],
+            "cells": [{"column": c, "value": _cell(c, obj), "link": c.link} for c in columns],
         }
         for obj in rows
     ]
 
 
 def _sum_fields(otype: ObjectType) -> list[tuple[str, str]]:
-    """(sum key, label) of the list's summed fields, labelled by the model field."""
-    return [
-        (f"sum_{name}", str(otype.model._meta.get_field(name).verbose_name))
-        for name in LISTS[otype.list_entity].sums
-    ]
+    """(sum key, label) of the list's summed fields, labelled by the model field or annotation."""
+    spec = LISTS[otype.list_entity]
+    return [(f"sum_{name}", spec.label(name)) for name in spec.sums]
 
 
-def _list_actions(otype: ObjectType) -> list[tuple[str, str]]:
+def _list_actions(otype: ObjectType, user) -> list[tuple[str, str]]:
     actions = []
-    for name, label in otype.list_actions:
+    for name, label, *permission in otype.list_actions:
+        if permission and not user.has_perm(permission[0]):
+            continue
         try:
             actions.append((reverse(name), label))
         except NoReverseMatch:
             continue
     return actions
+
+
+def _bulk_actions(otype: ObjectType, user) -> list[dict]:
+    return [
+        {
+            "name": a.name,
+            "label": a.label,
+            "param": form_fields_of((a.param,), otype, user, {}, {})[0] if a.param else None,
+        }
+        for a in bulk_actions_of(otype)
+        if allowed(user, otype, a.operation)
+    ]
 
 
 def object_list(request, otype: ObjectType):
@@ -334,14 +383,19 @@ def object_list(request, otype: ObjectType):
     except ValidationFailed as error:
         errors = {k: [str(m) for m in v] for k, v in error.fields.items()}
     query = params_query(otype, params)
-    saved = list(saved_queries_for(user=user, entity=otype.list_entity))
+    saved = list(saved_queries_for(user=user, entity=otype.list_entity).select_related("shared_with"))
+    shared_labels = group_labels(entry.shared_with.name for entry in saved if entry.shared_with)
     for entry in saved:
         entry.query_string = params_query(otype, entry.params)
+        entry.shared_label = shared_labels.get(entry.shared_with.name, "") if entry.shared_with else ""
     sums = _sum_fields(otype)
+    columns = shown_columns(otype, user)
     context = {
         "otype": otype,
         "page": page,
-        "rows": _rows(otype, page["rows"], user),
+        "columns": columns,
+        "column_choices": [(c, c in columns) for c in otype.columns],
+        "rows": _rows(otype, page["rows"], columns),
         "groups": [{**g, "sums": [(label, g.get(key) or 0) for key, label in sums]} for g in groups],
         "totals": [(label, totals.get(key) or 0) for key, label in sums],
         "errors": errors,
@@ -358,21 +412,12 @@ def object_list(request, otype: ObjectType):
         else "",
         "saved_queries": saved,
         "current_saved": next((s for s in saved if s.query_string == query), None),
-        "sharing_groups": list(Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")),
+        "sharing_groups": group_choices(Group.objects.filter(pk__in=user.groups.values("pk"))),
         "can_add": otype.has_page("new") and allowed(user, otype, "add"),
         "can_export": allowed(user, otype, "export"),
         "can_save_query": user.has_perm("crm.add_savedquery"),
-        "bulk_actions": [
-            {
-                "name": a.name,
-                "label": a.label,
-                "choices": [(str(v), str(lbl)) for v, lbl in a.choices(user)] if a.choices else [],
-                "choices_label": a.choices_label,
-            }
-            for a in bulk_actions_of(otype)
-            if allowed(user, otype, a.operation)
-        ],
-        "list_actions": _list_actions(otype),
+        "bulk_actions": _bulk_actions(otype, user),
+        "list_actions": _list_actions(otype, user),
     }
     results_id = f"{otype.key}-results"
     template = (
@@ -424,28 +469,64 @@ def object_save_query(request, otype: ObjectType):
     return redirect(otype.url("list") + "?" + params_query(otype, saved.params))
 
 
-def object_bulk(request, otype: ObjectType):
-    """Run a bulk action on the ticked rows the user may act on (others are skipped, not errors)."""
-    action = next((a for a in bulk_actions_of(otype) if a.name == request.POST.get("action")), None)
-    if action is None:
-        messages.error(request, _("Choose an action."))
-        return redirect(otype.url("list"))
-    require(request.user, otype, action.operation)
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:500]
-    rows = list(otype.model.objects.visible_to(request.user, action.operation).filter(pk__in=ids))
+def object_delete_query(request, otype: ObjectType, saved_query_id: int):
+    """The owner deletes one of their saved queries (a colleague it is shared with may not)."""
     try:
-        if action.choices is not None:
-            done = action.run(request.user, rows, request.POST.get(f"value_{action.name}", ""))
-        else:
-            done = action.run(request.user, rows)
+        saved_query_delete(actor=request.user, saved_query_id=saved_query_id)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("%(action)s: %(n)d done.") % {"action": action.label, "n": done})
-    back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
+        messages.success(request, _("Deleted the saved query."))
     return redirect(otype.url("list"))
+
+
+def object_columns(request, otype: ObjectType):
+    """Keep the columns the person ticked for this list ("reset" goes back to the defaults)."""
+    require(request.user, otype, "view")
+    columns = [] if request.POST.get("reset") else request.POST.getlist("columns")
+    list_columns_set(
+        actor=request.user,
+        list_key=otype.list_key,
+        columns=columns,
+        offered=[c.name for c in otype.columns],
+    )
+    return redirect(_safe_list_url(otype, request.POST.get("next", "")))
+
+
+def _safe_list_url(otype: ObjectType, back: str) -> str:
+    return back if back.startswith(otype.url("list")) and not back.startswith("//") else otype.url("list")
+
+
+def object_bulk(request, otype: ObjectType):
+    """Run a bulk action on the ticked rows the user may act on (others are skipped, not errors)."""
+    back = _safe_list_url(otype, request.POST.get("next", ""))
+    action = next((a for a in bulk_actions_of(otype) if a.name == request.POST.get("action")), None)
+    if action is None:
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    require(request.user, otype, action.operation)
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:500]
+    if not ids:
+        messages.error(request, _("Tick the rows to act on."))
+        return redirect(back)
+    rows = list(otype.model.objects.visible_to(request.user, action.operation).filter(pk__in=ids))
+    try:
+        if action.param is not None:
+            value = request.POST.get(f"param_{action.name}", "").strip()
+            if action.param.required and not value:
+                raise ValidationFailed(
+                    _("%(field)s: this field is required.") % {"field": action.param.label},
+                    fields={action.param.name: [_("This field is required.")]},
+                )
+            done = action.run(request.user, rows, value)
+        else:
+            done = action.run(request.user, rows)
+    except DomainError as error:
+        for message in [m for ms in located(error).values() for m in ms]:
+            messages.error(request, f"{action.label}: {message}")
+    else:
+        messages.success(request, _("%(action)s: %(n)d done.") % {"action": action.label, "n": done})
+    return redirect(back)
 
 
 # --- detail -------------------------------------------------------------------------------------
@@ -488,13 +569,14 @@ def located(error: DomainError) -> dict[str, list[str]]:
 
 
 def posted_values(otype: ObjectType, post, page: str, files=None) -> dict:
-    """The posted form values (strings; a "bool" a bool; a "file" the upload or None)."""
+    """The form's values as strings (a box as a bool; a file as the upload, None when none was
+    chosen, so an edit keeps the stored one)."""
     values = {}
     for spec in otype.fields(page):
-        if spec.kind == "bool":
-            values[spec.name] = post.get(spec.name) == "on"
-        elif spec.kind == "file":
+        if spec.kind == "file":
             values[spec.name] = files.get(spec.name) if files is not None else None
+        elif spec.kind == "bool":
+            values[spec.name] = post.get(spec.name) == "on"
         else:
             values[spec.name] = post.get(spec.name, "").strip()
     return values
@@ -503,7 +585,8 @@ def posted_values(otype: ObjectType, post, page: str, files=None) -> dict:
 def _initial_value(obj, name: str):
     value = getattr(obj, f"{name}_id") if hasattr(obj, f"{name}_id") else getattr(obj, name)
     if isinstance(value, models.fields.files.FieldFile):
-        return ""  # a file input is never pre-filled; an empty one keeps the stored file
+        # a file input is never pre-filled: the form names the stored file, an empty input keeps it
+        return value.name.rsplit("/", 1)[-1] if value else ""
     if isinstance(value, bool):
         return value
     if isinstance(value, datetime.datetime):
@@ -514,8 +597,12 @@ def _initial_value(obj, name: str):
 
 
 def form_fields(otype: ObjectType, page: str, user, values: dict, errors: dict) -> list[dict]:
+    return form_fields_of(otype.fields(page), otype, user, values, errors)
+
+
+def form_fields_of(specs, otype: ObjectType, user, values: dict, errors: dict) -> list[dict]:
     rows = []
-    for spec in otype.fields(page):
+    for spec in specs:
         label = spec.label
         if not label:
             try:
@@ -532,6 +619,9 @@ def form_fields(otype: ObjectType, page: str, user, values: dict, errors: dict) 
                 "required": spec.required,
                 "maxlength": spec.maxlength,
                 "help": spec.help,
+                "accept": spec.accept,
+                "multiple": spec.multiple,
+                "capture": spec.capture,
                 "errors": errors.get(spec.name, []),
             }
         )
@@ -547,10 +637,10 @@ def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, 
         "title": title,
         "back": back,
         "fields": form_fields(otype, page, request.user, values, errors),
+        "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
         "general_errors": [m for k, ms in errors.items() if k not in names for m in ms],
-        "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
     }
     return render(request, "tasklist/objects/form.html", context, status=status)
 
@@ -628,6 +718,13 @@ def object_urls(otype: ObjectType) -> list:
         ("list", f"{prefix}/", object_list, (require_GET,)),
         ("export", f"{prefix}/export/", object_export, (require_GET,)),
         ("query", f"{prefix}/queries/", object_save_query, (require_POST,)),
+        (
+            "query_delete",
+            f"{prefix}/queries/<int:saved_query_id>/delete/",
+            object_delete_query,
+            (require_POST,),
+        ),
+        ("columns", f"{prefix}/columns/", object_columns, (require_POST,)),
         ("new", f"{prefix}/new/", object_create, ()),
         ("bulk", f"{prefix}/bulk/", object_bulk, (require_POST,)),
         ("detail", f"{prefix}/<int:pk>/", object_detail, (require_GET,)),

@@ -26,6 +26,7 @@ SALES_PERMS = [
         "complaint",
         "servicerequest",
         "servicerecord",
+        "consultation",
         "campaign",
         "competitor",
         "expense",

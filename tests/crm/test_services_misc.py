@@ -15,7 +15,7 @@ from crm.marketing.services import (
     favourite_list_create,
 )
 from crm.models import Complaint, FavouriteList, ServiceRecord
-from crm.services.sales import opportunity_close, opportunity_create
+from crm.sales.services import opportunity_close, opportunity_create
 from crm.services.service import complaint_submit, service_record_create, service_request_submit
 from crm.signals import business_event
 

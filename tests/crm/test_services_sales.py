@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, ValidationFailed
 from crm.models import Competitor, Contact, Customer, Lead, Opportunity
-from crm.services.customers import DuplicateFound
-from crm.services.sales import (
+from crm.sales.services import (
     activity_create,
     lead_convert,
     lead_create,
@@ -14,6 +13,7 @@ from crm.services.sales import (
     opportunity_create,
     opportunity_update,
 )
+from crm.services.customers import DuplicateFound
 
 from .factories import ContactFactory, CustomerFactory
 

@@ -6,7 +6,7 @@ import datetime
 import time_machine
 
 from crm.models import Opportunity, OpportunityStageSpell
-from crm.services.sales import opportunity_close, opportunity_create, opportunity_update
+from crm.sales.services import opportunity_close, opportunity_create, opportunity_update
 
 from .factories import CustomerFactory
 

@@ -18,8 +18,8 @@ def accessible(page, live_server, context: str) -> None:
 @pytest.fixture
 def customers(demo_org):
     from crm.models import ChoiceList
+    from crm.sales.services import activity_create
     from crm.services.customers import contact_create
-    from crm.services.sales import activity_create
     from org.models import User
     from tests.crm.factories import (
         ChoiceOptionFactory,

@@ -173,3 +173,18 @@ def test_signal_thrown_by_one_instance_reaches_every_waiting_one_and_starts_othe
     assert HumanTask.objects.get(instance=audit, status="ready").candidate_groups == ["sales"]
     # and a signal nobody waits for is not an error
     assert not services.broadcast_signal("nothing_happens").matched
+
+
+def test_a_signal_end_event_throws_its_signal(deploy, org, django_capture_on_commit_callbacks):
+    # given a delivery waiting for the recall signal
+    deploy("signals.bpmn")
+    deploy("recall_end.bpmn")
+    delivery = services.start_process("delivery", started_by=org.alice)
+    # when a process ends with a signal end event (SpiffWorkflow's parser alone ends it silently)
+    with django_capture_on_commit_callbacks(execute=True):
+        recall = services.start_process("recall_end", started_by=org.boss)
+    # then the signal reached the delivery
+    recall.refresh_from_db()
+    delivery.refresh_from_db()
+    assert recall.status == "completed" and "announced" in recall.completed_elements
+    assert delivery.status == "completed" and "stopped" in delivery.completed_elements

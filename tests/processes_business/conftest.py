@@ -105,7 +105,7 @@ def notified(user, template: str | None = None) -> list[str]:
 def two_deals(demo, deploy):
     """zhang.wei's opportunity and his colleague liu.yang's (which he cannot see), each in its stage
     process."""
-    from crm.services.sales import opportunity_create
+    from crm.sales.services import opportunity_create
     from tests.crm.factories import CustomerFactory
 
     deploy("opportunity_stages")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.errors import NotPermitted, ValidationFailed
 from crm.models import Opportunity
-from crm.services.sales import opportunity_create
+from crm.sales.services import opportunity_create
 from engine.models import HumanTask, InstanceEvent, ProcessInstance
 from engine.services import complete_task, fire_due_timers
 from tests.crm.factories import CustomerFactory
@@ -170,7 +170,7 @@ def test_an_opportunity_created_at_a_later_stage_enters_there(demo, deploy):
 
 
 def test_closing_the_opportunity_outside_the_process_ends_it(demo, opportunity):
-    from crm.services.sales import opportunity_close
+    from crm.sales.services import opportunity_close
 
     complete(demo.zhang_wei, POTENTIAL, ADVANCE)
     opportunity_close(actor=demo.zhang_wei, opportunity=opportunity, won=True, reason="Signed at the fair")

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from core.errors import Conflict, ValidationFailed
 from crm.models import Opportunity
-from crm.services.sales import opportunity_create
+from crm.sales.services import opportunity_create
 from engine.models import HumanTask, Incident, ProcessInstance
 from engine.services import complete_task, start_process
 from office.models import Vehicle, VehicleBooking

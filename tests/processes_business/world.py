@@ -44,9 +44,9 @@ def deploy_shipped(keys=KINDS) -> None:
 def every_kind() -> SimpleNamespace:
     """Needs the demo org and office seeded (and the shipped processes deployed: deploy_shipped)."""
     from crm.models import Contact, CustomerLevel, Order, StockLevel
+    from crm.sales.services import opportunity_create
     from crm.services.commerce import order_create, order_set_status
     from crm.services.levels import customer_level_change_request
-    from crm.services.sales import opportunity_create
     from crm.services.service import complaint_submit, service_request_submit
     from office.models import LeaveType
     from office.services import leave_request_submit, vehicle_request_submit

@@ -1,5 +1,6 @@
 """Designer pages: only process designers; a broken upload shows located findings and deploys
-nothing; a good one deploys (v1, then v2 when changed); versions, heat-map, activation."""
+nothing; a good one is saved as a draft (v1, then v2 when changed); versions, heat-map,
+activation."""
 
 from pathlib import Path
 
@@ -53,11 +54,14 @@ def test_a_broken_upload_shows_located_findings_and_deploys_nothing(client, desi
 def test_a_good_upload_deploys_and_a_changed_one_becomes_v2(client, designer):
     client.force_login(designer)
     first = upload(client, GOOD)
-    assert first.status_code == 302 and first.url == reverse("designer:process", args=["tl_discount"])
+    assert (
+        first.status_code == 302
+        and first.url == reverse("designer:process", args=["tl_discount"]) + "?version=1"
+    )
     again = upload(client, CHANGED, follow=True)
-    assert "as version 2" in again.content.decode()
+    assert "as draft version 2" in again.content.decode()
     versions = again.context["versions"]
-    assert [(v.version, v.active) for v in versions][:2] == [(2, True), (1, False)]
+    assert [(v.version, v.active) for v in versions][:2] == [(2, False), (1, False)]
     same = upload(client, CHANGED, follow=True)
     assert "Nothing changed: this is version 2." in same.content.decode()
 
@@ -82,8 +86,8 @@ def test_the_modeler_saves_an_edit_as_a_new_version(client, designer):
     assert page.status_code == 200 and "baton-modeler.min.js" in page.content.decode()
     assert 'id="diagram-xml"' in page.content.decode()
     response = client.post(reverse("designer:save", args=["tl_discount", 1]), {"xml": CHANGED}, follow=True)
-    assert "as version 2" in response.content.decode()
-    assert DefinitionVersion.objects.get(key="tl_discount", active=True).version == 2
+    assert "as draft version 2" in response.content.decode()
+    assert not DefinitionVersion.objects.filter(key="tl_discount", active=True).exists()
     rejected = client.post(reverse("designer:save", args=["tl_discount", 2]), {"xml": BROKEN})
     assert rejected.status_code == 400 and 'data-locate="approved_flow"' in rejected.content.decode()
 

@@ -17,6 +17,23 @@ document.addEventListener("alpine:init", function () {
     };
   });
 
+  /* The bulk bar of a generic list: only the chosen action's value (whom to, why…) is shown. */
+  Alpine.data("bulkBar", function () {
+    return {
+      init: function () {
+        var bar = this.$el;
+        var select = bar.querySelector("select[name=action]");
+        function update() {
+          bar.querySelectorAll("[data-bulk-param]").forEach(function (el) {
+            el.hidden = el.dataset.bulkParam !== select.value;
+          });
+        }
+        select.addEventListener("change", update);
+        update();
+      },
+    };
+  });
+
   /* A tab of the customer card loaded by htmx: once its panel arrives, it becomes the current tab. */
   Alpine.data("cardTab", function () {
     return {

@@ -1,5 +1,6 @@
-"""Contracts (合同): the list, the contract page (terms, signers, approval, payment plan with
-overdue marks, payments, invoices, documents) and its actions; the month's sales targets."""
+"""Contracts (合同), invoices (发票) and receivables (the instalments of payment plans) as generic
+object views; the contract page (terms, signers, approval, payment plan with overdue marks,
+payments, invoices, documents) and its actions; the month's sales targets."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -32,33 +33,176 @@ from crm.services.documents import document_upload
 from org.permissions import RowScope
 from org.selectors import user_row_scope, users_in_scope
 
-from .common import paginate, permission
+from ..objects import BulkAction, Column, Filter, ObjectType
+from .common import permission
 from .quotations import _errors, _visible_or_404
 from .records import processes_of
+from .sales import BY_STATUS_OWNER_CUSTOMER, model_choices, people, status_and_owner
 
 
-@permission("crm.view_contract")
-@require_GET
-def contract_list(request):
-    contracts = Contract.objects.visible_to(request.user).select_related("customer", "owner").order_by("-id")
-    status = request.GET.get("status", "")
-    if status in Contract.Status.values:
-        contracts = contracts.filter(status=status)
-    page = paginate(contracts, request.GET.get("page"))
-    paid = {
-        row["contract_id"]: row["total"]
-        for row in Payment.objects.filter(contract__in=[c.pk for c in page.object_list])
-        .order_by()
-        .values("contract_id")
-        .annotate(total=Sum("amount"))
-    }
-    for contract in page.object_list:
-        contract.paid = paid.get(contract.pk, 0)
-    return render(
-        request,
-        "tasklist/crm/contract_list.html",
-        {"page": page, "status": status, "statuses": Contract.Status.choices},
-    )
+def _submit(actor, contracts) -> int:
+    done = 0
+    for contract in contracts:
+        if contract.status in (Contract.Status.DRAFT, Contract.Status.REJECTED):
+            contract_set_status(actor=actor, contract=contract, status=Contract.Status.SUBMITTED)
+            done += 1
+    return done
+
+
+CONTRACTS = ObjectType(
+    key="contract",
+    model=Contract,
+    list_entity="contract",
+    url_prefix="contracts",
+    title=gettext_lazy("contract"),
+    title_plural=gettext_lazy("Contracts"),
+    columns=(
+        Column("code", gettext_lazy("code"), link=True),
+        Column("title", gettext_lazy("title")),
+        Column("customer.name", gettext_lazy("customer")),
+        Column("status", gettext_lazy("status")),
+        Column("amount", gettext_lazy("amount"), kind="money"),
+        Column("paid", gettext_lazy("paid"), kind="money"),
+        Column("signed_on", gettext_lazy("signed"), kind="date"),
+        Column("starts_on", gettext_lazy("from"), kind="date", default=False),
+        Column("ends_on", gettext_lazy("until"), kind="date"),
+        Column("customer_signer", gettext_lazy("signed by (customer)"), default=False),
+        Column("owner", gettext_lazy("owner")),
+    ),
+    filters=status_and_owner(Contract.Status),
+    sorts=(
+        ("-created", gettext_lazy("Newest")),
+        ("-amount", gettext_lazy("Amount, largest first")),
+        ("-signed_on", gettext_lazy("Signed, newest first")),
+        ("ends_on", gettext_lazy("Ends soonest")),
+    ),
+    groups=BY_STATUS_OWNER_CUSTOMER,
+    search_label=gettext_lazy("Code or title starts with"),
+    select_related=("customer", "owner"),
+    bulk_actions=(BulkAction("submit", gettext_lazy("Submit for approval"), "change", _submit),),
+    own_pages=("detail", "edit"),
+    list_actions=(
+        ("crm:quotation_list", gettext_lazy("Quotations")),
+        ("crm:instalment_list", gettext_lazy("Receivables")),
+        ("crm:invoice_list", gettext_lazy("Invoices")),
+    ),
+)
+
+
+def _mark_sent(actor, invoices) -> int:
+    done = 0
+    for invoice in invoices:
+        if invoice.status == Invoice.Status.ISSUED:
+            invoice_set_status(actor=actor, invoice=invoice, status=Invoice.Status.SENT)
+            done += 1
+    return done
+
+
+INVOICES = ObjectType(
+    key="invoice",
+    model=Invoice,
+    list_entity="invoice",
+    url_prefix="invoices",
+    title=gettext_lazy("invoice"),
+    title_plural=gettext_lazy("Invoices"),
+    columns=(
+        Column("number", gettext_lazy("invoice number"), link=True),
+        Column("kind", gettext_lazy("kind")),
+        Column("customer.name", gettext_lazy("customer")),
+        Column("contract.code", gettext_lazy("contract")),
+        Column("order.code", gettext_lazy("order"), default=False),
+        Column("amount", gettext_lazy("amount"), kind="money"),
+        Column("issued_on", gettext_lazy("invoice date"), kind="date"),
+        Column("status", gettext_lazy("status")),
+        Column("owner", gettext_lazy("owner")),
+    ),
+    filters=(
+        Filter("status", gettext_lazy("Status"), model_choices(Invoice.Status)),
+        Filter("kind", gettext_lazy("Kind"), model_choices(Invoice.Kind)),
+        Filter("owner", gettext_lazy("Owner"), people),
+    ),
+    sorts=(
+        ("-issued_on", gettext_lazy("Invoice date, newest first")),
+        ("-amount", gettext_lazy("Amount, largest first")),
+        ("-created", gettext_lazy("Newest")),
+    ),
+    groups=(
+        ("status", gettext_lazy("Status")),
+        ("kind", gettext_lazy("Kind")),
+        ("owner", gettext_lazy("Owner")),
+        ("customer", gettext_lazy("Customer")),
+    ),
+    search_label=gettext_lazy("Invoice number starts with"),
+    detail_fields=(
+        "number",
+        "kind",
+        "customer",
+        "contract",
+        "order",
+        "amount",
+        "issued_on",
+        "status",
+        "owner",
+    ),
+    select_related=("customer", "contract", "order", "owner"),
+    bulk_actions=(BulkAction("sent", gettext_lazy("Mark as sent to the customer"), "change", _mark_sent),),
+    detail_panels="tasklist/crm/_money_panels.html",
+    list_actions=(("crm:contract_list", gettext_lazy("Contracts")),),
+)
+
+
+INSTALMENTS = ObjectType(
+    key="instalment",
+    model=Instalment,
+    list_entity="instalment",
+    url_prefix="receivables",
+    title=gettext_lazy("instalment"),
+    title_plural=gettext_lazy("Receivables"),
+    columns=(
+        Column("contract.code", gettext_lazy("contract"), link=True),
+        Column("sequence", gettext_lazy("instalment")),
+        Column("customer.name", gettext_lazy("customer")),
+        Column("due_on", gettext_lazy("due on"), kind="date"),
+        Column("amount", gettext_lazy("amount"), kind="money"),
+        Column("paid", gettext_lazy("paid"), kind="money"),
+        Column("outstanding", gettext_lazy("outstanding"), kind="money"),
+        Column("contract.owner", gettext_lazy("owner")),
+        Column("note", gettext_lazy("note"), default=False),
+        Column("reminded_on", gettext_lazy("reminded"), kind="date", default=False),
+    ),
+    filters=(
+        Filter(
+            "due",
+            gettext_lazy("Due"),
+            lambda _user: [
+                ("overdue", _("Overdue")),
+                ("week", _("Due within 7 days")),
+                ("month", _("Due within 30 days")),
+                ("open", _("Not yet paid")),
+                ("settled", _("Paid")),
+            ],
+        ),
+        Filter("owner", gettext_lazy("Owner"), people),
+    ),
+    sorts=(
+        ("due_on", gettext_lazy("Due soonest")),
+        ("-due_on", gettext_lazy("Due latest")),
+        ("-outstanding", gettext_lazy("Outstanding, largest first")),
+    ),
+    groups=(
+        ("customer", gettext_lazy("Customer")),
+        ("owner", gettext_lazy("Owner")),
+        ("contract", gettext_lazy("Contract")),
+    ),
+    search_label=gettext_lazy("Contract code starts with"),
+    detail_fields=("contract", "sequence", "customer", "due_on", "amount", "note", "settled", "reminded_on"),
+    select_related=("contract", "customer", "contract__owner"),
+    detail_panels="tasklist/crm/_money_panels.html",
+    list_actions=(
+        ("crm:contract_list", gettext_lazy("Contracts")),
+        ("crm:invoice_list", gettext_lazy("Invoices")),
+    ),
+)
 
 
 @permission("crm.view_contract")

@@ -1,9 +1,8 @@
-"""Customer list (filters, grouping with totals, saved queries, export) and the customer card."""
+"""Customers: the list as a generic object view (tasklist.views.objects: filters, grouping with
+totals, saved queries, column choice, export, bulk transfer/release/favourites) and the
+customer card, form and card actions, which stay pages of their own."""
 
 from __future__ import annotations
-
-import json
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -11,16 +10,16 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core import jsonlimits
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError
 from crm.models import (
+    ChoiceList,
     Complaint,
     ContactEmployment,
     Customer,
@@ -36,53 +35,33 @@ from crm.models import (
 from crm.selectors.customers import customer_card, customer_get
 from crm.selectors.dedup import customer_find_duplicates
 from crm.selectors.documents import documents_for_customer
-from crm.selectors.lists import list_groups, list_page, list_totals
-from crm.selectors.misc import saved_queries_for
 from crm.services.customers import (
     DuplicateFound,
     customer_create,
     customer_share,
+    customer_transfer,
     customer_unshare,
     customer_update,
 )
-from crm.services.imports import list_export
 from crm.services.levels import customer_level_change_request
-from crm.services.misc import saved_query_delete, saved_query_save
 from crm.services.pools import pool_release
 from engine.models import ProcessInstance
 from org.models import Department
-from org.permissions import RowScope
-from org.selectors import group_choices, user_row_scope, users_in_scope
+from org.selectors import group_choices
 
+from ..objects import BulkAction, Column, Filter, FormField, ObjectType
 from .common import (
     custom_definitions,
     form_rows,
     form_values,
     initial_values,
-    option_choices,
     permission,
     viewable,
 )
+from .sales import options, people
 
 User = get_user_model()
 
-FILTERS = ("status", "level", "customer_type", "source", "industry", "region", "owner")
-SORTS = (
-    ("-last_activity", gettext_lazy("Last activity, newest first")),
-    ("name", gettext_lazy("Name")),
-    ("code", gettext_lazy("Code")),
-    ("-annual_revenue", gettext_lazy("Annual revenue, largest first")),
-    ("next_follow_up", gettext_lazy("Next follow-up")),
-    ("-created", gettext_lazy("Newest")),
-)
-GROUPS = (
-    ("level", gettext_lazy("Level")),
-    ("owner", gettext_lazy("Customer manager")),
-    ("status", gettext_lazy("Status")),
-    ("industry", gettext_lazy("Industry")),
-    ("region", gettext_lazy("Region")),
-    ("credit_level", gettext_lazy("Credit level")),
-)
 TABS = (
     ("overview", gettext_lazy("Overview")),
     ("contacts", gettext_lazy("Contacts")),
@@ -101,183 +80,116 @@ BASICS_TABS = tuple(
 )
 
 
-# --- the list ---------------------------------------------------------------------------------
+# --- the list (a generic object view) ----------------------------------------------------------
 
 
-def list_params(get) -> dict:
-    """The GET parameters of the list page as crm list params (what a saved query stores)."""
-    filters = {name: get[name] for name in FILTERS if get.get(name)}
-    params: dict = {"filters": filters}
-    for key, name in (("q", "search"), ("sort", "sort"), ("group", "group_by")):
-        if get.get(key):
-            params[name] = get[key]
-    return params
+def _levels(_user) -> list[tuple[str, str]]:
+    return [(str(level.pk), level.name) for level in CustomerLevel.objects.filter(active=True)]
 
 
-def params_query(params: dict) -> str:
-    """Back from list params to the page's query string (for saved query links)."""
-    query = {k: v for k, v in (params.get("filters") or {}).items() if k in FILTERS}
-    for name, key in (("search", "q"), ("sort", "sort"), ("group_by", "group")):
-        if params.get(name):
-            query[key] = params[name]
-    return urlencode(query)
+def _colleagues(user) -> list[tuple[str, str]]:
+    """Whom a customer can be handed to: active staff by display name."""
+    rows = User.objects.filter(is_active=True, employee__isnull=False).order_by("display_name")[:300]
+    return [(str(u.pk), u.get_full_name() or str(u)) for u in rows]
 
 
-def _owner_choices(user) -> list:
-    """Customer managers the user may filter by: the people whose customers their row scope reaches."""
-    scope = user_row_scope(user)
-    if scope == RowScope.OWN:
-        return []
-    users = User.objects.filter(is_active=True)
-    if scope != RowScope.ALL:
-        users = users.filter(pk__in=users_in_scope(user, scope))
-    return list(users.order_by("username")[:300])
-
-
-def _filter_fields(user, get, errors: dict) -> list[dict]:
-    """The list's select boxes (filters, grouping, sort) with their choices and located errors."""
-    options = option_choices()
-    any_ = [("", _("Any"))]
-    fields = [
-        ("status", _("Status"), any_ + [(str(o.pk), o.label) for o in options["status"]], "status"),
-        (
-            "level",
-            _("Level"),
-            any_ + [(str(lv.pk), lv.name) for lv in CustomerLevel.objects.filter(active=True)],
-            "level",
-        ),
-        ("customer_type", _("Type"), any_ + [(str(o.pk), o.label) for o in options["type"]], "customer_type"),
-        ("source", _("Source"), any_ + [(str(o.pk), o.label) for o in options["source"]], "source"),
-        ("industry", _("Industry"), any_ + [(str(o.pk), o.label) for o in options["industry"]], "industry"),
-        ("region", _("Region"), any_ + [(str(o.pk), o.label) for o in options["region"]], "region"),
-        (
-            "owner",
-            _("Customer manager"),
-            [("", _("Anyone")), ("me", _("Me"))] + [(str(u.pk), str(u)) for u in _owner_choices(user)],
-            "owner",
-        ),
-        ("group", _("Group by"), [("", _("No grouping"))] + [(k, str(v)) for k, v in GROUPS], "group_by"),
-        ("sort", _("Sort"), [(k, str(v)) for k, v in SORTS], "sort"),
-    ]
-    return [
-        {
-            "name": name,
-            "label": label,
-            "choices": choices,
-            "selected": get.get(name, ""),
-            "errors": errors.get(key, []),
-        }
-        for name, label, choices, key in fields
-    ]
-
-
-@permission("crm.view_customer")
-@require_GET
-def customer_list(request):
-    user = request.user
-    params = list_params(request.GET)
-    try:
-        page_number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page_number = 1
-    errors: dict = {}
-    page = {"rows": [], "count": 0, "count_capped": False, "page": 1, "page_size": 50}
-    groups, totals = [], {}
-    try:
-        page = list_page(user=user, entity="customer", params=params, page=page_number)
-        totals = list_totals(user=user, entity="customer", params=params)
-        if params.get("group_by"):
-            groups = list_groups(user=user, entity="customer", params=params)
-    except ValidationFailed as error:
-        errors = {k: [str(m) for m in v] for k, v in error.fields.items()}
-    query = params_query(params)
-    saved = list(saved_queries_for(user=user, entity="customer"))
-    for entry in saved:
-        entry.query_string = params_query(entry.params)
-    context = {
-        "page": page,
-        "groups": groups,
-        "totals": totals,
-        "errors": errors,
-        "get": request.GET,
-        "filter_fields": _filter_fields(user, request.GET, errors),
-        "params_json": json.dumps(params, ensure_ascii=False),
-        "query": query,
-        "next_query": urlencode({**dict(request.GET.items()), "page": page_number + 1})
-        if len(page["rows"]) == page["page_size"]
-        else "",
-        "previous_query": urlencode({**dict(request.GET.items()), "page": page_number - 1})
-        if page_number > 1
-        else "",
-        "saved_queries": saved,
-        "current_saved": next((s for s in saved if s.query_string == query), None),
-        "sharing_groups": group_choices(
-            Group.objects.filter(pk__in=user.groups.values("pk")).order_by("name")
-        ),
-        "filtered": bool(query),
-        "can_add": user.has_perm("crm.add_customer"),
-        "can_export": user.has_perm("crm.export_customer"),
-        "can_merge": user.has_perm("crm.delete_customer"),
-        "can_import": user.has_perm("crm.add_importjob"),
-    }
-    template = (
-        "tasklist/crm/_customer_results.html"
-        if request.htmx and request.htmx.target == "customer-results"
-        else "tasklist/crm/customer_list.html"
-    )
-    return render(request, template, context)
-
-
-@permission("crm.export_customer")
-@require_GET
-def customer_export(request):
-    try:
-        data = list_export(actor=request.user, entity="customer", params=list_params(request.GET))
-    except ValidationFailed as error:
-        messages.error(request, str(error.message))
-        return redirect(reverse("crm:customer_list") + "?" + request.GET.urlencode())
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="customers.xlsx"'
-    return response
-
-
-@permission("crm.add_savedquery")
-@require_POST
-def saved_query_create(request):
-    try:
-        params = jsonlimits.loads(request.POST.get("params") or "{}")
-    except ValueError:
-        params = {}
-    group = None
-    if request.POST.get("shared_with", "").isdigit():
-        group = Group.objects.filter(pk=int(request.POST["shared_with"])).first()
-    try:
-        saved = saved_query_save(
-            actor=request.user,
-            name=request.POST.get("name", ""),
-            entity="customer",
-            params=params,
-            shared_with=group,
+def _transfer(actor, customers, value) -> int:
+    owner = User.objects.filter(pk=int(value) if value.isdigit() else 0).first()
+    for customer in customers:
+        customer_transfer(
+            actor=actor, customer=customer, owner=owner, note=str(_("Transferred from the list."))
         )
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect(reverse("crm:customer_list") + "?" + params_query(params))
-    messages.success(request, _("Saved the query “%(name)s”.") % {"name": saved.name})
-    return redirect(reverse("crm:customer_list") + "?" + params_query(saved.params))
+    return len(customers)
 
 
-@permission("crm.change_savedquery")
-@require_POST
-def saved_query_delete_view(request, saved_query_id: int):
-    try:
-        saved_query_delete(actor=request.user, saved_query_id=saved_query_id)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("Deleted the saved query."))
-    return redirect("crm:customer_list")
+def _release(actor, customers, value) -> int:
+    for customer in customers:
+        pool_release(actor=actor, customer=customer, reason=value[:300])
+    return len(customers)
+
+
+CUSTOMERS = ObjectType(
+    key="customer",
+    model=Customer,
+    list_entity="customer",
+    url_prefix="customers",
+    title=gettext_lazy("customer"),
+    title_plural=gettext_lazy("Customers"),
+    columns=(
+        Column("name", gettext_lazy("customer"), link=True),
+        Column("short_name", gettext_lazy("short name"), default=False),
+        Column("code", gettext_lazy("code")),
+        Column("phone", gettext_lazy("phone"), kind="tel"),
+        Column("level", gettext_lazy("level")),
+        Column("customer_type", gettext_lazy("type"), default=False),
+        Column("status", gettext_lazy("status")),
+        Column("industry", gettext_lazy("industry")),
+        Column("region", gettext_lazy("region")),
+        Column("owner", gettext_lazy("customer manager")),
+        Column("last_activity_at", gettext_lazy("last activity"), kind="datetime"),
+        Column("next_follow_up", gettext_lazy("next follow-up"), kind="date"),
+        Column("annual_revenue", gettext_lazy("annual revenue"), kind="money"),
+        Column("source", gettext_lazy("source"), default=False),
+        Column("credit_level", gettext_lazy("credit level"), default=False),
+        Column("email", gettext_lazy("e-mail"), default=False),
+        Column("address", gettext_lazy("address"), default=False),
+        Column("employee_count", gettext_lazy("employees"), default=False),
+        Column("created_at", gettext_lazy("created"), kind="datetime", default=False),
+    ),
+    filters=(
+        Filter("status", gettext_lazy("Status"), options(ChoiceList.STATUS)),
+        Filter("level", gettext_lazy("Level"), _levels),
+        Filter("customer_type", gettext_lazy("Type"), options(ChoiceList.TYPE)),
+        Filter("source", gettext_lazy("Source"), options(ChoiceList.SOURCE)),
+        Filter("industry", gettext_lazy("Industry"), options(ChoiceList.INDUSTRY)),
+        Filter("region", gettext_lazy("Region"), options(ChoiceList.REGION)),
+        Filter("owner", gettext_lazy("Customer manager"), people),
+    ),
+    sorts=(
+        ("-last_activity", gettext_lazy("Last activity, newest first")),
+        ("name", gettext_lazy("Name")),
+        ("code", gettext_lazy("Code")),
+        ("-annual_revenue", gettext_lazy("Annual revenue, largest first")),
+        ("next_follow_up", gettext_lazy("Next follow-up")),
+        ("-created", gettext_lazy("Newest")),
+    ),
+    groups=(
+        ("level", gettext_lazy("Level")),
+        ("owner", gettext_lazy("Customer manager")),
+        ("status", gettext_lazy("Status")),
+        ("industry", gettext_lazy("Industry")),
+        ("region", gettext_lazy("Region")),
+        ("credit_level", gettext_lazy("Credit level")),
+    ),
+    search_label=gettext_lazy("Name, phone, code or contact"),
+    search_placeholder=gettext_lazy("Customer name…"),
+    select_related=("owner", "level", "status", "industry", "region"),
+    bulk_actions=(
+        BulkAction(
+            "transfer",
+            gettext_lazy("Transfer to"),
+            "change",
+            _transfer,
+            param=FormField(
+                "owner", gettext_lazy("customer manager"), kind="select", required=True, choices=_colleagues
+            ),
+        ),
+        BulkAction(
+            "release",
+            gettext_lazy("Release to the pool"),
+            "change",
+            _release,
+            param=FormField("reason", gettext_lazy("reason"), required=True, maxlength=300),
+        ),
+    ),
+    own_pages=("detail", "new", "edit"),
+    list_actions=(
+        ("crm:pool", gettext_lazy("Customer pool")),
+        ("crm:customer_merge", gettext_lazy("Merge"), "crm.delete_customer"),
+        ("crm:import", gettext_lazy("Import"), "crm.add_importjob"),
+        ("tasklist:mailing_new", gettext_lazy("Send a mailing"), "integrations.add_mailing"),
+    ),
+)
 
 
 # --- the card ---------------------------------------------------------------------------------

@@ -483,7 +483,12 @@ EXPENSE_FIELDS = (
     FormField("customer", _("customer"), kind="select", choices=customers),
     FormField("opportunity", _("opportunity"), kind="select", choices=_open_opportunities),
     FormField("campaign", _("campaign"), kind="select", choices=_campaigns),
-    FormField("receipt", kind="file", help=_("A photo or PDF of the receipt or invoice (at most 10 MB).")),
+    FormField(
+        "receipt",
+        kind="file",
+        accept=".pdf,.png,.jpg,.jpeg,.gif,image/*",
+        help=_("A photo or PDF of the receipt or invoice (at most 10 MB)."),
+    ),
 )
 
 
@@ -708,6 +713,9 @@ def _add_contacts(actor, rows, value) -> int:
     return favourite_add(actor=actor, favourite_list=_favourite_group(actor, value), contacts=rows)
 
 
+FAVOURITE_GROUP_PARAM = FormField(
+    "favourite_list", _("Favourite group"), kind="select", required=True, choices=_my_favourite_groups
+)
 ADD_CUSTOMERS_TO_GROUP = register_bulk_action(
     Customer,
     BulkAction(
@@ -715,8 +723,7 @@ ADD_CUSTOMERS_TO_GROUP = register_bulk_action(
         _("Add to a favourite group"),
         "view",
         _add_customers,
-        choices=_my_favourite_groups,
-        choices_label=_("Favourite group"),
+        param=FAVOURITE_GROUP_PARAM,
     ),
 )
 ADD_CONTACTS_TO_GROUP = register_bulk_action(
@@ -726,8 +733,7 @@ ADD_CONTACTS_TO_GROUP = register_bulk_action(
         _("Add to a favourite group"),
         "view",
         _add_contacts,
-        choices=_my_favourite_groups,
-        choices_label=_("Favourite group"),
+        param=FAVOURITE_GROUP_PARAM,
     ),
 )
 

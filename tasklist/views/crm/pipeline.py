@@ -31,9 +31,16 @@ from crm.sales.selectors import (
     stage_task,
     task_is_for,
 )
-from crm.sales.services import LEAD_COLUMNS, WEB_FORM_PER_HOUR, lead_capture, lead_import
+from crm.sales.services import (
+    LEAD_COLUMNS,
+    WEB_FORM_PER_HOUR,
+    lead_capture,
+    lead_convert,
+    lead_disqualify,
+    lead_import,
+    opportunity_close,
+)
 from crm.services.customers import DuplicateFound
-from crm.services.sales import lead_convert, lead_disqualify, opportunity_close
 from org.models import Department
 
 from ..objects import allowed, get_or_404

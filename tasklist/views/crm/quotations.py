@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -26,7 +27,9 @@ from crm.services.quotations import (
     quotation_send,
 )
 
-from .common import paginate, permission
+from ..objects import BulkAction, Column, FormField, ObjectType
+from .common import permission
+from .sales import BY_STATUS_OWNER_CUSTOMER, status_and_owner
 
 EMPTY_ROWS = 3
 
@@ -181,24 +184,57 @@ def quotation_revise_view(request, pk: int):
     return _quotation_form(request, customer=quotation.customer, quotation=quotation)
 
 
-@permission("crm.view_quotation")
-@require_GET
-def quotation_list(request):
-    quotations = (
-        Quotation.objects.visible_to(request.user).select_related("customer", "owner").order_by("-id")
-    )
-    status = request.GET.get("status", "")
-    if status in Quotation.Status.values:
-        quotations = quotations.filter(status=status)
-    return render(
-        request,
-        "tasklist/crm/quotation_list.html",
-        {
-            "page": paginate(quotations, request.GET.get("page")),
-            "status": status,
-            "statuses": Quotation.Status.choices,
-        },
-    )
+def _decline(actor, quotations, reason) -> int:
+    done = 0
+    for quotation in quotations:
+        if quotation.status in (Quotation.Status.DRAFT, Quotation.Status.SENT):
+            quotation_decline(actor=actor, quotation=quotation, reason=reason)
+            done += 1
+    return done
+
+
+QUOTATIONS = ObjectType(
+    key="quotation",
+    model=Quotation,
+    list_entity="quotation",
+    url_prefix="quotations",
+    title=gettext_lazy("quotation"),
+    title_plural=gettext_lazy("Quotations"),
+    columns=(
+        Column("code", gettext_lazy("code"), link=True),
+        Column("version", gettext_lazy("version"), default=False),
+        Column("title", gettext_lazy("title")),
+        Column("customer.name", gettext_lazy("customer")),
+        Column("status", gettext_lazy("status")),
+        Column("quoted_on", gettext_lazy("date"), kind="date"),
+        Column("valid_until", gettext_lazy("valid until"), kind="date"),
+        Column("total_amount", gettext_lazy("total"), kind="money"),
+        Column("net_amount", gettext_lazy("net amount"), kind="money", default=False),
+        Column("sent_to", gettext_lazy("sent to"), default=False),
+        Column("owner", gettext_lazy("owner")),
+    ),
+    filters=status_and_owner(Quotation.Status),
+    sorts=(
+        ("-created", gettext_lazy("Newest")),
+        ("-quoted_on", gettext_lazy("Date, newest first")),
+        ("-total_amount", gettext_lazy("Total, largest first")),
+        ("valid_until", gettext_lazy("Valid until")),
+    ),
+    groups=BY_STATUS_OWNER_CUSTOMER,
+    search_label=gettext_lazy("Code or title starts with"),
+    select_related=("customer", "owner"),
+    bulk_actions=(
+        BulkAction(
+            "decline",
+            gettext_lazy("Mark as declined"),
+            "change",
+            _decline,
+            param=FormField("reason", gettext_lazy("reason"), required=True, maxlength=300),
+        ),
+    ),
+    own_pages=("detail",),
+    list_actions=(("crm:contract_list", gettext_lazy("Contracts")),),
+)
 
 
 @permission("crm.view_quotation")

@@ -1,6 +1,7 @@
-"""Read-only pages of the records around a customer (contact, opportunity, order, complaint,
-service request) with their processes; contacts and opportunities are edited through the generic
-object views (tasklist.views.crm.sales)."""
+"""Read-only pages of the records around a customer (contact, opportunity, order) with their
+processes; contacts and opportunities are edited through the generic object views
+(tasklist.views.crm.sales), complaints and service requests are the service desk's
+(tasklist.views.crm.service)."""
 
 from __future__ import annotations
 
@@ -169,61 +170,6 @@ def order_detail(request, pk: int):
             (gettext_lazy("Outstanding (CNY)"), balance.outstanding),
         ],
         extra={"lines": lines, "payments": payments, "kind": gettext_lazy("Order")},
-    )
-
-
-@viewable(Complaint)
-@require_GET
-def complaint_detail(request, pk: int):
-    complaint = _visible_or_404(request.user, Complaint, pk, "customer", "contact", "department", "handler")
-    return _page(
-        request,
-        obj=complaint,
-        title=f"{complaint.code} {complaint.subject}",
-        facts=_facts(
-            complaint,
-            [
-                "status",
-                "severity",
-                "due_at",
-                "channel",
-                "contact",
-                "department",
-                "handler",
-                "description",
-                "resolution",
-                "resolved_at",
-            ],
-        ),
-        extra={"kind": gettext_lazy("Complaint")},
-    )
-
-
-@viewable(ServiceRequest)
-@require_GET
-def service_request_detail(request, pk: int):
-    service_request = _visible_or_404(
-        request.user, ServiceRequest, pk, "customer", "contact", "product", "technician"
-    )
-    return _page(
-        request,
-        obj=service_request,
-        title=f"{service_request.code} {service_request.subject}",
-        facts=_facts(
-            service_request,
-            [
-                "kind",
-                "status",
-                "contact",
-                "product",
-                "technician",
-                "scheduled_at",
-                "due_at",
-                "description",
-                "work_record",
-            ],
-        ),
-        extra={"kind": gettext_lazy("Service request")},
     )
 
 

@@ -10,15 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ValidationFailed
 from crm.models import Activity, ChoiceList, ChoiceOption, Contact, Customer, Lead, Opportunity
 from crm.sales.selectors import lead_duplicates
-from crm.sales.services import activity_plan, lead_delete, lead_update
-from crm.services.customers import contact_create, contact_update
-from crm.services.sales import (
+from crm.sales.services import (
     activity_create,
+    activity_plan,
     lead_create,
+    lead_delete,
     lead_disqualify,
+    lead_update,
     opportunity_create,
     opportunity_update,
 )
+from crm.services.customers import contact_create, contact_update
 from org.permissions import RowScope
 from org.selectors import user_row_scope, users_in_scope
 
@@ -56,6 +58,15 @@ def people(user) -> list[tuple[str, str]]:
     if scope != RowScope.ALL:
         users = users.filter(pk__in=users_in_scope(user, scope))
     return result + [(str(u.pk), u.get_full_name() or str(u)) for u in users.order_by("display_name")[:300]]
+
+
+def status_and_owner(status_enum) -> tuple[Filter, Filter]:
+    """The two filters every money record's list has: its status and its owner."""
+    return (Filter("status", _("Status"), model_choices(status_enum)), Filter("owner", _("Owner"), people))
+
+
+# grouping of the money records (quotations, contracts, invoices)
+BY_STATUS_OWNER_CUSTOMER = (("status", _("Status")), ("owner", _("Owner")), ("customer", _("Customer")))
 
 
 def customers(user) -> list[tuple[str, str]]:

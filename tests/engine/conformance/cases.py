@@ -11,11 +11,13 @@ from .driver import (
     ExpectFailure,
     ExpectOpen,
     Message,
+    Signal,
     Start,
     Wait,
 )
 
 TW = "Test-Workflows/"
+CP = "camunda-platform/"
 LONG_TASK = "sid-6FBBB56D-00CD-4C2B-9345-486986BB4992"
 ACK_TASK = "sid-D3365C47-2FAE-4D17-98F4-E68B345E18CE"
 SP_WORK = "sid-137E71C6-FE26-418B-AFC0-1083027370F7"
@@ -750,5 +752,105 @@ CASES = [
         ],
         origin="camunda/MessageBoundaryEventTest.testRunThroughHappy",
         path=["Event_0g8w85g", "Event_InterruptBoundary"],
+    ),
+    # -- another engine's models: Camunda Platform 7's own engine tests (data/README.md) ---------------
+    Case(
+        "camunda-parallel-unstructured-two-forks",
+        [f"{CP}ParallelGatewayTest.testUnstructuredConcurrencyTwoForks.bpmn20.xml"],
+        [Start(), ExpectOpen(["task1", "task2", "task3", "task4"]), CompleteAll()],
+        origin="camunda ParallelGatewayTest.testUnstructuredConcurrencyTwoForks",
+        path=["fork1", "fork2", "join", "theEnd"],
+    ),
+    Case(
+        "camunda-parallel-fork-to-end-events",
+        [f"{CP}ParallelGatewayTest.testForkFollowedByOnlyEndEvents.bpmn20.xml"],
+        [Start()],
+        origin="camunda ParallelGatewayTest.testForkFollowedByOnlyEndEvents",
+        path=["end1", "end2"],
+    ),
+    Case(
+        # flows without ids (optional in BPMN): they used to overwrite each other, ending the
+        # instance at its start event
+        "camunda-event-gateway-timer-before-signal",
+        [f"{CP}EventBasedGatewayTest.testCatchAlertAndTimer.bpmn20.xml"],
+        [Start(), Wait(1), ExpectOpen(["task1"]), CompleteAll()],
+        origin="camunda EventBasedGatewayTest.testCatchAlertAndTimer",
+        path=["gw1", "timerEvent", "task1", "end"],
+        not_path=["signalEvent", "task2"],
+    ),
+    Case(
+        "camunda-boundary-timer-duration-from-juel",
+        [f"{CP}BoundaryTimerEventTest.testExpressionOnTimer.bpmn20.xml"],
+        [Start({"duration": "PT1H"}), Wait(1800), ExpectOpen(["task"]), Wait(1801), ExpectOpen([])],
+        origin="camunda BoundaryTimerEventTest.testExpressionOnTimer",
+        path=["boundaryTimer", "theEnd"],
+        not_path=["task"],
+    ),
+    Case(
+        "signavio-non-interrupting-timer-then-join",
+        [f"{CP}BoundaryTimerNonInterruptingEventTest.testJoin.bpmn20.xml"],
+        [
+            Start(),
+            ExpectOpen(["Main_Task"]),
+            Wait(3601),
+            ExpectOpen(["Main_Task", "Escalation_Task"]),
+            Complete("Main_Task"),
+            ExpectOpen(["Escalation_Task"]),
+            Complete("Escalation_Task"),
+        ],
+        origin="camunda BoundaryTimerNonInterruptingEventTest.testJoin (exported by Signavio)",
+        path=["IntermediateTimerEvent", "ParallelGateway", "EndNoneEvent"],
+    ),
+    Case(
+        "camunda-intermediate-timer-date-from-juel",
+        [f"{CP}IntermediateTimerEventTest.testExpression.bpmn20.xml"],
+        [Start({"dueDate": "2020-01-01T00:00:00+00:00"}), Wait(1)],
+        origin="camunda IntermediateTimerEventTest.testExpression (#{dueDate})",
+        path=["timer", "theEnd"],
+    ),
+    Case(
+        "camunda-signal-boundary-interrupts-the-task",
+        [f"{CP}SignalEventTests.catchAlertSignalBoundary.bpmn20.xml"],
+        [Start(), ExpectOpen(["task"]), Signal("alert"), ExpectOpen([])],
+        origin="camunda SignalEventTest.testSignalCatchBoundary",
+        path=["boundary", "end"],
+        not_path=["task"],
+    ),
+    Case(
+        "camunda-signal-boundary-non-interrupting",
+        [f"{CP}SignalEventTest.testNonInterruptingSignal.bpmn20.xml"],
+        [
+            Start(),
+            Signal("alert"),
+            ExpectOpen(["theUserTask", "theUserTask2"]),
+            Complete("theUserTask"),
+            ExpectOpen(["theUserTask2"]),
+            Complete("theUserTask2"),
+        ],
+        origin="camunda SignalEventTest.testNonInterruptingSignal",
+        path=["signal", "theEnd", "theEnd2"],
+    ),
+    Case(
+        "camunda-intermediate-message-catch",
+        [f"{CP}MessageIntermediateEventTest.testSingleIntermediateMessageEvent.bpmn20.xml"],
+        [Start(), ExpectOpen([]), Message("newInvoiceMessage"), ExpectOpen(["task"]), CompleteAll()],
+        origin="camunda MessageIntermediateEventTest.testSingleIntermediateMessageEvent",
+        path=["messageCatch", "task", "theEnd"],
+    ),
+    Case(
+        "camunda-error-end-caught-on-embedded-subprocess",
+        [f"{CP}BoundaryErrorEventTest.testCatchErrorOnEmbeddedSubprocess.bpmn20.xml"],
+        [Start(), Complete("subprocessTask"), ExpectOpen(["taskAfterErrorCatch"]), CompleteAll()],
+        origin="camunda BoundaryErrorEventTest.testCatchErrorOnEmbeddedSubprocess",
+        status="completed",
+        path=["catchError", "taskAfterErrorCatch"],
+        not_path=["theEnd"],
+    ),
+    Case(
+        "camunda-embedded-subprocess",
+        [f"{CP}SubProcessTest.testSimpleSubProcess.bpmn20.xml"],
+        [Start(), ExpectOpen(["subProcessTask"]), CompleteAll()],
+        origin="camunda SubProcessTest.testSimpleSubProcess",
+        path=["subProcessEnd", "subProcess", "theEnd"],
     ),
 ]

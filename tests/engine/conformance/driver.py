@@ -130,6 +130,17 @@ class Message:
 
 
 @dataclass
+class Signal:
+    """Broadcast a BPMN signal to every instance waiting for it."""
+
+    name: str
+    payload: dict | None = None
+
+    def __call__(self, run: Run):
+        services.broadcast_signal(self.name, payload=self.payload)
+
+
+@dataclass
 class Wait:
     """Let `seconds` pass on a fake clock and fire the timers due by then."""
 

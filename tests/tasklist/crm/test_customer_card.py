@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.models import Customer, CustomerShare, LevelChangeRequest
+from crm.sales.services import activity_create
 from crm.services.customers import contact_create, customer_share
-from crm.services.sales import activity_create
 from tests.crm.factories import (
     CustomerFactory,
     CustomerLevelFactory,

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from crm.models import ChoiceList, SavedQuery
+from crm.models import ChoiceList, Customer, SavedQuery
 from tests.crm.factories import ChoiceOptionFactory, CustomerFactory, CustomerLevelFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_a_bad_filter_is_reported_on_its_field_and_is_no_server_error(client, or
     client.force_login(org.zhang)
     response = client.get(URL, {"level": "abc", "sort": "nonsense"})
     assert response.status_code == 200
-    fields = {f["name"]: f["errors"] for f in response.context["filter_fields"]}
+    fields = {f["name"]: f["errors"] for f in response.context["select_fields"]}
     assert fields["level"] and fields["sort"]
     assert b"has-error" in response.content
 
@@ -99,7 +99,7 @@ def test_the_list_costs_the_same_queries_for_3_or_30_customers(client, org):
 def test_a_saved_query_is_stored_and_listed_for_its_owner(client, org):
     client.force_login(org.zhang)
     response = client.post(
-        reverse("crm:saved_query_create"),
+        reverse("crm:customer_query"),
         {"name": "我的客户", "params": '{"filters": {"owner": "me"}, "sort": "name"}'},
     )
     assert response.status_code == 302
@@ -132,7 +132,7 @@ def test_the_list_speaks_simplified_chinese(client, org):
 def test_a_query_shared_with_the_team_is_listed_for_a_colleague(client, org):
     client.force_login(org.zhang)
     client.post(
-        reverse("crm:saved_query_create"),
+        reverse("crm:customer_query"),
         {"name": "A级客户", "params": '{"filters": {"level": 1}}', "shared_with": org.sales_group.pk},
     )
     client.force_login(org.liu)
@@ -146,11 +146,11 @@ def test_the_owner_deletes_a_saved_query_and_a_colleague_it_is_shared_with_canno
 
     client.force_login(org.zhang)
     client.post(
-        reverse("crm:saved_query_create"),
+        reverse("crm:customer_query"),
         {"name": "A级客户", "params": '{"filters": {"level": 1}}', "shared_with": org.sales_group.pk},
     )
     saved = SavedQuery.objects.get(owner=org.zhang)
-    delete_url = reverse("crm:saved_query_delete", args=[saved.pk])
+    delete_url = reverse("crm:customer_query_delete", args=[saved.pk])
     # the colleague sees it but has no delete button and may not delete it
     client.force_login(org.liu)
     assert delete_url not in client.get(URL).content.decode()
@@ -186,3 +186,44 @@ def test_people_allowed_to_send_mailings_find_the_mailing_page_from_the_list(cli
     page = client.get(URL).content.decode()
     assert reverse("tasklist:mailing_new") in page and "Send a mailing" in page
     assert client.get(reverse("tasklist:mailing_new")).status_code == 200
+
+
+def test_a_person_chooses_the_list_columns_and_keeps_them(client, org):
+    # given the default columns (no short name)
+    CustomerFactory(name="北京东方精密机械有限公司", short_name="东方精密", owner=org.zhang)
+    client.force_login(org.zhang)
+    assert "东方精密</td>" not in client.get(URL).content.decode()
+    # when zhang ticks the short name and the phone only
+    response = client.post(reverse("crm:customer_columns"), {"columns": ["short_name", "name"]})
+    assert response.status_code == 302
+    # then his list shows those, in the declared order, and a colleague's list is unchanged
+    page = client.get(URL)
+    assert [c.name for c in page.context["columns"]] == ["name", "short_name"]
+    assert "东方精密" in page.content.decode()
+    client.force_login(org.liu)
+    assert "short_name" not in [c.name for c in client.get(URL).context["columns"]]
+    # and "default columns" brings the defaults back
+    client.force_login(org.zhang)
+    client.post(reverse("crm:customer_columns"), {"reset": "1"})
+    assert "phone" in [c.name for c in client.get(URL).context["columns"]]
+
+
+def test_ticked_customers_are_transferred_and_released_only_where_the_manager_may(client, org):
+    from crm.models import CustomerPool
+
+    CustomerPool.objects.create(code="P", name="公海", is_default=True)
+    mine = [CustomerFactory(owner=org.zhang) for _ in range(2)]
+    outside = CustomerFactory(owner=org.yang)  # another team: not the manager's
+    client.force_login(org.wang)
+    ids = [c.pk for c in mine] + [outside.pk]
+    # a transfer without whom to: a located message, nothing changes
+    refused = client.post(reverse("crm:customer_bulk"), {"action": "transfer", "ids": ids}, follow=True)
+    assert "This field is required." in refused.content.decode()
+    client.post(
+        reverse("crm:customer_bulk"), {"action": "transfer", "ids": ids, "param_transfer": org.liu.pk}
+    )
+    owners = dict(Customer.objects.values_list("pk", "owner_id"))
+    assert [owners[c.pk] for c in mine] == [org.liu.pk, org.liu.pk] and owners[outside.pk] == org.yang.pk
+    client.post(reverse("crm:customer_bulk"), {"action": "release", "ids": ids, "param_release": "无意向"})
+    owners = dict(Customer.objects.values_list("pk", "owner_id"))
+    assert [owners[c.pk] for c in mine] == [None, None] and owners[outside.pk] == org.yang.pk

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Activity, Lead, LeadAssignmentRule
-from crm.sales.services import activity_plan
-from crm.services.sales import activity_create
+from crm.sales.services import activity_create, activity_plan
 from tasklist.calendar import feed_token
 from tests.crm.factories import CustomerFactory
 

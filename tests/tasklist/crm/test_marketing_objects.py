@@ -152,7 +152,7 @@ class TestFavouriteGroupViews(ObjectViewTestCases):
             "/contacts/bulk/",
             {
                 "action": "favourite_add",
-                "value_favourite_add": group.pk,
+                "param_favourite_add": group.pk,
                 "ids": [c.pk for c in [*mine, theirs]],
             },
         )

@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from crm.models import Contact, Customer, Lead, Opportunity
-from crm.services.sales import opportunity_create
+from crm.sales.services import opportunity_create
 from engine.models import HumanTask
 from tests.crm.factories import CustomerFactory
 

@@ -1,0 +1,61 @@
+"""URLs of the administration area (namespace `manage`, mounted at /manage/)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from .views.admin import SECTIONS, integrations, may_manage, notices, org
+from .views.admin import audit as audit_views
+
+app_name = "manage"
+
+
+@login_required
+def index(request):
+    sections = [
+        {"section": s, "url": reverse(s.url_name), "audit": reverse("manage:audit", args=[s.key])}
+        for s in SECTIONS
+        if may_manage(request.user, s.key)
+    ]
+    if not sections:
+        raise PermissionDenied
+    return render(request, "tasklist/admin/index.html", {"sections": sections})
+
+
+@login_required
+def audit(request, section: str):
+    if section not in audit_views.OBJECT_TYPES:
+        from django.http import Http404
+
+        raise Http404
+    return audit_views.section_audit(request, section)
+
+
+urlpatterns = [
+    path("", index, name="index"),
+    path("<slug:section>/audit/", audit, name="audit"),
+    path("org/departments/", org.departments, name="departments"),
+    path("org/departments/<int:pk>/", org.department_edit, name="department"),
+    path("org/departments/<int:pk>/move/", org.department_move, name="department_move"),
+    path("org/positions/", org.positions, name="positions"),
+    path("org/employees/", org.employees, name="employees"),
+    path("org/employees/<int:pk>/", org.employee_edit, name="employee"),
+    path("org/groups/", org.groups, name="groups"),
+    path("org/groups/<int:pk>/", org.group_detail, name="group"),
+    path("org/groups/<int:pk>/permissions/", org.group_permissions, name="group_permissions"),
+    path("org/users/", org.users, name="users"),
+    path("org/users/invite/", org.user_invite_view, name="user_invite"),
+    path("org/users/<int:pk>/", org.user_detail, name="user"),
+    path("org/access/", org.access_explainer, name="access"),
+    path("notices/", notices.notices, name="notices"),
+    path("notices/new/", notices.notice_form, name="notice_new"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice"),
+    path("notices/<int:pk>/edit/", notices.notice_form, name="notice_edit"),
+    path("notices/<int:pk>/publish/", notices.notice_publish_view, name="notice_publish"),
+    path("integrations/webhooks/", integrations.webhooks, name="webhooks"),
+    path("integrations/webhooks/new/", integrations.webhook_form, name="webhook_new"),
+    path("integrations/webhooks/<int:pk>/", integrations.webhook_detail, name="webhook"),
+    path("integrations/webhooks/<int:pk>/edit/", integrations.webhook_form, name="webhook_edit"),
+    path("integrations/webhooks/<int:pk>/do/", integrations.webhook_action, name="webhook_action"),
+]
