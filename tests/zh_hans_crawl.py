@@ -150,6 +150,36 @@ def add_requests() -> None:
     service_request_submit(actor=user, customer=customer, subject="安装新泵", kind="install")
 
 
+def _marketing_pages() -> list[tuple[str, str]]:
+    """Campaigns, expenses, favourite groups, competitors and partners (crm.marketing)."""
+    from crm.models import Campaign, Competitor, Expense, FavouriteList
+
+    pages = [
+        ("wang.fang", "/campaigns/"),
+        ("zhang.wei", "/campaigns/tasks/"),
+        ("zhang.wei", "/expenses/"),
+        ("zhang.wei", "/expenses/new/"),
+        ("zhang.wei", "/favourites/"),
+        ("zhang.wei", "/competitors/"),
+    ]
+    campaign = Campaign.objects.filter(owner__username="wang.fang").order_by("-pk").first()
+    if campaign is not None:
+        pages += [
+            ("wang.fang", f"/campaigns/{campaign.pk}/"),
+            ("wang.fang", f"/campaigns/{campaign.pk}/mailing/"),
+        ]
+    for model, user, flt in (
+        (Expense, "zhang.wei", {"owner__username": "zhang.wei"}),
+        (FavouriteList, "zhang.wei", {"owner__username": "zhang.wei"}),
+        (Competitor, "zhang.wei", {"kind": "partner"}),
+    ):
+        obj = model.objects.filter(**flt).order_by("pk").first()
+        if obj is not None:
+            prefix = {Expense: "expenses", FavouriteList: "favourites", Competitor: "competitors"}[model]
+            pages.append((user, f"/{prefix}/{obj.pk}/"))
+    return pages
+
+
 def demo_pages() -> list[tuple[str, str]]:
     """(username, url) of every page to check: each area's main pages, a task page of each kind of
     task, the request forms, reports, designer and portal, each as a user who may see it."""
@@ -184,6 +214,7 @@ def demo_pages() -> list[tuple[str, str]]:
         ("lin.feng", "/designer/"),
         ("admin", "/reports/"),
     ]
+    pages += _marketing_pages()
     customer = Customer.objects.filter(owner__username="zhang.wei").order_by("pk").first()
     if customer is not None:
         pages += [("zhang.wei", f"/customers/{customer.pk}/{tail}") for tail in ("", "edit/")]

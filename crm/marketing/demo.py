@@ -212,6 +212,11 @@ def seed_marketing(*, admin, campaigns: dict, today: datetime.date, stdout) -> N
         return
     categories = {c.name: c for c in ExpenseCategory.objects.all()}
     fair = campaigns.get("fair")
+    if fair is not None:  # zhang.wei hosted customers at the fair: he books that dinner on it
+        hosting = campaign_add_task(
+            actor=fair.owner, campaign=fair, title="展会客户接待与答谢晚宴", assignee=zhang
+        )
+        campaign_task_done(actor=zhang, task=hosting)
     customer = Customer.objects.filter(owner=zhang).order_by("pk").first()
 
     def claim(actor, category, amount, days_ago, text, *, submit=True, **booked):

@@ -378,14 +378,13 @@ class OpportunityStageSpell(models.Model):
 
 
 class CampaignQuerySet(OwnedQuerySet):
-    """Campaigns are the company's: everyone with the permission views them all (to credit a deal,
-    book an expense, do a campaign task); changing one is for its owner and whoever's row scope
-    covers the owner."""
+    """The owner's campaigns (widened by the row scope), and, to view, those with a task for the
+    user: the assignee opens the campaign their task belongs to (and may book expenses on it)."""
 
-    def row_filter(self, user, action: str):
-        if action in ("view", "export"):
+    def shared_filter(self, user, action: str):
+        if action != "view":
             return None
-        return super().row_filter(user, action)
+        return models.Q(pk__in=CampaignTask.objects.filter(assignee_id=user.pk).values("campaign_id"))
 
 
 class Campaign(TimeStamped):

@@ -147,6 +147,7 @@ class ObjectType:
     initial: Callable[[object, dict], dict] | None = None  # (user, GET) -> initial form values
     own_pages: tuple[str, ...] = ()
     detail_panels: str = ""  # a template included beside the facts (gets `obj`, `otype`, `extra`)
+    detail_wide: str = ""  # a template included below facts and panels, full width (same context)
     detail_context: Callable[[object, object], dict] | None = None  # (request, obj) -> `extra`
     # extra buttons on the list: (url name, label) or (url name, label, "app.permission")
     list_actions: tuple[tuple[str, ...], ...] = ()

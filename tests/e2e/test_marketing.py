@@ -65,6 +65,7 @@ def test_a_marketer_plans_a_campaign_with_a_group_a_task_and_a_mailing(page, liv
     page.get_by_role("button", name="Send to 2 recipients").click()
     expect(page.locator("[data-campaign-mailings]")).to_contain_text("2027 春季节水推广")
     assert Mailing.objects.get().topic == f"crm.campaign:{campaign.pk}"
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
     screenshot(page, "marketing-campaign", full_page=False)
     # zhang.wei, notified, marks his task done from his campaign tasks
     page.context.clear_cookies()

@@ -7,7 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.errors import Conflict
 from crm.marketing.selectors import campaign_roi
-from crm.marketing.services import campaign_create, expense_create, expense_set_status, expense_update
+from crm.marketing.services import (
+    campaign_add_task,
+    campaign_create,
+    expense_create,
+    expense_set_status,
+    expense_update,
+)
 from crm.models import Expense, ExpenseCategory
 from engine.models import ProcessInstance
 
@@ -27,6 +33,8 @@ def claim(demo, deploy):
     deploy("expense_approval")
     travel = ExpenseCategory.objects.create(name="差旅费")
     campaign = campaign_create(actor=demo.wang_fang, name="上海水展")
+    # zhang.wei worked on the fair (a task of it), so he may book his costs on it
+    campaign_add_task(actor=demo.wang_fang, campaign=campaign, title="展会接待", assignee=demo.zhang_wei)
 
     def _claim(amount) -> Expense:
         return expense_create(

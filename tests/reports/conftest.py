@@ -288,7 +288,12 @@ def campaigns(company, customers):
     CampaignCost.objects.create(campaign=c2, item="Room", amount=50)
     travel = ExpenseCategory.objects.create(name="Travel")
     Expense.objects.create(
-        category=travel, amount=100, spent_on=d(2026, 3, 1), campaign=c1, owner=company.zhang
+        category=travel,
+        amount=100,
+        spent_on=d(2026, 3, 1),
+        campaign=c1,
+        owner=company.zhang,
+        status="approved",
     )
     for customer in (customers.zhang, customers.zhang2, customers.liu):
         CampaignMember.objects.create(campaign=c1, customer=customer)

@@ -197,6 +197,7 @@ CAMPAIGNS = ObjectType(
     select_related=("owner",),
     initial=lambda user, get: {"status": Campaign.Status.PLANNED, "channel": Campaign.Channel.EMAIL},
     detail_panels="tasklist/crm/_campaign_panels.html",
+    detail_wide="tasklist/crm/_campaign_wide.html",
     detail_context=_campaign_panels,
     list_actions=(("crm:campaign_task_list", _("My campaign tasks")),),
 )
