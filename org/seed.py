@@ -209,8 +209,7 @@ GROUPS = [
         "service",
         "role",
         RowScope.DEPARTMENT_TREE,
-        # stopping a process: merging a duplicate complaint cancels the duplicate's process
-        ["reports.view_*", "crm.*_technicianprofile", "engine.change_processinstance"],
+        ["reports.view_*", "crm.*_technicianprofile"],
     ),
     ("technicians", "service", "team", RowScope.OWN, []),
     ("hr", "staff", "role", RowScope.ALL, ["org.*", "office.*"]),

@@ -4,7 +4,7 @@ portal administrator of the first demo customer that has a customer manager."""
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from crm.models import Customer
+from crm.models import ChoiceList, ChoiceOption, Customer
 from crm.service.services import customer_consultation_ask
 from org.seed import DEMO_PASSWORD
 
@@ -33,11 +33,13 @@ def seed_demo(stdout) -> None:
         activated_at=timezone.now(),
     )
     customer.portal_enabled = True
+    categories = ChoiceOption.objects.filter(choice_list=ChoiceList.CONSULTATION_CATEGORY)
     customer_consultation_ask(
         user=user,
         customer=customer,
         contact=customer.contacts.order_by("pk").first(),
         question="智能监控终端能否接入我们自己的 MES 系统?",
-        category="selection",
+        # the service desk's categories are seeded by the CRM's demo; without them, no category
+        category="selection" if categories.filter(code="selection").exists() else "",
     )
     stdout.write(f"  portal: {DEMO_EMAIL} signs in at /portal/ for {customer.name}")

@@ -14,6 +14,7 @@ from tests.reports.conftest import (  # noqa: F401  (the reports' known dataset,
     orders,
     processes,
     service,
+    stock,
 )
 
 from .conftest import assert_accessible, screenshot
