@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from core.memo import remembered
 from org.models import Department
@@ -42,11 +43,22 @@ def department_chain(user) -> list[int]:
     return list(remembered(("department_chain", user.pk), compute))
 
 
-def involved_ids(user, model):
-    """Subquery: ids of `model` rows `user` holds, held or is offered a task about."""
-    from engine.selectors import business_objects_involving
+def _involving(user) -> tuple[str, tuple]:
+    from engine.selectors import involving_sql
 
-    return business_objects_involving(user, ContentType.objects.get_for_model(model))
+    return involving_sql(user)
+
+
+def _type_id(model) -> int:
+    return ContentType.objects.get_for_model(model).pk
+
+
+def involved_ids(user, model) -> RawSQL:
+    """Subquery: ids of `model` rows `user` holds, held or is offered a task about."""
+    # the SQL is the engine's compiled query and fixed text; every value travels as a parameter
+    sql, params = _involving(user)
+    query = f'SELECT "bo_id" FROM ({sql}) AS "involving" WHERE "bo_type" = %s'  # noqa: S608
+    return RawSQL(query, (*params, _type_id(model)))  # noqa: S611
 
 
 def involved(user, model) -> Q:
@@ -54,9 +66,20 @@ def involved(user, model) -> Q:
 
 
 def customers_involved(user) -> Q:
-    """The customers `user` works on: a task about the customer, or about one of its records."""
-    condition = involved(user, apps.get_model("crm.Customer"))
+    """The customers `user` works on: a task about the customer, or about one of its records.
+    One subquery: the engine's involvement SQL once (a CTE), joined to each record's table."""
+    sql, params = _involving(user)
+    parts = ['SELECT "bo_id" FROM "involving" WHERE "bo_type" = %s']
+    type_ids = [_type_id(apps.get_model("crm.Customer"))]
     for label in CUSTOMER_RECORDS:
         model = apps.get_model(label)
-        condition |= Q(pk__in=model.objects.filter(involved(user, model)).values("customer_id"))
-    return condition
+        table, pk = model._meta.db_table, model._meta.pk.column
+        customer = model._meta.get_field("customer").column
+        # names from the models' metadata, values as parameters
+        parts.append(
+            f'SELECT r."{customer}" FROM "{table}" r '  # noqa: S608
+            f'JOIN "involving" i ON i."bo_id" = r."{pk}" AND i."bo_type" = %s'
+        )
+        type_ids.append(_type_id(model))
+    union = " UNION ".join(parts)
+    return Q(pk__in=RawSQL(f'WITH "involving" AS ({sql}) {union}', (*params, *type_ids)))  # noqa: S611

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
+
+from core.memo import remembered
 
 from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
 from .step import StepResult
@@ -116,17 +118,41 @@ _HELD_EVENTS = (
 )
 
 
-def business_objects_involving(user, content_type) -> QuerySet:
-    """Ids (as integers, for `pk__in=`) of the business objects of one type that `user` holds, held
-    or is offered a task on: one subquery over indexed columns (the inbox, candidate and actor
-    indexes), evaluated by the database, never a loop."""
+def _involving_tasks(user) -> QuerySet:
     offered = HumanTaskCandidate.objects.filter(open=True).offered_to(user).values("task_id")
     held = InstanceEvent.objects.filter(actor=user, kind__in=_HELD_EVENTS, human_task__isnull=False).values(
         "human_task_id"
     )
     return (
-        HumanTask.objects.filter(business_object_type=content_type)
-        .exclude(business_object_id="")
+        HumanTask.objects.exclude(business_object_id="")
         .filter(Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered) | Q(pk__in=held))
+        .order_by()
+    )
+
+
+def business_objects_involving(user, content_type) -> QuerySet:
+    """Ids (as integers, for `pk__in=`) of the business objects of one type that `user` holds, held
+    or is offered a task on: one subquery over indexed columns (the inbox, candidate and actor
+    indexes), evaluated by the database, never a loop."""
+    return (
+        _involving_tasks(user)
+        .filter(business_object_type=content_type)
         .values_list(Cast("business_object_id", BigIntegerField()), flat=True)
     )
+
+
+def involving_sql(user) -> tuple[str, tuple]:
+    """The same rule as SQL with its parameters, selecting `bo_type` (content type id) and `bo_id`
+    (the object's id) of every task `user` holds, held or is offered. Compiled once per request
+    (the group ids it names are org facts, remembered like them) so the row rules of the domain
+    apps use it as a ready subquery: building the ORM subqueries into every list query cost more
+    than running them (22 ms of a 55 ms customer search page, bench/crm_lists.py)."""
+
+    def compute() -> tuple[str, tuple]:
+        tasks = _involving_tasks(user).annotate(
+            bo_type=F("business_object_type_id"), bo_id=Cast("business_object_id", BigIntegerField())
+        )
+        sql, params = tasks.values("bo_type", "bo_id").query.sql_with_params()
+        return sql, tuple(params)
+
+    return remembered(("engine_involving_sql", user.pk), compute)
