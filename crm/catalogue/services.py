@@ -41,6 +41,17 @@ from ..services.common import (
 WAREHOUSE_GROUP = "warehouse"
 
 
+def _code_unique(model, cleaned: dict, errors: dict, message: str, instance=None) -> None:
+    """A cleaned `code` already used by another row of `model` is an error on the code field."""
+    if not cleaned.get("code"):
+        return
+    others = model.objects.filter(code=cleaned["code"])
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
+        errors.setdefault("code", []).append(message)
+
+
 def _text(data: dict, key: str, limit: int, errors: dict, *, required: bool = False) -> str:
     value = ("" if data.get(key) is None else str(data[key])).strip()
     if required and not value:
@@ -110,8 +121,7 @@ def product_create(
     for key in set(fields) - PRODUCT_FIELDS:
         errors.setdefault(key, []).append(_g("Unknown field."))
     cleaned = _clean_product({"code": code, "name": name, "unit": unit, **fields}, errors)
-    if cleaned.get("code") and Product.objects.filter(code=cleaned["code"]).exists():
-        errors.setdefault("code", []).append(_g("A product with this code exists."))
+    _code_unique(Product, cleaned, errors, _g("A product with this code exists."))
     try:
         custom_values = clean_custom_fields("product", custom)
     except ValidationFailed as exc:
@@ -130,8 +140,7 @@ def product_update(*, actor, product: Product, **fields) -> Product:
     for key in set(fields) - PRODUCT_FIELDS - {"code", "name", "unit"}:
         errors.setdefault(key, []).append(_g("Unknown field."))
     cleaned = _clean_product(fields, errors)
-    if cleaned.get("code") and Product.objects.filter(code=cleaned["code"]).exclude(pk=product.pk).exists():
-        errors.setdefault("code", []).append(_g("A product with this code exists."))
+    _code_unique(Product, cleaned, errors, _g("A product with this code exists."), product)
     if errors:
         raise ValidationFailed(_("The product could not be saved."), fields=errors)
     product = Product.objects.select_for_update().get(pk=product.pk)
@@ -237,8 +246,7 @@ def price_list_create(
     cleaned = _clean_price_list(
         {"code": code, "name": name, "description": description, "active": active}, errors
     )
-    if cleaned.get("code") and PriceList.objects.filter(code=cleaned["code"]).exists():
-        errors.setdefault("code", []).append(_g("A price list with this code exists."))
+    _code_unique(PriceList, cleaned, errors, _g("A price list with this code exists."))
     if errors:
         raise ValidationFailed(_("The price list could not be saved."), fields=errors)
     price_list = PriceList.objects.create(**cleaned)
@@ -251,11 +259,7 @@ def price_list_update(*, actor, price_list: PriceList, **fields) -> PriceList:
     require_row(actor, price_list, "change")
     errors: dict = {}
     cleaned = _clean_price_list(fields, errors)
-    if (
-        cleaned.get("code")
-        and PriceList.objects.filter(code=cleaned["code"]).exclude(pk=price_list.pk).exists()
-    ):
-        errors.setdefault("code", []).append(_g("A price list with this code exists."))
+    _code_unique(PriceList, cleaned, errors, _g("A price list with this code exists."), price_list)
     if errors:
         raise ValidationFailed(_("The price list could not be saved."), fields=errors)
     price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
@@ -350,8 +354,7 @@ def warehouse_create(*, actor, code: str, name: str, address: str = "", active: 
     require_permission(actor, Warehouse, "add")
     errors: dict = {}
     cleaned = _clean_warehouse({"code": code, "name": name, "address": address, "active": active}, errors)
-    if cleaned.get("code") and Warehouse.objects.filter(code=cleaned["code"]).exists():
-        errors.setdefault("code", []).append(_g("A warehouse with this code exists."))
+    _code_unique(Warehouse, cleaned, errors, _g("A warehouse with this code exists."))
     if errors:
         raise ValidationFailed(_("The warehouse could not be saved."), fields=errors)
     warehouse = Warehouse.objects.create(**cleaned)
@@ -364,11 +367,7 @@ def warehouse_update(*, actor, warehouse: Warehouse, **fields) -> Warehouse:
     require_row(actor, warehouse, "change")
     errors: dict = {}
     cleaned = _clean_warehouse(fields, errors)
-    if (
-        cleaned.get("code")
-        and Warehouse.objects.filter(code=cleaned["code"]).exclude(pk=warehouse.pk).exists()
-    ):
-        errors.setdefault("code", []).append(_g("A warehouse with this code exists."))
+    _code_unique(Warehouse, cleaned, errors, _g("A warehouse with this code exists."), warehouse)
     if errors:
         raise ValidationFailed(_("The warehouse could not be saved."), fields=errors)
     warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
