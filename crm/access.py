@@ -53,16 +53,12 @@ def _type_id(model) -> int:
     return ContentType.objects.get_for_model(model).pk
 
 
-def involved_ids(user, model) -> RawSQL:
-    """Subquery: ids of `model` rows `user` holds, held or is offered a task about."""
+def involved(user, model) -> Q:
+    """`model` rows `user` holds, held or is offered a task about."""
     # the SQL is the engine's compiled query and fixed text; every value travels as a parameter
     sql, params = _involving(user)
     query = f'SELECT "bo_id" FROM ({sql}) AS "involving" WHERE "bo_type" = %s'  # noqa: S608
-    return RawSQL(query, (*params, _type_id(model)))  # noqa: S611
-
-
-def involved(user, model) -> Q:
-    return Q(pk__in=involved_ids(user, model))
+    return Q(pk__in=RawSQL(query, (*params, _type_id(model))))  # noqa: S611
 
 
 def customers_involved(user) -> Q:

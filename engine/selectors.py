@@ -130,23 +130,13 @@ def _involving_tasks(user) -> QuerySet:
     )
 
 
-def business_objects_involving(user, content_type) -> QuerySet:
-    """Ids (as integers, for `pk__in=`) of the business objects of one type that `user` holds, held
-    or is offered a task on: one subquery over indexed columns (the inbox, candidate and actor
-    indexes), evaluated by the database, never a loop."""
-    return (
-        _involving_tasks(user)
-        .filter(business_object_type=content_type)
-        .values_list(Cast("business_object_id", BigIntegerField()), flat=True)
-    )
-
-
 def involving_sql(user) -> tuple[str, tuple]:
-    """The same rule as SQL with its parameters, selecting `bo_type` (content type id) and `bo_id`
-    (the object's id) of every task `user` holds, held or is offered. Compiled once per request
-    (the group ids it names are org facts, remembered like them) so the row rules of the domain
-    apps use it as a ready subquery: building the ORM subqueries into every list query cost more
-    than running them (22 ms of a 55 ms customer search page, bench/crm_lists.py)."""
+    """What a person works on through the engine, as SQL with its parameters: `bo_type` (content
+    type id) and `bo_id` (the object's id) of every task `user` holds, held or is offered.
+    Compiled once per request (the group ids it names are org facts, remembered like them) so the
+    row rules of the domain apps use it as a ready subquery: building the ORM subqueries into every
+    list query cost more than running them (22 ms of a 55 ms customer search page,
+    bench/crm_lists.py)."""
 
     def compute() -> tuple[str, tuple]:
         tasks = _involving_tasks(user).annotate(
