@@ -209,7 +209,12 @@ if not DEBUG:
 # --- I18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ holds the shared catalogue; locale/parts/<area>/ one catalogue per area of the product
+# (so areas built side by side never edit the same file).
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    *sorted(p for p in (BASE_DIR / "locale" / "parts").glob("*") if p.is_dir()),
+]
 # zh-Hans amounts with thousands separators (config/formats/zh_Hans/formats.py)
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")

@@ -35,7 +35,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def _po_files() -> list[Path]:
     skip = {".venv", "node_modules", "var", ".git"}
-    return [p for p in _root().rglob("locale/zh_Hans/LC_MESSAGES/django.po") if not skip & set(p.parts)]
+    return [p for p in _root().rglob("zh_Hans/LC_MESSAGES/django.po") if not skip & set(p.parts)]
 
 
 def _msgids(path: Path) -> Iterator[str]:
