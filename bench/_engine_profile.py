@@ -50,6 +50,8 @@ with b.scratch_database():
         approval(org)
     prof.disable()
     stats = pstats.Stats(prof)
+    if os.environ.get("PROFILE_DUMP"):
+        stats.dump_stats(os.environ["PROFILE_DUMP"])
     want = {
         "workflow load (deserialize)": ("runtime.py", "load"),
         "workflow run (engine steps)": ("runtime.py", "run_engine"),

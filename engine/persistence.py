@@ -74,8 +74,16 @@ def _lock_sql(using: str, with_starter: bool) -> str:
     connection = connections[using]
     quote, n = connection.ops.quote_name, _names(using)
     parts = [_INSTANCE, _DEFINITION, _STATE, *([_STARTER] if with_starter else [])]
+    # Whether the rows joined to the instance are those of its newest version. Waiting for the
+    # lock, PostgreSQL re-reads the locked instance row once its holder commits, but not the rows
+    # joined to it: those stay as the statement's snapshot saw them, before that commit. Every
+    # step that writes the state also updates the instance row, so a new row version (xmin) of
+    # the instance against the snapshot's says the joined state may be stale.
+    fresh = "TRUE"
+    if connection.vendor == "postgresql":
+        fresh = f"i.xmin = (SELECT x.xmin FROM {n['instance']} x WHERE x.id = i.id)"  # noqa: S608
     sql = (
-        f"SELECT {', '.join(p.sql(quote) for p in parts)} FROM {n['instance']} i"  # noqa: S608 (see _names)
+        f"SELECT {fresh}, {', '.join(p.sql(quote) for p in parts)} FROM {n['instance']} i"  # noqa: S608 (see _names)
         f" INNER JOIN {n['definition']} d ON d.id = i.definition_id"
         f" LEFT OUTER JOIN {n['state']} s ON s.instance_id = i.id"
     )
@@ -96,9 +104,15 @@ def lock_instance_of_task(human_task_id: int, *, using: str = "default", with_st
     with connections[using].cursor() as cursor:
         cursor.execute(_lock_sql(using, with_starter), [human_task_id])
         row = cursor.fetchone()
+        if row is None or not row[0]:
+            # The instance changed while this statement waited for its lock (or, when no row came
+            # back, moved to another definition version): read again, now holding the lock, with
+            # a snapshot taken after that change.
+            cursor.execute(_lock_sql(using, with_starter), [human_task_id])
+            row = cursor.fetchone()
     if row is None:
         return None
-    values, start = list(row), 0
+    values, start = list(row[1:]), 0
 
     def take(columns: _Columns):
         nonlocal start

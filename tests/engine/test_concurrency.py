@@ -60,6 +60,39 @@ def test_two_threads_complete_the_same_task_exactly_one_wins(deploy, org):
     assert HumanTask.objects.filter(instance=instance, element_id="fulfil").count() == 1
 
 
+def test_two_branches_completed_at_the_same_moment_both_count(deploy, org):
+    # given instances waiting at two parallel tasks, "Left" and "Right", then a join
+    from tests.factories import UserFactory
+
+    deploy("parallel_loop.bpmn")
+    admin = UserFactory(username="task_admin", perms=["engine.change_humantask"])
+    instances = [services.start_process("parallel_loop", started_by=org.alice) for _ in range(6)]
+    for instance in instances:
+        # when two people complete the two branches of an instance at the same moment
+        tasks = {t.element_id: t.pk for t in HumanTask.objects.filter(instance=instance, status="ready")}
+        barrier = threading.Barrier(2)
+        failures = []
+
+        @in_thread
+        def worker(pk):
+            barrier.wait()
+            try:
+                services.complete_task(pk, user=admin, data={"done": True})
+            except Exception as error:  # any failure is the finding
+                failures.append(repr(error))
+
+        threads = [threading.Thread(target=worker, args=(tasks[name],)) for name in ("left", "right")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # then the second step sees the first one's completion: the join passes, the process ends
+        instance.refresh_from_db()
+        assert failures == []
+        assert instance.status == "completed", instance.completed_elements
+        assert not HumanTask.objects.filter(instance=instance, status="ready").exists()
+
+
 def test_sixteen_threads_finish_two_hundred_instances_without_duplicates(deploy, org):
     deploy("approval.bpmn")
     instances = [services.start_process("approval", started_by=org.alice) for _ in range(200)]
