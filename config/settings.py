@@ -273,6 +273,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # the engine parks an incident instead of working without end.
 ENGINE_MAX_CHAIN_DEPTH = env_int("ENGINE_MAX_CHAIN_DEPTH", 20)
 ENGINE_MAX_SUBPROCESSES = env_int("ENGINE_MAX_SUBPROCESSES", 200)
+# The reads every task step starts with are prepared once per PostgreSQL connection; turn this off
+# behind a pooler in transaction mode, which cannot keep prepared statements (engine/persistence.py).
+ENGINE_PREPARED_STATEMENTS = env_bool("ENGINE_PREPARED_STATEMENTS", True)
 # Seconds between runs of the in-process ticker that replaces beat in embedded mode.
 BATON_TICKER_SECONDS = env_int("BATON_TICKER_SECONDS", 5)
 # CRM: customers neglected beyond their pool's rules go back to the pool (公海), hourly.

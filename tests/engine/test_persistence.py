@@ -63,3 +63,29 @@ def test_offered_says_what_with_offered_says_for_every_user(deploy, org):
     assert not persistence.task_and_open_tasks(task.pk, instance.pk, worker=org.carol)[0].offered
     # without a worker there is no answer to give (the engine then asks the candidates itself)
     assert persistence.task_and_open_tasks(task.pk, instance.pk)[0].offered is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_step_reads_answer_the_same_prepared_or_not_and_after_a_reconnection(
+    deploy, org, settings, prepared
+):
+    # given the step reads as statements prepared once per connection (PostgreSQL), or not
+    from django.db import connection
+
+    settings.ENGINE_PREPARED_STATEMENTS = prepared
+    deploy("approval.bpmn")
+    instance = services.start_process("approval", started_by=org.alice)
+    task = HumanTask.objects.get(instance=instance, status="ready")
+    with transaction.atomic():
+        first = persistence.lock_instance_of_task(task.pk, with_starter=True)
+    # when the connection is replaced (a new server session knows none of them) and read again
+    connection.close()
+    with transaction.atomic():
+        again = persistence.lock_instance_of_task(task.pk, with_starter=True)
+        rows = persistence.task_and_open_tasks(task.pk, instance.pk, worker=org.alice)
+    # then the answers are the same, and a whole completion still works
+    assert _values(again) == _values(first)
+    assert [row.task.pk for row in rows] == [task.pk]
+    services.complete_task(task.pk, user=org.boss, data={"approved": True})
+    assert HumanTask.objects.get(pk=task.pk).status == "completed"
