@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -125,14 +126,26 @@ def lock_instance(instance_id: int, *, skip_locked: bool = False) -> ProcessInst
     # of the process shares).
     qs = ProcessInstance.objects.select_for_update(
         skip_locked=skip_locked and skip_locked_supported(), of=("self",)
-    )
-    try:
-        # The state row comes with the lock (one query); load reads it from there.
-        return qs.select_related("definition", "state").get(pk=instance_id)
-    except ProcessInstance.DoesNotExist:
-        if skip_locked:
-            return None
-        raise InstanceNotFound(_("Process instance %(id)s does not exist.") % {"id": instance_id}) from None
+    ).select_related("definition", "state")
+    if connection.vendor == "postgresql":
+        # Waiting for the lock, PostgreSQL re-reads the locked row but not the state joined to it
+        # (engine.persistence explains): a newer row version than the snapshot's means read again.
+        table = connection.ops.quote_name(ProcessInstance._meta.db_table)
+        fresh = f"{table}.xmin = (SELECT x.xmin FROM {table} x WHERE x.id = {table}.id)"  # noqa: S608 (model names)
+        qs = qs.annotate(fresh=RawSQL(fresh, ()))  # noqa: S611 (no parameters)
+    for _attempt in range(2):
+        try:
+            # The state row comes with the lock (one query); load reads it from there.
+            instance = qs.get(pk=instance_id)
+        except ProcessInstance.DoesNotExist:
+            if skip_locked:
+                return None
+            raise InstanceNotFound(
+                _("Process instance %(id)s does not exist.") % {"id": instance_id}
+            ) from None
+        if getattr(instance, "fresh", True):
+            break
+    return instance
 
 
 def skip_locked_supported() -> bool:

@@ -234,3 +234,62 @@ def test_two_beat_processes_fire_each_due_timer_exactly_once(deploy, org):
     )
     assert len(events) == 30 and set(events.values()) == {1}
     assert HumanTask.objects.filter(instance_id__in=ids, element_id="answer").count() == 30
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("reader", ["task", "instance"])
+def test_a_step_that_waited_for_the_lock_reads_the_state_its_holder_committed(deploy, org, reader):
+    # given an instance whose lock is held by a step that is about to write a new state
+    import time
+
+    from django.db import transaction
+
+    from engine import persistence
+    from engine.step import lock_instance
+
+    deploy("approval.bpmn")
+    instance = services.start_process("approval", started_by=org.alice)
+    task = HumanTask.objects.get(instance=instance, status="ready")
+    locked, release, seen = threading.Event(), threading.Event(), []
+
+    @in_thread
+    def holder():
+        with transaction.atomic():
+            lock_instance(instance.pk)
+            locked.set()
+            release.wait(30)
+            InstanceState.objects.filter(instance=instance).update(data='{"marker": "newer"}')
+            ProcessInstance.objects.filter(pk=instance.pk).update(step_count=99)
+
+    @in_thread
+    def waiter():
+        locked.wait(30)
+        with transaction.atomic():
+            if reader == "task":
+                found = persistence.lock_instance_of_task(task.pk)
+            else:
+                found = lock_instance(instance.pk)
+            seen.append((found.step_count, found.state.data))
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
+    for t in threads:
+        t.start()
+    # when the other step waits for the lock and the holder then commits its state
+    locked.wait(30)
+    for _ in range(300):
+        if _waiting_for_a_lock():
+            break
+        time.sleep(0.01)
+    release.set()
+    for t in threads:
+        t.join()
+    # then the waiting step works on the committed state, not on the one it saw before waiting
+    assert seen == [(99, '{"marker": "newer"}')]
