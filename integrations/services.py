@@ -20,6 +20,7 @@ from .connector_settings import account_id, app_for, enabled_messengers, mail_co
 from .messengers.http import ChannelError, Message
 from .models import MESSENGERS, Channel, Delivery, DeliveryAttempt, Notification, NotificationPreference
 from .sms import SmsError, sms_backend
+from .template_overrides import overrides_for
 from .templates_registry import get_template
 
 logger = logging.getLogger(__name__)
@@ -65,10 +66,12 @@ def notify(
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
     created = []
     messengers = enabled_messengers() if unique else {}
+    reworded = overrides_for(template) if unique else {}
     with transaction.atomic():
         for user in unique.values():
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                text = spec.render(context)
+            language = user.language or settings.LANGUAGE_CODE
+            with translation.override(language):
+                text = reworded.get(language, spec).render(context)
             wanted = channels if channels is not None else channels_for(user, spec, messengers)
             notification = Notification.objects.create(
                 recipient=user,
