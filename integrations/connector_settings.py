@@ -54,6 +54,12 @@ class Connector:
 
 
 _API_BASE_HELP = _("Leave empty for the public service; a private deployment or a proxy goes here.")
+_ROBOT_QUEUE = SettingField(
+    "robot_queue_tasks",
+    _("Post tasks waiting in a group queue to the group robot"),
+    kind="bool",
+    help=_("Nobody is told one by one about a task offered to a whole group; the group chat is."),
+)
 _DEFAULT_ON = SettingField(
     "default_on",
     _("Send notifications here by default"),
@@ -98,6 +104,7 @@ CONNECTORS: dict[str, Connector] = {
                 SettingField("agent_id", _("Agent ID"), kind="number", required=True),
                 SettingField("corp_secret", _("App secret"), secret=True, required=True),
                 SettingField("robot_url", _("Group robot webhook URL"), kind="url", secret=True),
+                _ROBOT_QUEUE,
                 _DEFAULT_ON,
                 SettingField("api_base", _("API address"), kind="url", help=_API_BASE_HELP),
             ),
@@ -113,6 +120,7 @@ CONNECTORS: dict[str, Connector] = {
                 SettingField("app_secret", _("App secret"), secret=True, required=True),
                 SettingField("robot_url", _("Group robot webhook URL"), kind="url", secret=True),
                 SettingField("robot_secret", _("Group robot signing secret"), secret=True),
+                _ROBOT_QUEUE,
                 _DEFAULT_ON,
                 SettingField("api_base", _("API address"), kind="url", help=_API_BASE_HELP),
             ),
@@ -133,6 +141,7 @@ CONNECTORS: dict[str, Connector] = {
                 ),
                 SettingField("robot_url", _("Group bot webhook URL"), kind="url", secret=True),
                 SettingField("robot_secret", _("Group bot signing secret"), secret=True),
+                _ROBOT_QUEUE,
                 _DEFAULT_ON,
                 SettingField("api_base", _("API address"), kind="url", help=_API_BASE_HELP),
             ),

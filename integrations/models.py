@@ -77,7 +77,8 @@ class NotificationPreference(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt chain to send a notification over e-mail or SMS; the delivery log."""
+    """One attempt chain to send a notification over e-mail, SMS or a messenger, or a post to a
+    messenger's group robot; the delivery log."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -85,7 +86,11 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (no address)")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    # (none: a post to a messenger's group robot, with what it says in `payload`)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    payload = models.JSONField(default=dict, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=255, blank=True)
     text = models.TextField(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
 
-from .connector_settings import account_id, app_for, enabled_messengers, mail_connection
+from .connector_settings import account_id, app_for, enabled_messengers, mail_connection, robot_for
 from .messengers.http import ChannelError, Message
 from .models import MESSENGERS, Channel, Delivery, DeliveryAttempt, Notification, NotificationPreference
 from .sms import SmsError, sms_backend
@@ -176,8 +176,38 @@ def delivery_attempt(delivery_id: int) -> Delivery:
         return delivery
 
 
-def _send(delivery: Delivery, notification: Notification) -> str:
+def robot_announce(*, title: str, text: str, url: str = "") -> list[Delivery]:
+    """Post to the group robot of every messenger whose settings ask for it (a task waiting in a
+    group's queue, which nobody is told about one by one); sent after commit, retried and logged
+    like any delivery."""
+    deliveries = []
+    for channel, config in enabled_messengers().items():
+        if not (config.get("robot_url") and config.get("robot_queue_tasks")):
+            continue
+        delivery = Delivery.objects.create(
+            notification=None,
+            channel=channel,
+            address=str(_("group robot")),
+            text=title[:500],
+            payload={"title": title, "text": text, "url": absolute_url(url)},
+        )
+        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+        deliveries.append(delivery)
+    return deliveries
+
+
+def _send(delivery: Delivery, notification: Notification | None) -> str:
     """Hand one delivery to its channel; the gateway's or messenger's message id back."""
+    if notification is None:
+        config = enabled_messengers().get(delivery.channel)
+        if config is None or not config.get("robot_url"):
+            raise ChannelError(
+                f"the {delivery.channel} group robot is not set up", retryable=False, code="off"
+            )
+        with translation.override(settings.LANGUAGE_CODE):
+            link_text = str(_("Open"))
+        message = Message(**delivery.payload, link_text=link_text)
+        return robot_for(delivery.channel, config).send(message=message)
     if delivery.channel == Channel.EMAIL:
         connection, sender = mail_connection()
         send_mail(

@@ -271,3 +271,28 @@ def test_company_default_sends_to_a_messenger_switched_on_for_everyone(
     # then Zhou gets it in Feishu too; Wang, who chose the in-app list only, does not
     assert [json.dumps(b["receive_id"]) for b in feishu.accepted] == ['"ou_zhou"']
     assert not Delivery.objects.filter(notification__recipient=wang).exists()
+
+
+QUEUE = APPROVAL.replace(b'camunda:assignee="zhou"', b'camunda:candidateGroups="service"')
+
+
+def test_a_task_waiting_in_a_group_queue_is_posted_to_the_group_robot_when_asked(
+    dingtalk, settings, django_capture_on_commit_callbacks
+):
+    # given DingTalk's robot asked to hear of queued tasks
+    settings.PUBLIC_BASE_URL = "https://baton.example.cn"
+    config = connector_config("dingtalk")
+    connector_save(
+        actor=None, connector="dingtalk", enabled=True, values={**config, "robot_queue_tasks": True}
+    )
+    definition_deploy(files={"expense.bpmn": QUEUE})
+    # when a task is offered to a whole group
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.start_process("expense_ok", started_by=UserFactory(username="clerk"))
+    # then the group chat gets a signed action card linking to the task
+    task = HumanTask.objects.get()
+    [card] = [b["actionCard"] for b in dingtalk.accepted]
+    assert card["title"] == "Waiting in the queue: Approve the expense"
+    assert card["singleURL"] == f"https://baton.example.cn/tasks/{task.pk}/"
+    delivery = Delivery.objects.get()
+    assert (delivery.notification, delivery.status, delivery.attempts) == (None, "sent", 1)
