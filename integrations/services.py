@@ -205,7 +205,7 @@ def _send(delivery: Delivery, notification: Notification | None) -> str:
                 f"the {delivery.channel} group robot is not set up", retryable=False, code="off"
             )
         with translation.override(settings.LANGUAGE_CODE):
-            link_text = str(_("Open"))
+            link_text = str(_("View details"))
         message = Message(**delivery.payload, link_text=link_text)
         return robot_for(delivery.channel, config).send(message=message)
     if delivery.channel == Channel.EMAIL:
@@ -229,7 +229,7 @@ def messenger_message(notification: Notification) -> Message:
     on a phone) by its absolute address, in the recipient's language."""
     recipient = notification.recipient
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        link_text = str(_("Open"))
+        link_text = str(_("View details"))
     return Message(
         title=notification.title,
         text=notification.body,

@@ -45,16 +45,17 @@ LABELS = {
     "stock_low": _("Stock low"),
 }
 
-# Sample values for the preview; a placeholder without one shows as its name in brackets.
+# Sample values for the preview; a placeholder without one shows as its name in brackets. (People's
+# names are written both ways, as the demo company's are.)
 SAMPLES = {
     "task": _("Approve the leave request"),
     "process": _("Leave"),
     "subject": _("Zhang Wei, 3 days annual leave"),
     "due": "2026-12-08 09:00",
-    "assignee": _("Zhang Wei"),
+    "assignee": "张伟 Zhang Wei",
     "outcome": _("approved"),
     "comment": _("Enjoy your holiday."),
-    "name": _("Li Ming"),
+    "name": "李明 Li Ming",
     "date": "2026-12-08",
     "activity": _("Visit at the customer's plant"),
     "customer": _("Shanghai Hengtong Machinery"),
@@ -65,7 +66,7 @@ SAMPLES = {
     "amount": "12,500.00",
     "plan": _("Call the supplier"),
     "notes": _("Ask about the delivery date."),
-    "by": _("Wang Fang"),
+    "by": "王芳 Wang Fang",
     "campaign": _("Spring trade fair"),
     "product": _("Hydraulic pump HP-200"),
     "warehouse": _("Shanghai warehouse"),

@@ -45,7 +45,7 @@ class WeComApp:
                     "title": message.title[:128],
                     "description": escape(message.text)[:512],
                     "url": message.url,
-                    "btntxt": message.link_text[:4] or "详情",
+                    "btntxt": message.link_text or "详情",
                 },
             }
         return {

@@ -296,3 +296,18 @@ def test_a_task_waiting_in_a_group_queue_is_posted_to_the_group_robot_when_asked
     assert card["singleURL"] == f"https://baton.example.cn/tasks/{task.pk}/"
     delivery = Delivery.objects.get()
     assert (delivery.notification, delivery.status, delivery.attempts) == (None, "sent", 1)
+
+
+def test_a_chinese_reader_gets_the_card_in_chinese(wecom, django_capture_on_commit_callbacks):
+    wang = UserFactory(username="wang", language="zh-hans")
+    ChannelAccount.objects.create(user=wang, channel="wecom", account_id="ZhouJie")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[wang],
+            template="task_assigned",
+            context={"task": "经理审批", "process": "请假", "subject": "张伟 3 天"},
+            channels=["wecom"],
+            url="/tasks/7/",
+        )
+    card = wecom.accepted[0]["textcard"]
+    assert card["title"] == "新任务：经理审批" and card["btntxt"] == "查看详情"
