@@ -384,14 +384,15 @@ def connector_send_test(*, actor, connector: str, to: str = "") -> list[TestResu
             raise ValidationFailed(
                 _g("Enter a phone number to send the test to."), fields={"to": [_g("Required.")]}
             )
-        attempt(
-            to,
-            lambda: HttpSmsGatewayBackend(
-                url=config.get("gateway_url") or "-",
+        if not config.get("gateway_url"):
+            results.append(TestResult(to, False, _g("No gateway URL is set.")))
+        else:
+            backend = HttpSmsGatewayBackend(
+                url=config["gateway_url"],
                 api_key=config.get("api_key", ""),
-                sender=config.get("sender"),
-            ).send(to=to, text=f"{title}: {text}"),
-        )
+                sender=config.get("sender") or None,
+            )
+            attempt(to, lambda: backend.send(to=to, text=f"{title}: {text}"))
     elif spec.key == "mail":
         to = to or getattr(actor, "email", "")
         if not to:

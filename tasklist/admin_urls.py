@@ -62,6 +62,7 @@ urlpatterns = [
     path("integrations/connectors/<slug:key>/", connectors.connector_edit, name="connector"),
     path("integrations/connectors/<slug:key>/test/", connectors.connector_test, name="connector_test"),
     path("integrations/notifications/", connectors.deliveries, name="notification_deliveries"),
+    path("integrations/accounts/", connectors.accounts, name="messenger_accounts"),
     path("integrations/templates/", message_templates.templates, name="notification_templates"),
     path(
         "integrations/templates/<slug:name>/<str:language>/",

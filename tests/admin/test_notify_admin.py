@@ -156,3 +156,72 @@ def test_a_reworded_template_is_what_people_get_and_reset_brings_back_the_defaul
     client.post(reverse("manage:notification_template_reset", args=["task_assigned", "zh-hans"]))
     assert not TemplateOverride.objects.exists()
     assert "【待办】" not in client.get(url).content.decode()
+
+
+def _feishu_on():
+    from integrations.connector_settings import connector_save
+
+    connector_save(
+        actor=None,
+        connector="feishu",
+        enabled=True,
+        values={"app_id": "cli_a1", "receive_id_type": "user_id"},
+        new_secrets={"app_secret": "feishu-secret-789"},
+    )
+
+
+def test_it_fills_in_peoples_messenger_ids_all_or_nothing(client, it_admin):
+    from integrations.models import ChannelAccount
+    from tests.factories import EmployeeFactory
+
+    _feishu_on()
+    zhou, li = EmployeeFactory(user__username="zhou").user, EmployeeFactory(user__username="li").user
+    url = reverse("manage:messenger_accounts")
+    # when IT gives both the same id, the later row is refused on its cell and nothing is saved
+    response = client.post(url, {f"acct__{zhou.pk}__feishu": "u001", f"acct__{li.pk}__feishu": "u001"})
+    page = response.content.decode()
+    assert response.status_code == 400 and page.count('<ul class="field-errors"') == 1
+    assert f'id="err_acct__{zhou.pk}__feishu"' in page  # (rows in name order: Li, then Zhou)
+    assert not ChannelAccount.objects.exists()
+    # with distinct ids both are saved
+    response = client.post(url, {f"acct__{zhou.pk}__feishu": "u001", f"acct__{li.pk}__feishu": "u002"})
+    assert response.status_code == 302
+    assert dict(ChannelAccount.objects.values_list("user__username", "account_id")) == {
+        "zhou": "u001",
+        "li": "u002",
+    }
+
+
+def test_the_lists_cost_the_same_number_of_queries_for_more_rows(
+    client, it_admin, django_assert_max_num_queries
+):
+    from tests.factories import EmployeeFactory
+
+    _feishu_on()
+    zhou = UserFactory(username="zhou", email="zhou@example.com")
+    for person in [EmployeeFactory().user for _ in range(3)]:
+        notify(
+            recipients=[person, zhou],
+            template="task_due_soon",
+            context={"task": "t", "process": "p", "subject": "", "due": "9"},
+        )
+
+    def count(url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = {
+        u: count(u) for u in (reverse("manage:messenger_accounts"), reverse("manage:notification_deliveries"))
+    }
+    for person in [EmployeeFactory().user for _ in range(5)]:
+        notify(
+            recipients=[person],
+            template="task_due_soon",
+            context={"task": "t", "process": "p", "subject": "", "due": "9"},
+        )
+    more = {u: count(u) for u in few}
+    assert more == few

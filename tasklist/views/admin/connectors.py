@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,9 +19,12 @@ from integrations.connector_settings import (
     CONNECTORS,
     connector_save,
     connector_send_test,
+    enabled_messengers,
     secret_hint,
 )
-from integrations.models import Channel, ConnectorSetting, Delivery
+from integrations.models import MESSENGERS, Channel, ChannelAccount, ConnectorSetting, Delivery
+from integrations.preferences import channel_account_set
+from org.models import User
 
 from . import field, located, section_required
 
@@ -165,3 +170,68 @@ def deliveries(request):
         "statuses": Delivery.Status.choices,
     }
     return render(request, "tasklist/admin/notification_deliveries.html", context)
+
+
+@section_required(INTEGRATIONS)
+def accounts(request):
+    """People's user ids in the messengers switched on, filled in by IT (as in WeCom's / DingTalk's
+    / Feishu's address book); all cells of the page saved at once, or none."""
+    messengers = [c for c in MESSENGERS if c in enabled_messengers()]
+    q = request.GET.get("q", "").strip()[:100]
+    people = User.objects.filter(is_active=True, employee__isnull=False).select_related(
+        "employee__department"
+    )
+    if q:
+        people = people.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    page = Paginator(people.order_by("display_name", "username"), 50).get_page(request.GET.get("page"))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and messengers:
+        with transaction.atomic():
+            for person in page:
+                for channel in messengers:
+                    key = f"acct__{person.pk}__{channel}"
+                    if key not in request.POST:
+                        continue
+                    try:
+                        channel_account_set(
+                            actor=request.user, user=person, channel=channel, account_id=request.POST[key]
+                        )
+                    except DomainError as error:
+                        errors[key] = [str(m) for ms in error.fields.values() for m in ms] or [
+                            str(error.message)
+                        ]
+            if errors:
+                transaction.set_rollback(True)
+        if not errors:
+            messages.success(request, _("Saved."))
+            return redirect(request.get_full_path())
+    ids = {
+        (row.user_id, row.channel): row.account_id
+        for row in ChannelAccount.objects.filter(user__in=list(page), channel__in=messengers)
+    }
+    rows = [
+        {
+            "person": person,
+            "cells": [
+                {
+                    "name": f"acct__{person.pk}__{channel}",
+                    "label": Channel(channel).label,
+                    "value": request.POST.get(f"acct__{person.pk}__{channel}", "")
+                    if errors
+                    else ids.get((person.pk, channel), ""),
+                    "errors": errors.get(f"acct__{person.pk}__{channel}", []),
+                }
+                for channel in messengers
+            ],
+        }
+        for person in page
+    ]
+    context = {
+        "rows": rows,
+        "page": page,
+        "q": q,
+        "messengers": [Channel(c).label for c in messengers],
+        "errors": errors,
+        "general_errors": [],
+    }
+    return render(request, "tasklist/admin/messenger_accounts.html", context, status=400 if errors else 200)
