@@ -23,8 +23,8 @@ ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,128}$")
 
 
 def events() -> list[tuple[str, str]]:
-    """(template name, what people read), in reading order."""
-    return sorted(((name, label(name)) for name in TEMPLATES), key=lambda item: item[1])
+    """(template name, what people read), tasks first: the order the events were registered in."""
+    return [(name, label(name)) for name in TEMPLATES]
 
 
 def available_channels(messengers: dict | None = None) -> list[tuple[str, str]]:

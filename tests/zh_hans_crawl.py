@@ -280,7 +280,14 @@ def demo_pages() -> list[tuple[str, str]]:
     # notification channels: connectors, message templates, the notification log, my settings
     pages += [
         ("lin.feng", f"/manage/integrations/{tail}")
-        for tail in ("connectors/", "connectors/wecom/", "connectors/mail/", "templates/", "notifications/")
+        for tail in (
+            "connectors/",
+            "connectors/wecom/",
+            "connectors/mail/",
+            "templates/",
+            "notifications/",
+            "accounts/",
+        )
     ]
     pages += [
         ("lin.feng", "/manage/integrations/templates/task_assigned/zh-hans/"),

@@ -39,7 +39,7 @@ def templates(request):
                 {"code": code, "name": text, "custom": (name, code) in custom} for code, text in languages
             ],
         }
-        for name in sorted(TEMPLATES, key=wording.label)
+        for name in TEMPLATES
     ]
     return render(request, "tasklist/admin/message_templates.html", {"rows": rows})
 
