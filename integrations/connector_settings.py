@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
+from core.memo import remembered
 
 from .messengers.dingtalk import DingTalkApp, DingTalkRobot
 from .messengers.feishu import RECEIVE_ID_TYPES, FeishuApp, FeishuRobot
@@ -268,9 +269,14 @@ def connector_config(key: str) -> dict | None:
 
 
 def enabled_messengers() -> dict[str, dict]:
-    """{channel: config} of the messengers switched on."""
-    rows = ConnectorSetting.objects.filter(connector__in=MESSENGERS, enabled=True)
-    return {row.connector: {**row.values, **row.secrets} for row in rows}
+    """{channel: config} of the messengers switched on (read-only); remembered (core.memo) until a
+    connector setting changes, so a task created or a notification sent costs no extra query."""
+
+    def read():
+        rows = ConnectorSetting.objects.filter(connector__in=MESSENGERS, enabled=True)
+        return {row.connector: {**row.values, **row.secrets} for row in rows}
+
+    return remembered("enabled_messengers", read, scope="connectors")
 
 
 def _timeout() -> float:

@@ -142,7 +142,7 @@ def delivery_attempt(delivery_id: int) -> Delivery:
     """Send one queued delivery now; on failure schedule the next attempt or give up."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notification__recipient")
             .filter(pk=delivery_id, status=Delivery.Status.QUEUED)
             .first()

@@ -192,9 +192,7 @@ def test_it_fills_in_peoples_messenger_ids_all_or_nothing(client, it_admin):
     }
 
 
-def test_the_lists_cost_the_same_number_of_queries_for_more_rows(
-    client, it_admin, django_assert_max_num_queries
-):
+def test_the_lists_cost_the_same_number_of_queries_for_more_rows(client, it_admin):
     from tests.factories import EmployeeFactory
 
     _feishu_on()
@@ -210,13 +208,13 @@ def test_the_lists_cost_the_same_number_of_queries_for_more_rows(
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        client.get(url)  # (what a process remembers across requests is read once, then reused)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         return len(queries)
 
-    few = {
-        u: count(u) for u in (reverse("manage:messenger_accounts"), reverse("manage:notification_deliveries"))
-    }
+    urls = (reverse("manage:messenger_accounts"), reverse("manage:notification_deliveries"))
+    few = {url: count(url) for url in urls}
     for person in [EmployeeFactory().user for _ in range(5)]:
         notify(
             recipients=[person],
