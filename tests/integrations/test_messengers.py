@@ -311,3 +311,40 @@ def test_a_chinese_reader_gets_the_card_in_chinese(wecom, django_capture_on_comm
         )
     card = wecom.accepted[0]["textcard"]
     assert card["title"] == "新任务：经理审批" and card["btntxt"] == "查看详情"
+
+
+def test_the_sms_gateway_set_up_by_it_is_used_with_its_key(fake_server, django_capture_on_commit_callbacks):
+    # given IT's SMS gateway switched on in the administration area (not in the deployment's settings)
+    connector_save(
+        actor=None,
+        connector="sms",
+        enabled=True,
+        values={"gateway_url": fake_server.url + "/send", "sender": "ACME"},
+        new_secrets={"api_key": "sms-key-42"},
+    )
+    fake_server.default = (200, {"id": "sms-1"}, 0)
+    zhou = UserFactory(username="zhou", phone="+8613800000000")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[zhou],
+            template="task_overdue",
+            context={"task": "Approve", "process": "p", "subject": "", "due": "09:00"},
+            channels=["sms"],
+        )
+    request = fake_server.requests[0]
+    assert request["headers"]["Authorization"] == "Bearer sms-key-42"
+    assert json.loads(request["body"])["sender"] == "ACME"
+    assert Delivery.objects.get().external_id == "sms-1"
+
+
+def test_a_mail_server_that_refuses_shows_as_a_failed_test():
+    from integrations.connector_settings import connector_send_test
+
+    connector_save(
+        actor=None,
+        connector="mail",
+        enabled=False,
+        values={"host": "127.0.0.1", "port": "9", "from_email": "a@b.cn"},
+    )
+    [result] = connector_send_test(actor=None, connector="mail", to="it@example.com")
+    assert not result.ok and result.target == "it@example.com" and result.detail
