@@ -287,3 +287,29 @@ def preference_set(*, user, template: str, channels: list[str]) -> NotificationP
         user=user, template=template, defaults={"channels": channels}
     )
     return preference
+
+
+def delivery_retry(*, actor, delivery_id: int) -> Delivery:
+    """Send a failed delivery again now (IT fixed the connector, or the person's address): one more
+    attempt, logged like the others, its outcome returned. Audited."""
+    from audit.models import AuditEvent
+    from audit.services import audit_record
+    from core.errors import NotPermitted
+
+    if actor is not None and not (actor.is_superuser or actor.has_perm("integrations.manage_webhooks")):
+        raise NotPermitted(_("You may not retry notification deliveries."))
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status != Delivery.Status.FAILED:
+            message = _("Only a failed delivery can be sent again.")
+            raise ValidationFailed(message, fields={"delivery": [message]})
+        delivery.status, delivery.next_attempt_at = Delivery.Status.QUEUED, None
+        delivery.attempts = min(delivery.attempts, settings.DELIVERY_MAX_ATTEMPTS - 1)
+        delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=actor,
+            obj=delivery,
+            extra={"retry_delivery": delivery.pk, "channel": delivery.channel},
+        )
+    return delivery_attempt(delivery.pk)

@@ -63,6 +63,11 @@ urlpatterns = [
     path("integrations/connectors/<slug:key>/test/", connectors.connector_test, name="connector_test"),
     path("integrations/notifications/", connectors.deliveries, name="notification_deliveries"),
     path("integrations/accounts/", connectors.accounts, name="messenger_accounts"),
+    path(
+        "integrations/notifications/<int:pk>/retry/",
+        connectors.delivery_retry_view,
+        name="notification_delivery_retry",
+    ),
     path("integrations/templates/", message_templates.templates, name="notification_templates"),
     path(
         "integrations/templates/<slug:name>/<str:language>/",

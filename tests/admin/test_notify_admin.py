@@ -223,3 +223,41 @@ def test_the_lists_cost_the_same_number_of_queries_for_more_rows(client, it_admi
         )
     more = {u: count(u) for u in few}
     assert more == few
+
+
+def test_a_failed_delivery_is_sent_again_from_the_log_once_the_connector_is_fixed(
+    client, it_admin, wecom_server, django_capture_on_commit_callbacks
+):
+    from integrations.models import ChannelAccount, Delivery, DeliveryAttempt
+
+    # given WeCom set up with a wrong secret, and a task notification that failed on it
+    client.post(
+        reverse("manage:connector", args=["wecom"]), {**_wecom_form(wecom_server), "secret__corp_secret": "x"}
+    )
+    zhou = UserFactory(username="zhou")
+    ChannelAccount.objects.create(user=zhou, channel="wecom", account_id="ZhouJie")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[zhou],
+            template="task_assigned",
+            context={"task": "Approve", "process": "Expense", "subject": ""},
+            channels=["wecom"],
+            url="/tasks/3/",
+        )
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed" and "40001" in delivery.last_error
+    log = client.get(reverse("manage:notification_deliveries")).content.decode()
+    assert "40001" in log and reverse("manage:notification_delivery_retry", args=[delivery.pk]) in log
+    # when IT puts the right secret in and retries from the log
+    client.post(reverse("manage:connector", args=["wecom"]), _wecom_form(wecom_server))
+    response = client.post(reverse("manage:notification_delivery_retry", args=[delivery.pk]), follow=True)
+    # then it arrives, and the log keeps both attempts
+    assert "Sent." in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and len(wecom_server.accepted) == 1
+    attempts = DeliveryAttempt.objects.filter(delivery=delivery).order_by("number")
+    assert [(a.number, a.ok) for a in attempts] == [(1, False), (2, True)]
+    # a sent one is not sent twice
+    again = client.post(reverse("manage:notification_delivery_retry", args=[delivery.pk]), follow=True)
+    assert "Only a failed delivery can be sent again." in again.content.decode()
+    assert len(wecom_server.accepted) == 1

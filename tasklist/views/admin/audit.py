@@ -33,6 +33,7 @@ OBJECT_TYPES = {
         ("api.apitoken", gettext_lazy("API tokens")),
         ("integrations.connectorsetting", gettext_lazy("Connector settings")),
         ("integrations.templateoverride", gettext_lazy("Message templates")),
+        ("integrations.delivery", gettext_lazy("Notification log")),
     ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section

@@ -24,6 +24,7 @@ from integrations.connector_settings import (
 )
 from integrations.models import MESSENGERS, Channel, ChannelAccount, ConnectorSetting, Delivery
 from integrations.preferences import channel_account_set
+from integrations.services import delivery_retry
 from org.models import User
 
 from . import field, located, section_required
@@ -235,3 +236,18 @@ def accounts(request):
         "general_errors": [],
     }
     return render(request, "tasklist/admin/messenger_accounts.html", context, status=400 if errors else 200)
+
+
+@require_POST
+@section_required(INTEGRATIONS)
+def delivery_retry_view(request, pk: int):
+    try:
+        delivery = delivery_retry(actor=request.user, delivery_id=pk)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        if delivery.status == Delivery.Status.SENT:
+            messages.success(request, _("Sent."))
+        else:
+            messages.error(request, _("Not sent: %(error)s") % {"error": delivery.last_error})
+    return redirect("manage:notification_deliveries")
