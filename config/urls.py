@@ -24,6 +24,7 @@ urlpatterns = [
     path("designer/", include("tasklist.designer_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("integrations.urls")),
+    path("account/notifications/", include("tasklist.notify_urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),
     path("admin/", admin.site.urls),

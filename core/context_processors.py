@@ -56,6 +56,8 @@ NAVIGATION = [
     ("admin", "manage:notices", _("Publish notices"), "office.manage_notices", False),
     ("admin", "manage:webhooks", _("Webhooks"), "integrations.manage_webhooks", False),
     ("admin", "api_tokens", _("API tokens"), "integrations.manage_webhooks", False),
+    ("admin", "manage:connectors", _("Connectors"), "integrations.manage_webhooks", False),
+    ("admin", "manage:notification_templates", _("Message templates"), "integrations.manage_webhooks", False),
     ("admin", "admin:index", _("Django admin"), None, True),
 ]
 

@@ -10,8 +10,9 @@ class IntegrationsConfig(AppConfig):
         from core.memo import forget_on_change
 
         from . import connectors, receivers  # noqa: F401
-        from .models import WebhookSubscription
+        from .models import ConnectorSetting, WebhookSubscription
 
         forget_on_change(WebhookSubscription, scope="webhooks")
+        forget_on_change(ConnectorSetting, scope="connectors")
 
         connectors.register()

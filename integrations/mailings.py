@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
 
+from .connector_settings import mail_connection
 from .models import Channel, Mailing, MailingMessage, OptOut
 from .sms import SmsError, sms_backend
 
@@ -195,11 +196,13 @@ def _send(message: MailingMessage) -> None:
         sms_backend().send(to=message.address, text=body)
         return
     link = unsubscribe_url(Channel.EMAIL, message.address)
+    connection, sender = mail_connection()  # the mail server IT set up, else the deployment's
     email = EmailMultiAlternatives(
         subject=personalize(mailing.subject, message.name),
         body=f"{body}\n\n--\n{_('Unsubscribe')}: {link}",
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender,
         to=[message.address],
+        connection=connection,
         headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
     # the HTML twin carries a one-pixel image: its first load marks the message opened

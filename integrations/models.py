@@ -1,6 +1,7 @@
 """Notifications and their deliveries, reminder bookkeeping, webhook subscriptions and deliveries.
 
-Glossary: 通知 = notification, 提醒 = reminder, 升级 = escalation.
+Glossary: 通知 = notification, 提醒 = reminder, 升级 = escalation, 企业微信 = WeCom,
+钉钉 = DingTalk, 飞书 = Feishu, 群机器人 = group robot, 应用消息 = app message.
 """
 
 from django.conf import settings
@@ -15,6 +16,13 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In the app")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    WECOM = "wecom", _("WeCom")
+    DINGTALK = "dingtalk", _("DingTalk")
+    FEISHU = "feishu", _("Feishu")
+
+
+# The messenger channels (企业微信 / 钉钉 / 飞书): an app message to the person's own account there.
+MESSENGERS = (Channel.WECOM, Channel.DINGTALK, Channel.FEISHU)
 
 
 class NotificationQuerySet(VisibleQuerySet):
@@ -69,7 +77,8 @@ class NotificationPreference(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt chain to send a notification over e-mail or SMS; the delivery log."""
+    """One attempt chain to send a notification over e-mail, SMS or a messenger, or a post to a
+    messenger's group robot; the delivery log."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -77,7 +86,11 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (no address)")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    # (none: a post to a messenger's group robot, with what it says in `payload`)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    payload = models.JSONField(default=dict, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=255, blank=True)
     text = models.TextField(
@@ -98,6 +111,71 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.address}: {self.status}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try of a delivery: when, how long, and what the gateway or messenger answered."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField(_("attempt"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    ok = models.BooleanField(_("succeeded"), default=False)
+    retryable = models.BooleanField(_("will be retried"), default=False)
+    error_code = models.CharField(_("error code"), max_length=32, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}: {'ok' if self.ok else self.error_code or 'failed'}"
+
+
+class ChannelAccount(models.Model):
+    """A person's own account id in a messenger (the WeCom / DingTalk userid, the Feishu user id),
+    which app messages are addressed to."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_accounts"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    account_id = models.CharField(_("account id"), max_length=128)
+
+    class Meta:
+        verbose_name = _("messenger account")
+        verbose_name_plural = _("messenger accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="integ_channel_account_once"),
+            models.UniqueConstraint(fields=["channel", "account_id"], name="integ_channel_account_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.channel} {self.account_id}"
+
+
+class ConnectorSetting(models.Model):
+    """The settings of one outside connector (SMS gateway, mail server, WeCom, DingTalk, Feishu)
+    as an administrator entered them. `secrets` is write-only: set, replaced or cleared, never shown
+    or audited; `values` holds the rest."""
+
+    connector = models.CharField(_("connector"), max_length=16, unique=True)
+    enabled = models.BooleanField(_("switched on"), default=False)
+    values = models.JSONField(_("settings"), default=dict)
+    secrets = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("connector setting")
+        verbose_name_plural = _("connector settings")
+
+    def __str__(self) -> str:
+        return self.connector
 
 
 class ReminderLog(models.Model):
@@ -287,3 +365,28 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.address}"
+
+
+class TemplateOverride(models.Model):
+    """An administrator's wording of a notification template in one language; without one, the
+    shipped (translated) text is used. Reset to default = delete the row."""
+
+    template = models.CharField(_("event"), max_length=64)
+    language = models.CharField(_("language"), max_length=10)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("text"), blank=True)
+    sms = models.CharField(_("SMS text"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="integ_template_override_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"

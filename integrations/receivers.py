@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from core.events import notification_requested
 from engine import signals as engine_signals
 
-from .services import notify, process_name, subject_for
+from .services import notify, process_name, robot_announce, subject_for
 from .webhooks import publish
 
 
@@ -43,6 +43,7 @@ def _task_created(sender, instance, human_task, **kwargs):
         recipients = [c.user for c in human_task.candidates.select_related("user").filter(user__isnull=False)]
     else:  # offered to groups only: their queues show it, nobody is notified one by one
         recipients = []
+        _announce_to_group_robots(instance, human_task)
     if recipients:
         notify(
             recipients=recipients,
@@ -55,6 +56,22 @@ def _task_created(sender, instance, human_task, **kwargs):
             url=f"/tasks/{human_task.pk}/",
         )
     publish("task.created", lambda: _task_data(human_task))
+
+
+def _announce_to_group_robots(instance, human_task) -> None:
+    """The group chat hears of a task waiting in a queue when IT switched that on."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Waiting in the queue: %(task)s") % {"task": human_task.name}
+        text = _("%(task)s (%(process)s) waits for someone to take it. %(subject)s") % {
+            "task": human_task.name,
+            "process": process_name(instance),
+            "subject": human_task.business_object_label,
+        }
+    robot_announce(title=title, text=text.strip(), url=f"/tasks/{human_task.pk}/")
 
 
 @receiver(engine_signals.task_completed, dispatch_uid="integrations_task_completed")

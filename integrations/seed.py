@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .models import WebhookDelivery, WebhookSubscription
+from .models import ChannelAccount, WebhookDelivery, WebhookSubscription
 
 DELIVERIES = [
     # event, status, response code, duration ms, attempts, error, hours ago
@@ -48,4 +48,20 @@ def seed_demo(stdout) -> None:
                 created_at=now - timedelta(hours=hours),
                 delivered_at=now - timedelta(hours=hours) if status == "delivered" else None,
             )
+    _seed_messenger_ids()
     stdout.write(f"  integrations: {WebhookSubscription.objects.count()} webhook subscription(s)")
+
+
+# The demo staff's WeCom user ids (as the company's WeCom address book would have them), so switching
+# WeCom on under Administration > Connectors reaches them at once. The connectors stay off: the
+# demo has no real WeCom to talk to.
+WECOM_IDS = {"wang.fang": "WangFang", "zhang.wei": "ZhangWei", "zhou.jie": "ZhouJie", "xu.li": "XuLi"}
+
+
+def _seed_messenger_ids() -> None:
+    from org.models import User
+
+    for user in User.objects.filter(username__in=WECOM_IDS):
+        ChannelAccount.objects.get_or_create(
+            user=user, channel="wecom", defaults={"account_id": WECOM_IDS[user.username]}
+        )

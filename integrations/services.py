@@ -4,6 +4,7 @@ queues e-mail/SMS deliveries after commit; deliveries retry with backoff, each a
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,11 +12,15 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
 
-from .models import Channel, Delivery, Notification, NotificationPreference
+from .connector_settings import account_id, app_for, enabled_messengers, mail_connection, robot_for
+from .messengers.http import ChannelError, Message
+from .models import MESSENGERS, Channel, Delivery, DeliveryAttempt, Notification, NotificationPreference
 from .sms import SmsError, sms_backend
+from .template_overrides import overrides_for
 from .templates_registry import get_template
 
 logger = logging.getLogger(__name__)
@@ -23,17 +28,30 @@ logger = logging.getLogger(__name__)
 LOST_MESSAGE_AFTER = timedelta(minutes=5)
 
 
-def channels_for(user, template) -> list[str]:
+def default_channels(template, messengers: dict[str, dict]) -> list[str]:
+    """The company's default for an event: the template's channels, plus every messenger IT
+    switched on "for everyone by default" wherever the template goes beyond the in-app list."""
+    channels = list(template.channels)
+    if any(c != Channel.IN_APP for c in channels):
+        channels += [c for c, config in messengers.items() if config.get("default_on") and c not in channels]
+    return channels
+
+
+def channels_for(user, template, messengers: dict[str, dict] | None = None) -> list[str]:
     """The user's channels for this event: their own setting for it, else their default, else
-    the template's."""
+    the company's; a messenger that is switched off is left out."""
+    messengers = enabled_messengers() if messengers is None else messengers
     prefs = {p.template: p.channels for p in NotificationPreference.objects.filter(user=user)}
     chosen = prefs.get(template.name, prefs.get("*"))
-    return list(chosen if chosen is not None else template.channels)
+    channels = list(chosen) if chosen is not None else default_channels(template, messengers)
+    return [c for c in channels if c not in MESSENGERS or c in messengers]
 
 
 def _address(user, channel: str) -> str:
     if channel == Channel.EMAIL:
         return user.email or ""
+    if channel in MESSENGERS:
+        return account_id(user, channel)
     phone = getattr(user, "phone", "") or getattr(getattr(user, "employee", None), "phone", "")
     return phone or ""
 
@@ -47,11 +65,14 @@ def notify(
     spec.render(context)  # fail fast, with the template's name, on a missing placeholder
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
     created = []
+    messengers = enabled_messengers() if unique else {}
+    reworded = overrides_for(template) if unique else {}
     with transaction.atomic():
         for user in unique.values():
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                text = spec.render(context)
-            wanted = channels if channels is not None else channels_for(user, spec)
+            language = user.language or settings.LANGUAGE_CODE
+            with translation.override(language):
+                text = reworded.get(language, spec).render(context)
+            wanted = channels if channels is not None else channels_for(user, spec, messengers)
             notification = Notification.objects.create(
                 recipient=user,
                 template=template,
@@ -121,8 +142,8 @@ def delivery_attempt(delivery_id: int) -> Delivery:
     """Send one queued delivery now; on failure schedule the next attempt or give up."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
-            .select_related("notification")
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("notification__recipient")
             .filter(pk=delivery_id, status=Delivery.Status.QUEUED)
             .first()
         )
@@ -130,30 +151,105 @@ def delivery_attempt(delivery_id: int) -> Delivery:
             return Delivery.objects.get(pk=delivery_id)
         delivery.attempts += 1
         notification = delivery.notification
+        started = time.monotonic()
         try:
-            if delivery.channel == Channel.EMAIL:
-                send_mail(
-                    notification.title,
-                    _email_body(notification),
-                    settings.DEFAULT_FROM_EMAIL,
-                    [delivery.address],
-                )
-            else:
-                delivery.external_id = sms_backend().send(to=delivery.address, text=delivery.text)
-        except (SmsError, OSError) as error:
+            delivery.external_id = _send(delivery, notification)[:128]
+        except (SmsError, ChannelError, OSError) as error:
             retryable = getattr(error, "retryable", True)
+            code = getattr(error, "code", "") or type(error).__name__
             delivery.last_error = str(error)[:2000]
             if not retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
                 delivery.status = Delivery.Status.FAILED
+                delivery.next_attempt_at = None
             else:
                 delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
             logger.warning("delivery %s (%s) failed: %s", delivery.pk, delivery.channel, error)
+            _log_attempt(
+                delivery, started, ok=False, code=code, error=delivery.last_error, retryable=retryable
+            )
         else:
             delivery.status = Delivery.Status.SENT
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
+            _log_attempt(delivery, started, ok=True)
         delivery.save()
         return delivery
+
+
+def robot_announce(*, title: str, text: str, url: str = "") -> list[Delivery]:
+    """Post to the group robot of every messenger whose settings ask for it (a task waiting in a
+    group's queue, which nobody is told about one by one); sent after commit, retried and logged
+    like any delivery."""
+    deliveries = []
+    for channel, config in enabled_messengers().items():
+        if not (config.get("robot_url") and config.get("robot_queue_tasks")):
+            continue
+        delivery = Delivery.objects.create(
+            notification=None,
+            channel=channel,
+            address=str(_("group robot")),
+            text=title[:500],
+            payload={"title": title, "text": text, "url": absolute_url(url)},
+        )
+        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+        deliveries.append(delivery)
+    return deliveries
+
+
+def _send(delivery: Delivery, notification: Notification | None) -> str:
+    """Hand one delivery to its channel; the gateway's or messenger's message id back."""
+    if notification is None:
+        config = enabled_messengers().get(delivery.channel)
+        if config is None or not config.get("robot_url"):
+            raise ChannelError(
+                f"the {delivery.channel} group robot is not set up", retryable=False, code="off"
+            )
+        with translation.override(settings.LANGUAGE_CODE):
+            link_text = str(_("View details"))
+        message = Message(**delivery.payload, link_text=link_text)
+        return robot_for(delivery.channel, config).send(message=message)
+    if delivery.channel == Channel.EMAIL:
+        connection, sender = mail_connection()
+        send_mail(
+            notification.title, _email_body(notification), sender, [delivery.address], connection=connection
+        )
+        return ""
+    if delivery.channel == Channel.SMS:
+        return sms_backend().send(to=delivery.address, text=delivery.text)
+    if delivery.channel in MESSENGERS:
+        config = enabled_messengers().get(delivery.channel)
+        return app_for(delivery.channel, config).send(
+            to=delivery.address, message=messenger_message(notification)
+        )
+    raise ChannelError(f"unknown channel {delivery.channel}", retryable=False, code="channel")
+
+
+def messenger_message(notification: Notification) -> Message:
+    """The card a messenger shows: title, text and a button opening the page (the task page works
+    on a phone) by its absolute address, in the recipient's language."""
+    recipient = notification.recipient
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        link_text = str(_("View details"))
+    return Message(
+        title=notification.title,
+        text=notification.body,
+        url=absolute_url(notification.url),
+        link_text=link_text,
+    )
+
+
+def _log_attempt(
+    delivery, started: float, *, ok: bool, code: str = "", error: str = "", retryable=False
+) -> None:
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        ok=ok,
+        retryable=bool(retryable) and not ok and delivery.status == Delivery.Status.QUEUED,
+        error_code=str(code)[:32],
+        error=error,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
 
 
 def retry_due_deliveries(now=None) -> int:
@@ -191,3 +287,29 @@ def preference_set(*, user, template: str, channels: list[str]) -> NotificationP
         user=user, template=template, defaults={"channels": channels}
     )
     return preference
+
+
+def delivery_retry(*, actor, delivery_id: int) -> Delivery:
+    """Send a failed delivery again now (IT fixed the connector, or the person's address): one more
+    attempt, logged like the others, its outcome returned. Audited."""
+    from audit.models import AuditEvent
+    from audit.services import audit_record
+    from core.errors import NotPermitted
+
+    if actor is not None and not (actor.is_superuser or actor.has_perm("integrations.manage_webhooks")):
+        raise NotPermitted(_("You may not retry notification deliveries."))
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status != Delivery.Status.FAILED:
+            message = _("Only a failed delivery can be sent again.")
+            raise ValidationFailed(message, fields={"delivery": [message]})
+        delivery.status, delivery.next_attempt_at = Delivery.Status.QUEUED, None
+        delivery.attempts = min(delivery.attempts, settings.DELIVERY_MAX_ATTEMPTS - 1)
+        delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=actor,
+            obj=delivery,
+            extra={"retry_delivery": delivery.pk, "channel": delivery.channel},
+        )
+    return delivery_attempt(delivery.pk)

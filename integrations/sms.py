@@ -76,4 +76,14 @@ class HttpSmsGatewayBackend:
 
 
 def sms_backend():
+    """The gateway IT set up in the administration area when switched on, else the deployment's."""
+    from .connector_settings import sms_settings
+
+    config = sms_settings()
+    if config is not None:
+        return HttpSmsGatewayBackend(
+            url=config.get("gateway_url"),
+            api_key=config.get("api_key", ""),
+            sender=config.get("sender") or None,
+        )
     return import_string(settings.SMS_BACKEND)()

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from .views.admin import SECTIONS, integrations, may_manage, notices, org
+from .views.admin import SECTIONS, connectors, integrations, may_manage, message_templates, notices, org
 from .views.admin import audit as audit_views
 
 app_name = "manage"
@@ -58,4 +58,30 @@ urlpatterns = [
     path("integrations/webhooks/<int:pk>/", integrations.webhook_detail, name="webhook"),
     path("integrations/webhooks/<int:pk>/edit/", integrations.webhook_form, name="webhook_edit"),
     path("integrations/webhooks/<int:pk>/do/", integrations.webhook_action, name="webhook_action"),
+    path("integrations/connectors/", connectors.connectors, name="connectors"),
+    path("integrations/connectors/<slug:key>/", connectors.connector_edit, name="connector"),
+    path("integrations/connectors/<slug:key>/test/", connectors.connector_test, name="connector_test"),
+    path("integrations/notifications/", connectors.deliveries, name="notification_deliveries"),
+    path("integrations/accounts/", connectors.accounts, name="messenger_accounts"),
+    path(
+        "integrations/notifications/<int:pk>/retry/",
+        connectors.delivery_retry_view,
+        name="notification_delivery_retry",
+    ),
+    path("integrations/templates/", message_templates.templates, name="notification_templates"),
+    path(
+        "integrations/templates/<slug:name>/<str:language>/",
+        message_templates.template_edit,
+        name="notification_template",
+    ),
+    path(
+        "integrations/templates/<slug:name>/<str:language>/preview/",
+        message_templates.template_preview,
+        name="notification_template_preview",
+    ),
+    path(
+        "integrations/templates/<slug:name>/<str:language>/reset/",
+        message_templates.template_reset,
+        name="notification_template_reset",
+    ),
 ]

@@ -277,6 +277,22 @@ def demo_pages() -> list[tuple[str, str]]:
     hook = WebhookSubscription.objects.order_by("pk").first()
     if hook is not None:
         pages += [("lin.feng", f"/manage/integrations/webhooks/{hook.pk}/{tail}") for tail in ("", "edit/")]
+    # notification channels: connectors, message templates, the notification log, my settings
+    pages += [
+        ("lin.feng", f"/manage/integrations/{tail}")
+        for tail in (
+            "connectors/",
+            "connectors/wecom/",
+            "connectors/mail/",
+            "templates/",
+            "notifications/",
+            "accounts/",
+        )
+    ]
+    pages += [
+        ("lin.feng", "/manage/integrations/templates/task_assigned/zh-hans/"),
+        ("zhang.wei", "/account/notifications/"),
+    ]
     # the warehouse clerk's screens (catalogue and stock)
     from crm.models import Product
 

@@ -31,6 +31,9 @@ OBJECT_TYPES = {
     "integrations": [
         ("integrations.webhooksubscription", gettext_lazy("Webhook subscriptions")),
         ("api.apitoken", gettext_lazy("API tokens")),
+        ("integrations.connectorsetting", gettext_lazy("Connector settings")),
+        ("integrations.templateoverride", gettext_lazy("Message templates")),
+        ("integrations.delivery", gettext_lazy("Notification log")),
     ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
