@@ -33,7 +33,7 @@ def test_nobody_messages_themselves_or_a_portal_account(org):
 def test_sending_counts_unread_for_the_others_until_they_read(org, direct):
     # given zhang writes twice
     services.message_send(actor=org.zhang, conversation=direct, body="你好")
-    services.message_send(actor=org.zhang, conversation=direct, body="明天拜访客户？")
+    services.message_send(actor=org.zhang, conversation=direct, body="明天拜访客户")
     # then liu has 2 unread, zhang none
     assert selectors.unread_total(org.liu) == (2, False)
     assert selectors.unread_total(org.zhang) == (0, False)
@@ -122,7 +122,9 @@ def test_nobody_links_a_record_they_cannot_open(org, customer):
     conversation = services.conversation_direct(actor=org.yang, other=org.zhang)
     with pytest.raises(ValidationFailed) as error:
         services.message_send(
-            actor=org.yang, conversation=conversation, record=records.RecordRef("crm.customer", str(customer.pk))
+            actor=org.yang,
+            conversation=conversation,
+            record=records.RecordRef("crm.customer", str(customer.pk)),
         )
     assert "record" in error.value.fields
 
