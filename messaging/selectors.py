@@ -53,9 +53,23 @@ def members(conversation: Conversation) -> list:
 def member_names(conversation: Conversation) -> dict:
     """Each current member with the names an @mention may use for them."""
     return {
-        user: {n for n in (person_name(user), user.display_name, user.username) if n}
-        for user in members(conversation)
+        user: _names(person_name(user), user.display_name, user.username) for user in members(conversation)
     }
+
+
+def _names(*names: str) -> set[str]:
+    """A name and its parts as people type them after @: "张伟 Zhang Wei" is also "张伟" and
+    "Zhang Wei"."""
+    found = set()
+    for name in filter(None, names):
+        found.add(name)
+        words = name.split()
+        chinese = [w for w in words if any(ord(ch) > 0x2E80 for ch in w)]
+        latin = [w for w in words if w not in chinese]
+        if chinese and latin:
+            found.update(chinese)
+            found.add(" ".join(latin))
+    return found
 
 
 def _other_names(conversations: list[Conversation], viewer) -> dict[int, str]:

@@ -54,8 +54,15 @@ def report_save(
         report = mine.filter(starts_on=starts_on).first()
         items = pulled_items(actor, period=period, starts_on=starts_on)
         if report is None:
+            now = timezone.now()
             report = WorkReport.objects.create(
-                author=actor, period=period, starts_on=starts_on, items=items, **texts
+                author=actor,
+                period=period,
+                starts_on=starts_on,
+                items=items,
+                created_at=now,
+                updated_at=now,
+                **texts,
             )
             audit_record(action="create", actor=actor, obj=report)
             return report
