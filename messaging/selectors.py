@@ -131,7 +131,10 @@ def conversation_rows(user, *, query: str = "") -> list[ConversationRow]:
                 title=title,
                 unread=m.unread,
                 preview=(m.last_body or "")[:80],
-                preview_author=authors.get(m.last_author, "") if m.last_author != user.pk else "",
+                # who wrote it, in a group (in a direct conversation the title says who)
+                preview_author=authors.get(m.last_author, "")
+                if conversation.kind == Conversation.Kind.GROUP and m.last_author != user.pk
+                else "",
             )
         )
     return rows
