@@ -180,3 +180,14 @@ def test_a_portal_customer_has_no_messages(client, org):
     login(client, outsider)
     assert client.get(reverse("chat:list")).status_code == 403
     assert client.get(reverse("chat:nav_count")).content.decode().strip() == ""
+
+
+def test_message_about_an_opportunity_and_a_task_page(client, org, customer):
+    from tests.crm.factories import OpportunityFactory
+
+    opportunity = OpportunityFactory(customer=customer, owner=org.zhang)
+    login(client, org.zhang)
+    page = client.get(reverse("crm:opportunity_detail", args=[opportunity.pk])).content.decode()
+    assert f"?record=crm.opportunity:{opportunity.pk}" in page
+    new = client.get(reverse("chat:new"), {"record": f"crm.opportunity:{opportunity.pk}"}).content.decode()
+    assert 'name="record" value="crm.opportunity:' in new
