@@ -89,6 +89,8 @@ class Message(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
     body = models.TextField(_("text"), blank=True)
+    # an event's code and names (messaging.events puts them into the reader's words)
+    event = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     # a linked record, shown as a card to those who may open it
     record_type = models.ForeignKey(

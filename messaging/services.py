@@ -20,6 +20,7 @@ from audit.services import audit_record
 from core.errors import NotPermitted, ValidationFailed
 from crm.files import check_upload
 from integrations.services import notify
+from org.pickers import person_name
 
 from . import records
 from .models import Conversation, Membership, Message, MessageAttachment
@@ -47,9 +48,12 @@ def _membership(actor, conversation: Conversation) -> Membership:
     return membership
 
 
-def _event(conversation: Conversation, actor, text: str) -> Message:
+def _event(conversation: Conversation, actor, code: str, **names: str) -> Message:
     message = Message.objects.create(
-        conversation=conversation, author=actor, kind=Message.Kind.EVENT, body=text
+        conversation=conversation,
+        author=actor,
+        kind=Message.Kind.EVENT,
+        event={"code": code, "actor": person_name(actor), **names},
     )
     _delivered(conversation, message)
     return message
@@ -109,12 +113,7 @@ def conversation_group_create(*, actor, title: str, members: Sequence) -> Conver
             [Membership(conversation=conversation, user=u) for u in [actor, *people.values()]]
         )
         audit_record(action="create", actor=actor, obj=conversation, extra={"members": sorted(people)})
-        _event(
-            conversation,
-            actor,
-            _("%(actor)s created the group with %(names)s.")
-            % {"actor": actor, "names": ", ".join(str(u) for u in people.values())},
-        )
+        _event(conversation, actor, "created", names=", ".join(person_name(u) for u in people.values()))
     return conversation
 
 
@@ -143,7 +142,7 @@ def conversation_member_add(*, actor, conversation: Conversation, user) -> Membe
             membership.joined_at = timezone.now()
             membership.save(update_fields=["left_at", "joined_at"])
         audit_record(action="update", actor=actor, obj=conversation, extra={"member_added": user.pk})
-        _event(conversation, actor, _("%(actor)s added %(name)s.") % {"actor": actor, "name": user})
+        _event(conversation, actor, "added", name=person_name(user))
     return membership
 
 
@@ -164,7 +163,7 @@ def conversation_member_remove(*, actor, conversation: Conversation, user) -> No
                 _("%(name)s is not a member.") % {"name": user}, fields={"user": [_("Not a member.")]}
             )
         audit_record(action="update", actor=actor, obj=conversation, extra={"member_removed": user.pk})
-        _event(conversation, actor, _("%(actor)s removed %(name)s.") % {"actor": actor, "name": user})
+        _event(conversation, actor, "removed", name=person_name(user))
 
 
 def conversation_leave(*, actor, conversation: Conversation) -> None:
@@ -174,7 +173,7 @@ def conversation_leave(*, actor, conversation: Conversation) -> None:
         membership.unread = 0
         membership.save(update_fields=["left_at", "unread"])
         audit_record(action="update", actor=actor, obj=conversation, extra={"member_left": actor.pk})
-        _event(conversation, actor, _("%(actor)s left the group.") % {"actor": actor})
+        _event(conversation, actor, "left")
 
 
 def _mentioned(conversation: Conversation, body: str, author) -> list:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError
 from messaging import records, selectors, services
+from messaging.events import event_text
 from messaging.models import Conversation, MessageAttachment
 from org.directory import directory, may_browse
 from org.pickers import person_name
@@ -70,6 +71,7 @@ def _message_items(request, page) -> list[dict]:
             "mine": m.author_id == me,
             "card": cards.get(m.pk),
             "mentions_me": any(u.pk == me for u in m.mentions.all()),
+            "event": event_text(m.event) if m.kind == m.Kind.EVENT else "",
         }
         for m in page
     ]

@@ -2,11 +2,13 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from audit.models import AuditEvent
 from core.errors import NotPermitted, ValidationFailed
 from integrations.models import Notification
 from messaging import records, selectors, services
+from messaging.events import event_text
 from messaging.models import Conversation, Membership, Message
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -88,8 +90,11 @@ def test_group_members_join_and_leave_with_a_line_in_the_conversation(org):
     assert selectors.conversation_for_user(org.liu, group.pk) is None
     # wang removes zhang
     services.conversation_member_remove(actor=org.wang, conversation=group, user=org.zhang)
-    events = list(group.messages.filter(kind=Message.Kind.EVENT).values_list("body", flat=True))
+    events = list(group.messages.filter(kind=Message.Kind.EVENT).order_by("id"))
     assert len(events) == 4
+    # each line is put into words in the reader's language
+    with translation.override("zh-hans"):
+        assert event_text(events[1].event) == f"{org.zhang.employee.name} 添加了 {org.liu.employee.name}。"
     # a leaver gets no unread counts for later messages
     services.message_send(actor=org.wang, conversation=group, body="还有人吗")
     assert selectors.unread_total(org.liu) == (0, False)
