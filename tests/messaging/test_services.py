@@ -172,3 +172,13 @@ def test_conversation_rows_name_the_other_person_and_count_unread(org, direct, d
     assert [(r.title, r.unread) for r in rows] == [("销售一部", 1), (org.zhang.employee.name, 1)]
     assert rows[1].preview == "在吗"
     assert Membership.objects.filter(conversation=group).count() == 2
+
+
+@pytest.mark.postgres
+def test_search_has_a_trigram_index_on_postgresql():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'messaging_body_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "gin_trgm_ops" in definition and "upper(body)" in definition.lower()
