@@ -262,7 +262,9 @@ def conversation_poll(request, pk: int):
         "newest": page[-1].pk,
         "poll_seconds": POLL_SECONDS,
     }
-    return HttpResponse(render_to_string("tasklist/messages/_poll.html", context))
+    response = HttpResponse(render_to_string("tasklist/messages/_poll.html", context))
+    response["HX-Trigger"] = "chat:read"  # the header's badge asks again
+    return response
 
 
 def _back(conversation: Conversation):

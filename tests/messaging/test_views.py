@@ -61,6 +61,7 @@ def test_a_poll_brings_new_messages_and_marks_them_read(client, org, direct):
     assert response.status_code == 200
     assert "第二条" in html and "第一条" not in html
     assert 'hx-swap-oob="beforeend:#message-list"' in html
+    assert response["HX-Trigger"] == "chat:read"  # the header's badge asks again
     assert client.get(reverse("chat:nav_count")).content.decode().strip() == ""
 
 

@@ -14,6 +14,13 @@
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     if (event.detail && event.detail.target && event.detail.target.id === "message-list") {
       var list = event.detail.target;
+      // two polls crossing (a send asks at once while the timer's poll is under way) may bring
+      // the same message twice: keep the first
+      var seen = {};
+      Array.prototype.slice.call(list.children).forEach(function (item) {
+        if (item.id && seen[item.id]) item.remove();
+        else if (item.id) seen[item.id] = true;
+      });
       list.scrollTop = list.scrollHeight;
     }
   });
