@@ -134,3 +134,35 @@ def cards_for(user, messages: Iterable) -> dict[int, Card]:
         text = lines.get((label, object_id), "")
         cards[pk] = Card(kind=str(KINDS[label][0]), text=text, url=_url(label, object_id) if text else "")
     return cards
+
+
+# what a person types to find a record of each kind
+SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
+    "crm.customer": ("name", "code"),
+    "crm.order": ("code", "customer__name"),
+    "crm.opportunity": ("name", "customer__name"),
+    "crm.complaint": ("code", "subject"),
+    "crm.servicerequest": ("code", "subject"),
+    TASK: ("name", "business_object_label"),
+}
+CHOICE_LIMIT = 10
+
+
+def choices(user, *, model_label: str, query: str) -> list[tuple[RecordRef, str]]:
+    """Records of one kind the user may open, matching `query`, newest first, with their lines."""
+    from django.apps import apps
+    from django.db.models import Q
+
+    query = (query or "").strip()[:100]
+    if model_label not in SEARCH_FIELDS or not query:
+        return []
+    match = Q()
+    for name in SEARCH_FIELDS[model_label]:
+        match |= Q(**{f"{name}__icontains": query})
+    if model_label == TASK:
+        rows = engine_selectors.viewable_tasks(user)
+    else:
+        rows = apps.get_model(model_label).objects.visible_to(user, "view")
+    ids = [str(pk) for pk in rows.filter(match).order_by("-pk").values_list("pk", flat=True)[:CHOICE_LIMIT]]
+    lines = lines_for(user, ((model_label, i) for i in ids))
+    return [(RecordRef(model_label, i), lines[(model_label, i)]) for i in ids if (model_label, i) in lines]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", messages.conversation_new, name="new"),
     path("people/", messages.people, name="people"),
     path("unread/", messages.nav_count, name="nav_count"),
+    path("records/", messages.record_choices, name="record_choices"),
     path("files/<int:attachment_id>/", messages.attachment_download, name="attachment"),
     path("<int:pk>/", messages.conversation_detail, name="conversation"),
     path("<int:pk>/send/", messages.message_send, name="send"),

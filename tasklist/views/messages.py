@@ -203,7 +203,12 @@ def _conversation_context(request, conversation: Conversation, *, errors=None, b
         "record": f"{ref.model_label}:{ref.object_id}" if ref else "",
         "record_card": _record_card(request, ref),
         "poll_seconds": POLL_SECONDS,
+        "record_kinds": _record_kinds(),
     }
+
+
+def _record_kinds() -> list[tuple[str, str]]:
+    return [(label, str(kind)) for label, (kind, _url) in records.KINDS.items()]
 
 
 @login_required
@@ -238,7 +243,7 @@ def message_send(request, pk: int):
         return render(request, "tasklist/messages/conversation.html", context, status=400)
     if request.htmx:
         # a fresh composer; the poll (triggered at once) brings the message into the list
-        context = {"conversation": conversation, "errors": {}}
+        context = {"conversation": conversation, "errors": {}, "record_kinds": _record_kinds()}
         response = render(request, "tasklist/messages/_composer.html", context)
         response["HX-Trigger"] = "chat:poll"
         return response
@@ -265,6 +270,18 @@ def conversation_poll(request, pk: int):
     response = HttpResponse(render_to_string("tasklist/messages/_poll.html", context))
     response["HX-Trigger"] = "chat:read"  # the header's badge asks again
     return response
+
+
+@login_required
+@require_GET
+def record_choices(request):
+    """Records of the chosen kind matching what was typed, to link to a message (radio buttons)."""
+    _staff(request)
+    label = request.GET.get("kind", "")
+    found = records.choices(request.user, model_label=label, query=request.GET.get("rq", ""))
+    context = {"found": [{"value": f"{r.model_label}:{r.object_id}", "text": t} for r, t in found]}
+    context["searched"] = bool(request.GET.get("rq", "").strip())
+    return render(request, "tasklist/messages/_record_choices.html", context)
 
 
 def _back(conversation: Conversation):

@@ -192,3 +192,21 @@ def test_message_about_an_opportunity_and_a_task_page(client, org, customer):
     assert f"?record=crm.opportunity:{opportunity.pk}" in page
     new = client.get(reverse("chat:new"), {"record": f"crm.opportunity:{opportunity.pk}"}).content.decode()
     assert 'name="record" value="crm.opportunity:' in new
+
+
+def test_choosing_a_record_to_link_offers_only_what_i_may_open(client, org, customer):
+    from tests.crm.factories import CustomerFactory
+
+    CustomerFactory(owner=org.yang, name="上海别人的客户有限公司")
+    login(client, org.zhang)
+    html = client.get(reverse("chat:record_choices"), {"kind": "crm.customer", "rq": "上海"}).content.decode()
+    assert f'value="crm.customer:{customer.pk}"' in html
+    assert "别人的客户" not in html
+    empty = client.get(
+        reverse("chat:record_choices"), {"kind": "crm.customer", "rq": "没有"}
+    ).content.decode()
+    assert "No record you may open matches." in empty
+    # the chosen record goes with the message
+    direct = services.conversation_direct(actor=org.zhang, other=org.liu)
+    client.post(reverse("chat:send", args=[direct.pk]), {"body": "", "record": f"crm.customer:{customer.pk}"})
+    assert direct.messages.get().record_id == str(customer.pk)
