@@ -239,7 +239,8 @@ def message_send(request, pk: int):
         errors = located(error)
         context = _conversation_context(request, conversation, errors=errors, body=body, ref=ref)
         if request.htmx:
-            return render(request, "tasklist/messages/_composer.html", context, status=422)
+            # (200: htmx swaps only successful answers; the composer shows the located error)
+            return render(request, "tasklist/messages/_composer.html", context)
         return render(request, "tasklist/messages/conversation.html", context, status=400)
     if request.htmx:
         # a fresh composer; the poll (triggered at once) brings the message into the list

@@ -73,6 +73,9 @@ def test_chatting_about_a_customer_with_a_colleague(demo_org, live_server, brows
     expect(card).to_contain_text("上海明远机械有限公司")
     expect(card.get_by_role("link")).to_have_attribute("href", f"/customers/{customer.pk}/")
     expect(wang.locator("#message-list .chat-message.mention")).to_have_count(1)
+    # an empty message is refused where it was typed
+    wang.click("[data-action=send]")
+    expect(wang.locator("#chat-body-error")).to_be_visible()
     wang.fill("#chat-body", "好的，周三下午可以。")
     wang.click("[data-action=send]")
     expect(wang.locator("#message-list .chat-message.mine")).to_contain_text("周三下午")
