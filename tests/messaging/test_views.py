@@ -211,3 +211,28 @@ def test_choosing_a_record_to_link_offers_only_what_i_may_open(client, org, cust
     direct = services.conversation_direct(actor=org.zhang, other=org.liu)
     client.post(reverse("chat:send", args=[direct.pk]), {"body": "", "record": f"crm.customer:{customer.pk}"})
     assert direct.messages.get().record_id == str(customer.pk)
+
+
+def test_a_conversation_page_costs_the_same_however_many_messages(client, org, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group = services.conversation_group_create(actor=org.zhang, title="查询", members=[org.wang, org.liu])
+    ref = records.RecordRef("crm.customer", str(customer.pk))
+    login(client, org.wang)
+    url = reverse("chat:conversation", args=[group.pk])
+
+    def cost() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    services.message_send(actor=org.zhang, conversation=group, body="@T.Wang 一", record=ref)
+    few = cost()
+    for n in range(10):
+        if n % 2:
+            services.message_send(actor=org.zhang, conversation=group, body=f"@T.Wang 第{n}条", record=ref)
+        else:
+            services.message_send(actor=org.liu, conversation=group, body=f"第{n}条")
+    assert cost() == few
