@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "tasklist",
     "portal",
     "reports",
+    "messaging",
+    "worklogs",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -27,6 +27,8 @@ urlpatterns = [
     path("account/notifications/", include("tasklist.notify_urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),
+    path("messages/", include("tasklist.messages_urls")),
+    path("work-logs/", include("tasklist.worklogs_urls")),
     path("admin/", admin.site.urls),
     path("manage/integrations/tokens/", api_pages.tokens, name="api_tokens"),
     path("manage/", include("tasklist.admin_urls")),

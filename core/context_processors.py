@@ -25,6 +25,8 @@ NAVIGATION = [
     ("work", "tasklist:requests", _("Requests"), None, False),
     ("work", "crm:calendar", _("Calendar"), "crm.view_activity", False),
     ("work", "integrations:notifications", _("Notifications"), None, False),
+    ("work", "chat:list", _("Messages"), None, False),
+    ("office", "worklogs:mine", _("Work logs"), None, False),
     ("sales", "crm:customer_list", _("Customers"), "crm.view_customer", False),
     ("sales", "crm:lead_list", _("Leads"), "crm.view_lead", False),
     ("sales", "crm:opportunity_board", _("Pipeline"), "crm.view_opportunity", False),

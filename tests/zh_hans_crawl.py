@@ -180,6 +180,24 @@ def _marketing_pages() -> list[tuple[str, str]]:
     return pages
 
 
+def _messages_and_work_log_pages() -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    from messaging.models import Conversation
+    from worklogs.models import WorkReport
+
+    pages = [
+        ("wang.fang", reverse(name))
+        for name in ("chat:list", "chat:new", "worklogs:mine", "worklogs:write", "worklogs:team")
+    ]
+    pages.append(("wang.fang", reverse("worklogs:write") + "?period=week"))
+    pages += [
+        ("wang.fang", reverse("chat:conversation", args=[c.pk])) for c in Conversation.objects.all()[:2]
+    ]
+    pages += [("wang.fang", reverse("worklogs:report", args=[r.pk])) for r in WorkReport.objects.all()[:1]]
+    return pages
+
+
 def demo_pages() -> list[tuple[str, str]]:
     """(username, url) of every page to check: each area's main pages, a task page of each kind of
     task, the request forms, reports, designer and portal, each as a user who may see it."""
@@ -204,6 +222,7 @@ def demo_pages() -> list[tuple[str, str]]:
             (user, "/notifications/plans/"),
         ]
     pages += [("zhang.wei", reverse("tasklist:request_new", args=[key])) for key in KINDS]
+    pages += _messages_and_work_log_pages()
     pages += [
         ("zhang.wei", "/customers/"),
         ("zhang.wei", "/customers/?group=level"),
