@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tasklist",
     "portal",
     "reports",
+    "configtransfer",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 
 from .views.admin import SECTIONS, integrations, may_manage, notices, org
 from .views.admin import audit as audit_views
+from .views.admin import config as config_views
 
 app_name = "manage"
 
@@ -58,4 +59,8 @@ urlpatterns = [
     path("integrations/webhooks/<int:pk>/", integrations.webhook_detail, name="webhook"),
     path("integrations/webhooks/<int:pk>/edit/", integrations.webhook_form, name="webhook_edit"),
     path("integrations/webhooks/<int:pk>/do/", integrations.webhook_action, name="webhook_action"),
+    path("config/", config_views.config_page, name="config"),
+    path("config/export.json", config_views.config_download, name="config_export"),
+    path("config/import/", config_views.config_compare, name="config_compare"),
+    path("config/import/apply/", config_views.config_apply, name="config_apply"),
 ]

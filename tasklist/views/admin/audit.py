@@ -32,6 +32,7 @@ OBJECT_TYPES = {
         ("integrations.webhooksubscription", gettext_lazy("Webhook subscriptions")),
         ("api.apitoken", gettext_lazy("API tokens")),
     ],
+    "config": [("configtransfer.configimport", gettext_lazy("Configuration imports"))],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [
