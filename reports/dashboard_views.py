@@ -29,6 +29,7 @@ def tile_results(tiles, user) -> list[dict]:
         shown.append(
             {
                 "tile": tile,
+                "chart_id": f"tile-chart-{tile.pk}",
                 "result": result,
                 "spec": spec,
                 "problem": "" if result else _("You may not see the records this report is about."),
