@@ -24,14 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError
 from engine.models import HumanTask
 from org.models import User
 from org.permissions import user_can
 from org.selectors import group_choices, user_row_scope, users_in_scope
 
 from .builder.registry import DATES, ENTITIES, entities_for
-from .builder.run import ReportResult, run_report
+from .builder.run import ReportResult, run_spec
 from .builder.selectors import may_edit, report_for, reports_for
 from .builder.services import saved_report_delete, saved_report_save
 from .builder.spec import (
@@ -45,7 +45,6 @@ from .builder.spec import (
     VALUELESS,
     operator_family,
     params_from_spec,
-    parse_spec,
     spec_from_params,
 )
 from .catalogue import Table
@@ -185,15 +184,6 @@ def _measure_words(measure: dict, measurable) -> str:
     return f"{FUNCTIONS.get(measure['fn'], '')} · {dict(measurable).get(measure['field'], '')}"
 
 
-def run_for(user, raw) -> tuple[ReportResult | None, object, dict]:
-    """(result, spec, errors): the result when the definition is complete and valid."""
-    try:
-        spec = parse_spec(raw, user=user)
-    except ValidationFailed as error:
-        return None, None, {k: [str(m) for m in v] for k, v in error.fields.items()}
-    return run_report(user=user, spec=spec), spec, {}
-
-
 def _share_choices() -> list[tuple[str, str]]:
     return [(str(c.pk), c.name) for c in group_choices(Group.objects.all())]
 
@@ -218,7 +208,7 @@ def builder(request):
         if len(request.GET) == 1:
             params = params_from_spec(saved.spec)
     raw = spec_from_params(params if isinstance(params, QueryDict) else _as_querydict(params))
-    result, spec, errors = (None, None, {}) if not raw["entity"] else run_for(request.user, raw)
+    result, spec, errors = (None, None, {}) if not raw["entity"] else run_spec(request.user, raw)
     context = {
         "form": builder_form(request.user, params, errors),
         "result": result,
@@ -276,7 +266,7 @@ def builder_save(request):
     except DomainError as error:
         errors = {k: [str(m) for m in v] for k, v in error.fields.items()} or {"name": [str(error.message)]}
         params = params_from_spec(raw)
-        result, spec, _errors = run_for(request.user, raw) if raw.get("entity") else (None, None, {})
+        result, spec, _errors = run_spec(request.user, raw) if raw.get("entity") else (None, None, {})
         context = {
             "form": builder_form(request.user, params, errors),
             "result": result,
@@ -302,7 +292,7 @@ def saved_report(request, pk: int):
     report = report_for(request.user, pk)
     if report is None:
         raise Http404(_("There is no such report."))
-    result, spec, errors = run_for(request.user, report.spec)
+    result, spec, errors = run_spec(request.user, report.spec)
     status = 200 if result is not None else 403
     context = {
         "report": report,
@@ -394,7 +384,7 @@ def _xlsx_response(content: bytes, stem: str) -> HttpResponse:
 @require_GET
 def builder_export(request):
     raw = spec_from_params(request.GET)
-    result, spec, errors = run_for(request.user, raw)
+    result, spec, errors = run_spec(request.user, raw)
     if result is None:
         return HttpResponse(_problem(errors) or _("The report cannot be run as it stands."), status=400)
     if not _may_export(request.user, spec.entity):
@@ -408,7 +398,7 @@ def saved_export(request, pk: int):
     report = report_for(request.user, pk)
     if report is None:
         raise Http404(_("There is no such report."))
-    result, spec, errors = run_for(request.user, report.spec)
+    result, spec, errors = run_spec(request.user, report.spec)
     if result is None:
         raise PermissionDenied(_problem(errors))
     if not _may_export(request.user, spec.entity):

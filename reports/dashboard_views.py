@@ -13,29 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from org.selectors import group_choices
 
-from .builder.selectors import dashboard_for, dashboards_for, may_edit, reports_for, tiles_of
+from .builder.selectors import dashboard_for, dashboards_for, may_edit, reports_for, tile_results, tiles_of
 from .builder.services import PUBLISH, dashboard_delete, dashboard_save
-from .builder_views import run_for
 from .models import DashboardTile
 
 MAX_TILES = 12
-
-
-def tile_results(tiles, user) -> list[dict]:
-    """Each tile with its report run for `user` (or the reason it cannot run)."""
-    shown = []
-    for tile in tiles:
-        result, spec, _errors = run_for(user, tile.report.spec)
-        shown.append(
-            {
-                "tile": tile,
-                "chart_id": f"tile-chart-{tile.pk}",
-                "result": result,
-                "spec": spec,
-                "problem": "" if result else _("You may not see the records this report is about."),
-            }
-        )
-    return shown
 
 
 @login_required

@@ -192,10 +192,27 @@ def _chart(spec: ReportSpec, rows: list[dict]) -> dict | None:
         values = {(r["g0"], r["g1"]): r["m0"] for r in rows}
         datasets = [{"label": s, "data": [float(values.get((g, s)) or 0) for g in labels]} for s in series]
     else:
-        measures = spec.measures[:1] if kind == "pie" else spec.measures
+        # one scale: the measure sorted by (else the first), with the others of the same field
+        # (a count beside a sum of amounts would be a flat line)
+        primary = spec.measures[int(spec.sort[1:]) if spec.sort.startswith("m") else 0]
         by_label = {r["g0"]: r for r in rows}
         datasets = [
             {"label": m.label, "data": [float(by_label[g][f"m{i}"] or 0) for g in labels]}
-            for i, m in enumerate(measures)
+            for i, m in enumerate(spec.measures)
+            if (m is primary if kind == "pie" else m.field == primary.field)
         ]
     return {"type": kind, "labels": labels, "datasets": datasets}
+
+
+def run_spec(user, raw) -> tuple[ReportResult | None, ReportSpec | None, dict]:
+    """(result, spec, errors) of a stored or posted definition for `user`: the result when the
+    definition is valid for them, else the located errors."""
+    from core.errors import ValidationFailed
+
+    from .spec import parse_spec
+
+    try:
+        spec = parse_spec(raw, user=user)
+    except ValidationFailed as error:
+        return None, None, {k: [str(m) for m in v] for k, v in error.fields.items()}
+    return run_report(user=user, spec=spec), spec, {}

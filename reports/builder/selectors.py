@@ -52,3 +52,23 @@ def home_dashboard(user) -> Dashboard | None:
     if not groups:
         return None
     return Dashboard.objects.filter(home_for__in=groups).order_by("name", "pk").first()
+
+
+def tile_results(tiles, user) -> list[dict]:
+    """Each tile with its report run for `user` (or the reason it cannot run)."""
+    from django.utils.translation import gettext as _
+
+    from .run import run_spec
+
+    shown = []
+    for tile in tiles:
+        result, _spec, _errors = run_spec(user, tile.report.spec)
+        shown.append(
+            {
+                "tile": tile,
+                "chart_id": f"tile-chart-{tile.pk}",
+                "result": result,
+                "problem": "" if result else _("You may not see the records this report is about."),
+            }
+        )
+    return shown

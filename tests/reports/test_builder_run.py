@@ -182,3 +182,12 @@ def test_tasks_come_through_the_engines_rule(company, processes):
     assert build(company.nobody, raw).rows == []
     by_process = build(company.admin, {**raw, "group_by": [{"field": "process"}]})
     assert by_process.rows == [{"g0": "leave", "m0": 3}]
+
+
+def test_a_chart_keeps_to_one_scale(company, opportunities):
+    # a count beside a sum of amounts: the chart shows the measure sorted by
+    raw = {**BY_STAGE, "sort": "m1", "descending": True}
+    chart = build(company.admin, raw).chart
+    assert [d["label"] for d in chart["datasets"]] == ["Sum · Amount"]
+    both = {**BY_STAGE, "measures": [{"fn": "sum", "field": "amount"}, {"fn": "avg", "field": "amount"}]}
+    assert len(build(company.admin, both).chart["datasets"]) == 2

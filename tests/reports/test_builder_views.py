@@ -177,3 +177,19 @@ def test_pages_need_a_sign_in(client, company):
     for name in ("reports:builder", "reports:saved_list", "reports:dashboards"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "login" in response.url
+
+
+def test_a_roles_home_page_shows_its_dashboard_tiles(client, company, opportunities):
+    # given a dashboard put on the home page of the r_sales role by someone allowed to
+    sales = Group.objects.get(name="r_sales")
+    report = SavedReport.objects.create(name="Pipeline", spec=SPEC, owner=company.admin)
+    report.shared_with.add(sales)
+    dashboard_save(actor=company.admin, name="Sales desk", tiles=[(report, "medium")], home_for=[sales])
+    # when liu (r_sales) opens her home page, she sees the tile over her own rows
+    client.force_login(company.liu)
+    page = client.get(reverse("home")).content.decode()
+    assert "Sales desk" in page and "tile-medium" in page and "2,000.00" in page
+    assert "Opportunity confirmed" not in page.split('id="home-dashboard"')[1].split("</section>")[0]
+    # and r.wang (not in r_sales) does not get it
+    client.force_login(company.wang)
+    assert "Sales desk" not in client.get(reverse("home")).content.decode()
