@@ -281,7 +281,9 @@ def demo_pages() -> list[tuple[str, str]]:
     pages += [("wang.fang", built + "&g0_field=stage&m0_fn=sum&m0_field=amount&chart=bar")]
     pages += [("wang.fang", "/reports/saved/"), ("wang.fang", "/reports/dashboards/")]
     pages += [("wang.fang", "/reports/dashboards/new/"), ("lin.feng", "/manage/config/")]
-    pages += [("wang.fang", f"/reports/saved/{r.pk}/") for r in SavedReport.objects.all()[:3]]
+    pages += [
+        (r.owner.username, f"/reports/saved/{r.pk}/") for r in SavedReport.objects.select_related("owner")[:3]
+    ]
     pages += [("wang.fang", f"/reports/dashboards/{d.pk}/") for d in Dashboard.objects.all()[:1]]
     hook = WebhookSubscription.objects.order_by("pk").first()
     if hook is not None:
