@@ -214,3 +214,17 @@ def test_the_command_exports_and_imports_with_a_dry_run(company, tmp_path, capsy
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(CommandError, match="not a Baton configuration file"):
         call_command("config_transfer", "import", str(path), "--as", "cfg.admin")
+
+
+def test_a_broken_process_file_is_refused_with_the_designers_message(company):
+    admin = UserFactory(username="cfg.root", is_superuser=True, is_staff=True)
+    document = json.loads(json.dumps(config_export(actor=admin)))
+    document["sections"]["process_definitions"] = [
+        {"key": "broken", "files": {"broken.bpmn": "<definitions"}}
+    ]
+    plan = config_import(actor=admin, document=document, apply=True)
+    assert not plan.applied
+    assert [str(p).split(":")[0] for p in plan.problems] == ["Process definitions"]
+    # a configuration manager who is no process designer may not deploy
+    nondesigner = config_import(actor=company, document=document, apply=True)
+    assert "process designers" in str(nondesigner.problems[0])

@@ -193,3 +193,30 @@ def test_a_roles_home_page_shows_its_dashboard_tiles(client, company, opportunit
     # and r.wang (not in r_sales) does not get it
     client.force_login(company.wang)
     assert "Sales desk" not in client.get(reverse("home")).content.decode()
+
+
+def test_the_unsaved_report_exports_too(client, company, opportunities):
+    client.force_login(company.zhang)
+    response = client.get(reverse("reports:builder_export"), QUERY)
+    rows = list(load_workbook(io.BytesIO(response.content)).worksheets[1].values)
+    assert response.status_code == 200 and ("Lead", 200) in rows
+    bad = client.get(reverse("reports:builder_export"), {**QUERY, "m0_field": "stage"})
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"entity": "auth.user"},
+        {"entity": "opportunity", "f0_field": "owner__password", "f0_op": "eq", "f0_value": "x"},
+        {"entity": "opportunity", "f0_field": "created", "f0_op": "eq", "f0_value": "2026-13-45"},
+        {"entity": "opportunity", "f0_field": "owner", "f0_op": "in", "f0_value": ["me", "x", "999999"]},
+        {"entity": "opportunity", "g0_field": "created", "g0_period": "decade", "limit": "-1", "sort": "z9"},
+        {"entity": "opportunity", "m0_fn": "sum", "m0_field": "amount", "m1_fn": "sum", "m1_field": "amount"},
+        {"entity": "task", "g0_field": "process", "chart": "pie", "g1_field": "status"},
+        {"report": "abc"},
+    ],
+)
+def test_junk_in_the_builder_is_never_a_server_error(client, company, opportunities, junk):
+    client.force_login(company.zhang)
+    assert client.get(reverse("reports:builder"), junk).status_code in (200, 400, 404)
