@@ -302,6 +302,7 @@ def saved_report(request, pk: int):
         "can_edit": may_edit(request.user, report),
         "can_export": bool(spec) and _may_export(request.user, spec.entity),
         "shared": [c.name for c in group_choices(report.shared_with.all())],
+        "described": describe(spec)[:-1] if spec else [],
     }
     return render(request, "reports/saved.html", context, status=status)
 

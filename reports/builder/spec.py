@@ -160,7 +160,9 @@ def parse_spec(raw, *, user) -> ReportSpec:
     sortable = {f"g{i}" for i in range(len(groups))} | {f"m{i}" for i in range(len(measures))}
     if sort and sort not in sortable:
         errors.add("sort", _("Sort"), _("Sort by one of the group-bys or measures of this report."))
-    if not sort:
+    if not sort and raw.get("descending") and measures:
+        sort, descending = "m0", True  # "largest first" with no sort chosen: by the first measure
+    elif not sort:
         first_is_date = groups and groups[0].field.kind in DATES
         sort = "g0" if first_is_date or not measures else "m0"
         descending = not first_is_date

@@ -220,3 +220,11 @@ def test_the_unsaved_report_exports_too(client, company, opportunities):
 def test_junk_in_the_builder_is_never_a_server_error(client, company, opportunities, junk):
     client.force_login(company.zhang)
     assert client.get(reverse("reports:builder"), junk).status_code in (200, 400, 404)
+
+
+def test_a_saved_report_says_what_it_shows_in_words(client, company, opportunities):
+    spec = {**SPEC, "filters": [{"field": "status", "op": "eq", "value": "open"}]}
+    report = SavedReport.objects.create(name="Open pipeline", spec=spec, owner=company.zhang)
+    client.force_login(company.zhang)
+    page = client.get(reverse("reports:saved", args=[report.pk])).content.decode()
+    assert "<dd>Status is Open</dd>" in page and "<dd>Stage</dd>" in page and "<dd>Sum · Amount</dd>" in page
