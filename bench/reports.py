@@ -58,14 +58,14 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
             """
             INSERT INTO crm_opportunity (
                 created_at, updated_at, customer_id, name, amount, probability, stage, status,
-                win_loss_reason, owner_id, custom
+                win_loss_reason, owner_id, custom, importance, close_reason
             )
             SELECT now() - make_interval(days => (hashint4(g) & 2147483647) %% 1095),
                    now(), c.id, 'Deal ' || g, ((hashint4(g * 3) & 65535) * 10)::numeric, 50,
                    (ARRAY['potential','lead','confirmed','contract','receivables','repeat'])
                        [1 + (hashint4(g * 5) & 2147483647) %% 6],
                    (ARRAY['open','open','open','won','lost'])[1 + (hashint4(g * 7) & 2147483647) %% 5],
-                   '', c.owner_id, '{}'::jsonb
+                   '', c.owner_id, '{}'::jsonb, 2, ''
             FROM generate_series(1, %(n)s) g
             JOIN crm_customer c ON c.id = %(first)s + (hashint4(g * 11) & 2147483647) %% %(span)s
             """,

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reports",
     "messaging",
     "worklogs",
+    "configtransfer",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

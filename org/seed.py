@@ -242,7 +242,11 @@ GROUPS = [
         "staff",
         "role",
         RowScope.OWN,
-        ["integrations.*_webhooksubscription", "integrations.manage_webhooks"],
+        [
+            "integrations.*_webhooksubscription",
+            "integrations.manage_webhooks",
+            "configtransfer.manage_config",
+        ],
     ),
     (
         "product_development",

@@ -17,9 +17,9 @@ from org.permissions import user_can
 from .catalogue import REPORTS
 from .filters import parse_filters
 from .selectors import NotPermitted
-from .xlsx import report_workbook
+from .xlsx import XLSX_TYPE, report_workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_TYPE
 
 
 def _available(user):

@@ -18,6 +18,7 @@ from core.xlsx import safe_row
 from .catalogue import Report, Table
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cell(value):
@@ -28,7 +29,7 @@ def _cell(value):
     return str(value)
 
 
-def _sheet_title(title: str, used: set[str]) -> str:
+def sheet_title(title: str, used: set[str]) -> str:
     base = _SHEET_FORBIDDEN.sub(" ", title)[:28] or "Sheet"
     name, n = base, 2
     while name in used:
@@ -37,7 +38,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _write_table(sheet, table: Table) -> None:
+def write_table(sheet, table: Table) -> None:
     sheet.append([str(header) for _key, header in table.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -53,7 +54,7 @@ def report_workbook(*, report: Report, data, filters: list[tuple[str, str]]) -> 
     workbook = Workbook()
     summary = workbook.active
     used: set[str] = set()
-    summary.title = _sheet_title(_("Summary"), used)
+    summary.title = sheet_title(_("Summary"), used)
     summary.append([str(report.title)])
     summary["A1"].font = Font(bold=True, size=14)
     for label, value in filters:
@@ -64,7 +65,7 @@ def report_workbook(*, report: Report, data, filters: list[tuple[str, str]]) -> 
     summary.column_dimensions["A"].width = 36
     summary.column_dimensions["B"].width = 24
     for table in report.tables(data):
-        _write_table(workbook.create_sheet(_sheet_title(str(table.title), used)), table)
+        write_table(workbook.create_sheet(sheet_title(str(table.title), used)), table)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 
 from .views.admin import SECTIONS, connectors, integrations, may_manage, message_templates, notices, org
 from .views.admin import audit as audit_views
+from .views.admin import config as config_views
 
 app_name = "manage"
 
@@ -84,4 +85,8 @@ urlpatterns = [
         message_templates.template_reset,
         name="notification_template_reset",
     ),
+    path("config/", config_views.config_page, name="config"),
+    path("config/export.json", config_views.config_download, name="config_export"),
+    path("config/import/", config_views.config_compare, name="config_compare"),
+    path("config/import/apply/", config_views.config_apply, name="config_apply"),
 ]

@@ -293,6 +293,17 @@ def demo_pages() -> list[tuple[str, str]]:
         pages += [("sun.hong", f"/manage/notices/{notice.pk}/"), ("zhang.wei", f"/notices/{notice.pk}/")]
     pages += [("zhang.wei", "/notices/"), ("lin.feng", "/manage/integrations/webhooks/")]
     pages += [("lin.feng", "/manage/integrations/tokens/"), ("lin.feng", "/manage/integrations/audit/")]
+    # the report builder, saved reports and dashboards (reports/seed.py), configuration transfer
+    from reports.models import Dashboard, SavedReport
+
+    built = "/reports/builder/?entity=opportunity&f0_field=created&f0_op=last_days&f0_value=30"
+    pages += [("wang.fang", built + "&g0_field=stage&m0_fn=sum&m0_field=amount&chart=bar")]
+    pages += [("wang.fang", "/reports/saved/"), ("wang.fang", "/reports/dashboards/")]
+    pages += [("wang.fang", "/reports/dashboards/new/"), ("lin.feng", "/manage/config/")]
+    pages += [
+        (r.owner.username, f"/reports/saved/{r.pk}/") for r in SavedReport.objects.select_related("owner")[:3]
+    ]
+    pages += [("wang.fang", f"/reports/dashboards/{d.pk}/") for d in Dashboard.objects.all()[:1]]
     hook = WebhookSubscription.objects.order_by("pk").first()
     if hook is not None:
         pages += [("lin.feng", f"/manage/integrations/webhooks/{hook.pk}/{tail}") for tail in ("", "edit/")]

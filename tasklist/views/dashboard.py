@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from crm.selectors.budgets import sales_target_boards
 from org.selectors import effective_group_names, group_labels, manager_of
+from reports.builder.selectors import home_dashboard, tile_results, tiles_of
 
 from .. import dashboard_selectors as selectors
 from ..calendar import todays_follow_ups
@@ -40,4 +41,7 @@ def dashboard(request):
         "groups": sorted(group_labels(effective_group_names(user)).values()),
         "targets": sales_target_boards(user=user) if user.has_perm("crm.view_budget") else [],
     }
+    # a role's dashboard (Reports > Dashboards, "home page of"): its tiles above the rest
+    context["home_dashboard"] = home = home_dashboard(user)
+    context["home_tiles"] = tile_results(tiles_of(home, user), user) if home else []
     return render(request, "tasklist/dashboard.html", context)

@@ -52,6 +52,13 @@ SECTIONS = [
         "manage:webhooks",
         _("Webhook subscriptions and their delivery log."),
     ),
+    Section(
+        "config",
+        _("Configuration"),
+        "configtransfer.manage_config",
+        "manage:config",
+        _("Export the company's configuration to a file and import one, with a diff before applying."),
+    ),
 ]
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 

@@ -35,6 +35,7 @@ OBJECT_TYPES = {
         ("integrations.templateoverride", gettext_lazy("Message templates")),
         ("integrations.delivery", gettext_lazy("Notification log")),
     ],
+    "config": [("configtransfer.configimport", gettext_lazy("Configuration imports"))],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [
