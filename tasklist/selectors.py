@@ -176,11 +176,72 @@ def _view_count(user, view: str, query: InboxQuery, now: datetime) -> int:
 def inbox_counts(user, query: InboxQuery, *, now: datetime | None = None) -> dict[str, int]:
     """One capped count per view, with the current filters applied."""
     now = now or timezone.now()
-    return {view: _view_count(user, view, query, now) for view in VIEWS}
+    counts = {view: _view_count(user, view, query, now) for view in VIEWS}
+    counts["mine"] = min(counts["mine"] + project_task_count(user, query, now=now), COUNT_CAP)
+    return counts
 
 
 def my_open_task_count(user) -> int:
-    return capped_count(HumanTask.objects.inbox(user))
+    """Process tasks assigned to me plus my open project tasks (the number beside "Inbox")."""
+    return min(
+        capped_count(HumanTask.objects.inbox(user)) + project_task_count(user, InboxQuery()), COUNT_CAP
+    )
+
+
+# -- project tasks beside process tasks (the "mine" view) --------------------------------------------
+#
+# Project tasks are no engine tasks (the engine knows nothing of projects): the inbox reads them from
+# projects.selectors with the same filters mapped onto their fields and the same order (soonest due
+# first, undated last), and shows them as their own, labelled block of the "My tasks" view.
+
+PROJECT_ROWS = 50
+
+
+def _project_filters(query: InboxQuery, now: datetime) -> dict | None:
+    """The inbox query as project-task filters; None when it asks for process tasks only."""
+    if query.process or query.task_name or query.object_type:
+        return None
+    today = timezone.localdate(now)
+    filters: dict = {"words": query.text.split()[:5]}
+    if query.due == "overdue":
+        filters["due_before"] = today
+    elif query.due == "today":
+        filters.update(due_from=today, due_before=today + timedelta(days=1))
+    elif query.due == "week":
+        filters["due_before"] = today + timedelta(days=7 - today.weekday())
+    if query.priority == "high":
+        filters["min_priority"] = HIGH_PRIORITY
+    elif query.priority == "low":
+        filters["max_priority"] = LOW_PRIORITY
+    elif query.priority == "normal":
+        filters.update(min_priority=LOW_PRIORITY + 1, max_priority=HIGH_PRIORITY - 1)
+    return filters
+
+
+def project_rows(user, query: InboxQuery, *, now: datetime | None = None) -> list:
+    from projects.selectors import inbox_tasks
+
+    now = now or timezone.now()
+    filters = _project_filters(query, now)
+    if filters is None or query.view != "mine":
+        return []
+    sort = query.sort if query.sort in ("priority", "created") else "due"
+    rows = inbox_tasks(user, sort=sort, limit=PROJECT_ROWS, **filters)
+    today = timezone.localdate(now)
+    for row in rows:
+        row.overdue = bool(row.due_on and row.due_on < today)
+        row.due_soon = bool(row.due_on and not row.overdue and row.due_on <= today + timedelta(days=1))
+        row.priority_level = (
+            "high" if row.priority >= HIGH_PRIORITY else "low" if row.priority <= LOW_PRIORITY else "normal"
+        )
+    return rows
+
+
+def project_task_count(user, query: InboxQuery, *, now: datetime | None = None) -> int:
+    from projects.selectors import inbox_tasks_count
+
+    filters = _project_filters(query, now or timezone.now())
+    return 0 if filters is None else inbox_tasks_count(user, **filters)
 
 
 # An inbox row shows the process's name, not its files (every BPMN and form text of the version, a

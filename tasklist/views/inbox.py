@@ -101,6 +101,7 @@ def inbox(request):
         "form": form,
         "query": query,
         "page": page,
+        "project_rows": selectors.project_rows(user, query) if query.page == 1 else [],
         "tabs": _tabs(query, counts),
         "view_label": _view_labels()[query.view],
         "current_query": _query_string(query),

@@ -1,0 +1,37 @@
+// Project board: dropping a card on another column posts the move (htmx) and swaps the board;
+// the server refuses a start before the task's predecessors are done and says why above the board.
+document.addEventListener("DOMContentLoaded", () => {
+  let dragged = null;
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target.closest && event.target.closest("#project-board [data-move-url]");
+    dragged = card || null;
+    if (dragged && event.dataTransfer) {
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dragged.dataset.card);
+    }
+  });
+  document.addEventListener("dragover", (event) => {
+    const column = dragged && event.target.closest && event.target.closest("#project-board [data-status]");
+    if (!column) return;
+    event.preventDefault();
+    column.classList.add("drop-target");
+  });
+  document.addEventListener("dragleave", (event) => {
+    const column = event.target.closest && event.target.closest("#project-board [data-status]");
+    if (column) column.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", (event) => {
+    const column = dragged && event.target.closest && event.target.closest("#project-board [data-status]");
+    if (!column) return;
+    event.preventDefault();
+    column.classList.remove("drop-target");
+    const card = dragged;
+    dragged = null;
+    if (card.closest("[data-status]") === column || !window.htmx) return;
+    window.htmx.ajax("POST", card.dataset.moveUrl, {
+      target: "#project-board-wrap",
+      swap: "outerHTML",
+      values: { status: column.dataset.status },
+    });
+  });
+});
