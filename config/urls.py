@@ -24,6 +24,7 @@ urlpatterns = [
     path("designer/", include("tasklist.designer_urls")),
     path("reports/", include("reports.urls")),
     path("projects/", include("tasklist.projects_urls")),
+    path("supplies/", include("tasklist.supplies_urls")),
     path("notifications/", include("integrations.urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),
