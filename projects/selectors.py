@@ -119,6 +119,7 @@ LABEL_WIDTH = 200
 ROW_HEIGHT = 28
 HEADER = 36
 MAX_DAYS = 370
+TICK_SPACING = 46  # pixels between two date labels, so they never overlap
 
 
 def timeline(
@@ -135,12 +136,17 @@ def timeline(
     days = min((last - first).days + 1, MAX_DAYS)
     last = first + datetime.timedelta(days=days - 1)
     day_width = 28 if days <= 45 else 14 if days <= 120 else 5
-    ticks = []
+    ticks: list[tuple[int, str, bool]] = []
     for offset in range(days):
         day = first + datetime.timedelta(days=offset)
         if day.day == 1 or offset == 0 or (day_width >= 14 and day.weekday() == 0):
-            label = f"{day:%m-%d}" if day.day != 1 else f"{day:%Y-%m}"
-            ticks.append((LABEL_WIDTH + offset * day_width, label, day.day == 1))
+            x, month = LABEL_WIDTH + offset * day_width, day.day == 1
+            tick = (x, f"{day:%Y-%m}" if month else f"{day:%m-%d}", month)
+            if ticks and x - ticks[-1][0] < TICK_SPACING:
+                if month:  # a month's start wins over the week's tick beside it
+                    ticks[-1] = tick
+                continue
+            ticks.append(tick)
 
     def x_of(day: datetime.date) -> int:
         clamped = min(max(day, first), last)
@@ -169,15 +175,18 @@ def timeline(
                 continue
             x1, y1 = source.x + source.width, source.y + 8
             x2, y2 = bar.x, bar.y + 8
-            bend = max(x1 + 6, min(x2 - 6, x1 + 12))
-            arrows.append(f"M{x1},{y1} H{bend} V{y2} H{x2 - 2}")
+            if x2 >= x1 + 12:  # room between the bars: across, down, across
+                arrows.append(f"M{x1},{y1} H{x1 + 6} V{y2} H{x2 - 2}")
+            else:  # the successor starts earlier: round it through the gap above its row
+                gap = bar.y - 4 if bar.y > source.y else bar.y + 20
+                arrows.append(f"M{x1},{y1} H{x1 + 6} V{gap} H{x2 - 8} V{y2} H{x2 - 2}")
     height = HEADER + max(len(tasks), 1) * ROW_HEIGHT + 24
     stones = [(x_of(m.due_on) + day_width // 2, m) for m in milestones]
     today_x = x_of(today) + day_width // 2 if first <= today <= last else None
     return Timeline(
         days=days,
         day_width=day_width,
-        width=LABEL_WIDTH + days * day_width + 10,
+        width=LABEL_WIDTH + days * day_width + 40,
         height=height,
         label_width=LABEL_WIDTH,
         row_height=ROW_HEIGHT,

@@ -229,12 +229,34 @@ def project_rows(user, query: InboxQuery, *, now: datetime | None = None) -> lis
     rows = inbox_tasks(user, sort=sort, limit=PROJECT_ROWS, **filters)
     today = timezone.localdate(now)
     for row in rows:
+        row.is_project = True
+        # due by the end of its day, on the process tasks' clock (for one sort order)
+        row.due_at = (
+            timezone.make_aware(datetime.combine(row.due_on, datetime.max.time().replace(microsecond=0)))
+            if row.due_on
+            else None
+        )
         row.overdue = bool(row.due_on and row.due_on < today)
         row.due_soon = bool(row.due_on and not row.overdue and row.due_on <= today + timedelta(days=1))
         row.priority_level = (
             "high" if row.priority >= HIGH_PRIORITY else "low" if row.priority <= LOW_PRIORITY else "normal"
         )
+        row.bulk_approvable = False
     return rows
+
+
+def _merge_key(query: InboxQuery):
+    """The inbox's order (_sort) over process and project rows alike."""
+    far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+
+    def due(row):
+        return (row.due_at is None, row.due_at or far)
+
+    if query.sort == "priority":
+        return lambda row: (-row.priority, *due(row))
+    if query.sort == "created":
+        return lambda row: -row.created_at.timestamp()
+    return lambda row: (*due(row), -row.priority)
 
 
 def project_task_count(user, query: InboxQuery, *, now: datetime | None = None) -> int:
@@ -255,12 +277,22 @@ ROW_DEFERRED = (
 )
 
 
-def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
-    """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists)."""
+def inbox_page(
+    user, query: InboxQuery, *, now: datetime | None = None, with_projects: bool = False
+) -> InboxPage:
+    """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists).
+
+    `with_projects`: "My tasks" also holds my open project tasks (rows with `is_project`), merged
+    in the same order; the process rows up to this page's end are then read to place them."""
     now = now or timezone.now()
     start = (query.page - 1) * PAGE_SIZE
     related = ("instance__definition", "assignee", "completed_by")
-    if query.view == "queue" and query.sort == "due" and _branches_supported():
+    projects = project_rows(user, query, now=now) if with_projects and query.view == "mine" else []
+    if projects:
+        qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
+        process = list(qs.select_related(*related).defer(*ROW_DEFERRED)[: start + PAGE_SIZE + 1])
+        rows = sorted([*process, *projects], key=_merge_key(query))[start : start + PAGE_SIZE + 1]
+    elif query.view == "queue" and query.sort == "due" and _branches_supported():
         ids = _queue_page_ids(user, query, now, start + PAGE_SIZE + 1)[start:]
         found = HumanTask.objects.filter(pk__in=ids).select_related(*related).defer(*ROW_DEFERRED).in_bulk()
         rows = [found[pk] for pk in ids if pk in found]
@@ -268,6 +300,8 @@ def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> Inbox
         qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
         rows = list(qs.select_related(*related).defer(*ROW_DEFERRED)[start : start + PAGE_SIZE + 1])
     for row in rows:
+        if getattr(row, "is_project", False):
+            continue
         row.overdue = bool(row.is_open and row.due_at and row.due_at < now)
         row.due_soon = bool(row.is_open and row.due_at and not row.overdue and row.due_at < now + DUE_SOON)
         row.priority_level = (

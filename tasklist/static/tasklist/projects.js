@@ -28,7 +28,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const card = dragged;
     dragged = null;
     if (card.closest("[data-status]") === column || !window.htmx) return;
+    // the card as the source: htmx takes the CSRF header from <body hx-headers> above it
     window.htmx.ajax("POST", card.dataset.moveUrl, {
+      source: card,
       target: "#project-board-wrap",
       swap: "outerHTML",
       values: { status: column.dataset.status },
