@@ -137,6 +137,28 @@ def supply_request_reject(*, actor, request: SupplyRequest) -> SupplyRequest:
 
 
 @transaction.atomic
+def supply_request_withdraw(*, actor, request: SupplyRequest, reason: str = "") -> SupplyRequest:
+    """The requester takes back a request not yet handed out (after its process was cancelled:
+    nothing left the shelf, so nothing goes back)."""
+    request = SupplyRequest.objects.select_for_update().get(pk=request.pk)
+    if request.user_id != getattr(actor, "pk", None):
+        raise NotPermitted(_("Only the person who made a request may withdraw it."))
+    require_process_authority(actor=actor, obj=request, fields=["status"])
+    if request.status != SupplyRequest.Status.PENDING:
+        raise Conflict(_("This supplies request has already been decided."))
+    request.status = SupplyRequest.Status.CANCELLED
+    request.save(update_fields=["status"])
+    audit_record(
+        action="change",
+        actor=actor,
+        obj=request,
+        changes={"status": ["pending", "cancelled"]},
+        extra={"reason": reason},
+    )
+    return request
+
+
+@transaction.atomic
 def supply_item_restock(*, actor, item: SupplyItem, quantity: int) -> SupplyItem:
     """Goods received onto the shelf (or, negative, a count correction down to zero at most)."""
     if not user_can(actor, SupplyItem, "change"):

@@ -124,3 +124,13 @@ def test_the_request_form_locates_a_bad_line_and_then_starts_the_process(client,
     client.force_login(demo.ma_chao)
     body = client.get("/supplies/").content.decode()
     assert "A4 paper" in body and "Book in" in body
+
+
+def test_the_requester_withdraws_a_waiting_request(demo, shelf):
+    from tasklist.services import request_withdraw
+
+    request = ask(demo.zhang_wei, shelf, **{"A4": 1})
+    request_withdraw(actor=demo.zhang_wei, instance=instance_for(request), reason="Found some")
+    request.refresh_from_db()
+    assert request.status == SupplyRequest.Status.CANCELLED
+    assert inbox(demo.wang_fang) == []
