@@ -115,7 +115,7 @@ class Timeline:
     extra: dict = field(default_factory=dict)
 
 
-LABEL_WIDTH = 200
+LABEL_WIDTH = 8  # the task names sit in an HTML column beside the chart (it scrolls, they stay)
 ROW_HEIGHT = 28
 HEADER = 36
 MAX_DAYS = 370

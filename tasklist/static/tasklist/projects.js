@@ -1,6 +1,12 @@
 // Project board: dropping a card on another column posts the move (htmx) and swaps the board;
 // the server refuses a start before the task's predecessors are done and says why above the board.
 document.addEventListener("DOMContentLoaded", () => {
+  // A timeline wider than the screen opens at today (the task names stay in their own column).
+  const scroller = document.querySelector(".timeline-scroll");
+  const today = document.querySelector("#project-timeline .today");
+  if (scroller && today && scroller.scrollWidth > scroller.clientWidth) {
+    scroller.scrollLeft = Math.max(0, Number(today.getAttribute("x1")) - 60);
+  }
   let dragged = null;
   document.addEventListener("dragstart", (event) => {
     const card = event.target.closest && event.target.closest("#project-board [data-move-url]");
