@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", projects.project_edit, name="edit"),
     path("<int:pk>/tasks/new/", projects.task_form, name="task_new"),
     path("<int:pk>/tasks/<int:task_id>/edit/", projects.task_form, name="task_edit"),
+    path("<int:pk>/tasks/<int:task_id>/delete/", projects.task_delete, name="task_delete"),
     path("tasks/<int:pk>/move/", projects.task_move, name="task_move"),
     path("<int:pk>/members/", projects.member_add, name="member_add"),
     path("<int:pk>/members/<int:user_id>/remove/", projects.member_remove, name="member_remove"),

@@ -459,11 +459,29 @@ def task_form(request, pk: int, task_id: int | None = None):
     context = {
         "project": project,
         "task": task,
+        "can_delete": rights.manage,
         "fields": fields,
         "errors": errors,
         "general_errors": general_errors(errors, fields),
     }
     return render(request, "tasklist/projects/task_form.html", context)
+
+
+@login_required
+@require_POST
+def task_delete(request, pk: int, task_id: int):
+    project = _project_or_404(request, pk)
+    task = project.tasks.filter(pk=task_id).first()
+    if task is None:
+        raise Http404(_("No such task, or it is not one of yours."))
+    title = task.title
+    return _apply(
+        request,
+        project,
+        "board",
+        lambda: services.task_delete(actor=request.user, task=task),
+        _("Task “%(task)s” deleted.") % {"task": title},
+    )
 
 
 # -- team, milestones, documents, discussion ------------------------------------------------------

@@ -134,3 +134,23 @@ def test_documents_and_comments(client, world):
         client.get(reverse("projects:document_download", args=[world.project.pk, document.pk])).status_code
         == 404
     )
+
+
+def test_only_managers_edit_the_project_and_delete_tasks(client, world):
+    task = services.task_create(actor=world.member, project=world.project, title="Draft")
+    client.force_login(world.member)
+    assert client.get(reverse("projects:edit", args=[world.project.pk])).status_code == 403
+    assert (
+        "Delete task"
+        not in client.get(reverse("projects:task_edit", args=[world.project.pk, task.pk])).content.decode()
+    )
+    client.post(reverse("projects:task_delete", args=[world.project.pk, task.pk]))
+    assert ProjectTask.objects.filter(pk=task.pk).exists()
+    client.force_login(world.manager)
+    client.post(reverse("projects:task_delete", args=[world.project.pk, task.pk]))
+    assert not ProjectTask.objects.filter(pk=task.pk).exists()
+    response = client.post(
+        reverse("projects:edit", args=[world.project.pk]),
+        {"name": "Launch", "starts_on": "2026-12-01", "ends_on": "2026-11-01", "status": "active"},
+    )
+    assert response.context["errors"]["ends_on"]
