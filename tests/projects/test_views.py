@@ -154,3 +154,26 @@ def test_only_managers_edit_the_project_and_delete_tasks(client, world):
         {"name": "Launch", "starts_on": "2026-12-01", "ends_on": "2026-11-01", "status": "active"},
     )
     assert response.context["errors"]["ends_on"]
+
+
+def test_completing_a_blocked_task_from_the_inbox_says_what_it_waits_for(client, world):
+    first = services.task_create(
+        actor=world.owner, project=world.project, title="Order paper", assignee=world.owner
+    )
+    blocked = services.task_create(
+        actor=world.owner,
+        project=world.project,
+        title="Print flyers",
+        assignee=world.member,
+        predecessors=[first],
+    )
+    client.force_login(world.member)
+    response = client.post(
+        reverse("projects:task_move", args=[blocked.pk]),
+        {"status": "done", "next": reverse("tasklist:inbox")},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Order paper" in body and f'data-project-task="{blocked.pk}"' in body
+    blocked.refresh_from_db()
+    assert blocked.status == ProjectTask.Status.TODO
