@@ -1,4 +1,5 @@
-"""The project notification templates (the assignee hears of a new task)."""
+"""The project notification templates: the assignee hears of a new task, the team of a new post in
+the discussion."""
 
 from __future__ import annotations
 
@@ -15,4 +16,10 @@ def register() -> None:
         body=_("{task} in the project {project} is yours, due {due}."),
         sms=_("Baton: project task {task} ({project}), due {due}"),
         channels=(Channel.IN_APP, Channel.EMAIL),
+    )
+    register_template(
+        "project_comment",
+        title=_("{author} in {project}"),
+        body=_("{author} wrote in the project {project}: {text}"),
+        channels=(Channel.IN_APP,),
     )

@@ -444,7 +444,24 @@ def comment_add(*, actor, project: Project, text: str) -> ProjectComment:
         raise ValidationFailed(message, fields={"text": [message]})
     comment = ProjectComment.objects.create(project=project, author=actor, text=text)
     audit_record(action="create", actor=actor, obj=comment)
+    _notify_team(project, actor, text)
     return comment
+
+
+def _notify_team(project: Project, actor, text: str) -> None:
+    """Everyone on the project but the author hears of a new post (in-app: a discussion is not
+    worth an e-mail each)."""
+    from integrations.services import notify
+
+    team = [project.owner, *(m.user for m in project.members.select_related("user"))]
+    recipients = [u for u in team if u.pk != actor.pk]
+    if not recipients:
+        return
+    context = {"author": str(actor), "project": project.name, "text": text[:200]}
+    url = f"/projects/{project.pk}/?tab=discussion"
+    transaction.on_commit(
+        lambda: notify(recipients=recipients, template="project_comment", context=context, url=url)
+    )
 
 
 @transaction.atomic

@@ -91,3 +91,15 @@ def test_the_assignee_is_notified_of_a_new_task(world, django_capture_on_commit_
     assert "Write the brochure" in note.title
     assert "Launch" in note.body
     assert note.url.startswith(f"/projects/{world.project.pk}/")
+
+
+def test_a_post_in_the_discussion_reaches_the_team_but_not_its_author(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(actor=world.member, project=world.project, text="Samples arrive Friday")
+    told = set(
+        Notification.objects.filter(template="project_comment").values_list("recipient__username", flat=True)
+    )
+    assert told == {"qian", "sun", "zhou"}
+    assert "Samples arrive Friday" in Notification.objects.filter(recipient=world.owner).get().body
