@@ -195,11 +195,12 @@ def my_open_task_count(user) -> int:
 # first, undated last), and shows them as their own, labelled block of the "My tasks" view.
 
 PROJECT_ROWS = 50
+PROJECT_TASK_TYPE = "projects.projecttask"  # the inbox's "About" filter: project tasks only
 
 
 def _project_filters(query: InboxQuery, now: datetime) -> dict | None:
     """The inbox query as project-task filters; None when it asks for process tasks only."""
-    if query.process or query.task_name or query.object_type:
+    if query.process or query.task_name or query.object_type not in ("", PROJECT_TASK_TYPE):
         return None
     today = timezone.localdate(now)
     filters: dict = {"words": query.text.split()[:5]}
@@ -346,6 +347,10 @@ def object_type_choices(user, view: str) -> list[tuple[str, str]]:
         model = content_type.model_class()
         label = str(model._meta.verbose_name).capitalize() if model else content_type.model
         choices.append((f"{content_type.app_label}.{content_type.model}", label))
+    if view == "mine" and project_task_count(user, InboxQuery()):
+        from projects.models import ProjectTask
+
+        choices.append((PROJECT_TASK_TYPE, str(ProjectTask._meta.verbose_name).capitalize()))
     return sorted(choices, key=lambda c: c[1].lower())
 
 

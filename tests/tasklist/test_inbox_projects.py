@@ -79,3 +79,18 @@ def test_more_project_tasks_cost_no_more_queries(client, team, project, django_a
         project_task(project, team.boss, f"More {i}", i)
     with django_assert_num_queries(len(captured)):
         client.get(url)
+
+
+def test_the_about_filter_offers_project_tasks_alone(client, team, project):
+    start_discount(team.alice)
+    project_task(project, team.boss, "Book the booth", 2)
+    client.force_login(team.boss)
+    response = client.get(reverse("tasklist:inbox"))
+    assert ("projects.projecttask", "Project task") in response.context["form"].fields["object_type"].choices
+    assert listed(client, object_type="projects.projecttask") == ["Book the booth"]
+    assert (
+        client.get(reverse("tasklist:inbox"), {"object_type": "projects.projecttask"}).context["tabs"][0][
+            "count"
+        ]
+        == 1
+    )
