@@ -23,6 +23,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("designer/", include("tasklist.designer_urls")),
     path("reports/", include("reports.urls")),
+    path("projects/", include("tasklist.projects_urls")),
+    path("supplies/", include("tasklist.supplies_urls")),
     path("notifications/", include("integrations.urls")),
     path("account/notifications/", include("tasklist.notify_urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),

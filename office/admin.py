@@ -8,6 +8,9 @@ from .models import (
     LeaveType,
     Notice,
     NoticeReceipt,
+    SupplyItem,
+    SupplyRequest,
+    SupplyRequestLine,
     Vehicle,
     VehicleBooking,
     VehicleRequest,
@@ -61,3 +64,29 @@ class NoticeAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "published_at", "requires_receipt"]
     list_filter = ["kind"]
     inlines = [NoticeReceiptInline]
+
+
+@admin.register(SupplyItem)
+class SupplyItemAdmin(admin.ModelAdmin):
+    """Items are added and renamed here; the stock moves only by hand-outs and the shelf's
+    "Book in" (audited), so it is read-only."""
+
+    list_display = ["code", "name", "unit", "stock", "reorder_level", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["stock"] if obj is not None else []
+
+
+class SupplyRequestLineInline(admin.TabularInline):
+    model = SupplyRequestLine
+    extra = 0
+    readonly_fields = ["item", "quantity"]
+
+
+@admin.register(SupplyRequest)
+class SupplyRequestAdmin(ProcessOwnedReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["user", "submitted_at", "status", "issued_by"]
+    list_filter = ["status"]
+    inlines = [SupplyRequestLineInline]

@@ -1,5 +1,6 @@
-"""What the leave and vehicle processes (bpmn/leave_request.bpmn, bpmn/vehicle_request.bpmn) call,
-plus the vehicle form check. They act on the process's business object (the instance's stored
+"""What the leave, vehicle and supplies processes (bpmn/leave_request.bpmn,
+bpmn/vehicle_request.bpmn, bpmn/office_supplies.bpmn) call, plus the vehicle and supplies form
+checks. They act on the process's business object (the instance's stored
 link) through the office services with the process's authority, and react to process data, not to
 element ids."""
 
@@ -12,8 +13,8 @@ from engine.connectors import business_object as _business_object
 from engine.connectors import process_actor
 from engine.services import register_connector, register_form_validator
 
-from . import services
-from .models import LeaveRequest, Vehicle, VehicleRequest
+from . import services, supplies
+from .models import LeaveRequest, SupplyRequest, Vehicle, VehicleRequest
 
 
 class ConnectorRefused(Exception):
@@ -88,9 +89,42 @@ def validate_vehicle_choice(task, data: dict) -> dict[str, list[str]]:
     return {}
 
 
+def supplies_issued(params: dict, data: dict) -> dict:
+    request = _business_object(data, SupplyRequest)
+    request = supplies.supply_request_issue(actor=process_actor(), request=request)
+    return {"status": request.status}
+
+
+def supplies_rejected(params: dict, data: dict) -> dict:
+    request = _business_object(data, SupplyRequest)
+    request = supplies.supply_request_reject(actor=process_actor(), request=request)
+    return {"status": request.status}
+
+
+def validate_supplies_issue(task, data: dict) -> dict[str, list[str]]:
+    """Handing supplies out takes them off the shelf: each line the stock cannot cover is named
+    on the form before the step completes (the issue itself checks again, under lock)."""
+    if not data.get("handed_out"):
+        return {}
+    instance = task.instance
+    if (
+        instance.business_object_type is None
+        or instance.business_object_type.model_class() is not SupplyRequest
+    ):
+        return {}
+    request = SupplyRequest.objects.filter(pk=instance.business_object_id).first()
+    if request is None:
+        return {}
+    problems = supplies.shortages(request)
+    return {"handed_out": [m for ms in problems.values() for m in ms]} if problems else {}
+
+
 def register() -> None:
     register_connector("office.leave_decided", leave_decided)
     register_connector("office.assign_vehicle", assign_vehicle)
     register_connector("office.vehicle_returned", vehicle_returned)
     register_connector("office.vehicle_request_rejected", vehicle_request_rejected)
     register_form_validator(validate_vehicle_choice)
+    register_connector("office.supplies_issued", supplies_issued)
+    register_connector("office.supplies_rejected", supplies_rejected)
+    register_form_validator(validate_supplies_issue)

@@ -2,7 +2,8 @@
 bookings; notices, policies and meeting records (公告/制度/会议纪要) with read receipts.
 
 Glossary: 请假 = leave request, 假期余额 = leave balance, 用车申请 = vehicle request, 派车 = vehicle
-assignment (a booking), 还车 = vehicle return, 公告 = notice, 制度 = policy, 会议纪要 = meeting record.
+assignment (a booking), 还车 = vehicle return, 公告 = notice, 制度 = policy, 会议纪要 = meeting record,
+办公用品 = office supplies (a catalogue item), 领用申请 = supplies request, 发放 = issue from stock.
 """
 
 from __future__ import annotations
@@ -262,3 +263,81 @@ class NoticeReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.notice}"
+
+
+class SupplyItem(models.Model):
+    """An office supply in the catalogue, with the stock on the shelf. The database refuses a
+    negative stock (office_supply_stock_not_negative)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20)
+    stock = models.IntegerField(_("in stock"), default=0)
+    reorder_level = models.PositiveIntegerField(_("reorder level"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("office supply")
+        verbose_name_plural = _("office supplies")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="office_supply_stock_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def low(self) -> bool:
+        return self.stock <= self.reorder_level
+
+
+class SupplyRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        ISSUED = "issued", _("Issued")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Withdrawn")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("employee"),
+        on_delete=models.CASCADE,
+        related_name="supply_requests",
+    )
+    purpose = models.TextField(_("purpose"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Changed only by the named process while it runs on the record (engine.ownership).
+    PROCESS_OWNED_FIELDS = {field: "office_supplies" for field in ("status", "issued_at", "issued_by")}
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("supplies request")
+        verbose_name_plural = _("supplies requests")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {timezone.localtime(self.submitted_at):%Y-%m-%d} #{self.pk}"
+
+
+class SupplyRequestLine(models.Model):
+    request = models.ForeignKey(SupplyRequest, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(SupplyItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["request", "pk"]
+        verbose_name = _("supplies request line")
+        verbose_name_plural = _("supplies request lines")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="office_supply_line_qty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} \u00d7 {self.quantity}"

@@ -56,6 +56,7 @@ def seed_demo(stdout) -> None:
             requires_receipt=True,
         )
     _seed_notices()
+    _seed_supplies()
     stdout.write(f"  office: {len(types)} leave types, {Vehicle.objects.count()} vehicles")
 
 
@@ -101,3 +102,33 @@ def _seed_notices() -> None:
         notice.groups.set(Group.objects.filter(name__in=groups))
         for reader in users.filter(username__in=readers):
             NoticeReceipt.objects.get_or_create(notice=notice, user=reader)
+
+
+SUPPLIES = [
+    # code, name, unit, stock, reorder level
+    ("A4", "A4 paper 复印纸", "box 箱", 12, 5),
+    ("PEN-B", "Gel pen, black 黑色中性笔", "pack 盒", 30, 10),
+    ("NOTE", "Notebook 笔记本", "piece 本", 40, 15),
+    ("TONER", "Printer toner 打印机硒鼓", "piece 个", 2, 2),
+    ("STAPLE", "Staples 订书钉", "box 盒", 25, 5),
+    ("FOLDER", "File folder 文件夹", "piece 个", 60, 20),
+]
+
+
+def _seed_supplies() -> None:
+    """The office shelf, and the warehouse clerk (group `warehouse`) keeps its stock."""
+    from django.contrib.auth.models import Group, Permission
+
+    from .models import SupplyItem
+
+    for code, name, unit, stock, reorder in SUPPLIES:
+        SupplyItem.objects.get_or_create(
+            code=code, defaults={"name": name, "unit": unit, "stock": stock, "reorder_level": reorder}
+        )
+    keepers = Group.objects.filter(name="warehouse").first()
+    if keepers is not None:
+        keepers.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="office", codename__in=["view_supplyitem", "change_supplyitem"]
+            )
+        )

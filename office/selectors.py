@@ -192,3 +192,16 @@ def leave_absences(*, leave, limit: int = 20):
         .select_related("user", "leave_type")
         .order_by("starts_on", "pk")[:limit]
     )
+
+
+def supply_requests_visible_to(user):
+    from .models import SupplyRequest
+
+    return _requests_visible_to(SupplyRequest, user)
+
+
+def supply_items(*, active_only: bool = True):
+    from .models import SupplyItem
+
+    items = SupplyItem.objects.all()
+    return items.filter(active=True) if active_only else items

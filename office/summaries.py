@@ -175,6 +175,61 @@ class VehicleRequestSummary:
         }
 
 
+class SupplyRequestSummary:
+    def label(self, obj) -> str:
+        return _("%(who)s · office supplies #%(n)s") % {"who": obj.user, "n": obj.pk}
+
+    def _visible(self, user):
+        return selectors.supply_requests_visible_to(user).select_related("user", "issued_by")
+
+    def lines(self, user, ids):
+        requests = list(self._visible(user).filter(pk__in=_ints(ids)).prefetch_related("lines__item"))
+        return {
+            str(r.pk): _join(
+                r.user, "、".join(f"{line.item.name} \u00d7 {line.quantity}" for line in r.lines.all())
+            )
+            for r in requests
+        }
+
+    def _get(self, user, object_id):
+        request = self._visible(user).filter(pk=int(object_id)).first()
+        if request is None:
+            return None
+        rows = []
+        for line in request.lines.select_related("item").order_by("pk"):
+            line.short = request.status != request.Status.ISSUED and line.item.stock < line.quantity
+            rows.append(line)
+        return {"supply_request": request, "rows": rows, "short": any(r.short for r in rows)}
+
+    def panel(self, user, object_id):
+        found = self._get(user, object_id)
+        if found is None:
+            return None
+        return {"template": "tasklist/summaries/supplies.html", "placement": "main", **found}
+
+    def data(self, user, object_id):
+        found = self._get(user, object_id)
+        if found is None:
+            return None
+        r = found["supply_request"]
+        return {
+            "employee": str(r.user),
+            "purpose": r.purpose,
+            "status": r.status,
+            "status_display": str(r.get_status_display()),
+            "lines": [
+                {
+                    "item": line.item.name,
+                    "unit": line.item.unit,
+                    "quantity": line.quantity,
+                    "in_stock": line.item.stock,
+                }
+                for line in found["rows"]
+            ],
+        }
+
+
 def register() -> None:
     summaries.register("office.leaverequest", LeaveSummary())
     summaries.register("office.vehiclerequest", VehicleRequestSummary())
+    summaries.register("office.supplyrequest", SupplyRequestSummary())

@@ -1720,6 +1720,64 @@ def vehicle_request() -> Process:
     return p
 
 
+def office_supplies() -> Process:
+    p = Process(
+        "office_supplies",
+        "Office supplies 办公用品领用",
+        [
+            ("staff", "Employee 员工", 2),
+            ("managers", "Manager 直属经理", 1),
+            ("warehouse", "Office supplies keeper 办公用品管理员", 1),
+        ],
+        "Manager approves → the supplies keeper hands them out, taking them off the shelf (never below "
+        "zero: a line the stock cannot cover is refused with its line named) → the requester is told.",
+    )
+    p.start("supplies_requested", "Supplies requested 提交领用", "staff", 0)
+    p.user(
+        "manager_approval",
+        "Manager approval 经理审批",
+        "managers",
+        1,
+        form=approval_form("Manager approval 经理审批"),
+        camunda__assignee="${manager_of(initiator)}",
+        camunda__dueDate=APPROVAL_DUE,
+    )
+    p.gateway("gw_manager", "Approved? 同意?", "managers", 2)
+    p.user(
+        "issue_supplies",
+        "Hand out the supplies 发放办公用品",
+        "warehouse",
+        3,
+        form={
+            "type": "object",
+            "title": "Hand out the supplies 发放办公用品",
+            "properties": {
+                "handed_out": {
+                    "type": "boolean",
+                    "title": "Handed over to the requester 已交给申请人",
+                    "const": True,
+                },
+                "note": {"type": "string", "title": "Note 备注", "maxLength": 1000},
+            },
+            "required": ["handed_out"],
+        },
+        camunda__candidateGroups="warehouse",
+        camunda__dueDate="${business_days(1)}",
+    )
+    p.service("issue", "Issue from stock 出库", "warehouse", 4, connector="office.supplies_issued")
+    tell(p, "tell_issued", "warehouse", 5, outcome="issued 已发放")
+    p.end("supplies_done", "Issued 已发放", "staff", 6)
+    p.service("supplies_rejected", "Reject 驳回", "staff", 3, row=1, connector="office.supplies_rejected")
+    tell(p, "tell_rejected", "staff", 4, row=1, outcome="rejected 已驳回")
+    p.end("supplies_refused", "Rejected 已驳回", "staff", 5, row=1)
+    p.chain("supplies_requested", "manager_approval", "gw_manager")
+    p.flow("gw_manager", "supplies_rejected", "reject 驳回", REJECT)
+    p.flow("gw_manager", "issue_supplies", "approve 同意", default=True)
+    p.chain("issue_supplies", "issue", "tell_issued", "supplies_done")
+    p.chain("supplies_rejected", "tell_rejected", "supplies_refused")
+    return p
+
+
 ORDER_APPROVER_DMN = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="order_approver_defs" name="Order approver 订单审批人" namespace="http://camunda.org/schema/1.0/dmn">
   <decision id="order_approver" name="Order approver 订单审批人">
@@ -1772,6 +1830,7 @@ BINDINGS = {
     "vehicle.requested": "vehicle_request",
     "expense.submitted": "expense_approval",
     "product_issue.reported": "product_issue",
+    "supplies.requested": "office_supplies",
 }
 
 PROCESSES = [
@@ -1785,6 +1844,7 @@ PROCESSES = [
     leave_request,
     vehicle_request,
     product_issue,
+    office_supplies,
 ]
 
 

@@ -166,6 +166,47 @@ class OrderForm(RequestForm):
         return product
 
 
+class SupplyItemField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _("%(name)s (%(unit)s, %(stock)d in stock)") % {
+            "name": obj.name,
+            "unit": obj.unit,
+            "stock": obj.stock,
+        }
+
+
+SUPPLY_LINES = 5
+
+
+class SuppliesForm(RequestForm):
+    """Up to five lines (item, quantity); the service locates errors as lines.N.field, which land
+    on lines_N_field."""
+
+    purpose = forms.CharField(
+        label=_("Purpose"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from office.selectors import supply_items
+
+        super().__init__(*args, **kwargs)
+        items = supply_items().order_by("name")
+        for i in range(SUPPLY_LINES):
+            self.fields[f"lines_{i}_item"] = SupplyItemField(
+                queryset=items, required=i == 0, label=_("Item %(n)d") % {"n": i + 1}
+            )
+            self.fields[f"lines_{i}_quantity"] = forms.IntegerField(
+                label=_("Quantity %(n)d") % {"n": i + 1},
+                required=i == 0,
+                min_value=1,
+                max_value=1000,
+                initial=1 if i == 0 else None,
+            )
+        self.order_fields(
+            [*(f"lines_{i}_{part}" for i in range(SUPPLY_LINES) for part in ("item", "quantity")), "purpose"]
+        )
+
+
 # -- submitting ------------------------------------------------------------------------------------
 
 
@@ -192,6 +233,16 @@ def _vehicle(user, data):
         passengers=data["passengers"],
         purpose=data.get("purpose", ""),
     )
+
+
+def _supplies(user, data):
+    from office.supplies import supply_request_submit
+
+    lines = [
+        {"item": data.get(f"lines_{i}_item"), "quantity": data.get(f"lines_{i}_quantity")}
+        for i in range(SUPPLY_LINES)
+    ]
+    return supply_request_submit(actor=user, lines=lines, purpose=data.get("purpose", ""))
 
 
 def _level_change(user, data):
@@ -239,6 +290,10 @@ KINDS: dict[str, RequestKind] = {
         RequestKind(
             "vehicle", _("Vehicle"), _("A company car for a trip."), "vehicle.requested",
             VehicleForm, None, _vehicle,
+        ),
+        RequestKind(
+            "supplies", _("Office supplies"), _("Paper, pens, toner and the like from the office shelf."),
+            "supplies.requested", SuppliesForm, None, _supplies,
         ),
         RequestKind(
             "level_change", _("Customer level change"), _("Ask to move a customer to another level."),
@@ -306,10 +361,18 @@ def _order_values(order) -> dict:
     return values
 
 
+def _supplies_values(request) -> dict:
+    values = {"purpose": request.purpose}
+    for i, line in enumerate(request.lines.order_by("pk")[:SUPPLY_LINES]):
+        values.update({f"lines_{i}_item": line.item_id, f"lines_{i}_quantity": line.quantity})
+    return values
+
+
 # business object ("app.model") -> (kind, its form's values from the object)
 RESUBMIT: dict[str, tuple[str, Callable[[Any], dict]]] = {
     "office.leaverequest": ("leave", _leave_values),
     "office.vehiclerequest": ("vehicle", _vehicle_values),
+    "office.supplyrequest": ("supplies", _supplies_values),
     "crm.levelchangerequest": ("level_change", _level_change_values),
     "crm.servicerequest": ("sales_support", _sales_support_values),
     "crm.order": ("order", _order_values),
@@ -318,6 +381,9 @@ RESUBMIT: dict[str, tuple[str, Callable[[Any], dict]]] = {
 
 def _field_for(form: forms.Form, key: str) -> str | None:
     """The form field a service's error key belongs to ("lines.1.quantity" -> "quantity")."""
+    flat = key.replace(".", "_")  # a line's field: "lines.0.item" -> "lines_0_item"
+    if flat in form.fields:
+        return flat
     name = key.rsplit(".", 1)[-1]
     return name if name in form.fields else None
 

@@ -176,11 +176,95 @@ def _view_count(user, view: str, query: InboxQuery, now: datetime) -> int:
 def inbox_counts(user, query: InboxQuery, *, now: datetime | None = None) -> dict[str, int]:
     """One capped count per view, with the current filters applied."""
     now = now or timezone.now()
-    return {view: _view_count(user, view, query, now) for view in VIEWS}
+    counts = {view: _view_count(user, view, query, now) for view in VIEWS}
+    counts["mine"] = min(counts["mine"] + project_task_count(user, query, now=now), COUNT_CAP)
+    return counts
 
 
 def my_open_task_count(user) -> int:
-    return capped_count(HumanTask.objects.inbox(user))
+    """Process tasks assigned to me plus my open project tasks (the number beside "Inbox")."""
+    return min(
+        capped_count(HumanTask.objects.inbox(user)) + project_task_count(user, InboxQuery()), COUNT_CAP
+    )
+
+
+# -- project tasks beside process tasks (the "mine" view) --------------------------------------------
+#
+# Project tasks are no engine tasks (the engine knows nothing of projects): the inbox reads them from
+# projects.selectors with the same filters mapped onto their fields and the same order (soonest due
+# first, undated last), and shows them as their own, labelled block of the "My tasks" view.
+
+PROJECT_ROWS = 50
+PROJECT_TASK_TYPE = "projects.projecttask"  # the inbox's "About" filter: project tasks only
+
+
+def _project_filters(query: InboxQuery, now: datetime) -> dict | None:
+    """The inbox query as project-task filters; None when it asks for process tasks only."""
+    if query.process or query.task_name or query.object_type not in ("", PROJECT_TASK_TYPE):
+        return None
+    today = timezone.localdate(now)
+    filters: dict = {"words": query.text.split()[:5]}
+    if query.due == "overdue":
+        filters["due_before"] = today
+    elif query.due == "today":
+        filters.update(due_from=today, due_before=today + timedelta(days=1))
+    elif query.due == "week":
+        filters["due_before"] = today + timedelta(days=7 - today.weekday())
+    if query.priority == "high":
+        filters["min_priority"] = HIGH_PRIORITY
+    elif query.priority == "low":
+        filters["max_priority"] = LOW_PRIORITY
+    elif query.priority == "normal":
+        filters.update(min_priority=LOW_PRIORITY + 1, max_priority=HIGH_PRIORITY - 1)
+    return filters
+
+
+def project_rows(user, query: InboxQuery, *, now: datetime | None = None) -> list:
+    from projects.selectors import inbox_tasks
+
+    now = now or timezone.now()
+    filters = _project_filters(query, now)
+    if filters is None or query.view != "mine":
+        return []
+    sort = query.sort if query.sort in ("priority", "created") else "due"
+    rows = inbox_tasks(user, sort=sort, limit=PROJECT_ROWS, **filters)
+    today = timezone.localdate(now)
+    for row in rows:
+        row.is_project = True
+        # due by the end of its day, on the process tasks' clock (for one sort order)
+        row.due_at = (
+            timezone.make_aware(datetime.combine(row.due_on, datetime.max.time().replace(microsecond=0)))
+            if row.due_on
+            else None
+        )
+        row.overdue = bool(row.due_on and row.due_on < today)
+        row.due_soon = bool(row.due_on and not row.overdue and row.due_on <= today + timedelta(days=1))
+        row.priority_level = (
+            "high" if row.priority >= HIGH_PRIORITY else "low" if row.priority <= LOW_PRIORITY else "normal"
+        )
+        row.bulk_approvable = False
+    return rows
+
+
+def _merge_key(query: InboxQuery):
+    """The inbox's order (_sort) over process and project rows alike."""
+    far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+
+    def due(row):
+        return (row.due_at is None, row.due_at or far)
+
+    if query.sort == "priority":
+        return lambda row: (-row.priority, *due(row))
+    if query.sort == "created":
+        return lambda row: -row.created_at.timestamp()
+    return lambda row: (*due(row), -row.priority)
+
+
+def project_task_count(user, query: InboxQuery, *, now: datetime | None = None) -> int:
+    from projects.selectors import inbox_tasks_count
+
+    filters = _project_filters(query, now or timezone.now())
+    return 0 if filters is None else inbox_tasks_count(user, **filters)
 
 
 # An inbox row shows the process's name, not its files (every BPMN and form text of the version, a
@@ -194,12 +278,22 @@ ROW_DEFERRED = (
 )
 
 
-def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
-    """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists)."""
+def inbox_page(
+    user, query: InboxQuery, *, now: datetime | None = None, with_projects: bool = False
+) -> InboxPage:
+    """The rows of one page (PAGE_SIZE + 1 fetched to know whether a next page exists).
+
+    `with_projects`: "My tasks" also holds my open project tasks (rows with `is_project`), merged
+    in the same order; the process rows up to this page's end are then read to place them."""
     now = now or timezone.now()
     start = (query.page - 1) * PAGE_SIZE
     related = ("instance__definition", "assignee", "completed_by")
-    if query.view == "queue" and query.sort == "due" and _branches_supported():
+    projects = project_rows(user, query, now=now) if with_projects and query.view == "mine" else []
+    if projects:
+        qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
+        process = list(qs.select_related(*related).defer(*ROW_DEFERRED)[: start + PAGE_SIZE + 1])
+        rows = sorted([*process, *projects], key=_merge_key(query))[start : start + PAGE_SIZE + 1]
+    elif query.view == "queue" and query.sort == "due" and _branches_supported():
         ids = _queue_page_ids(user, query, now, start + PAGE_SIZE + 1)[start:]
         found = HumanTask.objects.filter(pk__in=ids).select_related(*related).defer(*ROW_DEFERRED).in_bulk()
         rows = [found[pk] for pk in ids if pk in found]
@@ -207,6 +301,8 @@ def inbox_page(user, query: InboxQuery, *, now: datetime | None = None) -> Inbox
         qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
         rows = list(qs.select_related(*related).defer(*ROW_DEFERRED)[start : start + PAGE_SIZE + 1])
     for row in rows:
+        if getattr(row, "is_project", False):
+            continue
         row.overdue = bool(row.is_open and row.due_at and row.due_at < now)
         row.due_soon = bool(row.is_open and row.due_at and not row.overdue and row.due_at < now + DUE_SOON)
         row.priority_level = (
@@ -251,6 +347,10 @@ def object_type_choices(user, view: str) -> list[tuple[str, str]]:
         model = content_type.model_class()
         label = str(model._meta.verbose_name).capitalize() if model else content_type.model
         choices.append((f"{content_type.app_label}.{content_type.model}", label))
+    if view == "mine" and project_task_count(user, InboxQuery()):
+        from projects.models import ProjectTask
+
+        choices.append((PROJECT_TASK_TYPE, str(ProjectTask._meta.verbose_name).capitalize()))
     return sorted(choices, key=lambda c: c[1].lower())
 
 

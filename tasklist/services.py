@@ -113,6 +113,7 @@ def _releases() -> dict:
     """What a withdrawn request gives back, per business object ("app.model")."""
     from crm.services.levels import customer_level_change_withdraw
     from office.services import leave_request_withdraw, vehicle_request_withdraw
+    from office.supplies import supply_request_withdraw
 
     return {
         "office.leaverequest": lambda *, actor, obj, reason: leave_request_withdraw(
@@ -122,6 +123,9 @@ def _releases() -> dict:
             actor=actor, request=obj, reason=reason
         ),
         "crm.levelchangerequest": lambda *, actor, obj, reason: customer_level_change_withdraw(
+            actor=actor, request=obj, reason=reason
+        ),
+        "office.supplyrequest": lambda *, actor, obj, reason: supply_request_withdraw(
             actor=actor, request=obj, reason=reason
         ),
         "crm.order": _release_order,

@@ -84,10 +84,11 @@ def inbox(request):
         object_types=selectors.object_type_choices(user, view),
     )
     query = form.inbox_query()
-    page = selectors.inbox_page(user, query)
-    set_about_lines(user, page.rows)
-    set_offered_to(page.rows)
-    for row in page.rows:
+    page = selectors.inbox_page(user, query, with_projects=True)
+    process_rows = [row for row in page.rows if not getattr(row, "is_project", False)]
+    set_about_lines(user, process_rows)
+    set_offered_to(process_rows)
+    for row in process_rows:
         row.bulk_approvable = query.view == "mine" and bulk_approvable(row.form_schema)
     counts = selectors.inbox_counts(user, query)
     saved_filters = selectors.saved_filters_with_counts(user)

@@ -77,6 +77,7 @@ def test_the_polled_fragments_are_cheap(client, team):
     for _ in range(5):
         start_discount(team.alice)
     client.force_login(team.boss)
-    # session + user + one capped count; the tabs: session + user + groups + four capped counts
-    assert queries(client, reverse("tasklist:nav_count")) == 3
-    assert queries(client, reverse("tasklist:inbox_counts")) == 7
+    # session + user + one capped count + my open project tasks; the tabs: session + user + groups +
+    # four capped counts + my open project tasks
+    assert queries(client, reverse("tasklist:nav_count")) == 4
+    assert queries(client, reverse("tasklist:inbox_counts")) == 8
