@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crm",
     "crm.processes",
     "office",
+    "hr",
     "tasklist",
     "portal",
     "reports",

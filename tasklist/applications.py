@@ -336,3 +336,9 @@ def request_start(*, kind: RequestKind, user, form: forms.Form):
         if not error.fields:
             form.add_error(None, str(error.message))
         return None
+
+
+# The HR personnel changes (issue #25 item 7) are kinds of request too, offered to HR.
+from .hr_applications import HR_KINDS  # noqa: E402
+
+KINDS.update(HR_KINDS)
