@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("designer/", include("tasklist.designer_urls")),
     path("reports/", include("reports.urls")),
+    path("hr/", include("tasklist.hr_urls")),
     path("notifications/", include("integrations.urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),

@@ -51,6 +51,7 @@ NAVIGATION = [
     ("reports", "reports:index", _("Reports"), None, False),
     ("designer", "designer:index", _("Designer"), "processes.add_deploymentlog", False),
     ("office", "tasklist:notices", _("Notices"), None, False),
+    ("office", "hr:employees", _("Employee files"), "hr.view_positionrecord", False),
     ("admin", "manage:departments", _("Organisation"), "org.manage_org", False),
     ("admin", "manage:access", _("Who can see what"), "org.manage_org", False),
     ("admin", "manage:notices", _("Publish notices"), "office.manage_notices", False),

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Department, Employee, Position
+from org.permissions import ACTIONS
 
 # Who sees salaries (the file's salary history, a salary adjustment's amounts): this permission,
 # or an approver of that very adjustment.
@@ -242,6 +243,8 @@ class PositionRecord(models.Model):
         ordering = ["-starts_on", "-pk"]
         verbose_name = _("position record")
         verbose_name_plural = _("position history")
+        # "export": the HR report's Excel download (reports.catalogue)
+        default_permissions = ACTIONS
 
     def __str__(self) -> str:
         return f"{self.employee} · {self.starts_on} · {self.department}"

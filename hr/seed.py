@@ -26,7 +26,15 @@ HR_CODENAMES = [
 ]
 # (group, codenames): HR keeps the files; salaries are seen by finance (sun.hong, the HR manager,
 # is in finance) and by each adjustment's approvers.
-GRANTS = [("hr", HR_CODENAMES), ("finance", ["view_salary"])]
+REPORT = ["view_positionrecord", "export_positionrecord"]
+GRANTS = [
+    ("hr", [*HR_CODENAMES, *REPORT]),
+    ("finance", ["view_salary"]),
+    # managers read the HR report for the people below them (hr.selectors' row rule)
+    ("sales_managers", REPORT),
+    ("sales_directors", REPORT),
+    ("management", REPORT),
+]
 SALARIES = {"CEO": 60000, "SALES-DIR": 38000, "HR-MGR": 26000, "BPM": 24000}
 ON_PROBATION = "wu.tao"  # a technician whose probation ends in ten days
 
@@ -40,12 +48,18 @@ def grant_hr_rights() -> None:
             )
 
 
+def _hire_date(n: int, today: datetime.date) -> datetime.date:
+    """Spread over the last four years (some this year, for the joins-per-month report)."""
+    day = datetime.date(today.year - n % 4, 1 + n * 5 % 12, 1)
+    return day if day <= today else day.replace(year=day.year - 1)
+
+
 def seed_demo(stdout) -> None:
     grant_hr_rights()
     today = datetime.date.today()
     made = 0
     for employee in Employee.objects.select_related("position", "user"):
-        hired = employee.hire_date or datetime.date(2019 + employee.pk % 6, 1 + employee.pk * 5 % 12, 1)
+        hired = employee.hire_date or _hire_date(employee.pk, today)
         if employee.hire_date is None:
             Employee.objects.filter(pk=employee.pk).update(hire_date=hired)
         probation = employee.user.username == ON_PROBATION

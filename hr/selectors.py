@@ -149,8 +149,11 @@ class DepartmentFigures:
         return round(self.left * 100 / average, 1) if average else None
 
 
-def _people(user) -> list[Employee]:
-    return list(employees_visible_to(user).select_related("department", "hr_profile"))
+def _people(user, department_ids=None) -> list[Employee]:
+    rows = employees_visible_to(user).select_related("department", "hr_profile")
+    if department_ids is not None:
+        rows = rows.filter(department_id__in=department_ids)
+    return list(rows)
 
 
 def _left_on(employee: Employee):
@@ -166,9 +169,9 @@ def _employed_at(employee: Employee, day: datetime.date) -> bool:
     return joined <= day and (left is None or left >= day)
 
 
-def headcount_by_department(user, *, at: datetime.date) -> list[DepartmentFigures]:
+def headcount_by_department(user, *, at: datetime.date, department_ids=None) -> list[DepartmentFigures]:
     """People employed on `at` per department (where the position history places them then)."""
-    return turnover_by_department(user, starts_on=at, ends_on=at)
+    return turnover_by_department(user, starts_on=at, ends_on=at, department_ids=department_ids)
 
 
 def _department_at(employee: Employee, day: datetime.date, records: dict) -> int:
@@ -179,12 +182,12 @@ def _department_at(employee: Employee, day: datetime.date, records: dict) -> int
 
 
 def turnover_by_department(
-    user, *, starts_on: datetime.date, ends_on: datetime.date
+    user, *, starts_on: datetime.date, ends_on: datetime.date, department_ids=None
 ) -> list[DepartmentFigures]:
     """Per department: headcount at the start and the end, joins and leaves in between, turnover."""
     from .models import PositionRecord
 
-    people = _people(user)
+    people = _people(user, department_ids)
     records: dict[int, list] = defaultdict(list)
     for employee_id, day, department_id in (
         PositionRecord.objects.filter(employee_id__in=[p.pk for p in people])
@@ -211,14 +214,20 @@ def turnover_by_department(
     return [f for f in rows.values() if f.headcount or f.start_headcount or f.joined or f.left]
 
 
-def joins_and_leaves_by_month(user, *, year: int) -> list[dict]:
-    months = [{"month": datetime.date(year, m, 1), "joined": 0, "left": 0} for m in range(1, 13)]
-    for person in _people(user):
-        if person.hire_date and person.hire_date.year == year:
-            months[person.hire_date.month - 1]["joined"] += 1
+def joins_and_leaves_by_month(
+    user, *, starts_on: datetime.date, ends_on: datetime.date, department_ids=None
+) -> list[dict]:
+    """Hires and leavers per calendar month of the period."""
+    months, day = [], starts_on.replace(day=1)
+    while day <= ends_on:
+        months.append({"month": day.strftime("%Y-%m"), "joined": 0, "left": 0})
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    index = {row["month"]: row for row in months}
+    for person in _people(user, department_ids):
         left = _left_on(person)
-        if left and left != datetime.date.min and left.year == year:
-            months[left.month - 1]["left"] += 1
+        for when, key in ((person.hire_date, "joined"), (left, "left")):
+            if when and when != datetime.date.min and starts_on <= when <= ends_on:
+                index[when.strftime("%Y-%m")][key] += 1
     return months
 
 

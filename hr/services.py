@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.services import audit_record, snapshot
 from core.errors import NotPermitted, ValidationFailed
@@ -584,11 +585,13 @@ def departure_apply(*, actor, change: PersonnelChange) -> dict:
         change.departure_reason,
     )
     profile.save(update_fields=["status", "left_on", "departure_reason"])
-    summary = _("%(customers)s customers and %(tasks)s open tasks handed over to %(successor)s.") % {
-        "customers": len(customers),
-        "tasks": len(tasks),
-        "successor": successor,
-    }
+    summary = " ".join(
+        [
+            ngettext("%(n)s customer", "%(n)s customers", len(customers)) % {"n": len(customers)},
+            ngettext("and %(n)s open task", "and %(n)s open tasks", len(tasks)) % {"n": len(tasks)},
+            _("handed over to %(successor)s.") % {"successor": successor},
+        ]
+    )
     lines = [f"· {c.code} {c.name}" for c in customers[:20]] + [f"· {t.name}" for t in tasks[:20]]
     _done(actor, change, PersonnelChange.Status.DONE, summary)
     request_notification(
