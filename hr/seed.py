@@ -94,3 +94,21 @@ def seed_demo(stdout) -> None:
         )
     if made:
         stdout.write(f"  hr: {made} employee files")
+    _probation_review(stdout)
+
+
+def _probation_review(stdout) -> None:
+    """HR has asked wu.tao's manager to review the probation (the task waits in huang.qiang's inbox)."""
+    from processes.models import StartBinding
+
+    from .models import PersonnelChange
+    from .services import probation_review_request
+
+    if not StartBinding.objects.filter(event="hr.probation_review_requested", active=True).exists():
+        return
+    employee = Employee.objects.filter(user__username=ON_PROBATION).first()
+    hr = Employee.objects.filter(user__username="zhu.lin").select_related("user").first()
+    if employee is None or hr is None or PersonnelChange.objects.filter(employee=employee).exists():
+        return
+    probation_review_request(actor=hr.user, employee=employee, reason="试用期即将结束，请评估。")
+    stdout.write("  hr: probation review of wu.tao waiting for huang.qiang")

@@ -20,9 +20,20 @@ def _date(value) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
+# The stored one-line label outlives the language it was made in (inbox rows, history): bilingual,
+# as the processes' own names are.
+KIND_LABELS = {
+    "onboarding": "Onboarding 入职",
+    "probation": "Probation confirmation 转正",
+    "transfer": "Transfer 调岗",
+    "salary": "Salary adjustment 调薪",
+    "departure": "Departure 离职",
+}
+
+
 class PersonnelChangeSummary:
     def label(self, obj) -> str:
-        return f"{obj.get_kind_display()} · {obj.subject_name}"
+        return f"{KIND_LABELS.get(obj.kind, obj.kind)} · {obj.subject_name}"
 
     def _visible(self, user):
         return PersonnelChange.objects.visible_to(user, "view").select_related(
