@@ -114,7 +114,7 @@ class PersonnelChange(models.Model):
     class Kind(models.TextChoices):
         ONBOARDING = "onboarding", _("Onboarding")
         PROBATION = "probation", _("Probation confirmation")
-        TRANSFER = "transfer", _("Transfer")
+        TRANSFER = "transfer", _("Transfer of post")
         SALARY = "salary", _("Salary adjustment")
         DEPARTURE = "departure", _("Departure")
 

@@ -50,7 +50,7 @@ class OnboardingForm(HrForm):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
     position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.all(), required=False)
     manager = PersonChoice(label=_("Manager"), queryset=Employee.objects.none(), required=False)
-    starts_on = forms.DateField(label=_("First day"), widget=DateInput)
+    starts_on = forms.DateField(label=_("First working day"), widget=DateInput)
     probation_ends_on = forms.DateField(label=_("Probation end"), widget=DateInput, required=False)
     monthly_salary = forms.DecimalField(
         label=_("Monthly salary (CNY)"), max_digits=12, decimal_places=2, required=False
@@ -75,9 +75,11 @@ class ProbationForm(HrForm):
 
 class TransferForm(HrForm):
     employee = PersonChoice(label=_("Employee"), queryset=Employee.objects.none())
-    department = forms.ModelChoiceField(label=_("New department"), queryset=Department.objects.all())
+    department = forms.ModelChoiceField(
+        label=_("Department after the transfer"), queryset=Department.objects.all()
+    )
     position = forms.ModelChoiceField(
-        label=_("New position"), queryset=Position.objects.all(), required=False
+        label=_("Position after the transfer"), queryset=Position.objects.all(), required=False
     )
     manager = PersonChoice(label=_("New manager"), queryset=Employee.objects.none(), required=False)
     effective_on = forms.DateField(label=_("Effective date"), widget=DateInput)
@@ -177,7 +179,7 @@ HR_KINDS: dict[str, RequestKind] = {
             services.EVENTS["probation"], ProbationForm, ADD_CHANGE, _probation,
         ),
         RequestKind(
-            "hr_transfer", _("Transfer"), _("Another department, position or manager."),
+            "hr_transfer", _("Transfer of post"), _("Another department, position or manager."),
             services.EVENTS["transfer"], TransferForm, ADD_CHANGE, _transfer,
         ),
         RequestKind(

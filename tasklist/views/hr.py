@@ -132,12 +132,24 @@ def employee_file(request, employee_id: int):
         "is_hr": is_hr,
         "profile_form": profile_form,
         "document_form": document_form,
-        "kinds": [k for k in HR_KINDS.values() if request.user.has_perm("{0}.{2}_{1}".format(*k.permission))]
-        if employee.active
-        else [],
+        "kinds": _kinds_for(request.user, employee, profile),
         **history,
     }
     return render(request, "tasklist/hr/file.html", context, status=status)
+
+
+def _kinds_for(user, employee, profile) -> list:
+    """The changes HR may start from this file (no onboarding: the person is here already)."""
+    if not employee.active:
+        return []
+    on_probation = profile is not None and profile.status == EmploymentStatus.PROBATION
+    return [
+        kind
+        for key, kind in HR_KINDS.items()
+        if key != "hr_onboarding"
+        and (key != "hr_probation" or on_probation)
+        and user.has_perm("{0}.{2}_{1}".format(*kind.permission))
+    ]
 
 
 @login_required

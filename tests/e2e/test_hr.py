@@ -55,7 +55,7 @@ def test_hr_onboards_a_person_who_then_signs_in(hr_company, live_server, page, s
     page.get_by_label("Department").select_option(str(Department.objects.get(code="SALES").pk))
     page.get_by_label("Manager").select_option(str(Employee.objects.get(user__username="wang.fang").pk))
     today = timezone.localdate()
-    page.get_by_label("First day").fill(today.isoformat())
+    page.get_by_label("First working day").fill(today.isoformat())
     # a probation that ends before it starts is refused on its field, nothing is recorded
     page.get_by_label("Probation end").fill((today - datetime.timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Send the request").click()
