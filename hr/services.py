@@ -330,6 +330,12 @@ def departure_request(
         _fail("successor", _("Choose a colleague who stays to take over."))
     if successor.pk == employee.user_id:
         _fail("successor", _("The successor must be someone else."))
+    if not _may_take_customers(employee, successor):
+        _fail(
+            "successor",
+            _("%(name)s looks after customers: choose a successor who works with customers.")
+            % {"name": employee},
+        )
     if departure_reason == DepartureReason.DISMISSAL and not (reason or "").strip():
         _fail("reason", _("A dismissal needs its grounds."))
     _open_change(employee, PersonnelChange.Kind.DEPARTURE)
@@ -352,6 +358,14 @@ def departure_request(
         departure_reason=departure_reason,
         was_on_probation=profile.status == EmploymentStatus.PROBATION,
     )
+
+
+def _may_take_customers(employee: Employee, successor: User) -> bool:
+    from crm.models import Customer
+    from org.permissions import user_can
+
+    owns = Customer.objects.filter(owner_id=employee.user_id).exists()
+    return not owns or user_can(successor, Customer, "view")
 
 
 # -- applying a change (the processes' connectors) ------------------------------------------------

@@ -194,3 +194,75 @@ def test_probation_review_reminds_then_confirms(hr_world):
     change.refresh_from_db()
     assert change.status == PersonnelChange.Status.DONE
     assert queue(hr_world.zhu_lin) == []
+
+
+def test_a_future_last_day_waits_and_a_successor_must_work_with_customers(hr_world):
+    from tests.crm.factories import CustomerFactory
+
+    leaver = hr_world.zhang_wei
+    CustomerFactory(owner=leaver)
+    # HR (no customer rights) cannot take over a salesperson's customers: refused on the field
+    with pytest.raises(ValidationFailed) as error:
+        services.departure_request(
+            actor=hr_world.zhu_lin,
+            employee=leaver.employee,
+            departure_reason="resignation",
+            last_day=TODAY,
+            successor=hr_world.zhu_lin,
+        )
+    assert list(error.value.fields) == ["successor"]
+    assert not PersonnelChange.objects.exists()
+    # a last day next month: approved, the person is leaving but still works until then
+    change = services.departure_request(
+        actor=hr_world.zhu_lin,
+        employee=leaver.employee,
+        departure_reason="retirement",
+        last_day=TODAY + datetime.timedelta(days=30),
+        successor=hr_world.liu_yang,
+    )
+    complete(leaver.employee.manager.user, MANAGER, {"decision": "approve"})
+    fire_due_timers(timezone.now() + datetime.timedelta(days=2))
+    leaver.refresh_from_db()
+    assert leaver.is_active
+    assert EmploymentProfile.objects.get(employee__user=leaver).status == "leaving"
+    fire_due_timers(timezone.now() + datetime.timedelta(days=31))
+    leaver.refresh_from_db()
+    assert not leaver.is_active
+    change.refresh_from_db()
+    assert change.status == PersonnelChange.Status.DONE
+
+
+def test_probation_extended_needs_a_later_end(hr_world):
+    employee = User.objects.get(username="wu.tao").employee
+    services.probation_review_request(actor=hr_world.zhu_lin, employee=employee)
+    manager = employee.manager.user
+    task = "Review the probation 转正评估"
+    # the form itself asks for the new end when extending
+    with pytest.raises(ValidationFailed):
+        complete(manager, task, {"outcome": "extend"})
+    new_end = TODAY + datetime.timedelta(days=60)
+    complete(manager, task, {"outcome": "extend", "extend_to": new_end.isoformat(), "comment": "More time"})
+    profile = EmploymentProfile.objects.get(employee=employee)
+    assert profile.status == "probation" and profile.probation_ends_on == new_end
+
+
+def test_a_rejected_transfer_changes_nothing(hr_world):
+    employee = hr_world.zhang_wei.employee
+    before = employee.department_id
+    change = services.transfer_request(
+        actor=hr_world.zhu_lin,
+        employee=employee,
+        department=Department.objects.get(code="SERVICE"),
+        position=None,
+        manager=None,
+        effective_on=TODAY,
+    )
+    complete(
+        employee.manager.user,
+        "Current manager approval 原经理审批",
+        {"decision": "reject", "comment": "Needed here"},
+    )
+    employee.refresh_from_db()
+    change.refresh_from_db()
+    assert employee.department_id == before and change.status == PersonnelChange.Status.REJECTED
+    assert not PositionRecord.objects.filter(change=change).exists()
