@@ -150,6 +150,10 @@ class PersonnelChange(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # onboarding: the teams and roles the new account joins (what they may see and do)
+    groups = models.ManyToManyField(
+        "auth.Group", verbose_name=_("groups and roles"), blank=True, related_name="+"
+    )
     position = models.ForeignKey(
         Position,
         verbose_name=_("position"),

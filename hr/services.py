@@ -125,6 +125,7 @@ def onboarding_request(
     monthly_salary: Decimal | None = None,
     phone: str = "",
     reason: str = "",
+    groups=(),
 ) -> PersonnelChange:
     """A new hire (入职) by type: on probation (a probation end after the start), regular or intern."""
     _require(actor, "hr.add_personnelchange")
@@ -177,6 +178,7 @@ def onboarding_request(
         reason=reason,
         requested_by=user_of(actor),
     )
+    change.groups.set(groups)
     return _announce(actor, change, department=department.code, employment_type=employment_type)
 
 
@@ -459,6 +461,7 @@ def onboarding_apply(*, actor, change: PersonnelChange) -> Employee:
         manager=change.manager,
         employee_code=_next_employee_code(),
         hire_date=change.effective_on,
+        groups=list(change.groups.all()),
     )
     if change.phone:
         user.phone = change.phone

@@ -19,6 +19,24 @@ class PersonChoice(forms.ModelChoiceField):
         return f"{obj.name} · {obj.department}" + (f" · {obj.position}" if obj.position_id else "")
 
 
+class GroupChoices(forms.ModelMultipleChoiceField):
+    """Teams and roles by the names people read (GroupProfile.display_name), never the group key."""
+
+    def __init__(self, **kwargs):
+        from django.contrib.auth.models import Group
+
+        super().__init__(
+            queryset=Group.objects.select_related("profile").order_by("name"),
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        profile = getattr(obj, "profile", None)
+        return (profile.display_name if profile is not None else "") or obj.name
+
+
 class UserChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         employee = getattr(obj, "employee", None)
@@ -52,6 +70,7 @@ class OnboardingForm(HrForm):
     manager = PersonChoice(label=_("Manager"), queryset=Employee.objects.none(), required=False)
     starts_on = forms.DateField(label=_("First working day"), widget=DateInput)
     probation_ends_on = forms.DateField(label=_("Probation end"), widget=DateInput, required=False)
+    groups = GroupChoices(label=_("Teams and roles"))
     monthly_salary = forms.DecimalField(
         label=_("Monthly salary (CNY)"), max_digits=12, decimal_places=2, required=False
     )
@@ -123,6 +142,7 @@ def _onboarding(user, data):
         probation_ends_on=data.get("probation_ends_on"),
         monthly_salary=data.get("monthly_salary"),
         reason=data.get("reason", ""),
+        groups=data.get("groups") or (),
     )
 
 

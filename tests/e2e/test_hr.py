@@ -52,8 +52,9 @@ def test_hr_onboards_a_person_who_then_signs_in(hr_company, live_server, page, s
     page.get_by_label("User name (sign-in)").fill("he.jing")
     page.get_by_label("E-mail (the invitation goes here)").fill("he.jing@demo.example")
     page.get_by_label("Employment type").select_option("probation")
-    page.get_by_label("Department").select_option(str(Department.objects.get(code="SALES").pk))
-    page.get_by_label("Manager").select_option(str(Employee.objects.get(user__username="wang.fang").pk))
+    page.locator("#field-department").select_option(str(Department.objects.get(code="SALES").pk))
+    page.locator("#field-manager").select_option(str(Employee.objects.get(user__username="wang.fang").pk))
+    page.get_by_label("Sales East 华东销售组").check()
     today = timezone.localdate()
     page.get_by_label("First working day").fill(today.isoformat())
     # a probation that ends before it starts is refused on its field, nothing is recorded
@@ -70,6 +71,7 @@ def test_hr_onboards_a_person_who_then_signs_in(hr_company, live_server, page, s
     _approve(page, sign_in, live_server, "li.ming", "Approve the new hire", "onboarding")
     user = User.objects.get(username="he.jing")
     assert user.employee.department.code == "SALES"
+    assert user.groups.filter(name="sales_east").exists()
 
     # the invitation's link lets the new person choose a password and sign in
     link = next(m for m in mail.outbox if "he.jing@demo.example" in m.to).body

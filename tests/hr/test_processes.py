@@ -42,8 +42,10 @@ def onboard(world, **overrides):
 
 
 def test_onboarding_opens_the_account_and_the_file(hr_world):
-    # given HR records a hire on probation in Sales
-    change = onboard(hr_world)
+    from django.contrib.auth.models import Group
+
+    # given HR records a hire on probation in Sales, joining the East sales team
+    change = onboard(hr_world, groups=[Group.objects.get(name="sales_east")])
     # then the head of Sales approves it in their inbox
     assert HEAD in inbox(hr_world.li_ming)
     complete(hr_world.li_ming, HEAD, {"decision": "approve"})
@@ -54,6 +56,7 @@ def test_onboarding_opens_the_account_and_the_file(hr_world):
     employee = user.employee
     assert employee.department.code == "SALES" and employee.manager.user == hr_world.wang_fang
     assert employee.hire_date == TODAY
+    assert list(user.groups.values_list("name", flat=True)) == ["sales_east"]
     profile = employee.hr_profile
     assert profile.status == "probation" and profile.probation_ends_on == TODAY + datetime.timedelta(days=90)
     assert PositionRecord.objects.filter(employee=employee, change=change).count() == 1
