@@ -94,12 +94,13 @@ def file_history(user, employee: Employee) -> dict:
             "requested_by", "department", "position"
         )
     )
-    instances = dict(
-        ProcessInstance.objects.filter(
-            business_object_type=ContentType.objects.get_for_model(PersonnelChange),
-            business_object_id__in=[str(c.pk) for c in changes],
-        ).values_list("business_object_id", "pk")
+    base = ProcessInstance.objects.filter(
+        business_object_type=ContentType.objects.get_for_model(PersonnelChange),
+        business_object_id__in=[str(c.pk) for c in changes],
     )
+    # a link only where the instance page will open for this person (took part, or in their scope)
+    visible = base.involving(user) | base.visible_to(user, "view")
+    instances = dict(visible.values_list("business_object_id", "pk"))
     for change in changes:
         change.instance_id = instances.get(str(change.pk))
     return {
