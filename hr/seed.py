@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from org.models import Employee
 
@@ -56,7 +57,7 @@ def _hire_date(n: int, today: datetime.date) -> datetime.date:
 
 def seed_demo(stdout) -> None:
     grant_hr_rights()
-    today = datetime.date.today()
+    today = timezone.localdate()
     made = 0
     for employee in Employee.objects.select_related("position", "user"):
         hired = employee.hire_date or _hire_date(employee.pk, today)

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from hr import services
@@ -108,7 +109,7 @@ def test_documents_are_kept_and_only_hr_downloads_them(client, people, settings,
 def test_hr_report_counts_and_exports(client, people):
     # given zhang.wei left this year
     zhang = Employee.objects.get(user__username="zhang.wei")
-    today = datetime.date.today()
+    today = timezone.localdate()
     EmploymentProfile.objects.filter(employee=zhang).update(status="left", left_on=today)
     Employee.objects.filter(pk=zhang.pk).update(active=False)
     client.force_login(people["sun.hong"])
