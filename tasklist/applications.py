@@ -338,7 +338,6 @@ def request_start(*, kind: RequestKind, user, form: forms.Form):
         return None
 
 
-# The HR personnel changes (issue #25 item 7) are kinds of request too, offered to HR.
-from .hr_applications import HR_KINDS  # noqa: E402
-
-KINDS.update(HR_KINDS)
+# The HR personnel changes (issue #25 item 7) are kinds of request too, offered to HR: the module
+# adds them to KINDS when imported.
+from . import hr_applications  # noqa: E402, F401

@@ -4,6 +4,8 @@ service records the change and announces the event its process is bound to (bpmn
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from hr import services
@@ -11,7 +13,7 @@ from hr.models import DepartureReason, EmploymentStatus, EmploymentType
 from hr.selectors import employees_visible_to, may_see_salary
 from org.models import Department, Employee, Position, User
 
-from .applications import DateInput, RequestForm, RequestKind
+from .applications import KINDS, DateInput, RequestForm, RequestKind
 
 
 class PersonChoice(forms.ModelChoiceField):
@@ -26,7 +28,9 @@ class GroupChoices(forms.ModelMultipleChoiceField):
         from django.contrib.auth.models import Group
 
         super().__init__(
-            queryset=Group.objects.select_related("profile").order_by("name"),
+            queryset=Group.objects.select_related("profile").order_by(
+                Coalesce(NullIf("profile__display_name", Value("")), "name")
+            ),
             widget=forms.CheckboxSelectMultiple,
             required=False,
             **kwargs,
@@ -212,3 +216,5 @@ HR_KINDS: dict[str, RequestKind] = {
         ),
     )
 }  # fmt: skip
+
+KINDS.update(HR_KINDS)
