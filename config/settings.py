@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crm.processes",
     "office",
     "projects",
+    "hr",
     "tasklist",
     "portal",
     "reports",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("projects/", include("tasklist.projects_urls")),
     path("supplies/", include("tasklist.supplies_urls")),
+    path("hr/", include("tasklist.hr_urls")),
     path("notifications/", include("integrations.urls")),
     path("account/notifications/", include("tasklist.notify_urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),

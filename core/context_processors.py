@@ -55,6 +55,7 @@ NAVIGATION = [
     ("office", "tasklist:notices", _("Notices"), None, False),
     ("office", "projects:list", _("Projects"), None, False),
     ("office", "supplies:catalogue", _("Office supplies"), None, False),
+    ("office", "hr:employees", _("Employee files"), "hr.view_positionrecord", False),
     ("admin", "manage:departments", _("Organisation"), "org.manage_org", False),
     ("admin", "manage:access", _("Who can see what"), "org.manage_org", False),
     ("admin", "manage:notices", _("Publish notices"), "office.manage_notices", False),

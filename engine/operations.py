@@ -111,6 +111,68 @@ def task_reassign(human_task_id: int, *, user, to_user) -> HumanTask:
     return task
 
 
+def tasks_hand_over(*, from_user, to_user, by=None, reason: str = "") -> list[HumanTask]:
+    """A person leaves: every open task they hold, or that is offered to them by name, goes to
+    `to_user` (their successor), with a history row on each instance. The caller (HR's departure
+    process, through its connector) has checked its own authority; `by` is who the history names
+    (a user, a process actor or None). A task only offered to the leaver's groups stays there."""
+    from audit.services import audit_record
+
+    from .models import HumanTaskCandidate
+
+    if to_user is None or not getattr(to_user, "is_active", False):
+        raise ValidationFailed(
+            _("Choose an active person."), fields={"successor": [_("Choose an active person.")]}
+        )
+    by_user = real_user(getattr(by, "user", by))
+    ids = sorted(
+        set(
+            HumanTask.objects.filter(status=HumanTask.Status.READY, assignee=from_user).values_list(
+                "pk", flat=True
+            )
+        )
+        | set(HumanTaskCandidate.objects.filter(user=from_user, open=True).values_list("task_id", flat=True))
+    )
+    moved = []
+    with transaction.atomic():
+        for task_id in ids:
+            locked = lock_task(task_id)
+            task = locked.task
+            if not task.is_open:
+                continue
+            previous = task.assignee.get_username() if task.assignee else None
+            task.assignee = to_user
+            task.claimed_at = timezone.now()
+            task.save(update_fields=["assignee", "claimed_at"])
+            HumanTaskCandidate.objects.filter(task=task, user=from_user).update(user=to_user)
+            InstanceEvent.objects.create(
+                instance=locked.instance,
+                kind=InstanceEvent.Kind.TASK_DELEGATED,
+                actor=by_user,
+                element_id=task.element_id,
+                human_task=task,
+                data={
+                    "from": previous or from_user.get_username(),
+                    "to": to_user.get_username(),
+                    "reassigned": True,
+                    "reason": reason,
+                },
+            )
+            audit_record(
+                action="change",
+                actor=by,
+                obj=task,
+                extra={
+                    "operation": "hand_over",
+                    "process": locked.instance.key,
+                    "from": from_user.get_username(),
+                    "to": to_user.get_username(),
+                },
+            )
+            moved.append(task)
+    return moved
+
+
 def task_set_due(human_task_id: int, *, user, due_at) -> HumanTask:
     """An administrator moves an open task's due date (None: no due date)."""
     from .human_tasks import set_due

@@ -44,6 +44,7 @@ from .operations import (
     migration_plan,
     task_reassign,
     task_set_due,
+    tasks_hand_over,
 )
 from .projection import OpenTask, correlation_hash
 from .step import StepResult
@@ -92,6 +93,7 @@ __all__ = [
     "start_process_step",
     "task_reassign",
     "task_set_due",
+    "tasks_hand_over",
     "unclaim",
     "unregister_form_validator",
     "with_called_definitions",

@@ -525,3 +525,23 @@ REPORTS: dict[str, Report] = {
         ),
     )
 }
+
+
+def _hr_report() -> Report:
+    from hr.models import PositionRecord
+
+    from . import hr
+
+    return Report(
+        "hr",
+        gettext_lazy("People (HR)"),
+        gettext_lazy("Headcount by department, joins and leaves per month, turnover, probation ending soon."),
+        PositionRecord,
+        hr.build,
+        hr.tables,
+        hr.chart,
+        hr.summary,
+    )
+
+
+REPORTS["hr"] = _hr_report()

@@ -402,3 +402,8 @@ def request_start(*, kind: RequestKind, user, form: forms.Form):
         if not error.fields:
             form.add_error(None, str(error.message))
         return None
+
+
+# The HR personnel changes (issue #25 item 7) are kinds of request too, offered to HR: the module
+# adds them to KINDS when imported.
+from . import hr_applications  # noqa: E402, F401

@@ -150,6 +150,17 @@ def add_requests() -> None:
     service_request_submit(actor=user, customer=customer, subject="安装新泵", kind="install")
 
 
+def _hr_pages() -> list[tuple[str, str]]:
+    """Employee files (HR, and a manager's view of a report's file)."""
+    from org.models import Employee
+
+    pages = [("sun.hong", "/hr/employees/"), ("wang.fang", "/hr/employees/")]
+    seller = Employee.objects.filter(user__username="zhang.wei").first()
+    if seller is not None:
+        pages += [("sun.hong", f"/hr/employees/{seller.pk}/"), ("wang.fang", f"/hr/employees/{seller.pk}/")]
+    return pages
+
+
 def _marketing_pages() -> list[tuple[str, str]]:
     """Campaigns, expenses, favourite groups, competitors and partners (crm.marketing)."""
     from crm.models import Campaign, Competitor, Expense, FavouriteList
@@ -221,8 +232,13 @@ def demo_pages() -> list[tuple[str, str]]:
             (user, "/notifications/"),
             (user, "/notifications/plans/"),
         ]
-    pages += [("zhang.wei", reverse("tasklist:request_new", args=[key])) for key in KINDS]
+    # (the HR personnel changes are HR's: sun.hong, who may also adjust salaries)
+    pages += [
+        ("sun.hong" if key.startswith("hr_") else "zhang.wei", reverse("tasklist:request_new", args=[key]))
+        for key in KINDS
+    ]
     pages += _messages_and_work_log_pages()
+    pages += _hr_pages()
     pages += [
         ("zhang.wei", "/customers/"),
         ("zhang.wei", "/customers/?group=level"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import Conflict, ValidationFailed
+from engine.connectors import user_of
 from org.models import Department
 from org.permissions import user_can
 
@@ -301,7 +302,7 @@ def _set_owner(
         old_value=display(old),
         new_value=display(owner),
         note=note[:300],
-        changed_by=actor,
+        changed_by=user_of(actor),
     )
     audit_record(
         action="change", actor=actor, obj=customer, changes={"owner": [display(old), display(owner)]}

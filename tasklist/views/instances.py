@@ -170,6 +170,8 @@ def request_new(request, kind: str):
         previous = selectors.resubmit_values(request.user, int(request.GET["from"]))
         if previous is not None and previous[0] == kind:
             initial, resubmitting = previous[1], True
+    elif request.method == "GET" and request.GET.get("employee", "").isdigit():
+        initial = {"employee": int(request.GET["employee"])}  # started from an employee file
     form = request_kind.form(request.POST or None, user=request.user, initial=initial)
     status = 200
     if request.method == "POST":

@@ -53,4 +53,4 @@ def test_every_binding_names_a_shipped_process():
     keys = {etree.parse(str(p)).getroot().find(f"{BPMN}process").get("id") for p in FILES}
     bindings = json.loads((SHIPPED / "bindings.json").read_text())
     assert set(bindings.values()) == keys
-    assert len(keys) == 11  # + office_supplies
+    assert len(keys) == 16  # + office_supplies and the five HR personnel changes
