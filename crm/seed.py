@@ -31,6 +31,7 @@ from .models import (
     Product,
     Warehouse,
 )
+from .models.sales_processes import DEFAULT_STAGES
 
 LEVELS = [
     ("A", "A 重点客户", "年采购额 100 万以上，或战略合作"),
@@ -149,7 +150,7 @@ PRODUCTS = [
     ("BT-300", "年度维保服务", "年", "含两次上门", "12000.00"),
     ("BT-310", "安装调试服务", "次", "", "3500.00"),
 ]
-STAGES = list(Opportunity.Stage.values)
+STAGES = [key for key, _label, _probability in DEFAULT_STAGES]
 
 
 def _user(username):
