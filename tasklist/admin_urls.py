@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from .views.admin import SECTIONS, integrations, may_manage, notices, org
+from .views.admin import SECTIONS, integrations, may_manage, notices, org, sales
 from .views.admin import audit as audit_views
 
 app_name = "manage"
@@ -58,4 +58,10 @@ urlpatterns = [
     path("integrations/webhooks/<int:pk>/", integrations.webhook_detail, name="webhook"),
     path("integrations/webhooks/<int:pk>/edit/", integrations.webhook_form, name="webhook_edit"),
     path("integrations/webhooks/<int:pk>/do/", integrations.webhook_action, name="webhook_action"),
+    path("sales/processes/", sales.processes, name="sales_processes"),
+    path("sales/processes/new/", sales.process_form, name="sales_process_new"),
+    path("sales/processes/<int:pk>/", sales.process_detail, name="sales_process"),
+    path("sales/processes/<int:pk>/edit/", sales.process_form, name="sales_process_edit"),
+    path("sales/stages/<int:pk>/", sales.stage_form, name="sales_stage"),
+    path("sales/stages/<int:pk>/do/", sales.stage_action, name="sales_stage_action"),
 ]

@@ -95,7 +95,8 @@ def _property(field: str, opportunity: Opportunity, definitions: dict) -> dict |
         prop["title"] = definition.label
     else:
         return None
-    prop.setdefault("title", bilingual(STAGE_FIELDS[field]))
+    if "title" not in prop:
+        prop["title"] = bilingual(STAGE_FIELDS[field])
     current = _current(opportunity, field)
     if current not in (None, ""):
         prop["default"] = current

@@ -52,6 +52,13 @@ SECTIONS = [
         "manage:webhooks",
         _("Webhook subscriptions and their delivery log."),
     ),
+    Section(
+        "sales",
+        _("Sales operations"),
+        "crm.manage_sales",
+        "manage:sales_processes",
+        _("Sales processes and their stages: probabilities, required fields, approvals."),
+    ),
 ]
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 

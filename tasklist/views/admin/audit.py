@@ -32,6 +32,10 @@ OBJECT_TYPES = {
         ("integrations.webhooksubscription", gettext_lazy("Webhook subscriptions")),
         ("api.apitoken", gettext_lazy("API tokens")),
     ],
+    "sales": [
+        ("crm.salesprocess", gettext_lazy("Sales processes")),
+        ("crm.salesstage", gettext_lazy("Sales stages")),
+    ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [
