@@ -31,7 +31,7 @@ from .models import (
     Product,
     Warehouse,
 )
-from .models.sales_processes import DEFAULT_STAGES
+from .models.sales_processes import DEFAULT_STAGES, ensure_standard_process
 
 LEVELS = [
     ("A", "A 重点客户", "年采购额 100 万以上，或战略合作"),
@@ -215,6 +215,7 @@ def seed_demo(stdout) -> None:
     if admin is None:
         stdout.write("crm: no administrator yet; run the org seed first")
         return
+    ensure_standard_process()
     levels = {}
     for order, (code, name, criteria) in enumerate(LEVELS):
         levels[code], _ = CustomerLevel.objects.update_or_create(

@@ -15,6 +15,7 @@ from engine.models import HumanTask, HumanTaskCandidate
 from org.models import Employee
 
 from ..models import Customer, Lead, Opportunity, SalesProcess, SalesStage
+from ..models.sales_processes import ensure_standard_process
 from ..selectors.dedup import customer_find_duplicates
 
 STAGE_PROCESS = "opportunity_stages"
@@ -31,10 +32,12 @@ def find_stage(value) -> SalesStage | None:
         return value
     if not isinstance(value, str) or not value:
         return None
+    ensure_standard_process()
     return SalesStage.objects.select_related("process").filter(key=value).first()
 
 
 def default_process() -> SalesProcess | None:
+    ensure_standard_process()
     return SalesProcess.objects.filter(active=True).order_by("-is_default", "sort_order", "pk").first()
 
 

@@ -162,6 +162,7 @@ def stage_info(opportunity: Opportunity) -> StageInfo:
         "type": "object",
         "title": stage.label,
         "properties": properties,
+        "x-order": ["outcome", *required, "lost_reason", "note"],
         "required": ["outcome"],
         "if": {"properties": {"outcome": {"const": "lost"}}},
         "then": {"required": ["lost_reason"], "properties": {"lost_reason": {"minLength": 1}}},
