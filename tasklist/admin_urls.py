@@ -64,4 +64,6 @@ urlpatterns = [
     path("sales/processes/<int:pk>/edit/", sales.process_form, name="sales_process_edit"),
     path("sales/stages/<int:pk>/", sales.stage_form, name="sales_stage"),
     path("sales/stages/<int:pk>/do/", sales.stage_action, name="sales_stage_action"),
+    path("sales/pools/", sales.pools, name="sales_pools"),
+    path("sales/pools/<int:pk>/", sales.pool_form, name="sales_pool"),
 ]

@@ -35,6 +35,7 @@ OBJECT_TYPES = {
     "sales": [
         ("crm.salesprocess", gettext_lazy("Sales processes")),
         ("crm.salesstage", gettext_lazy("Sales stages")),
+        ("crm.customerpool", gettext_lazy("Customer pools")),
     ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from crm.models import ChoiceList, ChoiceOption, SalesProcess, SalesStage
+from crm.models import ChoiceList, ChoiceOption, CustomerPool, SalesProcess, SalesStage
 from crm.sales.services.processes import (
     sales_process_create,
     sales_process_update,
@@ -23,6 +23,7 @@ from crm.sales.services.processes import (
     stage_usage,
 )
 from crm.sales.stage_forms import field_choices
+from crm.services.pools import POOL_RULES, pool_rules_update
 from org.models import Department
 
 from . import field, general_errors, located, pk_or_none, section_required
@@ -296,3 +297,69 @@ def stage_action(request, pk: int):
         if action == "delete":
             return redirect("manage:sales_stage", pk=stage.pk)
     return redirect("manage:sales_process", pk=process_pk)
+
+
+# --- customer pools (公海) -------------------------------------------------------------------------
+
+POOL_LABELS = {
+    "claim_limit": (_("Customers one person may hold from this pool"), True),
+    "daily_claim_quota": (_("Claims per person per day"), False),
+    "reclaim_cooldown_days": (_("Days before a former owner may claim again"), False),
+    "days_without_follow_up": (_("Return to the pool after days without follow-up"), False),
+    "days_without_won_deal": (_("Return to the pool after days without a won deal"), False),
+}
+
+
+@section_required(SALES)
+def pools(request):
+    rows = CustomerPool.objects.order_by("-is_default", "code")
+    return render(request, "tasklist/admin/sales_pools.html", {"pools": rows, "rules": POOL_RULES})
+
+
+@section_required(SALES)
+def pool_form(request, pk: int):
+    pool = get_object_or_404(CustomerPool, pk=pk)
+    errors: dict = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "")[:10] for name in POOL_RULES}
+        protect = request.POST.get("protect_open_opportunities") == "on"
+        try:
+            pool_rules_update(
+                actor=request.user, pool=pool, values=values, protect_open_opportunities=protect
+            )
+        except DomainError as error:
+            errors = located(error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("manage:sales_pools")
+    else:
+        values = {name: getattr(pool, name) for name in POOL_RULES}
+        protect = pool.protect_open_opportunities
+    fields = [
+        field(
+            name,
+            label,
+            value=values.get(name),
+            errors=errors,
+            required=required,
+            maxlength=5,
+            help=_("Empty: no such rule.") if not required else "",
+        )
+        for name, (label, required) in POOL_LABELS.items()
+    ]
+    fields.append(
+        field(
+            "protect_open_opportunities",
+            _("Keep customers with open opportunities"),
+            kind="bool",
+            value=protect,
+            errors=errors,
+        )
+    )
+    context = {
+        "pool": pool,
+        "fields": fields,
+        "errors": errors,
+        "general_errors": general_errors(errors, fields),
+    }
+    return render(request, "tasklist/admin/sales_pool_form.html", context, status=400 if errors else 200)
