@@ -39,6 +39,9 @@ LEVELS = [
     ("C", "C 普通客户", "有采购记录"),
     ("D", "D 潜在客户", "尚未成交"),
 ]
+# the levels' measurable criteria (yearly booked order amount, number of orders), for the
+# "suggest level changes" list
+LEVEL_FIGURES = {"A": (1_000_000, None), "B": (200_000, None), "C": (None, 1)}
 OPTIONS = {
     ChoiceList.STATUS: [("prospect", "潜在"), ("active", "合作中"), ("dormant", "休眠"), ("lost", "流失")],
     ChoiceList.TYPE: [
@@ -218,8 +221,16 @@ def seed_demo(stdout) -> None:
     ensure_standard_process()
     levels = {}
     for order, (code, name, criteria) in enumerate(LEVELS):
+        amount, orders = LEVEL_FIGURES.get(code, (None, None))
         levels[code], _ = CustomerLevel.objects.update_or_create(
-            code=code, defaults={"name": name, "criteria": criteria, "sort_order": order}
+            code=code,
+            defaults={
+                "name": name,
+                "criteria": criteria,
+                "sort_order": order,
+                "min_yearly_amount": amount,
+                "min_yearly_orders": orders,
+            },
         )
     options = {}
     for choice_list, entries in OPTIONS.items():

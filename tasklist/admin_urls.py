@@ -66,4 +66,7 @@ urlpatterns = [
     path("sales/stages/<int:pk>/do/", sales.stage_action, name="sales_stage_action"),
     path("sales/pools/", sales.pools, name="sales_pools"),
     path("sales/pools/<int:pk>/", sales.pool_form, name="sales_pool"),
+    path("sales/levels/", sales.levels, name="sales_levels"),
+    path("sales/levels/<int:pk>/", sales.level_form, name="sales_level"),
+    path("sales/levels/suggestions/", sales.level_suggestion_list, name="sales_level_suggestions"),
 ]

@@ -23,6 +23,7 @@ STAGE_FIELDS = {
     "contact": _("Contact"),
 }
 CUSTOM = "custom."
+APPROVAL_TASK = "Approval to leave the stage 阶段审批"
 
 
 def bilingual(text) -> str:
@@ -172,7 +173,8 @@ def stage_info(opportunity: Opportunity) -> StageInfo:
         stage=stage,
         form=form,
         task_name=bilingual(stage.name)[:255],
-        approval_name=f"{bilingual(_('Approval to leave'))}: {bilingual(stage.name)}"[:255],
+        # the approval task's name as the BPMN names it, with the stage
+        approval_name=f"{APPROVAL_TASK}: {bilingual(stage.name)}"[:255],
     )
 
 

@@ -71,7 +71,7 @@ def test_a_deal_walks_its_own_process_with_required_fields_an_approval_a_step_ba
     assert {"expected_close"} <= set(error.value.fields)
     # above ¥100,000 the manager approves leaving the stage; a rejection sends it back
     complete(demo.zhang_wei, OFFER, {**ADVANCE, "amount": 180000, "expected_close": "2030-06-30"})
-    approval = f"Approval to leave 离开阶段审批: {OFFER}"
+    approval = f"Approval to leave the stage 阶段审批: {OFFER}"
     assert inbox(demo.wang_fang) == [approval] and stage_name(project_deal) == OFFER
     project_deal.refresh_from_db()
     assert project_deal.amount == Decimal(180000) and str(project_deal.expected_close) == "2030-06-30"

@@ -36,6 +36,7 @@ OBJECT_TYPES = {
         ("crm.salesprocess", gettext_lazy("Sales processes")),
         ("crm.salesstage", gettext_lazy("Sales stages")),
         ("crm.customerpool", gettext_lazy("Customer pools")),
+        ("crm.customerlevel", gettext_lazy("Customer levels")),
     ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section

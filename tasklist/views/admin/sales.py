@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from crm.models import ChoiceList, ChoiceOption, CustomerPool, SalesProcess, SalesStage
+from crm.models import ChoiceList, ChoiceOption, CustomerLevel, CustomerPool, SalesProcess, SalesStage
 from crm.sales.services.processes import (
     sales_process_create,
     sales_process_update,
@@ -23,6 +23,8 @@ from crm.sales.services.processes import (
     stage_usage,
 )
 from crm.sales.stage_forms import field_choices
+from crm.selectors.levels import level_suggestions
+from crm.services.levels import customer_level_criteria_update
 from crm.services.pools import POOL_RULES, pool_rules_update
 from org.models import Department
 
@@ -363,3 +365,71 @@ def pool_form(request, pk: int):
         "general_errors": general_errors(errors, fields),
     }
     return render(request, "tasklist/admin/sales_pool_form.html", context, status=400 if errors else 200)
+
+
+# --- customer levels and their criteria ------------------------------------------------------------
+
+
+@section_required(SALES)
+def levels(request):
+    rows = CustomerLevel.objects.order_by("sort_order", "code")
+    return render(request, "tasklist/admin/sales_levels.html", {"levels": rows})
+
+
+@section_required(SALES)
+def level_form(request, pk: int):
+    level = get_object_or_404(CustomerLevel, pk=pk)
+    errors: dict = {}
+    if request.method == "POST":
+        values = {
+            "criteria": request.POST.get("criteria", "")[:2000],
+            "min_yearly_amount": request.POST.get("min_yearly_amount", "")[:30],
+            "min_yearly_orders": request.POST.get("min_yearly_orders", "")[:10],
+        }
+        try:
+            customer_level_criteria_update(actor=request.user, level=level, **values)
+        except DomainError as error:
+            errors = located(error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("manage:sales_levels")
+    else:
+        values = {
+            "criteria": level.criteria,
+            "min_yearly_amount": level.min_yearly_amount,
+            "min_yearly_orders": level.min_yearly_orders,
+        }
+    fields = [
+        field("criteria", _("Criteria in words"), kind="textarea", value=values["criteria"], errors=errors),
+        field(
+            "min_yearly_amount",
+            _("Yearly order amount from (¥)"),
+            value=values["min_yearly_amount"] or "",
+            errors=errors,
+            maxlength=20,
+            help=_("Booked orders of the last 365 days. Empty: not a criterion."),
+        ),
+        field(
+            "min_yearly_orders",
+            _("Yearly number of orders from"),
+            value=values["min_yearly_orders"] if values["min_yearly_orders"] is not None else "",
+            errors=errors,
+            maxlength=6,
+            help=_("Either criterion met is enough."),
+        ),
+    ]
+    context = {
+        "level": level,
+        "fields": fields,
+        "errors": errors,
+        "general_errors": general_errors(errors, fields),
+    }
+    return render(request, "tasklist/admin/sales_level_form.html", context, status=400 if errors else 200)
+
+
+@section_required(SALES)
+def level_suggestion_list(request):
+    """Customers whose last year meets a higher level's criteria, each linking to its card, where
+    the level change is requested (the level-change process decides it)."""
+    rows = level_suggestions(user=request.user)
+    return render(request, "tasklist/admin/sales_level_suggestions.html", {"rows": rows})
