@@ -82,6 +82,10 @@ def leave_opportunity_stage(params: dict, data: dict) -> dict:
         return {"needs_approval": False, "status": opportunity.status}
     stage = opportunity.stage
     fields, custom = stage_values(stage, data)
+    if "contact" in fields:  # picked from the customer's contacts on the form
+        fields["contact"] = opportunity.customer.contacts.filter(pk=fields["contact"]).first()
+        if fields["contact"] is None:
+            raise ConnectorRefused("the contact is not one of the customer's")
     if fields or custom:
         try:
             opportunity = opportunity_update(
