@@ -108,3 +108,34 @@ def test_sales_ops_builds_a_process_and_a_salesperson_works_a_deal_through_it(
     page.goto(f"{live_server.url}/opportunities/board/?process={process.pk}")
     expect(page.locator(f'[data-card="{deal.pk}"]')).to_be_visible()
     screenshot(page, "salescfg-board-phone")
+
+
+def test_sales_ops_sets_pool_rules_and_level_criteria(page, live_server, sign_in, demo_org):
+    from crm.models import CustomerLevel, CustomerPool
+
+    pool = CustomerPool.objects.create(code="PUBLIC", name="公海客户池", is_default=True, claim_limit=20)
+    level = CustomerLevel.objects.create(code="A", name="A 重点客户", sort_order=0)
+    sign_in(page, "qian.yu")
+    # the pool's rules: a wrong number is refused on its field
+    page.goto(f"{live_server.url}/manage/sales/pools/{pool.pk}/")
+    page.get_by_label("Claims per person per day").fill("three")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator('[data-field="daily_claim_quota"] .field-errors')).to_be_visible()
+    page.get_by_label("Claims per person per day").fill("3")
+    page.get_by_label("Days before a former owner may claim again").fill("30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#pools-table")).to_contain_text("30")
+    screenshot(page, "salescfg-pools")
+    # a level's criteria, then the suggestions list
+    page.goto(f"{live_server.url}/manage/sales/levels/{level.pk}/")
+    page.get_by_label("Yearly order amount from (¥)").fill("1000000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#levels-table")).to_contain_text("¥1,000,000.00")
+    page.get_by_role("link", name="Suggest level changes").click()
+    expect(page.locator("#level-suggestions")).to_be_visible()
+    screenshot(page, "salescfg-level-suggestions")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/manage/sales/levels/")
+    screenshot(page, "salescfg-levels-phone")
+    pool.refresh_from_db()
+    assert (pool.daily_claim_quota, pool.reclaim_cooldown_days) == (3, 30)
