@@ -43,7 +43,8 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
     the services would write them."""
     from django.db import connection
 
-    from crm.models import Opportunity, Order, Product
+    from crm.models import Order, Product
+    from crm.models.sales_processes import DEFAULT_STAGES
 
     Product.objects.bulk_create(
         Product(code=f"BP{i}", name=f"Product {i}", price=100) for i in range(PRODUCTS)
@@ -86,7 +87,7 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
                   FROM crm_opportunity) o,
                  generate_series(0, o.k - 1) i
             """,
-            {"stages": list(Opportunity.Stage.values)},
+            {"stages": [key for key, _name, _probability in DEFAULT_STAGES]},
         )
         cursor.execute(
             """

@@ -58,22 +58,78 @@ def portal_user(user) -> str | None:
 # -- opportunities ---------------------------------------------------------------------------------
 
 
-def set_opportunity_stage(params: dict, data: dict) -> dict:
+def enter_opportunity_stage(params: dict, data: dict) -> dict:
+    """At the top of the stage loop: the current stage's task name, form and approval rule, read
+    from its row (SalesStage), as process data (`stage_info`)."""
     from .models import Opportunity
+    from .sales.stage_forms import stage_info
+
+    opportunity = _business_object(data, Opportunity, for_update=False)
+    return stage_info(opportunity).as_data()
+
+
+def leave_opportunity_stage(params: dict, data: dict) -> dict:
+    """The owner chose to move on: the stage's required fields they filled in are written to the
+    opportunity, then the stage's rule says whether the manager approves the move first."""
+    from core.errors import DomainError
+
+    from .models import Opportunity
+    from .sales.services import opportunity_update
+    from .sales.stage_forms import needs_approval, stage_values
+
+    opportunity = _business_object(data, Opportunity)
+    if opportunity.status != Opportunity.Status.OPEN:
+        return {"needs_approval": False, "status": opportunity.status}
+    stage = opportunity.stage
+    fields, custom = stage_values(stage, data)
+    if "contact" in fields:  # picked from the customer's contacts on the form
+        fields["contact"] = opportunity.customer.contacts.filter(pk=fields["contact"]).first()
+        if fields["contact"] is None:
+            raise ConnectorRefused("the contact is not one of the customer's")
+    if fields or custom:
+        try:
+            opportunity = opportunity_update(
+                actor=process_actor(), opportunity=opportunity, custom=custom or None, **fields
+            )
+        except DomainError as error:
+            raise _refused(error) from None
+    return {"needs_approval": needs_approval(stage, amount=opportunity.amount, data=data)}
+
+
+def set_opportunity_stage(params: dict, data: dict) -> dict:
+    """Moves the deal to the next (`move`: next) or previous (`move`: back) stage of its process,
+    or to the stage with the key `stage`. Answers `done` when there is no stage after the last
+    (the process then wins the deal)."""
+    from .models import Opportunity
+    from .sales.selectors import find_stage, stage_after, stage_before
     from .sales.services import opportunity_update
 
     opportunity = _business_object(data, Opportunity)
     if opportunity.status != Opportunity.Status.OPEN:
-        return {"status": opportunity.status}  # closed meanwhile (the process is being ended)
-    stage = params.get("stage")
-    if stage not in Opportunity.Stage.values:
-        raise ConnectorRefused(f"unknown stage {stage!r}")
-    fields = {"stage": stage}
-    if stage == Opportunity.Stage.RECEIVABLES and data.get("contract_amount") not in (None, ""):
+        return {"status": opportunity.status, "done": False}  # closed meanwhile (the process is being ended)
+    current = opportunity.stage
+    move = params.get("move")
+    if move == "next":
+        target = stage_after(current)
+        if target is None:
+            return {"done": True}
+    elif move == "back":
+        target = stage_before(current) or current
+    else:
+        target = find_stage(params.get("stage"))
+        if target is None or target.process_id != current.process_id:
+            raise ConnectorRefused(f"unknown stage {params.get('stage')!r}")
+    fields = {"stage": target}
+    # the shipped process before stages were data: the contract's amount becomes the deal's
+    if target.key == "receivables" and data.get("contract_amount") not in (None, ""):
         fields["amount"] = _decimal(data["contract_amount"])
     before = {name: getattr(opportunity, name) for name in ("stage", "probability", "amount")}
     opportunity = opportunity_update(actor=process_actor(), opportunity=opportunity, **fields)
-    return {"changed": sorted(k for k, v in before.items() if getattr(opportunity, k) != v)}
+    return {
+        "done": False,
+        "stage": opportunity.stage_id,
+        "changed": sorted(k for k, v in before.items() if getattr(opportunity, k) != v),
+    }
 
 
 def close_opportunity(params: dict, data: dict) -> dict:
@@ -514,6 +570,8 @@ def expense_status(params: dict, data: dict) -> dict:
 
 CONNECTORS = {
     "crm.set_opportunity_stage": set_opportunity_stage,
+    "crm.enter_opportunity_stage": enter_opportunity_stage,
+    "crm.leave_opportunity_stage": leave_opportunity_stage,
     "crm.close_opportunity": close_opportunity,
     "crm.level_change_info": level_change_info,
     "crm.decide_level_change": decide_level_change,
@@ -628,7 +686,7 @@ def opportunity_created(sender, instance, created, raw=False, **kwargs):
         "opportunity.created",
         business_object=instance,
         actor=instance.created_by if instance.created_by_id else instance.owner,
-        variables={"stage": instance.stage, "amount": str(instance.amount)},
+        variables={"stage": instance.stage_id},
     )
 
 

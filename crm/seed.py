@@ -31,6 +31,7 @@ from .models import (
     Product,
     Warehouse,
 )
+from .models.sales_processes import DEFAULT_STAGES, ensure_standard_process
 
 LEVELS = [
     ("A", "A 重点客户", "年采购额 100 万以上，或战略合作"),
@@ -38,6 +39,9 @@ LEVELS = [
     ("C", "C 普通客户", "有采购记录"),
     ("D", "D 潜在客户", "尚未成交"),
 ]
+# the levels' measurable criteria (yearly booked order amount, number of orders), for the
+# "suggest level changes" list
+LEVEL_FIGURES = {"A": (1_000_000, None), "B": (200_000, None), "C": (None, 1)}
 OPTIONS = {
     ChoiceList.STATUS: [("prospect", "潜在"), ("active", "合作中"), ("dormant", "休眠"), ("lost", "流失")],
     ChoiceList.TYPE: [
@@ -149,7 +153,7 @@ PRODUCTS = [
     ("BT-300", "年度维保服务", "年", "含两次上门", "12000.00"),
     ("BT-310", "安装调试服务", "次", "", "3500.00"),
 ]
-STAGES = list(Opportunity.Stage.values)
+STAGES = [key for key, _label, _probability in DEFAULT_STAGES]
 
 
 def _user(username):
@@ -214,10 +218,19 @@ def seed_demo(stdout) -> None:
     if admin is None:
         stdout.write("crm: no administrator yet; run the org seed first")
         return
+    ensure_standard_process()
     levels = {}
     for order, (code, name, criteria) in enumerate(LEVELS):
+        amount, orders = LEVEL_FIGURES.get(code, (None, None))
         levels[code], _ = CustomerLevel.objects.update_or_create(
-            code=code, defaults={"name": name, "criteria": criteria, "sort_order": order}
+            code=code,
+            defaults={
+                "name": name,
+                "criteria": criteria,
+                "sort_order": order,
+                "min_yearly_amount": amount,
+                "min_yearly_orders": orders,
+            },
         )
     options = {}
     for choice_list, entries in OPTIONS.items():

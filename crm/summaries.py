@@ -238,7 +238,9 @@ class OpportunitySummary:
         return f"{obj.customer.name} {obj.name}"
 
     def _visible(self, user):
-        return Opportunity.objects.visible_to(user, "view").select_related("customer__level", "owner")
+        return Opportunity.objects.visible_to(user, "view").select_related(
+            "customer__level", "owner", "stage"
+        )
 
     def lines(self, user, ids):
         return {
@@ -280,7 +282,7 @@ class OpportunitySummary:
             "name": opportunity.name,
             "customer": _customer_brief(opportunity.customer),
             "amount": str(opportunity.amount),
-            "stage": opportunity.stage,
+            "stage": opportunity.stage_id,
             "stage_display": str(opportunity.get_stage_display()),
             "status": opportunity.status,
             "expected_close": opportunity.expected_close,

@@ -208,9 +208,32 @@ def _priority(spec: str, context: dict, problems: list[str]) -> int:
         return 50
 
 
-def form_schema(meta: dict) -> dict:
-    """The task's form as deployed (the processes app stores it in the metadata), else its Camunda
-    form fields as a JSON Schema."""
+def _from_data(meta: dict, context: dict | None, name: str):
+    """The value of the task's extension property `name`, an expression over the task data (a
+    process whose steps differ only by data, e.g. one loop over configurable stages, names each
+    task and gives it its form this way); None when absent or not evaluable."""
+    spec = ((meta.get("properties") or {}).get(name) or "").strip()
+    if not spec or context is None:
+        return None
+    try:
+        return evaluate_term(spec if spec.startswith(("${", "#{")) else "${" + spec + "}", context)
+    except Exception:
+        return None
+
+
+def task_name(meta: dict, context: dict) -> str:
+    """The `taskName` property's value (e.g. `${stage_info['task_name']}`), else ''."""
+    value = _from_data(meta, context, "taskName")
+    return str(value) if value not in (None, "") else ""
+
+
+def form_schema(meta: dict, context: dict | None = None) -> dict:
+    """The task's form from the `formSchema` property (a JSON Schema the process data holds), else
+    as deployed (the processes app stores it in the metadata), else its Camunda form fields as a
+    JSON Schema."""
+    dynamic = _from_data(meta, context, "formSchema")
+    if isinstance(dynamic, dict) and dynamic.get("type") == "object":
+        return dynamic
     if (meta.get("form") or {}).get("schema"):
         return meta["form"]["schema"]
     fields = meta.get("form_fields") or []

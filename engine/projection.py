@@ -107,8 +107,9 @@ def _create_human_task(step: Step, task) -> HumanTask:
     meta = dict(step.parsed.metadata.get("user_tasks", {}).get(element_id, {}))
     lane = meta.get("lane") or getattr(task.task_spec, "lane", None) or ""
     meta["lane"] = lane
-    resolution = owners.resolve(meta, owner_context(step, task))
-    name = (element_name or meta.get("name") or element_id)[:255]
+    context = owner_context(step, task)
+    resolution = owners.resolve(meta, context)
+    name = (owners.task_name(meta, context) or element_name or meta.get("name") or element_id)[:255]
     human_task = HumanTask(
         instance=instance,
         task_id=task.id,
@@ -125,7 +126,7 @@ def _create_human_task(step: Step, task) -> HumanTask:
         due_at=resolution.due_at,
         follow_up_at=resolution.follow_up_at,
         form_key=meta.get("form_key", "")[:255],
-        form_schema=owners.form_schema(meta),
+        form_schema=owners.form_schema(meta, context),
         business_object_type_id=instance.business_object_type_id,
         business_object_id=instance.business_object_id,
         business_object_label=instance.business_object_label,

@@ -40,6 +40,7 @@ POSITIONS = [
     ("FLEET", "Vehicle administrator 车辆管理员"),
     ("BPM", "Process designer 流程设计师"),
     ("PD-ENG", "Product engineer 产品工程师"),
+    ("SALES-OPS", "Sales operations 销售运营"),
 ]
 
 # Work queues the order process routes to (its lanes "finance" and "warehouse"), with their members:
@@ -119,6 +120,7 @@ EMPLOYEES = [
         None,
     ),
     ("gao.yuan", "高远 Gao Yuan", "E030", "RND", "PD-ENG", "zheng.hua", ["product_development"], "RND"),
+    ("qian.yu", "钱宇 Qian Yu", "E031", "SALES", "SALES-OPS", "li.ming", ["sales_ops"], None),
 ]
 
 # What people read where a task is offered to a group (GroupProfile.display_name).
@@ -140,6 +142,7 @@ GROUP_DISPLAY_NAMES = {
     "warehouse": "Warehouse 仓库",
     "product_development": "Product development 产品研发",
     "it_admins": "IT administrators 信息技术",
+    "sales_ops": "Sales operations 销售运营",
 }
 
 # name, parent, kind, row scope, permission patterns ("app.codename" globs; "!glob" takes away)
@@ -179,7 +182,14 @@ GROUPS = [
     ),
     ("sales_east", "sales", "team", RowScope.OWN, []),
     ("sales_north", "sales", "team", RowScope.OWN, []),
-    ("sales_managers", "sales", "role", RowScope.DEPARTMENT_TREE, ["crm.*", "reports.*"]),
+    # sales operations (the administration area's section) is its own role, not a manager's
+    (
+        "sales_managers",
+        "sales",
+        "role",
+        RowScope.DEPARTMENT_TREE,
+        ["crm.*", "reports.*", "!crm.manage_sales"],
+    ),
     ("sales_directors", "sales_managers", "role", RowScope.DEPARTMENT_TREE, []),
     (
         "service",
@@ -247,6 +257,14 @@ GROUPS = [
             "integrations.manage_webhooks",
             "configtransfer.manage_config",
         ],
+    ),
+    # the administration area's Sales operations section: processes and stages, levels, pools, targets
+    (
+        "sales_ops",
+        "staff",
+        "role",
+        RowScope.ALL,
+        ["crm.manage_sales", "crm.*_salesprocess", "crm.*_salesstage", "crm.view_*", "reports.*"],
     ),
     (
         "product_development",

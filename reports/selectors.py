@@ -84,8 +84,10 @@ def _people(ids) -> dict[int, str]:
 def _each_stage(rows) -> list[tuple[str, str, dict]]:
     """(stage, label, its row of `rows` or {}) for every stage, in the process's order; `rows` are
     aggregates grouped by "stage"."""
+    from crm.sales.selectors import funnel_stages
+
     by_stage = {row["stage"]: row for row in rows}
-    return [(value, str(label), by_stage.get(value, {})) for value, label in Opportunity.Stage.choices]
+    return [(value, str(label), by_stage.get(value, {})) for value, label in funnel_stages()]
 
 
 def sales_funnel(*, user, filters: ReportFilters) -> dict:

@@ -370,31 +370,6 @@ def approval_form(title: str, *, bulk: bool = True) -> dict:
     return form
 
 
-def stage_form(title: str, extra: dict | None = None, required: list | None = None) -> dict:
-    """Advance the opportunity or lose it (a reason is then required)."""
-    return {
-        "type": "object",
-        "title": title,
-        "properties": {
-            "outcome": {
-                "type": "string",
-                "title": "Outcome 结果",
-                "oneOf": [
-                    {"const": "advance", "title": "Move on 推进"},
-                    {"const": "lost", "title": "Lost 丢单"},
-                ],
-            },
-            "lost_reason": {"type": "string", "title": "Reason for losing 丢单原因", "maxLength": 1000},
-            "note": {"type": "string", "title": "Note 备注", "maxLength": 2000},
-            **(extra or {}),
-        },
-        "required": ["outcome"],
-        "if": {"properties": {"outcome": {"const": "lost"}}},
-        "then": {"required": ["lost_reason"], "properties": {"lost_reason": {"minLength": 1}}},
-        "else": {"required": required or []},
-    }
-
-
 RATING_FORM = {
     "type": "object",
     "title": "Satisfaction 满意度",
@@ -442,164 +417,107 @@ def tell(p: Process, id: str, lane: str, col: float, *, outcome: str, row: int =
 # -- the processes ---------------------------------------------------------------------------------
 
 
-STAGE_ZH = {"lead": "进入线索", "confirmed": "进入商机确认", "contract": "进入合同", "repeat": "进入重复销售"}
-
-
 def opportunity_stages() -> Process:
     p = Process(
         "opportunity_stages",
         "Opportunity stages 商机阶段",
-        [("sales", "Salesperson 销售", 3), ("sales_managers", "Sales manager 销售经理", 1)],
-        "Each stage is a task for the opportunity's owner; moving on sets opportunity.stage through "
-        "crm.set_opportunity_stage. Lost from any stage (reason required). A contract discount above "
-        "the threshold needs the sales manager. Stale stages remind the owner after 7 days and the "
-        "manager after 14.",
+        [("sales", "Salesperson 销售", 4), ("sales_managers", "Sales manager 销售经理", 1)],
+        "The stages are data (Administration > Sales operations): one loop reads the opportunity's "
+        "current stage (crm.enter_opportunity_stage: its name, form and approval rule), the owner "
+        "works it (move on, step back, or lost with a reason), the owner's manager approves leaving "
+        "it when the stage's rule says so, and crm.set_opportunity_stage moves the deal; past the "
+        "last stage the deal is won. Stale stages remind the owner after 7 days and the manager "
+        "after 14.",
     )
     p.start("opp_created", "Opportunity created 商机创建", "sales", 0)
-    stages = [
-        ("potential", "Potential customer 潜在客户", stage_form("Potential 潜在客户"), "lead"),
-        ("lead", "Lead follow-up 线索跟进", stage_form("Lead follow-up 线索跟进"), "confirmed"),
-        (
-            "confirmed",
-            "Opportunity confirmed 商机确认",
-            stage_form(
-                "Opportunity confirmed 商机确认",
-                {
-                    "expected_amount": {
-                        "type": "number",
-                        "title": "Expected amount 预计金额",
-                        "minimum": 0,
-                        **MONEY,
-                    }
-                },
-            ),
-            "contract",
-        ),
-        (
-            "contract",
-            "Contract signed 签订合同",
-            stage_form(
-                "Contract 合同",
-                {
-                    "contract_amount": {
-                        "type": "number",
-                        "title": "Contract amount 合同金额",
-                        "minimum": 0,
-                        **MONEY,
-                    },
-                    "signed_on": {"type": "string", "format": "date", "title": "Signed on 签订日期"},
-                    "discount_percent": {
-                        "type": "number",
-                        "title": "Discount % 折扣",
-                        "minimum": 0,
-                        "maximum": 100,
-                    },
-                },
-                ["contract_amount", "signed_on", "discount_percent"],
-            ),
-            "receivables",
-        ),
-        (
-            "receivables",
-            "Receivables 回款",
-            stage_form(
-                "Receivables 回款",
-                {"received_amount": {"type": "number", "title": "Received 已回款", "minimum": 0, **MONEY}},
-            ),
-            "repeat",
-        ),
-        ("repeat", "Repeat sale 重复销售", stage_form("Repeat sale 重复销售"), None),
-    ]
-    # an opportunity may enter at a later stage (created from a converted lead, imported, ...)
-    p.gateway("gw_entry", "Current stage? 当前阶段", "sales", 0.6, default="flow_gw_entry_stage_potential")
-    p.flow("opp_created", "gw_entry")
-    previous = "gw_entry"
-    col = 1.4
-    for stage, label, form, next_stage in stages:
-        task = f"stage_{stage}"
-        p.user(task, label, "sales", col, form=form, camunda__assignee="${owner}", camunda__dueDate="P7D")
-        p.flow(previous, task)
-        if stage != "potential":
-            p.flow("gw_entry", task, f"at {stage}", f"stage == '{stage}'", over=True)
-        p.timer(f"stale_{stage}", "7d 提醒", task, duration="P7D", slot=0)
-        p.timer(f"stale2_{stage}", "14d 上报", task, duration="P14D", slot=1)
-        p.flow(f"stale_{stage}", "remind_owner")
-        p.flow(f"stale2_{stage}", "remind_manager")
-        gw = f"gw_{stage}"
-        p.gateway(gw, "Lost? 是否丢单", "sales", col + 0.75)
-        p.flow(task, gw)
-        p.flow(gw, "lose", "lost 丢单", "outcome == 'lost'")
-        if stage == "contract":
-            p.gateway("gw_discount", "Discount above 10%? 折扣超限", "sales", col + 1.5)
-            p.flow(gw, "gw_discount", "move on 推进", default=True)
-            p.user(
-                "discount_approval",
-                "Discount approval 折扣审批",
-                "sales_managers",
-                col + 1.5,
-                form=approval_form("Discount approval 折扣审批", bulk=False),
-                camunda__assignee="${manager_of(owner)}",
-                camunda__dueDate=APPROVAL_DUE,
-            )
-            p.flow("gw_discount", "discount_approval", "above 超限", "float(discount_percent or 0) > 10")
-            p.gateway("gw_discount_ok", "Approved? 批准", "sales_managers", col + 2.3)
-            p.flow("discount_approval", "gw_discount_ok")
-            p.flow("gw_discount_ok", task, "rejected: revise 驳回重报", REJECT)
-            after = f"set_{next_stage}"
-            p.service(
-                after,
-                "Stage: receivables 进入回款",
-                "sales",
-                col + 2.3,
-                connector="crm.set_opportunity_stage",
-                params={"stage": next_stage},
-            )
-            p.flow("gw_discount_ok", after, "approved 同意", default=True)
-            p.flow("gw_discount", after, "within limit 未超限", default=True)
-            previous = after
-            col += 3.1
-            continue
-        if next_stage is None:
-            p.service(
-                "win",
-                "Won 赢单",
-                "sales",
-                col + 1.5,
-                connector="crm.close_opportunity",
-                params={"won": "yes"},
-            )
-            p.flow(gw, "win", "done 完成", default=True)
-            p.end("opp_won", "Won 赢单", "sales", col + 2.4)
-            p.flow("win", "opp_won")
-        else:
-            after = f"set_{next_stage}"
-            p.service(
-                after,
-                f"Stage: {next_stage} {STAGE_ZH[next_stage]}",
-                "sales",
-                col + 1.5,
-                connector="crm.set_opportunity_stage",
-                params={"stage": next_stage},
-            )
-            p.flow(gw, after, "move on 推进", default=True)
-            previous = after
-            col += 2.3
     p.service(
-        "lose",
-        "Lost 丢单",
+        "enter_stage",
+        "Read the stage 读取阶段",
         "sales",
-        col + 1.5,
-        row=1,
-        connector="crm.close_opportunity",
-        params={"won": "no"},
+        1,
+        connector="crm.enter_opportunity_stage",
+        result="stage_info",
     )
-    p.end("opp_lost", "Lost 丢单", "sales", col + 2.4, row=1)
+    p.flow("opp_created", "enter_stage")
+    p.user(
+        "work_stage",
+        "Work the stage 推进阶段",
+        "sales",
+        2,
+        props={"taskName": "${stage_info['task_name']}", "formSchema": "${stage_info['form']}"},
+        camunda__assignee="${owner}",
+        camunda__dueDate="P7D",
+    )
+    p.flow("enter_stage", "work_stage")
+    p.timer("stale", "7d 提醒", "work_stage", duration="P7D", slot=0)
+    p.timer("stale2", "14d 上报", "work_stage", duration="P14D", slot=1)
+    p.flow("stale", "remind_owner")
+    p.flow("stale2", "remind_manager")
+    p.gateway("gw_outcome", "Outcome? 结果", "sales", 3)
+    p.flow("work_stage", "gw_outcome")
+    p.service(
+        "step_back",
+        "Step back 退回",
+        "sales",
+        3,
+        row=1,
+        connector="crm.set_opportunity_stage",
+        params={"move": "back"},
+    )
+    p.flow("gw_outcome", "step_back", "back 退回", "outcome == 'back'")
+    p.flow("step_back", "enter_stage", over=True)
+    p.service(
+        "leave_stage",
+        "Check the stage 检查阶段",
+        "sales",
+        4,
+        connector="crm.leave_opportunity_stage",
+        result="stage_exit",
+    )
+    p.flow("gw_outcome", "leave_stage", "move on 推进", default=True)
+    p.gateway("gw_approval", "Approval needed? 需要审批", "sales", 5)
+    p.flow("leave_stage", "gw_approval")
+    p.user(
+        "stage_approval",
+        "Approval to leave the stage 阶段审批",
+        "sales_managers",
+        5,
+        form=approval_form("Approval to leave the stage 阶段审批", bulk=False),
+        props={"taskName": "${stage_info['approval_name']}"},
+        camunda__assignee="${manager_of(owner)}",
+        camunda__dueDate=APPROVAL_DUE,
+    )
+    p.flow("gw_approval", "stage_approval", "needs approval 需审批", "stage_exit['needs_approval']")
+    p.gateway("gw_approved", "Approved? 批准", "sales_managers", 6)
+    p.flow("stage_approval", "gw_approved")
+    p.flow("gw_approved", "work_stage", "rejected: revise 驳回重报", REJECT, over=True)
+    p.service(
+        "move_on",
+        "Next stage 进入下一阶段",
+        "sales",
+        6,
+        connector="crm.set_opportunity_stage",
+        params={"move": "next"},
+        result="moved",
+    )
+    p.flow("gw_approved", "move_on", "approved 同意", default=True)
+    p.flow("gw_approval", "move_on", "no approval 无需审批", default=True)
+    p.gateway("gw_last", "Past the last stage? 最后阶段", "sales", 7)
+    p.flow("move_on", "gw_last")
+    p.flow("gw_last", "enter_stage", "next stage 下一阶段", default=True, over=True)
+    p.service("win", "Won 赢单", "sales", 8, connector="crm.close_opportunity", params={"won": "yes"})
+    p.flow("gw_last", "win", "done 完成", "moved['done']")
+    p.end("opp_won", "Won 赢单", "sales", 9)
+    p.flow("win", "opp_won")
+    p.service("lose", "Lost 丢单", "sales", 4, row=2, connector="crm.close_opportunity", params={"won": "no"})
+    p.flow("gw_outcome", "lose", "lost 丢单", "outcome == 'lost'")
+    p.end("opp_lost", "Lost 丢单", "sales", 5, row=2)
     p.flow("lose", "opp_lost")
     p.service(
         "remind_owner",
         "Remind the owner 提醒负责人",
         "sales",
-        3,
+        1,
         row=2,
         connector="send_notification",
         params={
@@ -615,7 +533,7 @@ def opportunity_stages() -> Process:
         "remind_manager",
         "Remind the manager 提醒经理",
         "sales",
-        5,
+        2,
         row=2,
         connector="send_notification",
         params={
@@ -628,8 +546,8 @@ def opportunity_stages() -> Process:
             "subject": "${business_object['label']}",
         },
     )
-    p.end("reminded", "Reminded 已提醒", "sales", 4, row=2)
-    p.end("escalated", "Escalated 已上报", "sales", 6, row=2)
+    p.end("reminded", "Reminded 已提醒", "sales", 1.7, row=3)
+    p.end("escalated", "Escalated 已上报", "sales", 2.7, row=3)
     p.flow("remind_owner", "reminded")
     p.flow("remind_manager", "escalated")
     return p

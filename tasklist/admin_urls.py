@@ -5,7 +5,16 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from .views.admin import SECTIONS, connectors, integrations, may_manage, message_templates, notices, org
+from .views.admin import (
+    SECTIONS,
+    connectors,
+    integrations,
+    may_manage,
+    message_templates,
+    notices,
+    org,
+    sales,
+)
 from .views.admin import audit as audit_views
 from .views.admin import config as config_views
 
@@ -89,4 +98,15 @@ urlpatterns = [
     path("config/export.json", config_views.config_download, name="config_export"),
     path("config/import/", config_views.config_compare, name="config_compare"),
     path("config/import/apply/", config_views.config_apply, name="config_apply"),
+    path("sales/processes/", sales.processes, name="sales_processes"),
+    path("sales/processes/new/", sales.process_form, name="sales_process_new"),
+    path("sales/processes/<int:pk>/", sales.process_detail, name="sales_process"),
+    path("sales/processes/<int:pk>/edit/", sales.process_form, name="sales_process_edit"),
+    path("sales/stages/<int:pk>/", sales.stage_form, name="sales_stage"),
+    path("sales/stages/<int:pk>/do/", sales.stage_action, name="sales_stage_action"),
+    path("sales/pools/", sales.pools, name="sales_pools"),
+    path("sales/pools/<int:pk>/", sales.pool_form, name="sales_pool"),
+    path("sales/levels/", sales.levels, name="sales_levels"),
+    path("sales/levels/<int:pk>/", sales.level_form, name="sales_level"),
+    path("sales/levels/suggestions/", sales.level_suggestion_list, name="sales_level_suggestions"),
 ]

@@ -74,9 +74,14 @@ def my_pipeline(user, *, owners: list[int] | None = None) -> list[dict] | None:
             group_by="stage",
         )
     }
+    from crm.sales.selectors import default_process, funnel_stages, process_stages
+
+    always = {s.key for s in process_stages(default_process())}
     stages = []
-    for value, label in Opportunity.Stage.choices:
+    for value, label in funnel_stages():
         row = groups.get(value, {})
+        if value not in always and not row:
+            continue  # another process's stage none of these deals is at
         stages.append(
             {"stage": value, "label": label, "count": row.get("count", 0), "amount": row.get("sum_amount", 0)}
         )

@@ -93,6 +93,9 @@ def bilingual_data() -> set[str]:
 
     for path in (_root() / "bpmn").glob("*.json"):
         titles(json.loads(path.read_text(encoding="utf-8")))
+    # forms a process builds from data (the opportunity stage's, from its stage row), as stored
+    for schema in HumanTask.objects.values_list("form_schema", flat=True):
+        titles(schema)
     for path in (_root() / "bpmn").glob("*.bpmn"):
         found |= {html.unescape(n) for n in re.findall(r'name="([^"]+)"', path.read_text(encoding="utf-8"))}
         found |= {html.unescape(n) for n in re.findall(r'value="([^"]+)"', path.read_text(encoding="utf-8"))}

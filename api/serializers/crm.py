@@ -96,7 +96,13 @@ class LineSerializer(serializers.ModelSerializer):
 CustomerSerializer = read_serializer(crm.Customer)
 ContactSerializer = read_serializer(crm.Contact)
 LeadSerializer = read_serializer(crm.Lead)
-OpportunitySerializer = read_serializer(crm.Opportunity)
+OpportunitySerializer = read_serializer(
+    crm.Opportunity,
+    extra={
+        "stage_name": serializers.CharField(source="stage.label", read_only=True),
+        "sales_process": serializers.IntegerField(source="stage.process_id", read_only=True),
+    },
+)
 ProductSerializer = read_serializer(crm.Product)
 OrderSerializer = read_serializer(crm.Order, extra={"lines": LineSerializer(many=True, read_only=True)})
 ContractSerializer = read_serializer(crm.Contract)
@@ -237,13 +243,20 @@ class OpportunityUpdateInput(serializers.Serializer):
     amount = _money(required=False, min_value=0)
     expected_close = serializers.DateField(required=False, allow_null=True)
     probability = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
-    stage = serializers.ChoiceField(choices=crm.Opportunity.Stage.choices, required=False)
+    stage = serializers.SlugRelatedField(
+        slug_field="key", queryset=crm.SalesStage.objects.all(), required=False
+    )
     contact = Visible(crm.Contact, required=False, allow_null=True)
     campaign = Visible(crm.Campaign, required=False, allow_null=True)
 
 
 class OpportunityCreateInput(OpportunityUpdateInput):
     customer = Visible(crm.Customer)
+    process = serializers.PrimaryKeyRelatedField(
+        queryset=crm.SalesProcess.objects.filter(active=True),
+        required=False,
+        help_text="The sales process (default: the one of the customer's type or the owner's department).",
+    )
     name = serializers.CharField(max_length=200)
 
 

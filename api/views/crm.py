@@ -403,7 +403,7 @@ class LeadViewSet(CrmViewSet):
     read=s.OpportunitySerializer,
 )
 class OpportunityViewSet(CrmViewSet):
-    queryset = crm.Opportunity.objects.order_by("-id")
+    queryset = crm.Opportunity.objects.select_related("stage").order_by("-id")
     serializer_class = s.OpportunitySerializer
     delete_refusal = gettext_lazy("Close the deal as lost (POST …/close/).")
     input_serializers = {

@@ -71,6 +71,7 @@ from .sales import (
     Opportunity,
     OpportunityStageSpell,
 )
+from .sales_processes import SalesProcess, SalesStage
 from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
 
 __all__ = [
@@ -126,6 +127,8 @@ __all__ = [
     "ProductPrice",
     "Quotation",
     "QuotationLine",
+    "SalesProcess",
+    "SalesStage",
     "SavedQuery",
     "ServiceRecord",
     "ServiceRequest",

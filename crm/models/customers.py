@@ -31,6 +31,12 @@ class CustomerLevel(models.Model):
     name = models.CharField(_("name"), max_length=100)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     criteria = models.TextField(_("criteria"), blank=True)
+    # measurable criteria over the last 365 days of booked orders; a customer meeting a higher
+    # level's is suggested for a level change (either one suffices; empty: not a criterion)
+    min_yearly_amount = models.DecimalField(
+        _("yearly order amount from"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    min_yearly_orders = models.PositiveIntegerField(_("yearly orders from"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     objects = ConfigQuerySet.as_manager()

@@ -28,6 +28,18 @@ class CustomerPool(models.Model):
     claim_limit = models.PositiveIntegerField(
         _("claim limit per person"), default=50, help_text=_("Customers from this pool one person may hold.")
     )
+    daily_claim_quota = models.PositiveIntegerField(
+        _("claims per person per day"),
+        null=True,
+        blank=True,
+        help_text=_("How many customers one person may claim from this pool in a day (empty: no quota)."),
+    )
+    reclaim_cooldown_days = models.PositiveIntegerField(
+        _("days before a former owner may claim again"),
+        null=True,
+        blank=True,
+        help_text=_("A customer released or returned by its owner stays out of their reach this long."),
+    )
     days_without_follow_up = models.PositiveIntegerField(
         _("return after days without follow-up"), null=True, blank=True
     )

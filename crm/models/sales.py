@@ -18,6 +18,7 @@ from .base import (
     TimeStamped,
     child_queryset,
 )
+from .sales_processes import SalesProcess, SalesStage, default_stage_key
 
 
 class Activity(TimeStamped):
@@ -244,14 +245,6 @@ class Competitor(models.Model):
 
 
 class Opportunity(TimeStamped):
-    class Stage(models.TextChoices):
-        POTENTIAL = "potential", _("Potential")
-        LEAD = "lead", _("Lead")
-        CONFIRMED = "confirmed", _("Opportunity confirmed")
-        CONTRACT = "contract", _("Contract")
-        RECEIVABLES = "receivables", _("Receivables")
-        REPEAT = "repeat", _("Repeat sale")
-
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         WON = "won", _("Won")
@@ -283,7 +276,16 @@ class Opportunity(TimeStamped):
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
     probability = models.PositiveSmallIntegerField(_("probability %"), default=10)
-    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.POTENTIAL)
+    # the stage of its sales process (SalesStage.key is the column's value: "potential", ...)
+    stage = models.ForeignKey(
+        SalesStage,
+        verbose_name=_("stage"),
+        to_field="key",
+        db_column="stage",
+        on_delete=models.PROTECT,
+        default=default_stage_key,
+        related_name="opportunities",
+    )
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
     source = models.ForeignKey(
         ChoiceOption,
@@ -329,6 +331,13 @@ class Opportunity(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def process(self) -> SalesProcess:
+        return self.stage.process
+
+    def get_stage_display(self) -> str:
+        return self.stage.label if self.stage_id else ""
+
     def save(self, *args, **kwargs):
         """Saves the opportunity and, in the same transaction, its stage spells: reaching a stage
         opens one, moving on or being won or lost closes it."""
@@ -345,13 +354,13 @@ class Opportunity(TimeStamped):
         if not adding:
             spells = OpportunityStageSpell.objects.filter(opportunity=self, left_at__isnull=True)
             current = spells.values_list("stage", flat=True).first()
-            if still_open and current == self.stage:
+            if still_open and current == self.stage_id:
                 return
             if current is not None:
                 spells.update(left_at=now if still_open else (self.closed_at or now))
         if still_open:
             entered = (self.created_at or now) if adding else now
-            OpportunityStageSpell.objects.create(opportunity=self, stage=self.stage, entered_at=entered)
+            OpportunityStageSpell.objects.create(opportunity=self, stage=self.stage_id, entered_at=entered)
 
 
 class OpportunityStageSpell(models.Model):
@@ -360,7 +369,8 @@ class OpportunityStageSpell(models.Model):
     release that added it on; opportunities older than that have spells from their next change."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_spells")
-    stage = models.CharField(_("stage"), max_length=12, choices=Opportunity.Stage.choices)
+    # the stage's key (SalesStage.key); history, so it outlives a stage deleted later
+    stage = models.CharField(_("stage"), max_length=40)
     entered_at = models.DateTimeField(_("reached"))
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
 

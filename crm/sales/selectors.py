@@ -4,6 +4,7 @@ reasons report, duplicates of a lead. All start from `visible_to(user, …)`."""
 from __future__ import annotations
 
 import datetime
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,13 +14,97 @@ from django.db.models import Count, Q, Sum
 from engine.models import HumanTask, HumanTaskCandidate
 from org.models import Employee
 
-from ..models import Customer, Lead, Opportunity
+from ..models import Customer, Lead, Opportunity, SalesProcess, SalesStage
+from ..models.sales_processes import ensure_standard_process
 from ..selectors.dedup import customer_find_duplicates
 
 STAGE_PROCESS = "opportunity_stages"
 # Cards shown per board column; the column's count and total cover all its deals.
 CARDS_PER_COLUMN = 50
-STAGES = list(Opportunity.Stage)
+
+
+# --- sales processes and their stages ------------------------------------------------------------
+
+
+def find_stage(value) -> SalesStage | None:
+    """A stage given as itself or by its key."""
+    if isinstance(value, SalesStage):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    ensure_standard_process()
+    return SalesStage.objects.select_related("process").filter(key=value).first()
+
+
+def default_process() -> SalesProcess | None:
+    ensure_standard_process()
+    return SalesProcess.objects.filter(active=True).order_by("-is_default", "sort_order", "pk").first()
+
+
+def sales_process_for(*, customer: Customer, owner) -> SalesProcess | None:
+    """The process a new opportunity follows: the first active one naming the customer's type,
+    else one naming the owner's department, else the default."""
+    active = SalesProcess.objects.filter(active=True).order_by("-is_default", "sort_order", "pk")
+    if customer.customer_type_id:
+        found = active.filter(customer_types=customer.customer_type_id).first()
+        if found:
+            return found
+    employees = Employee.objects.filter(user_id=getattr(owner, "pk", None))
+    department_id = employees.values_list("department_id", flat=True).first()
+    if department_id:
+        found = active.filter(departments=department_id).first()
+        if found:
+            return found
+    return default_process()
+
+
+def process_stages(process: SalesProcess | None, *, open_only: bool = True) -> list[SalesStage]:
+    if process is None:
+        return []
+    stages = SalesStage.objects.filter(process=process).order_by("position", "pk")
+    if open_only:
+        stages = stages.filter(kind=SalesStage.Kind.OPEN)
+    return list(stages)
+
+
+def first_stage(process: SalesProcess) -> SalesStage | None:
+    stages = process_stages(process)
+    return stages[0] if stages else None
+
+
+def stage_after(stage: SalesStage) -> SalesStage | None:
+    """The next open stage of the same process (None after the last)."""
+    return (
+        SalesStage.objects.filter(process_id=stage.process_id, kind=SalesStage.Kind.OPEN)
+        .filter(Q(position__gt=stage.position) | Q(position=stage.position, pk__gt=stage.pk))
+        .order_by("position", "pk")
+        .first()
+    )
+
+
+def stage_before(stage: SalesStage) -> SalesStage | None:
+    return (
+        SalesStage.objects.filter(process_id=stage.process_id, kind=SalesStage.Kind.OPEN)
+        .filter(Q(position__lt=stage.position) | Q(position=stage.position, pk__lt=stage.pk))
+        .order_by("-position", "-pk")
+        .first()
+    )
+
+
+def terminal_stage(process_id: int, kind: str) -> SalesStage | None:
+    return SalesStage.objects.filter(process_id=process_id, kind=kind).order_by("position", "pk").first()
+
+
+def funnel_stages() -> list[tuple[str, str]]:
+    """(key, label) of every open stage of the active processes, each process's in its order;
+    labels name the process as well when there are several."""
+    stages = list(
+        SalesStage.objects.filter(process__active=True, kind=SalesStage.Kind.OPEN)
+        .select_related("process")
+        .order_by("-process__is_default", "process__sort_order", "process__name", "position", "pk")
+    )
+    several = len({s.process_id for s in stages}) > 1
+    return [(s.key, f"{s.process.label} · {s.label}" if several else s.label) for s in stages]
 
 
 @dataclass
@@ -29,6 +114,7 @@ class BoardColumn:
     count: int = 0
     total: Decimal = Decimal(0)
     cards: list = field(default_factory=list)
+    next: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,13 +126,14 @@ class BoardFilters:
 
 
 def next_stage(stage: str) -> str | None:
-    values = [s.value for s in STAGES]
-    i = values.index(stage) if stage in values else -1
-    return values[i + 1] if 0 <= i < len(values) - 1 else None
+    """The key of the stage after the stage with this key (None after the last or if unknown)."""
+    current = find_stage(stage)
+    after = stage_after(current) if current else None
+    return after.key if after else None
 
 
-def _board_queryset(user, filters: BoardFilters):
-    qs = Opportunity.objects.visible_to(user).filter(status=Opportunity.Status.OPEN)
+def _board_queryset(user, filters: BoardFilters, process: SalesProcess | None):
+    qs = Opportunity.objects.visible_to(user).filter(status=Opportunity.Status.OPEN, stage__process=process)
     if filters.owner_id:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.department_id:
@@ -60,11 +147,18 @@ def _board_queryset(user, filters: BoardFilters):
     return qs
 
 
-def pipeline_board(*, user, filters: BoardFilters = BoardFilters()) -> list[BoardColumn]:
-    """Open deals by stage: per column the count and amount of all its deals and the first
-    CARDS_PER_COLUMN cards (largest first). A fixed number of queries, whatever the data."""
-    qs = _board_queryset(user, filters)
-    columns = {s.value: BoardColumn(s.value, str(s.label)) for s in STAGES}
+def pipeline_board(
+    *, user, filters: BoardFilters = BoardFilters(), process: SalesProcess | None = None
+) -> list[BoardColumn]:
+    """Open deals of one sales process (the default one unless named) by stage: per column the
+    count and amount of all its deals and the first CARDS_PER_COLUMN cards (largest first). A
+    fixed number of queries per column, whatever the data."""
+    process = process or default_process()
+    qs = _board_queryset(user, filters, process)
+    stages = process_stages(process)
+    columns = {s.key: BoardColumn(s.key, s.label) for s in stages}
+    for current, after in itertools.pairwise(stages):
+        columns[current.key].next = after.key
     for row in qs.order_by().values("stage").annotate(n=Count("pk"), total=Sum("amount")):
         if row["stage"] in columns:
             columns[row["stage"]].count = row["n"]
@@ -88,7 +182,7 @@ def stage_task(*, opportunity: Opportunity) -> HumanTask | None:
             business_object_type=content_type,
             business_object_id=str(opportunity.pk),
             definition_key=STAGE_PROCESS,
-            element_id__startswith="stage_",
+            element_id="work_stage",
         )
         .select_related("assignee")
         .order_by("-pk")

@@ -65,7 +65,7 @@ def customer_card(*, user, pk) -> dict:
             Activity.objects.filter(customer=customer).select_related("contact", "owner")[:CARD_TAB_LIMIT]
         ),
         "opportunities": list(
-            Opportunity.objects.filter(customer=customer).select_related("owner")[:CARD_TAB_LIMIT]
+            Opportunity.objects.filter(customer=customer).select_related("owner", "stage")[:CARD_TAB_LIMIT]
         ),
         "orders": list(Order.objects.filter(customer=customer)[:CARD_TAB_LIMIT]),
         "contracts": _with_paid(list(Contract.objects.filter(customer=customer)[:CARD_TAB_LIMIT])),

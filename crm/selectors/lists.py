@@ -258,7 +258,7 @@ LISTS: dict[str, ListSpec] = {
         default_sort="-created",
         groups={
             "owner": ("owner", "owner__display_name"),
-            "stage": ("stage", "stage"),
+            "stage": ("stage", "stage__name"),
             "status": ("status", "status"),
             "importance": ("importance", "importance"),
             "source": ("source", "source__label"),
@@ -944,6 +944,11 @@ def list_page(
     return result
 
 
+# Group labels that are names we ship as messages (the standard stages), translated where shown;
+# names a company typed come back unchanged.
+TRANSLATED_LABELS = {"stage__name"}
+
+
 def list_groups(
     *, user, entity: str, params: dict | None = None, group_by: str | None = None, limit: int = 500
 ) -> list[dict]:
@@ -971,6 +976,8 @@ def list_groups(
                 if model_field.choices
                 else label
             )
+        elif label_path in TRANSLATED_LABELS and label:
+            label = _g(label)
         entry = {
             "key": row[value_path],
             "label": str(label) if label is not None else "",

@@ -132,7 +132,7 @@ def global_search(*, user, text: str, limit: int = 20) -> dict:
         result["opportunities"] = list(
             Opportunity.objects.visible_to(user)
             .filter(Q(name__icontains=text) | Q(customer__search_name__contains=fold(text)))
-            .select_related("customer", "owner")
+            .select_related("customer", "owner", "stage")
             .order_by("-pk")[:limit]
         )
     return result

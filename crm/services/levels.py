@@ -172,3 +172,48 @@ def customer_level_define(
     )
     audit_record(action="change", actor=actor, obj=level)
     return level
+
+
+@transaction.atomic
+def customer_level_criteria_update(
+    *, actor, level: CustomerLevel, criteria: str, min_yearly_amount, min_yearly_orders
+) -> CustomerLevel:
+    """Sales operations sets a level's criteria: words, and the yearly order amount / number of
+    orders from which a customer qualifies (empty: not a criterion). Audited with the diff."""
+    from decimal import Decimal, InvalidOperation
+
+    from audit.services import diff, snapshot
+
+    if actor is None or not (actor.is_superuser or actor.has_perm("crm.manage_sales")):
+        raise NotPermitted(_("You may not change the customer levels."))
+    level = CustomerLevel.objects.select_for_update().get(pk=level.pk)
+    before = snapshot(level)
+    errors: dict[str, list[str]] = {}
+    amount = None
+    if str(min_yearly_amount or "").strip():
+        try:
+            amount = Decimal(str(min_yearly_amount).strip().replace(",", ""))
+        except InvalidOperation:
+            errors["min_yearly_amount"] = [_g("Enter an amount in yuan, e.g. 200000.")]
+        else:
+            if not Decimal(0) <= amount < Decimal("1e14"):
+                errors["min_yearly_amount"] = [_g("Enter an amount in yuan, e.g. 200000.")]
+    orders = None
+    if str(min_yearly_orders or "").strip():
+        raw = str(min_yearly_orders).strip()
+        if not raw.isdigit() or int(raw) > 100000:
+            errors["min_yearly_orders"] = [_g("Enter a whole number of orders.")]
+        else:
+            orders = int(raw)
+    if errors:
+        raise ValidationFailed(
+            _g("The criteria of level “%(level)s” could not be saved.") % {"level": level.name}, fields=errors
+        )
+    level.criteria = (criteria or "").strip()[:2000]
+    level.min_yearly_amount = amount
+    level.min_yearly_orders = orders
+    level.save()
+    changes = diff(before, snapshot(level))
+    if changes:
+        audit_record(action="change", actor=actor, obj=level, changes=changes)
+    return level

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +53,54 @@ def _record(customer, pool, action, *, actor, from_user, to_user, reason=""):
     )
 
 
+def _check_claim_rules(actor, customer: Customer, pool: CustomerPool) -> None:
+    """The pool's daily quota per person and the former owner's cooldown (公海规则)."""
+    now = timezone.now()
+    if pool.daily_claim_quota is not None:
+        today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        claimed = PoolMove.objects.filter(
+            pool=pool, action=PoolMove.Action.CLAIM, to_user=actor, actor=actor, at__gte=today
+        ).count()
+        if claimed >= pool.daily_claim_quota:
+            raise ValidationFailed(
+                _("Daily claim quota reached."),
+                code="claim_quota",
+                fields={
+                    "customer": [
+                        _g(
+                            "You claimed %(n)d customers from this pool today (quota %(quota)d); "
+                            "try tomorrow."
+                        )
+                        % {"n": claimed, "quota": pool.daily_claim_quota}
+                    ]
+                },
+            )
+    if pool.reclaim_cooldown_days:
+        left = (
+            PoolMove.objects.filter(
+                customer=customer,
+                from_user=actor,
+                action__in=[PoolMove.Action.RELEASE, PoolMove.Action.RECYCLE],
+                at__gt=now - datetime.timedelta(days=pool.reclaim_cooldown_days),
+            )
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        if left is not None:
+            until = timezone.localtime(left + datetime.timedelta(days=pool.reclaim_cooldown_days)).date()
+            raise ValidationFailed(
+                _("Too soon to claim this customer again."),
+                code="claim_cooldown",
+                fields={
+                    "customer": [
+                        _g("You held this customer until recently; you may claim it again from %(date)s.")
+                        % {"date": formats.date_format(until, "SHORT_DATE_FORMAT")}
+                    ]
+                },
+            )
+
+
 @transaction.atomic
 def pool_claim(*, actor, customer: Customer) -> Customer:
     """A salesperson takes an unowned customer from its pool (领取), within the claim limit."""
@@ -66,6 +114,7 @@ def pool_claim(*, actor, customer: Customer) -> Customer:
         raise Conflict(_("This pool is closed."))
     if not _may_claim(actor, pool):
         raise NotPermitted(_("You may not claim customers from this pool."))
+    _check_claim_rules(actor, customer, pool)
     held = Customer.objects.filter(pool=pool, owner=actor).count()
     if held >= pool.claim_limit:
         raise ValidationFailed(
@@ -248,3 +297,47 @@ def pool_recycle(*, now: datetime.datetime | None = None, batch_size: int = 1000
                 break
         result[pool.code] = total
     return result
+
+
+POOL_RULES = (
+    "claim_limit",
+    "daily_claim_quota",
+    "reclaim_cooldown_days",
+    "days_without_follow_up",
+    "days_without_won_deal",
+)
+
+
+@transaction.atomic
+def pool_rules_update(
+    *, actor, pool: CustomerPool, values: dict, protect_open_opportunities: bool
+) -> CustomerPool:
+    """Sales operations sets a pool's rules (公海规则): numbers of days and customers, each a whole
+    number (empty: no such rule; the claim limit is always set). Audited with the diff."""
+    from audit.services import diff, snapshot
+
+    if actor is None or not (actor.is_superuser or actor.has_perm("crm.manage_sales")):
+        raise NotPermitted(_("You may not change the pool rules."))
+    pool = CustomerPool.objects.select_for_update().get(pk=pool.pk)
+    before = snapshot(pool)
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    for name in POOL_RULES:
+        raw = str(values.get(name) if values.get(name) is not None else "").strip()
+        if raw == "" and name != "claim_limit":
+            cleaned[name] = None
+            continue
+        if not raw.isdigit() or int(raw) > 36500:
+            errors[name] = [_g("Enter a whole number from 0 to 36500.")]
+            continue
+        cleaned[name] = int(raw)
+    if errors:
+        raise ValidationFailed(_("The pool rules could not be saved."), fields=errors)
+    for name, value in cleaned.items():
+        setattr(pool, name, value)
+    pool.protect_open_opportunities = protect_open_opportunities
+    pool.save()
+    changes = diff(before, snapshot(pool))
+    if changes:
+        audit_record(action="change", actor=actor, obj=pool, changes=changes)
+    return pool

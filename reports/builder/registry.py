@@ -29,6 +29,7 @@ from crm.models import (
     Lead,
     Opportunity,
     Order,
+    SalesStage,
     ServiceRequest,
 )
 from engine import selectors as engine_selectors
@@ -88,6 +89,12 @@ def _model_options(model, label: str = "name", **where) -> Callable[[], list[tup
         return [(str(pk), text) for pk, text in model.objects.filter(**where).values_list("pk", label)]
 
     return options
+
+
+def _stages():
+    """Stage keys (what an opportunity row holds) -> "process · stage" names."""
+    stages = SalesStage.objects.select_related("process").order_by("process__name", "position", "pk")
+    return [(stage.key, f"{stage.process.name} · {stage.name}") for stage in stages]
 
 
 def _levels():
@@ -229,7 +236,7 @@ ENTITIES: dict[str, Entity] = {
                 _field(OP, "name"),
                 _field(OP, "customer", "customer__name", "text", label=_("Customer")),
                 _field(OP, "owner"),
-                _field(OP, "stage"),
+                _field(OP, "stage", kind="fk", choices=_stages),
                 _field(OP, "status"),
                 _field(OP, "importance"),
                 _field(OP, "source", kind="fk", choices=_options("source")),

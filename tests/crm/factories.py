@@ -85,6 +85,13 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     owner = factory.LazyAttribute(lambda o: o.customer.owner)
     amount = 1000
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # a stage may be given by its key ("contract"), as the column stores it
+        if isinstance(kwargs.get("stage"), str):
+            kwargs["stage_id"] = kwargs.pop("stage")
+        return kwargs
+
 
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -30,7 +30,9 @@ def test_demo_seed_is_believable_and_idempotent(db):
     assert counts[0] == 40 and counts[1] >= 40 and counts[2] >= 30 and counts[3] >= 3
     owners = set(Customer.objects.values_list("owner__username", flat=True))
     assert {"zhang.wei", "liu.yang", "yang.lei", "zhao.min", None} <= owners
-    assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Opportunity.Stage.values)
+    assert set(Opportunity.objects.values_list("stage", flat=True)) == set(
+        ["potential", "lead", "confirmed", "contract", "receivables", "repeat"]
+    )
     assert Product.objects.count() == 6
     # and two past campaigns with their costs, credited with their source's customers and deals, once
     # (and one planned, whose members come from a favourite group: crm.marketing.demo)

@@ -84,7 +84,7 @@ def test_lead_converts_to_customer_contact_and_opportunity(org):
     assert lead.status == Lead.Status.CONVERTED and lead.converted_opportunity == opportunity
     assert customer.owner == org.zhang and customer.phone == "13912345678"
     assert contact.customer == customer and contact.name == "孙总"
-    assert (opportunity.customer, opportunity.stage, opportunity.amount) == (customer, "lead", 80000)
+    assert (opportunity.customer, opportunity.stage_id, opportunity.amount) == (customer, "lead", 80000)
     with pytest.raises(Conflict):
         lead_convert(actor=org.zhang, lead=lead)
 

@@ -33,7 +33,7 @@ def test_each_stage_reached_opens_a_spell_and_moving_on_or_closing_ends_it(org):
         deal = opportunity_update(actor=org.zhang, opportunity=deal, amount=1200)
     with time_machine.travel(T0 + 7 * DAY, tick=False):  # a save around the services (a data fix)
         fixed = Opportunity.objects.get(pk=deal.pk)
-        fixed.stage = "confirmed"
+        fixed.stage_id = "confirmed"
         fixed.save()
     assert _spells(deal) == [
         ("potential", T0, T0 + 2 * DAY),

@@ -27,7 +27,7 @@ from tests.crm.factories import CustomerFactory
 
 from .conftest import forged, instance_for, open_task
 
-POTENTIAL = "Potential customer 潜在客户"
+POTENTIAL = "Potential 潜在客户"
 MANAGER = "Manager approval 经理审批"
 ASSIGN = "Assign a vehicle 派车"
 

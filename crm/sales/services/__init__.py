@@ -16,11 +16,10 @@ from .leads import (
     lead_import,
     lead_update,
 )
-from .opportunities import STAGE_PROBABILITY, opportunity_close, opportunity_create, opportunity_update
+from .opportunities import opportunity_close, opportunity_create, opportunity_update
 
 __all__ = [
     "LEAD_COLUMNS",
-    "STAGE_PROBABILITY",
     "WEB_FORM_PER_HOUR",
     "LeadImportResult",
     "activity_complete",

@@ -31,6 +31,7 @@ from ...services.common import (
     resolve_option,
 )
 from ...services.customers import contact_create, customer_create
+from ..selectors import process_stages, sales_process_for
 from .opportunities import opportunity_create
 
 User = get_user_model()
@@ -105,6 +106,13 @@ def lead_disqualify(*, actor, lead: Lead, reason: str = "") -> Lead:
     return lead
 
 
+def _conversion_stage(customer, owner):
+    """A converted lead has been qualified: its opportunity starts at the process's second stage
+    (线索跟进 in the standard process), or its only one."""
+    stages = process_stages(sales_process_for(customer=customer, owner=owner))
+    return stages[1] if len(stages) > 1 else (stages[0] if stages else None)
+
+
 @transaction.atomic
 def lead_convert(
     *,
@@ -151,7 +159,7 @@ def lead_convert(
         name=opportunity_name or lead.company_name,
         amount=amount,
         expected_close=expected_close,
-        stage=Opportunity.Stage.LEAD,
+        stage=_conversion_stage(customer, actor),
         contact=contact,
         campaign=lead.campaign,
     )

@@ -22,6 +22,8 @@ from ...models import (
     Contact,
     Customer,
     Opportunity,
+    SalesProcess,
+    SalesStage,
 )
 from ...services.common import (
     clean_custom_fields,
@@ -32,22 +34,27 @@ from ...services.common import (
     resolve_option,
 )
 from ...signals import business_event
+from ..selectors import find_stage, first_stage, sales_process_for, terminal_stage
 
 # How far from today an opportunity's expected close date may lie, both ways (ten years).
 CLOSE_WITHIN = datetime.timedelta(days=3653)
 
 
-STAGE_PROBABILITY = {
-    Opportunity.Stage.POTENTIAL: 10,
-    Opportunity.Stage.LEAD: 20,
-    Opportunity.Stage.CONFIRMED: 50,
-    Opportunity.Stage.CONTRACT: 80,
-    Opportunity.Stage.RECEIVABLES: 95,
-    Opportunity.Stage.REPEAT: 30,
-}
+def _clean_stage(value, process: SalesProcess | None, errors: dict) -> SalesStage | None:
+    """A stage (or its key) of an active process (of `process`, when given) that is still open."""
+    stage = find_stage(value)
+    if stage is None or not stage.process.active or not stage.is_open:
+        errors.setdefault("stage", []).append(_g("Unknown stage."))
+        return None
+    if process is not None and stage.process_id != process.pk:
+        errors.setdefault("stage", []).append(
+            _g("“%(stage)s” is a stage of another sales process.") % {"stage": stage.label}
+        )
+        return None
+    return stage
 
 
-def _clean_opportunity(data: dict, errors: dict) -> dict:
+def _clean_opportunity(data: dict, errors: dict, process: SalesProcess | None = None) -> dict:
     cleaned = {}
     if "name" in data:
         cleaned["name"] = (data["name"] or "").strip()[:200]
@@ -77,9 +84,9 @@ def _clean_opportunity(data: dict, errors: dict) -> dict:
             errors.setdefault("probability", []).append(_g("Enter a percentage from 0 to 100."))
         cleaned["probability"] = probability
     if "stage" in data:
-        if data["stage"] not in Opportunity.Stage.values:
-            errors.setdefault("stage", []).append(_g("Unknown stage."))
-        cleaned["stage"] = data["stage"]
+        stage = _clean_stage(data["stage"], process, errors)
+        if stage is not None:
+            cleaned["stage"] = stage
     if "source" in data:
         cleaned["source"] = resolve_option(data["source"], ChoiceList.SOURCE, "source", errors)
     if "importance" in data and data["importance"] not in (None, ""):
@@ -105,7 +112,8 @@ def opportunity_create(
     amount=0,
     expected_close=None,
     probability: int | None = None,
-    stage: str = Opportunity.Stage.POTENTIAL,
+    stage: str | SalesStage | None = None,
+    process: SalesProcess | None = None,
     contact: Contact | None = None,
     campaign=None,
     competitors: list[Competitor] | None = None,
@@ -114,9 +122,19 @@ def opportunity_create(
     source=None,
     importance=None,
 ) -> Opportunity:
+    """A new opportunity at `stage` (a key or a stage), else at the first stage of `process`, else
+    of the process its customer's type or its owner's department follows (sales_process_for)."""
     require_permission(actor, Opportunity, "add")
     require_row(actor, customer, "view")
     errors: dict = {}
+    owner = actor if owner is ... else owner
+    if process is not None and not process.active:
+        errors.setdefault("process", []).append(_g("This sales process is switched off."))
+    if stage is None:
+        process = process or sales_process_for(customer=customer, owner=owner)
+        stage = first_stage(process) if process is not None else None
+        if stage is None:
+            errors.setdefault("stage", []).append(_g("The sales process has no stages yet."))
     cleaned = _clean_opportunity(
         {
             "source": source,
@@ -130,6 +148,7 @@ def opportunity_create(
             "campaign": campaign,
         },
         errors,
+        process,
     )
     if contact is not None and contact.customer_id != customer.pk:
         errors.setdefault("contact", []).append(_g("The contact works at another customer."))
@@ -139,10 +158,8 @@ def opportunity_create(
         errors.update(exc.fields)
     if errors:
         raise ValidationFailed(_("The opportunity could not be saved."), fields=errors)
-    cleaned.setdefault("probability", STAGE_PROBABILITY.get(stage, 10))
-    opportunity = Opportunity.objects.create(
-        customer=customer, owner=actor if owner is ... else owner, created_by=actor, **cleaned
-    )
+    cleaned.setdefault("probability", cleaned["stage"].probability)
+    opportunity = Opportunity.objects.create(customer=customer, owner=owner, created_by=actor, **cleaned)
     if competitors:
         opportunity.competitors.set(competitors)
     audit_record(action="create", actor=actor, obj=opportunity)
@@ -150,7 +167,9 @@ def opportunity_create(
 
 
 @transaction.atomic
-def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **fields) -> Opportunity:
+def opportunity_update(
+    *, actor, opportunity: Opportunity, competitors=None, custom: dict | None = None, **fields
+) -> Opportunity:
     require_row(actor, opportunity, "change")
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if opportunity.status != Opportunity.Status.OPEN:
@@ -169,19 +188,27 @@ def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **f
     }
     for key in unknown:
         errors.setdefault(key, []).append(_g("Unknown field."))
-    cleaned = _clean_opportunity(fields, errors)
+    cleaned = _clean_opportunity(fields, errors, opportunity.stage.process)
+    if custom:
+        try:
+            cleaned["custom"] = clean_custom_fields(
+                "opportunity", custom, partial=True, existing=opportunity.custom
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if errors:
         raise ValidationFailed(_("The opportunity could not be saved."), fields=errors)
     require_process_authority(
         actor=actor, obj=opportunity, fields=[k for k, v in cleaned.items() if getattr(opportunity, k) != v]
     )
     changes = {}
+    before_stage = opportunity.stage_id
     for key, value in cleaned.items():
         if getattr(opportunity, key) != value:
             changes[key] = [str(getattr(opportunity, key)), str(value)]
             setattr(opportunity, key, value)
     if "stage" in cleaned and "probability" not in fields:
-        probability = STAGE_PROBABILITY[opportunity.stage]
+        probability = opportunity.stage.probability
         if opportunity.probability != probability:
             changes["probability"] = [str(opportunity.probability), str(probability)]
             opportunity.probability = probability
@@ -194,7 +221,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, competitors=None, **f
             name="opportunity.stage_changed",
             obj=opportunity,
             actor=actor,
-            data={"from": changes["stage"][0], "to": opportunity.stage},
+            data={"from": before_stage, "to": opportunity.stage_id},
         )
     audit_record(action="change", actor=actor, obj=opportunity, changes=changes)
     return opportunity
@@ -220,6 +247,12 @@ def opportunity_close(
     opportunity.close_reason = category
     opportunity.closed_at = now
     opportunity.probability = 100 if won else 0
+    # a process with a won (lost) stage shows the closed deal there
+    terminal = terminal_stage(
+        opportunity.stage.process_id, SalesStage.Kind.WON if won else SalesStage.Kind.LOST
+    )
+    if terminal is not None:
+        opportunity.stage = terminal
     opportunity.save()
     if won:
         Customer.objects.filter(pk=opportunity.customer_id).update(last_won_at=now)

@@ -59,6 +59,13 @@ SECTIONS = [
         "manage:config",
         _("Export the company's configuration to a file and import one, with a diff before applying."),
     ),
+    Section(
+        "sales",
+        _("Sales operations"),
+        "crm.manage_sales",
+        "manage:sales_processes",
+        _("Sales processes and their stages: probabilities, required fields, approvals."),
+    ),
 ]
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 

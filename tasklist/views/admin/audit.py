@@ -36,6 +36,12 @@ OBJECT_TYPES = {
         ("integrations.delivery", gettext_lazy("Notification log")),
     ],
     "config": [("configtransfer.configimport", gettext_lazy("Configuration imports"))],
+    "sales": [
+        ("crm.salesprocess", gettext_lazy("Sales processes")),
+        ("crm.salesstage", gettext_lazy("Sales stages")),
+        ("crm.customerpool", gettext_lazy("Customer pools")),
+        ("crm.customerlevel", gettext_lazy("Customer levels")),
+    ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [

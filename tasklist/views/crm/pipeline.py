@@ -21,12 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import client_ip
 from core.errors import DomainError
-from crm.models import Customer, Opportunity
+from crm.models import Customer, Opportunity, SalesProcess
 from crm.sales.selectors import (
     BoardFilters,
     close_reasons,
+    default_process,
     next_stage,
     pipeline_board,
+    process_stages,
     recent_close_notes,
     stage_task,
     task_is_for,
@@ -69,11 +71,14 @@ def opportunity_board(request):
         close_from=_date(get.get("close_from", "")),
         close_to=_date(get.get("close_to", "")),
     )
-    columns = pipeline_board(user=request.user, filters=filters)
-    for column in columns:
-        column.next = next_stage(column.stage)
+    processes = list(SalesProcess.objects.filter(active=True))
+    chosen = get.get("process", "")
+    process = next((p for p in processes if str(p.pk) == chosen), None) or default_process()
+    columns = pipeline_board(user=request.user, filters=filters, process=process)
     context = {
         "columns": columns,
+        "processes": processes if len(processes) > 1 else [],
+        "process": process,
         "get": get,
         "owners": people(request.user),
         "teams": list(Department.objects.order_by("name").values_list("pk", "name")[:200]),
@@ -92,17 +97,20 @@ def opportunity_move(request, pk: int):
     opportunity = get_or_404(request.user, OPPORTUNITIES, pk, "view")
     board = reverse("crm:opportunity_board")
     target = request.GET.get("to", "")
-    labels = dict(Opportunity.Stage.choices)
+    labels = {s.key: s.label for s in process_stages(opportunity.stage.process)}
+    if not opportunity.stage.process.is_default:
+        board = board + "?" + urlencode({"process": opportunity.stage.process_id})
     if opportunity.status != Opportunity.Status.OPEN:
         messages.error(request, _("This deal is closed; it stays where it is."))
         return redirect(board)
-    if target == opportunity.stage:
+    if target == opportunity.stage_id:
         return redirect(board)
-    if target not in labels or target != next_stage(opportunity.stage):
+    following = next_stage(opportunity.stage_id)
+    if target not in labels or target != following:
         messages.error(
             request,
             _("“%(deal)s” moves one stage at a time: next comes “%(next)s”.")
-            % {"deal": opportunity.name, "next": labels.get(next_stage(opportunity.stage) or "", "—")},
+            % {"deal": opportunity.name, "next": labels.get(following or "", "—")},
         )
         return redirect(board)
     task = stage_task(opportunity=opportunity)

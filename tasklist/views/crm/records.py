@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
+from crm.sales.selectors import process_stages
 from crm.selectors.receivables import order_balance
 from engine.models import ProcessInstance
 
@@ -103,7 +104,7 @@ def contact_detail(request, pk: int):
 @require_GET
 def opportunity_detail(request, pk: int):
     opportunity = _visible_or_404(
-        request.user, Opportunity, pk, "customer", "contact", "owner", "campaign", "source"
+        request.user, Opportunity, pk, "customer", "contact", "owner", "campaign", "source", "stage__process"
     )
     return _page(
         request,
@@ -129,7 +130,8 @@ def opportunity_detail(request, pk: int):
         ),
         extra={
             "kind": gettext_lazy("Opportunity"),
-            "stages": Opportunity.Stage.choices,
+            "stages": [(s.key, s.label) for s in process_stages(opportunity.stage.process, open_only=False)],
+            "sales_process": opportunity.stage.process,
             "close_reasons": Opportunity.CloseReason.choices,
             "can_close": opportunity.status == Opportunity.Status.OPEN
             and Opportunity.objects.visible_to(request.user, "change").filter(pk=opportunity.pk).exists(),

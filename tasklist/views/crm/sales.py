@@ -8,8 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
-from crm.models import Activity, ChoiceList, ChoiceOption, Contact, Customer, Lead, Opportunity
-from crm.sales.selectors import lead_duplicates
+from crm.models import (
+    Activity,
+    ChoiceList,
+    ChoiceOption,
+    Contact,
+    Customer,
+    Lead,
+    Opportunity,
+    SalesProcess,
+)
+from crm.sales.selectors import funnel_stages, lead_duplicates
 from crm.sales.services import (
     activity_create,
     activity_plan,
@@ -209,9 +218,22 @@ OPPORTUNITY_FIELDS = (
 )
 
 
+def sales_processes(_user) -> list[tuple[str, str]]:
+    return [(str(p.pk), p.label) for p in SalesProcess.objects.filter(active=True)]
+
+
 def _opportunity_create(actor, values, request):
     values = dict(values)
     customer = _customer(actor, values.pop("customer", ""))
+    process = values.pop("process", "")
+    if process:
+        values["process"] = SalesProcess.objects.filter(
+            active=True, pk=int(process) if str(process).isdigit() else None
+        ).first()
+        if values["process"] is None:
+            raise ValidationFailed(
+                _("Choose a sales process."), fields={"process": [_("Unknown sales process.")]}
+            )
     if values.get("probability") == "":
         values["probability"] = None
     return opportunity_create(actor=actor, customer=customer, **values)
@@ -240,7 +262,7 @@ OPPORTUNITIES = ObjectType(
         Column("owner", _("owner")),
     ),
     filters=(
-        Filter("stage", _("Stage"), model_choices(Opportunity.Stage)),
+        Filter("stage", _("Stage"), lambda _user: funnel_stages()),
         Filter("status", _("Status"), model_choices(Opportunity.Status)),
         Filter("importance", _("Importance"), model_choices(Opportunity.Importance)),
         Filter("source", _("Source"), options(ChoiceList.SOURCE)),
@@ -261,12 +283,19 @@ OPPORTUNITIES = ObjectType(
     search_label=_("Name starts with"),
     form_fields=(
         FormField("customer", _("customer"), kind="select", required=True, choices=customers),
+        FormField(
+            "process",
+            _("sales process"),
+            kind="select",
+            choices=sales_processes,
+            help=_("Leave empty to follow the process of the customer's type or your department."),
+        ),
         *OPPORTUNITY_FIELDS,
     ),
     edit_fields=OPPORTUNITY_FIELDS,
     create=_opportunity_create,
     update=_opportunity_update,
-    select_related=("customer", "owner", "source"),
+    select_related=("customer", "owner", "source", "stage"),
     initial=lambda user, get: {
         **_customer_initial(user, get),
         "importance": str(Opportunity.Importance.NORMAL),

@@ -36,7 +36,7 @@ def test_a_new_opportunity_from_the_form_starts_its_stage_process(client, stages
     # then the stage process gives him the first stage task
     assert response.status_code == 302
     deal = Opportunity.objects.get(name="数控机床")
-    assert deal.stage == Opportunity.Stage.POTENTIAL and deal.importance == 1
+    assert deal.stage_id == "potential" and deal.importance == 1
     assert HumanTask.objects.inbox(stages.zhang_wei).filter(business_object_id=str(deal.pk)).exists()
 
 
@@ -59,14 +59,14 @@ def test_the_board_shows_columns_with_totals_and_moves_only_through_the_stage_ta
     form = client.get(move["Location"])
     assert 'value="advance"' in form.content.decode() and "checked" in form.content.decode()
     deal.refresh_from_db()
-    assert deal.stage == Opportunity.Stage.POTENTIAL  # opening the form moved nothing
+    assert deal.stage_id == "potential"  # opening the form moved nothing
     # completing the task moves the deal, and the answer returns to the board
     done = client.post(
         reverse("tasklist:task_complete", args=[task.pk]), {"outcome": "advance", "next": BOARD}
     )
     assert done.status_code == 302 and done["Location"] == BOARD
     deal.refresh_from_db()
-    assert deal.stage == Opportunity.Stage.LEAD
+    assert deal.stage_id == "lead"
 
 
 def test_someone_without_the_stage_task_is_told_who_holds_it(client, stages):
@@ -77,7 +77,7 @@ def test_someone_without_the_stage_task_is_told_who_holds_it(client, stages):
     assert response["Location"] == BOARD
     assert stages.zhang_wei.get_full_name() in said(response)
     deal.refresh_from_db()
-    assert deal.stage == Opportunity.Stage.POTENTIAL
+    assert deal.stage_id == "potential"
 
 
 def test_converting_a_lead_makes_customer_contact_and_a_running_opportunity(client, stages):
@@ -96,7 +96,7 @@ def test_converting_a_lead_makes_customer_contact_and_a_running_opportunity(clie
     assert response["Location"] == reverse("crm:customer_detail", args=[customer.pk])
     assert Contact.objects.get(customer=customer).name == "陈工"
     deal = Opportunity.objects.get(customer=customer)
-    assert deal.name == "精工产线" and deal.stage == Opportunity.Stage.LEAD
+    assert deal.name == "精工产线" and deal.stage_id == "lead"
     assert HumanTask.objects.filter(business_object_id=str(deal.pk), status="ready").exists()
 
 
