@@ -71,13 +71,14 @@ from .sales import (
     Opportunity,
     OpportunityStageSpell,
 )
-from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
+from .service import CalendarDay, Complaint, ServiceRecord, ServiceRequest, SlaPolicy, WorkingHours
 
 __all__ = [
     "Activity",
     "Budget",
     "BudgetAdjustment",
     "BudgetLine",
+    "CalendarDay",
     "Campaign",
     "CampaignCost",
     "CampaignMember",
@@ -136,4 +137,5 @@ __all__ = [
     "StockReservation",
     "TechnicianProfile",
     "Warehouse",
+    "WorkingHours",
 ]
