@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from .views.admin import SECTIONS, integrations, may_manage, notices, org
+from .views.admin import SECTIONS, data_model, integrations, may_manage, notices, org, service_settings
 from .views.admin import audit as audit_views
 
 app_name = "manage"
@@ -58,4 +58,14 @@ urlpatterns = [
     path("integrations/webhooks/<int:pk>/", integrations.webhook_detail, name="webhook"),
     path("integrations/webhooks/<int:pk>/edit/", integrations.webhook_form, name="webhook_edit"),
     path("integrations/webhooks/<int:pk>/do/", integrations.webhook_action, name="webhook_action"),
+    path("data/", data_model.custom_fields, name="custom_fields"),
+    path("data/fields/new/", data_model.custom_field_form, name="custom_field_new"),
+    path("data/fields/<int:pk>/", data_model.custom_field_form, name="custom_field"),
+    path("data/choices/", data_model.choice_lists, name="choice_lists"),
+    path("data/choices/<slug:key>/", data_model.choice_list, name="choice_list"),
+    path("data/layouts/", data_model.list_layouts, name="list_layouts"),
+    path("service/", service_settings.sla_policies, name="sla_policies"),
+    path("service/sla/new/", service_settings.sla_policy_form, name="sla_policy_new"),
+    path("service/sla/<int:pk>/", service_settings.sla_policy_form, name="sla_policy"),
+    path("service/calendar/", service_settings.calendar, name="calendar"),
 ]

@@ -48,7 +48,9 @@ def _hours(raw: str, name: str, errors: dict) -> datetime.timedelta | None:
         errors.setdefault(name, []).append(_g("Enter a number of hours."))
         return None
     if not 0 < hours <= MAX_HOURS:
-        errors.setdefault(name, []).append(_g("Enter more than 0 and at most %(n)d hours.") % {"n": MAX_HOURS})
+        errors.setdefault(name, []).append(
+            _g("Enter more than 0 and at most %(n)d hours.") % {"n": MAX_HOURS}
+        )
         return None
     return datetime.timedelta(minutes=round(hours * 60))
 

@@ -312,3 +312,28 @@ def choice_option_move(*, actor, choice_list: str, option_id: int, up: bool) -> 
             option.sort_order = position * 10
             option.save(update_fields=["sort_order"])
             audit_record(action="change", actor=actor, obj=option, changes=diff(before, snapshot(option)))
+
+
+# --- values on a record ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def custom_values_set(*, actor, obj, values: dict, new: bool = False):
+    """Write the custom fields `actor` may edit on a record (the generic forms' custom part). `new`:
+    the record was just created in this transaction by the actor (who may lack "change")."""
+    from ..selectors.custom_fields import entity_of
+    from .common import clean_custom_fields, require_row
+
+    entity = entity_of(obj)
+    if entity is None:
+        raise ValidationFailed(_("This record has no custom fields."))
+    if not new:
+        require_row(actor, obj, "change")
+    before = dict(obj.custom or {})
+    after = clean_custom_fields(entity, values, existing=before, actor=actor)
+    if after != before:
+        obj.custom = after
+        type(obj).objects.filter(pk=obj.pk).update(custom=after)
+        if not new:
+            audit_record(action="change", actor=actor, obj=obj, changes={"custom": [before, after]})
+    return obj

@@ -179,7 +179,7 @@ def customer_create(
     _check_owner(owner, errors)
     custom_values = {}
     try:
-        custom_values = clean_custom_fields("customer", custom)
+        custom_values = clean_custom_fields("customer", custom, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:
@@ -220,7 +220,9 @@ def customer_update(
     custom_values = None
     if custom is not None:
         try:
-            custom_values = clean_custom_fields("customer", custom, partial=True, existing=customer.custom)
+            custom_values = clean_custom_fields(
+                "customer", custom, partial=True, existing=customer.custom, actor=actor
+            )
         except ValidationFailed as exc:
             errors.update(exc.fields)
     if errors:
@@ -432,7 +434,7 @@ def contact_create(*, actor, customer: Customer, name: str, custom: dict | None 
     cleaned = clean_contact_fields({"name": name, **fields}, errors, customer=customer)
     custom_values = {}
     try:
-        custom_values = clean_custom_fields("contact", custom)
+        custom_values = clean_custom_fields("contact", custom, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:

@@ -32,6 +32,16 @@ OBJECT_TYPES = {
         ("integrations.webhooksubscription", gettext_lazy("Webhook subscriptions")),
         ("api.apitoken", gettext_lazy("API tokens")),
     ],
+    "data": [
+        ("crm.customfielddefinition", gettext_lazy("Custom fields")),
+        ("crm.choiceoption", gettext_lazy("Choice options")),
+        ("tasklist.listlayout", gettext_lazy("List layouts")),
+    ],
+    "service": [
+        ("crm.slapolicy", gettext_lazy("SLA policies")),
+        ("crm.workinghours", gettext_lazy("Working hours")),
+        ("crm.calendarday", gettext_lazy("Holidays and make-up days")),
+    ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [
