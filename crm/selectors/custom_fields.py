@@ -134,3 +134,8 @@ def choice_option_usage(choice_list: str) -> dict[int, int]:
     model, name = field_of[choice_list]
     rows = model.objects.filter(**{f"{name}__isnull": False}).values(name).annotate(n=Count("pk")).order_by()
     return {row[name]: row["n"] for row in rows}
+
+
+def plain_number(value: Decimal) -> str:
+    """10.00 as "10", 2.50 as "2.5" (never "1E+1")."""
+    return format(value.normalize(), "f")

@@ -895,9 +895,10 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
         custom_key = sort_key.lstrip("-")[len("custom.") :]
         if custom_key in custom_defs:
             value = F(f"custom__{custom_key}")
-            sort = (
-                (value.desc(), F("id").desc()) if sort_key.startswith("-") else (value.asc(), F("id").asc())
-            )
+            if sort_key.startswith("-"):
+                sort = (value.desc(nulls_last=True), F("id").desc())
+            else:  # empty last: on PostgreSQL what the (value, id) index gives
+                sort = (value.asc(nulls_last=True), F("id").asc())
     if sort is None:
         errors.setdefault("sort", []).append(_g("Cannot sort by this."))
         sort = spec.sorts[spec.default_sort]

@@ -254,6 +254,8 @@ def _custom_value(definition, raw, fail):
     """One custom value as stored, or None after `fail(message)`."""
     import re
 
+    from ..selectors.custom_fields import plain_number
+
     kind = definition.kind
     Kind = CustomFieldDefinition.Kind
     if kind in (Kind.NUMBER, Kind.MONEY):
@@ -263,10 +265,10 @@ def _custom_value(definition, raw, fail):
             fail(scratch.get("value", [_g("Enter a number.")])[0])
             return None
         if definition.min_value is not None and number < definition.min_value:
-            fail(_g("at least %(n)s.") % {"n": definition.min_value.normalize()})
+            fail(_g("at least %(n)s.") % {"n": plain_number(definition.min_value)})
             return None
         if definition.max_value is not None and number > definition.max_value:
-            fail(_g("at most %(n)s.") % {"n": definition.max_value.normalize()})
+            fail(_g("at most %(n)s.") % {"n": plain_number(definition.max_value)})
             return None
         if kind == Kind.MONEY:
             return float(round(number, 2))

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from crm.models import CustomFieldDefinition
-from crm.selectors.custom_fields import custom_value_display
+from crm.selectors.custom_fields import custom_value_display, plain_number
 
 Kind = CustomFieldDefinition.Kind
 # the form input of each kind (the kinds of tasklist/objects/form.html and the customer form)
@@ -80,12 +80,12 @@ def help_of(definition: CustomFieldDefinition) -> str:
     if definition.min_value is not None and definition.max_value is not None:
         parts.append(
             _("From %(min)s to %(max)s.")
-            % {"min": definition.min_value.normalize(), "max": definition.max_value.normalize()}
+            % {"min": plain_number(definition.min_value), "max": plain_number(definition.max_value)}
         )
     elif definition.min_value is not None:
-        parts.append(_("At least %(n)s.") % {"n": definition.min_value.normalize()})
+        parts.append(_("At least %(n)s.") % {"n": plain_number(definition.min_value)})
     elif definition.max_value is not None:
-        parts.append(_("At most %(n)s.") % {"n": definition.max_value.normalize()})
+        parts.append(_("At most %(n)s.") % {"n": plain_number(definition.max_value)})
     return " ".join(parts)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from crm.models import ChoiceList, ChoiceOption, CustomFieldDefinition
-from crm.selectors.custom_fields import ENTITY_MODELS, choice_option_usage
+from crm.selectors.custom_fields import ENTITY_MODELS, choice_option_usage, plain_number
 from crm.services.custom_fields import (
     CustomFieldInput,
     choice_option_add,
@@ -182,8 +182,8 @@ def _stored(definition: CustomFieldDefinition) -> dict:
         "choices": "\n".join(str(c) for c in definition.choices or []),
         "required": definition.required,
         "help_text": definition.help_text,
-        "min_value": "" if definition.min_value is None else definition.min_value.normalize(),
-        "max_value": "" if definition.max_value is None else definition.max_value.normalize(),
+        "min_value": "" if definition.min_value is None else plain_number(definition.min_value),
+        "max_value": "" if definition.max_value is None else plain_number(definition.max_value),
         "max_length": definition.max_length,
         "pattern": definition.pattern,
         "pattern_message": definition.pattern_message,
