@@ -62,10 +62,7 @@ def list_layout_set(
     chosen = list(dict.fromkeys(name for name in columns if name in set(offered)))
     layout = ListLayout.objects.filter(group=group, list_key=list_key).first()
     before = list(layout.columns) if layout else []
-    if not chosen:
-        if layout is not None:
-            layout.delete()
-    else:
+    if chosen:
         layout, _created = ListLayout.objects.update_or_create(
             group=group, list_key=list_key, defaults={"columns": chosen}
         )
@@ -73,10 +70,12 @@ def list_layout_set(
         audit_record(
             action="change",
             actor=actor,
-            obj=layout if chosen else group,
-            changes={"columns": [before, chosen]},
+            obj=layout,
+            changes={"columns": [", ".join(before), ", ".join(chosen)]},
             extra={"list": list_key, "role": group.name},
         )
+    if not chosen and layout is not None:
+        layout.delete()
     return chosen
 
 

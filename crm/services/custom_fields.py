@@ -173,13 +173,14 @@ def custom_field_save(
         definition = CustomFieldDefinition.objects.create(**values)
         before = None
     else:
-        before = {**snapshot(definition), **_groups_snapshot(definition)}
+        before = _snapshot(definition)
         for name, value in values.items():
             setattr(definition, name, value)
         definition.save()
     definition.visible_to.set(data.visible_to)
     definition.editable_by.set(data.editable_by)
-    after = {**snapshot(definition), **_groups_snapshot(definition)}
+    definition.refresh_from_db()  # stored values (0 as 0.00), so an unchanged number is no change
+    after = _snapshot(definition)
     if before is None:
         audit_record(action="create", actor=actor, obj=definition, changes=diff({}, after))
     elif changes := diff(before, after):
@@ -188,10 +189,13 @@ def custom_field_save(
     return definition
 
 
-def _groups_snapshot(definition) -> dict:
+def _snapshot(definition) -> dict:
+    """The definition as the audit diff shows it (lists as text: the audit page shows values)."""
     return {
-        "visible_to": sorted(g.name for g in definition.visible_to.all()),
-        "editable_by": sorted(g.name for g in definition.editable_by.all()),
+        **snapshot(definition),
+        "choices": "\n".join(str(c) for c in definition.choices or []),
+        "visible_to": ", ".join(sorted(g.name for g in definition.visible_to.all())),
+        "editable_by": ", ".join(sorted(g.name for g in definition.editable_by.all())),
     }
 
 
