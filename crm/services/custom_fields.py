@@ -200,12 +200,12 @@ def _snapshot(definition) -> dict:
 
 
 def index_name(definition: CustomFieldDefinition) -> str:
-    return f"crm_cf_{definition.entity}_{definition.key}"[:63]
+    return f"crm_cf_{definition.entity}_{definition.key}"[:61]
 
 
 def custom_field_index_sync(*, definition: CustomFieldDefinition) -> bool:
-    """On PostgreSQL, a filterable active field has an index on `(custom -> 'key'), id` of its
-    record table (what the list's filter and its sort by the field use); otherwise it has none.
+    """On PostgreSQL, a filterable active field has two indexes on `(custom -> 'key'), id` of its
+    record table, ascending and descending (the list's filter and its sort); otherwise none.
     SQLite has no such index and needs none at demo sizes. Returns whether the index exists."""
     if connection.vendor != "postgresql":
         return False
@@ -215,11 +215,14 @@ def custom_field_index_sync(*, definition: CustomFieldDefinition) -> bool:
     key = definition.key  # checked against KEY_RE on creation: letters, digits, underscores
     if not KEY_RE.match(key):
         return False
+    value = f"(custom -> '{key}')"
     with connection.cursor() as cursor:
-        if wanted:
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ((custom -> \'{key}\'), id)')
-        else:
-            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        # both sort directions keep the empty values last, so each has its own index
+        for suffix, order in (("", f"{value}, id"), ("_d", f"{value} DESC NULLS LAST, id DESC")):
+            if wanted:
+                cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}{suffix}" ON "{table}" ({order})')
+            else:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}{suffix}"')
     return wanted
 
 
