@@ -56,6 +56,8 @@ NAVIGATION = [
     ("admin", "manage:notices", _("Publish notices"), "office.manage_notices", False),
     ("admin", "manage:webhooks", _("Webhooks"), "integrations.manage_webhooks", False),
     ("admin", "api_tokens", _("API tokens"), "integrations.manage_webhooks", False),
+    ("admin", "manage:custom_fields", _("Data model"), "crm.manage_data_model", False),
+    ("admin", "manage:sla_policies", _("Service settings"), "crm.manage_service_settings", False),
     ("admin", "admin:index", _("Django admin"), None, True),
 ]
 
