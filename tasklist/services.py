@@ -38,11 +38,16 @@ def saved_filter_delete(*, actor, saved_filter: SavedFilter) -> None:
     saved_filter.delete()
 
 
-def list_columns_set(*, actor, list_key: str, columns: list[str], offered: list[str]) -> list[str]:
-    """Keep the columns `actor` chose for a list, in the order chosen; none chosen goes back to the
-    list's defaults (their role's layout, else the declared ones). A personal view setting: no
-    audit row."""
-    chosen = list(dict.fromkeys(name for name in columns if name in set(offered)))
+def list_columns_set(
+    *, actor, list_key: str, columns: list[str], offered: list[str], keep_order: bool = False
+) -> list[str]:
+    """Keep the columns `actor` chose for a list, in the offered order (`keep_order`: in the order
+    given); none chosen goes back to the list's defaults (their role's layout, else the declared
+    ones). A personal view setting: no audit row."""
+    if keep_order:
+        chosen = list(dict.fromkeys(name for name in columns if name in set(offered)))
+    else:
+        chosen = [name for name in offered if name in set(columns)]
     if not chosen:
         ListColumns.objects.filter(user=actor, list_key=list_key).delete()
         return []

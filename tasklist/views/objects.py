@@ -569,11 +569,18 @@ def object_columns(request, otype: ObjectType):
     """Keep the columns the person ticked for this list ("reset" goes back to the defaults)."""
     require(request.user, otype, "view")
     columns = [] if request.POST.get("reset") else request.POST.getlist("columns")
+    # the chooser's position boxes order the columns (no positions: the declared order)
+    positions = {
+        name: int(raw) for name in columns if (raw := request.POST.get(f"order_{name}", "").strip()).isdigit()
+    }
+    if positions:
+        columns = sorted(columns, key=lambda name: positions.get(name, 999))
     list_columns_set(
         actor=request.user,
         list_key=otype.list_key,
         columns=columns,
         offered=[c.name for c in all_columns(otype, request.user)],
+        keep_order=bool(positions),
     )
     return redirect(_safe_list_url(otype, request.POST.get("next", "")))
 

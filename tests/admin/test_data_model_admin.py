@@ -146,8 +146,10 @@ def test_a_role_layout_orders_the_columns_and_a_persons_choice_wins(client, data
     client.force_login(person)
     page = client.get(reverse("crm:customer_list"))
     assert [c.name for c in page.context["columns"]] == ["code", "name", "phone"]
-    # the person picks their own columns: those win
-    client.post(reverse("crm:customer_columns"), {"columns": ["phone", "name"]})
+    # the person picks their own columns and their positions: those win
+    client.post(
+        reverse("crm:customer_columns"), {"columns": ["name", "phone"], "order_phone": "1", "order_name": "2"}
+    )
     page = client.get(reverse("crm:customer_list"))
     assert [c.name for c in page.context["columns"]] == ["phone", "name"]
     # back to defaults: the role's layout again
