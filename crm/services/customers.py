@@ -434,7 +434,7 @@ def contact_create(*, actor, customer: Customer, name: str, custom: dict | None 
     cleaned = clean_contact_fields({"name": name, **fields}, errors, customer=customer)
     custom_values = {}
     try:
-        custom_values = clean_custom_fields("contact", custom, actor=actor)
+        custom_values = clean_custom_fields("contact", custom, partial=custom is None, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:
