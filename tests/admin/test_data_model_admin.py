@@ -156,3 +156,30 @@ def test_a_role_layout_orders_the_columns_and_a_persons_choice_wins(client, data
     client.post(reverse("crm:customer_columns"), {"reset": "1"})
     page = client.get(reverse("crm:customer_list"))
     assert [c.name for c in page.context["columns"]] == ["code", "name", "phone"]
+
+
+def test_a_filterable_field_has_its_indexes_on_postgresql_until_unticked(
+    data_admin, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    from crm.services.custom_fields import CustomFieldInput, custom_field_index_sync, custom_field_save
+
+    def indexes() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'crm_customer'")
+            return {row[0] for row in cursor.fetchall() if row[0].startswith("crm_cf_")}
+
+    data = CustomFieldInput(
+        entity="customer", key="plant_area", label="厂房面积", kind="number", filterable=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        definition = custom_field_save(actor=data_admin, data=data)
+    if connection.vendor != "postgresql":  # SQLite: no expression index, none needed
+        assert custom_field_index_sync(definition=definition) is False
+        return
+    assert indexes() == {"crm_cf_customer_plant_area", "crm_cf_customer_plant_area_d"}
+    data.filterable = False
+    with django_capture_on_commit_callbacks(execute=True):
+        custom_field_save(actor=data_admin, data=data, definition=definition)
+    assert indexes() == set()
