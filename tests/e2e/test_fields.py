@@ -36,7 +36,7 @@ def test_an_admin_adds_a_customer_field_a_salesperson_fills_and_filters_by_it(
     page.get_by_label("Column in the list").check()
     page.get_by_label("Filter and sort in the list").check()
     assert_accessible(page, context="custom field form")
-    screenshot(page, "fields-custom-field-form", full_page=False)
+    screenshot(page, "fields-custom-field-form")
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state("networkidle")
     assert CustomFieldDefinition.objects.get(key="purchase_cycle").filterable
@@ -52,6 +52,7 @@ def test_an_admin_adds_a_customer_field_a_salesperson_fills_and_filters_by_it(
     assert "季度 Quarterly" in page.locator("main").inner_text()
     mine.refresh_from_db()
     assert mine.custom == {"purchase_cycle": "季度 Quarterly"}
+    page.get_by_text("季度 Quarterly").first.scroll_into_view_if_needed()
     screenshot(page, "fields-customer-card", full_page=False)
 
     # and filters the customer list by it: only that customer is left, the column shows the value
