@@ -729,15 +729,17 @@ def form_fields_of(specs, otype: ObjectType, user, values: dict, errors: dict) -
     return rows
 
 
-def custom_form_definitions(otype: ObjectType, user) -> list:
-    """The custom fields the generic form offers `user` (the ones they may edit)."""
-    entity = LISTS[otype.list_entity].custom_entity if otype.list_entity in LISTS else None
-    if not entity or not hasattr(otype.model, "custom"):
-        return []
+def custom_form_definitions(otype: ObjectType | None, user, entity: str | None = None) -> list:
+    """The custom fields the generic form offers `user` (the ones they may edit); `entity` names
+    the record type of a form of its own (the order form)."""
+    if entity is None:
+        entity = LISTS[otype.list_entity].custom_entity if otype.list_entity in LISTS else None
+        if not entity or not hasattr(otype.model, "custom"):
+            return []
     return custom_fields_for(user, entity, action="change")
 
 
-def _custom_form_fields(definitions, values: dict, errors: dict) -> list[dict]:
+def custom_form_fields(definitions, values: dict, errors: dict) -> list[dict]:
     people = people_choices() if any(d.kind == "person" for d in definitions) else []
     return [
         {
@@ -765,7 +767,7 @@ def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, 
         "title": title,
         "back": back,
         "fields": form_fields(otype, page, request.user, values, errors)
-        + _custom_form_fields(definitions, values, errors),
+        + custom_form_fields(definitions, values, errors),
         "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
@@ -787,7 +789,7 @@ def object_create(request, otype: ObjectType):
     definitions = custom_form_definitions(otype, request.user)
     custom = posted_custom(request.POST, definitions)
     try:
-        obj = _save_with_custom(
+        obj = save_with_custom(
             request.user, definitions, custom, lambda: otype.create(request.user, values, request), new=True
         )
     except DomainError as error:
@@ -811,7 +813,7 @@ def object_edit(request, otype: ObjectType, pk: int):
     values = posted_values(otype, request.POST, "edit", request.FILES)
     custom = posted_custom(request.POST, definitions)
     try:
-        _save_with_custom(
+        save_with_custom(
             request.user, definitions, custom, lambda: otype.update(request.user, obj, values) or obj
         )
     except DomainError as error:
@@ -823,7 +825,7 @@ def object_edit(request, otype: ObjectType, pk: int):
     return redirect(back)
 
 
-def _save_with_custom(user, definitions, custom: dict, save: Callable, *, new: bool = False):
+def save_with_custom(user, definitions, custom: dict, save: Callable, *, new: bool = False):
     """Run the entity's own save and write its custom fields, all or nothing; the errors of both
     come back together (the custom ones are checked before the save)."""
     if not definitions:

@@ -213,3 +213,31 @@ def test_every_kind_is_validated_and_stored(org):
     assert set(error.value.fields) == {"custom.budget", "custom.tags", "custom.buyer", "custom.since"}
     assert error.value.fields["custom.budget"][0].startswith("Budget: ")
     assert Customer.objects.count() == 0
+
+
+def test_the_order_form_takes_a_required_money_field_all_or_nothing(client, org):
+    from crm.models import Order
+    from tests.crm.factories import ProductFactory
+    from tests.tasklist.crm.test_sales_money import _lines
+
+    custom_field_save(
+        actor=org.admin,
+        data=CustomFieldInput(
+            entity="order", key="freight", label="运费", kind="money", required=True, min_value="0"
+        ),
+    )
+    customer = CustomerFactory(owner=org.zhang)
+    pump = ProductFactory(price="1000.00")
+    client.force_login(org.zhang)
+    url = reverse("crm:order_new") + f"?customer={customer.pk}"
+    assert 'name="custom.freight"' in client.get(url).content.decode()
+    data = {"customer": customer.pk, "submit": "draft", **_lines({"product": pump.pk, "quantity": "1"})}
+    # without the freight: refused on the field, no order written
+    response = client.post(url, data)
+    assert response.status_code == 400 and "运费: this field is required." in response.content.decode()
+    assert not Order.objects.exists()
+    # with it: the order and its freight
+    client.post(url, {**data, "custom.freight": "88.5"})
+    order = Order.objects.get()
+    assert order.custom == {"freight": 88.5}
+    assert "¥88.50" in client.get(reverse("crm:order_detail", args=[order.pk])).content.decode()
