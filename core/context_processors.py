@@ -63,6 +63,8 @@ NAVIGATION = [
     ("admin", "api_tokens", _("API tokens"), "integrations.manage_webhooks", False),
     ("admin", "manage:connectors", _("Connectors"), "integrations.manage_webhooks", False),
     ("admin", "manage:notification_templates", _("Message templates"), "integrations.manage_webhooks", False),
+    ("admin", "manage:custom_fields", _("Data model"), "crm.manage_data_model", False),
+    ("admin", "manage:sla_policies", _("Service settings"), "crm.manage_service_settings", False),
     ("admin", "admin:index", _("Django admin"), None, True),
 ]
 

@@ -461,6 +461,9 @@ def seed_demo(stdout) -> None:
     from .service.seed import seed_service_desk
 
     seed_service_desk(stdout)
+    from .data_model_seed import seed_data_model
+
+    seed_data_model(stdout)
     stdout.write(
         f"CRM demo: {Customer.objects.count()} customers ({created_customers} new), "
         f"{Contact.objects.count()} contacts, {Opportunity.objects.count()} opportunities, "

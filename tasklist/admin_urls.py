@@ -8,12 +8,14 @@ from django.urls import path, reverse
 from .views.admin import (
     SECTIONS,
     connectors,
+    data_model,
     integrations,
     may_manage,
     message_templates,
     notices,
     org,
     sales,
+    service_settings,
 )
 from .views.admin import audit as audit_views
 from .views.admin import config as config_views
@@ -109,4 +111,14 @@ urlpatterns = [
     path("sales/levels/", sales.levels, name="sales_levels"),
     path("sales/levels/<int:pk>/", sales.level_form, name="sales_level"),
     path("sales/levels/suggestions/", sales.level_suggestion_list, name="sales_level_suggestions"),
+    path("data/", data_model.custom_fields, name="custom_fields"),
+    path("data/fields/new/", data_model.custom_field_form, name="custom_field_new"),
+    path("data/fields/<int:pk>/", data_model.custom_field_form, name="custom_field"),
+    path("data/choices/", data_model.choice_lists, name="choice_lists"),
+    path("data/choices/<slug:key>/", data_model.choice_list, name="choice_list"),
+    path("data/layouts/", data_model.list_layouts, name="list_layouts"),
+    path("service/", service_settings.sla_policies, name="sla_policies"),
+    path("service/sla/new/", service_settings.sla_policy_form, name="sla_policy_new"),
+    path("service/sla/<int:pk>/", service_settings.sla_policy_form, name="sla_policy"),
+    path("service/calendar/", service_settings.calendar, name="calendar"),
 ]

@@ -98,3 +98,23 @@ class ListColumns(models.Model):
 
     def __str__(self) -> str:
         return self.list_key
+
+
+class ListLayout(models.Model):
+    """A role's default columns of one staff list, in their order, set by an administrator; a
+    person's own choice (ListColumns) comes first."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", verbose_name=_("role"))
+    list_key = models.CharField(_("list"), max_length=60)
+    columns = models.JSONField(_("columns"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("list layout")
+        verbose_name_plural = _("list layouts")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "list_key"], name="tasklist_listlayout_group")
+        ]
+
+    def __str__(self) -> str:
+        return self.list_key

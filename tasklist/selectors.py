@@ -705,3 +705,27 @@ def list_columns_for(*, user, list_key: str) -> list[str] | None:
 
     row = ListColumns.objects.filter(user=user, list_key=list_key).values_list("columns", flat=True).first()
     return list(row) if row else None
+
+
+def list_layout_for_group(*, group, list_key: str) -> list[str] | None:
+    from .models import ListLayout
+
+    row = ListLayout.objects.filter(group=group, list_key=list_key).values_list("columns", flat=True).first()
+    return list(row) if row else None
+
+
+def list_layout_for_user(*, user, list_key: str) -> list[str] | None:
+    """The layout an administrator set for one of the person's roles (their own groups before the
+    groups these are nested in; by name when several have one)."""
+    from org.selectors import effective_group_ids
+
+    from .models import ListLayout
+
+    direct = set(user.groups.values_list("pk", flat=True))
+    rows = list(
+        ListLayout.objects.filter(group_id__in=effective_group_ids(user), list_key=list_key)
+        .select_related("group")
+        .order_by("group__name")
+    )
+    rows.sort(key=lambda r: r.group_id not in direct)
+    return list(rows[0].columns) if rows else None

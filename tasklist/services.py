@@ -10,7 +10,7 @@ from core.errors import Conflict, NotPermitted, ValidationFailed
 from engine import services as engine_services
 from engine.models import ProcessInstance
 
-from .models import ListColumns, SavedFilter, TaskAttachment
+from .models import ListColumns, ListLayout, SavedFilter, TaskAttachment
 from .selectors import VIEWS
 
 PARAM_NAMES = ("view", "process", "task_name", "object_type", "due", "priority", "text", "sort")
@@ -38,14 +38,49 @@ def saved_filter_delete(*, actor, saved_filter: SavedFilter) -> None:
     saved_filter.delete()
 
 
-def list_columns_set(*, actor, list_key: str, columns: list[str], offered: list[str]) -> list[str]:
-    """Keep the columns `actor` chose for a list, in the offered order; none chosen goes back to
-    the list's defaults. A personal view setting: no audit row."""
-    chosen = [name for name in offered if name in set(columns)]
+def list_columns_set(
+    *, actor, list_key: str, columns: list[str], offered: list[str], keep_order: bool = False
+) -> list[str]:
+    """Keep the columns `actor` chose for a list, in the offered order (`keep_order`: in the order
+    given); none chosen goes back to the list's defaults (their role's layout, else the declared
+    ones). A personal view setting: no audit row."""
+    if keep_order:
+        chosen = list(dict.fromkeys(name for name in columns if name in set(offered)))
+    else:
+        chosen = [name for name in offered if name in set(columns)]
     if not chosen:
         ListColumns.objects.filter(user=actor, list_key=list_key).delete()
         return []
     ListColumns.objects.update_or_create(user=actor, list_key=list_key, defaults={"columns": chosen})
+    return chosen
+
+
+def list_layout_set(
+    *, actor, group: Group, list_key: str, columns: list[str], offered: list[str]
+) -> list[str]:
+    """A role's default columns of a list, in order (Administration > Data model); none goes back
+    to the declared defaults. Audited with the before and after."""
+    from audit.services import audit_record
+
+    if not (actor.is_superuser or actor.has_perm("crm.manage_data_model")):
+        raise NotPermitted(_("You may not administer the data model."))
+    chosen = list(dict.fromkeys(name for name in columns if name in set(offered)))
+    layout = ListLayout.objects.filter(group=group, list_key=list_key).first()
+    before = list(layout.columns) if layout else []
+    if chosen:
+        layout, _created = ListLayout.objects.update_or_create(
+            group=group, list_key=list_key, defaults={"columns": chosen}
+        )
+    if before != chosen:
+        audit_record(
+            action="change",
+            actor=actor,
+            obj=layout,
+            changes={"columns": [", ".join(before), ", ".join(chosen)]},
+            extra={"list": list_key, "role": group.name},
+        )
+    if not chosen and layout is not None:
+        layout.delete()
     return chosen
 
 

@@ -342,6 +342,28 @@ def demo_pages() -> list[tuple[str, str]]:
         ("lin.feng", "/manage/integrations/templates/task_assigned/zh-hans/"),
         ("zhang.wei", "/account/notifications/"),
     ]
+    # Administration > Data model (IT) and > Service settings (the service manager)
+    from crm.models import CustomFieldDefinition, SlaPolicy
+
+    pages += [
+        ("lin.feng", f"/manage/data/{tail}")
+        for tail in (
+            "",
+            "?entity=complaint",
+            "fields/new/",
+            "choices/",
+            "choices/industry/",
+            "layouts/",
+            "audit/",
+        )
+    ]
+    field = CustomFieldDefinition.objects.order_by("pk").first()
+    if field is not None:
+        pages.append(("lin.feng", f"/manage/data/fields/{field.pk}/"))
+    pages += [("huang.qiang", f"/manage/service/{tail}") for tail in ("", "sla/new/", "calendar/", "audit/")]
+    policy = SlaPolicy.objects.order_by("pk").first()
+    if policy is not None:
+        pages.append(("huang.qiang", f"/manage/service/sla/{policy.pk}/"))
     # the warehouse clerk's screens (catalogue and stock)
     from crm.models import Product
 

@@ -46,6 +46,26 @@ class ReadModelSerializer(serializers.ModelSerializer):
         field_class, kwargs = super().build_relational_field(field_name, relation_info)
         return field_class, self._read_only(kwargs)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if isinstance(data.get("custom"), dict):
+            data["custom"] = {k: v for k, v in data["custom"].items() if k in self._visible_custom(instance)}
+        return data
+
+    def _visible_custom(self, instance) -> set[str]:
+        """The custom field keys the caller sees (role visibility), read once per response."""
+        from crm.selectors.custom_fields import custom_fields_for, entity_of
+
+        entity = entity_of(instance)
+        cache = self.context.setdefault("_visible_custom", {})
+        if entity not in cache:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            cache[entity] = (
+                {d.key for d in custom_fields_for(user, entity)} if entity and user is not None else set()
+            )
+        return cache[entity]
+
 
 def read_serializer(model, *, extra: dict | None = None) -> type[serializers.ModelSerializer]:
     """A read-only serializer of the model's concrete fields (internal keys left out)."""

@@ -123,7 +123,8 @@ def product_create(
     cleaned = _clean_product({"code": code, "name": name, "unit": unit, **fields}, errors)
     _code_unique(Product, cleaned, errors, _g("A product with this code exists."))
     try:
-        custom_values = clean_custom_fields("product", custom)
+        # no custom values given: the generic form writes them after (custom_values_set)
+        custom_values = clean_custom_fields("product", custom, partial=custom is None, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:

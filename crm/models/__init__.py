@@ -72,13 +72,14 @@ from .sales import (
     OpportunityStageSpell,
 )
 from .sales_processes import SalesProcess, SalesStage
-from .service import Complaint, ServiceRecord, ServiceRequest, SlaPolicy
+from .service import CalendarDay, Complaint, ServiceRecord, ServiceRequest, SlaPolicy, WorkingHours
 
 __all__ = [
     "Activity",
     "Budget",
     "BudgetAdjustment",
     "BudgetLine",
+    "CalendarDay",
     "Campaign",
     "CampaignCost",
     "CampaignMember",
@@ -139,4 +140,5 @@ __all__ = [
     "StockReservation",
     "TechnicianProfile",
     "Warehouse",
+    "WorkingHours",
 ]

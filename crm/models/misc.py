@@ -98,26 +98,58 @@ class FavouriteItem(models.Model):
 
 
 class CustomFieldDefinition(models.Model):
+    """A field the company adds to a record type (自定义字段). Values live in the record's `custom`
+    JSON column (numbers as JSON numbers, dates as ISO strings, several choices as a list, a person
+    as the user's id); a filterable field gets an expression index on PostgreSQL
+    (crm.services.custom_fields.custom_field_index_sync), so its list filter and sort stay fast."""
+
     class Entity(models.TextChoices):
         CUSTOMER = "customer", _("Customer")
         CONTACT = "contact", _("Contact")
         OPPORTUNITY = "opportunity", _("Opportunity")
+        ORDER = "order", _("Order")
+        COMPLAINT = "complaint", _("Complaint")
+        SERVICE_REQUEST = "service_request", _("Service request")
         PRODUCT = "product", _("Product")
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
         NUMBER = "number", _("Number")
+        MONEY = "money", _("Money")
         DATE = "date", _("Date")
+        BOOL = "bool", _("Yes / no")
         CHOICE = "choice", _("Choice")
+        MULTI_CHOICE = "multi_choice", _("Several choices")
+        PERSON = "person", _("Person")
 
-    entity = models.CharField(_("entity"), max_length=12, choices=Entity.choices)
+    entity = models.CharField(_("record type"), max_length=16, choices=Entity.choices)
     key = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.TEXT)
     choices = models.JSONField(_("choices"), default=list, blank=True, help_text=_("For choice fields."))
     required = models.BooleanField(_("required"), default=False)
     max_length = models.PositiveIntegerField(_("maximum length"), default=200)
+    min_value = models.DecimalField(_("minimum"), max_digits=16, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(_("maximum"), max_digits=16, decimal_places=2, null=True, blank=True)
+    pattern = models.CharField(_("pattern"), max_length=200, blank=True)
+    pattern_message = models.CharField(
+        _("message when the pattern does not match"), max_length=200, blank=True
+    )
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
+    visible_to = models.ManyToManyField(
+        Group, verbose_name=_("seen by"), blank=True, related_name="+", help_text=_("none: everybody")
+    )
+    editable_by = models.ManyToManyField(
+        Group,
+        verbose_name=_("edited by"),
+        blank=True,
+        related_name="+",
+        help_text=_("none: everybody who sees it"),
+    )
+    show_in_list = models.BooleanField(_("column in the list"), default=False)
+    filterable = models.BooleanField(_("filter and sort in the list"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
     objects = ConfigQuerySet.as_manager()
@@ -127,10 +159,13 @@ class CustomFieldDefinition(models.Model):
         verbose_name = _("custom field")
         verbose_name_plural = _("custom fields")
         default_permissions = ACTIONS
+        permissions = [
+            ("manage_data_model", _("Can administer custom fields, choice lists and list layouts"))
+        ]
         constraints = [models.UniqueConstraint(fields=["entity", "key"], name="crm_customfield_unique_key")]
 
     def __str__(self) -> str:
-        return f"{self.entity}.{self.key}"
+        return self.label
 
 
 class ExpenseCategory(models.Model):

@@ -86,6 +86,7 @@ class Order(TimeStamped):
         CANCELLED = "cancelled", _("Cancelled")
 
     code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     customer = models.ForeignKey(
         "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
     )

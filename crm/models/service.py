@@ -77,6 +77,7 @@ class Complaint(TimeStamped):
         EMAIL = "email", _("E-mail")
 
     code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     customer = models.ForeignKey(
         "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="complaints"
     )
@@ -186,6 +187,7 @@ class ServiceRequest(TimeStamped):
         CANCELLED = "cancelled", _("Cancelled")
 
     code = models.CharField(_("code"), max_length=30, unique=True, editable=False)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     customer = models.ForeignKey(
         "crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="service_requests"
     )
@@ -298,6 +300,11 @@ class SlaPolicy(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=50, help_text=_("of its tasks: 70 and above is high, 30 and below low")
     )
+    business_hours = models.BooleanField(
+        _("in business hours"),
+        default=False,
+        help_text=_("count only the company calendar's working hours (else around the clock)"),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = ConfigQuerySet.as_manager()
@@ -307,6 +314,53 @@ class SlaPolicy(models.Model):
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         default_permissions = ACTIONS
+        permissions = [("manage_service_settings", _("Can administer SLA policies and the company calendar"))]
 
     def __str__(self) -> str:
         return f"{self.get_record_display()} · {self.get_severity_display() or _('any severity')}"
+
+
+class WorkingHours(models.Model):
+    """The company calendar's (工作日历) working hours of one weekday; a weekday without a row is
+    a day off. No rows at all: the calendar is not set up and business time is clock time."""
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"), unique=True)  # 0 = Monday
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["weekday"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        default_permissions = ACTIONS
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="crm_workinghours_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday}: {self.start}-{self.end}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekly hours: a public holiday (节假日), or a make-up working day (调休)
+    on a weekend, worked with the hours of `works_like` (a weekday)."""
+
+    day = models.DateField(_("date"), unique=True)
+    working = models.BooleanField(_("working day"), default=False)
+    works_like = models.PositiveSmallIntegerField(_("hours of"), default=0)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        default_permissions = ACTIONS
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

@@ -297,6 +297,7 @@ LISTS: dict[str, ListSpec] = {
         },
         sums=("total_amount",),
         select_related=("customer", "owner"),
+        custom_entity="order",
         search_fields=("code",),
         columns=(
             ("code", _("code")),
@@ -335,6 +336,7 @@ LISTS: dict[str, ListSpec] = {
             "department": ("department", "department__name"),
         },
         select_related=("customer", "category", "handler", "department"),
+        custom_entity="complaint",
         search_fields=("code",),
         columns=(
             ("code", _("code")),
@@ -377,6 +379,7 @@ LISTS: dict[str, ListSpec] = {
             "technician": ("technician", "technician__display_name"),
         },
         select_related=("customer", "product", "technician"),
+        custom_entity="service_request",
         search_fields=("code",),
         columns=(
             ("code", _("code")),
@@ -806,13 +809,23 @@ def _coerce(kind: str, value, user, key: str, errors: dict):
 def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
     """Validate list params; every problem is reported with its key (ValidationFailed)."""
     from ..models import CustomFieldDefinition
+    from .custom_fields import may_see
 
     params = params or {}
     errors: dict[str, list] = {}
     condition = Q()
+    wants_custom = any(str(k).startswith("custom.") for k in (params.get("filters") or {})) or str(
+        params.get("sort") or ""
+    ).lstrip("-").startswith("custom.")
     custom_defs = (
-        {d.key: d for d in CustomFieldDefinition.objects.filter(entity=spec.custom_entity, active=True)}
-        if spec.custom_entity and any(str(k).startswith("custom.") for k in (params.get("filters") or {}))
+        {
+            d.key: d
+            for d in CustomFieldDefinition.objects.filter(
+                entity=spec.custom_entity, active=True
+            ).prefetch_related("visible_to")
+            if user is None or may_see(user, d)
+        }
+        if spec.custom_entity and wants_custom
         else {}
     )
     filters = params.get("filters") or {}
@@ -839,7 +852,17 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
             if definition is None:
                 errors.setdefault(key, []).append(_g("Unknown custom field."))
                 continue
-            kind = {"number": "decimal", "date": "date"}.get(definition.kind, "text")
+            kind = {
+                "number": "decimal",
+                "money": "decimal",
+                "date": "date",
+                "bool": "bool",
+                "person": "int",
+            }.get(definition.kind, "text")
+            if definition.kind == "multi_choice" and op in ("eq", "contains"):
+                # a list of choices: the JSON text holds the choice in quotes (both databases)
+                condition &= Q(**{f"custom__{custom_key}__icontains": f'"{value}"'})
+                continue
             coerced = _coerce(kind, value, user, key, errors)
             if kind == "decimal" and coerced is not None:
                 coerced = [float(v) for v in coerced] if isinstance(coerced, list) else float(coerced)
@@ -866,9 +889,19 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
             coerced = bool(value)
         condition &= Q(**{f"{path}__{LOOKUPS[op]}": coerced})
     sort_key = params.get("sort") or spec.default_sort
-    if sort_key not in spec.sorts:
+    sort = spec.sorts.get(sort_key)
+    if sort is None and sort_key.lstrip("-").startswith("custom."):
+        # by a custom field (the expression index of a filterable field serves it on PostgreSQL)
+        custom_key = sort_key.lstrip("-")[len("custom.") :]
+        if custom_key in custom_defs:
+            value = F(f"custom__{custom_key}")
+            if sort_key.startswith("-"):
+                sort = (value.desc(nulls_last=True), F("id").desc())
+            else:  # empty last: on PostgreSQL what the (value, id) index gives
+                sort = (value.asc(nulls_last=True), F("id").asc())
+    if sort is None:
         errors.setdefault("sort", []).append(_g("Cannot sort by this."))
-        sort_key = spec.default_sort
+        sort = spec.sorts[spec.default_sort]
     group_by = params.get("group_by") or None
     if group_by is not None and group_by not in spec.groups:
         errors.setdefault("group_by", []).append(_g("Cannot group by this."))
@@ -877,7 +910,7 @@ def parse_params(spec: ListSpec, params: dict, user=None) -> ParsedQuery:
         errors.setdefault("search", []).append(_g("At most 100 characters."))
     if errors:
         raise ValidationFailed(_("The list query is invalid."), fields=errors)
-    return ParsedQuery(condition, search, spec.sorts[sort_key], group_by)
+    return ParsedQuery(condition, search, sort, group_by)
 
 
 def list_queryset(*, user, entity: str, params: dict | None = None, action: str = "view") -> QuerySet:

@@ -56,4 +56,14 @@ def sla_deadlines(
         respond, resolve, priority = policy.response_time, policy.resolution_time, policy.priority
     else:
         respond, resolve, priority = FALLBACK.get(severity, FALLBACK[""])
+    if policy is not None and policy.business_hours:
+        # counted in the company calendar's working hours (crm.service.calendar)
+        from ..service.calendar import add_business_time, business_calendar
+
+        calendar = business_calendar(year=start.year)
+        return SlaDeadlines(
+            respond_by=add_business_time(start, respond, calendar),
+            resolve_by=add_business_time(start, resolve, calendar),
+            priority=priority,
+        )
     return SlaDeadlines(respond_by=start + respond, resolve_by=start + resolve, priority=priority)

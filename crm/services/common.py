@@ -188,61 +188,130 @@ def parse_date(value, field: str, errors: dict) -> datetime.date | None:
 
 
 def clean_custom_fields(
-    entity: str, values: dict | None, *, partial: bool = False, existing=None, definitions: dict | None = None
+    entity: str,
+    values: dict | None,
+    *,
+    partial: bool = False,
+    existing=None,
+    definitions: dict | None = None,
+    actor=None,
 ) -> dict:
     """Validate custom field values against the entity's definitions; return the JSON to store.
 
-    Numbers are stored as JSON numbers and dates as ISO strings, so a key filter works on both
-    PostgreSQL and SQLite.
+    Numbers are stored as JSON numbers, dates as ISO strings, several choices as a list and a
+    person as the user's id, so a key filter works on both PostgreSQL and SQLite. Every message
+    names the field. Given an `actor`, a field they may not edit keeps its stored value (sending a
+    different one is an error) and is not required of them.
     """
+    from ..selectors.custom_fields import custom_definitions, may_edit
+
     values = values or {}
     if definitions is None:  # importers pass them in, once per job
-        definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=entity, active=True)}
+        definitions = {d.key: d for d in custom_definitions(entity)}
     errors: dict[str, list] = {}
-    result = dict(existing or {}) if partial else {}
+    existing = existing or {}
+    result = dict(existing) if partial else {}
     for key in values:
         if key not in definitions:
             errors.setdefault(f"custom.{key}", []).append(_g("Unknown custom field."))
     for key, definition in definitions.items():
         field = f"custom.{key}"
+        label = definition.label
+
+        def fail(message, field=field, label=label):
+            errors.setdefault(field, []).append(f"{label}: {message}")
+
+        if actor is not None and not may_edit(actor, definition):
+            if key in values and values[key] not in (None, "", []) and values[key] != existing.get(key):
+                fail(_g("you may not change this field."))
+            if key in existing:
+                result[key] = existing[key]
+            continue
         if key not in values:
-            if definition.required and not partial and not (existing or {}).get(key):
-                errors.setdefault(field, []).append(_g("This field is required."))
-            elif not partial and existing and key in existing:
+            if definition.required and not partial and existing.get(key) in (None, "", []):
+                fail(_g("this field is required."))
+            elif not partial and key in existing:
                 result[key] = existing[key]
             continue
         raw = values[key]
-        if raw in (None, ""):
+        if definition.kind == CustomFieldDefinition.Kind.BOOL:
+            result[key] = raw in (True, "on", "true", "1", 1, "yes", "True")
+            continue
+        if raw in (None, "", []):
             if definition.required:
-                errors.setdefault(field, []).append(_g("This field is required."))
+                fail(_g("this field is required."))
             result.pop(key, None)
             continue
-        if definition.kind == CustomFieldDefinition.Kind.NUMBER:
-            number = parse_decimal(raw, field, errors)
-            if number is not None:
-                result[key] = int(number) if number == number.to_integral_value() else float(number)
-        elif definition.kind == CustomFieldDefinition.Kind.DATE:
-            date = parse_date(raw, field, errors)
-            if date is not None:
-                result[key] = date.isoformat()
-        elif definition.kind == CustomFieldDefinition.Kind.CHOICE:
-            if str(raw) not in [str(c) for c in definition.choices]:
-                errors.setdefault(field, []).append(
-                    _g("“%(value)s” is not one of the choices.") % {"value": raw}
-                )
-            else:
-                result[key] = str(raw)
-        else:
-            text = str(raw).strip()
-            if len(text) > definition.max_length:
-                errors.setdefault(field, []).append(
-                    _g("At most %(n)d characters.") % {"n": definition.max_length}
-                )
-            else:
-                result[key] = text
+        value = _custom_value(definition, raw, fail)
+        if value is not None:
+            result[key] = value
     if errors:
         raise ValidationFailed(_("Some custom fields are invalid."), fields=errors)
     return result
+
+
+def _custom_value(definition, raw, fail):
+    """One custom value as stored, or None after `fail(message)`."""
+    import re
+
+    from ..selectors.custom_fields import plain_number
+
+    kind = definition.kind
+    Kind = CustomFieldDefinition.Kind
+    if kind in (Kind.NUMBER, Kind.MONEY):
+        scratch: dict = {}
+        number = parse_decimal(raw, "value", scratch)
+        if number is None:
+            fail(scratch.get("value", [_g("Enter a number.")])[0])
+            return None
+        if definition.min_value is not None and number < definition.min_value:
+            fail(_g("at least %(n)s.") % {"n": plain_number(definition.min_value)})
+            return None
+        if definition.max_value is not None and number > definition.max_value:
+            fail(_g("at most %(n)s.") % {"n": plain_number(definition.max_value)})
+            return None
+        if kind == Kind.MONEY:
+            return float(round(number, 2))
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == Kind.DATE:
+        scratch = {}
+        date = parse_date(raw, "value", scratch)
+        if date is None:
+            fail(scratch.get("value", [_g("Enter a date as YYYY-MM-DD.")])[0])
+            return None
+        return date.isoformat()
+    if kind == Kind.CHOICE:
+        if str(raw) not in [str(c) for c in definition.choices]:
+            fail(_g("“%(value)s” is not one of the choices.") % {"value": raw})
+            return None
+        return str(raw)
+    if kind == Kind.MULTI_CHOICE:
+        picked = raw if isinstance(raw, list | tuple) else [v.strip() for v in str(raw).split(",")]
+        picked = [str(v) for v in picked if str(v)]
+        offered = [str(c) for c in definition.choices]
+        wrong = [v for v in picked if v not in offered]
+        if wrong:
+            fail(_g("“%(value)s” is not one of the choices.") % {"value": wrong[0]})
+            return None
+        return [v for v in offered if v in picked] or None
+    if kind == Kind.PERSON:
+        from django.contrib.auth import get_user_model
+
+        if (
+            not str(raw).isdigit()
+            or not get_user_model().objects.filter(pk=int(raw), is_active=True).exists()
+        ):
+            fail(_g("choose a colleague from the list."))
+            return None
+        return int(raw)
+    text = str(raw).strip()
+    if len(text) > definition.max_length:
+        fail(_g("at most %(n)d characters.") % {"n": definition.max_length})
+        return None
+    if definition.pattern and kind == Kind.TEXT and not re.fullmatch(definition.pattern, text):
+        fail(definition.pattern_message or _g("not in the expected form."))
+        return None
+    return text
 
 
 def display(value) -> str:

@@ -180,7 +180,7 @@ def customer_create(
     _check_owner(owner, errors)
     custom_values = {}
     try:
-        custom_values = clean_custom_fields("customer", custom)
+        custom_values = clean_custom_fields("customer", custom, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:
@@ -221,7 +221,9 @@ def customer_update(
     custom_values = None
     if custom is not None:
         try:
-            custom_values = clean_custom_fields("customer", custom, partial=True, existing=customer.custom)
+            custom_values = clean_custom_fields(
+                "customer", custom, partial=True, existing=customer.custom, actor=actor
+            )
         except ValidationFailed as exc:
             errors.update(exc.fields)
     if errors:
@@ -433,7 +435,7 @@ def contact_create(*, actor, customer: Customer, name: str, custom: dict | None 
     cleaned = clean_contact_fields({"name": name, **fields}, errors, customer=customer)
     custom_values = {}
     try:
-        custom_values = clean_custom_fields("contact", custom)
+        custom_values = clean_custom_fields("contact", custom, partial=custom is None, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:

@@ -1129,9 +1129,20 @@ def list_export(*, actor, entity: str, params: dict | None = None) -> bytes:
     qs = list_queryset(user=actor, entity=entity, params=params, action="export").select_related(
         *spec.select_related
     )
+    # the custom fields the exporting person sees, after the list's own columns
+    from ..selectors.custom_fields import custom_fields_for, custom_value_display, people_labels
+
+    custom = custom_fields_for(actor, spec.custom_entity) if spec.custom_entity else []
+    people = people_labels(
+        value
+        for d in custom
+        if d.kind == "person"
+        for value in qs.order_by().values_list(f"custom__{d.key}", flat=True)[:EXPORT_MAX_ROWS]
+        if value is not None
+    )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(spec.model._meta.verbose_name_plural)[:31])
-    sheet.append([str(header) for _path, header in spec.columns])
+    sheet.append([str(header) for _path, header in spec.columns] + [d.label for d in custom])
     count = 0
     for obj in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
         row = []
@@ -1146,6 +1157,11 @@ def list_export(*, actor, entity: str, params: dict | None = None) -> bytes:
             ):
                 value = str(value)
             row.append(value)
+        for definition in custom:
+            value = (obj.custom or {}).get(definition.key)
+            row.append(
+                value if isinstance(value, int | float) else custom_value_display(definition, value, people)
+            )
         sheet.append(safe_row(sheet, row))
         count += 1
     buffer = io.BytesIO()

@@ -1,57 +1,18 @@
-"""Custom field definitions and saved queries (favourites, campaigns, expenses, competitors and
-partners live in `crm.marketing.services`)."""
+"""Saved queries (custom fields live in `crm.services.custom_fields`; favourites, campaigns,
+expenses, competitors and partners in `crm.marketing.services`)."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.utils.text import slugify
+from django.db import transaction
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
-from core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
+from core.errors import NotFound, NotPermitted, ValidationFailed
 from org.selectors import effective_group_ids
 
-from ..models import CustomFieldDefinition, SavedQuery
+from ..models import SavedQuery
 from .common import require_permission
-
-# --- Custom fields -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def custom_field_define(
-    *,
-    actor,
-    entity: str,
-    label: str,
-    kind: str = CustomFieldDefinition.Kind.TEXT,
-    key: str = "",
-    choices: list | None = None,
-    required: bool = False,
-) -> CustomFieldDefinition:
-    require_permission(actor, CustomFieldDefinition, "add")
-    errors: dict = {}
-    key = key or slugify(label).replace("-", "_")
-    if entity not in CustomFieldDefinition.Entity.values:
-        errors.setdefault("entity", []).append(_g("Unknown entity."))
-    if kind not in CustomFieldDefinition.Kind.values:
-        errors.setdefault("kind", []).append(_g("Unknown kind."))
-    if not key or not key.replace("_", "").isalnum() or not key.isascii():
-        errors.setdefault("key", []).append(_g("Give a key of letters, digits and underscores."))
-    if kind == CustomFieldDefinition.Kind.CHOICE and not choices:
-        errors.setdefault("choices", []).append(_g("A choice field needs choices."))
-    if errors:
-        raise ValidationFailed(_("The custom field could not be saved."), fields=errors)
-    try:
-        with transaction.atomic():
-            definition = CustomFieldDefinition.objects.create(
-                entity=entity, key=key, label=label, kind=kind, choices=choices or [], required=required
-            )
-    except IntegrityError:
-        raise Conflict(_("This entity already has a field with this key.")) from None
-    audit_record(action="create", actor=actor, obj=definition)
-    return definition
-
 
 # --- Saved queries -------------------------------------------------------------------------
 

@@ -35,13 +35,28 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import jsonlimits
 from core.errors import DomainError, ValidationFailed
+from crm.selectors.custom_fields import custom_fields_for, custom_rows, people_labels
 from crm.selectors.lists import LISTS, list_groups, list_page, list_totals
 from crm.selectors.misc import saved_queries_for
+from crm.services.common import clean_custom_fields
+from crm.services.custom_fields import custom_values_set
 from crm.services.imports import list_export
 from crm.services.misc import saved_query_delete, saved_query_save
 from org.permissions import user_can
 from org.selectors import group_choices, group_labels
 from tasklist.services import list_columns_set
+
+from .custom_fields import (
+    COLUMN_KINDS,
+    FORM_KINDS,
+    cell_value,
+    filter_inputs,
+    help_of,
+    initial_custom,
+    people_choices,
+    posted_custom,
+)
+from .custom_fields import choices_of as custom_choices
 
 OPERATIONS = ("view", "add", "change", "delete", "export")
 
@@ -56,6 +71,7 @@ class Column:
     link: bool = False  # the cell links to the row's detail page
     default: bool = True  # shown until the person chooses their columns; False: offered only
     src: Callable[[object], str] | None = None  # kind "image": (row) -> the picture's URL
+    value: Callable[[object], object] | None = None  # a computed cell (custom fields): (row) -> value
 
     @property
     def name(self) -> str:
@@ -259,9 +275,17 @@ def display(value):
 # --- the list -------------------------------------------------------------------------------------
 
 
-def list_params(otype: ObjectType, get) -> dict:
-    """The GET parameters of a list page as crm list params (what a saved query stores)."""
+def filter_names(otype: ObjectType, user=None) -> set[str]:
+    """The GET names the list filters on: its declared filters and its filterable custom fields."""
     names = {f.name for f in otype.filters}
+    for definition in custom_filterable(otype, user):
+        names |= {i["name"] for i in filter_inputs(definition, {}, {})}
+    return names
+
+
+def list_params(otype: ObjectType, get, user=None) -> dict:
+    """The GET parameters of a list page as crm list params (what a saved query stores)."""
+    names = filter_names(otype, user)
     params: dict = {"filters": {name: get[name] for name in names if get.get(name)}}
     for key, name in (("q", "search"), ("sort", "sort"), ("group", "group_by")):
         if get.get(key):
@@ -269,8 +293,8 @@ def list_params(otype: ObjectType, get) -> dict:
     return params
 
 
-def params_query(otype: ObjectType, params: dict) -> str:
-    names = {f.name for f in otype.filters}
+def params_query(otype: ObjectType, params: dict, user=None) -> str:
+    names = filter_names(otype, user)
     query = {k: v for k, v in (params.get("filters") or {}).items() if k in names}
     for name, key in (("search", "q"), ("sort", "sort"), ("group_by", "group")):
         if params.get(name):
@@ -290,8 +314,14 @@ def _select_fields(otype: ObjectType, user, get, errors: dict) -> list[dict]:
                 "group_by",
             )
         )
-    if otype.sorts:
-        fields.append(("sort", _("Sort"), [(k, str(v)) for k, v in otype.sorts], "sort"))
+    sorts = [(k, str(v)) for k, v in otype.sorts]
+    for definition in custom_filterable(otype, user):
+        sorts += [
+            (f"custom.{definition.key}", _("%(field)s, ascending") % {"field": definition.label}),
+            (f"-custom.{definition.key}", _("%(field)s, descending") % {"field": definition.label}),
+        ]
+    if sorts:
+        fields.append(("sort", _("Sort"), sorts, "sort"))
     return [
         {
             "name": name,
@@ -304,23 +334,70 @@ def _select_fields(otype: ObjectType, user, get, errors: dict) -> list[dict]:
     ]
 
 
-def shown_columns(otype: ObjectType, user) -> list[Column]:
-    """The columns this person chose for the list, else the declared defaults."""
-    from tasklist.selectors import list_columns_for
+def custom_definitions_of(otype: ObjectType, user) -> list:
+    """The custom fields of the list's record type `user` sees (none for a list without them)."""
+    entity = LISTS[otype.list_entity].custom_entity if otype.list_entity in LISTS else None
+    return custom_fields_for(user, entity) if entity else []
 
-    chosen = list_columns_for(user=user, list_key=otype.list_key)
-    if chosen:
-        columns = [c for c in otype.columns if c.name in set(chosen)]
-        if columns:
-            return columns
-    return [c for c in otype.columns if c.default]
+
+def custom_filterable(otype: ObjectType, user) -> list:
+    return [d for d in custom_definitions_of(otype, user) if d.filterable]
+
+
+def custom_columns(otype: ObjectType, user, people: dict | None = None) -> list[Column]:
+    """A column per custom field `user` sees; the ones marked "column in the list" are shown by
+    default, the others offered. `people` (filled once a page is read) names person fields."""
+    people = people if people is not None else {}
+    return [
+        Column(
+            f"custom.{d.key}",
+            d.label,
+            kind=COLUMN_KINDS.get(d.kind, "text"),
+            default=d.show_in_list,
+            value=lambda obj, d=d: cell_value(d, obj, people),
+        )
+        for d in custom_definitions_of(otype, user)
+    ]
+
+
+def all_columns(otype: ObjectType, user=None, people: dict | None = None) -> list[Column]:
+    return [*otype.columns, *custom_columns(otype, user, people)]
+
+
+def shown_columns(otype: ObjectType, user, columns: list[Column] | None = None) -> list[Column]:
+    """The columns this person chose for the list (in their order), else their role's layout set by
+    an administrator, else the declared defaults."""
+    from tasklist.selectors import list_columns_for, list_layout_for_user
+
+    columns = columns if columns is not None else all_columns(otype, user)
+    by_name = {c.name: c for c in columns}
+    for chosen in (
+        list_columns_for(user=user, list_key=otype.list_key),
+        list_layout_for_user(user=user, list_key=otype.list_key),
+    ):
+        picked = [by_name[name] for name in chosen or () if name in by_name]
+        if picked:
+            return picked
+    return [c for c in columns if c.default]
 
 
 def _cell(column: Column, obj):
+    if column.value is not None:
+        return column.value(obj)
     value = display(attribute(obj, column.path))
     if column.kind == "image":
         return column.src(obj) if value is not None and column.src is not None else None
     return value
+
+
+def _people_on(rows, columns: list[Column]) -> dict:
+    """Display names of the people in the shown person-kind custom cells of a page (one query)."""
+    keys = [c.path[len("custom.") :] for c in columns if c.path.startswith("custom.")]
+    if not keys:
+        return {}
+    return people_labels(
+        value for obj in rows for key in keys if str(value := (obj.custom or {}).get(key)).isdigit()
+    )
 
 
 def _rows(otype: ObjectType, rows, columns: list[Column]) -> list[dict]:
@@ -367,7 +444,7 @@ def _bulk_actions(otype: ObjectType, user) -> list[dict]:
 def object_list(request, otype: ObjectType):
     user = request.user
     require(user, otype, "view")
-    params = list_params(otype, request.GET)
+    params = list_params(otype, request.GET, user)
     try:
         page_number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
@@ -382,19 +459,27 @@ def object_list(request, otype: ObjectType):
             groups = list_groups(user=user, entity=otype.list_entity, params=params)
     except ValidationFailed as error:
         errors = {k: [str(m) for m in v] for k, v in error.fields.items()}
-    query = params_query(otype, params)
+    query = params_query(otype, params, user)
     saved = list(saved_queries_for(user=user, entity=otype.list_entity).select_related("shared_with"))
     shared_labels = group_labels(entry.shared_with.name for entry in saved if entry.shared_with)
     for entry in saved:
-        entry.query_string = params_query(otype, entry.params)
+        entry.query_string = params_query(otype, entry.params, user)
         entry.shared_label = shared_labels.get(entry.shared_with.name, "") if entry.shared_with else ""
     sums = _sum_fields(otype)
-    columns = shown_columns(otype, user)
+    people: dict = {}
+    offered = all_columns(otype, user, people)
+    columns = shown_columns(otype, user, offered)
+    people.update(_people_on(page["rows"], columns))
+    filterable = custom_filterable(otype, user)
+    person_choices = people_choices() if any(d.kind == "person" for d in filterable) else []
     context = {
         "otype": otype,
         "page": page,
         "columns": columns,
-        "column_choices": [(c, c in columns) for c in otype.columns],
+        "column_choices": [(c, True) for c in columns] + [(c, False) for c in offered if c not in columns],
+        "custom_filters": [
+            i for d in filterable for i in filter_inputs(d, request.GET, errors, person_choices)
+        ],
         "rows": _rows(otype, page["rows"], columns),
         "groups": [{**g, "sums": [(label, g.get(key) or 0) for key, label in sums]} for g in groups],
         "totals": [(label, totals.get(key) or 0) for key, label in sums],
@@ -432,7 +517,7 @@ def object_export(request, otype: ObjectType):
     require(request.user, otype, "export")
     try:
         data = list_export(
-            actor=request.user, entity=otype.list_entity, params=list_params(otype, request.GET)
+            actor=request.user, entity=otype.list_entity, params=list_params(otype, request.GET, request.user)
         )
     except DomainError as error:
         messages.error(request, str(error.message))
@@ -466,7 +551,7 @@ def object_save_query(request, otype: ObjectType):
         messages.error(request, str(error.message))
         return redirect(otype.url("list"))
     messages.success(request, _("Saved the query “%(name)s”.") % {"name": saved.name})
-    return redirect(otype.url("list") + "?" + params_query(otype, saved.params))
+    return redirect(otype.url("list") + "?" + params_query(otype, saved.params, request.user))
 
 
 def object_delete_query(request, otype: ObjectType, saved_query_id: int):
@@ -484,11 +569,18 @@ def object_columns(request, otype: ObjectType):
     """Keep the columns the person ticked for this list ("reset" goes back to the defaults)."""
     require(request.user, otype, "view")
     columns = [] if request.POST.get("reset") else request.POST.getlist("columns")
+    # the chooser's position boxes order the columns (no positions: the declared order)
+    positions = {
+        name: int(raw) for name in columns if (raw := request.POST.get(f"order_{name}", "").strip()).isdigit()
+    }
+    if positions:
+        columns = sorted(columns, key=lambda name: positions.get(name, 999))
     list_columns_set(
         actor=request.user,
         list_key=otype.list_key,
         columns=columns,
-        offered=[c.name for c in otype.columns],
+        offered=[c.name for c in all_columns(otype, request.user)],
+        keep_order=bool(positions),
     )
     return redirect(_safe_list_url(otype, request.POST.get("next", "")))
 
@@ -545,13 +637,18 @@ def facts(obj, names) -> list[tuple[str, object]]:
     return rows
 
 
+def _custom_facts(user, otype: ObjectType, obj) -> list[tuple[str, object]]:
+    entity = LISTS[otype.list_entity].custom_entity if otype.list_entity in LISTS else None
+    return custom_rows(user, obj, entity) if entity and hasattr(obj, "custom") else []
+
+
 def object_detail(request, otype: ObjectType, pk: int):
     obj = get_or_404(request.user, otype, pk, "view")
     user = request.user
     context = {
         "otype": otype,
         "obj": obj,
-        "facts": facts(obj, otype.detail_fields),
+        "facts": facts(obj, otype.detail_fields) + _custom_facts(user, otype, obj),
         "edit_url": otype.url("edit", obj)
         if otype.has_page("edit") and allowed(user, otype, "change", obj)
         else "",
@@ -632,15 +729,45 @@ def form_fields_of(specs, otype: ObjectType, user, values: dict, errors: dict) -
     return rows
 
 
+def custom_form_definitions(otype: ObjectType | None, user, entity: str | None = None) -> list:
+    """The custom fields the generic form offers `user` (the ones they may edit); `entity` names
+    the record type of a form of its own (the order form)."""
+    if entity is None:
+        entity = LISTS[otype.list_entity].custom_entity if otype.list_entity in LISTS else None
+        if not entity or not hasattr(otype.model, "custom"):
+            return []
+    return custom_fields_for(user, entity, action="change")
+
+
+def custom_form_fields(definitions, values: dict, errors: dict) -> list[dict]:
+    people = people_choices() if any(d.kind == "person" for d in definitions) else []
+    return [
+        {
+            "name": f"custom.{d.key}",
+            "label": d.label,
+            "kind": FORM_KINDS.get(d.kind, "text"),
+            "value": values.get(f"custom.{d.key}", [] if d.kind == "multi_choice" else ""),
+            "choices": custom_choices(d, people),
+            "required": d.required,
+            "maxlength": d.max_length if d.kind in ("text", "long_text") else None,
+            "help": help_of(d),
+            "errors": errors.get(f"custom.{d.key}", []),
+        }
+        for d in definitions
+    ]
+
+
 def render_form(request, otype: ObjectType, *, obj, values, errors, status=200, title="", back=""):
     page = "new" if obj is None else "edit"
-    names = {f.name for f in otype.fields(page)}
+    definitions = custom_form_definitions(otype, request.user)
+    names = {f.name for f in otype.fields(page)} | {f"custom.{d.key}" for d in definitions}
     context = {
         "otype": otype,
         "obj": obj,
         "title": title,
         "back": back,
-        "fields": form_fields(otype, page, request.user, values, errors),
+        "fields": form_fields(otype, page, request.user, values, errors)
+        + custom_form_fields(definitions, values, errors),
         "multipart": any(spec.kind == "file" for spec in otype.fields(page)),
         "errors": errors,
         # errors of fields the form does not show (e.g. the service's own checks) go on top
@@ -659,9 +786,14 @@ def object_create(request, otype: ObjectType):
         initial = otype.initial(request.user, request.GET) if otype.initial else {}
         return render_form(request, otype, obj=None, values=initial, errors={}, title=title, back=back)
     values = posted_values(otype, request.POST, "new", request.FILES)
+    definitions = custom_form_definitions(otype, request.user)
+    custom = posted_custom(request.POST, definitions)
     try:
-        obj = otype.create(request.user, values, request)
+        obj = save_with_custom(
+            request.user, definitions, custom, lambda: otype.create(request.user, values, request), new=True
+        )
     except DomainError as error:
+        values.update({f"custom.{k}": v for k, v in custom.items()})
         return render_form(
             request, otype, obj=None, values=values, errors=located(error), status=400, title=title, back=back
         )
@@ -673,18 +805,48 @@ def object_edit(request, otype: ObjectType, pk: int):
     obj = get_or_404(request.user, otype, pk, "change")
     title = _("Edit %(name)s") % {"name": obj}
     back = otype.url("detail", obj)
+    definitions = custom_form_definitions(otype, request.user)
     if request.method != "POST":
         values = {spec.name: _initial_value(obj, spec.name) for spec in otype.fields("edit")}
+        values.update(initial_custom(obj, definitions))
         return render_form(request, otype, obj=obj, values=values, errors={}, title=title, back=back)
     values = posted_values(otype, request.POST, "edit", request.FILES)
+    custom = posted_custom(request.POST, definitions)
     try:
-        otype.update(request.user, obj, values)
+        save_with_custom(
+            request.user, definitions, custom, lambda: otype.update(request.user, obj, values) or obj
+        )
     except DomainError as error:
+        values.update({f"custom.{k}": v for k, v in custom.items()})
         return render_form(
             request, otype, obj=obj, values=values, errors=located(error), status=400, title=title, back=back
         )
     messages.success(request, _("Saved."))
     return redirect(back)
+
+
+def save_with_custom(user, definitions, custom: dict, save: Callable, *, new: bool = False):
+    """Run the entity's own save and write its custom fields, all or nothing; the errors of both
+    come back together (the custom ones are checked before the save)."""
+    if not definitions:
+        return save()
+    custom_errors: dict = {}
+    entity = definitions[0].entity
+    try:
+        clean_custom_fields(entity, custom, actor=user, definitions={d.key: d for d in definitions})
+    except ValidationFailed as error:
+        custom_errors = dict(error.fields)
+    try:
+        with transaction.atomic():
+            obj = save()
+            if custom_errors:
+                raise ValidationFailed(_("Some custom fields are invalid."), fields=custom_errors)
+            custom_values_set(actor=user, obj=obj, values=custom, new=new)
+    except DomainError as error:
+        if custom_errors and error.fields is not custom_errors:
+            raise ValidationFailed(error.message, fields={**error.fields, **custom_errors}) from None
+        raise
+    return obj
 
 
 def object_delete(request, otype: ObjectType, pk: int):

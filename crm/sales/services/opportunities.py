@@ -153,7 +153,7 @@ def opportunity_create(
     if contact is not None and contact.customer_id != customer.pk:
         errors.setdefault("contact", []).append(_g("The contact works at another customer."))
     try:
-        cleaned["custom"] = clean_custom_fields("opportunity", custom)
+        cleaned["custom"] = clean_custom_fields("opportunity", custom, partial=custom is None, actor=actor)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if errors:

@@ -66,6 +66,20 @@ SECTIONS = [
         "manage:sales_processes",
         _("Sales processes and their stages: probabilities, required fields, approvals."),
     ),
+    Section(
+        "data",
+        _("Data model"),
+        "crm.manage_data_model",
+        "manage:custom_fields",
+        _("Custom fields of records, choice lists, and each role's list columns."),
+    ),
+    Section(
+        "service",
+        _("Service settings"),
+        "crm.manage_service_settings",
+        "manage:sla_policies",
+        _("SLA policies and the company calendar of working hours and holidays."),
+    ),
 ]
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 

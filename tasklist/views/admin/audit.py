@@ -42,6 +42,16 @@ OBJECT_TYPES = {
         ("crm.customerpool", gettext_lazy("Customer pools")),
         ("crm.customerlevel", gettext_lazy("Customer levels")),
     ],
+    "data": [
+        ("crm.customfielddefinition", gettext_lazy("Custom fields")),
+        ("crm.choiceoption", gettext_lazy("Choice options")),
+        ("tasklist.listlayout", gettext_lazy("List layouts")),
+    ],
+    "service": [
+        ("crm.slapolicy", gettext_lazy("SLA policies")),
+        ("crm.workinghours", gettext_lazy("Working hours")),
+        ("crm.calendarday", gettext_lazy("Holidays and make-up days")),
+    ],
 }
 # sign-ins are in the accounts' own history, not in the change log of the section
 CHANGE_ACTIONS = [

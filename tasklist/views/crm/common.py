@@ -11,7 +11,11 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ChoiceList, ChoiceOption, CreditLevel, CustomFieldDefinition
+from crm.selectors.custom_fields import custom_fields_for
 from org.permissions import user_can, viewable_through_tasks
+
+from ..custom_fields import FORM_KINDS, help_of, initial_custom, people_choices, posted_custom
+from ..custom_fields import choices_of as custom_choices
 
 
 def permission(perm: str):
@@ -56,6 +60,7 @@ class FieldSpec:
     choice_list: str = ""
     required: bool = False
     maxlength: int | None = None
+    help: str = ""
 
 
 # The card's field groups (FEATURES C1), in the order the card and the form show them.
@@ -108,24 +113,21 @@ def option_choices() -> dict[str, list[ChoiceOption]]:
     return result
 
 
-def custom_definitions() -> list[CustomFieldDefinition]:
-    """The administrator-defined fields of the customer card (C9), in their order."""
-    return list(
-        CustomFieldDefinition.objects.filter(
-            entity=CustomFieldDefinition.Entity.CUSTOMER, active=True
-        ).order_by("sort_order", "key")
-    )
+def custom_definitions(user=None, action: str = "change") -> list[CustomFieldDefinition]:
+    """The administrator-defined fields of the customer card (C9) `user` may fill in, in order."""
+    return custom_fields_for(user, CustomFieldDefinition.Entity.CUSTOMER, action=action)
 
 
 def custom_specs(definitions) -> tuple[FieldSpec, ...]:
-    kinds = {"number": "number", "date": "date", "choice": "option"}
+    kinds = {**FORM_KINDS, "choice": "option", "person": "option"}
     return tuple(
         FieldSpec(
             f"custom.{d.key}",
             d.label,
             kinds.get(d.kind, "text"),
             required=d.required,
-            maxlength=d.max_length if d.kind == "text" else None,
+            maxlength=d.max_length if d.kind in ("text", "long_text") else None,
+            help=help_of(d),
         )
         for d in definitions
     )
@@ -140,12 +142,11 @@ def form_values(post, definitions=()) -> tuple[dict, dict]:
             values[spec.name] = post.get(spec.name) == "on"
         else:
             values[spec.name] = post.get(spec.name, "")
-    custom = {d.key: post.get(f"custom.{d.key}", "") for d in definitions}
-    return values, custom
+    return values, posted_custom(post, definitions)
 
 
 def initial_values(customer, definitions=()) -> dict:
-    values = {f"custom.{d.key}": str((customer.custom or {}).get(d.key, "")) for d in definitions}
+    values = initial_custom(customer, definitions)
     for spec in FORM_FIELDS:
         if spec.kind == "option":
             values[spec.name] = str(getattr(customer, f"{spec.name}_id") or "")
@@ -159,7 +160,8 @@ def form_rows(values: dict, errors: dict, definitions=()) -> list[dict]:
     """Field groups with value, choices and errors, ready for the form template."""
     options = option_choices()
     groups = []
-    choices_of = {f"custom.{d.key}": [(str(c), str(c)) for c in d.choices or []] for d in definitions}
+    people = people_choices() if any(d.kind == "person" for d in definitions) else []
+    choices_of = {f"custom.{d.key}": custom_choices(d, people) for d in definitions}
     field_groups = list(FIELD_GROUPS)
     if definitions:
         field_groups.append((_("More fields"), custom_specs(definitions)))

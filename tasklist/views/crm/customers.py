@@ -32,6 +32,7 @@ from crm.models import (
     ServiceRequest,
     ShareLevel,
 )
+from crm.selectors.custom_fields import custom_rows
 from crm.selectors.customers import customer_card, customer_get
 from crm.selectors.dedup import customer_find_duplicates
 from crm.selectors.documents import documents_for_customer
@@ -293,11 +294,7 @@ def customer_detail(request, pk: int):
         "invite_email": next((c.email for c in contacts if c.is_primary and c.email), customer.email),
         "share_levels": ShareLevel.choices,
         "document_kinds": Document.Kind.choices,
-        "custom_rows": [
-            (d.label, customer.custom[d.key])
-            for d in custom_definitions()
-            if d.key in (customer.custom or {})
-        ]
+        "custom_rows": [row for row in custom_rows(user, customer, "customer") if row[1] is not None]
         if tab == "overview"
         else [],
     }
@@ -309,7 +306,7 @@ def customer_detail(request, pk: int):
 
 
 def _render_form(request, *, customer, values, errors, duplicates=(), status=200, definitions=None):
-    definitions = custom_definitions() if definitions is None else definitions
+    definitions = custom_definitions(request.user) if definitions is None else definitions
     context = {
         "customer": customer,
         "groups": form_rows(values, errors, definitions),
@@ -352,7 +349,7 @@ def customer_new(request):
     customer, page = _submit(
         request,
         None,
-        custom_definitions(),
+        custom_definitions(request.user),
         lambda values, custom, allow_duplicate: customer_create(
             actor=request.user,
             allow_duplicate=allow_duplicate,
@@ -369,7 +366,7 @@ def customer_new(request):
 @permission("crm.change_customer")
 def customer_edit(request, pk: int):
     customer = _customer_or_404(request.user, pk, "change")
-    definitions = custom_definitions()
+    definitions = custom_definitions(request.user)
     if request.method != "POST":
         return _render_form(
             request, customer=customer, values=initial_values(customer, definitions), errors={}

@@ -27,7 +27,16 @@ from crm.services.quotations import (
     quotation_send,
 )
 
-from ..objects import BulkAction, Column, FormField, ObjectType
+from ..custom_fields import posted_custom
+from ..objects import (
+    BulkAction,
+    Column,
+    FormField,
+    ObjectType,
+    custom_form_definitions,
+    custom_form_fields,
+    save_with_custom,
+)
 from .common import permission
 from .sales import BY_STATUS_OWNER_CUSTOMER, status_and_owner
 
@@ -316,13 +325,24 @@ def order_new(request):
     errors: dict = {}
     values = {"delivery_on": "", "notes": ""}
     rows = [{} for _ in range(EMPTY_ROWS)]
+    definitions = custom_form_definitions(None, request.user, entity="order")
+    custom: dict = {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in values}
         rows, lines = read_lines(request.POST, with_tax=False)
         service_lines = [{k: v for k, v in line.items() if k != "row"} for line in lines]
+        custom = posted_custom(request.POST, definitions)
         try:
-            with transaction.atomic():
-                order = order_create(actor=request.user, customer=customer, lines=service_lines, **values)
+            with transaction.atomic():  # the order, its custom fields and its submission, or nothing
+                order = save_with_custom(
+                    request.user,
+                    definitions,
+                    custom,
+                    lambda: order_create(
+                        actor=request.user, customer=customer, lines=service_lines, **values
+                    ),
+                    new=True,
+                )
                 if request.POST.get("submit") == "approval":
                     order_set_status(actor=request.user, order=order, status=Order.Status.SUBMITTED)
         except DomainError as error:
@@ -332,5 +352,11 @@ def order_new(request):
             messages.success(request, _("Order %(code)s saved.") % {"code": order.code})
             return redirect("crm:order_detail", order.pk)
     context = _line_form_context(customer=customer, rows=rows, errors=errors, with_tax=False)
-    context.update({"values": values, "title": _("New order")})
+    context.update(
+        {
+            "values": values,
+            "title": _("New order"),
+            "fields": custom_form_fields(definitions, {f"custom.{k}": v for k, v in custom.items()}, errors),
+        }
+    )
     return render(request, "tasklist/crm/order_form.html", context, status=400 if errors else 200)

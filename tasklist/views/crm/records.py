@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
 from crm.sales.selectors import process_stages
+from crm.selectors.custom_fields import custom_rows
 from crm.selectors.receivables import order_balance
 from engine.models import ProcessInstance
 
@@ -170,6 +171,7 @@ def order_detail(request, pk: int):
             ),
             (gettext_lazy("Paid (CNY)"), balance.paid),
             (gettext_lazy("Outstanding (CNY)"), balance.outstanding),
+            *custom_rows(request.user, order),
         ],
         extra={"lines": lines, "payments": payments, "kind": gettext_lazy("Order")},
     )

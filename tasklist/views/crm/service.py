@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, ValidationFailed
 from crm.models import Activity, ChoiceList, Complaint, Consultation, Contact, Product, ServiceRequest
+from crm.selectors.custom_fields import custom_rows
 from crm.service.selectors import (
     SLA_STATES,
     case_tasks,
@@ -291,7 +292,7 @@ def _case_page(request, model, pk: int, *, errors: dict | None = None, status: i
         "otype": otype,
         "obj": case,
         "customer": case.customer,
-        "facts": _facts(case, fact_names),
+        "facts": _facts(case, fact_names) + custom_rows(user, case),
         "sla": sla_state_of(case),
         "sla_label": dict(SLA_STATES).get(sla_state_of(case), ""),
         "timeline": case_timeline(case),
