@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "crm",
     "crm.processes",
     "office",
+    "knowledge",
+    "training",
     "tasklist",
     "portal",
     "reports",

@@ -24,6 +24,8 @@ urlpatterns = [
     path("designer/", include("tasklist.designer_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("integrations.urls")),
+    path("knowledge/", include("tasklist.knowledge_urls")),
+    path("training/", include("tasklist.training_urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),
     path("admin/", admin.site.urls),
