@@ -152,7 +152,7 @@ def material_add(
             errors.setdefault("url", []).append(_g("At most %(n)d characters.") % {"n": 500})
     else:
         errors.setdefault("file", []).append(_g("Choose a file or give a web address."))
-    default_title = PurePath(found[0]).stem if found else ""
+    default_title = PurePath(found[0]).stem if found else url[:200]
     title = _text(title or default_title, "title", errors, max_length=200)
     if errors:
         raise ValidationFailed(_("The material could not be added."), fields=errors)
