@@ -14,7 +14,7 @@ from tests.crm.factories import CustomerFactory
 from tests.factories import DepartmentFactory, EmployeeFactory, GroupFactory, UserFactory
 
 READ = ["knowledge.view_article", "knowledge.view_category", "knowledge.view_tag"]
-WRITE = READ + ["knowledge.add_article", "knowledge.change_article", "knowledge.add_category"]
+WRITE = [*READ, "knowledge.add_article", "knowledge.change_article", "knowledge.add_category"]
 DESK = ["crm.view_customer", "crm.view_complaint", "crm.change_complaint", "crm.view_servicerequest"]
 
 

@@ -15,7 +15,7 @@ def _article(actor, title, body, **kwargs):
 
 def test_tokens_cut_chinese_into_pairs_and_fold_english():
     # given a mixed text with full-width letters
-    text = "打印机卡纸 Printer ＰＤＦ 锁"
+    text = "打印机卡纸 Printer \uff30\uff24\uff26 锁"  # full-width PDF
     # when it is cut
     pieces = search.tokens(text)
     # then Chinese runs become overlapping pairs, a lone character stays, English is lower case

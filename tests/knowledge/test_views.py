@@ -62,7 +62,7 @@ def test_an_edit_is_a_new_version_and_the_old_one_shows_its_changes(client, kb):
     )
     assert response.status_code == 302
     page = client.get(reverse("knowledge:article_version", args=[article.pk, 2])).content.decode()
-    assert '<span class="kb-removed">− Hold 10 s</span>' in page
+    assert '<span class="kb-removed">\u2212 Hold 10 s</span>' in page
     assert '<span class="kb-added">+ Hold 30 s</span>' in page
 
 

@@ -12,7 +12,7 @@ from training.models import Course
 from training.services import course_save, material_add, question_add
 
 LEARNER = ["training.view_course", "training.view_assignment"]
-MANAGER = LEARNER + ["training.add_course", "training.change_course", "training.report_course"]
+MANAGER = [*LEARNER, "training.add_course", "training.change_course", "training.report_course"]
 
 
 @pytest.fixture

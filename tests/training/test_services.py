@@ -130,7 +130,7 @@ def test_report_per_department(school):
     # given Ann completed with 100, Bob failed with 0 and is overdue, Cat has not started
     right = {school.first.pk: right_answers(school.first), school.second.pk: right_answers(school.second)}
     wrong = {school.first.pk: wrong_answer(school.first), school.second.pk: wrong_answer(school.second)}
-    ann, bob, cat = (_assign(school, u) for u in (school.ann, school.bob, school.cat))
+    ann, bob, _cat = (_assign(school, u) for u in (school.ann, school.bob, school.cat))
     material_done(actor=school.ann, assignment=ann, material=school.material)
     quiz_submit(actor=school.ann, assignment=ann, answers=right)
     quiz_submit(actor=school.bob, assignment=bob, answers=wrong)

@@ -32,7 +32,7 @@ def test_a_learner_completes_a_course_through_the_pages(client, school):
     quiz_url = reverse("training:quiz", args=[assignment.pk])
     response = client.post(quiz_url, {f"q{school.first.pk}": right_answers(school.first)})
     assert response.status_code == 400
-    assert 'id="question-%d" aria-invalid="true"' % school.second.pk in response.content.decode()
+    assert f'id="question-{school.second.pk}" aria-invalid="true"' in response.content.decode()
     # answered right, it passes and the course is complete
     response = client.post(
         quiz_url,
