@@ -4,9 +4,12 @@ Choice: PostgreSQL full-text search over our own tokens, not trigrams. Chinese h
 PostgreSQL's parser would index a whole sentence as one word; we cut the text ourselves the way
 Lucene's CJK analyzer does: English words as words, Chinese runs as overlapping character pairs
 (打印机卡纸 -> 打印 印机 机卡 卡纸). A query is cut the same way and all its pieces must match.
-The tokens feed a weighted tsvector column (title and tags A, text C; migration 0002) with a GIN
-index, so a search is one index lookup plus ranking (ts_rank) at any article count, and a
-two-character word (卡纸, 发票), the commonest Chinese query, is an index hit. Trigrams cannot
+The tokens feed two generated tsvector columns with GIN indexes (migration 0002): the title and
+tags, and everything weighted (title and tags A, text C). A search is an index lookup: title
+matches rank first, then matches in the text; ranking (ts_rank) reads each candidate's vector, so
+the candidates are bounded (the most helpful and newest first) and a word found in most articles
+costs no more than a rare one. A two-character word (卡纸, 发票), the commonest Chinese query, is an
+index hit. Trigrams cannot
 index a two-character pattern at all (the CRM needed extra bigram indexes for that), rank long
 texts poorly and index every body three characters at a time. docs/benchmarks.md has both
 measured at 50,000 articles (bench/knowledge_search.py).
@@ -78,6 +81,13 @@ def _tsquery(terms: list[str], *, joiner: str, prefix_last: bool) -> str:
 
 _MATCH_SQL = "knowledge_article.search_vector @@ to_tsquery('english'::regconfig, %s)"
 _RANK_SQL = "ts_rank(knowledge_article.search_vector, to_tsquery('english'::regconfig, %s))"
+_TITLE_MATCH_SQL = "knowledge_article.title_vector @@ to_tsquery('english'::regconfig, %s)"
+_TITLE_RANK_SQL = "ts_rank(knowledge_article.title_vector, to_tsquery('english'::regconfig, %s))"
+# Ranking reads each matching article's vector; a word in most articles would have every one
+# read. So at most this many title matches, and this many matches in the text only, are ranked:
+# those that solved the most cases, then the newest. A search that broad is refined by typing more.
+TITLE_CANDIDATES = 500
+TEXT_CANDIDATES = 200
 
 
 def _postgres() -> bool:
@@ -91,20 +101,66 @@ def _boost(helpful: int) -> float:
 
 @dataclass(frozen=True)
 class Hit:
-    article: Article
+    pk: int
     score: float
 
 
-def _sqlite_score(article: Article, terms: list[str]) -> float:
-    title = article.search_title.split()
-    body = article.search_body
+def _sqlite_score(title_tokens: str, body_tokens: str, terms: list[str]) -> float:
+    title = title_tokens.split()
     score = 0.0
     for term in terms:
         if any(word.startswith(term) for word in title):
             score += 3
-        if term in body:
+        if term in body_tokens:
             score += 1
     return score
+
+
+def _ranked(queryset: QuerySet, match: str, rank: str, query: str, limit: int, exclude=()) -> list[tuple]:
+    """(pk, rank, helpful) of at most `limit` matches: the most helpful and newest first, then
+    ranked (two short queries: the candidates by index, then the rank of those only)."""
+    from django.db.models import F
+
+    candidates = list(
+        queryset.filter(RawSQL(match, [query], output_field=BooleanField()))  # noqa: S611
+        .exclude(pk__in=list(exclude))
+        .order_by(F("helpful_count").desc(), F("pk").desc())
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not candidates:
+        return []
+    return list(
+        Article.objects.filter(pk__in=candidates)
+        .annotate(rank=RawSQL(rank, [query], output_field=FloatField()))  # noqa: S611
+        .values_list("pk", "rank", "helpful_count")
+    )
+
+
+def _postgres_hits(queryset: QuerySet, query: str) -> list[Hit]:
+    """Title and tag matches above matches in the text only; within each, by relevance times the
+    cases the article solved."""
+    titled = _ranked(queryset, _TITLE_MATCH_SQL, _TITLE_RANK_SQL, query, TITLE_CANDIDATES)
+    text = _ranked(queryset, _MATCH_SQL, _RANK_SQL, query, TEXT_CANDIDATES, exclude=[pk for pk, *_ in titled])
+    return [Hit(pk, 1_000 + rank * _boost(helpful)) for pk, rank, helpful in titled] + [
+        Hit(pk, rank * _boost(helpful)) for pk, rank, helpful in text
+    ]
+
+
+def _sqlite_hits(queryset: QuerySet, terms: list[str], *, every: bool) -> list[Hit]:
+    condition = Q() if every else Q(pk__in=[])
+    for term in terms:
+        one = Q(search_title__contains=term) | Q(search_body__contains=term)
+        condition = condition & one if every else condition | one
+    rows = (
+        queryset.filter(condition)
+        .order_by("-pk")
+        .values_list("pk", "search_title", "search_body", "helpful_count")[:SQLITE_CANDIDATES]
+    )
+    return [Hit(pk, _sqlite_score(title, body, terms) * _boost(helpful)) for pk, title, body, helpful in rows]
+
+
+def _best(hits: list[Hit], limit: int) -> list[Hit]:
+    return sorted(hits, key=lambda h: (-h.score, -h.pk))[:limit]
 
 
 def search_articles(queryset: QuerySet, text: str, *, limit: int = 50) -> list[Hit]:
@@ -114,22 +170,8 @@ def search_articles(queryset: QuerySet, text: str, *, limit: int = 50) -> list[H
     if not terms:
         return []
     if _postgres():
-        query = _tsquery(terms, joiner="&", prefix_last=True)
-        rows = (
-            queryset.filter(RawSQL(_MATCH_SQL, [query], output_field=BooleanField()))  # noqa: S611
-            .annotate(rank=RawSQL(_RANK_SQL, [query], output_field=FloatField()))  # noqa: S611
-            .select_related("category")
-            .order_by("-rank", "-helpful_count", "-pk")[: limit * 2]
-        )
-        hits = [Hit(a, a.rank * _boost(a.helpful_count)) for a in rows]
-    else:
-        condition = Q()
-        for term in terms:
-            condition &= Q(search_title__contains=term) | Q(search_body__contains=term)
-        rows = queryset.filter(condition).select_related("category").order_by("-pk")[:SQLITE_CANDIDATES]
-        hits = [Hit(a, _sqlite_score(a, terms) * _boost(a.helpful_count)) for a in rows]
-    hits.sort(key=lambda h: (-h.score, -h.article.pk))
-    return hits[:limit]
+        return _best(_postgres_hits(queryset, _tsquery(terms, joiner="&", prefix_last=True)), limit)
+    return _best(_sqlite_hits(queryset, terms, every=True), limit)
 
 
 def similar_case_articles(
@@ -147,27 +189,18 @@ def similar_case_articles(
     scores: dict[int, float] = {}
     if terms:
         if _postgres():
-            query = _tsquery(terms, joiner="|", prefix_last=False)
-            rows = (
-                queryset.filter(RawSQL(_MATCH_SQL, [query], output_field=BooleanField()))  # noqa: S611
-                .annotate(rank=RawSQL(_RANK_SQL, [query], output_field=FloatField()))  # noqa: S611
-                .order_by("-rank")
-                .values_list("pk", "rank")[:50]
-            )
-            # ts_rank of an OR query is small; scaled so one shared word is about one helpful case
-            scores = {pk: rank * 10 for pk, rank in rows}
+            hits = _postgres_hits(queryset, _tsquery(terms, joiner="|", prefix_last=False))
+            # an OR query ranks low; scaled so sharing the words is worth about one helpful case
+            # title words in common count like one helpful case more
+            scores = {h.pk: (h.score - 1_000) * 10 + 1 if h.score >= 1_000 else h.score * 10 for h in hits}
         else:
-            condition = Q()
-            for term in terms:
-                condition |= Q(search_title__contains=term) | Q(search_body__contains=term)
-            candidates = queryset.filter(condition).order_by("-pk")[:SQLITE_CANDIDATES]
-            for article in candidates:
-                scores[article.pk] = _sqlite_score(article, terms) / len(terms) * 3
+            scores = {h.pk: h.score / len(terms) * 3 for h in _sqlite_hits(queryset, terms, every=False)}
     if case_category_id is not None:
         helped = (
             CaseLink.objects.filter(
                 case_type_id=case_type_id, case_category_id=case_category_id, helpful=True
             )
+            .filter(article__in=queryset)
             .values_list("article_id", flat=True)
             .order_by()
         )
@@ -178,9 +211,4 @@ def similar_case_articles(
             scores[article_id] = scores.get(article_id, 0.0) + count
     for pk in exclude:
         scores.pop(pk, None)
-    if not scores:
-        return []
-    articles = {a.pk: a for a in queryset.filter(pk__in=list(scores)).select_related("category")}
-    hits = [Hit(a, scores[pk] * _boost(a.helpful_count)) for pk, a in articles.items()]
-    hits.sort(key=lambda h: (-h.score, -h.article.pk))
-    return hits[:limit]
+    return _best([Hit(pk, score) for pk, score in scores.items()], limit)

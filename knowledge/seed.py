@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from org.models import User
 from org.seed import patterns_grant
 
-from .models import Article, Category
+from .models import Article, ArticleVersion, Category
 from .services import article_create
 
 # group -> permission patterns added for the knowledge base
@@ -118,4 +118,5 @@ def seed_demo(stdout) -> None:
                 public=public,
             )
             Article.objects.filter(pk=article.pk).update(author=author)
+            ArticleVersion.objects.filter(article=article).update(edited_by=author)
     stdout.write(f"  knowledge: {Category.objects.count()} categories, {Article.objects.count()} articles")

@@ -73,8 +73,7 @@ def article_list(
         queryset = queryset.filter(status=status)
     text = (text or "").strip()[:200]
     if text:
-        hits = search.search_articles(queryset, text, limit=limit)
-        ids = [h.article.pk for h in hits]
+        ids = [h.pk for h in search.search_articles(queryset, text, limit=limit)]
         by_pk = {a.pk: a for a in _listed(Article.objects.filter(pk__in=ids))}
         return ArticleList([by_pk[pk] for pk in ids if pk in by_pk], True)
     return ArticleList(list(_listed(queryset.order_by("-updated_at", "-pk"))[:limit]), False)
@@ -149,18 +148,26 @@ def case_panel(user, case, *, text: str, query: str = "") -> CasePanel:
     )
     linked = [LinkedArticle(link, link.article) for link in links if link.article_id in readable_ids]
     exclude = {link.article_id for link in links}
-    similar = search.similar_case_articles(
-        readable,
-        case_type_id=content_type.pk,
-        case_category_id=getattr(case, "category_id", None),
-        text=text,
-        exclude=exclude,
-    )
-    results = []
+    similar_ids = [
+        h.pk
+        for h in search.similar_case_articles(
+            readable,
+            case_type_id=content_type.pk,
+            case_category_id=getattr(case, "category_id", None),
+            text=text,
+            exclude=exclude,
+        )
+    ]
+    result_ids = []
     if query.strip():
-        results = [
-            h.article
-            for h in search.search_articles(readable, query, limit=10)
-            if h.article.pk not in exclude
-        ]
-    return CasePanel(linked, [h.article for h in similar], results, query.strip())
+        result_ids = [h.pk for h in search.search_articles(readable, query, limit=10) if h.pk not in exclude]
+    by_pk = {
+        a.pk: a
+        for a in Article.objects.filter(pk__in=similar_ids + result_ids).only("pk", "title", "helpful_count")
+    }
+    return CasePanel(
+        linked,
+        [by_pk[pk] for pk in similar_ids if pk in by_pk],
+        [by_pk[pk] for pk in result_ids if pk in by_pk],
+        query.strip(),
+    )

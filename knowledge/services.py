@@ -187,7 +187,7 @@ def article_create(
         status=status,
         public=public,
         groups=list(groups),
-        note=note or _g("First version"),
+        note=note,
     )
     audit_record(action="create", actor=actor, obj=article, changes=diff({}, snapshot(article)))
     return article
