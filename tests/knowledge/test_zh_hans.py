@@ -13,8 +13,8 @@ from tests.zh_hans_crawl import bilingual_data, english_phrases, untranslated, v
 def _pages() -> list[tuple[str, str]]:
     from crm.models import Complaint, Consultation, ServiceRequest
     from knowledge.models import Article
-    from portal.models import PortalAccount
     from org.models import User
+    from portal.models import PortalAccount
     from training.models import Assignment, Course
 
     article = Article.objects.filter(public=True).order_by("pk").first()
