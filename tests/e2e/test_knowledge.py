@@ -59,6 +59,7 @@ def test_a_service_rep_finds_an_article_from_a_complaint_and_links_it(world, liv
     expect(panel.get_by_role("heading", name="Articles that solved similar cases")).to_be_visible()
     suggestion = panel.get_by_role("link", name="打印机卡纸处理 Clearing a paper jam")
     expect(suggestion).to_be_visible()
+    screenshot(page, "knowledge-complaint-suggestions")
     # a search in the panel finds another article by an English word
     panel.get_by_label("Search the knowledge base").fill("invoice")
     panel.get_by_role("button", name="Search").click()
@@ -93,6 +94,16 @@ def test_a_service_rep_finds_an_article_from_a_complaint_and_links_it(world, liv
     expect(page.get_by_role("heading", name="Versions")).to_be_visible()
     assert_accessible(page, context="article")
     screenshot(page, "knowledge-article")
+
+
+def test_the_knowledge_base_on_a_phone(world, live_server, browser, sign_in):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, "xu.li", next_path="/knowledge/?q=卡纸")
+    expect(page.get_by_role("link", name="打印机卡纸处理 Clearing a paper jam")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "knowledge-search-phone")
+    context.close()
 
 
 def test_a_customer_finds_a_public_article_in_the_portal(world, live_server, browser):
@@ -162,5 +173,10 @@ def test_an_employee_completes_an_assigned_course_and_the_report_shows_it(
     with page.expect_download() as download:
         page.get_by_role("link", name="Export to Excel").click()
     assert download.value.suggested_filename == "training-report.xlsx"
+    # the course as its manager sees it: materials, quiz, assignment, learners
+    page.goto(f"{live_server.url}/training/courses/{assignment.course_id}/")
+    expect(page.get_by_role("heading", name="Learners")).to_be_visible()
+    assert_accessible(page, context="course management")
+    screenshot(page, "training-course")
     due = Assignment.objects.get(pk=assignment.pk).due_on
     assert due >= timezone.localdate() + datetime.timedelta(days=13)
