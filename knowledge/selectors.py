@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _g
 
 from core.errors import NotFound
 
@@ -82,14 +83,14 @@ def article_list(
 def article_for(user, pk: int) -> Article:
     article = Article.objects.visible_to(user).select_related("category", "author").filter(pk=pk).first()
     if article is None:
-        raise NotFound("Not found, or not yours to see.")
+        raise NotFound(_g("Not found, or not yours to see."))
     return article
 
 
 def public_article(pk: int) -> Article:
     article = Article.objects.public().select_related("category").filter(pk=pk).first()
     if article is None:
-        raise NotFound("Not found.")
+        raise NotFound(_g("Not found."))
     return article
 
 
@@ -107,7 +108,7 @@ def version_diff(
         ArticleVersion.objects.select_related("edited_by").filter(article=article, number=number).first()
     )
     if version is None:
-        raise NotFound("No such version.")
+        raise NotFound(_g("No such version."))
     previous = ArticleVersion.objects.filter(article=article, number__lt=number).order_by("-number").first()
     old = (previous.body if previous else "").splitlines()
     lines: list[DiffLine] = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _g
 
 from core.errors import NotFound
 from org.models import Department
@@ -45,7 +46,7 @@ def my_courses(user) -> list[MyCourse]:
 def own_assignment(user, pk: int) -> Assignment:
     assignment = Assignment.objects.select_related("course").filter(pk=pk, learner=user).first()
     if assignment is None:
-        raise NotFound("Not found, or not yours.")
+        raise NotFound(_g("Not found, or not yours to see."))
     return assignment
 
 
@@ -63,7 +64,7 @@ def assignment_materials(assignment: Assignment) -> list[MaterialRow]:
 def course_for(user, pk: int, action: str = "view") -> Course:
     course = Course.objects.visible_to(user, action).filter(pk=pk).first()
     if course is None:
-        raise NotFound("Not found, or not yours to see.")
+        raise NotFound(_g("Not found, or not yours to see."))
     return course
 
 

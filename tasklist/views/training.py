@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,13 +30,12 @@ from training.models import Assignment, Course, Material
 
 def managers(view):
     @login_required
+    @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not user_can(request.user, Course, "change"):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
