@@ -299,10 +299,16 @@ def _case_type(case) -> ContentType:
     return content_type
 
 
+def _require_case(actor, case) -> None:
+    if not type(case).objects.visible_to(actor, "change").filter(pk=case.pk).exists():
+        raise NotPermitted(_g("You may not change this case."))
+
+
 @transaction.atomic
 def case_link(*, actor, article: Article, case, helpful: bool = False) -> CaseLink:
-    """Link an article the actor may read to a case the caller has checked they may change."""
+    """Link an article the actor may read to a case they may change."""
     _require(actor, Article, "view")
+    _require_case(actor, case)
     if not Article.objects.visible_to(actor).filter(pk=article.pk, status=Article.Status.PUBLISHED).exists():
         raise ValidationFailed(
             _g("Only a published article you can read can be linked."),

@@ -104,3 +104,10 @@ def test_markdown_is_rendered_and_what_a_writer_types_as_html_is_shown_as_text()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html
     assert '<a href="https://example.com">ok</a>' in html
+
+
+def test_only_someone_who_may_change_the_case_links_to_it(kb):
+    article = _publish(kb.editor)
+    with pytest.raises(NotPermitted):
+        case_link(actor=kb.reader, article=article, case=kb.complaint)
+    assert not CaseLink.objects.exists()
