@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "office",
     "projects",
     "hr",
+    "knowledge",
+    "training",
     "tasklist",
     "portal",
     "reports",

@@ -28,6 +28,8 @@ urlpatterns = [
     path("hr/", include("tasklist.hr_urls")),
     path("notifications/", include("integrations.urls")),
     path("account/notifications/", include("tasklist.notify_urls")),
+    path("knowledge/", include("tasklist.knowledge_urls")),
+    path("training/", include("tasklist.training_urls")),
     path("unsubscribe/<str:token>/", integrations_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", integrations_views.mailing_opened, name="mailing_opened"),
     path("messages/", include("tasklist.messages_urls")),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import knowledge, views
 
 app_name = "portal"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("team/", views.team, name="team"),
+    path("help/", knowledge.help_centre, name="help"),
+    path("help/<int:pk>/", knowledge.help_article, name="help_article"),
+    path("help/files/<int:pk>/", knowledge.help_attachment, name="help_attachment"),
     # staff side: the "Invite to the portal" button on the customer card posts here
     path("staff/invite/<int:customer_pk>/", views.staff_invite, name="staff_invite"),
 ]
