@@ -5,9 +5,9 @@ from celery import shared_task
 
 @shared_task(name="crm.pool_recycle")
 def pool_recycle_task() -> dict:
-    from .services.pools import pool_recycle
+    from .services.pools import pool_recycle, pool_recycle_warnings
 
-    return pool_recycle()
+    return {"warned": pool_recycle_warnings(), "recycled": pool_recycle()}
 
 
 @shared_task(name="crm.run_import")

@@ -43,6 +43,8 @@ LABELS = {
     "campaign_task_assigned": _("Campaign task assigned"),
     "campaign_task_done": _("Campaign task done"),
     "stock_low": _("Stock low"),
+    "pool_recycle_warning": _("Customers about to return to the pool"),
+    "pool_recycled": _("Customers returned to the pool"),
 }
 
 # Sample values for the preview; a placeholder without one shows as its name in brackets. (People's
@@ -72,6 +74,10 @@ SAMPLES = {
     "warehouse": _("Shanghai warehouse"),
     "available": "3",
     "reorder_level": "10",
+    "count": "2",
+    "customers": _("Shanghai Hengtong Machinery"),
+    "pool": _("Public pool"),
+    "days": "3",
 }
 
 

@@ -167,6 +167,22 @@ register_template(
     channels=(Channel.IN_APP,),
 )
 register_template(
+    "pool_recycle_warning",
+    title=_("{count} of your customers return to the pool in {days} days"),
+    body=_(
+        "Without a follow-up, these customers go back to “{pool}” in {days} days: {customers}. "
+        "Log a call or a visit to keep them."
+    ),
+    sms=_("Baton: {count} customers return to the pool in {days} days: {customers}"),
+    channels=(Channel.IN_APP, Channel.EMAIL),
+)
+register_template(
+    "pool_recycled",
+    title=_("{count} of your customers went back to the pool"),
+    body=_("These customers went back to “{pool}” by its rules: {customers}."),
+    channels=(Channel.IN_APP,),
+)
+register_template(
     "stock_low",
     title=_("Low stock: {product} in {warehouse}"),
     body=_("{product} in {warehouse}: {available} available, below its reorder level of {reorder_level}."),

@@ -140,6 +140,8 @@ class Customer(TimeStamped):
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
     last_won_at = models.DateTimeField(_("last won deal"), null=True, blank=True)
+    # When the owner was last told that the pool's rules will soon take this customer back.
+    recycle_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Values of administrator-defined custom fields, keyed by definition key
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     # Normalized keys for the duplicate check and the name search (maintained by the services)

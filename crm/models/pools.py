@@ -49,6 +49,13 @@ class CustomerPool(models.Model):
     protect_open_opportunities = models.BooleanField(
         _("keep customers with open opportunities"), default=True
     )
+    warn_days_before_recycle = models.PositiveIntegerField(
+        _("warn the owner days before returning"),
+        null=True,
+        blank=True,
+        default=3,
+        help_text=_("The owner is told this many days before a customer goes back (empty: no warning)."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = ConfigQuerySet.as_manager()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core.errors import Conflict, NotPermitted, ValidationFailed
+from core.events import request_notification
 from org.selectors import effective_group_ids
 
 from ..models import Customer, CustomerChange, CustomerPool, Opportunity, PoolMove
@@ -234,6 +235,61 @@ def recyclable(pool: CustomerPool, now: datetime.datetime):
     return qs
 
 
+def pool_recycle_warnings(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Tell owners which of their customers the pool's rules will take back within the pool's
+    warning period (公海回收提醒), once per customer and period; the pool's rules stay the judge:
+    a follow-up meanwhile keeps the customer, and a later approach warns again."""
+    now = now or timezone.now()
+    result: dict[str, int] = {}
+    for pool in CustomerPool.objects.filter(active=True, warn_days_before_recycle__isnull=False).order_by(
+        "pk"
+    ):
+        days = pool.warn_days_before_recycle
+        if not days:
+            continue
+        soon = (
+            recyclable(pool, now + datetime.timedelta(days=days))
+            .exclude(pk__in=recyclable(pool, now).values("pk"))
+            .filter(
+                Q(recycle_warned_at__isnull=True)
+                | Q(recycle_warned_at__lt=now - datetime.timedelta(days=days))
+            )
+        )
+        with transaction.atomic():
+            rows = list(
+                soon.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "owner_id", "name")
+            )
+            if rows:
+                Customer.objects.filter(pk__in=[pk for pk, _o, _n in rows]).update(recycle_warned_at=now)
+                by_owner: dict[int, list[str]] = {}
+                for _pk, owner, name in rows:
+                    by_owner.setdefault(owner, []).append(name)
+                transaction.on_commit(
+                    lambda pool=pool, by_owner=by_owner, days=days: _tell_owners(
+                        "pool_recycle_warning", pool, by_owner, days=days
+                    )
+                )
+        result[pool.code] = len(rows)
+    return result
+
+
+def _tell_owners(template: str, pool: CustomerPool, by_owner: dict[int, list[str]], **extra) -> None:
+    """One notification per owner, naming up to five of their customers."""
+    from django.urls import reverse
+
+    owners = {user.pk: user for user in User.objects.filter(pk__in=by_owner, is_active=True)}
+    for owner_id, names in by_owner.items():
+        if owner_id not in owners:
+            continue
+        shown = "、".join(sorted(names)[:5]) + ("…" if len(names) > 5 else "")
+        request_notification(
+            recipients=[owners[owner_id]],
+            template=template,
+            context={"count": len(names), "customers": shown, "pool": pool.name, **extra},
+            url=reverse("crm:customer_list"),
+        )
+
+
 def pool_recycle(*, now: datetime.datetime | None = None, batch_size: int = 1000) -> dict[str, int]:
     """Return customers to their pools by the rules; notify the former owners after commit.
 
@@ -245,12 +301,13 @@ def pool_recycle(*, now: datetime.datetime | None = None, batch_size: int = 1000
         total = 0
         while True:
             with transaction.atomic():
-                rows = list(
+                found = list(
                     recyclable(pool, now)
                     .select_for_update(skip_locked=True)
                     .order_by("pk")
-                    .values_list("pk", "owner_id")[:batch_size]
+                    .values_list("pk", "owner_id", "name")[:batch_size]
                 )
+                rows = [(pk, owner) for pk, owner, _name in found]
                 if not rows:
                     break
                 ids = [pk for pk, _owner in rows]
@@ -285,13 +342,16 @@ def pool_recycle(*, now: datetime.datetime | None = None, batch_size: int = 1000
                     ]
                 )
                 by_owner: dict[int, list[int]] = {}
-                for pk, owner in rows:
+                names_by_owner: dict[int, list[str]] = {}
+                for pk, owner, name in found:
                     by_owner.setdefault(owner, []).append(pk)
-                transaction.on_commit(
-                    lambda pool=pool, by_owner=by_owner: customers_recycled.send(
-                        sender=CustomerPool, pool=pool, by_owner=by_owner, at=now
-                    )
-                )
+                    names_by_owner.setdefault(owner, []).append(name)
+
+                def after_commit(pool=pool, by_owner=by_owner, names_by_owner=names_by_owner):
+                    customers_recycled.send(sender=CustomerPool, pool=pool, by_owner=by_owner, at=now)
+                    _tell_owners("pool_recycled", pool, names_by_owner)
+
+                transaction.on_commit(after_commit)
                 total += len(rows)
             if len(rows) < batch_size:
                 break
@@ -301,6 +361,7 @@ def pool_recycle(*, now: datetime.datetime | None = None, batch_size: int = 1000
 
 POOL_RULES = (
     "claim_limit",
+    "warn_days_before_recycle",
     "daily_claim_quota",
     "reclaim_cooldown_days",
     "days_without_follow_up",

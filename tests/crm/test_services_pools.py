@@ -108,4 +108,57 @@ def test_the_beat_task_runs_the_recycling(org, pool):
     from crm.tasks import pool_recycle_task
 
     assert settings.CELERY_BEAT_SCHEDULE["crm-pool-recycle"]["task"] == "crm.pool_recycle"
-    assert pool_recycle_task.delay().get() == {"HS": 0}
+    assert pool_recycle_task.delay().get() == {"warned": {"HS": 0}, "recycled": {"HS": 0}}
+
+
+def test_owners_are_warned_before_the_pool_takes_customers_back_and_told_after(
+    org, pool, django_capture_on_commit_callbacks
+):
+    from crm.services.pools import pool_recycle_warnings
+    from integrations.models import Notification
+
+    # given: back after 30 days without follow-up, the owner warned 3 days before
+    pool.days_without_follow_up, pool.warn_days_before_recycle = 30, 3
+    pool.protect_open_opportunities = False
+    pool.save()
+    now = timezone.now()
+    soon = CustomerFactory(
+        name="恒通机械", owner=org.zhang, owned_since=now - datetime.timedelta(days=60),
+        last_activity_at=now - datetime.timedelta(days=28),
+    )  # fmt: skip
+    CustomerFactory(owner=org.zhang, last_activity_at=now - datetime.timedelta(days=5))
+    # when the periodic task runs twice in the warning period
+    with django_capture_on_commit_callbacks(execute=True):
+        first = pool_recycle_warnings(now=now)
+        again = pool_recycle_warnings(now=now + datetime.timedelta(hours=1))
+    # then zhang is told once, naming the customer and when
+    assert first == {"HS": 1} and again == {"HS": 0}
+    warning = Notification.objects.get(recipient=org.zhang, template="pool_recycle_warning")
+    assert "恒通机械" in warning.body and "3" in warning.title
+    # and when the rule then takes the customer back, he is told that too
+    with django_capture_on_commit_callbacks(execute=True):
+        pool_recycle(now=now + datetime.timedelta(days=3))
+    soon.refresh_from_db()
+    assert soon.owner is None
+    told = Notification.objects.get(recipient=org.zhang, template="pool_recycled")
+    assert "恒通机械" in told.body
+
+
+def test_a_follow_up_after_the_warning_keeps_the_customer_and_a_later_approach_warns_again(org, pool):
+    from crm.services.pools import pool_recycle_warnings
+
+    pool.days_without_follow_up, pool.warn_days_before_recycle = 30, 3
+    pool.protect_open_opportunities = False
+    pool.save()
+    now = timezone.now()
+    customer = CustomerFactory(
+        owner=org.zhang,
+        owned_since=now - datetime.timedelta(days=60),
+        last_activity_at=now - datetime.timedelta(days=28),
+    )
+    assert pool_recycle_warnings(now=now) == {"HS": 1}
+    # the owner calls the customer the next day: nothing is due any more
+    Customer.objects.filter(pk=customer.pk).update(last_activity_at=now + datetime.timedelta(days=1))
+    assert pool_recycle(now=now + datetime.timedelta(days=3)) == {"HS": 0}
+    # 28 days after that call the customer approaches the limit again: a new warning
+    assert pool_recycle_warnings(now=now + datetime.timedelta(days=29)) == {"HS": 1}

@@ -309,6 +309,7 @@ POOL_LABELS = {
     "reclaim_cooldown_days": (_("Days before a former owner may claim again"), False),
     "days_without_follow_up": (_("Return to the pool after days without follow-up"), False),
     "days_without_won_deal": (_("Return to the pool after days without a won deal"), False),
+    "warn_days_before_recycle": (_("Warn the owner this many days before"), False),
 }
 
 
