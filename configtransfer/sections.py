@@ -10,7 +10,18 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from core.configdata import Column, ModelSection, Section, register
-from crm.models import ChoiceList, ChoiceOption, CustomerLevel, CustomFieldDefinition, SlaPolicy
+from crm.models import (
+    CalendarDay,
+    ChoiceList,
+    ChoiceOption,
+    CustomerLevel,
+    CustomerPool,
+    CustomFieldDefinition,
+    SalesProcess,
+    SalesStage,
+    SlaPolicy,
+    WorkingHours,
+)
 from crm.models import Complaint as _Complaint
 from engine.models import DefinitionVersion
 from office.models import LeaveType
@@ -47,6 +58,8 @@ register(
             Column("name", max_length=100),
             Column("sort_order", "int"),
             Column("criteria", required=False),
+            Column("min_yearly_amount", "decimal", required=False),
+            Column("min_yearly_orders", "int", required=False),
             Column("active", "bool"),
         ),
     )
@@ -66,7 +79,14 @@ register(
             Column("choices", "json"),
             Column("required", "bool"),
             Column("max_length", "int"),
+            Column("min_value", "decimal", required=False),
+            Column("max_value", "decimal", required=False),
+            Column("pattern", required=False, max_length=200),
+            Column("pattern_message", required=False, max_length=200),
+            Column("help_text", required=False, max_length=200),
             Column("sort_order", "int"),
+            Column("show_in_list", "bool"),
+            Column("filterable", "bool"),
             Column("active", "bool"),
         ),
     )
@@ -93,6 +113,93 @@ register(
             Column("response_time", "duration"),
             Column("resolution_time", "duration"),
             Column("priority", "int"),
+            Column("business_hours", "bool"),
+            Column("active", "bool"),
+        ),
+    )
+)
+register(
+    ModelSection(
+        key="working_hours",
+        label=_("Working hours"),
+        model=WorkingHours,
+        order=25,
+        identity=("weekday",),
+        columns=(Column("weekday", "int"), Column("start", "time"), Column("end", "time")),
+        removal="delete",
+    )
+)
+register(
+    ModelSection(
+        key="calendar_days",
+        label=_("Holidays and make-up working days"),
+        model=CalendarDay,
+        order=25,
+        identity=("day",),
+        columns=(
+            Column("day", "date"),
+            Column("working", "bool"),
+            Column("works_like", "int"),
+            Column("name", required=False, max_length=100),
+        ),
+        removal="delete",
+    )
+)
+register(
+    ModelSection(
+        key="sales_processes",
+        label=_("Sales processes"),
+        model=SalesProcess,
+        order=40,
+        identity=("name",),
+        columns=(
+            Column("name", max_length=100),
+            Column("description", required=False),
+            Column("is_default", "bool"),
+            Column("sort_order", "int"),
+            Column("active", "bool"),
+        ),
+    )
+)
+register(
+    ModelSection(
+        key="sales_stages",
+        label=_("Sales stages"),
+        model=SalesStage,
+        order=41,
+        identity=("key",),
+        columns=(
+            Column("key", max_length=40),
+            Column("process", "ref", ref=(SalesProcess, "name")),
+            Column("name", max_length=100),
+            Column("position", "int"),
+            Column("probability", "int"),
+            Column("required_fields", "json"),
+            Column("approval", choices=tuple(SalesStage.Approval.values)),
+            Column("approval_threshold", "decimal", required=False),
+            Column("kind", choices=tuple(SalesStage.Kind.values)),
+        ),
+        removal="keep",  # (a stage deals sit at is moved by sales operations, never by a file)
+    )
+)
+register(
+    ModelSection(
+        key="customer_pools",
+        label=_("Customer pools and their rules"),
+        model=CustomerPool,
+        order=42,
+        identity=("code",),
+        columns=(
+            Column("code", max_length=20),
+            Column("name", max_length=100),
+            Column("is_default", "bool"),
+            Column("claim_limit", "int"),
+            Column("daily_claim_quota", "int", required=False),
+            Column("reclaim_cooldown_days", "int", required=False),
+            Column("days_without_follow_up", "int", required=False),
+            Column("days_without_won_deal", "int", required=False),
+            Column("warn_days_before_recycle", "int", required=False),
+            Column("protect_open_opportunities", "bool"),
             Column("active", "bool"),
         ),
     )

@@ -51,7 +51,7 @@ class Column:
     """One value of an item: `name` in the file, `attr` on the model (default: the same)."""
 
     name: str
-    kind: str = "text"  # text, int, decimal, bool, json, duration, ref
+    kind: str = "text"  # text, int, decimal, bool, json, duration, time, date, ref
     attr: str = ""
     ref: tuple | None = None  # (model, natural-key field[, filter dict]) for kind "ref"
     required: bool = True
@@ -70,6 +70,8 @@ class Column:
             return str(value) if value is not None else None
         if self.kind == "duration":
             return duration_iso_string(value) if value is not None else None
+        if self.kind in ("time", "date"):
+            return value.isoformat() if value is not None else None
         return value
 
     def same(self, here, there) -> bool:
@@ -114,6 +116,17 @@ class Column:
             if parsed is None:
                 errors.append(_("a duration expected (ISO 8601, e.g. P1DT2H)"))
             return parsed
+        if self.kind in ("time", "date"):
+            parse = datetime.time.fromisoformat if self.kind == "time" else datetime.date.fromisoformat
+            try:
+                return parse(value) if isinstance(value, str) else parse("")
+            except ValueError:
+                errors.append(
+                    _("a time expected (e.g. 09:00)")
+                    if self.kind == "time"
+                    else _("a date expected (e.g. 2027-01-01)")
+                )
+                return None
         if self.kind == "ref":
             model, key, *where = self.ref
             found = model._default_manager.filter(**(where[0] if where else {}), **{key: value}).first()

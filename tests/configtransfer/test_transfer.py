@@ -228,3 +228,41 @@ def test_a_broken_process_file_is_refused_with_the_designers_message(company):
     # a configuration manager who is no process designer may not deploy
     nondesigner = config_import(actor=company, document=document, apply=True)
     assert "process designers" in str(nondesigner.problems[0])
+
+
+def test_a_second_sales_process_with_its_stages_pool_rules_and_calendar_travel_in_the_file(company):
+    from crm.models import CalendarDay, CustomerPool, SalesProcess, SalesStage, WorkingHours
+
+    # given a branch with a second sales process, its stages, pool rules and a holiday
+    process = SalesProcess.objects.create(name="大客户销售", sort_order=5)
+    SalesStage.objects.create(process=process, key="ka_visit", name="拜访", position=1, probability=20)
+    SalesStage.objects.create(
+        process=process, key="ka_tender", name="投标", position=2, probability=60,
+        approval="amount", approval_threshold="500000.00", required_fields=["amount"],
+    )  # fmt: skip
+    CustomerPool.objects.create(
+        code="KA", name="大客户公海", days_without_follow_up=45, warn_days_before_recycle=5
+    )
+    WorkingHours.objects.create(weekday=0, start=datetime.time(9), end=datetime.time(18))
+    CalendarDay.objects.create(day=datetime.date(2027, 1, 1), working=False, name="元旦")
+    document = json.loads(json.dumps(config_export(actor=company)))
+    # when they are imported into an installation without them
+    SalesStage.objects.filter(process=process).delete()
+    process.delete()
+    CustomerPool.objects.filter(code="KA").delete()
+    WorkingHours.objects.all().delete()
+    CalendarDay.objects.all().delete()
+    plan = config_import(actor=company, document=document)
+    assert not plan.problems and not SalesProcess.objects.filter(name="大客户销售").exists()
+    plan = config_import(actor=company, document=document, apply=True)
+    # then the process comes back with its stages in order and their rules, and the rest too
+    assert not plan.problems
+    stages = SalesStage.objects.filter(process__name="大客户销售").order_by("position")
+    assert [(s.key, s.name, s.probability) for s in stages] == [
+        ("ka_visit", "拜访", 20),
+        ("ka_tender", "投标", 60),
+    ]
+    assert stages[1].approval_threshold == 500000 and stages[1].required_fields == ["amount"]
+    assert CustomerPool.objects.get(code="KA").warn_days_before_recycle == 5
+    assert WorkingHours.objects.get(weekday=0).end == datetime.time(18)
+    assert CalendarDay.objects.get(day=datetime.date(2027, 1, 1)).name == "元旦"
