@@ -265,7 +265,7 @@ LISTS: dict[str, ListSpec] = {
             "close_reason": ("close_reason", "close_reason"),
         },
         sums=("amount",),
-        select_related=("customer", "owner"),
+        select_related=("customer", "owner", "stage"),
         custom_entity="opportunity",
         search_fields=("name",),
         columns=(

@@ -217,6 +217,10 @@ def custom_field_index_sync(*, definition: CustomFieldDefinition) -> bool:
         return False
     value = f"(custom -> '{key}')"
     with connection.cursor() as cursor:
+        # PostgreSQL refuses to index a table with foreign-key checks still deferred in this
+        # transaction ("pending trigger events", e.g. rows the same transaction wrote): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # (Django's constraints are initially deferred)
         # both sort directions keep the empty values last, so each has its own index
         for suffix, order in (("", f"{value}, id"), ("_d", f"{value} DESC NULLS LAST, id DESC")):
             if wanted:

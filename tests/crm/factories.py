@@ -87,7 +87,11 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _adjust_kwargs(cls, **kwargs):
-        # a stage may be given by its key ("contract"), as the column stores it
+        # a stage may be given by its key ("contract"), as the column stores it; the standard
+        # process's stages exist (a flushed database, after a transactional test, has none)
+        from crm.models.sales_processes import ensure_standard_process
+
+        ensure_standard_process()
         if isinstance(kwargs.get("stage"), str):
             kwargs["stage_id"] = kwargs.pop("stage")
         return kwargs

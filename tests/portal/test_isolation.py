@@ -100,7 +100,9 @@ def _foreign_urls(records) -> dict[str, list[str]]:
 
 
 # Id-taking URLs that are not company data: the catalogue is the same for every customer.
-NOT_COMPANY_DATA = {"product_image"}
+# (the help centre's articles are public to every customer; an internal one is 404 there:
+# tests/knowledge/test_views.py::test_the_portal_help_centre_shows_public_articles_only)
+NOT_COMPANY_DATA = {"product_image", "help_article", "help_attachment"}
 # Staff-only URLs under /portal/ (portal users get 403 there; see test_staff_invite.py).
 STAFF_ONLY = {"staff_invite"}
 POST_ONLY = {"request_comment"}
