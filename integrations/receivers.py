@@ -2,11 +2,11 @@
 
 from django.dispatch import receiver
 
-from core.events import notification_requested
+from core.events import business_event, notification_requested
 from engine import signals as engine_signals
 
 from .services import notify, process_name, robot_announce, subject_for
-from .webhooks import publish
+from .webhooks import EVENTS, publish
 
 
 def _instance_data(instance) -> dict:
@@ -98,3 +98,27 @@ def _instance_ended(sender, instance, status, **kwargs):
 @receiver(notification_requested, dispatch_uid="integrations_notification_requested")
 def _notification_requested(sender, recipients, template, context, url="", channels=None, **kwargs):
     return notify(recipients=recipients, template=template, context=context, url=url, channels=channels)
+
+
+@receiver(business_event, dispatch_uid="integrations_business_event_webhooks")
+def _business_event(sender, name, business_object=None, actor=None, variables=None, **kwargs):
+    """A domain event (a customer created, an order moved…) goes to the webhooks that ask for it."""
+    if name not in EVENTS:
+        return None
+
+    def payload() -> dict:
+        data = {
+            "object": {
+                "type": business_object._meta.label_lower if business_object is not None else None,
+                "id": business_object.pk if business_object is not None else None,
+                "label": str(business_object) if business_object is not None else "",
+            },
+            "actor": str(actor) if actor is not None else None,
+        }
+        data.update(
+            {k: v for k, v in (variables or {}).items() if isinstance(v, str | int | float | bool | None)}
+        )
+        return data
+
+    publish(name, payload)
+    return None

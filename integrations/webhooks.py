@@ -42,9 +42,19 @@ EVENTS = (
     "instance.cancelled",
     "task.created",
     "task.completed",
+    # the business events of the CRM (crm.signals, through core.events.business_event)
     "customer.created",
     "customer.merged",
+    "customer.level_change_requested",
+    "opportunity.created",
+    "opportunity.stage_changed",
+    "opportunity.won",
+    "opportunity.lost",
+    "order.submitted",
     "order.status_changed",
+    "contract.submitted",
+    "complaint.submitted",
+    "service_request.submitted",
 )
 # sent by the "send test event" button only; no subscription needs to ask for it
 TEST_EVENT = "webhook.test"

@@ -280,6 +280,13 @@ def order_set_status(*, actor, order: Order, status: str, note: str = "") -> Ord
             actor=actor,
             data={"total": str(order.total_amount)},
         )
+    business_event.send(
+        sender=Order,
+        name="order.status_changed",
+        obj=order,
+        actor=actor,
+        data={"code": order.code, "from": old, "to": status},
+    )
     audit_record(
         action="change", actor=actor, obj=order, changes={"status": [old, status]}, extra={"note": note}
     )

@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..normalize import customer_keys, phone_digits
 from ..selectors.dedup import customer_find_duplicates
+from ..signals import business_event
 from .common import (
     check_email,
     check_fits,
@@ -201,6 +202,9 @@ def customer_create(
     _apply_keys(customer)
     customer.save()
     audit_record(action="create", actor=actor, obj=customer, changes={"name": [None, customer.name]})
+    business_event.send(
+        sender=Customer, name="customer.created", obj=customer, actor=actor, data={"code": customer.code}
+    )
     return customer
 
 

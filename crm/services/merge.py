@@ -12,6 +12,7 @@ from core.errors import ValidationFailed
 
 from ..models import Customer, CustomerChange, CustomerMerge, CustomerShare, FavouriteItem
 from ..selectors.merge import merge_default_side
+from ..signals import business_event
 from .common import display, require_row
 from .customers import CUSTOMER_FIELDS, _apply_keys
 
@@ -98,6 +99,13 @@ def customer_merge(
 
     moved = _move_related(keep, remove)
     customer_merged.send(sender=Customer, keep=keep, removed_id=remove.pk, actor=actor)
+    business_event.send(
+        sender=Customer,
+        name="customer.merged",
+        obj=keep,
+        actor=actor,
+        data={"removed_code": remove.code, "removed_name": remove.name},
+    )
 
     merge = CustomerMerge.objects.create(
         kept=keep,

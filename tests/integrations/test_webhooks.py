@@ -94,3 +94,30 @@ def test_a_subscription_failing_too_often_is_switched_off_with_the_reason(
     assert "3 failed deliveries in a row" in subscription.disabled_reason
     with django_capture_on_commit_callbacks(execute=True):
         assert publish("task.completed", {"task": 9}) == []
+
+
+def test_the_crm_events_a_subscription_offers_reach_the_receiver(
+    fake_server, settings, django_capture_on_commit_callbacks
+):
+    # given an ERP subscribed to new customers and order moves (not to merges)
+    from crm.services.customers import customer_create
+    from tests.factories import UserFactory
+
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    webhook_subscribe(
+        actor=None,
+        name="ERP",
+        url=fake_server.url + "/hook",
+        events=["customer.created", "order.status_changed"],
+        secret="s3cret",
+    )
+    clerk = UserFactory(username="erp.clerk", perms=["crm.add_customer", "crm.view_customer"])
+    # when a salesperson creates a customer
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = customer_create(actor=clerk, name="恒通机械 Hengtong")
+    # then the receiver gets one signed "customer.created" naming the card
+    assert [r["headers"]["X-Baton-Event"] for r in fake_server.requests] == ["customer.created"]
+    payload = json.loads(fake_server.requests[0]["body"])
+    assert payload["data"]["object"] == {"type": "crm.customer", "id": customer.pk, "label": str(customer)}
+    assert payload["data"]["code"] == customer.code
+    assert WebhookDelivery.objects.get(event="customer.created").status == "delivered"
