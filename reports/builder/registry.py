@@ -92,11 +92,11 @@ def _model_options(model, label: str = "name", **where) -> Callable[[], list[tup
 
 
 def _stages():
-    """Stage keys (what an opportunity row holds) -> stage names; a name that several sales
-    processes use is told apart by its process ("Key accounts · Negotiation")."""
+    """Stage keys (what an opportunity row holds) -> stage names in the reader's language; a name
+    that several sales processes use is told apart by its process ("Key accounts · Negotiation")."""
     stages = list(SalesStage.objects.select_related("process").order_by("process__name", "position", "pk"))
     shared = {name for name in (s.name for s in stages) if sum(1 for t in stages if t.name == name) > 1}
-    return [(s.key, f"{s.process.name} · {s.name}" if s.name in shared else s.name) for s in stages]
+    return [(s.key, f"{s.process.label} · {s.label}" if s.name in shared else s.label) for s in stages]
 
 
 def _levels():
