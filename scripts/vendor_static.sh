@@ -44,6 +44,8 @@ copy() {  # copy <package> <file inside the package> [target name]
   local pkg="$1" src="$2" name="${3:-$(basename "$2")}"
   mkdir -p "$(dirname "$DEST/$pkg/$name")"
   cp "$WORK/node_modules/$pkg/$src" "$DEST/$pkg/$name"
+  # No source maps are vendored: a reference to one would make collectstatic's manifest fail.
+  case "$name" in *.js|*.css) sed -i '/^\/[/*][#@] sourceMappingURL=/d' "$DEST/$pkg/$name" ;; esac
 }
 
 copy htmx.org dist/htmx.min.js
