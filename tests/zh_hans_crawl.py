@@ -342,6 +342,25 @@ def demo_pages() -> list[tuple[str, str]]:
         ("lin.feng", "/manage/integrations/templates/task_assigned/zh-hans/"),
         ("zhang.wei", "/account/notifications/"),
     ]
+    # Administration > Sales operations (钱宇 qian.yu): processes, a stage, pools, levels
+    from crm.models import CustomerLevel, CustomerPool, SalesProcess
+
+    pages += [
+        ("qian.yu", f"/manage/sales/{tail}")
+        for tail in ("processes/", "pools/", "levels/", "levels/suggestions/", "audit/")
+    ]
+    process = SalesProcess.objects.order_by("pk").first()
+    if process is not None:
+        pages.append(("qian.yu", f"/manage/sales/processes/{process.pk}/"))
+        stage = process.stages.order_by("position").first()
+        if stage is not None:
+            pages.append(("qian.yu", f"/manage/sales/stages/{stage.pk}/"))
+    pages += [
+        ("qian.yu", f"/manage/sales/pools/{pool.pk}/") for pool in CustomerPool.objects.order_by("pk")[:1]
+    ]
+    pages += [
+        ("qian.yu", f"/manage/sales/levels/{level.pk}/") for level in CustomerLevel.objects.order_by("pk")[:1]
+    ]
     # Administration > Data model (IT) and > Service settings (the service manager)
     from crm.models import CustomFieldDefinition, SlaPolicy
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -303,13 +304,14 @@ def stage_action(request, pk: int):
 
 # --- customer pools (公海) -------------------------------------------------------------------------
 
+# (read when a page is drawn, in the reader's language: lazy)
 POOL_LABELS = {
-    "claim_limit": (_("Customers one person may hold from this pool"), True),
-    "daily_claim_quota": (_("Claims per person per day"), False),
-    "reclaim_cooldown_days": (_("Days before a former owner may claim again"), False),
-    "days_without_follow_up": (_("Return to the pool after days without follow-up"), False),
-    "days_without_won_deal": (_("Return to the pool after days without a won deal"), False),
-    "warn_days_before_recycle": (_("Warn the owner this many days before"), False),
+    "claim_limit": (gettext_lazy("Customers one person may hold from this pool"), True),
+    "daily_claim_quota": (gettext_lazy("Claims per person per day"), False),
+    "reclaim_cooldown_days": (gettext_lazy("Days before a former owner may claim again"), False),
+    "days_without_follow_up": (gettext_lazy("Return to the pool after days without follow-up"), False),
+    "days_without_won_deal": (gettext_lazy("Return to the pool after days without a won deal"), False),
+    "warn_days_before_recycle": (gettext_lazy("Warn the owner this many days before"), False),
 }
 
 
