@@ -129,6 +129,9 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
 
 def assert_accessible(page, *, context: str = "") -> None:
     """Run axe-core (vendored) on the page; fail on serious or critical violations."""
+    # A click that navigates returns once the new document is committed, before it has a
+    # <head>: wait for it to load, or the script tag has nowhere to go (a CI flake).
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # From the server, not inline: the Content-Security-Policy refuses inline scripts.
         origin = "/".join(page.url.split("/")[:3])

@@ -145,6 +145,7 @@ def test_a_customer_makes_a_complaint_and_finds_it_in_my_requests(customer_world
 
     # when she makes a complaint
     page.get_by_role("link", name="Make a complaint").first.click()
+    page.wait_for_url("**/portal/complaints/new/")
     assert_accessible(page, context="complaint form")
     page.get_by_role("button", name="Submit the complaint").click()  # empty: errors per field
     expect(page.locator(".field-errors").first).to_be_visible()

@@ -1,4 +1,10 @@
-"""Reads over the engine's projections (never the serialized state)."""
+"""Reads over the engine's projections (never the serialized state).
+
+The only way into the engine's tables for the other apps (import-linter keeps engine.models to
+the engine; tests/engine/test_table_ownership.py keeps their managers to it): the functions here
+and in this package's modules. The record classes are re-exported by name (__all__) for type
+hints, isinstance checks, status values and API serializers, not for queries.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,28 @@ from django.db.models.functions import Cast
 
 from core.memo import remembered
 
-from .models import HumanTask, HumanTaskCandidate, Incident, InstanceEvent, ProcessInstance
-from .step import StepResult
+from ..models import (
+    DefinitionVersion,
+    HumanTask,
+    HumanTaskCandidate,
+    Incident,
+    InstanceEvent,
+    MessageSubscription,
+    ProcessInstance,
+    Timer,
+)
+from ..step import StepResult
+
+__all__ = [
+    "DefinitionVersion",
+    "HumanTask",
+    "HumanTaskCandidate",
+    "Incident",
+    "InstanceEvent",
+    "MessageSubscription",
+    "ProcessInstance",
+    "Timer",
+]
 
 TASK_VIEWS = ("mine", "queue", "delegated", "done")
 
@@ -65,7 +91,7 @@ def task_is_offered_to(user, task: HumanTask) -> bool:
 
 def task_object_type_ids(limit: int) -> list[int]:
     """The content types any task is about (at most `limit`), by a skip scan of their index."""
-    from . import persistence
+    from .. import persistence
 
     return persistence.task_object_type_ids(limit)
 
