@@ -24,9 +24,10 @@ Layers of defence, each covering what the previous one cannot:
    and kills it if it overruns. That stops what no tick sees: a single C-level call chain
    (``all(map(sorted, [big] * n))``, a key function of ``sorted``/``min``/``max``, recursion
    without loops, big-integer and Decimal arithmetic), which in-process would also have held
-   the GIL and frozen every other thread. Only expressions whose cost is bounded by their
-   shape (`bounded_expression`: comparisons and operators, no calls) run in the calling
-   process, sparing most gateway conditions the round trip.
+   the GIL and frozen every other thread. Only expressions and scripts whose cost is bounded
+   by their shape (`bounded_expression`: comparisons and operators, no calls;
+   `bounded_script`: a few assignments of such expressions) run in the calling process,
+   sparing most gateway conditions and one-line script tasks the round trip.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import math
 import os
 import re
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -780,11 +782,17 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def _run(self, mode, source, context, external_context):
-        if self.isolated and not (mode == "eval" and bounded_expression(source)):
+        bounded = bounded_expression(source) if mode == "eval" else bounded_script(source)
+        if self.isolated and not bounded:
             from .sandbox_worker import run_isolated
 
             return run_isolated(mode, source, context, external_context, self.globals, self.limits)
-        return run_here(mode, source, context, external_context, self.globals, self.limits)
+        try:
+            return run_here(mode, source, context, external_context, self.globals, self.limits)
+        except Exception as error:  # the line, as a worker reports it
+            if not getattr(error, "script_line", 0):
+                error.script_line = script_line(error)
+            raise
 
     def call_service(self, context, **kwargs):
         if self.service_handler is None:
@@ -868,17 +876,62 @@ def bounded_expression(source: str) -> bool:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError):
         return False
+    return _bounded_tree(tree, _BOUNDED_NODES)
+
+
+def _bounded_tree(tree: ast.AST, allowed: tuple) -> bool:
     nodes = list(ast.walk(tree))
     if len(nodes) > 64:
         return False
     for node in nodes:
-        if not isinstance(node, _BOUNDED_NODES):
+        if not isinstance(node, allowed):
             return False
         if isinstance(node, ast.Compare):
             for op, right in zip(node.ops, node.comparators, strict=True):
                 if isinstance(op, (ast.In, ast.NotIn)) and not isinstance(right, _LITERALS):
                     return False
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, (ast.Constant, ast.Name)):
+            return False
+    return True
+
+
+def script_line(error: BaseException) -> int:
+    """The line of the script (or expression) the error was raised on; 0 when not in it."""
+    line = 0
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == SCRIPT_FILENAME:
+            line = frame.lineno or 0
+    return line
+
+
+_MAX_BOUNDED_STATEMENTS = 16
+
+
+@functools.lru_cache(maxsize=2048)
+def bounded_script(source: str) -> bool:
+    """True for a script of at most 16 plain assignments (``name = <bounded expression>``, see
+    bounded_expression; a conditional value ``a if c else b`` too): no loop, call, attribute or
+    definition, so its cost is bounded by its shape as a condition's is, and it runs in this
+    process without the worker's round trip (e.g. ``status = "approved" if approved else
+    "rejected"``). Every operator is guarded as everywhere: a chain of assignments cannot grow a
+    value past the size caps."""
+    if len(source) > 4000:
+        return False
+    try:
+        tree = ast.parse(source, mode="exec")
+    except (SyntaxError, ValueError):
+        return False
+    if not tree.body or len(tree.body) > _MAX_BOUNDED_STATEMENTS:
+        return False
+    for statement in tree.body:
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and not statement.targets[0].id.startswith("_")
+        ):
+            return False
+        if not _bounded_tree(statement.value, (*_BOUNDED_NODES, ast.IfExp)):
             return False
     return True
 

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -518,10 +517,6 @@ def _job_reply(sandbox, mode, source, context, external_context, helpers, limits
 
 
 def _script_line(error: BaseException) -> int:
-    from .sandbox import SCRIPT_FILENAME
+    from .sandbox import script_line
 
-    line = 0
-    for frame in traceback.extract_tb(error.__traceback__):
-        if frame.filename == SCRIPT_FILENAME:
-            line = frame.lineno or 0
-    return line
+    return script_line(error)

@@ -3,6 +3,8 @@ gives (every field, converted the same way), and the same "offered to" answer.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import transaction
 
@@ -89,3 +91,28 @@ def test_the_step_reads_answer_the_same_prepared_or_not_and_after_a_reconnection
     assert [row.task.pk for row in rows] == [task.pk]
     services.complete_task(task.pk, user=org.boss, data={"approved": True})
     assert HumanTask.objects.get(pk=task.pk).status == "completed"
+
+
+def test_the_state_a_step_writes_reads_back_whole_and_is_stored_with_lz4_where_the_server_has_it(deploy, org):
+    from django.db import connection
+
+    from engine.models import InstanceState
+
+    deploy("approval.bpmn")
+    instance = services.start_process("approval", started_by=org.alice, variables={"note": "审批 " * 800})
+    state = InstanceState.objects.get(instance=instance)
+    assert state.size == len(state.data)
+    assert "审批 " * 800 in json.dumps(json.loads(state.data), ensure_ascii=False)
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL is built without lz4")
+        cursor.execute(
+            "SELECT pg_column_compression(data) FROM engine_instancestate WHERE instance_id = %s",
+            [instance.pk],
+        )
+        assert cursor.fetchone()[0] == "lz4"

@@ -17,6 +17,7 @@ from engine.sandbox import (
     ScriptTimeout,
     ScriptTooLarge,
     bounded_expression,
+    bounded_script,
 )
 from engine.sandbox_worker import pool
 
@@ -261,3 +262,49 @@ def test_conditions_that_could_run_long_go_to_the_worker(expression):
     # given a condition with a call, a lambda, a comprehension, an attribute, a power, a format,
     # a substring search, a slice or too many terms, then it runs in a worker
     assert not bounded_expression(expression)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        'status = "approved" if approved else "rejected"\ntotal = amount * 1.2',
+        "level = data['level']\nhigh = level in ('A', 'B')",
+        "x = 2",
+    ],
+)
+def test_straight_line_scripts_skip_the_worker(script):
+    # given a script of a few plain assignments of bounded expressions, then it runs in this process
+    assert bounded_script(script)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "for i in L:\n    x = i",
+        "while True:\n    pass",
+        "x = len(L)",
+        "x = L.count(0)",
+        "x = 2 ** 4000",
+        "a.b = 1",
+        "L[0] = 1",
+        "x, y = 1, 2",
+        "x = y = 1",
+        "x += 1",
+        "def f():\n    return 1",
+        "import os",
+        "_x = 1",
+        "\n".join(f"x{i} = {i}" for i in range(17)),
+        "x = [i for i in L]",
+    ],
+)
+def test_scripts_that_could_run_long_or_reach_out_go_to_the_worker(script):
+    assert not bounded_script(script)
+
+
+def test_a_bounded_script_in_this_process_is_still_guarded():
+    # given a chain of assignments that doubles a text, when it runs here, the size cap stops it
+    env = SandboxedEnvironment()
+    script = "s = t + t\n" + "s = s + s\n" * 15
+    assert bounded_script(script)
+    with pytest.raises(ScriptRefused):
+        env.execute(script, {"t": "x" * 100_000})
