@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from core.events import business_event, notification_requested
 from engine import signals as engine_signals
 
-from .services import notify, process_name, robot_announce, subject_for
+from .services import notify, process_name, queue_robots, robot_announce, subject_for
 from .webhooks import EVENTS, publish
 
 
@@ -59,7 +59,10 @@ def _task_created(sender, instance, human_task, **kwargs):
 
 
 def _announce_to_group_robots(instance, human_task) -> None:
-    """The group chat hears of a task waiting in a queue when IT switched that on."""
+    """The group chat hears of a task waiting in a queue when IT switched that on (the message is
+    not even written otherwise: every task offered to a group comes through here)."""
+    if not queue_robots():
+        return
     from django.conf import settings
     from django.utils import translation
     from django.utils.translation import gettext as _

@@ -176,14 +176,21 @@ def delivery_attempt(delivery_id: int) -> Delivery:
         return delivery
 
 
+def queue_robots() -> list[str]:
+    """The messengers whose group robot hears of tasks waiting in a queue (IT switches it on)."""
+    return [
+        channel
+        for channel, config in enabled_messengers().items()
+        if config.get("robot_url") and config.get("robot_queue_tasks")
+    ]
+
+
 def robot_announce(*, title: str, text: str, url: str = "") -> list[Delivery]:
     """Post to the group robot of every messenger whose settings ask for it (a task waiting in a
     group's queue, which nobody is told about one by one); sent after commit, retried and logged
     like any delivery."""
     deliveries = []
-    for channel, config in enabled_messengers().items():
-        if not (config.get("robot_url") and config.get("robot_queue_tasks")):
-            continue
+    for channel in queue_robots():
         delivery = Delivery.objects.create(
             notification=None,
             channel=channel,
