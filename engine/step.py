@@ -79,13 +79,14 @@ class Step:
 
     def event(self, kind, *, element_id="", human_task=None, data=None, actor=None) -> InstanceEvent:
         """Buffered: the step's history rows are written with one INSERT when it finishes."""
-        event = InstanceEvent(
-            instance=self.instance,
+        who = real_user(actor if actor is not None else self.actor)
+        event = InstanceEvent(  # (by keys: the related objects are not needed again)
+            instance_id=self.instance.pk,
             kind=kind,
             at=timezone.now(),
-            actor=real_user(actor if actor is not None else self.actor),
+            actor_id=who.pk if who is not None else None,
             element_id=element_id or "",
-            human_task=human_task,
+            human_task_id=human_task.pk if human_task is not None else None,
             data=runtime.json_safe(data or {}),
         )
         self.events.append(event)
