@@ -645,16 +645,10 @@ def _event_variables(name: str, obj, actor, data: dict) -> dict:
 def _end_stage_processes(opportunity, actor, name: str) -> None:
     """An opportunity won or lost outside its stage process (opportunity_close) ends that process."""
     from core.errors import NotPermitted
-    from engine.models import ProcessInstance
+    from engine.selectors.work import running_instances_of
     from engine.services import cancel_instance
 
-    running = ProcessInstance.objects.filter(
-        business_object_type__app_label="crm",
-        business_object_type__model="opportunity",
-        business_object_id=str(opportunity.pk),
-        status=ProcessInstance.Status.RUNNING,
-    )
-    for instance in running:
+    for instance in running_instances_of(opportunity):
         try:
             cancel_instance(instance.pk, user=actor, reason=name)
         except NotPermitted:

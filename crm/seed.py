@@ -169,18 +169,13 @@ def _approve_through_the_process(order: Order) -> bool:
     stays submitted (and the portal says so)."""
     from django.contrib.contenttypes.models import ContentType
 
-    from engine.models import HumanTask, HumanTaskCandidate
+    from engine.selectors import work as engine_work
     from engine.services import complete_task
 
     order_type = ContentType.objects.get_for_model(Order)
     for element in ("manager_approval", "finance_approval"):
         task = (
-            HumanTask.objects.filter(
-                business_object_type=order_type,
-                business_object_id=str(order.pk),
-                element_id=element,
-                status=HumanTask.Status.READY,
-            )
+            engine_work.open_tasks_about(order_type, order.pk, element=element)
             .select_related("assignee")
             .first()
         )
@@ -188,11 +183,7 @@ def _approve_through_the_process(order: Order) -> bool:
             continue
         worker = task.assignee
         if worker is None:
-            candidate = (
-                HumanTaskCandidate.objects.filter(task=task, group__isnull=False)
-                .values_list("group_id", flat=True)
-                .first()
-            )
+            candidate = engine_work.offered_group_ids(task).first()
             worker = (
                 get_user_model().objects.filter(groups=candidate, is_active=True).order_by("pk").first()
                 if candidate

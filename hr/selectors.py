@@ -51,15 +51,9 @@ def employees_visible_to(user) -> QuerySet:
 
 def involved_change_ids(user) -> QuerySet:
     """Personnel changes `user` holds, held or is offered a task on (the approvers)."""
-    from engine.models import HumanTask, HumanTaskCandidate
+    from engine.selectors.work import tasks_involving_about
 
-    tasks = HumanTask.objects.filter(
-        business_object_type=ContentType.objects.get_for_model(PersonnelChange)
-    ).filter(
-        Q(assignee=user)
-        | Q(completed_by=user)
-        | Q(pk__in=HumanTaskCandidate.objects.offered_to(user).values("task_id"))
-    )
+    tasks = tasks_involving_about(user, ContentType.objects.get_for_model(PersonnelChange))
     return tasks.annotate(change_id=Cast("business_object_id", BigIntegerField())).values("change_id")
 
 
@@ -87,19 +81,17 @@ def employee_file(user, employee_id: int):
 def file_history(user, employee: Employee) -> dict:
     """What the file page lists under the person: position history, salary history (only with
     the permission), personnel changes with their process instances, documents."""
-    from engine.models import ProcessInstance
+    from engine.selectors.work import visible_instances_about
 
     changes = list(
         PersonnelChange.objects.filter(employee=employee).select_related(
             "requested_by", "department", "position"
         )
     )
-    base = ProcessInstance.objects.filter(
-        business_object_type=ContentType.objects.get_for_model(PersonnelChange),
-        business_object_id__in=[str(c.pk) for c in changes],
-    )
     # a link only where the instance page will open for this person (took part, or in their scope)
-    visible = base.involving(user) | base.visible_to(user, "view")
+    visible = visible_instances_about(
+        user, ContentType.objects.get_for_model(PersonnelChange), [c.pk for c in changes]
+    )
     instances = dict(visible.values_list("business_object_id", "pk"))
     for change in changes:
         change.instance_id = instances.get(str(change.pk))

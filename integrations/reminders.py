@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 
-from engine.models import HumanTask
+from engine.selectors import HumanTask
+from engine.selectors.work import assigned_open_tasks
 from org.selectors import manager_of
 
 from .models import ReminderLog
@@ -47,11 +48,7 @@ def send_task_reminders(now=None) -> dict[str, int]:
     soon = now + timedelta(hours=settings.TASK_DUE_SOON_HOURS)
     escalate_before = now - timedelta(hours=settings.TASK_ESCALATE_AFTER_HOURS)
     sent = {"task_due_soon": 0, "task_overdue": 0, "task_escalated": 0}
-    open_tasks = (
-        HumanTask.objects.open()
-        .filter(assignee__isnull=False)
-        .select_related("assignee", "instance__definition")
-    )
+    open_tasks = assigned_open_tasks()
     sweeps = [
         ("task_due_soon", open_tasks.filter(due_at__gt=now, due_at__lte=soon)),
         ("task_overdue", open_tasks.filter(due_at__lte=now)),

@@ -141,7 +141,7 @@ def _requests_visible_to(model, user):
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Q
 
-    from engine.models import HumanTask, HumanTaskCandidate
+    from engine.selectors.work import tasks_involving_about
     from org.permissions import RowScope
     from org.selectors import user_row_scope, users_in_scope
 
@@ -149,10 +149,7 @@ def _requests_visible_to(model, user):
     scope = user_row_scope(user)
     if scope == RowScope.ALL:
         return qs
-    offered = HumanTaskCandidate.objects.offered_to(user).values("task_id")
-    involved = HumanTask.objects.filter(
-        business_object_type=ContentType.objects.get_for_model(model),
-    ).filter(Q(assignee=user) | Q(completed_by=user) | Q(pk__in=offered))
+    involved = tasks_involving_about(user, ContentType.objects.get_for_model(model))
     return qs.filter(
         Q(user=user)
         | Q(user__in=users_in_scope(user, scope))

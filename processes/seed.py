@@ -48,9 +48,9 @@ ORDER_APPROVER_TESTS = [
 def _draft_with_decision_tests(stdout) -> None:
     from django.contrib.auth import get_user_model
 
-    from engine.models import DefinitionVersion
+    from engine.selectors.definitions import versions_of
 
-    versions = DefinitionVersion.objects.filter(key="order_approval")
+    versions = versions_of("order_approval")
     active = versions.filter(active=True).first()
     if active is None or versions.count() != 1 or "order_approver.dmn" not in (active.files or {}):
         return

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from engine.models import DefinitionVersion, HumanTask
+from engine.selectors import DefinitionVersion, HumanTask
+from engine.selectors import definitions as engine_definitions
 
 
 def task_form_for(task: HumanTask) -> dict:
     """The task's form for rendering: its JSON Schema, UI schema, and the current values to prefill
     (process data of the same name, else the schema's defaults)."""
     schema = task.form_schema or {}
-    definition = (
-        DefinitionVersion.objects.only("metadata")
-        .filter(key=task.definition_key, version=task.definition_version)
-        .first()
+    definition = engine_definitions.version_of(
+        task.definition_key, task.definition_version, fields=("metadata",)
     )
     meta = definition.metadata.get("user_tasks", {}).get(task.element_id, {}) if definition else {}
     variables = task.instance.variables or {}
@@ -38,10 +37,7 @@ def bound_event(process_key: str) -> str | None:
 
 def process_name(process_key: str) -> str:
     """The active version's name as the designer gave it, else the key."""
-    name = (
-        DefinitionVersion.objects.filter(key=process_key, active=True).values_list("name", flat=True).first()
-    )
-    return name or process_key
+    return engine_definitions.active_name(process_key) or process_key
 
 
 def manual_start(process_key: str):
@@ -90,11 +86,7 @@ def startable_processes(user, *, record_type: str = "") -> list[dict]:
     if not getattr(user, "is_authenticated", False):
         return []
     rules = list(ManualStart.objects.filter(active=True, record_type=record_type).prefetch_related("groups"))
-    names = dict(
-        DefinitionVersion.objects.filter(key__in=[r.process_key for r in rules], active=True).values_list(
-            "key", "name"
-        )
-    )
+    names = engine_definitions.active_names([r.process_key for r in rules])
     found = [
         {"key": rule.process_key, "name": names[rule.process_key] or rule.process_key}
         for rule in rules
@@ -107,7 +99,7 @@ def start_form_of(process_key: str) -> dict | None:
     """The start form (JSON Schema) of the active version, or None when it takes no fields."""
     from engine.services import start_form_schema
 
-    definition = DefinitionVersion.objects.filter(key=process_key, active=True).first()
+    definition = engine_definitions.active_version(process_key)
     return start_form_schema(definition) if definition is not None else None
 
 

@@ -17,7 +17,8 @@ from audit.services import audit_record
 from core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from engine import parsing
 from engine import services as engine
-from engine.models import DefinitionVersion
+from engine.selectors import DefinitionVersion
+from engine.selectors import definitions as engine_definitions
 
 from . import selectors
 from .forms import start_form, task_form
@@ -105,7 +106,7 @@ def definition_deploy(
         if form is not None:
             task_forms[element_id] = form
     with transaction.atomic():
-        existing = DefinitionVersion.objects.filter(key=report.key)
+        existing = engine_definitions.versions_of(report.key)
         before = set(existing.values_list("pk", flat=True))
         if activate is None:
             activate = not existing.filter(active=True).exists()
@@ -154,7 +155,7 @@ def _same_meaning(versions, xml: dict, forms: dict) -> DefinitionVersion | None:
 def definition_activate(*, actor, key: str, version: int) -> DefinitionVersion:
     """Make `version` the one new instances of `key` start on (a rollback is the same call)."""
     _require_designer(actor)
-    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    definition = engine_definitions.version_of(key, version)
     if definition is None:
         raise ValidationFailed(
             _("Process %(key)s has no version %(version)s.") % {"key": key, "version": version}
@@ -169,7 +170,7 @@ def binding_set(*, actor, event: str, process_key: str, description: str = "") -
     """Bind `event` to `process_key` (replacing the event's previous active binding)."""
     if actor is not None and not (actor.is_superuser or actor.has_perm("processes.change_startbinding")):
         raise NotPermitted(_("You may not change start bindings."))
-    if not DefinitionVersion.objects.filter(key=process_key, active=True).exists():
+    if not engine_definitions.has_active_version(process_key):
         raise ValidationFailed(
             _("No active process '%(key)s' is deployed.") % {"key": process_key},
             fields={"process_key": [_("Deploy the process first.")]},
@@ -216,7 +217,7 @@ def manual_start_set(
     """Offer `key` for starting by hand: to whom (groups; none = every employee), from which
     kind of record; `active=False` withdraws the offer."""
     _require_designer(actor)
-    if not DefinitionVersion.objects.filter(key=key, active=True).exists():
+    if not engine_definitions.has_active_version(key):
         raise ValidationFailed(_("No active process '%(key)s' is deployed.") % {"key": key})
     _refuse_event_started(key)
     if record_type not in RecordType.values:
@@ -297,7 +298,7 @@ def draft_test_run(
     from engine.forms import validate_form_data
 
     _require_designer(actor)
-    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    definition = engine_definitions.version_of(key, version)
     if definition is None:
         raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
     if not isinstance(start_data, dict | type(None)) or not isinstance(answers, list | type(None)):
@@ -350,7 +351,7 @@ def task_form_save(
     from .form_editor import schema_from_rows
 
     _require_designer(actor)
-    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    definition = engine_definitions.version_of(key, version)
     if definition is None:
         raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
     meta = selectors.form_element(definition, element_id)
@@ -401,7 +402,7 @@ def decision_save(
     import json
 
     _require_designer(actor)
-    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    definition = engine_definitions.version_of(key, version)
     if definition is None:
         raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
     files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}
@@ -471,7 +472,7 @@ def decision_create(
     from xml.sax.saxutils import escape
 
     _require_designer(actor)
-    definition = DefinitionVersion.objects.filter(key=key, version=version).first()
+    definition = engine_definitions.version_of(key, version)
     if definition is None:
         raise NotFound(_("Process %(key)s has no version %(version)s.") % {"key": key, "version": version})
     files = {n: t for n, t in (definition.files or {}).items() if not n.startswith("called/")}

@@ -18,7 +18,7 @@ from lxml import etree
 
 from core import jsonlimits
 from engine import connectors, parsing
-from engine.models import DefinitionVersion
+from engine.selectors.definitions import is_deployed
 from engine.services import with_called_definitions
 
 from .forms import missing_form_files
@@ -540,7 +540,7 @@ def _check_called_processes(xml_roots, report: Report) -> None:
                     file=name,
                     **_element(call),
                 )
-            elif called not in defined and not DefinitionVersion.objects.filter(key=called).exists():
+            elif called not in defined and not is_deployed(called):
                 report.error(
                     _(
                         "Call activity '%(name)s' calls process '%(called)s', which is neither "

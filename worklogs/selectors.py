@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Activity
-from engine.models import HumanTask
+from engine.selectors.work import tasks_completed_by
 from org.models import Department, Employee
 from org.pickers import person_name
 from org.selectors import department_ids_below
@@ -67,7 +67,7 @@ def pulled_items(user, *, period: str, starts_on: datetime.date) -> list[dict]:
             }
         )
     tasks = (
-        HumanTask.objects.filter(completed_by=user, completed_at__range=(start, end))
+        tasks_completed_by(user, start, end)
         .order_by("completed_at")
         .only("pk", "name", "business_object_label", "completed_at")[:200]
     )

@@ -12,7 +12,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from engine.models import HumanTask, HumanTaskCandidate
+from engine.selectors import HumanTask
+from engine.selectors import work as engine_work
 from org.selectors import members_of
 
 from ..models import FieldPhoto, ProductIssue, ServiceRequest, TechnicianProfile
@@ -26,12 +27,11 @@ TECHNICIANS = "technicians"
 def open_task(request: ServiceRequest, element_id: str) -> HumanTask | None:
     """The open task of the request's dispatch process at `element_id` (assign, accept, work)."""
     return (
-        HumanTask.objects.open()
-        .filter(
-            business_object_type=ContentType.objects.get_for_model(ServiceRequest),
-            business_object_id=str(request.pk),
-            definition_key=DISPATCH_PROCESS,
-            element_id=element_id,
+        engine_work.open_tasks_about(
+            ContentType.objects.get_for_model(ServiceRequest),
+            request.pk,
+            process=DISPATCH_PROCESS,
+            element=element_id,
         )
         .select_related("assignee")
         .order_by("-pk")
@@ -41,9 +41,7 @@ def open_task(request: ServiceRequest, element_id: str) -> HumanTask | None:
 
 def task_is_for(user, task: HumanTask) -> bool:
     """The user holds the task, or it is offered to them and nobody holds it."""
-    if task.assignee_id is not None:
-        return task.assignee_id == user.pk
-    return HumanTaskCandidate.objects.filter(task=task, open=True).offered_to(user).exists()
+    return engine_work.task_is_for(user, task)
 
 
 def week_of(day: datetime.date) -> list[datetime.date]:
@@ -138,13 +136,9 @@ def dispatch_board(*, user, day: datetime.date) -> Board:
 def waiting_requests(*, user, limit: int = 100) -> list[WaitingRequest]:
     """Requests whose dispatch task is open (waiting for a technician), the most urgent first."""
     tasks = list(
-        HumanTask.objects.open()
-        .filter(
-            definition_key=DISPATCH_PROCESS,
-            element_id=ASSIGN,
-            business_object_type=ContentType.objects.get_for_model(ServiceRequest),
-        )
-        .order_by("due_at", "pk")[:limit]
+        engine_work.open_tasks_about(
+            ContentType.objects.get_for_model(ServiceRequest), process=DISPATCH_PROCESS, element=ASSIGN
+        ).order_by("due_at", "pk")[:limit]
     )
     ids = [int(t.business_object_id) for t in tasks if t.business_object_id.isdigit()]
     requests = {
@@ -153,11 +147,7 @@ def waiting_requests(*, user, limit: int = 100) -> list[WaitingRequest]:
         .filter(pk__in=ids)
         .select_related("customer", "contact", "product")
     }
-    offered = set(
-        HumanTaskCandidate.objects.filter(task__in=tasks, open=True)
-        .offered_to(user)
-        .values_list("task_id", flat=True)
-    )
+    offered = engine_work.open_offers_among(user, tasks)
     waiting = []
     for task in tasks:
         request = requests.get(int(task.business_object_id)) if task.business_object_id.isdigit() else None
@@ -193,13 +183,12 @@ def technician_day(*, user, day: datetime.date) -> list[Job]:
         .select_related("customer", "contact", "product")
         .order_by("scheduled_at", "pk")
     )
-    tasks = HumanTask.objects.open().filter(
-        business_object_type=ContentType.objects.get_for_model(ServiceRequest),
-        business_object_id__in=[str(r.pk) for r in requests],
-        definition_key=DISPATCH_PROCESS,
-        element_id__in=[ACCEPT, WORK],
-        assignee=user,
-    )
+    tasks = engine_work.open_tasks_about(
+        ContentType.objects.get_for_model(ServiceRequest),
+        object_ids=[r.pk for r in requests],
+        process=DISPATCH_PROCESS,
+        elements=[ACCEPT, WORK],
+    ).filter(assignee=user)
     by_request: dict[tuple[str, str], HumanTask] = {(t.business_object_id, t.element_id): t for t in tasks}
     return [
         Job(

@@ -63,22 +63,17 @@ def _approve(expense: Expense, *, up_to: str) -> None:
     """Work the expense's approval tasks as the demo approvers would, up to the step named."""
     from django.contrib.contenttypes.models import ContentType
 
-    from engine.models import HumanTask, HumanTaskCandidate
+    from engine.selectors import work as engine_work
     from engine.services import complete_task
 
     kind = ContentType.objects.get_for_model(Expense)
     for element in ("manager_approval", "finance_approval"):
-        task = HumanTask.objects.filter(
-            business_object_type=kind,
-            business_object_id=str(expense.pk),
-            element_id=element,
-            status=HumanTask.Status.READY,
-        ).first()
+        task = engine_work.open_tasks_about(kind, expense.pk, element=element).first()
         if task is None:
             return
         worker = task.assignee
         if worker is None:
-            group = HumanTaskCandidate.objects.filter(task=task, group__isnull=False).values("group_id")[:1]
+            group = engine_work.offered_group_ids(task)[:1]
             worker = get_user_model().objects.filter(groups__in=group, is_active=True).order_by("pk").first()
         if worker is None:
             return

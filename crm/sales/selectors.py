@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, Sum
 
-from engine.models import HumanTask, HumanTaskCandidate
+from engine.selectors import HumanTask
+from engine.selectors import work as engine_work
 from org.models import Employee
 
 from ..models import Customer, Lead, Opportunity, SalesProcess, SalesStage
@@ -177,12 +178,8 @@ def stage_task(*, opportunity: Opportunity) -> HumanTask | None:
     """The open task of the opportunity's stage process (the one that moves it on), if any."""
     content_type = ContentType.objects.get_for_model(Opportunity)
     return (
-        HumanTask.objects.open()
-        .filter(
-            business_object_type=content_type,
-            business_object_id=str(opportunity.pk),
-            definition_key=STAGE_PROCESS,
-            element_id="work_stage",
+        engine_work.open_tasks_about(
+            content_type, opportunity.pk, process=STAGE_PROCESS, element="work_stage"
         )
         .select_related("assignee")
         .order_by("-pk")
@@ -192,9 +189,7 @@ def stage_task(*, opportunity: Opportunity) -> HumanTask | None:
 
 def task_is_for(user, task: HumanTask) -> bool:
     """The user holds the task or it is offered to them (and nobody holds it)."""
-    if task.assignee_id is not None:
-        return task.assignee_id == user.pk
-    return HumanTaskCandidate.objects.filter(task=task, open=True).offered_to(user).exists()
+    return engine_work.task_is_for(user, task)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from engine.models import HumanTask
+from engine.selectors import work as engine_work
 
 from ..models import ChoiceList, ChoiceOption, Complaint, Consultation, Customer, ServiceRequest
 
@@ -44,11 +44,8 @@ def _triage(complaint: Complaint, *, handler: str, severity: str, category: str 
     """Complete the complaint's triage task as the service dispatcher would."""
     from engine.services import complete_task
 
-    task = HumanTask.objects.filter(
-        business_object_type=ContentType.objects.get_for_model(Complaint),
-        business_object_id=str(complaint.pk),
-        element_id="triage",
-        status=HumanTask.Status.READY,
+    task = engine_work.open_tasks_about(
+        ContentType.objects.get_for_model(Complaint), complaint.pk, element="triage"
     ).first()
     dispatcher = _user("huang.qiang")
     if task is None or dispatcher is None:

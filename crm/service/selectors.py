@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from engine.models import HumanTask, InstanceEvent, ProcessInstance
+from engine import selectors as engine_selectors
+from engine.selectors import HumanTask, InstanceEvent, ProcessInstance
+from engine.selectors import work as engine_work
 
 from ..models import CaseMessage, Complaint, Consultation, ServiceRequest
 
@@ -92,7 +94,7 @@ def instances_of(case) -> list[ProcessInstance]:
     content_type = ContentType.objects.get_for_model(type(case))
     ids = [str(case.pk), *(str(pk) for pk in case.duplicates.values_list("pk", flat=True))]
     return list(
-        ProcessInstance.objects.filter(business_object_type=content_type, business_object_id__in=ids)
+        engine_work.instances_about(content_type, ids)
         .select_related("definition")
         .order_by("started_at", "pk")
     )
@@ -132,11 +134,7 @@ def case_timeline(case, *, limit: int = 300) -> list[TimelineItem]:
             InstanceEvent.Kind.COMPLETED,
             InstanceEvent.Kind.TIMER_FIRED,
         ]
-        events = list(
-            InstanceEvent.objects.filter(instance_id__in=instances, kind__in=kinds)
-            .select_related("actor", "human_task")
-            .order_by("at", "pk")[:limit]
-        )
+        events = list(engine_work.instance_events(instances, kinds).order_by("at", "pk")[:limit])
         customers = set(
             User.objects.filter(
                 pk__in={e.actor_id for e in events if e.actor_id}, portal_account__isnull=False
@@ -188,15 +186,12 @@ def case_tasks(case, user) -> list[CaseTask]:
     open it (theirs) or claim it (offered to them); others are shown with their holder."""
     content_type = ContentType.objects.get_for_model(type(case))
     tasks = list(
-        HumanTask.objects.open()
-        .filter(business_object_type=content_type, business_object_id=str(case.pk))
-        .select_related("assignee")
-        .order_by("pk")[:20]
+        engine_work.open_tasks_about(content_type, case.pk).select_related("assignee").order_by("pk")[:20]
     )
     if not tasks:
         return []
     offered = set(
-        HumanTask.objects.queue(user).filter(pk__in=[t.pk for t in tasks]).values_list("pk", flat=True)
+        engine_selectors.queue(user).filter(pk__in=[t.pk for t in tasks]).values_list("pk", flat=True)
     )
     return [CaseTask(task=t, mine=t.assignee_id == user.pk, offered=t.pk in offered) for t in tasks]
 

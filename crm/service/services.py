@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record, diff, snapshot
 from core.errors import Conflict, NotPermitted, ValidationFailed
-from engine.models import ProcessInstance
+from engine.selectors import ProcessInstance
+from engine.selectors import work as engine_work
 
 from ..models import (
     Activity,
@@ -92,15 +93,7 @@ def customer_case_message_add(*, user, case, text: str) -> CaseMessage:
 
 
 def _running_instances(case) -> list[ProcessInstance]:
-    from django.contrib.contenttypes.models import ContentType
-
-    return list(
-        ProcessInstance.objects.filter(
-            business_object_type=ContentType.objects.get_for_model(type(case)),
-            business_object_id=str(case.pk),
-            status=ProcessInstance.Status.RUNNING,
-        )
-    )
+    return engine_work.running_instances_of(case)
 
 
 @transaction.atomic

@@ -628,11 +628,10 @@ def insert_rows(model, rows: list[dict]) -> list[int]:
 
 def level_process_name() -> str:
     """The level-change process's name as designers deployed it (its key when not deployed)."""
-    from engine.models import DefinitionVersion
+    from engine.selectors.definitions import active_name
 
     key = Customer.PROCESS_OWNED_FIELDS["level"]
-    name = DefinitionVersion.objects.filter(key=key, active=True).values_list("name", flat=True).first()
-    return name or key
+    return active_name(key) or key
 
 
 # --- Running a job ---------------------------------------------------------------------------
