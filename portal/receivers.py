@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from crm.models import Complaint, Order, ServiceRequest
 from engine import signals as engine_signals
-from engine.models import InstanceEvent
+from engine.selectors import portal as engine_portal
 from integrations.services import preference_set
 
 from .models import PortalAccount
@@ -87,7 +87,7 @@ def _customer_task_created(sender, instance, human_task, **kwargs):
     account, kind, record = _submitter(human_task)
     if account is None or not account.user.is_active or not account.user.email:
         return
-    if not InstanceEvent.objects.filter(instance=instance, kind=InstanceEvent.Kind.TASK_COMPLETED).exists():
+    if not engine_portal.has_completed_task(instance):
         return  # the first step: the confirmation page has just shown it
     path = (
         reverse("portal:order", args=[record.pk])

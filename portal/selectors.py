@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,8 @@ from crm.models import ChoiceList, ChoiceOption, Complaint, Contract, Order, Pay
 from crm.selectors.documents import document_shared_get, documents_shared_with
 from crm.selectors.receivables import owed_contracts, owed_orders, paid_by_contract, paid_by_order
 from crm.service.selectors import customer_consultations, portal_replies
-from engine.models import DefinitionVersion, HumanTask, InstanceEvent, ProcessInstance
+from engine.selectors import HumanTask, InstanceEvent, ProcessInstance
+from engine.selectors import portal as engine_portal
 
 from .models import PortalAccount, RequestAttachment
 
@@ -210,14 +211,7 @@ class RequestRow:
 def _labels(tasks: list[HumanTask]) -> dict[int, str]:
     """Each open task's customer-facing label: the `customer_label` property, else its name
     (a nameless step, whose name is its element id, is shown as "being handled")."""
-    pairs = {(t.definition_key, t.definition_version) for t in tasks}
-    meta = {}
-    if pairs:
-        condition = Q()
-        for key, version in pairs:
-            condition |= Q(key=key, version=version)
-        for definition in DefinitionVersion.objects.filter(condition).only("key", "version", "metadata"):
-            meta[(definition.key, definition.version)] = definition.metadata.get("user_tasks", {})
+    meta = engine_portal.user_task_properties({(t.definition_key, t.definition_version) for t in tasks})
     labels = {}
     for task in tasks:
         props = meta.get((task.definition_key, task.definition_version), {}).get(task.element_id, {})
@@ -237,21 +231,11 @@ def _progress_of(account: PortalAccount, model, objects: list) -> dict[int, Prog
     if not objects:
         return {}
     content_type = ContentType.objects.get_for_model(model)
-    instances = list(
-        ProcessInstance.objects.filter(
-            business_object_type=content_type, business_object_id__in=[str(o.pk) for o in objects]
-        )
-        .only("id", "status", "business_object_id", "started_at")
-        .order_by("started_at", "id")
-    )
+    instances = list(engine_portal.instances_of_objects(content_type, [str(o.pk) for o in objects]))
     newest = {}
     for instance in instances:
         newest[instance.business_object_id] = instance  # later rows win
-    tasks = list(
-        HumanTask.objects.filter(instance__in=list(newest.values()), status=HumanTask.Status.READY).order_by(
-            "created_at", "id"
-        )
-    )
+    tasks = list(engine_portal.ready_tasks_of(list(newest.values())))
     labels = _labels(tasks)
     own_users = set(colleagues(account).values_list("user_id", flat=True))
     by_instance: dict[int, list[HumanTask]] = {}
@@ -319,11 +303,7 @@ def history(account: PortalAccount, obj) -> list[HistoryItem]:
     """What the customer may see of a record's process: received, each completed step, comments
     marked public (or written by the company's own people), closed. No data, no staff names."""
     content_type = ContentType.objects.get_for_model(type(obj))
-    instance_ids = list(
-        ProcessInstance.objects.filter(
-            business_object_type=content_type, business_object_id=str(obj.pk)
-        ).values_list("id", flat=True)
-    )
+    instance_ids = engine_portal.instance_ids_of_object(content_type, str(obj.pk))
     items = [HistoryItem(at=obj.created_at, text=str(_("Received")))]
     own_users = {a.user_id: str(a.user) for a in colleagues(account)}
     if isinstance(obj, Complaint | ServiceRequest):
@@ -348,11 +328,7 @@ def history(account: PortalAccount, obj) -> list[HistoryItem]:
         InstanceEvent.Kind.COMPLETED,
         InstanceEvent.Kind.CANCELLED,
     ]
-    events = list(
-        InstanceEvent.objects.filter(instance_id__in=instance_ids, kind__in=kinds)
-        .select_related("human_task")
-        .order_by("at", "id")
-    )
+    events = engine_portal.events_of(instance_ids, kinds)
     labels = _labels([e.human_task for e in events if e.human_task is not None])
     for event in events:
         if event.kind == InstanceEvent.Kind.TASK_COMPLETED and event.human_task is not None:
@@ -390,17 +366,17 @@ def _company_objects() -> dict:
 def customer_tasks(account: PortalAccount) -> QuerySet:
     """Open tasks assigned to this portal user, about their own company's records (or about no
     record at all); a task about another company's record never shows, whoever it is assigned to."""
-    types = _company_objects()
-    condition = Q(business_object_type__isnull=True)
-    for model, content_type in types.items():
-        # business_object_id is text: compare with the ids cast to text, inside one query
-        ids = (
+    # business_object_id is text: compare with the ids cast to text, inside one query
+    objects = [
+        (
+            content_type,
             model.objects.filter(customer_id=account.customer_id)
             .annotate(pk_text=Cast("pk", CharField()))
-            .values("pk_text")
+            .values("pk_text"),
         )
-        condition |= Q(business_object_type=content_type, business_object_id__in=ids)
-    return HumanTask.objects.inbox(account.user).filter(condition).select_related("instance")
+        for model, content_type in _company_objects().items()
+    ]
+    return engine_portal.inbox_about(account.user, objects)
 
 
 def customer_task_get(account: PortalAccount, pk) -> HumanTask:

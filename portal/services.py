@@ -33,7 +33,7 @@ from crm.models import Complaint, Consultation, Contact, Customer, Order, Servic
 from crm.service.services import customer_case_message_add, customer_consultation_ask
 from crm.services import customer_side
 from engine import services as engine
-from engine.models import HumanTask, ProcessInstance
+from engine.selectors import portal as engine_portal
 
 from .models import PortalAccount, PortalToken, RequestAttachment
 
@@ -382,20 +382,8 @@ def portal_comment_add(*, account: PortalAccount, obj, text: str):
     _require_account(account)
     if getattr(obj, "customer_id", None) != account.customer_id:
         raise NotPermitted(_("Not found."))
-    instance = (
-        ProcessInstance.objects.filter(
-            business_object_type=ContentType.objects.get_for_model(type(obj)), business_object_id=str(obj.pk)
-        )
-        .order_by("-started_at", "-id")
-        .first()
-    )
-    task = None
-    if instance is not None:
-        tasks = HumanTask.objects.filter(instance=instance)
-        task = (
-            tasks.filter(status=HumanTask.Status.READY).order_by("id").first()
-            or tasks.order_by("-id").first()
-        )
+    instance = engine_portal.newest_instance_of(ContentType.objects.get_for_model(type(obj)), str(obj.pk))
+    task = engine_portal.task_to_comment_on(instance) if instance is not None else None
     if task is None:
         if isinstance(obj, Complaint | ServiceRequest):
             # no process runs on it (yet): the message waits on the case for the service desk

@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.errors import DomainError
-from engine.models import HumanTask
+from engine.selectors import HumanTask
 from org.models import User
 from org.permissions import user_can
 from org.selectors import group_choices, user_row_scope, users_in_scope

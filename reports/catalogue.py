@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.models import Campaign, Complaint, Contract, Customer, Opportunity, Order, StockMove
-from engine.models import ProcessInstance
+from engine.selectors import ProcessInstance
 
 from . import selectors
 

@@ -41,7 +41,8 @@ from crm.models import (
     Payment,
     ServiceRequest,
 )
-from engine.models import HumanTask, HumanTaskCandidate, Incident, ProcessInstance
+from engine.selectors import HumanTask, ProcessInstance
+from engine.selectors import reporting as engine_reporting
 from org.models import User
 from org.permissions import user_can
 
@@ -583,7 +584,7 @@ def process_kpis(*, user, filters: ReportFilters, now: datetime.datetime | None 
     _require(user, ProcessInstance)
     now = now or timezone.now()
     instances = apply_filters(
-        ProcessInstance.objects.visible_to(user), filters, owner="started_by", date="started_at"
+        engine_reporting.visible_instances(user), filters, owner="started_by", date="started_at"
     )
     done = Q(status=ProcessInstance.Status.COMPLETED, ended_at__isnull=False)
     cycle = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
@@ -602,13 +603,7 @@ def process_kpis(*, user, filters: ReportFilters, now: datetime.datetime | None 
         .order_by("key")
     )
     p90 = _p90_by_key(instances.filter(done))
-    incidents = {
-        row["instance__key"]: row["count"]
-        for row in Incident.objects.filter(status=Incident.Status.OPEN, instance__in=instances.values("pk"))
-        .order_by()
-        .values("instance__key")
-        .annotate(count=Count("pk"))
-    }
+    incidents = engine_reporting.open_incidents_by_key(instances)
     processes = [
         {
             "process": row["key"],
@@ -622,7 +617,7 @@ def process_kpis(*, user, filters: ReportFilters, now: datetime.datetime | None 
         }
         for row in rows
     ]
-    tasks = apply_filters(HumanTask.objects.visible_to(user), filters, owner="assignee", date=None)
+    tasks = apply_filters(engine_reporting.visible_tasks(user), filters, owner="assignee", date=None)
     overdue = tasks.filter(status=HumanTask.Status.READY, due_at__lt=now)
     per_user = list(
         overdue.filter(assignee__isnull=False)
@@ -632,15 +627,7 @@ def process_kpis(*, user, filters: ReportFilters, now: datetime.datetime | None 
         .order_by("-count", "assignee_id")
     )
     names = _people(row["assignee_id"] for row in per_user)
-    per_group = (
-        HumanTaskCandidate.objects.filter(
-            open=True, group__isnull=False, task__in=overdue.filter(assignee__isnull=True).values("pk")
-        )
-        .order_by()
-        .values("group__name")
-        .annotate(count=Count("task_id", distinct=True))
-        .order_by("-count", "group__name")
-    )
+    per_group = engine_reporting.open_tasks_by_group(overdue.filter(assignee__isnull=True))
     return {
         "processes": processes,
         "overdue_by_user": [

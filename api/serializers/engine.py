@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engine import summaries
-from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 from engine.operations import masked
+from engine.selectors import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
 
 from .base import OutputModelSerializer, _NoContext
 from .org import UserBriefSerializer

@@ -27,13 +27,8 @@ from core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from engine import selectors as engine_selectors
 from engine import services as engine
 from engine.errors import TaskNotFound
-from engine.models import (
-    DefinitionVersion,
-    HumanTask,
-    Incident,
-    InstanceEvent,
-    ProcessInstance,
-)
+from engine.selectors import HumanTask, Incident, ProcessInstance
+from engine.selectors import api as engine_reads
 from org.permissions import user_can
 from processes import services as process_services
 from processes.services import process_start_by_hand_step
@@ -81,11 +76,7 @@ def _uploaded(files) -> dict[str, bytes]:
     retrieve=extend_schema(summary="Get one definition version"),
 )
 class DefinitionVersionViewSet(BatonReadOnlyViewSet):
-    queryset = (
-        DefinitionVersion.objects.select_related("deployed_by")
-        .defer("files", "metadata")
-        .order_by("key", "-version")
-    )
+    queryset = engine_reads.definition_versions()
     serializer_class = DefinitionVersionSerializer
     filterset_fields = ["key", "active", "version"]
     search_fields = ["key", "name"]
@@ -156,7 +147,7 @@ class DefinitionVersionViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def bpmn(self, request, pk=None):
         definition = self.get_object()
-        files = DefinitionVersion.objects.values_list("files", flat=True).get(pk=definition.pk) or {}
+        files = engine_reads.definition_files(definition.pk)
         name = request.query_params.get("file") or next(
             (n for n in sorted(files) if n.lower().endswith((".bpmn", ".bpmn2", ".xml"))), None
         )
@@ -264,14 +255,7 @@ def _step(step: engine.StepResult, user) -> dict:
     retrieve=extend_schema(summary="Get a process instance"),
 )
 class ProcessInstanceViewSet(BatonReadOnlyViewSet):
-    queryset = (
-        ProcessInstance.objects.select_related("started_by", "definition")
-        .defer(
-            "definition__files",
-            "definition__metadata",  # (the list shows the version, not the BPMN)
-        )
-        .order_by("-started_at", "-id")
-    )
+    queryset = engine_reads.process_instances()
     serializer_class = ProcessInstanceSerializer
     filterset_class = ProcessInstanceFilter
     search_fields = ["key", "business_object_label"]
@@ -322,7 +306,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         instance = self.get_object()
-        events = InstanceEvent.objects.filter(instance=instance).select_related("actor").order_by("id")
+        events = engine_reads.instance_events(instance)
         page = self.paginate_queryset(events)
         return self.get_paginated_response(InstanceEventSerializer(page, many=True).data)
 
@@ -330,7 +314,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def incidents(self, request, pk=None):
         instance = self.get_object()
-        page = self.paginate_queryset(Incident.objects.filter(instance=instance).order_by("-id"))
+        page = self.paginate_queryset(engine_reads.instance_incidents(instance))
         return self.get_paginated_response(IncidentSerializer(page, many=True).data)
 
     @extend_schema(
@@ -377,7 +361,7 @@ class ProcessInstanceViewSet(BatonReadOnlyViewSet):
         return Response(engine.instance_variables(instance, user=request.user))
 
     def _open_task(self, instance, task_id: int) -> HumanTask:
-        task = HumanTask.objects.filter(instance=instance, pk=task_id).first()
+        task = engine_reads.instance_task(instance, task_id)
         if task is None:
             raise ValidationError({"task": [_("No such task on this process instance.")]})
         return task
@@ -429,7 +413,7 @@ class IncidentFilter(filters.FilterSet):
     retrieve=extend_schema(summary="Get an incident"),
 )
 class IncidentViewSet(BatonReadOnlyViewSet):
-    queryset = Incident.objects.all()
+    queryset = engine_reads.incidents()
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     ordering_fields = ["created_at", "id"]
@@ -440,7 +424,7 @@ class IncidentViewSet(BatonReadOnlyViewSet):
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
             return queryset.none()
-        return queryset.filter(instance__in=ProcessInstance.objects.visible_to(user, "view").values("pk"))
+        return queryset.filter(instance__in=engine_reads.visible_instance_ids(user))
 
     @extend_schema(
         summary="Retry the failed element (after its cause was fixed)",
@@ -524,7 +508,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
     """Claim/unclaim/delegate/complete are decided by the engine (assignee, candidates, admins);
     the caller must be able to see the task."""
 
-    queryset = HumanTask.objects.order_by("-id")
+    queryset = engine_reads.tasks()
     serializer_class = HumanTaskSerializer
     filterset_class = HumanTaskFilter
     ordering_fields = ["due_at", "priority", "created_at"]
@@ -540,10 +524,10 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return HumanTask.objects.none()
+            return engine_reads.no_tasks()
         user = self.request.user
         if not user_can(user, HumanTask, "view"):
-            return HumanTask.objects.none()
+            return engine_reads.no_tasks()
         related = ("assignee",)
         if self.action == "list":
             view = self.request.query_params.get("view") or "mine"
@@ -580,8 +564,7 @@ class HumanTaskViewSet(BatonReadOnlyViewSet):
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user_can(user, HumanTask, "view"):
             return None
-        rows = HumanTask.objects.select_related("assignee").with_offered(user).filter(pk=pk)
-        task = next(iter(rows), None)  # (pk is unique: no ORDER BY/LIMIT)
+        task = engine_reads.task_with_offered(user, pk)  # (pk is unique: no ORDER BY/LIMIT)
         if task is None:
             return None
         return task if task.offered or user.pk in (task.assignee_id, task.completed_by_id) else None

@@ -33,7 +33,8 @@ from crm.models import (
     ServiceRequest,
 )
 from engine import selectors as engine_selectors
-from engine.models import DefinitionVersion, HumanTask
+from engine.selectors import HumanTask
+from engine.selectors import reporting as engine_reporting
 from org.models import Department
 
 KINDS = ("text", "choice", "fk", "user", "number", "decimal", "date", "datetime", "bool")
@@ -106,7 +107,7 @@ def _levels():
 def _processes():
     """Process keys -> the names their designers gave them (latest version's)."""
     names: dict[str, str] = {}
-    for key, name in DefinitionVersion.objects.order_by("key", "version").values_list("key", "name"):
+    for key, name in engine_reporting.process_names():
         names[key] = name or names.get(key) or key
     return sorted(names.items(), key=lambda pair: pair[1])
 
