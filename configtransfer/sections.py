@@ -23,7 +23,7 @@ from crm.models import (
     WorkingHours,
 )
 from crm.models import Complaint as _Complaint
-from engine.selectors import reporting as engine_reporting
+from engine.selectors import definitions as engine_definitions
 from office.models import LeaveType
 from org.models import Department, GroupProfile, Position
 from org.permissions import RowScope
@@ -365,7 +365,7 @@ class ProcessSection(Section):
     def export(self) -> list[dict]:
         return [
             {"key": d.key, "name": d.name, "files": dict(sorted(d.files.items()))}
-            for d in engine_reporting.active_definitions()
+            for d in engine_definitions.active_definitions()
         ]
 
     def check(self, item: dict) -> dict[str, list[str]]:

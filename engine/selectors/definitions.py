@@ -43,3 +43,8 @@ def active_name(key: str) -> str | None:
 def active_names(keys: Iterable[str]) -> dict[str, str]:
     """Key → name of the active version, for the keys that have one."""
     return dict(DefinitionVersion.objects.filter(key__in=keys, active=True).values_list("key", "name"))
+
+
+def active_definitions() -> QuerySet:
+    """The active version of each process, by key (what the configuration export writes out)."""
+    return DefinitionVersion.objects.filter(active=True).order_by("key")

@@ -44,8 +44,3 @@ def open_tasks_by_group(tasks: QuerySet) -> QuerySet:
 def process_names() -> list[tuple[str, str]]:
     """(key, name) of every version, by key then version (the latest name comes last)."""
     return list(DefinitionVersion.objects.order_by("key", "version").values_list("key", "name"))
-
-
-def active_definitions() -> QuerySet:
-    """The active version of each process, by key (what the configuration export writes out)."""
-    return DefinitionVersion.objects.filter(active=True).order_by("key")
