@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Activity, Customer, Lead
-from engine.models import HumanTask
+from engine.selectors import worklist
 from office.models import LeaveRequest, VehicleBooking
 
 # A window longer than this is refused (a month view is at most six weeks).
@@ -116,7 +116,7 @@ def calendar_entries(*, user, first: datetime.date, last: datetime.date) -> list
                 f"activity-{activity.pk}@baton",
             )
         )
-    for task in HumanTask.objects.inbox(user).filter(due_at__gte=start, due_at__lt=end)[:500]:
+    for task in worklist.assigned_tasks(user).filter(due_at__gte=start, due_at__lt=end)[:500]:
         label = f"{task.name} · {task.business_object_label}" if task.business_object_label else task.name
         entries.append(
             Entry(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from engine.models import HumanTask
+from engine.selectors import HumanTask, worklist
 from org.permissions import user_can
 
 from .selectors import COUNT_CAP, capped_count
@@ -33,7 +33,7 @@ class TeamMember:
 def my_overdue_tasks(user, *, now: datetime | None = None) -> tuple[list[HumanTask], int]:
     """The first overdue tasks assigned to `user` (most overdue first) and their capped count."""
     now = now or timezone.now()
-    qs = HumanTask.objects.inbox(user).filter(due_at__lt=now)
+    qs = worklist.assigned_tasks(user).filter(due_at__lt=now)
     rows = list(qs.select_related("instance__definition")[:OVERDUE_SHOWN])
     count = len(rows) if len(rows) < OVERDUE_SHOWN else capped_count(qs)
     return rows, count
@@ -138,14 +138,7 @@ def team_load(user, *, now: datetime | None = None) -> list[TeamMember]:
     members = list(reports_of(user).order_by("display_name", "username")[:TEAM_SHOWN])
     if not members:
         return []
-    loads = {
-        row["assignee"]: row
-        for row in HumanTask.objects.open()
-        .filter(assignee__in=[m.pk for m in members])
-        .order_by()
-        .values("assignee")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
-    }
+    loads = worklist.open_task_load([m.pk for m in members], now=now)
     return [
         TeamMember(
             user=member,

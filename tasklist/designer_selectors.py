@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import json
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from engine.models import DefinitionVersion, HumanTask, Incident, ProcessInstance
+from engine.selectors import DefinitionVersion, designer
 
 
 def process_overview() -> list[dict]:
     """One row per process key: latest name, active version, number of versions, running instances."""
-    versions = DefinitionVersion.objects.order_by("key", "-version").values(
-        "key", "name", "version", "active", "deployed_at"
-    )
-    running = dict(
-        ProcessInstance.objects.filter(status__in=["running", "error"])
-        .values_list("key")
-        .annotate(n=Count("pk"))
-        .values_list("key", "n")
-    )
+    versions = designer.version_summaries()
+    running = designer.running_by_key()
     rows: dict[str, dict] = {}
     for v in versions:
         row = rows.setdefault(
@@ -43,36 +35,17 @@ def process_overview() -> list[dict]:
 
 
 def process_versions(key: str) -> list[DefinitionVersion]:
-    """Every version of a process, newest first, each with `running` and `incidents` counts."""
-    return list(
-        DefinitionVersion.objects.filter(key=key)
-        .select_related("deployed_by")
-        .annotate(
-            running=Count("instances", filter=Q(instances__status__in=["running", "error"]), distinct=True),
-            finished=Count("instances", filter=Q(instances__status="completed"), distinct=True),
-        )
-        .order_by("-version")
-    )
+    """Every version of a process, newest first, each with `running` and `finished` counts."""
+    return designer.process_versions(key)
 
 
 def waiting_by_element(definition: DefinitionVersion) -> dict[str, int]:
     """Open human tasks per BPMN element of one version: where its instances wait right now."""
-    return dict(
-        HumanTask.objects.open()
-        .filter(definition_key=definition.key, definition_version=definition.version)
-        .values_list("element_id")
-        .annotate(n=Count("pk"))
-        .values_list("element_id", "n")
-    )
+    return designer.waiting_by_element(definition)
 
 
 def incidents_by_element(definition: DefinitionVersion) -> dict[str, int]:
-    return dict(
-        Incident.objects.filter(status=Incident.Status.OPEN, instance__definition=definition)
-        .values_list("element_id")
-        .annotate(n=Count("pk"))
-        .values_list("element_id", "n")
-    )
+    return designer.incidents_by_element(definition)
 
 
 def main_bpmn(definition: DefinitionVersion) -> str:
@@ -84,10 +57,7 @@ def main_bpmn(definition: DefinitionVersion) -> str:
 
 def version_of(key: str, version: int | None) -> DefinitionVersion | None:
     """The given version, else the active one, else the newest."""
-    qs = DefinitionVersion.objects.filter(key=key)
-    if version is not None:
-        return qs.filter(version=version).first()
-    return qs.filter(active=True).first() or qs.order_by("-version").first()
+    return designer.version_of(key, version)
 
 
 def main_bpmn_name(definition: DefinitionVersion) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from engine.models import InstanceEvent
+from engine.selectors import InstanceEvent
 
 # Answers said in the sentence itself, not repeated as facts.
 _SAID = {"decision", "comment", "reason", "note"}

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from engine import selectors as engine_selectors
-from engine.models import DefinitionVersion, HumanTask, Incident, InstanceEvent, ProcessInstance
+from engine.selectors import HumanTask, Incident, InstanceEvent, ProcessInstance, worklist
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # counts above this show as "999+": counting a huge queue exactly buys nothing
@@ -128,7 +128,7 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> int:
 def _queue_branches(user, query: InboxQuery, now: datetime) -> list[QuerySet]:
     from org.selectors import effective_group_ids
 
-    claimable = _filter(HumanTask.objects.open().filter(assignee__isnull=True), query, now)
+    claimable = _filter(worklist.claimable_tasks(), query, now)
     paths = [{"candidates__group_id": group_id} for group_id in sorted(effective_group_ids(user))]
     paths.append({"candidates__user_id": user.pk})
     # The due filter also narrows each candidate index range (candidates carry the task's due_at).
@@ -184,7 +184,7 @@ def inbox_counts(user, query: InboxQuery, *, now: datetime | None = None) -> dic
 def my_open_task_count(user) -> int:
     """Process tasks assigned to me plus my open project tasks (the number beside "Inbox")."""
     return min(
-        capped_count(HumanTask.objects.inbox(user)) + project_task_count(user, InboxQuery()), COUNT_CAP
+        capped_count(worklist.assigned_tasks(user)) + project_task_count(user, InboxQuery()), COUNT_CAP
     )
 
 
@@ -295,7 +295,7 @@ def inbox_page(
         rows = sorted([*process, *projects], key=_merge_key(query))[start : start + PAGE_SIZE + 1]
     elif query.view == "queue" and query.sort == "due" and _branches_supported():
         ids = _queue_page_ids(user, query, now, start + PAGE_SIZE + 1)[start:]
-        found = HumanTask.objects.filter(pk__in=ids).select_related(*related).defer(*ROW_DEFERRED).in_bulk()
+        found = worklist.tasks_by_ids(ids).select_related(*related).defer(*ROW_DEFERRED).in_bulk()
         rows = [found[pk] for pk in ids if pk in found]
     else:
         qs = _sort(_filter(_view_queryset(user, query.view), query, now), query)
@@ -319,7 +319,7 @@ def inbox_page(
 def process_choices() -> list[tuple[str, str]]:
     """(key, name) of every deployed process, for the filter."""
     names: dict[str, str] = {}
-    for key, name in DefinitionVersion.objects.order_by("key", "-version").values_list("key", "name"):
+    for key, name in worklist.process_names():
         names.setdefault(key, name or key)
     return sorted(names.items(), key=lambda item: item[1].lower())
 
@@ -360,7 +360,7 @@ def task_name_choices(user, view: str, limit: int = 100) -> list[str]:
     costs one small query instead of a scan of every task the groups are offered."""
     if view == "queue":
         names = set()
-        active = DefinitionVersion.objects.filter(active=True).values_list("metadata__user_tasks", flat=True)
+        active = worklist.active_user_tasks()
         for user_tasks in active:
             names.update(str(t.get("name") or "") for t in (user_tasks or {}).values() if isinstance(t, dict))
         return sorted(n for n in names if n)[:limit]
@@ -419,16 +419,11 @@ def instance_for_user(user, instance_id: int) -> ProcessInstance | None:
 
 
 def instance_open_tasks(instance: ProcessInstance) -> list[HumanTask]:
-    return list(
-        HumanTask.objects.open()
-        .filter(instance=instance)
-        .select_related("assignee")
-        .order_by("created_at", "pk")
-    )
+    return worklist.open_tasks_of(instance)
 
 
 def instance_open_incidents(instance: ProcessInstance) -> list[Incident]:
-    return list(Incident.objects.filter(instance=instance, status=Incident.Status.OPEN).order_by("pk"))
+    return list(engine_selectors.open_incidents(instance).order_by("pk"))
 
 
 def instance_diagram(instance: ProcessInstance, open_tasks, incidents) -> tuple[str, dict[str, list[str]]]:
@@ -483,15 +478,7 @@ def request_outcomes(instances: list[ProcessInstance]) -> dict[int, Outcome]:
     ids = [i.pk for i in instances]
     last_decision: dict[int, InstanceEvent] = {}
     cancelled: dict[int, InstanceEvent] = {}
-    events = (
-        InstanceEvent.objects.filter(instance_id__in=ids)
-        .filter(
-            Q(kind=InstanceEvent.Kind.CANCELLED)
-            | Q(kind=InstanceEvent.Kind.TASK_COMPLETED, data__data__has_key=DECISION_KEY)
-        )
-        .select_related("actor")
-        .order_by("id")
-    )
+    events = worklist.decisions_and_cancellations(ids, DECISION_KEY)
     for event in events if ids else ():
         if event.kind == InstanceEvent.Kind.CANCELLED:
             cancelled[event.instance_id] = event
@@ -531,18 +518,7 @@ def my_requests(user, *, running: bool, page: int = 1) -> tuple[list[RequestRow]
     """Instances the user started (running or finished), newest first, each with its outcome in
     words; the open tasks are prefetched so a running row can say who holds the current step."""
     statuses = ["running", "error"] if running else ["completed", "cancelled"]
-    qs = (
-        ProcessInstance.objects.filter(started_by=user, status__in=statuses)
-        .select_related("definition")
-        .prefetch_related(
-            Prefetch(
-                "human_tasks",
-                queryset=HumanTask.objects.open().select_related("assignee").order_by("pk"),
-                to_attr="open_tasks",
-            )
-        )
-        .order_by("-started_at", "-pk")
-    )
+    qs = worklist.started_by(user, statuses)
     start = (page - 1) * PAGE_SIZE
     instances = list(qs[start : start + PAGE_SIZE + 1])
     has_next = len(instances) > PAGE_SIZE
@@ -568,11 +544,7 @@ def resubmit_values(user, instance_id: int) -> tuple[str, dict] | None:
     someone else's request, a running one, or a kind that cannot be started from a form."""
     from .applications import RESUBMIT
 
-    instance = (
-        ProcessInstance.objects.filter(pk=instance_id, started_by=user, status__in=["completed", "cancelled"])
-        .select_related("business_object_type")
-        .first()
-    )
+    instance = worklist.finished_request(user, instance_id)
     content_type = instance.business_object_type if instance is not None else None
     if content_type is None or not instance.business_object_id:
         return None
@@ -672,12 +644,12 @@ def request_kinds_for(user) -> list:
 
 
 def last_instance_id() -> int:
-    return ProcessInstance.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return worklist.last_instance_id()
 
 
 def instance_started_since(user, after_id: int) -> ProcessInstance | None:
     """The process instance the user's request just started (the newest one of theirs since)."""
-    return ProcessInstance.objects.filter(started_by=user, pk__gt=after_id).order_by("-pk").first()
+    return worklist.instance_started_since(user, after_id)
 
 
 def customer_hints(user) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotPermitted, ValidationFailed
 from engine import services as engine_services
-from engine.models import ProcessInstance
+from engine.selectors import ProcessInstance
 
 from .models import ListColumns, ListLayout, SavedFilter, TaskAttachment
 from .selectors import VIEWS

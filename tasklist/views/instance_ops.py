@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from engine import services
-from engine.models import DefinitionVersion, HumanTask
+from engine.selectors import HumanTask, designer, worklist
 
 from .instances import _instance_or_404
 
@@ -62,7 +62,7 @@ def instance_suspend(request, instance_id: int):
 
 
 def _open_task_of(instance, task_id: int) -> HumanTask:
-    task = HumanTask.objects.filter(instance=instance, pk=task_id).first()
+    task = worklist.instance_task(instance, task_id)
     if task is None:
         raise Http404(_("No such task on this process."))
     return task
@@ -129,9 +129,7 @@ def migrate(request, key: str):
     """Choose a version, see the dry run (each running instance: can move or why not), then move
     the chosen ones."""
     _admin_or_403(request)
-    versions = list(
-        DefinitionVersion.objects.filter(key=key).order_by("-version").only("version", "active", "name")
-    )
+    versions = list(designer.versions_of(key).only("version", "active", "name"))
     if not versions:
         raise Http404(_("No process with this key is deployed."))
     wanted = request.POST.get("to_version") or request.GET.get("to_version") or ""

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from engine import services, summaries
-from engine.models import ProcessInstance
+from engine.selectors import ProcessInstance
 from processes.selectors import startable_processes
 
 from .. import selectors

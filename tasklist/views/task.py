@@ -17,7 +17,7 @@ from core.errors import DomainError, ValidationFailed
 from core.pickers import PickerContext, picker_kind, picker_source
 from engine import services
 from engine.errors import TaskAlreadyCompleted, TaskNotActive
-from engine.models import HumanTask, InstanceEvent
+from engine.selectors import HumanTask, InstanceEvent
 from org.models import User
 
 from .. import selectors

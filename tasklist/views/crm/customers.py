@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Q
+from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -46,7 +46,7 @@ from crm.services.customers import (
 )
 from crm.services.levels import customer_level_change_request
 from crm.services.pools import pool_release
-from engine.models import ProcessInstance
+from engine.selectors import ProcessInstance, worklist
 from org.models import Department
 from org.selectors import group_choices
 
@@ -223,11 +223,11 @@ def customer_processes(customer) -> list[ProcessInstance]:
     def ids(model):
         return model.objects.filter(customer=customer).annotate(sid=Cast("pk", CharField())).values("sid")
 
-    condition = Q(business_object_type=types[Customer], business_object_id=str(customer.pk))
+    objects = [(types[Customer], str(customer.pk))]
     for model in (LevelChangeRequest, Opportunity, Order, Complaint, ServiceRequest):
-        condition |= Q(business_object_type=types[model], business_object_id__in=ids(model))
+        objects.append((types[model], ids(model)))
     return list(
-        ProcessInstance.objects.filter(condition)
+        worklist.instances_about_any(objects)
         .select_related("definition", "started_by")
         .order_by("-started_at")[:50]
     )
@@ -239,9 +239,9 @@ def _attach_stage_processes(opportunities) -> None:
         return
     content_type = ContentType.objects.get_for_model(Opportunity)
     latest: dict[str, ProcessInstance] = {}
-    for instance in ProcessInstance.objects.filter(
-        business_object_type=content_type, business_object_id__in=[str(o.pk) for o in opportunities]
-    ).order_by("started_at", "pk"):
+    for instance in worklist.instances_of(content_type, [str(o.pk) for o in opportunities]).order_by(
+        "started_at", "pk"
+    ):
         latest[instance.business_object_id] = instance
     for opportunity in opportunities:
         opportunity.stage_process = latest.get(str(opportunity.pk))

@@ -55,7 +55,7 @@ from crm.models import (
     FavouriteList,
     Opportunity,
 )
-from engine.models import HumanTask, ProcessInstance
+from engine.selectors import worklist
 from integrations.mailings import mailing_create, mailings_for_topic, personalize
 from integrations.models import Channel
 from org.selectors import effective_group_ids
@@ -509,17 +509,9 @@ def _expense_update(actor, obj, values):
 
 def _expense_panels(request, expense) -> dict:
     user = request.user
-    instance = (
-        ProcessInstance.objects.filter(
-            business_object_type__app_label="crm",
-            business_object_type__model="expense",
-            business_object_id=str(expense.pk),
-        )
-        .order_by("-pk")
-        .first()
-    )
+    instance = worklist.latest_instance_of("crm", "expense", str(expense.pk))
     my_task = (
-        HumanTask.objects.inbox(user).filter(instance=instance).first() if instance is not None else None
+        worklist.assigned_tasks(user).filter(instance=instance).first() if instance is not None else None
     )
     return {
         "instance": instance,

@@ -18,7 +18,7 @@ from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
 from crm.sales.selectors import process_stages
 from crm.selectors.custom_fields import custom_rows
 from crm.selectors.receivables import order_balance
-from engine.models import ProcessInstance
+from engine.selectors import ProcessInstance, worklist
 
 from .common import viewable
 
@@ -33,7 +33,7 @@ def _visible_or_404(user, model, pk, *related, action="view"):
 def processes_of(obj) -> list[ProcessInstance]:
     content_type = ContentType.objects.get_for_model(type(obj))
     return list(
-        ProcessInstance.objects.filter(business_object_type=content_type, business_object_id=str(obj.pk))
+        worklist.instances_of_object(content_type, str(obj.pk))
         .select_related("definition")
         .order_by("-started_at")[:20]
     )

@@ -41,7 +41,7 @@ from crm.service.services import (
 )
 from crm.services.service import complaint_submit, service_request_submit
 from engine import services as engine
-from engine.models import HumanTask
+from engine.selectors import worklist
 from org.models import Department
 from org.permissions import user_can
 
@@ -65,9 +65,7 @@ def _claim_tasks(actor, cases) -> int:
     from django.contrib.contenttypes.models import ContentType
 
     content_type = ContentType.objects.get_for_model(type(cases[0]))
-    tasks = HumanTask.objects.queue(actor).filter(
-        business_object_type=content_type, business_object_id__in=[str(c.pk) for c in cases]
-    )
+    tasks = worklist.offered_tasks_about(actor, content_type, [str(c.pk) for c in cases])
     done = 0
     for task in tasks[:200]:
         engine.claim(task.pk, user=actor)
