@@ -23,7 +23,7 @@ from crm.models import ChoiceList, ChoiceOption, Complaint, Contract, Order, Pay
 from crm.selectors.documents import document_shared_get, documents_shared_with
 from crm.selectors.receivables import owed_contracts, owed_orders, paid_by_contract, paid_by_order
 from crm.service.selectors import customer_consultations, portal_replies
-from engine.selectors import HumanTask, InstanceEvent, ProcessInstance
+from engine.selectors import HumanTask, InstanceEvent, ProcessInstance, worklist
 from engine.selectors import portal as engine_portal
 
 from .models import PortalAccount, RequestAttachment
@@ -303,7 +303,7 @@ def history(account: PortalAccount, obj) -> list[HistoryItem]:
     """What the customer may see of a record's process: received, each completed step, comments
     marked public (or written by the company's own people), closed. No data, no staff names."""
     content_type = ContentType.objects.get_for_model(type(obj))
-    instance_ids = engine_portal.instance_ids_of_object(content_type, str(obj.pk))
+    instance_ids = list(worklist.instances_of_object(content_type, str(obj.pk)).values_list("id", flat=True))
     items = [HistoryItem(at=obj.created_at, text=str(_("Received")))]
     own_users = {a.user_id: str(a.user) for a in colleagues(account)}
     if isinstance(obj, Complaint | ServiceRequest):

@@ -39,14 +39,6 @@ def ready_tasks_of(instances: list[ProcessInstance]) -> QuerySet:
     )
 
 
-def instance_ids_of_object(content_type, object_id: str) -> list[int]:
-    return list(
-        ProcessInstance.objects.filter(
-            business_object_type=content_type, business_object_id=object_id
-        ).values_list("id", flat=True)
-    )
-
-
 def events_of(instance_ids: list[int], kinds: list[str]) -> list[InstanceEvent]:
     """The events of these kinds of these instances with their task, in order."""
     return list(

@@ -145,13 +145,6 @@ def instances_about_any(objects: Iterable[tuple[object, object]]) -> QuerySet:
     return ProcessInstance.objects.filter(condition)
 
 
-def instances_of(content_type, object_ids: Iterable[str]) -> QuerySet:
-    """Instances about the objects `object_ids` (as strings) of one content type."""
-    return ProcessInstance.objects.filter(
-        business_object_type=content_type, business_object_id__in=object_ids
-    )
-
-
 def instances_of_object(content_type, object_id: str) -> QuerySet:
     """Instances about one object."""
     return ProcessInstance.objects.filter(business_object_type=content_type, business_object_id=object_id)

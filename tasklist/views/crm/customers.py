@@ -46,7 +46,7 @@ from crm.services.customers import (
 )
 from crm.services.levels import customer_level_change_request
 from crm.services.pools import pool_release
-from engine.selectors import ProcessInstance, worklist
+from engine.selectors import ProcessInstance, work, worklist
 from org.models import Department
 from org.selectors import group_choices
 
@@ -239,7 +239,7 @@ def _attach_stage_processes(opportunities) -> None:
         return
     content_type = ContentType.objects.get_for_model(Opportunity)
     latest: dict[str, ProcessInstance] = {}
-    for instance in worklist.instances_of(content_type, [str(o.pk) for o in opportunities]).order_by(
+    for instance in work.instances_about(content_type, [o.pk for o in opportunities]).order_by(
         "started_at", "pk"
     ):
         latest[instance.business_object_id] = instance
