@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -40,7 +41,9 @@ def notification_list(request):
 @require_GET
 def unread_badge(request):
     count, capped = selectors.unread_count(user=request.user)
-    return render(request, "integrations/_unread_badge.html", {"count": count, "capped": capped})
+    # Stripped: a badge with only a newline in it is not :empty and shows as a blank pill.
+    html = render_to_string("integrations/_unread_badge.html", {"count": count, "capped": capped}, request)
+    return HttpResponse(html.strip())
 
 
 @login_required

@@ -68,3 +68,31 @@ def test_the_menu_folds_on_a_phone(demo_org, browser, live_server, sign_in):
         screenshot(page, "home-phone")
     finally:
         context.close()
+
+
+def test_on_a_laptop_every_section_of_the_widest_bar_fits_on_one_row(demo_org, browser, live_server, sign_in):
+    # given an administrator, who sees every section, on a 1366 px laptop screen
+    from django.contrib.auth import get_user_model
+
+    from .conftest import DEMO_PASSWORD
+
+    get_user_model().objects.create_superuser("boss", password=DEMO_PASSWORD)
+    context = browser.new_context(viewport={"width": 1366, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, "boss")
+        page.wait_for_load_state("networkidle")  # (the badges have loaded)
+        # then the sections sit on one row, none wrapped under the others
+        tops = page.eval_on_selector_all(
+            ".topbar nav > ul > li", "items => items.map(i => Math.round(i.getBoundingClientRect().top))"
+        )
+        assert len(tops) >= 10 and len(set(tops)) == 1, tops
+        assert page.get_by_role("navigation", name="Main").get_by_text("Administration").is_visible()
+        # and a badge with nothing to count takes no room (no blank pill)
+        widths = page.eval_on_selector_all(
+            ".nav-count", "badges => badges.filter(b => !b.textContent.trim()).map(b => b.offsetWidth)"
+        )
+        assert set(widths) <= {0}, widths
+        screenshot(page, "topbar-laptop", full_page=False)
+    finally:
+        context.close()
