@@ -198,6 +198,17 @@ def timed(fn, iterations: int) -> tuple[list[float], list[float], int]:
     return samples, sql, queries
 
 
+def add_page_figures(figures: dict, results: dict) -> None:
+    """Per timed page (`results`: name -> what `timed` answered): p50, p95, SQL p50 and queries,
+    and the machine's load average."""
+    for name, (samples, sql, queries) in results.items():
+        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
+        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
+        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
+        figures[f"{name}_queries"] = queries
+    figures["load_average"] = round(os.getloadavg()[0], 2)
+
+
 def run(quick: bool) -> dict:
     from bench.crm_import import scratch_database
 
@@ -273,12 +284,7 @@ def run(quick: bool) -> dict:
         "salespeople": len(salespeople),
         "iterations": iterations,
     }
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 

@@ -17,7 +17,6 @@ Target: p95 <= 100 ms per page.
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
@@ -42,7 +41,7 @@ def fill_custom_values() -> None:
 
 def run(quick: bool) -> dict:
     from bench.crm_import import scratch_database
-    from bench.crm_lists import build_org, fill_customers, percentile, timed
+    from bench.crm_lists import add_page_figures, build_org, fill_customers, percentile, timed
 
     n = 20_000 if quick else 100_000
     iterations = 100 if quick else 300
@@ -112,12 +111,7 @@ def run(quick: bool) -> dict:
                 flush=True,
             )
     figures = {"bench": "custom_fields", "customers": n, "iterations": iterations}
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 

@@ -22,7 +22,6 @@ reported (constant by design).
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
@@ -145,14 +144,9 @@ def fill_tasks(open_n: int, users: list[int], groups: list[int]) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run(quick: bool) -> dict:
     from bench.crm_import import scratch_database
-    from bench.crm_lists import timed
+    from bench.crm_lists import add_page_figures, percentile, timed
 
     open_n = 50_000 if quick else 1_000_000
     users_n = 500 if quick else 10_000
@@ -215,12 +209,7 @@ def run(quick: bool) -> dict:
         "groups": groups_n,
         "iterations": iterations,
     }
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 

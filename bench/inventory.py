@@ -17,12 +17,13 @@ Target: p95 <= 50 ms for each first page (issue #23). Queries per page are repor
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from bench.crm_lists import add_page_figures, percentile
 
 WAREHOUSES = 5
 PERMISSIONS = ("view_product", "view_stocklevel", "view_stockmove", "view_warehouse")
@@ -85,11 +86,6 @@ def build(products: int, moves: int) -> tuple[int, list[int]]:
         )
         cursor.execute("ANALYZE")
     return clerk.pk, list(Product.objects.values_list("pk", flat=True))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(fn, iterations: int) -> tuple[list[float], list[float], int]:
@@ -169,12 +165,7 @@ def run(quick: bool) -> dict:
                 flush=True,
             )
     figures = {"bench": "inventory", "stock_moves": moves, "products": products, "iterations": iterations}
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.crm_lists import percentile, timed
+from bench.crm_lists import add_page_figures, percentile, timed
 
 PEOPLE = 2_000
 PER_PERSON = 10  # each person starts 10 direct conversations (and is asked into about 10)
@@ -68,11 +68,11 @@ def build(n_messages: int) -> tuple[int, int]:
         )
         cursor.execute(
             """
-            INSERT INTO messaging_message (conversation_id, author_id, kind, body, created_at, record_id)
+            INSERT INTO messaging_message (conversation_id, author_id, kind, body, created_at, record_id, event)
             SELECT c.id, split_part(c.direct_key, ':', 1 + (g %% 2))::bigint, 'text',
                    (ARRAY['明天拜访客户', '报价单已发', '合同第' || g || '版请看', '收到', 'ok ' || g])
                        [1 + g %% 5],
-                   now() - (g || ' seconds')::interval, ''
+                   now() - (g || ' seconds')::interval, '', '{}'::jsonb
             FROM generate_series(1, %(n)s) g
             JOIN messaging_conversation c
               ON c.id = (SELECT min(id) FROM messaging_conversation) + g %% %(conversations)s
@@ -137,12 +137,7 @@ def run(quick: bool) -> dict:
                 flush=True,
             )
     figures = {"bench": "messages_poll", "messages": n, "people": PEOPLE, "iterations": iterations}
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 

@@ -16,14 +16,13 @@ Target: p95 <= 20 ms each (they add to the inbox's own 50 ms budget). Queries pe
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench.crm_lists import percentile, timed
+from bench.crm_lists import add_page_figures, percentile, timed
 
 
 def fill(users_n: int, projects_n: int, tasks_n: int) -> list[int]:
@@ -109,12 +108,7 @@ def run(quick: bool) -> dict:
         "users": users_n,
         "iterations": iterations,
     }
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 
