@@ -68,7 +68,8 @@ def build(n_messages: int) -> tuple[int, int]:
         )
         cursor.execute(
             """
-            INSERT INTO messaging_message (conversation_id, author_id, kind, body, created_at, record_id, event)
+            INSERT INTO messaging_message
+                (conversation_id, author_id, kind, body, created_at, record_id, event)
             SELECT c.id, split_part(c.direct_key, ':', 1 + (g %% 2))::bigint, 'text',
                    (ARRAY['明天拜访客户', '报价单已发', '合同第' || g || '版请看', '收到', 'ok ' || g])
                        [1 + g %% 5],
