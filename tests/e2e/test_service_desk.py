@@ -6,6 +6,7 @@ opportunity in one click. axe-core on the desk's pages."""
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 from django.utils import timezone
@@ -17,6 +18,18 @@ from .test_portal import _deploy
 pytestmark = pytest.mark.e2e
 
 CUSTOMER_EMAIL = "wang@mingyuan.example"
+
+
+def _later_today() -> datetime.datetime:
+    """A deadline before local midnight: within the hour, or halfway to midnight late in the evening
+    (CI runs at any hour; "due today" ends at midnight). In the last three minutes of the day the
+    test waits for the new day rather than race the clock."""
+    now = timezone.localtime()
+    midnight = (now + datetime.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - now < datetime.timedelta(minutes=3):
+        time.sleep((midnight - now).total_seconds() + 1)
+        return _later_today()
+    return now + min(datetime.timedelta(minutes=50), (midnight - now) / 2)
 
 
 @pytest.fixture
@@ -46,8 +59,8 @@ def desk(demo_org):
     later = complaint_submit(
         actor=owner, customer=customer, subject="Manual missing 缺说明书", channel="phone"
     )
+    Complaint.objects.filter(pk=urgent.pk).update(due_at=_later_today())
     now = timezone.now()
-    Complaint.objects.filter(pk=urgent.pk).update(due_at=now + datetime.timedelta(minutes=50))
     Complaint.objects.filter(pk=later.pk).update(due_at=now + datetime.timedelta(days=6))
     saved_query_save(
         actor=User.objects.get(username="huang.qiang"),
