@@ -259,6 +259,10 @@ if CACHE_URL:
 # requests (core.memo). Any change to them is seen on the next request anyway; this bounds a
 # change made behind Django's back (raw SQL). It needs the shared cache: 0 (off) without one.
 ORG_CACHE_SECONDS = env_int("ORG_CACHE_SECONDS", 300 if CACHE_URL else 0)
+# How often a busy web process re-reads those values' stamps from the shared cache (core.memo):
+# a change made through another process is seen within this many seconds (one made through this
+# process at once); between two reads, requests skip the cache round trip.
+MEMO_STAMP_SECONDS = float(env_str("MEMO_STAMP_SECONDS", "0.1"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Embedded mode (no Redis): tasks run in-process, periodic work comes from core.ticker.

@@ -46,5 +46,7 @@ def _forget_remembered_reads():
     from core import memo
 
     memo._store.clear()
+    memo._recent.clear()
     yield
     memo._store.clear()
+    memo._recent.clear()
