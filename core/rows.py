@@ -17,11 +17,12 @@ transaction never reads around them, and a step's writes cost one round trip.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from functools import cache
 
-from django.db import connections
+from django.db import connections, models
 
 
 class _Batch:
@@ -169,6 +170,65 @@ def _insert_sql(model, attnames: tuple[str, ...], rows: int, returning: bool, us
     return sql
 
 
+# Field classes (exactly these, not subclasses) whose conversion for the database leaves a value of
+# the listed types as it is: such values skip `pre_save` and `get_db_prep_save` (what the ORM would
+# compute is the value itself). Anything else, and every value of another type, takes the ORM's way.
+_KEEPS = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+}
+
+
+def _kept_types(field, connection) -> tuple[type, ...] | None:
+    """The value types `field` writes unchanged on `connection` (see _KEEPS), or None."""
+    if isinstance(field, models.ForeignKey):
+        return _kept_types(field.target_field, connection) if type(field) is models.ForeignKey else None
+    ops = connection.ops
+    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        # aware datetimes (checked per value), where the backend passes them through (PostgreSQL)
+        probe = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+        return (datetime.datetime,) if ops.adapt_datetimefield_value(probe) is probe else None
+    kept = _KEEPS.get(type(field))
+    if kept and kept[0] is int:
+        probe = 10**6 + 1  # (integers are adapted where the driver needs it, e.g. psycopg 3)
+        if ops.adapt_integerfield_value(probe, field.get_internal_type()) is not probe:
+            return None
+    return kept
+
+
+@cache
+def _plan(model, attnames: tuple[str, ...], using: str) -> tuple:
+    """(field, attname, types kept unchanged or None) for each column of an insert."""
+    connection = connections[using]
+    meta = model._meta
+    return tuple(
+        (field, field.attname, _kept_types(field, connection))
+        for field in (meta.get_field(name) for name in attnames)
+    )
+
+
+def _insert_values(obj, plan, connection, values: list) -> None:
+    """Append what the ORM's insert would send for `obj` (`pre_save`, then `get_db_prep_save`)."""
+    for field, attname, kept in plan:
+        if kept is not None:
+            value = getattr(obj, attname)
+            if value is None and field.null:
+                values.append(None)
+                continue
+            if type(value) in kept and (type(value) is not datetime.datetime or value.tzinfo is not None):
+                values.append(value)
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+
+
 def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> None:
     """Insert new model instances of one model in one statement and set their primary keys, as
     `bulk_create` does (PostgreSQL; SQLite 3.35+ with RETURNING; older SQLite saves them one by one
@@ -182,13 +242,15 @@ def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> No
     auto_pk = pk.attname if getattr(objs[0], pk.attname) is None else None
     fields = [f for f in model._meta.concrete_fields if f.attname != auto_pk]
     batch = _batch(using)
+    attnames = tuple(f.attname for f in fields)
+    plan = _plan(model, attnames, using)
     if defer and batch is not None:
         params = []
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="insert")
-            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+            _insert_values(obj, plan, connection, params)
         batch.add(
-            _insert_sql(model, tuple(f.attname for f in fields), len(objs), False, using),
+            _insert_sql(model, attnames, len(objs), False, using),
             params,
             _table(model),
         )
@@ -202,8 +264,8 @@ def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> No
     params = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")  # (as bulk_create checks)
-        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    sql = _insert_sql(model, tuple(f.attname for f in fields), len(objs), auto_pk is not None, using)
+        _insert_values(obj, plan, connection, params)
+    sql = _insert_sql(model, attnames, len(objs), auto_pk is not None, using)
     if batch is not None and batch.writes and connection.vendor == "postgresql":
         prefix, prefix_params = batch.take()  # (the held writes ride along, as CTEs)
         sql, params = prefix + sql, prefix_params + params

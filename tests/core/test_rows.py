@@ -8,6 +8,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit.models import AuditEvent
 from core import rows
@@ -166,3 +169,52 @@ def test_an_insert_that_needs_its_keys_carries_the_held_writes(definition):
         assert second.pk and second.pk != first.pk
     assert _stored(ProcessInstance, first.pk)["step_count"] == 9
     assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
+
+
+# --- the values an insert sends: the shortcut for plain values agrees with the ORM --------------
+
+_plain_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**31), max_value=2**31 - 1),
+    st.text(max_size=20),
+    st.datetimes(timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))])),
+    st.datetimes(),  # naive: the ORM's way (it warns and makes them aware)
+    st.builds(lambda s: gettext_lazy(s), st.sampled_from(["Approve", "Inbox"])),
+    st.decimals(allow_nan=False, allow_infinity=False, places=0, min_value=0, max_value=10**6),
+)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (naive datetimes, as the ORM warns)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_each_value_an_insert_sends_is_what_the_orm_sends(data):
+    from django.db import connection
+
+    from engine.models import HumanTask, InstanceEvent
+
+    for model in (HumanTask, InstanceEvent):
+        fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
+        plan = rows._plan(model, tuple(f.attname for f in fields), "default")
+        obj = model()
+        for field, attname, kept in plan:
+            if kept is not None:
+                setattr(obj, attname, data.draw(_plain_values, label=attname))
+
+        def orm(field):
+            try:
+                return ("value", field.get_db_prep_save(field.pre_save(obj, True), connection))
+            except Exception as error:  # the ORM refuses it: so must the insert
+                return ("error", type(error))
+
+        for field, _attname, kept in plan:
+            if kept is None:  # (the ORM's own way, by construction)
+                continue
+            expected = orm(field)
+            try:
+                sent: list = []
+                rows._insert_values(obj, [(f, a, k) for f, a, k in plan if f is field], connection, sent)
+                got = ("value", sent[0])
+            except Exception as error:
+                got = ("error", type(error))
+            assert got == expected and type(got[1]) is type(expected[1]), field.name
