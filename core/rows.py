@@ -130,10 +130,10 @@ def _fields(model, names: Iterable[str]):
 def update(obj, fields: Sequence[str], *, using: str = "default", defer: bool = False) -> int | None:
     """obj.save(update_fields=fields) without the ORM's statement building: the number of rows
     updated (0: the row is gone; None: held in the open batch, `defer`)."""
-    connection = connections[using]
-    model_fields = _fields(type(obj), fields)
-    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
-    sql = _update_sql(type(obj), tuple(f.attname for f in model_fields), (obj._meta.pk.attname,), using)
+    attnames = tuple(f.attname for f in _fields(type(obj), fields))
+    values: list = []
+    _field_values(obj, _plan(type(obj), attnames, using), connections[using], values, add=False)
+    sql = _update_sql(type(obj), attnames, (obj._meta.pk.attname,), using)
     return _run(sql, [*values, obj.pk], _table(type(obj)), using=using, defer=defer)
 
 
@@ -215,8 +215,9 @@ def _plan(model, attnames: tuple[str, ...], using: str) -> tuple:
     )
 
 
-def _insert_values(obj, plan, connection, values: list) -> None:
-    """Append what the ORM's insert would send for `obj` (`pre_save`, then `get_db_prep_save`)."""
+def _field_values(obj, plan, connection, values: list, *, add: bool = True) -> None:
+    """Append what the ORM's insert (`add`) or update would send for `obj` (each field's
+    `pre_save`, then `get_db_prep_save`)."""
     for field, attname, kept in plan:
         if kept is not None:
             value = getattr(obj, attname)
@@ -226,7 +227,7 @@ def _insert_values(obj, plan, connection, values: list) -> None:
             if type(value) in kept and (type(value) is not datetime.datetime or value.tzinfo is not None):
                 values.append(value)
                 continue
-        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+        values.append(field.get_db_prep_save(field.pre_save(obj, add), connection))
 
 
 def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> None:
@@ -248,7 +249,7 @@ def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> No
         params = []
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="insert")
-            _insert_values(obj, plan, connection, params)
+            _field_values(obj, plan, connection, params)
         batch.add(
             _insert_sql(model, attnames, len(objs), False, using),
             params,
@@ -264,7 +265,7 @@ def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> No
     params = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")  # (as bulk_create checks)
-        _insert_values(obj, plan, connection, params)
+        _field_values(obj, plan, connection, params)
     sql = _insert_sql(model, attnames, len(objs), auto_pk is not None, using)
     if batch is not None and batch.writes and connection.vendor == "postgresql":
         prefix, prefix_params = batch.take()  # (the held writes ride along, as CTEs)

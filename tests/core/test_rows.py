@@ -213,7 +213,7 @@ def test_each_value_an_insert_sends_is_what_the_orm_sends(data):
             expected = orm(field)
             try:
                 sent: list = []
-                rows._insert_values(obj, [(f, a, k) for f, a, k in plan if f is field], connection, sent)
+                rows._field_values(obj, [(f, a, k) for f, a, k in plan if f is field], connection, sent)
                 got = ("value", sent[0])
             except Exception as error:
                 got = ("error", type(error))
