@@ -17,14 +17,13 @@ Target: p95 <= 50 ms for each. Queries per page are reported (constant by design
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench.crm_lists import percentile, timed
+from bench.crm_lists import add_page_figures, percentile, timed
 
 REPS = 20
 SALES = 100
@@ -93,7 +92,7 @@ def fill(n_complaints: int, n_requests: int, *, customers: int, reps, sales, dep
             """
             INSERT INTO crm_complaint (
                 created_at, updated_at, code, customer_id, subject, description, severity, status,
-                channel, department_id, handler_id, resolution, due_at, overdue_since, resolved_at
+                channel, department_id, handler_id, resolution, due_at, overdue_since, resolved_at, custom
             )
             SELECT now() - interval '10 days', now(), 'TS' || lpad(g::text, 8, '0'),
                    %(first)s + (hashint4(g) & 2147483647) %% %(customers)s, '投诉 ' || g, '',
@@ -101,7 +100,7 @@ def fill(n_complaints: int, n_requests: int, *, customers: int, reps, sales, dep
                    CASE WHEN s.status = 'open' THEN NULL ELSE %(department)s END,
                    CASE WHEN s.status = 'open' THEN NULL
                         ELSE (%(reps)s::bigint[])[1 + (hashint4(g * 3) & 2147483647) %% %(rep_count)s] END,
-                   '', s.due, NULL, CASE WHEN s.status IN ('resolved', 'closed') THEN now() END
+                   '', s.due, NULL, CASE WHEN s.status IN ('resolved', 'closed') THEN now() END, '{}'
             FROM generate_series(1, %(n)s) AS g,
                  LATERAL (SELECT CASE WHEN g %% 20 < 17 THEN (ARRAY['resolved','closed'])[1 + (g %% 2)]
                                       WHEN g %% 20 = 17 THEN 'open' ELSE 'in_progress' END AS status,
@@ -121,14 +120,14 @@ def fill(n_complaints: int, n_requests: int, *, customers: int, reps, sales, dep
             """
             INSERT INTO crm_servicerequest (
                 created_at, updated_at, code, customer_id, kind, subject, description, serial_number,
-                address, status, technician_id, work_record, due_at
+                address, status, technician_id, work_record, due_at, custom
             )
             SELECT now() - interval '10 days', now(), 'FW' || lpad(g::text, 8, '0'),
                    %(first)s + (hashint4(g) & 2147483647) %% %(customers)s, 'repair', '服务 ' || g, '',
                    '', '', s.status,
                    CASE WHEN s.status = 'open' THEN NULL
                         ELSE (%(reps)s::bigint[])[1 + (hashint4(g * 3) & 2147483647) %% %(rep_count)s] END,
-                   '', s.due
+                   '', s.due, '{}'
             FROM generate_series(1, %(n)s) AS g,
                  LATERAL (SELECT CASE WHEN g %% 20 < 17 THEN (ARRAY['done','closed'])[1 + (g %% 2)]
                                       WHEN g %% 20 = 17 THEN 'open' ELSE 'dispatched' END AS status,
@@ -208,12 +207,7 @@ def run(quick: bool) -> dict:
         "service_requests": n_requests,
         "iterations": iterations,
     }
-    for name, (samples, sql, queries) in results.items():
-        figures[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
-        figures[f"{name}_p95_ms"] = round(percentile(samples, 0.95), 2)
-        figures[f"{name}_sql_p50_ms"] = round(statistics.median(sql), 2)
-        figures[f"{name}_queries"] = queries
-    figures["load_average"] = round(os.getloadavg()[0], 2)
+    add_page_figures(figures, results)
     print(json.dumps(figures), flush=True)
     return figures
 
