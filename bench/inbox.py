@@ -77,10 +77,10 @@ def fill_tasks(open_n: int, users: list[int], groups: list[int]) -> None:
             """
             INSERT INTO engine_processinstance (
                 definition_id, key, status, started_by_id, business_object_id, business_object_label,
-                variables, completed_elements, step_count, started_at, updated_at)
+                variables, completed_elements, step_count, started_at, updated_at, suspended)
             SELECT %(definition)s, 'bench_approval', 'running',
                    (%(users)s::bigint[])[1 + (hashint4(g) & 2147483647) %% %(user_count)s],
-                   g::text, 'Customer ' || g, '{}'::jsonb, '[]'::jsonb, 1, now(), now()
+                   g::text, 'Customer ' || g, '{}'::jsonb, '[]'::jsonb, 1, now(), now(), false
             FROM generate_series(1, %(instances)s) AS g
             """,
             params,

@@ -92,13 +92,14 @@ def fill_sales(*, opportunities: int, orders: int, lines_per_order: int) -> None
         cursor.execute(
             """
             INSERT INTO crm_order (
-                created_at, updated_at, code, customer_id, status, ordered_on, total_amount, notes, owner_id
+                created_at, updated_at, code, customer_id, status, ordered_on, total_amount, notes, owner_id,
+                custom
             )
             SELECT now(), now(), 'BO' || g, c.id,
                    (ARRAY['approved','shipped','paid','paid','draft','cancelled'])
                        [1 + (hashint4(g * 5) & 2147483647) %% 6],
                    current_date - (hashint4(g) & 2147483647) %% 1095,
-                   0, '', c.owner_id
+                   0, '', c.owner_id, '{}'
             FROM generate_series(1, %(n)s) g
             JOIN crm_customer c ON c.id = %(first)s + (hashint4(g * 13) & 2147483647) %% %(span)s
             """,
