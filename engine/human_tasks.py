@@ -76,23 +76,22 @@ class LockedTask:
 
 
 def lock_task(human_task_id: int, *, with_open_rows: bool = False, worker=None) -> LockedTask:
-    """Lock the task's instance (found through the task, one query), then read the task, and the
-    instance's other open tasks, as the lock holder sees them (engine.persistence). With
-    `with_open_rows`, the open tasks are kept and the instance comes with its starter (a step's
-    answer shows them). With `worker` (a signed-in user), whether the task is offered to them."""
-    instance = persistence.lock_instance_of_task(human_task_id, with_starter=with_open_rows)
-    if instance is None:
-        raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
+    """Lock the task's instance and read the task, and the instance's other open tasks, as the
+    lock holder sees them: one statement (engine.persistence). With `with_open_rows`, the open
+    tasks are kept and the instance comes with its starter (a step's answer shows them). With
+    `worker` (a signed-in user), whether the task is offered to them."""
     signed_in = worker if worker is not None and getattr(worker, "is_authenticated", False) else None
+    found = persistence.lock_task_rows(human_task_id, worker=signed_in, with_starter=with_open_rows)
+    if found is None:
+        raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
+    instance, task_rows = found
     locked = None
     open_rows = {}
-    for row in persistence.task_and_open_tasks(human_task_id, instance.pk, worker=signed_in):
+    for row in task_rows:
         if row.task.pk == human_task_id:
             locked = LockedTask(instance, row.task, row.offered)
         if with_open_rows and row.task.status == HumanTask.Status.READY:
             open_rows[row.task.task_id] = row.task
-    if locked is None:  # deleted between the two reads (the instance lock keeps it otherwise)
-        raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
     locked.open_rows = open_rows
     return locked
 

@@ -34,8 +34,12 @@ class _Columns:
         self.fields = [f for f in model._meta.concrete_fields if f.attname not in defer]
         self.attnames = [f.attname for f in self.fields]
 
-    def sql(self, quote) -> str:
-        return ", ".join(f"{quote(self.alias)}.{quote(f.column)}" for f in self.fields)
+    def sql(self, quote, *, only_when: str = "") -> str:
+        """The columns; with `only_when`, each is NULL on rows where that condition is false."""
+        columns = [f"{quote(self.alias)}.{quote(f.column)}" for f in self.fields]
+        if only_when:
+            columns = [f"CASE WHEN {only_when} THEN {column} END" for column in columns]
+        return ", ".join(columns)
 
     @cache  # noqa: B019 (one per model and database alias, for the life of the process)
     def converters(self, using: str) -> list[tuple[int, list, object]]:
@@ -95,26 +99,56 @@ def _names(using: str) -> dict[str, str]:
 
 
 @cache
-def _lock_sql(using: str, with_starter: bool) -> str:
+def _offered_sql(using: str) -> str:
+    """Whether task `t` is offered to the worker (two parameters: the worker's id twice): a
+    candidate row names them or one of their groups, or a group those are nested in
+    (org.selectors.effective_group_ids, read here instead of two to three queries of its own)."""
+    n, quote = _names(using), connections[using].ops.quote_name
+    membership = _STARTER.model._meta.get_field("groups").remote_field.through._meta
+    user_column = quote(membership.get_field("user").column)
+    group_column = quote(membership.get_field("group").column)
+    nesting = GroupProfile._meta
+    child, parent = (quote(nesting.get_field(f).column) for f in ("group", "parent"))
+    return (
+        f"EXISTS (SELECT 1 FROM {n['candidate']} c"  # noqa: S608 (see _names)
+        " WHERE c.task_id = t.id AND (c.user_id = %s OR c.group_id IN ("
+        f"WITH RECURSIVE g(id) AS (SELECT {group_column} FROM {quote(membership.db_table)}"
+        f" WHERE {user_column} = %s UNION SELECT p.{parent} FROM {quote(nesting.db_table)} p"
+        f" INNER JOIN g ON p.{child} = g.id WHERE p.{parent} IS NOT NULL) SELECT id FROM g)))"
+    )
+
+
+@cache
+def _lock_sql(using: str, with_starter: bool, with_worker: bool) -> str:
+    """One row per task: the asked-for one and the instance's open ones. The instance's columns
+    (with its definition, state and starter) come on the asked-for task's row only, so an
+    instance with many open tasks does not send its state once per task."""
     connection = connections[using]
     quote, n = connection.ops.quote_name, _names(using)
     parts = [_INSTANCE, _DEFINITION, _STATE, *([_STARTER] if with_starter else [])]
-    # Whether the rows joined to the instance are those of its newest version. Waiting for the
+    # Whether the rows read with the instance are those of its newest version. Waiting for the
     # lock, PostgreSQL re-reads the locked instance row once its holder commits, but not the rows
     # joined to it: those stay as the statement's snapshot saw them, before that commit. Every
-    # step that writes the state also updates the instance row, so a new row version (xmin) of
-    # the instance against the snapshot's says the joined state may be stale.
+    # step that writes the state or its tasks also updates the instance row, so a new row version
+    # (xmin) of the instance against the snapshot's says the joined rows may be stale.
     fresh = "TRUE"
     if connection.vendor == "postgresql":
         fresh = f"i.xmin = (SELECT x.xmin FROM {n['instance']} x WHERE x.id = i.id)"  # noqa: S608
+    offered = f", {_offered_sql(using)}" if with_worker else ""
     sql = (
-        f"SELECT {fresh}, {', '.join(p.sql(quote) for p in parts)} FROM {n['instance']} i"  # noqa: S608 (see _names)
+        f"SELECT {fresh}, {_TASK.sql(quote)}{offered}, "  # noqa: S608 (see _names)
+        f"{', '.join(p.sql(quote, only_when='t.id = w.id') for p in parts)}"
+        f" FROM (SELECT CAST(%s AS bigint) AS id) w, {n['task']} t"
+        f" INNER JOIN {n['instance']} i ON i.id = t.instance_id"
         f" INNER JOIN {n['definition']} d ON d.id = i.definition_id"
         f" LEFT OUTER JOIN {n['state']} s ON s.instance_id = i.id"
     )
     if with_starter:
         sql += f" LEFT OUTER JOIN {n['user']} u ON u.id = i.started_by_id"
-    sql += f" WHERE i.id = (SELECT instance_id FROM {n['task']} WHERE id = %s)"  # noqa: S608 (see _names)
+    sql += (
+        f" WHERE t.id = w.id OR (t.instance_id = (SELECT instance_id FROM {n['task']} WHERE id = w.id)"  # noqa: S608
+        " AND t.status = %s) ORDER BY t.id"
+    )
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF i"
     elif connection.features.has_select_for_update:
@@ -122,23 +156,54 @@ def _lock_sql(using: str, with_starter: bool) -> str:
     return sql
 
 
-def lock_instance_of_task(human_task_id: int, *, using: str = "default", with_starter: bool = False):
+@dataclass(frozen=True)
+class TaskRow:
+    """A task row read under the instance lock, and whether it is offered to the worker who asked
+    (a candidate row names them or one of their groups, nested groups included, as
+    HumanTaskQuerySet.with_offered says); None when nobody asked."""
+
+    task: HumanTask
+    offered: bool | None = None
+
+
+def lock_task_rows(
+    human_task_id: int, *, worker=None, with_starter: bool = False, using: str = "default"
+) -> tuple[ProcessInstance, list[TaskRow]] | None:
     """The task's process instance, locked for this transaction (row lock on PostgreSQL; SQLite's
     write transactions are exclusive already), with its definition (BPMN source deferred), state
-    and, `with_starter`, the user who started it; None when there is no such task."""
+    and, `with_starter`, the user who started it; and the task with the instance's open tasks as
+    the lock holder sees them, each saying whether it is offered to `worker` (a signed-in user)
+    when one is given. One statement; None when there is no such task."""
+    # (in the statement's order: the offered column, then the task asked for, then the status)
+    params = [*([worker.pk, worker.pk] if worker is not None else []), human_task_id, HumanTask.Status.READY]
+    name = f"baton_lock_{int(with_starter)}{int(worker is not None)}"
+    sql = _lock_sql(using, with_starter, worker is not None)
     with connections[using].cursor() as cursor:
-        name = f"baton_lock_{int(with_starter)}"
-        _execute(cursor, using, name, _lock_sql(using, with_starter), [human_task_id])
-        row = cursor.fetchone()
-        if row is None or not row[0]:
+        _execute(cursor, using, name, sql, params)
+        found = cursor.fetchall()
+        if not found or not found[0][0]:
             # The instance changed while this statement waited for its lock (or, when no row came
-            # back, moved to another definition version): read again, now holding the lock, with
-            # a snapshot taken after that change.
-            _execute(cursor, using, name, _lock_sql(using, with_starter), [human_task_id])
-            row = cursor.fetchone()
-    if row is None:
+            # back, the task is gone): read again, now holding the lock, with a snapshot taken
+            # after that change.
+            _execute(cursor, using, name, sql, params)
+            found = cursor.fetchall()
+    width = len(_TASK.fields)
+    head = 1 + width + (1 if worker is not None else 0)
+    tasks, instance = [], None
+    for row in found:
+        task = _TASK.instance(using, list(row[1 : 1 + width]))
+        tasks.append(TaskRow(task, bool(row[1 + width]) if worker is not None else None))
+        if task.pk == human_task_id:
+            instance = _instance(using, list(row[head:]), with_starter)
+    if instance is None:
         return None
-    values, start = list(row[1:]), 0
+    for row in tasks:
+        row.task.instance = instance  # (the same locked instance, not a query of its own)
+    return instance, tasks
+
+
+def _instance(using: str, values: list, with_starter: bool) -> ProcessInstance:
+    start = 0
 
     def take(columns: _Columns):
         nonlocal start
@@ -155,60 +220,6 @@ def lock_instance_of_task(human_task_id: int, *, using: str = "default", with_st
         starter = take(_STARTER)
         instance.started_by = _STARTER.instance(using, starter) if starter[0] is not None else None
     return instance
-
-
-@cache
-def _tasks_sql(using: str, with_worker: bool) -> str:
-    n = _names(using)
-    offered = ""
-    if with_worker:
-        # The worker's groups and every group they are nested in (org.selectors.effective_group_ids,
-        # read here in the same statement instead of two to three queries of its own).
-        quote = connections[using].ops.quote_name
-        membership = _STARTER.model._meta.get_field("groups").remote_field.through._meta
-        user_column = quote(membership.get_field("user").column)
-        group_column = quote(membership.get_field("group").column)
-        nesting = GroupProfile._meta
-        child, parent = (quote(nesting.get_field(f).column) for f in ("group", "parent"))
-        offered = (
-            f", EXISTS (SELECT 1 FROM {n['candidate']} c"  # noqa: S608 (see _names)
-            " WHERE c.task_id = t.id AND (c.user_id = %s OR c.group_id IN ("
-            f"WITH RECURSIVE g(id) AS (SELECT {group_column} FROM {quote(membership.db_table)}"
-            f" WHERE {user_column} = %s UNION SELECT p.{parent} FROM {quote(nesting.db_table)} p"
-            f" INNER JOIN g ON p.{child} = g.id WHERE p.{parent} IS NOT NULL) SELECT id FROM g))) AS offered"
-        )
-    return (
-        f"SELECT {_TASK.sql(connections[using].ops.quote_name)}{offered} FROM {n['task']} t"  # noqa: S608
-        " WHERE t.id = %s OR (t.instance_id = %s AND t.status = %s)"
-    )
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    """A task row read under the instance lock, and whether it is offered to the worker who asked
-    (a candidate row names them or one of their groups, nested groups included, as
-    HumanTaskQuerySet.with_offered says); None when nobody asked."""
-
-    task: HumanTask
-    offered: bool | None = None
-
-
-def task_and_open_tasks(
-    human_task_id: int, instance_id: int, *, worker=None, using: str = "default"
-) -> list[TaskRow]:
-    """The task and the instance's open tasks, each saying whether it is offered to `worker` (a
-    signed-in user) when one is given."""
-    params: list = [worker.pk, worker.pk] if worker is not None else []
-    params += [human_task_id, instance_id, HumanTask.Status.READY]
-    with connections[using].cursor() as cursor:
-        name = f"baton_tasks_{int(worker is not None)}"
-        _execute(cursor, using, name, _tasks_sql(using, worker is not None), params)
-        rows = cursor.fetchall()
-    width = len(_TASK.fields)
-    return [
-        TaskRow(_TASK.instance(using, list(row[:width])), bool(row[width]) if worker is not None else None)
-        for row in rows
-    ]
 
 
 def task_object_type_ids(limit: int, *, using: str = "default") -> list[int]:

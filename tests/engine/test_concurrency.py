@@ -267,6 +267,7 @@ def test_a_step_that_waited_for_the_lock_reads_the_state_its_holder_committed(de
             locked.set()
             release.wait(30)
             InstanceState.objects.filter(instance=instance).update(data='{"marker": "newer"}')
+            HumanTask.objects.filter(pk=task.pk).update(name="Renamed meanwhile")
             ProcessInstance.objects.filter(pk=instance.pk).update(step_count=99)
 
     @in_thread
@@ -274,10 +275,11 @@ def test_a_step_that_waited_for_the_lock_reads_the_state_its_holder_committed(de
         locked.wait(30)
         with transaction.atomic():
             if reader == "task":
-                found = persistence.lock_instance_of_task(task.pk)
+                found, task_rows = persistence.lock_task_rows(task.pk)
+                names = [row.task.name for row in task_rows]
             else:
-                found = lock_instance(instance.pk)
-            seen.append((found.step_count, found.state.data))
+                found, names = lock_instance(instance.pk), ["Renamed meanwhile"]
+            seen.append((found.step_count, found.state.data, names))
 
     threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
     for t in threads:
@@ -292,4 +294,5 @@ def test_a_step_that_waited_for_the_lock_reads_the_state_its_holder_committed(de
     for t in threads:
         t.join()
     # then the waiting step works on the committed state, not on the one it saw before waiting
-    assert seen == [(99, '{"marker": "newer"}')]
+    # (and, reading through the task, the task rows its holder committed too)
+    assert seen == [(99, '{"marker": "newer"}', ["Renamed meanwhile"])]
