@@ -1,11 +1,11 @@
-"""The engine's hand-built SQL, in one place: the two reads every task step starts with, and the
+"""The engine's hand-built SQL, in one place: the read every task step starts with, and the
 few reads whose best plan the ORM cannot express. Nothing outside `engine` imports this module
 (an import-linter contract); its equivalence with the ORM is tested in tests/engine/test_persistence.py.
 
 Completing, claiming or delegating a task first locks its instance (with the definition, the
-state and the starter) and reads the task with the instance's other open tasks. Built through the
-ORM, composing and compiling those two queries cost more CPU than anything else in a completion
-(about 2.5 ms of ~13, measured in process; docs/benchmarks.md). The statements here are generated
+state and the starter) and reads the task with the instance's other open tasks, in one statement.
+Built through the ORM, composing and compiling those reads cost more CPU than anything else in a
+completion (about 2.5 ms of ~13, measured in process; docs/benchmarks.md). The statements here are generated
 from the models' metadata on first use, so they follow the models; rows become model instances
 through the fields' own database converters, as the ORM's would.
 """
@@ -60,7 +60,7 @@ class _Columns:
         return self.model.from_db(using, self.attnames, values)
 
 
-# Server-side prepared statements (PostgreSQL): the two reads every task step starts with are
+# Server-side prepared statements (PostgreSQL): the read every task step starts with is
 # parsed and planned once per database connection instead of at every step (planning was about
 # 0.18 ms of each, measured with EXPLAIN (ANALYZE, SUMMARY)). A pooler in transaction mode
 # (PgBouncer before 1.21) cannot keep them: ENGINE_PREPARED_STATEMENTS = False turns them off.
