@@ -12,7 +12,9 @@ Inside `batched()`, writes made with `defer=True` are held and sent together: on
 statement (each write a data-modifying CTE), elsewhere one by one. They are sent before anything
 else touches their tables or makes a savepoint (a rollback to one drops them), ahead of the next
 insert that needs its new keys back (as CTEs of that statement), and when the block ends; so the
-transaction never reads around them, and a step's writes cost one round trip.
+transaction never reads around them, and a step's writes cost one round trip. An update of an
+object whose insert is still held rewrites that insert with the object's new values (the
+statements of one WITH do not see each other's rows).
 """
 
 from __future__ import annotations
@@ -32,12 +34,31 @@ class _Batch:
         self.connection = connection
         self.writes: list[tuple[str, list, str]] = []  # (sql, params, table name)
         self.sending = False
+        # Held inserts of one row each, by the object written: an update of that object before
+        # they are sent rewrites the insert with its new values instead of following it (the
+        # statements of one WITH cannot see each other's rows: the update would find none).
+        self.inserts: dict[int, tuple[int, object, tuple]] = {}  # id(obj) -> (index, obj, plan)
 
-    def add(self, sql: str, params: list, table: str) -> None:
+    def add(self, sql: str, params: list, table: str, *, row=None, plan=None) -> None:
+        if row is not None:
+            self.inserts[id(row)] = (len(self.writes), row, plan)
         self.writes.append((sql, params, table))
+
+    def rewrite(self, obj) -> bool:
+        """Rewrite the held insert of `obj` with its current values; False when none is held."""
+        held = self.inserts.get(id(obj))
+        if held is None:
+            return False
+        index, _obj, plan = held
+        sql, _params, table = self.writes[index]
+        params: list = []
+        _field_values(obj, plan, self.connection, params)
+        self.writes[index] = (sql, params, table)
+        return True
 
     def take(self) -> tuple[str, list]:
         """The held writes as the WITH clause of the next statement, and its parameters."""
+        self.inserts.clear()
         writes, self.writes = self.writes, []
         clause = ", ".join(f"w{index} AS ({sql})" for index, (sql, _params, _table) in enumerate(writes))
         return f"WITH {clause} ", [p for _sql, params, _table in writes for p in params]
@@ -55,6 +76,7 @@ class _Batch:
                     cursor.execute(prefix + sql, prefix_params + params)
                 else:
                     writes, self.writes = self.writes, []
+                    self.inserts.clear()
                     for sql, params, _table in writes:
                         cursor.execute(sql, params)
         finally:
@@ -67,6 +89,7 @@ class _Batch:
             head = sql.lstrip()[:10].upper()
             if head.startswith("ROLLBACK"):
                 self.writes = []
+                self.inserts.clear()
             elif head.startswith(("SAVEPOINT", "RELEASE")) or any(
                 table in sql for _sql, _params, table in self.writes
             ):
@@ -130,6 +153,9 @@ def _fields(model, names: Iterable[str]):
 def update(obj, fields: Sequence[str], *, using: str = "default", defer: bool = False) -> int | None:
     """obj.save(update_fields=fields) without the ORM's statement building: the number of rows
     updated (0: the row is gone; None: held in the open batch, `defer`)."""
+    batch = _batch(using)
+    if defer and batch is not None and batch.rewrite(obj):
+        return None  # (its insert is still held: it now carries these values)
     attnames = tuple(f.attname for f in _fields(type(obj), fields))
     values: list = []
     _field_values(obj, _plan(type(obj), attnames, using), connections[using], values, add=False)
@@ -254,6 +280,8 @@ def insert(objs: Sequence, *, using: str = "default", defer: bool = False) -> No
             _insert_sql(model, attnames, len(objs), False, using),
             params,
             _table(model),
+            row=objs[0] if len(objs) == 1 and auto_pk is None else None,
+            plan=plan,
         )
         for obj in objs:
             obj._state.adding, obj._state.db = False, using

@@ -73,6 +73,7 @@ class LockedTask:
     task: HumanTask
     offered: bool | None = None
     open_rows: dict = field(default_factory=dict)
+    task_key: int | None = None  # (drawn for the next task the step creates; see persistence.new_keys)
 
 
 def lock_task(human_task_id: int, *, with_open_rows: bool = False, worker=None) -> LockedTask:
@@ -84,7 +85,7 @@ def lock_task(human_task_id: int, *, with_open_rows: bool = False, worker=None) 
     found = persistence.lock_task_rows(human_task_id, worker=signed_in, with_starter=with_open_rows)
     if found is None:
         raise TaskNotFound(_("Task %(id)s does not exist.") % {"id": human_task_id})
-    instance, task_rows = found
+    instance, task_rows, task_key = found
     locked = None
     open_rows = {}
     for row in task_rows:
@@ -93,6 +94,7 @@ def lock_task(human_task_id: int, *, with_open_rows: bool = False, worker=None) 
         if with_open_rows and row.task.status == HumanTask.Status.READY:
             open_rows[row.task.task_id] = row.task
     locked.open_rows = open_rows
+    locked.task_key = task_key
     return locked
 
 
@@ -203,6 +205,7 @@ def complete_task_step(human_task_id: int, *, user, data: dict | None) -> StepRe
         clean = _validate_form(task, data, instance.variables or {}, user)
         step = load(instance, actor=user)
         step.open_rows = locked.open_rows
+        step.task_keys = [locked.task_key] if locked.task_key is not None else []
         try:
             spiff_task = step.workflow.get_task_from_id(task.task_id)
         except Exception:

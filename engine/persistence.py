@@ -16,6 +16,7 @@ import re
 import weakref
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
@@ -122,7 +123,8 @@ def _offered_sql(using: str) -> str:
 def _lock_sql(using: str, with_starter: bool, with_worker: bool) -> str:
     """One row per task: the asked-for one and the instance's open ones. The instance's columns
     (with its definition, state and starter) come on the asked-for task's row only, so an
-    instance with many open tasks does not send its state once per task."""
+    instance with many open tasks does not send its state once per task; so does the key drawn
+    for the next task the step creates."""
     connection = connections[using]
     quote, n = connection.ops.quote_name, _names(using)
     parts = [_INSTANCE, _DEFINITION, _STATE, *([_STARTER] if with_starter else [])]
@@ -135,8 +137,10 @@ def _lock_sql(using: str, with_starter: bool, with_worker: bool) -> str:
     if connection.vendor == "postgresql":
         fresh = f"i.xmin = (SELECT x.xmin FROM {n['instance']} x WHERE x.id = i.id)"  # noqa: S608
     offered = f", {_offered_sql(using)}" if with_worker else ""
+    # A key for the task the step may create, drawn on the asked-for task's row (see new_keys).
+    spare = f"CASE WHEN t.id = w.id THEN {_next_key(HumanTask, using)} END" if _draws_keys(using) else "NULL"
     sql = (
-        f"SELECT {fresh}, {_TASK.sql(quote)}{offered}, "  # noqa: S608 (see _names)
+        f"SELECT {fresh}, {spare}, {_TASK.sql(quote)}{offered}, "  # noqa: S608 (see _names)
         f"{', '.join(p.sql(quote, only_when='t.id = w.id') for p in parts)}"
         f" FROM (SELECT CAST(%s AS bigint) AS id) w, {n['task']} t"
         f" INNER JOIN {n['instance']} i ON i.id = t.instance_id"
@@ -166,9 +170,19 @@ class TaskRow:
     offered: bool | None = None
 
 
+class LockedRows(NamedTuple):
+    """What a task step's first read brings: the locked instance, the task asked for with the
+    instance's open tasks (TaskRow, in key order), and a primary key drawn for the next human
+    task the step creates (None where keys are not drawn ahead; see new_keys)."""
+
+    instance: ProcessInstance
+    tasks: list[TaskRow]
+    task_key: int | None
+
+
 def lock_task_rows(
     human_task_id: int, *, worker=None, with_starter: bool = False, using: str = "default"
-) -> tuple[ProcessInstance, list[TaskRow]] | None:
+) -> LockedRows | None:
     """The task's process instance, locked for this transaction (row lock on PostgreSQL; SQLite's
     write transactions are exclusive already), with its definition (BPMN source deferred), state
     and, `with_starter`, the user who started it; and the task with the instance's open tasks as
@@ -188,18 +202,40 @@ def lock_task_rows(
             _execute(cursor, using, name, sql, params)
             found = cursor.fetchall()
     width = len(_TASK.fields)
-    head = 1 + width + (1 if worker is not None else 0)
-    tasks, instance = [], None
+    head = 2 + width + (1 if worker is not None else 0)
+    tasks, instance, key = [], None, None
     for row in found:
-        task = _TASK.instance(using, list(row[1 : 1 + width]))
-        tasks.append(TaskRow(task, bool(row[1 + width]) if worker is not None else None))
+        task = _TASK.instance(using, list(row[2 : 2 + width]))
+        tasks.append(TaskRow(task, bool(row[2 + width]) if worker is not None else None))
         if task.pk == human_task_id:
-            instance = _instance(using, list(row[head:]), with_starter)
+            instance, key = _instance(using, list(row[head:]), with_starter), row[1]
     if instance is None:
         return None
     for row in tasks:
         row.task.instance = instance  # (the same locked instance, not a query of its own)
-    return instance, tasks
+    return LockedRows(instance, tasks, key)
+
+
+def _draws_keys(using: str) -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def _next_key(model, using: str) -> str:
+    """SQL drawing the next value of `model`'s primary key sequence (PostgreSQL)."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"
+
+
+def new_keys(*models, using: str = "default") -> list[int] | None:
+    """A primary key for each model, drawn from its sequence ahead of the insert (PostgreSQL;
+    None elsewhere). A step that knows its new rows' keys holds every write until its one write
+    statement; without them each new row would cost a round trip to learn its key. A key drawn
+    and not used leaves a gap in the sequence, as a rolled-back insert does."""
+    if not models or not _draws_keys(using):
+        return None
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(_next_key(model, using) for model in models)}")
+        return list(cursor.fetchone())
 
 
 def _instance(using: str, values: list, with_starter: bool) -> ProcessInstance:

@@ -132,7 +132,9 @@ def _create_human_task(step: Step, task) -> HumanTask:
         business_object_label=instance.business_object_label,
         search_text=f"{name} {instance.business_object_label} {instance.key}"[:512],
     )
-    rows.insert([human_task])
+    if step.task_keys:  # (its key drawn ahead: the row waits for the step's write statement)
+        human_task.pk = step.task_keys.pop()
+    rows.insert([human_task], defer=human_task.pk is not None)
     set_candidates(human_task, resolution, fresh=True)
     step.created.append(
         OpenTask(

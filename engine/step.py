@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core import rows
 
-from . import connectors, parsing, runtime, summaries
+from . import connectors, parsing, persistence, runtime, summaries
 from . import signals as engine_signals
 from .errors import (
     DefinitionInvalid,
@@ -29,6 +29,7 @@ from .failures import limit_incident, record_failure, stuck_incident, user_fixab
 from .forms import ENGINE_VARIABLES
 from .models import (
     DefinitionVersion,
+    HumanTask,
     Incident,
     InstanceEvent,
     InstanceState,
@@ -72,6 +73,9 @@ class Step:
     # Task rows this step created, with who they are offered to; whether older rows stay open.
     created: list[OpenTask] = field(default_factory=list)
     older_open: bool = False
+    # Primary keys drawn ahead for the human tasks this step creates (engine.persistence.new_keys):
+    # a task with one is written with the step's other writes, one without costs a round trip.
+    task_keys: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         connectors.set_step_actor(self.actor)
@@ -399,7 +403,12 @@ def start(
         started_by=real_user(started_by),
         **_business_fields(business_object),
     )
-    rows.insert([instance])
+    # The instance's key and one for its first human task, drawn together: the instance row then
+    # waits for the step's one write statement (persistence.new_keys; elsewhere it is inserted now).
+    keys = persistence.new_keys(ProcessInstance, *([HumanTask] if parsed.metadata.get("user_tasks") else []))
+    if keys:
+        instance.pk = keys[0]
+    rows.insert([instance], defer=keys is not None)
     workflow = runtime.new_workflow(parsed)
     data = _initial_data(started_by, business_object, variables, form_data)
     for name in parsed.metadata.get("initiator_variables", ()):
@@ -411,6 +420,7 @@ def start(
         task.data.update(data)
     step = Step(instance=instance, definition=definition, parsed=parsed, workflow=workflow, actor=started_by)
     step.new = True
+    step.task_keys = (keys or [])[1:]
     step.depth = depth
     step.event(InstanceEvent.Kind.STARTED, data={"variables": data, "version": definition.version})
     step.send(engine_signals.instance_started, instance=instance)

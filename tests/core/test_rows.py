@@ -171,6 +171,33 @@ def test_an_insert_that_needs_its_keys_carries_the_held_writes(definition):
     assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
 
 
+@pytest.mark.parametrize("read_between", [False, True])
+def test_an_update_of_a_row_whose_insert_is_held_is_stored(definition, read_between):
+    # given a new row with its key drawn ahead (persistence.new_keys), its insert held
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from engine import persistence
+
+    user = UserFactory()
+    instance = _instance(definition, user)
+    instance.pk = (persistence.new_keys(ProcessInstance) or [10**9])[0]
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent, rows.batched():
+        rows.insert([instance], defer=True)
+        if read_between:  # (something in between reads the table: the insert goes first)
+            assert ProcessInstance.objects.filter(pk=instance.pk).exists()
+        # when the same step changes it and writes the change, held too
+        instance.step_count, instance.variables = 5, {"amount": 99}
+        rows.update(instance, ["step_count", "variables"], defer=True)
+        rows.insert([AuditEvent(action=AuditEvent.Action.CHANGE, actor_label="with it")], defer=True)
+    # then the row holds the change, whether the insert carried it or an update followed it
+    stored = _stored(ProcessInstance, instance.pk)
+    assert stored["step_count"] == 5 and stored["variables"] == {"amount": 99}
+    assert AuditEvent.objects.filter(actor_label="with it").exists()
+    if connection.vendor == "postgresql" and not read_between:
+        assert len(sent) == 1  # (the insert, rewritten, and the audit row: one statement)
+
+
 # --- the values an insert sends: the shortcut for plain values agrees with the ORM --------------
 
 _plain_values = st.one_of(

@@ -275,7 +275,7 @@ def test_a_step_that_waited_for_the_lock_reads_the_state_its_holder_committed(de
         locked.wait(30)
         with transaction.atomic():
             if reader == "task":
-                found, task_rows = persistence.lock_task_rows(task.pk)
+                found, task_rows, _key = persistence.lock_task_rows(task.pk)
                 names = [row.task.name for row in task_rows]
             else:
                 found, names = lock_instance(instance.pk), ["Renamed meanwhile"]

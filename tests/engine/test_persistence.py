@@ -24,7 +24,7 @@ def test_the_locked_instance_is_the_one_the_orm_reads(deploy, org):
     instance = services.start_process("approval", started_by=org.alice, variables={"amount": 12.5})
     task = HumanTask.objects.get(instance=instance, status="ready")
     with transaction.atomic():
-        locked, rows = persistence.lock_task_rows(task.pk, with_starter=True)
+        locked, rows, _key = persistence.lock_task_rows(task.pk, with_starter=True)
         assert _values(rows[0].task) == _values(task)
         expected = ProcessInstance.objects.select_related("definition", "state", "started_by").get(
             pk=instance.pk
@@ -39,7 +39,7 @@ def test_the_locked_instance_is_the_one_the_orm_reads(deploy, org):
         assert _values(locked.state) == _values(expected.state)
         assert locked.started_by.username == "alice"
         # without the starter: not read (an access would be a query of its own)
-        assert "started_by" not in persistence.lock_task_rows(task.pk)[0]._state.fields_cache
+        assert "started_by" not in persistence.lock_task_rows(task.pk).instance._state.fields_cache
     assert persistence.lock_task_rows(10**12) is None
 
 
@@ -54,7 +54,7 @@ def test_each_open_task_comes_once_and_the_instance_with_the_task_asked_for(depl
     expected = ProcessInstance.objects.select_related("state").get(pk=instance.pk)
     # when the last one is asked for
     with transaction.atomic():
-        found, rows = persistence.lock_task_rows(open_tasks[-1].pk, with_starter=True)
+        found, rows, _key = persistence.lock_task_rows(open_tasks[-1].pk, with_starter=True)
     # then each open task comes once, in key order, with the instance the ORM reads
     assert [row.task.pk for row in rows] == [t.pk for t in open_tasks]
     assert _values(found) == _values(expected) and _values(found.state) == _values(expected.state)
@@ -62,7 +62,7 @@ def test_each_open_task_comes_once_and_the_instance_with_the_task_asked_for(depl
     # and a completed task asked for comes first, with the instance and the others still open
     services.complete_task(open_tasks[0].pk, user=org.alice, data={"signed": True})
     with transaction.atomic():
-        found, rows = persistence.lock_task_rows(open_tasks[0].pk)
+        found, rows, _key = persistence.lock_task_rows(open_tasks[0].pk)
     assert [row.task.pk for row in rows] == [t.pk for t in open_tasks]
     assert rows[0].task.status == "completed" and found.step_count == expected.step_count + 1
 
@@ -78,18 +78,18 @@ def test_offered_says_what_with_offered_says_for_every_user(deploy, org):
     task.candidates.create(group=org.sales)  # (whatever the process offered: sales now too)
     users = [org.alice, org.bob, org.boss, org.carol, nested]
     for user in users:
-        _instance, rows = persistence.lock_task_rows(task.pk, worker=user)
+        rows = persistence.lock_task_rows(task.pk, worker=user).tasks
         assert [r.task.pk for r in rows] == [task.pk]
         expected = HumanTask.objects.with_offered(user).get(pk=task.pk).offered
         assert rows[0].offered is expected, user.username
 
     def offered(user):
-        return persistence.lock_task_rows(task.pk, worker=user)[1][0].offered
+        return persistence.lock_task_rows(task.pk, worker=user).tasks[0].offered
 
     assert {u.username for u in users if offered(u)} >= {"bob", "dave"}
     assert not offered(org.carol)
     # without a worker there is no answer to give (the engine then asks the candidates itself)
-    assert persistence.lock_task_rows(task.pk)[1][0].offered is None
+    assert persistence.lock_task_rows(task.pk).tasks[0].offered is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,11 +105,11 @@ def test_the_step_reads_answer_the_same_prepared_or_not_and_after_a_reconnection
     instance = services.start_process("approval", started_by=org.alice)
     task = HumanTask.objects.get(instance=instance, status="ready")
     with transaction.atomic():
-        first, _rows = persistence.lock_task_rows(task.pk, with_starter=True)
+        first = persistence.lock_task_rows(task.pk, with_starter=True).instance
     # when the connection is replaced (a new server session knows none of them) and read again
     connection.close()
     with transaction.atomic():
-        again, rows = persistence.lock_task_rows(task.pk, with_starter=True, worker=org.alice)
+        again, rows, _key = persistence.lock_task_rows(task.pk, with_starter=True, worker=org.alice)
     # then the answers are the same, and a whole completion still works
     assert _values(again) == _values(first)
     assert [row.task.pk for row in rows] == [task.pk]
