@@ -110,12 +110,16 @@ def _offered_sql(using: str) -> str:
     group_column = quote(membership.get_field("group").column)
     nesting = GroupProfile._meta
     child, parent = (quote(nesting.get_field(f).column) for f in ("group", "parent"))
+    # OFFSET 0 keeps PostgreSQL probing the candidate index for each task row: without it the
+    # planner may turn the EXISTS into a hashed subplan that reads every candidate row offered to
+    # the worker at each step (1.5 ms a read in the load test's database, against 0.1 ms).
+    fence = " OFFSET 0" if connections[using].vendor == "postgresql" else ""
     return (
         f"EXISTS (SELECT 1 FROM {n['candidate']} c"  # noqa: S608 (see _names)
         " WHERE c.task_id = t.id AND (c.user_id = %s OR c.group_id IN ("
         f"WITH RECURSIVE g(id) AS (SELECT {group_column} FROM {quote(membership.db_table)}"
         f" WHERE {user_column} = %s UNION SELECT p.{parent} FROM {quote(nesting.db_table)} p"
-        f" INNER JOIN g ON p.{child} = g.id WHERE p.{parent} IS NOT NULL) SELECT id FROM g)))"
+        f" INNER JOIN g ON p.{child} = g.id WHERE p.{parent} IS NOT NULL) SELECT id FROM g)){fence})"
     )
 
 
