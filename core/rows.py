@@ -37,6 +37,7 @@ class _Batch:
         # Held inserts of one row each, by the object written: an update of that object before
         # they are sent rewrites the insert with its new values instead of following it (the
         # statements of one WITH cannot see each other's rows: the update would find none).
+        # (the object is kept with its entry, so that no other object takes its id meanwhile)
         self.inserts: dict[int, tuple[int, object, tuple]] = {}  # id(obj) -> (index, obj, plan)
 
     def add(self, sql: str, params: list, table: str, *, row=None, plan=None) -> None:
@@ -56,10 +57,15 @@ class _Batch:
         self.writes[index] = (sql, params, table)
         return True
 
+    def drain(self) -> list[tuple[str, list, str]]:
+        """The held writes, no longer held (sent or dropped by the caller)."""
+        writes, self.writes = self.writes, []
+        self.inserts.clear()
+        return writes
+
     def take(self) -> tuple[str, list]:
         """The held writes as the WITH clause of the next statement, and its parameters."""
-        self.inserts.clear()
-        writes, self.writes = self.writes, []
+        writes = self.drain()
         clause = ", ".join(f"w{index} AS ({sql})" for index, (sql, _params, _table) in enumerate(writes))
         return f"WITH {clause} ", [p for _sql, params, _table in writes for p in params]
 
@@ -75,9 +81,7 @@ class _Batch:
                     prefix, prefix_params = self.take()
                     cursor.execute(prefix + sql, prefix_params + params)
                 else:
-                    writes, self.writes = self.writes, []
-                    self.inserts.clear()
-                    for sql, params, _table in writes:
+                    for sql, params, _table in self.drain():
                         cursor.execute(sql, params)
         finally:
             self.sending = False
@@ -88,8 +92,7 @@ class _Batch:
         if self.writes and not self.sending:
             head = sql.lstrip()[:10].upper()
             if head.startswith("ROLLBACK"):
-                self.writes = []
-                self.inserts.clear()
+                self.drain()
             elif head.startswith(("SAVEPOINT", "RELEASE")) or any(
                 table in sql for _sql, _params, table in self.writes
             ):
