@@ -235,6 +235,20 @@ def deploy(name: str, user):
     return services.definition_deploy(files={name: (DATA / name).read_bytes()}, deployed_by=user)
 
 
+def settle() -> None:
+    """ANALYZE the scratch database, untimed, before each timed batch: what autovacuum does in a
+    live database as its tables grow. The benchmark grows its tables from empty within seconds,
+    before autovacuum first looks (autovacuum_naptime, a minute); without statistics PostgreSQL keeps
+    the generic plan of a prepared statement made while the tables were nearly empty (a sequential
+    scan of the task table in Baton's lock read, engine.persistence), and its cost then grows with
+    every instance (15-25% of the single-thread rate by the last phase, measured). The peer's
+    database is analyzed at the same points (bench/_engine_peer.py)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def open_task(instance_id: int):
     from engine.models import HumanTask
 
@@ -289,6 +303,7 @@ def approvals(org: Org, n: int) -> tuple[float, float, int]:
     with connection.execute_wrapper(bare):
         bare_approval(org)
     print(f"  SQL statements per instance: {counter.queries} in requests, {bare.queries} bare", flush=True)
+    settle()
     raw_seconds = persisted_seconds = 0.0
     ids = []
     for _ in range(n):
@@ -364,6 +379,7 @@ def loop_steps(org: Org, iterations: int) -> dict:
             services.complete_task(task.pk, user=org.clerk, data={})
             return time.perf_counter() - started, counter.bytes
 
+    settle()
     long_run = start()
     first = [step(long_run) for _ in range(10)]
     for _ in range(10, iterations - 10):
@@ -409,6 +425,7 @@ def concurrent_approvals(org: Org, instances: int) -> dict:
         work.put(instance_id)
     errors: list[str] = []
     lock = threading.Lock()
+    settle()
 
     def worker():
         try:
@@ -465,6 +482,7 @@ def versus_peer(org: Org, peer, *, rounds: int, per_round: int, concurrent: int)
     for index in range(rounds):
         for side in ("baton", "peer") if index % 2 == 0 else ("peer", "baton"):
             if side == "baton":
+                settle()
                 started = time.perf_counter()
                 for _ in range(per_round):
                     persisted_approval(org)
