@@ -31,6 +31,7 @@ import threading
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import NamedTuple
 
 DATA = Path(__file__).resolve().parent / "data"
 ADMIN_DATABASE_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -249,14 +250,27 @@ def settle() -> None:
         cursor.execute("ANALYZE")
 
 
-def open_task(instance_id: int):
+class NextTask(NamedTuple):
+    pk: int
+    element_id: str
+
+
+def open_task(instance_id: int) -> NextTask | None:
+    """The instance's first open task, as a person picks it from their inbox: one SQL statement
+    and no model built, read the same way on both sides of the comparison (the peer's
+    Peer.open_task). The harness's own lookup is not the engine's step cost: through the ORM it
+    cost 0.45 ms of CPU a call (a fifth of Baton's CPU per instance on one thread, a third at 16
+    threads, against a twentieth of viewflow's), this about 0.05 ms."""
+    from django.db import connection
+
     from engine.models import HumanTask
 
-    return (
-        HumanTask.objects.filter(instance_id=instance_id, status=HumanTask.Status.READY)
-        .order_by("pk")
-        .first()
-    )
+    table = connection.ops.quote_name(HumanTask._meta.db_table)
+    sql = f"SELECT id, element_id FROM {table} WHERE instance_id = %s AND status = %s ORDER BY id LIMIT 1"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [instance_id, HumanTask.Status.READY])
+        row = cursor.fetchone()
+    return NextTask(*row) if row else None
 
 
 def persisted_approval(org: Org) -> int:
