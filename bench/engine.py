@@ -488,10 +488,14 @@ def concurrent_approvals(org: Org, instances: int) -> dict:
     }
 
 
-def versus_peer(org: Org, peer, *, rounds: int, per_round: int, concurrent: int) -> dict:
+def versus_peer(
+    org: Org, peer, *, rounds: int, per_round: int, concurrent: int, thread_rounds: int = 4
+) -> dict:
     """Baton and django-viewflow (bench/_engine_peer.py) on the same flow, in alternating batches
     (who goes first alternates too), so both see the same machine load: instances/s on one
-    thread and at 16 threads, and the statements one instance sends on each side."""
+    thread and at 16 threads (the mean of `thread_rounds` runs each, with the lowest and highest
+    ratio of a Baton run to the peer run next to it), and the statements one instance sends on each
+    side."""
     baton_seconds = peer_seconds = 0.0
     for index in range(rounds):
         for side in ("baton", "peer") if index % 2 == 0 else ("peer", "baton"):
@@ -506,7 +510,7 @@ def versus_peer(org: Org, peer, *, rounds: int, per_round: int, concurrent: int)
                 assert answer["done"] == per_round, answer
                 peer_seconds += answer["seconds"]
     baton_threads, peer_threads, errors = [], [], 0
-    for index in range(2):
+    for index in range(thread_rounds):
         for side in ("baton", "peer") if index % 2 == 0 else ("peer", "baton"):
             if side == "baton":
                 figures = concurrent_approvals(org, concurrent)
@@ -520,6 +524,7 @@ def versus_peer(org: Org, peer, *, rounds: int, per_round: int, concurrent: int)
     statements = peer.ask("statements")
     baton_single, peer_single = total / baton_seconds, total / peer_seconds
     baton_16, peer_16 = statistics.mean(baton_threads), statistics.mean(peer_threads)
+    paired = [ours / theirs for ours, theirs in zip(baton_threads, peer_threads, strict=True)]
     return {
         "peer": "django-viewflow " + _version("django-viewflow"),
         "peer_instances": total,
@@ -529,6 +534,8 @@ def versus_peer(org: Org, peer, *, rounds: int, per_round: int, concurrent: int)
         "baton_16_pi_s": round(baton_16, 2),
         "peer_16_pi_s": round(peer_16, 2),
         "threads_ratio": round(baton_16 / peer_16, 2),
+        "threads_ratio_low": round(min(paired), 2),
+        "threads_ratio_high": round(max(paired), 2),
         "peer_sql_per_instance": statements["statements"],
         "peer_sql_per_instance_data": statements["statements"] - statements["control"],
         "peer_errors": errors,
@@ -544,15 +551,19 @@ def _peer_figures(org: Org, quick: bool, queries: int) -> dict:
         return {}
     peer = engine_peer.PeerProcess(ADMIN_DATABASE_URL, _admin)
     try:
-        rounds, per_round, concurrent = (4, 5, 32) if quick else (10, 20, 200)
-        figures = versus_peer(org, peer, rounds=rounds, per_round=per_round, concurrent=concurrent)
+        rounds, per_round, concurrent, thread_rounds = (4, 5, 32, 2) if quick else (10, 20, 200, 4)
+        figures = versus_peer(
+            org, peer, rounds=rounds, per_round=per_round, concurrent=concurrent, thread_rounds=thread_rounds
+        )
     finally:
         peer.close()
     print(
         f"  vs {figures['peer']} (alternating, {figures['peer_instances']} instances each): "
         f"1 thread {figures['baton_single_pi_s']:.1f}/s vs {figures['peer_single_pi_s']:.1f}/s "
         f"= {figures['single_ratio']:.2f}x; {THREADS} threads {figures['baton_16_pi_s']:.1f}/s vs "
-        f"{figures['peer_16_pi_s']:.1f}/s = {figures['threads_ratio']:.2f}x; SQL statements per instance "
+        f"{figures['peer_16_pi_s']:.1f}/s = {figures['threads_ratio']:.2f}x "
+        f"(runs {figures['threads_ratio_low']:.2f}-{figures['threads_ratio_high']:.2f}x); "
+        "SQL statements per instance "
         f"{queries} vs {figures['peer_sql_per_instance']} ({figures['peer_sql_per_instance_data']} without "
         f"savepoints); {figures['peer_errors']} errors",
         flush=True,

@@ -65,6 +65,10 @@ class _Columns:
 # parsed and planned once per database connection instead of at every step (planning was about
 # 0.18 ms of each, measured with EXPLAIN (ANALYZE, SUMMARY)). A pooler in transaction mode
 # (PgBouncer before 1.21) cannot keep them: ENGINE_PREPARED_STATEMENTS = False turns them off.
+# After five executions PostgreSQL may keep a generic plan, made from the statistics of that
+# moment, until the tables are analyzed again (autovacuum does so as they grow). A database whose
+# tables grow from empty faster than autovacuum looks (a benchmark's, a test's) keeps the plan of
+# its nearly empty tables, a sequential scan of the task table, until then; bench.engine.settle.
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # raw connection -> names
 _PLACEHOLDER = re.compile(r"%s")
 
