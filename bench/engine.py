@@ -259,8 +259,9 @@ def open_task(instance_id: int) -> NextTask | None:
     """The instance's first open task, as a person picks it from their inbox: one SQL statement
     and no model built, read the same way on both sides of the comparison (the peer's
     Peer.open_task). The harness's own lookup is not the engine's step cost: through the ORM it
-    cost 0.45 ms of CPU a call (a fifth of Baton's CPU per instance on one thread, a third at 16
-    threads, against a twentieth of viewflow's), this about 0.05 ms."""
+    cost 0.45 ms of CPU a call, this about 0.05 ms. Measured against the ORM lookup, alternating:
+    Baton's side ran 1.21x faster on one thread and 1.37x at 16 threads, viewflow's 1.13x on both
+    (docs/benchmarks.md, session 14)."""
     from django.db import connection
 
     from engine.models import HumanTask
