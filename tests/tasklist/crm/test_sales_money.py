@@ -125,8 +125,11 @@ def test_targets_on_the_dashboard(client, org):
     # a salesperson does not set their own target
     client.post(reverse("crm:targets"), {"salesperson": org.zhang.pk, "planned": "1"})
     assert BudgetLine.objects.get(salesperson=org.zhang).planned == Decimal("6000")
-    # the manager does, and the dashboard shows the team's ranking
+    # the manager does, picking the salesperson by name (never by login name), and the dashboard
+    # shows the team's ranking
     client.force_login(org.wang)
+    picker = client.get(reverse("crm:targets")).content.decode()
+    assert f'value="{org.liu.pk}">{org.liu}</option>' in picker and f">{org.liu.username}<" not in picker
     client.post(
         reverse("crm:targets"), {"month": f"{this_month:%Y-%m}", "salesperson": org.liu.pk, "planned": "2500"}
     )
