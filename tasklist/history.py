@@ -78,7 +78,11 @@ def _value_words(prop: dict, value, people: dict, departments: dict) -> str:
     if title:
         return title
     if isinstance(value, str):
-        return people.get(value) or departments.get(value) or value
+        # (user_labels answers an unknown name with itself: a department code is not a person)
+        person = people.get(value)
+        if person and person != value:
+            return person
+        return departments.get(value) or value
     if isinstance(value, list):
         return ", ".join(_value_words({}, v, people, departments) for v in value if not isinstance(v, dict))
     return "" if value is None else str(value)
