@@ -29,6 +29,7 @@ from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -269,6 +270,11 @@ def display(value):
         return _user_label(value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, datetime.datetime):  # (in the viewer's time zone and language)
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return formats.date_format(local, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return value
 
 
@@ -691,7 +697,9 @@ def _initial_value(obj, name: str):
     if isinstance(value, bool):
         return value
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M")
+        # (a datetime-local input holds local time: the stored UTC time shown as is would move the
+        # value by the time zone's offset at every save)
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime("%Y-%m-%dT%H:%M")
     if isinstance(value, Decimal | datetime.date):
         return value.isoformat() if isinstance(value, datetime.date) else str(value)
     return "" if value is None else str(value)

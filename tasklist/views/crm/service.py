@@ -6,14 +6,11 @@ request)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -258,10 +255,7 @@ def _facts(obj, names) -> list[tuple[str, object]]:
     rows = []
     for name in names:
         label = FACT_LABELS.get(name) or type(obj)._meta.get_field(name).verbose_name
-        value = display(attribute(obj, name))
-        if isinstance(value, datetime.datetime):
-            value = formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-        rows.append((label, value))
+        rows.append((label, display(attribute(obj, name))))
     return rows
 
 

@@ -105,6 +105,19 @@ def test_a_planned_activity_is_logged_from_the_form(client, org):
     assert Activity.objects.get().status == Activity.Status.PLANNED
 
 
+def test_an_activity_page_gives_its_time_in_local_time(client, org):
+    customer = CustomerFactory(owner=org.zhang)
+    client.force_login(org.zhang)
+    client.post(
+        reverse("crm:activity_new"),
+        {"customer": customer.pk, "kind": "call", "subject": "回访", "occurred_at": "2026-12-08T08:10"},
+    )
+    activity = Activity.objects.get()
+    assert timezone.localtime(activity.occurred_at).strftime("%H:%M") == "08:10"
+    page = client.get(reverse("crm:activity_detail", args=[activity.pk])).content.decode()
+    assert "8:10" in page and "+00:00" not in page  # (Asia/Shanghai; stored as 00:10 UTC)
+
+
 def test_a_lead_sheet_imports_good_rows_and_locates_bad_ones(client, org):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
