@@ -270,7 +270,12 @@ class Opportunity(TimeStamped):
         "crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="opportunities"
     )
     contact = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+        "crm.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
     )
     name = models.CharField(_("name"), max_length=200)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
@@ -305,7 +310,12 @@ class Opportunity(TimeStamped):
     win_loss_reason = models.TextField(_("win/loss reason"), blank=True)
     competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True)
     campaign = models.ForeignKey(
-        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+        "crm.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"

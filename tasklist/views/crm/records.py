@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,8 +19,10 @@ from crm.models import Complaint, Contact, Opportunity, Order, ServiceRequest
 from crm.sales.selectors import process_stages
 from crm.selectors.custom_fields import custom_rows
 from crm.selectors.receivables import order_balance
+from crm.summaries import money
 from engine.selectors import ProcessInstance, worklist
 
+from ..objects import display
 from .common import viewable
 
 
@@ -50,11 +53,14 @@ def _edit_url(user, obj, url_name: str) -> str:
 
 
 def _facts(obj, names) -> list[tuple[str, object]]:
+    """(label, words) of the record's fields: amounts as money, dates in the viewer's format."""
     rows = []
     for name in names:
         field = type(obj)._meta.get_field(name)
         value = getattr(obj, f"get_{name}_display")() if field.choices else getattr(obj, name)
-        rows.append((field.verbose_name, value))
+        if isinstance(field, models.DecimalField) and name.endswith("amount") and value is not None:
+            value = money(value)
+        rows.append((field.verbose_name, display(value)))
     return rows
 
 

@@ -1,6 +1,8 @@
 """Import wizard (upload → mapping → job with progress → error report) and the record pages."""
 
+import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -93,6 +95,14 @@ def test_record_pages_show_what_the_user_may_see(client, org):
     assert "13800138000" in client.get(reverse("crm:contact_detail", args=[contact.pk])).content.decode()
     page = client.get(reverse("crm:opportunity_detail", args=[deal.pk]))
     assert page.status_code == 200 and 'aria-current="step"' in page.content.decode()
+    # its facts read as a person writes them: money, a date, labels in the viewer's language
+    deal.amount, deal.expected_close, deal.contact = Decimal("88000"), datetime.date(2027, 2, 15), contact
+    deal.save()
+    facts = dict(client.get(reverse("crm:opportunity_detail", args=[deal.pk])).context["facts"])
+    assert (facts["amount"], facts["expected close"]) == ("¥88,000.00", "02/15/2027")
+    assert facts["contact"] == contact
+    page = client.get(reverse("crm:opportunity_detail", args=[deal.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "<dt>联系人</dt>" in page.content.decode() and "2027年2月15日" in page.content.decode()
     client.force_login(org.yang)
     assert client.get(reverse("crm:contact_detail", args=[contact.pk])).status_code == 404
     assert client.get(reverse("crm:opportunity_detail", args=[deal.pk])).status_code == 404
