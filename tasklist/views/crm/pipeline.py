@@ -122,7 +122,7 @@ def opportunity_move(request, pk: int):
         )
         return redirect(board)
     if not task_is_for(request.user, task):
-        holder = task.assignee.get_full_name() if task.assignee else _("a group queue")
+        holder = str(task.assignee) if task.assignee else _("a group queue")
         messages.error(
             request,
             _("The stage task of “%(deal)s” is with %(holder)s; only they can move it on.")
