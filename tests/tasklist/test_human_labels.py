@@ -37,6 +37,7 @@ BAD = [
     ("a raw field: value", re.compile(r"(?<![\w-])[a-z]+_[a-z_]+: ")),
     ("a raw decision", re.compile(r"\bdecision: (?:approve|reject)\b")),
     ("a level change by ids", re.compile(r"\b\d+: \d+ → \d+\b")),
+    ("a primary key", re.compile(r"(?<![\w&])#\d+\b")),
 ]
 # the about line of a task must say more than a record's code
 BARE_CODE_ABOUT = re.compile(r'data-field="about">\s*[A-Z]{1,4}\d{4,}\s*<')
@@ -133,10 +134,12 @@ def test_the_check_catches_what_it_is_for():
         "a raw field: value": "discount_percent: 15",
         "a raw decision": "decision: reject; comment: 太贵",
         "a level change by ids": "7: 3 → 2 (pending)",
+        "a primary key": "Leave request 请假 #64",
     }
     for what, pattern in BAD:
         assert pattern.search(visible_text(f"<p>{samples[what]}</p>")), what
     # and leaves alone what people write: e-mail addresses, names, attributes
-    clean = '<a href="/u/wang.fang" title="order_approval">王芳 Wang Fang</a> wang.fang@example.com'
+    clean = '<a href="/u/wang.fang#s2" title="order_approval">王芳 Wang Fang</a> wang.fang@example.com'
+    clean += " &#8212;"  # (an entity is not a key)
     assert not any(pattern.search(visible_text(clean)) for _what, pattern in BAD)
     assert BARE_CODE_ABOUT.search('<dd data-field="about">SO000002</dd>')
