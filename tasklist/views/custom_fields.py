@@ -34,8 +34,11 @@ def field_name(definition: CustomFieldDefinition) -> str:
 
 
 def people_choices() -> list[tuple[str, str]]:
-    users = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")[:1000]
-    return sorted(((str(u.pk), u.get_full_name() or str(u)) for u in users), key=lambda pair: pair[1])
+    """The colleagues a "person" field offers: active employees, by name (not the accounts with
+    access to Django's admin site, which is what `is_staff` means)."""
+    users = get_user_model().objects.filter(is_active=True, employee__isnull=False)
+    users = users.order_by("username")[:1000]
+    return sorted(((str(u.pk), str(u)) for u in users), key=lambda pair: pair[1])
 
 
 def choices_of(definition: CustomFieldDefinition, people: list | None = None) -> list[tuple[str, str]]:

@@ -215,6 +215,14 @@ def test_every_kind_is_validated_and_stored(org):
     assert Customer.objects.count() == 0
 
 
+def test_a_person_field_offers_colleagues_by_name(org):
+    from tasklist.views.custom_fields import people_choices
+
+    offered = dict(people_choices())
+    assert offered[str(org.liu.pk)] == str(org.liu) == "T.Liu"
+    assert str(org.admin.pk) not in offered  # (an administrator's account, not a colleague)
+
+
 def test_the_order_form_takes_a_required_money_field_all_or_nothing(client, org):
     from crm.models import Order
     from tests.crm.factories import ProductFactory
