@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -318,3 +319,15 @@ def test_the_customer_finds_shared_documents_and_downloads_one(customer_world, l
     with page.expect_download() as download:
         page.get_by_role("link", name="BT-100 installation manual 安装说明书").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+@pytest.mark.parametrize("path", ["/portal/login/", "/accounts/login/"])
+def test_on_a_phone_the_sign_in_page_switches_language_before_signing_in(live_server, page, path):
+    # a Chinese-speaking customer (or employee) on a phone, not signed in yet
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{path}")
+    switch = page.locator("form.lang button[value=zh-hans]")
+    expect(switch).to_be_visible()
+    switch.click()
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
+    expect(page.locator("form:not(.lang) [type=submit]").first).to_have_text(re.compile("登录"))
