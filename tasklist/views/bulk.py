@@ -61,6 +61,23 @@ def _confirm_approval(request, ids: list[int], back: str):
     return render(request, "tasklist/bulk_confirm.html", context)
 
 
+def _colleague(typed: str):
+    """The active user `typed` names: by their name as the list suggests it ("刘洋 Liu Yang"), their
+    user name, or the one name that holds what was typed ("刘洋"); None when nobody or several."""
+    if not typed:
+        return None
+    active = User.objects.filter(is_active=True)
+    for found in (
+        active.filter(display_name=typed),
+        active.filter(username=typed),
+        active.filter(display_name__icontains=typed),
+    ):
+        matches = list(found[:2])
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
 ACTIONS = {
     "claim": lambda task, user: services.claim(task.pk, user=user),
     "unclaim": lambda task, user: services.unclaim(task.pk, user=user),
@@ -75,10 +92,10 @@ def bulk_action(request):
     action = ACTIONS.get(name)
     back = _next_url(request, reverse("tasklist:inbox"))
     if name == "delegate":
-        username = (request.POST.get("to_user") or "").strip()
-        to_user = User.objects.filter(username=username, is_active=True).first()
+        typed = (request.POST.get("to_user") or "").strip()
+        to_user = _colleague(typed)
         if to_user is None:
-            messages.error(request, _("There is no active user called “%(name)s”.") % {"name": username})
+            messages.error(request, _("There is no active user called “%(name)s”.") % {"name": typed})
             return redirect(back)
 
         def action(task, user):

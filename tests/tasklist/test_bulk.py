@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from engine import services
 from engine.models import HumanTask
 
 from .conftest import approve, start_discount
@@ -80,10 +81,16 @@ def test_delegating_several_tasks_at_once(client, team):
     client.force_login(team.boss)
     page = client.get(reverse("tasklist:inbox")).content.decode()
     assert 'value="delegate"' in page and 'list="bulk-colleagues"' in page
-    client.post(
-        reverse("tasklist:bulk"), {"action": "delegate", "to_user": "bob", "task": [r.pk for r in reviews]}
-    )
-    assert {HumanTask.objects.get(pk=r.pk).assignee for r in reviews} == {team.bob}
+    assert '<option value="Bob Zhao">' in page and ">bob<" not in page  # suggested by name
+    # picked from the suggestions, typed in part, or by user name: each finds Bob
+    for typed in ("Bob Zhao", "bob z", "bob"):
+        client.post(
+            reverse("tasklist:bulk"),
+            {"action": "delegate", "to_user": typed, "task": [r.pk for r in reviews]},
+        )
+        assert {HumanTask.objects.get(pk=r.pk).assignee for r in reviews} == {team.bob}, typed
+        for review in reviews:
+            services.delegate(review.pk, user=team.bob, to_user=team.boss)
     response = client.post(
         reverse("tasklist:bulk"),
         {"action": "delegate", "to_user": "ghost", "task": [reviews[0].pk]},
