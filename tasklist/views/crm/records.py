@@ -101,7 +101,8 @@ def contact_detail(request, pk: int):
                 "interests",
                 "notes",
             ],
-        ),
+        )
+        + custom_rows(request.user, contact),
         extra={"employments": employments, "kind": gettext_lazy("Contact")},
         edit_url=edit_url,
     )
@@ -134,7 +135,8 @@ def opportunity_detail(request, pk: int):
                 "win_loss_reason",
                 "closed_at",
             ],
-        ),
+        )
+        + custom_rows(request.user, opportunity),
         extra={
             "kind": gettext_lazy("Opportunity"),
             "stages": [(s.key, s.label) for s in process_stages(opportunity.stage.process, open_only=False)],

@@ -215,6 +215,29 @@ def test_every_kind_is_validated_and_stored(org):
     assert Customer.objects.count() == 0
 
 
+def test_the_opportunity_and_contact_pages_show_their_custom_fields(client, org):
+    from crm.services.customers import contact_create
+    from tests.crm.factories import OpportunityFactory
+
+    for entity, key, label, kind in (
+        ("opportunity", "decider", "关键决策人", "person"),
+        ("contact", "hobby", "爱好", "text"),
+    ):
+        custom_field_save(
+            actor=org.admin, data=CustomFieldInput(entity=entity, key=key, label=label, kind=kind)
+        )
+    customer = CustomerFactory(owner=org.zhang)
+    deal = OpportunityFactory(customer=customer, owner=org.zhang, custom={"decider": org.liu.pk})
+    contact = contact_create(actor=org.zhang, customer=customer, name="赵六")
+    contact.custom = {"hobby": "钓鱼"}
+    contact.save(update_fields=["custom"])
+    client.force_login(org.zhang)
+    facts = dict(client.get(reverse("crm:opportunity_detail", args=[deal.pk])).context["facts"])
+    assert facts["关键决策人"] == str(org.liu)
+    facts = dict(client.get(reverse("crm:contact_detail", args=[contact.pk])).context["facts"])
+    assert facts["爱好"] == "钓鱼"
+
+
 def test_a_person_field_offers_colleagues_by_name(org):
     from tasklist.views.custom_fields import people_choices
 
