@@ -110,11 +110,11 @@ def bulk_action(request):
         return redirect(back)
     if name == "approve" and request.POST.get("confirmed") != "yes":
         return _confirm_approval(request, ids, back)
-    done, problems = 0, []
+    done, problems, unseen = 0, [], 0
     for task_id in ids:
         task = selectors.task_for_user(request.user, task_id)
         if task is None:
-            problems.append(_("Task %(id)s is not yours to see.") % {"id": task_id})
+            unseen += 1  # (said by count: a task's number means nothing to a person)
             continue
         try:
             action(task, request.user)
@@ -123,6 +123,15 @@ def bulk_action(request):
             problems.append(str(error.message))
     if done:
         messages.success(request, ngettext("%(n)d task done.", "%(n)d tasks done.", done) % {"n": done})
+    if unseen:
+        problems.append(
+            ngettext(
+                "%(n)s selected task is not yours to see.",
+                "%(n)s selected tasks are not yours to see.",
+                unseen,
+            )
+            % {"n": unseen}
+        )
     for problem in problems:
         messages.error(request, problem)
     return redirect(back)
