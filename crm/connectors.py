@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _g
+
 from engine.connectors import business_object as _business_object
 from engine.connectors import is_process_actor, process_actor, user_of
 
@@ -370,14 +372,16 @@ def service_work_recorded(params: dict, data: dict) -> dict:
 
     request = _business_object(data, ServiceRequest)
     actor = process_actor()
-    lines = [f"{data.get('hours')} h: {data.get('result', '')}"]
+    # (the record is written in the language of the technician who recorded the work)
+    lines = [_g("%(hours)s h: %(result)s") % {"hours": data.get("hours"), "result": data.get("result", "")}]
     for part in data.get("parts") or []:
         product = Product.objects.filter(code=part.get("product")).first()
         if product is None:
             raise ConnectorRefused(f"unknown product {part.get('product')!r}")
         quantity = _decimal(part.get("quantity"))
         stock_out_anywhere(actor=actor, product=product, quantity=quantity, reference=request.code)
-        lines.append(f"{product.code} x {quantity}")
+        count = quantity.to_integral() if quantity == quantity.to_integral() else quantity.normalize()
+        lines.append(f"{product.code} {product.name} \u00d7 {count} {product.unit}".strip())
     request = service_request_update(
         actor=actor, request=request, work_record="\n".join(lines), status=ServiceRequest.Status.DONE
     )

@@ -116,7 +116,8 @@ def test_dispatch_with_workload_then_parts_in_a_line_table_then_stars(
     work.refresh_from_db()
     assert work.status == "completed"
     request.refresh_from_db()
-    assert "SEAL-01 x 2" in request.work_record and "SW-20 x 1" in request.work_record
+    assert "SEAL-01" in request.work_record and "\u00d7 2" in request.work_record
+    assert "SW-20" in request.work_record and "\u00d7 1" in request.work_record
     assert {s.product.code: s.on_hand for s in StockLevel.objects.select_related("product")} == {
         "SEAL-01": 8,
         "SW-20": 9,

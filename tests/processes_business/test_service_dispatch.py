@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import NotPermitted, ValidationFailed
 from crm.connectors import technician_workload
@@ -50,15 +50,20 @@ def test_dispatch_accept_work_confirm(demo, setup, django_capture_on_commit_call
     assert notified(demo.zhou_jie, "task_assigned")  # the technician is told about the job
 
     complete(demo.zhou_jie, ACCEPT, {"accepted": True})
-    complete(
-        demo.zhou_jie,
-        WORK,
-        {"hours": 2.5, "parts": [{"product": "SEAL-01", "quantity": 2}], "result": "Seal replaced"},
-    )
+    with translation.override("zh-hans"):  # (the technician works in Chinese)
+        complete(
+            demo.zhou_jie,
+            WORK,
+            {"hours": 2.5, "parts": [{"product": "SEAL-01", "quantity": 2}], "result": "Seal replaced"},
+        )
 
     request.refresh_from_db()
     assert request.status == ServiceRequest.Status.DONE
-    assert "SEAL-01" in request.work_record
+    # the record reads in the technician's language, the part by name and unit, a count as a count
+    assert request.work_record.splitlines() == [
+        "2.5 小时：Seal replaced",
+        f"SEAL-01 {part.name} \u00d7 2 {part.unit}".strip(),
+    ]
     assert StockLevel.objects.get(product=part).on_hand == Decimal(8)
     assert StockMove.objects.get(product=part, kind=StockMove.Kind.OUT).actor == demo.zhou_jie
     assert queue(demo.xu_li) == [STAFF_CONFIRM]
