@@ -270,12 +270,18 @@ def display(value):
         return _user_label(value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if isinstance(value, datetime.datetime):  # (in the viewer's time zone and language)
+    return value
+
+
+def fact_value(value):
+    """A value for a record's facts: as `display`, with dates and times as words in the viewer's
+    time zone and format (a list cell keeps the date: its template formats it by column kind)."""
+    if isinstance(value, datetime.datetime):
         local = timezone.localtime(value) if timezone.is_aware(value) else value
         return formats.date_format(local, "SHORT_DATETIME_FORMAT")
     if isinstance(value, datetime.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
-    return value
+    return display(value)
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -639,7 +645,7 @@ def facts(obj, names) -> list[tuple[str, object]]:
     rows = []
     for name in names:
         model_field = type(obj)._meta.get_field(name)
-        rows.append((model_field.verbose_name, display(attribute(obj, name))))
+        rows.append((model_field.verbose_name, fact_value(attribute(obj, name))))
     return rows
 
 

@@ -5,9 +5,10 @@ processes; contacts and opportunities are edited through the generic object view
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from crm.selectors.receivables import order_balance
 from crm.summaries import money
 from engine.selectors import ProcessInstance, worklist
 
-from ..objects import display
+from ..objects import facts
 from .common import viewable
 
 
@@ -53,15 +54,11 @@ def _edit_url(user, obj, url_name: str) -> str:
 
 
 def _facts(obj, names) -> list[tuple[str, object]]:
-    """(label, words) of the record's fields: amounts as money, dates in the viewer's format."""
-    rows = []
-    for name in names:
-        field = type(obj)._meta.get_field(name)
-        value = getattr(obj, f"get_{name}_display")() if field.choices else getattr(obj, name)
-        if isinstance(field, models.DecimalField) and name.endswith("amount") and value is not None:
-            value = money(value)
-        rows.append((field.verbose_name, display(value)))
-    return rows
+    """The record's facts (`objects.facts`), its amounts as money."""
+    return [
+        (label, money(value) if name.endswith("amount") and isinstance(value, Decimal) else value)
+        for name, (label, value) in zip(names, facts(obj, names), strict=True)
+    ]
 
 
 def _page(request, *, obj, title, facts, extra=None, edit_url=""):

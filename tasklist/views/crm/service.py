@@ -42,7 +42,17 @@ from engine.selectors import worklist
 from org.models import Department
 from org.permissions import user_can
 
-from ..objects import BulkAction, Column, Filter, FormField, ObjectType, allowed, attribute, display, located
+from ..objects import (
+    BulkAction,
+    Column,
+    Filter,
+    FormField,
+    ObjectType,
+    allowed,
+    attribute,
+    fact_value,
+    located,
+)
 from .common import viewable
 from .sales import _customer, _customer_initial, customers, model_choices, options, people
 
@@ -255,7 +265,7 @@ def _facts(obj, names) -> list[tuple[str, object]]:
     rows = []
     for name in names:
         label = FACT_LABELS.get(name) or type(obj)._meta.get_field(name).verbose_name
-        rows.append((label, display(attribute(obj, name))))
+        rows.append((label, fact_value(attribute(obj, name))))
     return rows
 
 

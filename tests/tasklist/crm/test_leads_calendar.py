@@ -116,6 +116,8 @@ def test_an_activity_page_gives_its_time_in_local_time(client, org):
     assert timezone.localtime(activity.occurred_at).strftime("%H:%M") == "08:10"
     page = client.get(reverse("crm:activity_detail", args=[activity.pk])).content.decode()
     assert "8:10" in page and "+00:00" not in page  # (Asia/Shanghai; stored as 00:10 UTC)
+    # and the list's "when" column gives it too
+    assert "12/08/2026 8:10" in client.get(reverse("crm:activity_list")).content.decode()
 
 
 def test_a_lead_sheet_imports_good_rows_and_locates_bad_ones(client, org):
