@@ -67,9 +67,12 @@ class Peer:
         from viewflow.workflow.status import STATUS
 
         table = connection.ops.quote_name(Task._meta.db_table)
-        sql = f"SELECT id, flow_task FROM {table} WHERE process_id = %s AND status IN (%s, %s)"
+        sql = (
+            f"SELECT id, flow_task FROM {table} WHERE process_id = %s AND status IN (%s, %s)"
+            " ORDER BY id LIMIT 1"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql + " ORDER BY id LIMIT 1", [process_pk, STATUS.NEW, STATUS.ASSIGNED])
+            cursor.execute(sql, [process_pk, STATUS.NEW, STATUS.ASSIGNED])
             return cursor.fetchone()
 
     @staticmethod
@@ -143,12 +146,11 @@ class Peer:
 
     @staticmethod
     def analyze() -> None:
-        """As bench.engine.settle does on Baton's side, at the same points: the statistics
-        autovacuum would have gathered in a live database."""
-        from django.db import connection
+        """bench.engine.settle on this side, at the same points: the statistics autovacuum would
+        have gathered in a live database."""
+        from .engine import settle
 
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        settle()
 
     def single(self, n: int) -> dict:
         self.analyze()
