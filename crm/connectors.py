@@ -367,6 +367,7 @@ def service_dispatched(params: dict, data: dict) -> dict:
 
 def service_work_recorded(params: dict, data: dict) -> dict:
     from .models import Product, ServiceRequest
+    from .selectors.custom_fields import plain_number
     from .services.commerce import stock_out_anywhere
     from .services.service import service_request_update
 
@@ -380,8 +381,7 @@ def service_work_recorded(params: dict, data: dict) -> dict:
             raise ConnectorRefused(f"unknown product {part.get('product')!r}")
         quantity = _decimal(part.get("quantity"))
         stock_out_anywhere(actor=actor, product=product, quantity=quantity, reference=request.code)
-        count = quantity.to_integral() if quantity == quantity.to_integral() else quantity.normalize()
-        lines.append(f"{product.code} {product.name} \u00d7 {count} {product.unit}".strip())
+        lines.append(f"{product.code} {product.name} \u00d7 {plain_number(quantity)} {product.unit}".strip())
     request = service_request_update(
         actor=actor, request=request, work_record="\n".join(lines), status=ServiceRequest.Status.DONE
     )
