@@ -411,6 +411,26 @@ def delegation_choices(user, limit: int = 200) -> list[tuple[str, str]]:
     return [(username, name or username) for username, name in qs[:limit]]
 
 
+def colleague_named(typed: str):
+    """The active user `typed` names, read back from what delegation_choices suggests: their name
+    ("刘洋 Liu Yang"), their user name, or the one name that holds what was typed ("刘洋"); None
+    when nobody or several."""
+    from org.models import User
+
+    if not typed:
+        return None
+    active = User.objects.filter(is_active=True)
+    for found in (
+        active.filter(display_name=typed),
+        active.filter(username=typed),
+        active.filter(display_name__icontains=typed),
+    ):
+        matches = list(found[:2])
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
 # -- process instances: the diagram view and "my requests" -----------------------------------------
 
 

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, ValidationFailed
 from engine import services
-from org.models import User
 
 from .. import selectors
 from ..forms import bulk_allowed, bulk_approvable
@@ -61,23 +60,6 @@ def _confirm_approval(request, ids: list[int], back: str):
     return render(request, "tasklist/bulk_confirm.html", context)
 
 
-def _colleague(typed: str):
-    """The active user `typed` names: by their name as the list suggests it ("刘洋 Liu Yang"), their
-    user name, or the one name that holds what was typed ("刘洋"); None when nobody or several."""
-    if not typed:
-        return None
-    active = User.objects.filter(is_active=True)
-    for found in (
-        active.filter(display_name=typed),
-        active.filter(username=typed),
-        active.filter(display_name__icontains=typed),
-    ):
-        matches = list(found[:2])
-        if len(matches) == 1:
-            return matches[0]
-    return None
-
-
 ACTIONS = {
     "claim": lambda task, user: services.claim(task.pk, user=user),
     "unclaim": lambda task, user: services.unclaim(task.pk, user=user),
@@ -93,7 +75,7 @@ def bulk_action(request):
     back = _next_url(request, reverse("tasklist:inbox"))
     if name == "delegate":
         typed = (request.POST.get("to_user") or "").strip()
-        to_user = _colleague(typed)
+        to_user = selectors.colleague_named(typed)
         if to_user is None:
             messages.error(request, _("There is no active user called “%(name)s”.") % {"name": typed})
             return redirect(back)
